@@ -1,0 +1,302 @@
+"""The coverage study: inputs, routing, and indicators, wired together.
+
+A :class:`Study` holds the prepared inputs (network, demand, sites, communes). :func:`route` does
+the expensive part once (snapping and Dijkstra searches) and returns a :class:`Routing`;
+:func:`evaluate` turns it into a :class:`CoverageResult` for any threshold in milliseconds, so the
+app can move the threshold slider without routing again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import coverage as cov
+from .crs import to_projected
+from .errors import InputError, Notice
+from .network import RoadNetwork
+from .population import Demand
+from .routing import (UNIT_SNAP_CANDIDATES, AccessModel, NodeTimes, Snap, UnitTimes, route_to_sites,
+                      snap_points, unit_times)
+from .sites import SITE_TYPES
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """Prepared inputs of a coverage study.
+
+    Attributes
+    ----------
+    network : RoadNetwork
+    demand : Demand
+    sites : GeoDataFrame
+        Standard site columns (see :mod:`access.sites`), WGS84.
+    access : AccessModel
+    communes : GeoDataFrame, optional
+        Commune outlines with ``code``, ``nom`` and, when known, ``epci_code`` and ``epci_nom``.
+    label : str
+        Territory name for titles.
+    notices : list of Notice
+        What loading found and corrected.
+    sources : list of str
+        One line per data source (origin, date, licence), for reports.
+    """
+
+    network: RoadNetwork
+    demand: Demand
+    sites: gpd.GeoDataFrame
+    access: AccessModel
+    communes: gpd.GeoDataFrame | None = None
+    label: str = ""
+    notices: list[Notice] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def with_sites(self, sites: gpd.GeoDataFrame) -> "Study":
+        """The same study with another site list."""
+        return replace(self, sites=sites.reset_index(drop=True))
+
+
+@dataclass(frozen=True, eq=False)
+class Routing:
+    """Result of the routing step, reusable for any threshold.
+
+    ``site_nodes``/``site_leg_s`` are -1/inf for sites too far from any road (left out).
+    """
+
+    node_times: NodeTimes
+    unit_snap: Snap
+    times: UnitTimes
+    site_nodes: np.ndarray
+    site_leg_s: np.ndarray
+    notices: list[Notice]
+
+
+def snap_sites(study: Study) -> tuple[np.ndarray, np.ndarray, list[Notice]]:
+    """Road node and access-leg time of every site; sites beyond reach get node -1 and a notice."""
+    net = study.network
+    if len(study.sites) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), []
+    x, y = to_projected(study.sites.geometry.x.to_numpy(), study.sites.geometry.y.to_numpy(), net.crs)
+    snap = snap_points(net, x, y, study.access.max_distance_m, k=1)
+    nodes = snap.nodes[:, 0]
+    legs = np.where(nodes >= 0, study.access.seconds(snap.metres[:, 0]), np.inf)
+    notices = []
+    far = nodes < 0
+    if far.all():
+        raise InputError(
+            f"aucun des {len(study.sites)} lieux d'accueil n'est à moins de "
+            f"{study.access.max_distance_m:.0f} m d'une route du réseau « {net.source} »",
+            "vérifiez que le réseau couvre le territoire des lieux, ou augmentez --max-access-m")
+    if far.any():
+        names = study.sites.loc[far, "name"].tolist()
+        notices.append(Notice("sites_far_from_road",
+                              f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
+                              "route du réseau, non pris en compte : " + ", ".join(names[:5]),
+                              count=len(names), details=names))
+    return nodes, legs, notices
+
+
+def route(study: Study, second: bool = True) -> Routing:
+    """Snap sites and units, run the searches, and compute every unit's two nearest sites."""
+    net = study.network
+    demand = study.demand.to_crs(net.crs)
+    site_nodes, site_legs, notices = snap_sites(study)
+    usable = site_nodes >= 0
+    # Route with usable sites only, then map their indices back to the full site list.
+    node_times = route_to_sites(net, site_nodes[usable], site_legs[usable], second=second)
+    index = np.flatnonzero(usable)
+    node_times = replace(
+        node_times,
+        site1=np.where(node_times.site1 >= 0, index[np.maximum(node_times.site1, 0)], -1),
+        site2=np.where(node_times.site2 >= 0, index[np.maximum(node_times.site2, 0)], -1),
+    )
+    snap = snap_points(net, demand.units["x"].to_numpy(), demand.units["y"].to_numpy(),
+                       study.access.max_distance_m, k=UNIT_SNAP_CANDIDATES)
+    times = unit_times(node_times, snap, study.access)
+    return Routing(node_times, snap, times, site_nodes, site_legs, notices)
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """Everything a coverage run found.
+
+    Attributes
+    ----------
+    units : GeoDataFrame
+        One row per demand unit: population, commune, equity columns, ``time_min`` (nearest site,
+        access legs included), ``site``/``site_id``/``site_type`` of the nearest,
+        ``time2_min``/``site2``/``site2_id`` of the second nearest, ``access_leg_min``,
+        ``estimated_min`` (part of ``time_min`` not routed on mapped roads), ``snap_m``, ``status``.
+    sites : GeoDataFrame
+        Sites with ``catchment_population``, ``catchment_covered`` and ``on_network``.
+    communes, epci : DataFrame
+        Indicators per area, most uncovered people first (``epci`` empty when unknown).
+    equity : DataFrame
+        Indicators per equity group (population first).
+    summary : dict
+        Headline figures, with what they mean (see :func:`evaluate`).
+    notices : list of Notice
+    """
+
+    units: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    equity: pd.DataFrame
+    summary: dict
+    notices: list[Notice]
+    threshold_min: float
+
+
+def _commune_names(study: Study) -> pd.DataFrame:
+    if study.communes is None:
+        return pd.DataFrame(columns=["code", "nom", "epci_code", "epci_nom"])
+    frame = pd.DataFrame(study.communes.drop(columns="geometry"))
+    for column in ["nom", "epci_code", "epci_nom"]:
+        if column not in frame.columns:
+            frame[column] = ""
+    return frame[["code", "nom", "epci_code", "epci_nom"]].astype(str)
+
+
+def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
+    """Coverage indicators of a routed study for a threshold in minutes.
+
+    Raises
+    ------
+    InputError
+        If the threshold is not a positive number of minutes up to 24 hours.
+    """
+    check_threshold(threshold_min)
+    demand = study.demand.to_crs(study.network.crs)
+    t = routing.times
+    status = cov.classify(t.time1, t.on_road, threshold_min)
+    units = demand.units.copy()
+    names = study.sites["name"].to_numpy()
+    ids = study.sites["site_id"].to_numpy()
+    types = study.sites["type"].to_numpy()
+
+    def pick(values, index):
+        return np.where(index >= 0, values[np.maximum(index, 0)] if len(values) else "", "")
+
+    units["time_min"] = t.time1 / 60.0
+    units["site_id"] = pick(ids, t.site1)
+    units["site"] = pick(names, t.site1)
+    units["site_type"] = pick(types, t.site1)
+    units["time2_min"] = t.time2 / 60.0
+    units["site2_id"] = pick(ids, t.site2)
+    units["site2"] = pick(names, t.site2)
+    units["access_leg_min"] = t.access_leg_s / 60.0
+    units["estimated_min"] = t.estimated_s / 60.0
+    units["snap_m"] = t.snap_m
+    units["status"] = status
+    equity_cols = study.demand.equity_columns
+    pop = units["population"].to_numpy(dtype=float)
+    routed_time = np.where(status == cov.STATUS_NO_ROAD, np.inf, t.time1)
+
+    names_table = _commune_names(study)
+    communes = cov.by_area(units, status, routed_time, "commune", equity_cols)
+    if not communes.empty:
+        communes = communes.merge(names_table, how="left", left_on="commune", right_on="code").drop(columns="code")
+        communes["nom"] = communes["nom"].fillna("")
+    epci = pd.DataFrame()
+    if (names_table["epci_code"] != "").any():
+        units["epci"] = units["commune"].map(dict(zip(names_table["code"], names_table["epci_code"]))).fillna("")
+        epci = cov.by_area(units, status, routed_time, "epci", equity_cols)
+        epci = epci.merge(names_table.drop_duplicates("epci_code")[["epci_code", "epci_nom"]],
+                          how="left", left_on="epci", right_on="epci_code").drop(columns="epci_code")
+
+    sites = study.sites.copy()
+    catch = cov.site_catchments(len(sites), t.site1, pop, status)
+    sites["catchment_population"] = catch["catchment_population"].to_numpy()
+    sites["catchment_covered"] = catch["catchment_covered"].to_numpy()
+    sites["on_network"] = routing.site_nodes >= 0
+    sites["type_label"] = sites["type"].map(SITE_TYPES).fillna(sites["type"])
+
+    equity = cov.equity_table(units, status, routed_time, equity_cols)
+    head = equity.iloc[0]
+    finite = np.isfinite(t.time1) & (status != cov.STATUS_NO_ROAD)
+    estimated_share = (float(np.average(t.estimated_s[finite] / np.maximum(t.time1[finite], 1e-9),
+                                        weights=pop[finite])) if finite.any() and pop[finite].sum() > 0 else 0.0)
+    no_road = status == cov.STATUS_NO_ROAD
+    unreachable = ~no_road & ~np.isfinite(t.time1)
+    net = study.network
+    summary = {
+        "territory": study.label,
+        "threshold_min": float(threshold_min),
+        "travel_mode": net.mode,
+        "population_label": study.demand.population_label,
+        "population_modelled": study.demand.modelled,
+        "population_total": head["total"],
+        "population_covered": head["covered"],
+        "population_uncovered": head["uncovered"],
+        "population_no_road": head["no_road"],
+        "share_covered": head["share_covered"],
+        "mean_time_min": head["mean_min"],
+        "median_time_min": head["median_min"],
+        "p90_time_min": head["p90_min"],
+        "cells_total": int(len(units)),
+        "cells_covered": int((status == cov.STATUS_COVERED).sum()),
+        "cells_uncovered": int((status == cov.STATUS_UNCOVERED).sum()),
+        "cells_no_road": int(no_road.sum()),
+        "cells_unreachable": int(unreachable.sum()),
+        "population_unreachable": float(pop[unreachable].sum()),
+        "sites_total": int(len(sites)),
+        "sites_on_network": int(sites["on_network"].sum()),
+        "sites_by_type": {k: int(v) for k, v in sites["type"].value_counts().items()},
+        "estimated_time_share": estimated_share,
+        "access_detour": study.access.detour,
+        "access_speed_kmh": study.access.speed_kmh,
+        "max_access_m": study.access.max_distance_m,
+        **net.summary(),
+        "equity": {row["group"]: {k: row[k] for k in ("total", "covered", "share_covered", "mean_min")}
+                   for _, row in equity.iterrows()},
+    }
+    notices = list(study.notices) + list(routing.notices)
+    if summary["cells_no_road"]:
+        notices.append(Notice("no_road",
+                              f"{summary['cells_no_road']} unité(s) à plus de {study.access.max_distance_m:.0f} m "
+                              f"de toute route ({_fmt(summary['population_no_road'])} habitants), "
+                              "comptées comme non couvertes (sans accès routier)",
+                              count=summary["cells_no_road"]))
+    if summary["cells_unreachable"]:
+        notices.append(Notice("unreachable",
+                              f"{summary['cells_unreachable']} unité(s) ({_fmt(summary['population_unreachable'])} "
+                              "habitants) sur un morceau de réseau d'où aucun lieu d'accueil n'est atteignable "
+                              "(île, tronçon isolé) : non couvertes", count=summary["cells_unreachable"]))
+    notices.append(Notice("estimated",
+                          f"Part estimée des temps d'accès (trajets d'approche à vol d'oiseau × "
+                          f"{study.access.detour:g} à {study.access.speed_kmh:g} km/h"
+                          + (", liaisons entre tronçons du réseau partiel" if net.partial else "")
+                          + f") : {100 * estimated_share:.0f} % du temps moyen"))
+    if net.partial:
+        notices.append(Notice("partial_network", "Réseau partiel (routes principales) : les temps combinent "
+                                                 "trajets routés et estimations ; à confirmer sur un réseau complet."))
+    if study.demand.modelled:
+        notices.append(Notice("modelled_population", "Population modélisée : " + study.demand.population_label))
+    return CoverageResult(units=units, sites=sites, communes=communes, epci=epci, equity=equity,
+                          summary=summary, notices=notices, threshold_min=float(threshold_min))
+
+
+def check_threshold(threshold_min: float) -> None:
+    """Reject thresholds that are not a positive number of minutes up to 24 hours."""
+    try:
+        value = float(threshold_min)
+    except (TypeError, ValueError):
+        raise InputError(f"seuil « {threshold_min} » non numérique", "indiquez un nombre de minutes, par ex. 30",
+                         column="--threshold") from None
+    if not np.isfinite(value) or value <= 0 or value > 24 * 60:
+        raise InputError(f"seuil de {threshold_min} min hors limites",
+                         "indiquez un seuil entre 1 et 1 440 minutes (30 par défaut)", column="--threshold")
+
+
+def run_coverage(study: Study, threshold_min: float = 30.0) -> CoverageResult:
+    """Route a study and evaluate it against a threshold (the whole coverage job)."""
+    check_threshold(threshold_min)
+    return evaluate(study, route(study), threshold_min)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ")

@@ -1,0 +1,79 @@
+"""Errors and warnings that users see.
+
+Every problem with an input file is raised as :class:`InputError`, which names the file, the row
+or column when known, what is wrong and how to fix it. The CLI prints it without a traceback and
+exits with code 2; the app shows it in a French error box. Messages are in French because planners
+read them; code and docs stay in English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Access30Error(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+
+@dataclass
+class InputError(Access30Error):
+    """A problem with an input file or option that the user can fix.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in French.
+    fix : str
+        What the user should do about it, in French.
+    path : str or Path, optional
+        The file concerned.
+    row : int, optional
+        1-based data row (header excluded) when a single row is at fault.
+    column : str, optional
+        The column concerned.
+    """
+
+    problem: str
+    fix: str = ""
+    path: str | Path | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(f"fichier « {Path(self.path).name} »")
+        if self.row is not None:
+            where.append(f"ligne {self.row}")
+        if self.column is not None:
+            where.append(f"colonne « {self.column} »")
+        head = (", ".join(where) + " : ") if where else ""
+        text = head + self.problem
+        if self.fix:
+            text += " — " + self.fix
+        return text
+
+
+class NetworkUnavailableError(Access30Error):
+    """The road network could not be obtained (no file given and no internet)."""
+
+
+@dataclass
+class Notice:
+    """Something the user must know about a result: an estimate, a correction, a data fault.
+
+    Notices are collected along the pipeline and printed with every result, so that no figure
+    hides how it was obtained.
+    """
+
+    code: str
+    message: str
+    count: int | None = None
+    details: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message

