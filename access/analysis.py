@@ -154,7 +154,7 @@ class CoverageResult:
 def _commune_names(study: Study) -> pd.DataFrame:
     if study.communes is None:
         return pd.DataFrame(columns=["code", "nom", "epci_code", "epci_nom"])
-    frame = pd.DataFrame(study.communes.drop(columns="geometry"))
+    frame = pd.DataFrame(study.communes.drop(columns="geometry", errors="ignore"))
     for column in ["nom", "epci_code", "epci_nom"]:
         if column not in frame.columns:
             frame[column] = ""
@@ -257,7 +257,7 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     notices = list(study.notices) + list(routing.notices)
     if summary["cells_no_road"]:
         notices.append(Notice("no_road",
-                              f"{summary['cells_no_road']} unité(s) à plus de {study.access.max_distance_m:.0f} m "
+                              f"{summary['cells_no_road']} unité(s) à plus de {_fmt(study.access.max_distance_m)} m "
                               f"de toute route ({_fmt(summary['population_no_road'])} habitants), "
                               "comptées comme non couvertes (sans accès routier)",
                               count=summary["cells_no_road"]))
@@ -267,8 +267,8 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
                               "habitants) sur un morceau de réseau d'où aucun lieu d'accueil n'est atteignable "
                               "(île, tronçon isolé) : non couvertes", count=summary["cells_unreachable"]))
     notices.append(Notice("estimated",
-                          f"Part estimée des temps d'accès (trajets d'approche à vol d'oiseau × "
-                          f"{study.access.detour:g} à {study.access.speed_kmh:g} km/h"
+                          f"Part estimée des temps d'accès (trajets d'approche : distance à vol d'oiseau × "
+                          f"{study.access.detour:g} à {study.access.speed_kmh:g} km/h".replace(".", ",")
                           + (", liaisons entre tronçons du réseau partiel" if net.partial else "")
                           + f") : {100 * estimated_share:.0f} % du temps moyen"))
     if net.partial:

@@ -166,7 +166,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if not os.access(path.parent, os.W_OK):
         raise InputError("dossier de sortie non accessible en écriture",
                          "choisissez un dossier où vous avez les droits d'écriture", path=path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".part", dir=path.parent)
+    # Keep the real extension last: GDAL checks it (a .gpkg must end in .gpkg).
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.part-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as GDAL refuse to open an existing empty file

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .analysis import Study
@@ -313,3 +314,125 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
     access = AccessModel.for_mode(mode, distance)
     return Study(network=network, demand=demand_units, sites=sites, access=access, communes=communes,
                  label=territory.label, notices=notices, sources=list(territory.sources))
+
+
+NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
+NATIONAL_COMMUNES = "france/communes_population.csv.gz"
+
+
+def custom_study(network_path: str | Path, population_path: str | Path, population_column: str | None = None,
+                 population_crs: str | None = None, sites_path: str | Path | None = None,
+                 sites_crs: str = "EPSG:4326", builtins: tuple[str, ...] = (), departement: str | None = None,
+                 communes_path: str | Path | None = None, mode: str = "drive", max_access_m: float = 1000.0,
+                 partial_network: bool = False, label: str = "") -> Study:
+    """Assemble a :class:`Study` from the user's own files.
+
+    Parameters
+    ----------
+    network_path : path
+        ``.osm.pbf`` extract covering the territory.
+    population_path : path
+        INSEE grid (``Idcar_200m``) or a point/polygon layer with ``population_column``.
+    population_column, population_crs : str, optional
+        Column counted; CRS of a CSV's coordinates.
+    sites_path, sites_crs : optional
+        The user's site list and the CRS of its CSV coordinates.
+    builtins : tuple of str
+        ``france_services`` and/or ``mairies`` (communes of 1,500+ inhabitants) from the national
+        lists, for ``departement``.
+    departement : str, optional
+        INSEE département code, required with ``builtins`` (e.g. ``22``, ``972``).
+    communes_path : path, optional
+        Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``) for names, EPCI and
+        map outlines; without it, names and EPCI come from the national commune list.
+    mode, max_access_m, partial_network, label
+        As in :func:`load_study`.
+    """
+    from .population import read_population
+    from .sites import read_sites
+
+    network = read_pbf(network_path, mode=mode, partial=partial_network)
+    if partial_network:
+        network = bridge_gaps(network)
+    demand = read_population(population_path, population_column, crs=population_crs)
+    notices: list[Notice] = []
+    extent = _network_extent(network, max_access_m)
+    _check_overlap(demand, extent, population_path, network_path)
+    communes = _communes_for(communes_path, departement, demand)
+    frames = []
+    if sites_path is not None:
+        user_sites, found = read_sites(sites_path, crs=sites_crs)
+        user_sites, outside = check_territory(user_sites, extent, sites_path)
+        frames.append(user_sites)
+        notices += found + outside
+    if builtins:
+        if not departement:
+            raise InputError("les listes intégrées de lieux demandent un département",
+                             "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
+        for name in builtins:
+            if name == "france_services":
+                frames.append(load_france_services(_path(NATIONAL_FRANCE_SERVICES), [departement]))
+            elif name == "mairies":
+                mairies, found = load_mairies(_path(NATIONAL_COMMUNES), [departement],
+                                              communes=communes if communes is not None and "geometry" in communes else None)
+                frames.append(mairies)
+                notices += found
+                notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus "
+                                                    "représentent les CCAS (obligatoires à partir de ce seuil)."))
+            else:
+                raise InputError(f"liste intégrée inconnue : {name}", "choisissez parmi france_services, mairies",
+                                 column="--sites-builtin")
+        # Built-in sites beyond the network's reach are expected (the list covers the whole département).
+        frames[-len(builtins):] = [f[f.geometry.within(extent).to_numpy()] for f in frames[-len(builtins):]]
+    if not frames:
+        raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
+                         "france_services,mairies avec --departement")
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    sites, notices = dedupe_sites(sites, notices)
+    if len(sites) == 0:
+        raise InputError("aucun lieu d'accueil dans l'emprise du réseau routier",
+                         "vérifiez que le réseau couvre le territoire des lieux", path=network_path)
+    sources = [f"Réseau routier : {Path(network_path).name}, {ODBL}",
+               f"Population : {demand.source}"]
+    if sites_path is not None:
+        sources.append(f"Lieux d'accueil : {Path(sites_path).name}")
+    return Study(network=network, demand=demand, sites=sites, access=AccessModel.for_mode(mode, max_access_m),
+                 communes=communes, label=label or Path(population_path).stem, notices=notices, sources=sources)
+
+
+def _network_extent(network: RoadNetwork, margin_m: float):
+    """Convex hull of the network nodes buffered by ``margin_m``, in WGS84."""
+    import shapely
+
+    from .crs import to_wgs84
+
+    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
+    lon, lat = to_wgs84(*np.asarray(hull.exterior.coords).T, network.crs)
+    return shapely.Polygon(np.column_stack([lon, lat]))
+
+
+def _check_overlap(demand: Demand, extent_wgs84, population_path, network_path) -> None:
+    points = demand.units[["x", "y"]]
+    wgs = gpd.GeoSeries(gpd.points_from_xy(points["x"], points["y"]), crs=demand.crs).to_crs("EPSG:4326")
+    if not wgs.within(extent_wgs84).any():
+        raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {Path(network_path).name} »",
+                         "vérifiez que le réseau et la population concernent le même territoire, et le CRS "
+                         "de la population", path=population_path)
+
+
+def _communes_for(communes_path, departement, demand: Demand) -> gpd.GeoDataFrame | None:
+    if communes_path is not None:
+        communes = read_vector(communes_path)
+        if "code" not in communes.columns:
+            raise InputError("colonne « code » (code INSEE) absente de la couche des communes",
+                             "renommez la colonne du code commune en « code »", path=communes_path, column="code")
+        communes["code"] = communes["code"].astype(str)
+        if "nom" not in communes.columns:
+            communes["nom"] = ""
+        return communes
+    codes = set(demand.units["commune"].astype(str))
+    if not codes - {""}:
+        return None
+    national = read_table(_path(NATIONAL_COMMUNES))
+    national = national[(national["type"] == "COM") & national["code"].isin(codes)]
+    return gpd.GeoDataFrame(national[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True))

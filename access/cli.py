@@ -1,0 +1,244 @@
+"""Command line: ``access30 coverage``, ``access30 demo`` and ``access30 territories``.
+
+Errors in the user's inputs print one French sentence naming the file, row or column and the fix,
+and exit with code 2; no traceback. Every figure printed says what it counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import Access30Error
+
+EXIT_INPUT_ERROR = 2
+
+
+class Steps:
+    """Prints each pipeline step with its duration on stderr (the progress display of the CLI)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.current: str | None = None
+        self.step_started = self.started
+
+    def __call__(self, label: str) -> None:
+        self.done()
+        self.current = label
+        self.step_started = time.perf_counter()
+        if not self.quiet:
+            print(f"… {label}", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.current is not None and not self.quiet:
+            print(f" ({time.perf_counter() - self.step_started:.1f} s)", file=sys.stderr, flush=True)
+        self.current = None
+
+
+def fmt_int(value: float) -> str:
+    """French thousands separator: 176 836."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def fmt_pct(value: float) -> str:
+    """French percentage with one decimal: 98,8 %."""
+    return f"{100 * value:.1f}".replace(".", ",") + " %"
+
+
+def fmt_min(value: float) -> str:
+    """Minutes with one decimal, French style."""
+    return f"{value:.1f}".replace(".", ",") + " min"
+
+
+def format_report(result) -> str:
+    """Readable French summary of a coverage result, with the meaning of every figure."""
+    s = result.summary
+    mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
+    lines = [
+        f"access30 — couverture à {s['threshold_min']:g} min {mode} — {s['territory']}",
+        f"Réseau : {s['network_source']}"
+        + (" — réseau partiel (routes principales)" if s["network_partial"] else "")
+        + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
+        + (f", dont {fmt_int(2 * s['network_estimated_links'])} arcs estimés reliant ses morceaux"
+           if s["network_estimated_links"] else ""),
+        f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; {fmt_int(s['cells_total'])} unités",
+        f"Lieux d'accueil : {s['sites_total']} ("
+        + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",
+        "",
+        f"Population couverte (≤ {s['threshold_min']:g} min, seuil inclus) : {fmt_int(s['population_covered'])} "
+        f"soit {fmt_pct(s['share_covered'])}",
+        f"Population non couverte : {fmt_int(s['population_uncovered'])} ; sans accès routier : "
+        f"{fmt_int(s['population_no_road'])}",
+        f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s['mean_time_min'])}, "
+        f"médian {fmt_min(s['median_time_min'])}, 90e centile {fmt_min(s['p90_time_min'])}",
+    ]
+    if len(result.equity) > 1:
+        lines.append("Équité (part couverte) : " + " ; ".join(
+            f"{_label(row['group'])} {fmt_pct(row['share_covered'])}" for _, row in result.equity.iloc[1:].iterrows()))
+    worst = result.communes[result.communes["not_covered"] > 0].head(5) if not result.communes.empty else []
+    if len(worst):
+        lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
+            f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
+    if result.notices:
+        lines.append("")
+        lines.append("À savoir :")
+        lines.extend(f"- {n.message}" for n in result.notices)
+    return "\n".join(lines)
+
+
+def _label(group: str) -> str:
+    from .population import EQUITY_LABELS_FR
+
+    return EQUITY_LABELS_FR.get(group, group)
+
+
+def add_study_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that builds a study (coverage, suggest, report)."""
+    group = parser.add_argument_group("territoire et données")
+    group.add_argument("--territory", help="territoire intégré (voir « access30 territories ») ; "
+                                           "par défaut st-brieuc-loudeac si --population n'est pas donné")
+    group.add_argument("--network", type=Path, help="extrait OpenStreetMap .osm.pbf")
+    group.add_argument("--partial-network", action="store_true",
+                       help="le réseau ne contient que les routes principales : relier ses morceaux par des liaisons estimées")
+    group.add_argument("--population", type=Path, help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
+    group.add_argument("--population-column", help="colonne comptée (Ind pour Filosofi, population_municipale…)")
+    group.add_argument("--population-crs", help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326)")
+    group.add_argument("--demand", choices=["grid", "mairies"], default="grid",
+                       help="territoire intégré : carroyage (défaut) ou population placée à la mairie")
+    group.add_argument("--communes", type=Path, help="contours communaux (code, nom, epci_code, epci_nom)")
+    group.add_argument("--departement", help="code département pour les listes intégrées (22, 972…)")
+    group.add_argument("--sites", type=Path, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
+    group.add_argument("--sites-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des lieux")
+    group.add_argument("--sites-builtin", default=None,
+                       help="listes intégrées séparées par des virgules : france_services,mairies "
+                            "(défaut pour un territoire intégré : les deux)")
+    group.add_argument("--mode", choices=["drive", "walk"], default="drive", help="voiture (défaut) ou à pied")
+    group.add_argument("--max-access-m", type=float, default=None,
+                       help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
+    group.add_argument("--cache-dir", type=Path, help="dossier de cache des réseaux téléchargés")
+    parser.add_argument("--threshold", type=float, default=30.0, help="seuil en minutes (défaut 30, inclus)")
+    parser.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
+
+
+def build_study(args: argparse.Namespace):
+    """Build the :class:`~access.analysis.Study` described by the shared options."""
+    from .sites import read_sites
+    from .territory import DEFAULT_TERRITORY, custom_study, load_study
+
+    builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip()) if args.sites_builtin is not None else None
+    if args.population is None:
+        extra = None
+        if args.sites is not None:
+            extra, _ = read_sites(args.sites, crs=args.sites_crs)
+        return load_study(args.territory or DEFAULT_TERRITORY, mode=args.mode, demand=args.demand,
+                          builtins=builtins if builtins is not None else ("france_services", "mairies"),
+                          network_path=args.network, cache_dir=args.cache_dir, extra_sites=extra,
+                          max_access_m=args.max_access_m)
+    if args.network is None:
+        from .errors import InputError
+
+        raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf", column="--network")
+    return custom_study(args.network, args.population, args.population_column, args.population_crs,
+                        args.sites, args.sites_crs, builtins or (), args.departement, args.communes,
+                        mode=args.mode, max_access_m=args.max_access_m or 1000.0,
+                        partial_network=args.partial_network, label=args.territory or "")
+
+
+def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
+    from .errors import InputError
+
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"extension « {path.suffix} » non prise en charge", f"utilisez {' ou '.join(suffixes)}",
+                         path=path, column=option)
+    if not path.parent.exists():
+        raise InputError("le dossier de sortie n'existe pas", "créez-le d'abord", path=path.parent, column=option)
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Run the coverage job and write the GeoPackage (and JSON summary)."""
+    from .analysis import evaluate, route
+    from .export import write_gpkg, write_summary
+
+    _check_output(args.out, (".gpkg",), "--out")
+    if args.summary is not None:
+        _check_output(args.summary, (".json",), "--summary")
+    steps = Steps(args.quiet)
+    steps("Lecture du réseau, de la population et des lieux d'accueil")
+    study = build_study(args)
+    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
+    routing = route(study)
+    steps("Indicateurs de couverture")
+    result = evaluate(study, routing, args.threshold)
+    steps(f"Écriture de {args.out.name}")
+    write_gpkg(result, args.out, study.communes)
+    if args.summary is not None:
+        write_summary(result, args.summary)
+    steps.done()
+    if not args.quiet:
+        print(format_report(result))
+        print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Coverage on the embedded demo territory, written to ``--out-dir``."""
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parser = build_parser()
+    coverage_args = parser.parse_args(["coverage", "--out", str(out_dir / "demo_couverture.gpkg"),
+                                       "--summary", str(out_dir / "demo_couverture.json")])
+    return cmd_coverage(coverage_args)
+
+
+def cmd_territories(args: argparse.Namespace) -> int:
+    """List the built-in territories."""
+    from .territory import TERRITORIES
+
+    for key, territory in TERRITORIES.items():
+        network = territory.network or "téléchargé avec osmnx (internet requis la première fois)"
+        print(f"{key:20s} {territory.label} — réseau : {network}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``access30`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="access30",
+        description="Accès à un premier accueil social inconditionnel en 30 minutes : couverture, zones blanches, "
+                    "lieux à ouvrir.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    coverage = sub.add_parser("coverage", help="couverture de la population par les lieux d'accueil")
+    add_study_arguments(coverage)
+    coverage.add_argument("--out", type=Path, required=True, help="GeoPackage de sortie (.gpkg)")
+    coverage.add_argument("--summary", type=Path, help="résumé JSON")
+    coverage.set_defaults(func=cmd_coverage)
+
+    demo = sub.add_parser("demo", help="couverture du territoire de démonstration (hors ligne)")
+    demo.add_argument("--out-dir", default="out", help="dossier de sortie (défaut : out)")
+    demo.set_defaults(func=cmd_demo)
+
+    territories = sub.add_parser("territories", help="liste des territoires intégrés")
+    territories.set_defaults(func=cmd_territories)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``access30`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except Access30Error as exc:
+        print(f"\nErreur : {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("\nInterrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
