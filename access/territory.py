@@ -21,6 +21,7 @@ from .io import read_table, read_vector
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, read_demand_layer, read_filosofi, read_xy_grid, spread_over_polygons
 from .routing import AccessModel
+from .speeds import WALK_SPEED_KMH
 from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -185,7 +186,8 @@ def load_network(territory: Territory, mode: str = "drive", network_path: str | 
         outline = communes.to_crs("EPSG:4326").geometry.union_all().buffer(0.01)
         network = download_osmnx(outline, mode=mode, cache_dir=cache_dir, label=territory.label)
     if territory.partial_network:
-        network = bridge_gaps(network)
+        # Estimated links are travelled at the mode's speed: on foot 4.5 km/h, not the car's 50 km/h.
+        network = bridge_gaps(network, speed_kmh=WALK_SPEED_KMH if mode == "walk" else 50.0)
     return network
 
 
