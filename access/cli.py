@@ -163,6 +163,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .export import write_gpkg, write_summary
 
     _check_output(args.out, (".gpkg",), "--out")
+    if getattr(args, "at", None):
+        from .hours import parse_when
+
+        parse_when(args.at)  # a typo in --at fails before the network is read
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     steps = Steps(args.quiet)
@@ -171,7 +175,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
     routing = route(study)
     steps("Indicateurs de couverture")
-    result = evaluate(study, routing, args.threshold)
+    if getattr(args, "at", None):
+        from .hours import coverage_at
+
+        result = coverage_at(study, routing, args.at, args.threshold)
+    elif getattr(args, "workers_hours", False):
+        from .hours import coverage_for_workers
+
+        result = coverage_for_workers(study, routing, args.threshold)
+    else:
+        result = evaluate(study, routing, args.threshold)
     steps(f"Écriture de {args.out.name}")
     write_gpkg(result, args.out, study.communes)
     if args.summary is not None:
@@ -215,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_arguments(coverage)
     coverage.add_argument("--out", type=Path, required=True, help="GeoPackage de sortie (.gpkg)")
     coverage.add_argument("--summary", type=Path, help="résumé JSON")
+    moment = coverage.add_mutually_exclusive_group()
+    moment.add_argument("--at", metavar="MOMENT",
+                        help="ne compter que les lieux ouverts à ce moment, par ex. \"mardi 18:00\" "
+                             "(jours en français ou en anglais) ; lieux aux horaires inconnus comptés à part")
+    moment.add_argument("--workers-hours", action="store_true",
+                        help="ne compter que les lieux ouverts aux horaires accessibles aux actifs "
+                             "(après 17 h 30 en semaine, ou le week-end)")
     coverage.set_defaults(func=cmd_coverage)
 
     demo = sub.add_parser("demo", help="couverture du territoire de démonstration (hors ligne)")
