@@ -1,0 +1,66 @@
+"""The command line end to end on real data: outputs read back and checked against the summary."""
+
+import json
+
+import pyogrio
+import pytest
+
+from access.cli import main
+
+
+def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads((tmp_path / "demo_couverture.json").read_text())
+    for key in ["population_total", "population_covered", "share_covered", "threshold_min", "cells_total",
+                "cells_no_road", "sites_total", "network_nodes", "network_edges"]:
+        assert key in summary
+    gpkg = tmp_path / "demo_couverture.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"cells", "sites", "communes", "epci"} <= layers
+    cells = pyogrio.read_dataframe(gpkg, layer="cells")
+    assert len(cells) == summary["cells_total"]
+    assert cells["population"].sum() == pytest.approx(summary["population_total"])
+    assert cells.loc[cells["covered"] == 1, "population"].sum() == pytest.approx(summary["population_covered"])
+    assert (cells["status"] == "sans accès routier").sum() == summary["cells_no_road"]
+    assert cells.crs.to_epsg() == 2154
+    sites = pyogrio.read_dataframe(gpkg, layer="sites")
+    assert len(sites) == summary["sites_total"]
+    communes = pyogrio.read_dataframe(gpkg, layer="communes")
+    assert communes["covered"].sum() == pytest.approx(summary["population_covered"])
+    # The terminal says what the figures are.
+    share = f"{100 * summary['share_covered']:.1f}".replace(".", ",")
+    assert share in out and "réseau partiel (routes principales)" in out and "modélisé" in out
+
+
+def test_coverage_with_user_files(tmp_path, shared_data, capsys):
+    out = tmp_path / "couverture.gpkg"
+    code = main(["coverage", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
+                 "--partial-network", "--max-access-m", "12000",
+                 "--population", str(shared_data / "cotes_darmor" / "communes_22.gpkg"),
+                 "--population-column", "population_municipale",
+                 "--sites-builtin", "france_services,mairies", "--departement", "22",
+                 "--threshold", "20", "--out", str(out), "--summary", str(tmp_path / "s.json"), "--quiet"])
+    assert code == 0
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["threshold_min"] == 20
+    assert summary["population_total"] == 598_814  # every commune of 22, at its point
+    # The six of the demo area plus three within 12 km of the extract's convex hull.
+    assert summary["sites_by_type"]["france_services"] == 9
+    # Communes far from this small extract have no road access: reported, never covered.
+    assert summary["population_no_road"] > 300_000
+    cells = pyogrio.read_dataframe(out, layer="cells")
+    assert cells.loc[cells["covered"] == 1, "population"].sum() == pytest.approx(summary["population_covered"])
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    code = main(["coverage", "--network", str(tmp_path / "absent.osm.pbf"),
+                 "--population", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "x.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "absent" in err and "Traceback" not in err
+
+
+def test_unknown_territory(tmp_path, capsys):
+    assert main(["coverage", "--territory", "atlantide", "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert "st-brieuc-loudeac" in capsys.readouterr().err

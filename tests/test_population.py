@@ -1,0 +1,80 @@
+"""Population loaders on the real INSEE grids and commune layers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from access.errors import InputError
+from access.population import decode_idcar, read_demand_layer, read_filosofi, read_xy_grid, spread_over_polygons
+
+
+def test_filosofi_martinique_cells_and_totals(shared_data):
+    demand = read_filosofi(shared_data / "martinique" / "filosofi2017_200m_972.csv")
+    units = demand.units
+    raw = pd.read_csv(shared_data / "martinique" / "filosofi2017_200m_972.csv", dtype={"lcog_geo": str})
+    assert len(units) == 11_132
+    assert demand.crs == "EPSG:5490"
+    assert units["population"].sum() == pytest.approx(337_379.5, abs=0.01)
+    assert units["poor_households"].sum() == pytest.approx(raw["Men_pauv"].sum())
+    assert units["elderly_65p"].sum() == pytest.approx(raw["Ind_65_79"].sum() + raw["Ind_80p"].sum())
+    assert units["single_parent_households"].sum() == pytest.approx(raw["Men_fmp"].sum())
+    first = units.iloc[0]
+    # CRS5490RES200mN1592600E728800: south-west corner (728800, 1592600), 200 m side.
+    assert first["unit_id"] == "CRS5490RES200mN1592600E728800"
+    assert shapely.equals(first.geometry, shapely.box(728800, 1592600, 729000, 1592800))
+    assert (first["x"], first["y"]) == (728900.0, 1592700.0)
+    assert first["commune"] == "97226"
+    # Cells straddling communes list several codes: the first is kept. One source row has none.
+    assert units["commune"].str.len().eq(5).sum() == 11_131
+    assert (units["commune"] == "").sum() == 1
+
+
+def test_reunion_households_grid(shared_data):
+    demand = read_xy_grid(shared_data / "reunion" / "reunion_200m_households.csv.gz", crs="EPSG:2975",
+                          population_column="houhold", equity={"poor_households": "phouhold"})
+    assert len(demand.units) == 14_076
+    assert demand.units["population"].sum() == pytest.approx(272_641, abs=1)
+    assert demand.units["poor_households"].sum() == pytest.approx(85_910, abs=1)
+    # Cell centres are ≡ 100 mod 200: the cells tile the 200 m lattice.
+    bounds = demand.units.geometry.bounds
+    assert ((bounds["minx"] % 200) == 0).all() and ((bounds["miny"] % 200) == 0).all()
+
+
+def test_grid_in_degrees_is_refused(shared_data):
+    with pytest.raises(InputError, match="degrés"):
+        read_xy_grid(shared_data / "reunion" / "reunion_200m_households.csv.gz", crs="EPSG:4326",
+                     population_column="houhold")
+
+
+def test_malformed_cell_id_names_row():
+    with pytest.raises(InputError) as info:
+        decode_idcar(pd.Series(["CRS5490RES200mN1592600E728800", "CRS5490RES200mN15926E"]), "grid.csv")
+    assert info.value.row == 2 and info.value.column == "Idcar_200m"
+
+
+def test_spread_preserves_each_commune_population(shared_data):
+    import geopandas as gpd
+
+    communes = gpd.read_file(shared_data / "cotes_darmor" / "communes_22.gpkg")
+    area = pd.read_csv(shared_data / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
+    communes = communes[communes["code"].isin(area["code"])]
+    demand = spread_over_polygons(communes, "population_municipale", "EPSG:2154")
+    assert demand.modelled and demand.kind == "modelled_grid"
+    assert demand.total == pytest.approx(176_836, abs=1e-6)
+    # Border cells are assigned to one commune, so compare per-commune sums with a tolerance of a
+    # few border cells, and the exact total above.
+    per_commune = demand.units.groupby("commune")["population"].sum()
+    expected = area.set_index("code")["population_municipale"]
+    assert np.allclose(per_commune.reindex(expected.index), expected, rtol=0.05)
+    assert demand.units["unit_id"].is_unique
+
+
+def test_commune_layer_as_points(shared_data):
+    demand = read_demand_layer(shared_data / "cotes_darmor" / "communes_22.gpkg", "population_municipale")
+    assert len(demand.units) == 344
+    assert demand.total == 598_814
+    assert demand.crs == "EPSG:2154"
+    assert demand.kind == "polygons"
+    inside = shapely.contains_xy(demand.units.geometry.to_numpy(), demand.units["x"], demand.units["y"])
+    assert inside.all()
