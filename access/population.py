@@ -329,6 +329,34 @@ def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs
                                    f"carroyage de {int(cell_size)} m (modélisé)")
 
 
+def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "population_municipale") -> Demand:
+    """Each commune's population at its town hall (the commune-level demand of French access studies).
+
+    ``communes`` needs ``code``, ``nom``, ``mairie_lon``, ``mairie_lat`` (WGS84) and the population
+    column. A town hall that the source places outside its own commune is moved inside the outline,
+    and the move is listed in the demand's notes.
+    """
+    from .crs import local_crs
+    from .sites import relocate_outside_commune
+
+    wgs = communes.to_crs("EPSG:4326").reset_index(drop=True)
+    halls = gpd.GeoDataFrame(
+        {"name": wgs["nom"].astype(str), "commune": wgs["code"].astype(str)},
+        geometry=gpd.points_from_xy(pd.to_numeric(wgs["mairie_lon"]), pd.to_numeric(wgs["mairie_lat"])),
+        crs="EPSG:4326")
+    halls, moved = relocate_outside_commune(halls, wgs)
+    crs = local_crs(halls.geometry.x.to_numpy(), halls.geometry.y.to_numpy())
+    points = halls.geometry.to_crs(crs)
+    units = gpd.GeoDataFrame({
+        "unit_id": halls["commune"].to_numpy(),
+        "population": pd.to_numeric(wgs[population_column]).astype(float).to_numpy(),
+        "commune": halls["commune"].to_numpy(),
+        "x": points.x.to_numpy(), "y": points.y.to_numpy(),
+    }, geometry=points.to_numpy(), crs=crs)
+    return Demand(units=units, crs=crs, kind="points", source=f"mairies ({population_column})",
+                  population_label=f"habitants ({population_column}, placés à la mairie)", notes=moved)
+
+
 def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
     """Read any supported population file, choosing the loader from its columns.
 

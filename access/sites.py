@@ -279,7 +279,8 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
     for i in np.flatnonzero(bad):
         code = sites["commune"].iloc[i]
         distance = proj_points.iloc[i].distance(proj_outlines.loc[code])
-        lines.append(f"{code} {sites['name'].iloc[i]} ({distance / 1000:.1f} km hors de la commune)")
+        kilometres = f"{distance / 1000:.1f}".replace(".", ",")
+        lines.append(f"{code} {sites['name'].iloc[i]} ({kilometres} km hors de la commune)")
         sites.loc[sites.index[i], "geometry"] = outlines.loc[code].representative_point()
     return sites, lines
 

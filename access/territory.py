@@ -19,7 +19,7 @@ from .analysis import Study
 from .errors import InputError, Notice
 from .io import read_table, read_vector
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
-from .population import Demand, read_demand_layer, read_filosofi, read_xy_grid, spread_over_polygons
+from .population import Demand, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
 from .routing import AccessModel
 from .speeds import WALK_SPEED_KMH
 from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
@@ -198,20 +198,7 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     there is none); ``demand="mairies"`` puts each commune's population at its town hall.
     """
     if demand == "mairies":
-        points = communes.copy()
-        # Town-hall point when inside the commune, else a point inside the outline.
-        from .sites import relocate_outside_commune
-
-        wgs = points.to_crs("EPSG:4326")
-        halls = gpd.GeoDataFrame(
-            {"site_id": wgs["code"], "name": wgs["nom"], "commune": wgs["code"]},
-            geometry=gpd.points_from_xy(pd.to_numeric(wgs["mairie_lon"]), pd.to_numeric(wgs["mairie_lat"])),
-            crs="EPSG:4326")
-        halls, _ = relocate_outside_commune(halls, wgs)
-        halls["population_municipale"] = pd.to_numeric(wgs["population_municipale"]).to_numpy()
-        halls["code"] = wgs["code"].to_numpy()
-        tmp = halls.rename(columns={"site_id": "unit_id"})
-        return _demand_from_points(tmp, territory)
+        return town_hall_demand(communes)
     if territory.demand == "filosofi":
         return read_filosofi(_path(territory.population))
     if territory.demand == "xy_households":
@@ -222,21 +209,6 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     wgs = communes.to_crs("EPSG:4326").geometry.representative_point()
     crs = local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
     return spread_over_polygons(communes, "population_municipale", crs, source="communes (populations municipales)")
-
-
-def _demand_from_points(points: gpd.GeoDataFrame, territory: Territory) -> Demand:
-    from .crs import local_crs
-
-    crs = local_crs(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
-    projected = points.to_crs(crs)
-    units = gpd.GeoDataFrame({
-        "unit_id": projected["unit_id"].astype(str).to_numpy(),
-        "population": projected["population_municipale"].astype(float).to_numpy(),
-        "commune": projected["code"].astype(str).to_numpy(),
-        "x": projected.geometry.x.to_numpy(), "y": projected.geometry.y.to_numpy(),
-    }, geometry=projected.geometry.to_numpy(), crs=crs)
-    return Demand(units=units, crs=crs, kind="points", source="mairies (populations municipales)",
-                  population_label="habitants (population municipale, placée à la mairie)")
 
 
 def load_sites(territory: Territory, communes: gpd.GeoDataFrame, builtins: list[str]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
@@ -305,6 +277,11 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
                            communes=communes)
     demand_units = load_demand(territory, communes, demand)
     sites, notices = load_sites(territory, communes, list(builtins))
+    if demand_units.notes:
+        notices.append(Notice("demand_relocated", f"{len(demand_units.notes)} mairie(s) portant la population de leur "
+                              "commune géolocalisée(s) hors de celle-ci, replacée(s) au centre : "
+                              + "; ".join(demand_units.notes[:5]), count=len(demand_units.notes),
+                              details=list(demand_units.notes)))
     if extra_sites is not None and len(extra_sites):
         extra, extra_notices = check_territory(extra_sites, study_area(communes, 20_000.0))
         sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")

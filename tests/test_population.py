@@ -78,3 +78,16 @@ def test_commune_layer_as_points(shared_data):
     assert demand.kind == "polygons"
     inside = shapely.contains_xy(demand.units.geometry.to_numpy(), demand.units["x"], demand.units["y"])
     assert inside.all()
+
+
+def test_town_hall_demand_moves_the_four_misplaced_demo_halls():
+    from access.population import town_hall_demand
+    from access.territory import get_territory, load_communes
+
+    communes = load_communes(get_territory("st-brieuc-loudeac"))
+    demand = town_hall_demand(communes)
+    assert demand.total == 176_836 and len(demand.units) == 46
+    # shared/data/SOURCES.md: 4 of the 46 town-hall points lie outside their commune.
+    assert {line.split()[0] for line in demand.notes} == {"22068", "22149", "22165", "22289"}
+    outlines = communes.to_crs(demand.crs).set_index("code").geometry
+    assert all(pt.within(outlines[c]) for pt, c in zip(demand.units.geometry, demand.units["commune"]))
