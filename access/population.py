@@ -161,6 +161,9 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
     units = pd.DataFrame({"unit_id": frame[id_col].astype(str).to_numpy(), "population": population})
     commune_col = find_column(frame, ["lcog_geo", "depcom", "code_commune"], path, "commune", required=False)
     units["commune"] = frame[commune_col].str.slice(0, 5).to_numpy() if commune_col else ""
+    # Cells straddling communes list every code run together: kept so that the commune can be
+    # settled by location when outlines are known (see assign_communes).
+    units["commune_codes"] = frame[commune_col].to_numpy() if commune_col else ""
     for standard, sources in EQUITY_COLUMNS.items():
         if all(find_column(frame, [s], path, s, required=False) for s in sources):
             units[standard] = sum(to_number(frame[find_column(frame, [s], path, s)], path, s) for s in sources)
@@ -327,6 +330,28 @@ def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs
     return Demand(units=units, crs=crs, kind="modelled_grid", source=source, modelled=True,
                   population_label=f"habitants ({population_column}), répartis uniformément sur un "
                                    f"carroyage de {int(cell_size)} m (modélisé)")
+
+
+def assign_communes(demand: Demand, communes: gpd.GeoDataFrame, code_column: str = "code") -> Demand:
+    """Settle the commune of units whose code is missing or ambiguous by where their centre lies.
+
+    Only units without a single commune code (``commune_codes`` empty or listing several codes) are
+    changed; the others keep the code given by the source.
+    """
+    units = demand.units.copy()
+    codes = units.get("commune_codes", units["commune"]).astype(str)
+    unsettled = (codes.str.len() != 5).to_numpy()
+    if not unsettled.any():
+        return demand
+    outlines = communes[[code_column, "geometry"]].to_crs(demand.crs)
+    centres = gpd.GeoDataFrame(geometry=gpd.points_from_xy(units.loc[unsettled, "x"], units.loc[unsettled, "y"]),
+                               crs=demand.crs, index=units.index[unsettled])
+    # The nearest outline: the one containing the centre, or for a coastal cell whose centre is at
+    # sea, the closest one.
+    joined = gpd.sjoin_nearest(centres, outlines, how="left")
+    joined = joined[~joined.index.duplicated()]
+    units.loc[unsettled, "commune"] = joined[code_column].astype(str).to_numpy()
+    return replace(demand, units=units)
 
 
 def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "population_municipale") -> Demand:

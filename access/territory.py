@@ -19,7 +19,7 @@ from .analysis import Study
 from .errors import InputError, Notice
 from .io import read_table, read_vector
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
-from .population import Demand, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
+from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
 from .routing import AccessModel
 from .speeds import WALK_SPEED_KMH
 from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
@@ -200,7 +200,7 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     if demand == "mairies":
         return town_hall_demand(communes)
     if territory.demand == "filosofi":
-        return read_filosofi(_path(territory.population))
+        return assign_communes(read_filosofi(_path(territory.population)), communes)
     if territory.demand == "xy_households":
         return read_xy_grid(_path(territory.population), crs="EPSG:2975", population_column="houhold",
                             equity={"poor_households": "phouhold"})

@@ -91,3 +91,22 @@ def test_town_hall_demand_moves_the_four_misplaced_demo_halls():
     assert {line.split()[0] for line in demand.notes} == {"22068", "22149", "22165", "22289"}
     outlines = communes.to_crs(demand.crs).set_index("code").geometry
     assert all(pt.within(outlines[c]) for pt, c in zip(demand.units.geometry, demand.units["commune"]))
+
+
+def test_straddling_cells_take_the_commune_of_their_centre(shared_data):
+    import geopandas as gpd
+
+    from access.population import assign_communes
+
+    demand = read_filosofi(shared_data / "martinique" / "filosofi2017_200m_972.csv")
+    communes = gpd.read_file(shared_data / "martinique" / "communes_972_datafrance.gpkg")
+    settled = assign_communes(demand, communes)
+    codes = demand.units["commune_codes"].astype(str)
+    single = codes.str.len() == 5
+    # Single-code cells keep the INSEE code; straddling ones get one of their listed codes or the
+    # commune under their centre.
+    assert (settled.units.loc[single, "commune"] == demand.units.loc[single, "commune"]).all()
+    multi = settled.units[codes.str.len() > 5]
+    listed = [c in all_codes for c, all_codes in zip(multi["commune"], codes[codes.str.len() > 5])]
+    assert sum(listed) / len(listed) > 0.95
+    assert (settled.units["commune"] != "").all()
