@@ -1,0 +1,650 @@
+"""Opening hours of reception points, and coverage at a given moment of the week.
+
+A site list carries its hours as the source gave them (``sites.hours``) with their format
+(``sites.hours_format``):
+
+* ``"france_services"``: JSON of per-day text from the ANCT list,
+  ``{"lundi": "08:00 - 12:00 / 13:30 - 17:00", …, "samedi": ""}``. A day left empty is closed
+  (the list has no Sunday column: Sunday is closed); a site with every day empty has unknown hours.
+  Zero-length ``00:00 - 00:00`` slots (a form default in the source) are dropped, and overlapping
+  slots (one per counter) are merged; both are reported.
+* ``"mairie_json"``: the DILA directory's day ranges, ``[["lundi", "jeudi", [["08:00:00",
+  "12:00:00"]]], …]``. Days not listed are closed; an empty list means unknown hours.
+* ``"osm"``: the OpenStreetMap ``opening_hours`` syntax, evaluated with the maintained
+  ``opening-hours-py`` parser over a reference week without public holidays
+  (:data:`REFERENCE_WEEK`). Rules that depend on the season are read for that week and reported.
+  Periods the expression marks ``unknown`` stay unknown.
+
+All three become one weekly representation, :class:`WeeklyHours`: intervals ``(day, open_minute,
+close_minute)`` with day 0 = Monday … 6 = Sunday and minutes since midnight, the closing minute
+excluded (a site closing at 12:00 is closed at 12:00). A site whose hours are missing or cannot be
+read has *unknown* hours: :func:`open_at` answers ``None`` for it, never open nor closed, and
+:func:`coverage_at` reports it apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .analysis import CoverageResult, Routing, Study, evaluate, run_coverage
+from .errors import InputError, Notice
+from .routing import route_to_sites, unit_times
+
+DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DAY_NAMES_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ALIASES: dict[str, int] = {}
+for _i, (_fr, _en) in enumerate(zip(DAY_NAMES_FR, DAY_NAMES_EN)):
+    _DAY_ALIASES.update({_fr: _i, _fr[:3]: _i, _en: _i, _en[:3]: _i, _en[:2]: _i})
+_DAY_ALIASES.update({"tues": 1, "thur": 3, "thurs": 3})
+
+#: Monday of the week over which OpenStreetMap expressions are evaluated: 6–12 October 2025 holds
+#: no French public holiday and no school holiday.
+REFERENCE_WEEK = date(2025, 10, 6)
+#: Other weeks checked to tell whether an OSM expression changes with the season.
+_SEASON_WEEKS = (date(2026, 1, 12), date(2026, 4, 27), date(2025, 7, 21))
+#: A site is open to people at work when it is open after this minute on a weekday (17:30)…
+WORKERS_EVENING_MINUTE = 17 * 60 + 30
+#: …or at any time on these days (Saturday, Sunday).
+WORKERS_WEEKEND_DAYS = (5, 6)
+
+HOURS_FORMATS = ("france_services", "mairie_json", "osm")
+STATUS_KNOWN = "connus"
+STATUS_MISSING = "non renseignés"
+STATUS_UNPARSED = "illisibles"
+
+_SLOT = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*[-–à]\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2})(?:\s*[:hH]\s*(\d{2})?)?(?:\s*:\s*(\d{2}))?\s*$")
+
+
+class HoursError(ValueError):
+    """Opening hours that cannot be read (the message says why, in French)."""
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """Opening hours over one week.
+
+    Attributes
+    ----------
+    open : tuple of (day, start, end)
+        Open intervals, sorted and merged; day 0 is Monday, ``start``/``end`` minutes since
+        midnight, ``end`` excluded (at most 1440).
+    unknown : tuple of (day, start, end)
+        Intervals whose state the source leaves unknown (OSM ``unknown``).
+    notes : tuple of str
+        What was corrected or assumed while reading, in French.
+    """
+
+    open: tuple[tuple[int, int, int], ...]
+    unknown: tuple[tuple[int, int, int], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def is_open(self, day: int, minute: int) -> bool | None:
+        """True/False at a moment of the week, None when the source says the state is unknown."""
+        if any(d == day and s <= minute < e for d, s, e in self.open):
+            return True
+        if any(d == day and s <= minute < e for d, s, e in self.unknown):
+            return None
+        return False
+
+    def minutes_per_week(self) -> int:
+        """Total open minutes in the week."""
+        return sum(e - s for _, s, e in self.open)
+
+
+@dataclass(frozen=True)
+class SiteHours:
+    """The hours of one site as read: ``status`` is one of :data:`STATUS_KNOWN`,
+    :data:`STATUS_MISSING`, :data:`STATUS_UNPARSED`; ``hours`` is None unless known."""
+
+    status: str
+    hours: WeeklyHours | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return text.strip().lower().rstrip(".")
+
+
+def day_index(name: str) -> int:
+    """Day number (0 = Monday) of a French or English day name or abbreviation.
+
+    Raises
+    ------
+    HoursError
+        When the name is not a day.
+    """
+    key = _norm(name)
+    if key not in _DAY_ALIASES:
+        raise HoursError(f"jour « {name} » inconnu")
+    return _DAY_ALIASES[key]
+
+
+def _clock_minute(text: str, end: bool = False) -> int:
+    """Minutes since midnight of ``"08:00"``, ``"08:00:00"``, ``"8h30"``, ``"18h"``."""
+    match = _CLOCK.match(str(text))
+    if not match:
+        raise HoursError(f"heure « {text} » illisible")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        raise HoursError(f"heure « {text} » impossible")
+    return hour * 60 + minute
+
+
+def _merge(intervals: list[tuple[int, int, int]]) -> tuple[tuple[tuple[int, int, int], ...], bool]:
+    """Sort and merge overlapping or touching intervals; also say whether any overlapped."""
+    merged: list[list[int]] = []
+    overlapped = False
+    for day, start, end in sorted(intervals):
+        if merged and merged[-1][0] == day and start <= merged[-1][2]:
+            overlapped |= start < merged[-1][2]
+            merged[-1][2] = max(merged[-1][2], end)
+        else:
+            merged.append([day, start, end])
+    return tuple(tuple(m) for m in merged), overlapped
+
+
+def _day_slots(text: str, day: int) -> tuple[list[tuple[int, int, int]], int]:
+    """Intervals of one France Services day (``"08:00 - 12:00 / 13:30 - 17:00"``) and the number
+    of zero-length ``00:00 - 00:00`` slots dropped."""
+    slots, empty = [], 0
+    for part in str(text).split("/"):
+        if not part.strip():
+            continue
+        match = _SLOT.match(part)
+        if not match:
+            raise HoursError(f"créneau « {part.strip()} » illisible (attendu « 08:00 - 12:00 »)")
+        h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
+        if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
+            raise HoursError(f"créneau « {part.strip()} » : heure impossible")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if start == end == 0:
+            empty += 1
+            continue
+        if end <= start:
+            raise HoursError(f"créneau « {part.strip()} » : fermeture avant l'ouverture")
+        slots.append((day, start, end))
+    return slots, empty
+
+
+def parse_france_services(text: str) -> WeeklyHours | None:
+    """Read France Services per-day hours (JSON object of French day names to slot text).
+
+    Returns
+    -------
+    WeeklyHours or None
+        None when every day is empty (hours not given).
+
+    Raises
+    ------
+    HoursError
+        When the JSON or a slot cannot be read.
+    """
+    try:
+        days = json.loads(text)
+    except (TypeError, ValueError):
+        raise HoursError("horaires France Services : JSON illisible") from None
+    if not isinstance(days, dict):
+        raise HoursError("horaires France Services : objet {jour: créneaux} attendu")
+    intervals, empty = [], 0
+    for name, value in days.items():
+        slots, dropped = _day_slots(value or "", day_index(name))
+        intervals += slots
+        empty += dropped
+    if not intervals:
+        return None
+    merged, overlapped = _merge(intervals)
+    notes = []
+    if empty:
+        notes.append(f"{empty} créneau(x) vide(s) « 00:00 - 00:00 » ignoré(s)")
+    if overlapped:
+        notes.append("créneaux qui se chevauchent fusionnés")
+    return WeeklyHours(merged, notes=tuple(notes))
+
+
+def parse_mairie_json(text: str) -> WeeklyHours | None:
+    """Read the DILA directory's hours: ``[[first_day, last_day, [[open, close], …]], …]``.
+
+    A day range may wrap over the weekend (``["samedi", "lundi", …]``). Returns None for an empty
+    list (hours not given).
+
+    Raises
+    ------
+    HoursError
+        When the JSON, a day name or a time cannot be read, or a slot closes before it opens.
+    """
+    try:
+        ranges = json.loads(text)
+    except (TypeError, ValueError):
+        raise HoursError("horaires de mairie : JSON illisible") from None
+    if not isinstance(ranges, list):
+        raise HoursError("horaires de mairie : liste de plages de jours attendue")
+    intervals = []
+    for item in ranges:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[2], list)):
+            raise HoursError(f"plage « {item} » illisible (attendu [jour, jour, [[ouverture, fermeture]]])")
+        first, last = day_index(item[0]), day_index(item[1])
+        days = [(first + k) % 7 for k in range((last - first) % 7 + 1)]
+        for slot in item[2]:
+            if not (isinstance(slot, list) and len(slot) == 2):
+                raise HoursError(f"créneau « {slot} » illisible")
+            start, end = _clock_minute(slot[0]), _clock_minute(slot[1])
+            if end <= start:
+                raise HoursError(f"créneau {slot[0]}–{slot[1]} : fermeture avant l'ouverture")
+            intervals += [(d, start, end) for d in days]
+    if not intervals:
+        return None
+    merged, overlapped = _merge(intervals)
+    return WeeklyHours(merged, notes=("créneaux qui se chevauchent fusionnés",) if overlapped else ())
+
+
+def _osm_week(expression, monday: date) -> tuple[tuple, tuple]:
+    from opening_hours import State
+
+    start = datetime.combine(monday, datetime.min.time())
+    stop = start + timedelta(days=7)
+    found: dict[State, list[tuple[int, int, int]]] = {State.OPEN: [], State.UNKNOWN: []}
+    for begin, end, state, _comment in expression.intervals(start, stop):
+        if state not in found:
+            continue
+        begin, end = max(begin, start), min(end, stop)
+        # Split at midnights into (day, start, end) pieces.
+        while begin < end:
+            midnight = datetime.combine(begin.date() + timedelta(days=1), datetime.min.time())
+            piece_end = min(end, midnight)
+            day = (begin.date() - monday).days
+            s = begin.hour * 60 + begin.minute
+            e = 1440 if piece_end == midnight else piece_end.hour * 60 + piece_end.minute
+            if e > s:
+                found[state].append((day, s, e))
+            begin = piece_end
+    return _merge(found[State.OPEN])[0], _merge(found[State.UNKNOWN])[0]
+
+
+def parse_osm(text: str, reference_week: date = REFERENCE_WEEK) -> WeeklyHours | None:
+    """Read an OpenStreetMap ``opening_hours`` expression over a reference week.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"Mo-Fr 08:30-12:00,13:30-17:00; Sa 09:00-12:00; PH off"``.
+    reference_week : date
+        Monday of the week evaluated (default :data:`REFERENCE_WEEK`, no public holiday).
+
+    Returns
+    -------
+    WeeklyHours or None
+        None for an empty expression. When the expression gives other hours in January, April or
+        July than in the reference week, a note says so.
+
+    Raises
+    ------
+    HoursError
+        When ``opening-hours-py`` cannot parse the expression.
+    """
+    from opening_hours import OpeningHours, ParserError
+
+    if not str(text).strip():
+        return None
+    try:
+        expression = OpeningHours(str(text))
+    except (ParserError, SyntaxError, ValueError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise HoursError(f"syntaxe opening_hours non reconnue ({first})") from None
+    opened, unknown = _osm_week(expression, reference_week)
+    notes = []
+    if any(_osm_week(expression, week) != (opened, unknown) for week in _SEASON_WEEKS):
+        notes.append(f"horaires variables selon la période : semaine du {reference_week:%d/%m/%Y} retenue")
+    return WeeklyHours(opened, unknown, tuple(notes))
+
+
+_PARSERS = {"france_services": parse_france_services, "mairie_json": parse_mairie_json, "osm": parse_osm}
+
+
+@lru_cache(maxsize=65_536)
+def read_hours(text: str, hours_format: str) -> SiteHours:
+    """Read one site's hours in any supported format, never raising.
+
+    Parameters
+    ----------
+    text : str
+        The ``hours`` value.
+    hours_format : str
+        One of :data:`HOURS_FORMATS`, or "" when the source gives no hours.
+
+    Returns
+    -------
+    SiteHours
+        ``STATUS_MISSING`` when there are no hours, ``STATUS_UNPARSED`` (with the reason) when they
+        cannot be read, else ``STATUS_KNOWN`` with the :class:`WeeklyHours`.
+    """
+    text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    if not text.strip() or text.strip().lower() in ("nan", "none", "null", "[]", "{}"):
+        return SiteHours(STATUS_MISSING, reason="horaires non renseignés")
+    if hours_format not in _PARSERS:
+        return SiteHours(STATUS_UNPARSED, reason=f"format d'horaires « {hours_format} » inconnu "
+                                                 f"(formats lus : {', '.join(HOURS_FORMATS)})")
+    try:
+        hours = _PARSERS[hours_format](text)
+    except HoursError as exc:
+        return SiteHours(STATUS_UNPARSED, reason=str(exc))
+    if hours is None:
+        return SiteHours(STATUS_MISSING, reason="horaires non renseignés (aucun jour ouvert indiqué)")
+    return SiteHours(STATUS_KNOWN, hours, notes=hours.notes)
+
+
+def site_hours(sites: pd.DataFrame) -> list[SiteHours]:
+    """:func:`read_hours` of every site (``hours``/``hours_format`` columns; missing columns mean
+    unknown hours)."""
+    n = len(sites)
+    texts = sites["hours"].astype(str).tolist() if "hours" in sites.columns else [""] * n
+    formats = sites["hours_format"].astype(str).tolist() if "hours_format" in sites.columns else [""] * n
+    return [read_hours(t, f) for t, f in zip(texts, formats)]
+
+
+def hours_report(sites: pd.DataFrame) -> pd.DataFrame:
+    """One row per site: ``site_id``, ``name``, ``hours_format``, ``status``, ``reason``, ``notes``,
+    ``open_minutes_per_week`` (NaN unless known) — what was read and what could not be."""
+    parsed = site_hours(sites)
+    return pd.DataFrame({
+        "site_id": sites["site_id"].astype(str).to_numpy() if "site_id" in sites.columns else np.arange(len(sites)),
+        "name": sites["name"].astype(str).to_numpy() if "name" in sites.columns else "",
+        "hours_format": sites["hours_format"].astype(str).to_numpy() if "hours_format" in sites.columns else "",
+        "status": [p.status for p in parsed],
+        "reason": [p.reason for p in parsed],
+        "notes": ["; ".join(p.notes) for p in parsed],
+        "open_minutes_per_week": [p.hours.minutes_per_week() if p.hours else np.nan for p in parsed],
+    })
+
+
+def _interval_arrays(parsed: list[SiteHours], which: str) -> tuple[np.ndarray, ...]:
+    rows = [(i, d, s, e) for i, p in enumerate(parsed) if p.hours is not None
+            for d, s, e in getattr(p.hours, which)]
+    arr = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+
+
+def _tri_state(known: np.ndarray, yes: np.ndarray, maybe: np.ndarray) -> np.ndarray:
+    """Object array: True where ``yes``, None where unknown (not known, or only ``maybe``), else False."""
+    out = np.full(known.size, None, dtype=object)
+    out[known & yes] = True
+    out[known & ~yes & ~maybe] = False
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+
+
+def open_at(sites: pd.DataFrame, day: int, minute: int) -> np.ndarray:
+    """Which sites are open at a moment of the week.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        Site table with ``hours`` and ``hours_format``.
+    day : int
+        0 = Monday … 6 = Sunday.
+    minute : int
+        Minutes since midnight (0–1439).
+
+    Returns
+    -------
+    ndarray of object
+        ``True`` (open), ``False`` (closed) or ``None`` (hours unknown or unreadable, or marked
+        unknown at that moment): unknown hours are never assumed open or closed.
+    """
+    if not (0 <= int(day) <= 6 and 0 <= int(minute) < 1440):
+        raise InputError(f"moment hors semaine (jour {day}, minute {minute})",
+                         "jour de 0 (lundi) à 6 (dimanche), minute de 0 à 1439")
+    parsed = site_hours(sites)
+    n = len(parsed)
+    known = np.array([p.status == STATUS_KNOWN for p in parsed], dtype=bool)
+
+    def hit(which: str) -> np.ndarray:
+        site, d, s, e = _interval_arrays(parsed, which)
+        inside = (d == day) & (s <= minute) & (minute < e)
+        return np.bincount(site[inside], minlength=n) > 0
+
+    return _tri_state(known, hit("open"), hit("unknown"))
+
+
+def open_for_workers(sites: pd.DataFrame, evening_minute: int = WORKERS_EVENING_MINUTE,
+                     weekend_days: tuple[int, ...] = WORKERS_WEEKEND_DAYS) -> np.ndarray:
+    """Which sites people in work can visit: open after 17:30 on a weekday, or on the weekend.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        Site table with ``hours`` and ``hours_format``.
+    evening_minute : int
+        A weekday opening counts when the site is still open after this minute (1050 = 17:30).
+    weekend_days : tuple of int
+        Days on which any opening counts (Saturday and Sunday).
+
+    Returns
+    -------
+    ndarray of object
+        True, False, or None for unknown hours.
+    """
+    parsed = site_hours(sites)
+    n = len(parsed)
+    known = np.array([p.status == STATUS_KNOWN for p in parsed], dtype=bool)
+
+    def hit(which: str) -> np.ndarray:
+        site, d, s, e = _interval_arrays(parsed, which)
+        fits = ((d < 5) & (e > evening_minute)) | np.isin(d, weekend_days)
+        return np.bincount(site[fits], minlength=n) > 0
+
+    return _tri_state(known, hit("open"), hit("unknown"))
+
+
+def parse_when(when) -> tuple[int, int]:
+    """A moment of the week from ``"mardi 18:00"``, ``"tuesday 6:30"``, ``"sam 10h"``, a
+    ``datetime`` or a ``(day, minute)`` pair.
+
+    Returns
+    -------
+    (day, minute)
+        Day 0 = Monday, minutes since midnight.
+
+    Raises
+    ------
+    InputError
+        When the text is not a day name followed by a time.
+    """
+    if isinstance(when, datetime):
+        return when.weekday(), when.hour * 60 + when.minute
+    if isinstance(when, tuple) and len(when) == 2:
+        day, minute = int(when[0]), int(when[1])
+        if 0 <= day <= 6 and 0 <= minute < 1440:
+            return day, minute
+        raise InputError(f"moment {when} hors semaine", "jour de 0 (lundi) à 6 (dimanche), minute de 0 à 1439")
+    fix = "écrivez un jour et une heure, par ex. --at \"mardi 18:00\" (ou \"tuesday 18:00\")"
+    parts = str(when).replace(",", " ").split()
+    if len(parts) < 2:
+        raise InputError(f"moment « {when} » incomplet", fix, column="--at")
+    try:
+        day = day_index(parts[0])
+        minute = _clock_minute(" ".join(parts[1:]).replace(" ", ""))
+    except HoursError as exc:
+        raise InputError(f"moment « {when} » illisible ({exc})", fix, column="--at") from None
+    if minute >= 1440:
+        raise InputError(f"moment « {when} » : heure hors de la journée", fix, column="--at")
+    return day, minute
+
+
+def format_when(day: int, minute: int) -> str:
+    """``"mardi 18:00"``."""
+    return f"{DAY_NAMES_FR[day]} {minute // 60:02d}:{minute % 60:02d}"
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage restricted to open sites
+
+
+def _subset_routing(study: Study, routing: Routing, mask: np.ndarray) -> Routing:
+    """Routing of ``study.with_sites(study.sites[mask])`` reusing the unit and site snaps of
+    ``routing`` (computed on the full site list): only the Dijkstra searches are rerun."""
+    if len(routing.site_nodes) != len(study.sites):
+        raise ValueError("routing was computed for another site list")
+    nodes, legs = routing.site_nodes[mask], routing.site_leg_s[mask]
+    usable = nodes >= 0
+    node_times = route_to_sites(study.network, nodes[usable], legs[usable])
+    index = np.flatnonzero(usable)
+    if index.size:
+        from dataclasses import replace
+
+        node_times = replace(
+            node_times,
+            site1=np.where(node_times.site1 >= 0, index[np.maximum(node_times.site1, 0)], -1),
+            site2=np.where(node_times.site2 >= 0, index[np.maximum(node_times.site2, 0)], -1),
+        )
+    times = unit_times(node_times, routing.unit_snap, study.access)
+    notices = []
+    if (~usable).any():
+        names = study.sites.loc[mask, "name"].to_numpy()[~usable].tolist()
+        notices.append(Notice("sites_far_from_road",
+                              f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
+                              "route du réseau, non pris en compte : " + ", ".join(names[:5]),
+                              count=len(names), details=names))
+    return Routing(node_times, routing.unit_snap, times, nodes, legs, notices)
+
+
+def _coverage_of(study: Study, routing: Routing | None, mask: np.ndarray, threshold_min: float) -> CoverageResult:
+    sub = study.with_sites(study.sites.loc[mask])
+    if routing is None:
+        if mask.any():
+            return run_coverage(sub, threshold_min)
+        # No site at all: nothing to snap, every unit is uncovered.
+        from .analysis import route
+
+        return evaluate(sub, route(sub), threshold_min)
+    return evaluate(sub, _subset_routing(study, routing, mask), threshold_min)
+
+
+def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, what: str,
+                  threshold_min: float = 30.0) -> CoverageResult:
+    """Coverage by the sites ``available`` (True/False/None per site, from :func:`open_at` or
+    :func:`open_for_workers`), with unknown-hours sites reported apart.
+
+    Sites with unknown hours are left out of the headline figures (the lower bound); the summary
+    also gives the share covered if they were all available (``share_covered_if_unknown_open``).
+
+    Parameters
+    ----------
+    study : Study
+    routing : Routing or None
+        ``route(study)`` on the full site list, to reuse its snaps; None routes from scratch.
+    available : ndarray of object
+    what : str
+        French description of the moment, for notices (e.g. "le mardi à 18:00").
+    threshold_min : float
+    """
+    available = np.asarray(available, dtype=object)
+    if available.size != len(study.sites):
+        raise ValueError("one availability per site expected")
+    is_open = np.array([a is True for a in available], dtype=bool)
+    unknown = np.array([a is None for a in available], dtype=bool)
+    result = _coverage_of(study, routing, is_open, threshold_min)
+    upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary["share_covered"]
+             if unknown.any() else result.summary["share_covered"])
+    parsed = site_hours(study.sites)
+    result.summary.update({
+        "hours_when": what,
+        "sites_all": int(len(study.sites)),
+        "sites_open": int(is_open.sum()),
+        "sites_closed": int((~is_open & ~unknown).sum()),
+        "sites_hours_unknown": int(unknown.sum()),
+        "share_covered_if_unknown_open": upper,
+    })
+    result.notices.append(Notice("hours_open", f"Lieux d'accueil ouverts {what} : {int(is_open.sum())} sur "
+                                               f"{len(study.sites)} ; seuls ceux-ci comptent dans la couverture.",
+                                 count=int(is_open.sum())))
+    if unknown.any():
+        names = study.sites["name"].to_numpy()[unknown].tolist()
+        reasons = [parsed[i].reason for i in np.flatnonzero(unknown)]
+        result.notices.append(Notice(
+            "hours_unknown",
+            f"{len(names)} lieu(x) aux horaires inconnus ou illisibles, comptés à part (ni ouverts ni fermés) : "
+            + ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
+            + f". S'ils étaient ouverts, la population couverte passerait de {100 * result.summary['share_covered']:.1f} % "
+            f"à {100 * upper:.1f} %.",
+            count=len(names), details=[f"{n} ({r})" for n, r in zip(names, reasons)]))
+    corrected = sorted({note for i in np.flatnonzero(is_open) for note in parsed[i].notes})
+    if corrected:
+        result.notices.append(Notice("hours_corrected", "Horaires corrigés à la lecture : " + "; ".join(corrected),
+                                     count=len(corrected)))
+    return result
+
+
+def coverage_at(study: Study, routing: Routing | None, when, threshold_min: float = 30.0) -> CoverageResult:
+    """Coverage by the sites open at a moment of the week.
+
+    Parameters
+    ----------
+    study : Study
+    routing : Routing or None
+        ``analysis.route(study)`` on the full site list (its snaps are reused), or None.
+    when : str, datetime or (day, minute)
+        E.g. ``"mardi 18:00"`` (see :func:`parse_when`).
+    threshold_min : float
+
+    Returns
+    -------
+    CoverageResult
+        As :func:`analysis.evaluate` with only open sites; ``summary`` adds ``hours_when``,
+        ``sites_open``, ``sites_closed``, ``sites_hours_unknown`` and
+        ``share_covered_if_unknown_open``; notices list the sites with unknown hours.
+    """
+    day, minute = parse_when(when)
+    what = f"le {format_when(day, minute).replace(' ', ' à ')}"
+    return coverage_when(study, routing, open_at(study.sites, day, minute), what, threshold_min)
+
+
+def coverage_for_workers(study: Study, routing: Routing | None, threshold_min: float = 30.0) -> CoverageResult:
+    """Coverage by the sites open at hours people in work can come (:func:`open_for_workers`)."""
+    what = "aux horaires accessibles aux actifs (après 17 h 30 en semaine, ou le week-end)"
+    return coverage_when(study, routing, open_for_workers(study.sites), what, threshold_min)
+
+
+def workers_summary(study: Study, routing: Routing | None = None, threshold_min: float = 30.0,
+                    full: CoverageResult | None = None) -> pd.DataFrame:
+    """Per commune: share covered by all sites and « couvert aux horaires accessibles aux actifs ».
+
+    Parameters
+    ----------
+    study : Study
+    routing : Routing or None
+        Routing of the full site list (computed when None).
+    threshold_min : float
+    full : CoverageResult, optional
+        The coverage with every site, when already computed.
+
+    Returns
+    -------
+    DataFrame
+        See :func:`access.modes.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
+    """
+    from .analysis import route
+    from .modes import compare_results
+
+    routing = routing if routing is not None else route(study)
+    full = full if full is not None else evaluate(study, routing, threshold_min)
+    workers = coverage_for_workers(study, routing, threshold_min)
+    return compare_results(full, workers, ("all_hours", "workers_hours"))
