@@ -1,0 +1,77 @@
+"""Coverage of the demo territory by car, on foot, and at the hours people in work can come.
+
+Prints the figures written in docs/benchmarks.md ("Walking and opening hours"):
+
+    .venv/bin/python scripts/figures_modes.py [--threshold 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from access import hours as H
+from access.analysis import evaluate, route, run_coverage
+from access.modes import TOTAL_CODE, compare_modes
+from access.territory import load_study
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threshold", type=float, default=30.0)
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    drive_study = load_study()
+    routing = route(drive_study)
+    drive = evaluate(drive_study, routing, args.threshold)
+    walk = run_coverage(load_study(mode="walk"), args.threshold)
+    s = drive.summary
+    print(f"{s['territory']} — {s['population_total']:,.0f} habitants, {s['sites_total']} lieux d'accueil, "
+          f"seuil {args.threshold:g} min")
+    print(f"  en voiture          : {pct(drive.summary['share_covered'])} couverts "
+          f"(médiane {drive.summary['median_time_min']:.1f} min)")
+    print(f"  à pied              : {pct(walk.summary['share_covered'])} couverts "
+          f"(médiane {walk.summary['median_time_min']:.1f} min)")
+
+    report = H.hours_report(drive_study.sites)
+    print(f"  horaires des lieux  : {report['status'].value_counts().to_dict()}")
+    for day in range(5):
+        at = H.coverage_at(drive_study, routing, (day, 18 * 60), args.threshold)
+        print(f"  en voiture, {H.format_when(day, 18 * 60):15s}: {pct(at.summary['share_covered'])} couverts, "
+              f"{at.summary['sites_open']} lieux ouverts sur {at.summary['sites_all']}, "
+              f"{at.summary['sites_hours_unknown']} aux horaires inconnus"
+              + (f" (jusqu'à {pct(at.summary['share_covered_if_unknown_open'])} s'ils étaient ouverts)"
+                 if at.summary['sites_hours_unknown'] else ""))
+    morning = H.coverage_at(drive_study, routing, "mardi 10:00", args.threshold)
+    print(f"  en voiture, mardi 10:00     : {pct(morning.summary['share_covered'])} couverts, "
+          f"{morning.summary['sites_open']} lieux ouverts")
+    workers = H.coverage_for_workers(drive_study, routing, args.threshold)
+    print(f"  en voiture, horaires accessibles aux actifs (après 17:30 en semaine ou le week-end) : "
+          f"{pct(workers.summary['share_covered'])} couverts, {workers.summary['sites_open']} lieux")
+    open_workers = drive_study.sites.loc[[w is True for w in H.open_for_workers(drive_study.sites)], "name"]
+    print("    lieux concernés : " + ", ".join(open_workers))
+
+    table = compare_modes(drive, walk)
+    body = table[table["commune"] != TOTAL_CODE]
+    lost = body["population"] * body["population_gap"]
+    print(f"  communes dont toute la population est couverte en voiture mais aucune à pied : "
+          f"{int(((body['population_share_drive'] == 1) & (body['population_share_walk'] == 0)).sum())} "
+          f"sur {len(body)}")
+    print("  plus grosses pertes à pied (habitants couverts en voiture, pas à pied) : " + "; ".join(
+        f"{r.nom} {l:,.0f}" for r, l in zip(body.head(5).itertuples(), lost.head(5))))
+    ws = H.workers_summary(drive_study, routing, args.threshold, drive)
+    wb = ws[ws["commune"] != TOTAL_CODE]
+    print(f"  communes couvertes à plus de 90 % en voiture mais à moins de 50 % aux horaires des actifs : "
+          f"{int(((wb['population_share_all_hours'] > 0.9) & (wb['population_share_workers_hours'] < 0.5)).sum())}")
+    assert np.isclose(table.iloc[-1]["population_share_walk"], walk.summary["share_covered"])
+    print(f"(calcul total {time.perf_counter() - t0:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
