@@ -35,7 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .analysis import CoverageResult, Routing, Study, evaluate, run_coverage
+from .analysis import CoverageResult, Routing, Study, evaluate, route
 from .errors import InputError, Notice
 from .routing import route_to_sites, unit_times
 
@@ -526,15 +526,8 @@ def _subset_routing(study: Study, routing: Routing, mask: np.ndarray) -> Routing
     return Routing(node_times, routing.unit_snap, times, nodes, legs, notices)
 
 
-def _coverage_of(study: Study, routing: Routing | None, mask: np.ndarray, threshold_min: float) -> CoverageResult:
+def _coverage_of(study: Study, routing: Routing, mask: np.ndarray, threshold_min: float) -> CoverageResult:
     sub = study.with_sites(study.sites.loc[mask])
-    if routing is None:
-        if mask.any():
-            return run_coverage(sub, threshold_min)
-        # No site at all: nothing to snap, every unit is uncovered.
-        from .analysis import route
-
-        return evaluate(sub, route(sub), threshold_min)
     return evaluate(sub, _subset_routing(study, routing, mask), threshold_min)
 
 
@@ -560,6 +553,9 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
     if available.size != len(study.sites):
         raise ValueError("one availability per site expected")
     is_open = np.array([a is True for a in available], dtype=bool)
+    if routing is None:
+        # Snap units and sites once; each subset of sites then only reruns the searches.
+        routing = route(study)
     unknown = np.array([a is None for a in available], dtype=bool)
     result = _coverage_of(study, routing, is_open, threshold_min)
     upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary["share_covered"]
@@ -641,7 +637,6 @@ def workers_summary(study: Study, routing: Routing | None = None, threshold_min:
     DataFrame
         See :func:`access.modes.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
     """
-    from .analysis import route
     from .modes import compare_results
 
     routing = routing if routing is not None else route(study)

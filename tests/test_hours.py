@@ -265,6 +265,7 @@ def test_coverage_at_tuesday_morning_and_sunday(demo_study, demo_routing, demo_r
     assert sunday.summary["sites_open"] == 0
     assert sunday.summary["population_covered"] == 0
     assert sunday.summary["share_covered"] == 0
+    assert H.coverage_at(demo_study, None, "sunday 11:00").summary["population_covered"] == 0
 
 
 def test_unknown_hours_reported_apart(demo_study, demo_routing):
