@@ -107,12 +107,9 @@ def route(study: Study, second: bool = True) -> Routing:
     usable = site_nodes >= 0
     # Route with usable sites only, then map their indices back to the full site list.
     node_times = route_to_sites(net, site_nodes[usable], site_legs[usable], second=second)
-    index = np.flatnonzero(usable)
-    node_times = replace(
-        node_times,
-        site1=np.where(node_times.site1 >= 0, index[np.maximum(node_times.site1, 0)], -1),
-        site2=np.where(node_times.site2 >= 0, index[np.maximum(node_times.site2, 0)], -1),
-    )
+    # Map indices among usable sites back to the full list (-1 stays -1, also with no site at all).
+    index = np.append(np.flatnonzero(usable), -1)
+    node_times = replace(node_times, site1=index[node_times.site1], site2=index[node_times.site2])
     snap = snap_points(net, demand.units["x"].to_numpy(), demand.units["y"].to_numpy(),
                        study.access.max_distance_m, k=UNIT_SNAP_CANDIDATES)
     times = unit_times(node_times, snap, study.access)
@@ -261,7 +258,9 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
                               f"de toute route ({_fmt(summary['population_no_road'])} habitants), "
                               "comptées comme non couvertes (sans accès routier)",
                               count=summary["cells_no_road"]))
-    if summary["cells_unreachable"]:
+    if summary["sites_on_network"] == 0:
+        notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte."))
+    elif summary["cells_unreachable"]:
         notices.append(Notice("unreachable",
                               f"{summary['cells_unreachable']} unité(s) ({_fmt(summary['population_unreachable'])} "
                               "habitants) sur un morceau de réseau d'où aucun lieu d'accueil n'est atteignable "

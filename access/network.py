@@ -415,6 +415,28 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "access30"
 
 
+OVERPASS_HOST = "overpass-api.de"
+
+
+def _reachable(host: str, port: int = 443, timeout_s: float = 3.0) -> bool:
+    """Whether a TCP connection to ``host`` opens within a few seconds (fail fast when offline)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def cached_network_path(polygon_wgs84, mode: str, cache_dir: str | Path | None = None) -> Path:
+    """Where :func:`download_osmnx` keeps the network of a polygon and mode."""
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256((polygon_wgs84.wkb_hex + mode).encode()).hexdigest()[:16]
+    return cache / f"network_{mode}_{key}.graphml"
+
+
 def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | None = None,
                    label: str = "zone") -> RoadNetwork:
     """Download the network inside a WGS84 polygon with osmnx, or reuse the cached copy.
@@ -428,12 +450,15 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
         When the graph is not cached and the Overpass API cannot be reached.
     """
     _check_mode(mode)
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256((polygon_wgs84.wkb_hex + mode).encode()).hexdigest()[:16]
-    cached = cache / f"network_{mode}_{key}.graphml"
+    cached = cached_network_path(polygon_wgs84, mode, cache_dir)
     if cached.is_file():
         return read_graphml(cached, mode=mode)
+    cache = cached.parent
+    if not _reachable(OVERPASS_HOST):
+        raise NetworkUnavailableError(
+            f"Pas de connexion à OpenStreetMap ({OVERPASS_HOST}) : le réseau routier de « {label} » ne peut pas "
+            "être téléchargé. Fournissez un extrait .osm.pbf du territoire avec --network (voir "
+            f"scripts/download_osm_extract.py), ou relancez une fois connecté : il sera gardé en cache dans {cache}.")
     import osmnx as ox
 
     ox.settings.use_cache = True
@@ -486,7 +511,9 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     from scipy.sparse.csgraph import minimum_spanning_tree
     from scipy.spatial import cKDTree
 
-    labels = network.components
+    # Pieces are *weakly* connected components: two nodes joined by a mapped one-way edge are in the
+    # same piece, so no estimated link ever doubles a mapped edge or opens a one-way street backwards.
+    _, labels = connected_components(network.matrix(), directed=True, connection="weak")
     xy = np.column_stack([network.x, network.y])
     pairs = cKDTree(xy).query_pairs(short_gap_m, output_type="ndarray").reshape(-1, 2)
     pairs = pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]]]
