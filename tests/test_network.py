@@ -9,6 +9,7 @@ Expected speeds are restated here from the French rules (Code de la route), not 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -68,9 +69,15 @@ def osmnx_graphs(tmp_path_factory):
     return graphs
 
 
+@lru_cache(maxsize=None)
+def network(pbf: Path, mode: str):
+    """Each extract is read once per test session (networks are immutable)."""
+    return read_pbf(pbf, mode=mode)
+
+
 @pytest.fixture(scope="module")
 def liechtenstein():
-    return read_pbf(LIECHTENSTEIN, mode="drive")
+    return network(LIECHTENSTEIN, "drive")
 
 
 def edge_dict(net):
@@ -95,7 +102,7 @@ def way_nodes(pbf: Path, way_id: int) -> tuple[dict[str, str], list[int]]:
     (DEMO, "drive", 1_084, 1_988),
 ])
 def test_node_and_edge_counts_are_stable(pbf, mode, nodes, edges):
-    net = read_pbf(pbf, mode=mode)
+    net = network(pbf, mode)
     assert (net.n_nodes, net.n_edges) == (nodes, edges)
     # Structural invariants: one edge per ordered node pair, no self-loops, positive times.
     pairs = net.tail.astype(np.int64) * net.n_nodes + net.head
@@ -181,7 +188,7 @@ def test_schlossstrasse_one_way_has_no_reverse_edge(liechtenstein):
 
 
 def test_walk_mode_ignores_one_way():
-    walk = read_pbf(LIECHTENSTEIN, mode="walk")
+    walk = network(LIECHTENSTEIN, "walk")
     _, refs = way_nodes(LIECHTENSTEIN, 239539645)
     edges = edge_dict(walk)
     assert all((a, b) in edges and (b, a) in edges for a, b in zip(refs[:-1], refs[1:]))
@@ -240,7 +247,7 @@ def test_parallel_edges_keep_the_fastest_from_arrays_and_osmnx():
 @pytest.mark.parametrize("pbf", [LIECHTENSTEIN, SAINT_BARTH, PARIS, DEMO], ids=lambda p: p.name)
 def test_from_osmnx_equals_read_pbf(osmnx_graphs, pbf):
     graph = osmnx_graphs[pbf.name]
-    direct, converted = read_pbf(pbf), from_osmnx(graph, source="osmnx")
+    direct, converted = network(pbf, "drive"), from_osmnx(graph, source="osmnx")
     assert np.array_equal(direct.osmid, converted.osmid)
     assert np.allclose(direct.x, converted.x, atol=1e-6) and np.allclose(direct.y, converted.y, atol=1e-6)
     a, b = edge_dict(direct), edge_dict(converted)
