@@ -97,13 +97,113 @@ def communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) ->
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=result.units.crs)
 
 
+ZONE_POINT_BUFFER_M = 100.0
+
+
+def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Uncovered demand units dissolved into contiguous polygons (the *zones blanches*).
+
+    Units whose status is not ``couvert`` are merged by status (``non couvert``, ``sans accès
+    routier``), then split into connected polygons; each zone gets the population, unit count and
+    time figures of the units whose representative point falls in it.
+
+    Parameters
+    ----------
+    result : CoverageResult
+    communes : GeoDataFrame, optional
+        Commune outlines (``code``, ``nom``), to name each zone's main commune.
+
+    Returns
+    -------
+    GeoDataFrame
+        One Polygon per zone in the units' CRS, most populated first, with ``zone_id``, ``status``,
+        ``population``, ``units``, ``area_km2``, ``mean_min`` (population-weighted, finite times
+        only), ``max_min``, ``commune`` and ``nom`` (commune holding most of the zone's people).
+        Point units (populations placed at a town hall) are drawn as discs of
+        :data:`ZONE_POINT_BUFFER_M` metres.
+    """
+    units = result.units
+    columns = ["zone_id", "status", "population", "units", "area_km2", "mean_min", "max_min", "commune", "nom"]
+    out = units[units["status"] != "couvert"]
+    if out.empty:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=units.crs), crs=units.crs)
+    shapes = out.geometry
+    if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        shapes = shapes.where(shapes.geom_type.isin(["Polygon", "MultiPolygon"]), shapes.buffer(ZONE_POINT_BUFFER_M))
+    merged = (gpd.GeoDataFrame({"status": out["status"].to_numpy()}, geometry=shapes.to_numpy(), crs=units.crs)
+              .dissolve(by="status").explode(index_parts=False).reset_index())
+    merged = merged[merged.geom_type == "Polygon"].reset_index(drop=True)
+    points = gpd.GeoDataFrame({"status": out["status"].to_numpy(), "row": np.arange(len(out))},
+                              geometry=out.geometry.representative_point().to_numpy(), crs=units.crs)
+    joined = gpd.sjoin(points, merged[["status", "geometry"]].rename(columns={"status": "zone_status"}),
+                       predicate="within", how="left")
+    joined = joined[joined["status"] == joined["zone_status"]]
+    joined = joined[~joined.index.duplicated()]
+    zone = np.full(len(out), -1, dtype=np.int64)
+    zone[joined["row"].to_numpy()] = joined["index_right"].to_numpy()
+    pop = out["population"].to_numpy(dtype=float)
+    time = out["time_min"].to_numpy(dtype=float)
+    n = len(merged)
+    ok = zone >= 0
+    population = np.bincount(zone[ok], weights=pop[ok], minlength=n)
+    count = np.bincount(zone[ok], minlength=n)
+    finite = ok & np.isfinite(time)
+    weighted = np.bincount(zone[finite], weights=(pop * np.where(np.isfinite(time), time, 0.0))[finite], minlength=n)
+    weight = np.bincount(zone[finite], weights=pop[finite], minlength=n)
+    max_min = np.full(n, np.nan)
+    if finite.any():
+        np.fmax.at(max_min, zone[finite], time[finite])
+    frame = pd.DataFrame({"zone": zone[ok], "commune": out["commune"].to_numpy()[ok], "population": pop[ok]})
+    main = (frame.groupby(["zone", "commune"], sort=False)["population"].sum().reset_index()
+            .sort_values(["zone", "population"], ascending=[True, False]).drop_duplicates("zone")
+            .set_index("zone")["commune"])
+    merged["population"] = population
+    merged["units"] = count.astype(np.int64)
+    merged["area_km2"] = merged.geometry.area / 1e6
+    merged["mean_min"] = np.where(weight > 0, weighted / np.maximum(weight, 1e-12), np.nan)
+    merged["max_min"] = max_min
+    merged["commune"] = main.reindex(np.arange(n)).fillna("").astype(str).to_numpy()
+    names = {}
+    if communes is not None and "nom" in communes.columns:
+        names = dict(zip(communes["code"].astype(str), communes["nom"].astype(str)))
+    elif "nom" in result.communes.columns:
+        names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str)))
+    merged["nom"] = merged["commune"].map(names).fillna("")
+    merged = merged.sort_values(["population", "area_km2"], ascending=False).reset_index(drop=True)
+    merged["zone_id"] = np.arange(1, len(merged) + 1)
+    return gpd.GeoDataFrame(merged[columns + ["geometry"]], geometry="geometry", crs=units.crs)
+
+
+def suggestions_layer(suggestion) -> gpd.GeoDataFrame:
+    """The suggested sites of an optimisation result as a point layer.
+
+    ``suggestion`` is duck-typed (see :mod:`access.optimize`): its ``.suggested`` GeoDataFrame is
+    written with ``rank`` (order of the suggestion) and the run's ``k``, ``objective``, ``bound``,
+    ``gap``, ``optimal`` and ``model`` repeated on every row so the layer is self-describing.
+    """
+    suggested = suggestion.suggested
+    layer = gpd.GeoDataFrame(suggested.copy(), geometry=suggested.geometry.name, crs=suggested.crs)
+    if not layer.geom_type.isin(["Point"]).all():
+        layer = layer.set_geometry(layer.geometry.representative_point())
+    if "rank" not in layer.columns:
+        layer.insert(0, "rank", np.arange(1, len(layer) + 1))
+    for name in ("k", "objective", "bound", "gap", "optimal", "model"):
+        value = getattr(suggestion, name, None)
+        if isinstance(value, (bool, np.bool_)):
+            value = int(value)
+        layer[f"run_{name}"] = value if value is None or np.isscalar(value) else str(value)
+    return layer
+
+
 def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFrame | None = None,
-               extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> list[str]:
+               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None) -> list[str]:
     """Write the coverage GeoPackage atomically and return its layer names.
 
     Layers: ``cells`` (one row per demand unit: times to nearest and second-nearest site, access leg,
     estimated part, status, covered flag), ``sites`` (catchment population), ``communes`` (indicators),
-    ``epci`` (indicators, when known, as a table), plus ``extra_layers``.
+    ``epci`` (indicators, when known), ``zones_non_couvertes`` (uncovered units dissolved into
+    polygons, see :func:`uncovered_zones`), ``suggestions`` (when ``suggestion`` is given, see
+    :func:`suggestions_layer`), plus ``extra_layers``.
     """
     layers: dict[str, gpd.GeoDataFrame] = {
         "cells": units_layer(result),
@@ -114,6 +214,11 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
         dissolved = result.units[["epci", "geometry"]].dissolve(by="epci").reset_index()
         layers["epci"] = gpd.GeoDataFrame(dissolved.merge(result.epci, on="epci"), geometry="geometry",
                                           crs=result.units.crs)
+    zones = uncovered_zones(result, communes)
+    if len(zones):
+        layers["zones_non_couvertes"] = zones
+    if suggestion is not None and len(suggestion.suggested):
+        layers["suggestions"] = suggestions_layer(suggestion)
     layers.update(extra_layers or {})
     with atomic_path(path) as tmp:
         for name, layer in layers.items():

@@ -1,0 +1,271 @@
+"""Convention-ready exports: every produced file is opened again and checked against the computation.
+
+Runs on the offline demo (Saint-Brieuc – Loudéac) with a real suggestion (maximum coverage, 2 new
+sites among the town halls), so that every layer, sheet and report section is exercised.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from pypdf import PdfReader
+
+from access.analysis import evaluate, route
+from access.candidates import build_candidates
+from access.cli import main
+from access.errors import InputError
+from access.export import uncovered_zones, write_gpkg
+from access.maps import class_colours, png_bytes, time_classes, write_png
+from access.optimize import suggest_sites
+from access.report import fr_pct, pdf_bytes, write_pdf
+from access.tables import SHEETS, write_csv_tables, write_xlsx, xlsx_bytes
+from access.territory import load_study
+
+DAY = date(2025, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    study = load_study("st-brieuc-loudeac")
+    routing = route(study)
+    result = evaluate(study, routing, 30.0)
+    candidates, _ = build_candidates(study, ("mairies",), territory="st-brieuc-loudeac")
+    suggestion = suggest_sites(study, routing, "maxcover", 2, 30.0, candidates=candidates)
+    out = tmp_path_factory.mktemp("report")
+    zones = uncovered_zones(result, study.communes)
+    write_gpkg(result, out / "couverture.gpkg", study.communes, suggestion=suggestion)
+    write_xlsx(result, out / "tableaux.xlsx", study, suggestion, zones, DAY)
+    write_csv_tables(result, out, study, suggestion, zones, DAY)
+    write_png(result, out / "carte.png", study, 900, 700, suggestion)
+    write_pdf(result, out / "rapport.pdf", study, suggestion, report_date=DAY, zones=zones)
+    return study, result, suggestion, zones, out
+
+
+def not_covered(result) -> float:
+    return float(result.summary["population_uncovered"] + result.summary["population_no_road"])
+
+
+# --- GeoPackage -------------------------------------------------------------------------------
+
+def test_gpkg_layers_open_cleanly_and_sum_to_the_summary(demo):
+    study, result, suggestion, _, out = demo
+    path = out / "couverture.gpkg"
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"cells", "sites", "communes", "epci", "zones_non_couvertes", "suggestions"}
+    for name in layers:
+        info = pyogrio.read_info(path, layer=name)
+        assert info["crs"] is not None, name
+        assert all(len(f) <= 30 for f in info["fields"]), name
+        frame = gpd.read_file(path, layer=name, engine="pyogrio")
+        assert frame.geom_type.nunique() == 1, (name, frame.geom_type.unique())
+    s = result.summary
+    cells = gpd.read_file(path, layer="cells", engine="pyogrio")
+    assert cells["population"].sum() == pytest.approx(s["population_total"], rel=1e-9)
+    assert cells.loc[cells["covered"] == 1, "population"].sum() == pytest.approx(s["population_covered"], rel=1e-9)
+    communes = gpd.read_file(path, layer="communes", engine="pyogrio")
+    assert communes["not_covered"].sum() == pytest.approx(not_covered(result), rel=1e-9)
+    epci = gpd.read_file(path, layer="epci", engine="pyogrio")
+    assert epci["covered"].sum() == pytest.approx(s["population_covered"], rel=1e-9)
+    suggested = gpd.read_file(path, layer="suggestions", engine="pyogrio")
+    assert len(suggested) == len(suggestion.suggested) >= 1
+    assert suggested["population_newly_covered"].sum() == pytest.approx(
+        suggestion.population_covered_after - suggestion.population_covered_before, rel=1e-6)
+
+
+def test_uncovered_zones_are_the_dissolved_uncovered_cells(demo):
+    _, result, _, _, out = demo
+    s = result.summary
+    zones = gpd.read_file(out / "couverture.gpkg", layer="zones_non_couvertes", engine="pyogrio")
+    assert (zones.geom_type == "Polygon").all()
+    assert zones["population"].sum() == pytest.approx(not_covered(result), rel=1e-9)
+    no_road = zones["status"] == "sans accès routier"
+    assert zones.loc[no_road, "population"].sum() == pytest.approx(s["population_no_road"], rel=1e-9)
+    assert zones["units"].sum() == s["cells_uncovered"] + s["cells_no_road"]
+    # Independent geometry check: the zones cover exactly the union of the uncovered cells, and two
+    # zones of the same status never touch (otherwise they would have been merged).
+    out_cells = result.units[result.units["status"] != "couvert"]
+    assert zones.union_all().symmetric_difference(out_cells.union_all()).area < 1.0
+    for status, part in zones.groupby("status"):
+        geoms = part.geometry.to_list()
+        for i in range(len(geoms)):
+            for j in range(i + 1, len(geoms)):
+                assert geoms[i].distance(geoms[j]) > 0 or geoms[i].intersection(geoms[j]).length == 0
+    assert list(zones["population"]) == sorted(zones["population"], reverse=True)
+
+
+# --- Workbook and CSV -------------------------------------------------------------------------
+
+def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
+    study, result, suggestion, zones, out = demo
+    wb = load_workbook(out / "tableaux.xlsx")
+    assert wb.sheetnames == list(SHEETS)
+    for ws in wb:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws["A1"].font.bold, ws.title
+        assert ws.column_dimensions["A"].width >= 10, ws.title
+    syn = {row[0].value: row[1] for row in wb["Synthèse"].iter_rows(min_row=2)}
+    share = syn["Part de la population couverte"]
+    assert share.value == pytest.approx(result.summary["share_covered"], rel=1e-12)
+    assert share.number_format == "0.0%"
+    assert syn["Population couverte"].number_format == "#,##0"
+    assert syn["Population couverte"].value == pytest.approx(result.summary["population_covered"])
+    assert syn["Gain (habitants nouvellement couverts)"].value == pytest.approx(
+        suggestion.population_covered_after - suggestion.population_covered_before)
+
+    ws = wb["Communes"]
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(result.communes)
+    col = {name: i for i, name in enumerate(header)}
+    uncovered = [r[col["Population non couverte"]] for r in rows]
+    assert sum(uncovered) == pytest.approx(not_covered(result), rel=1e-9)
+    assert uncovered == sorted(uncovered, reverse=True)
+    top = result.communes.sort_values("not_covered", ascending=False).iloc[0]
+    assert rows[0][col["Commune"]] == top["nom"]
+    assert rows[0][col["Part couverte"]] == pytest.approx(top["share_covered"])
+    assert ws.cell(row=2, column=col["Part couverte"] + 1).number_format == "0.0%"
+    assert ws.cell(row=2, column=col["Temps moyen (min)"] + 1).number_format == "0.0"
+    assert isinstance(rows[0][col["Carreaux"]], int)
+
+    zone_rows = list(wb["Zones non couvertes"].iter_rows(min_row=2, values_only=True))
+    assert len(zone_rows) == len(zones)
+    assert sum(r[2] for r in zone_rows) == pytest.approx(not_covered(result), rel=1e-9)
+    site_rows = list(wb["Lieux d'accueil"].iter_rows(min_row=2, values_only=True))
+    assert len(site_rows) == len(result.sites)
+    # Every inhabitant is in the catchment of exactly one site, except those with no route at all.
+    assert sum(r[6] for r in site_rows) == pytest.approx(
+        result.summary["population_total"] - result.summary["population_no_road"]
+        - result.summary["population_unreachable"], rel=1e-9)
+    sugg = wb["Suggestions"]
+    names = [r[[c.value for c in sugg[1]].index("Nom")] for r in sugg.iter_rows(min_row=2, values_only=True)]
+    assert names == suggestion.suggested["name"].tolist()
+    sources = [r[1] for r in wb["Sources et méthode"].iter_rows(min_row=2, values_only=True)]
+    assert all(line in sources for line in study.sources)
+
+
+def test_csv_tables_match_the_computation(demo):
+    _, result, _, _, out = demo
+    communes = pd.read_csv(out / "communes.csv", encoding="utf-8-sig", dtype={"Code commune": str})
+    assert communes["Population non couverte"].sum() == pytest.approx(not_covered(result), abs=0.01 * len(communes))
+    merged = communes.merge(result.communes, left_on="Code commune", right_on="commune")
+    assert len(merged) == len(result.communes)
+    assert np.allclose(merged["Part couverte (%)"], 100 * merged["share_covered"], atol=1e-3)
+    synthese = pd.read_csv(out / "synthese.csv", encoding="utf-8-sig")
+    value = synthese.set_index("Indicateur").loc["Part de la population couverte", "Valeur"]
+    assert float(value) == pytest.approx(100 * result.summary["share_covered"], abs=1e-3)
+    assert (out / "suggestions.csv").exists() and (out / "zones_non_couvertes.csv").exists()
+
+
+def test_xlsx_without_suggestion_says_so(demo):
+    study, result, _, _, _ = demo
+    import io
+
+    wb = load_workbook(io.BytesIO(xlsx_bytes(result, study)))
+    assert "Aucune suggestion" in wb["Suggestions"]["A2"].value
+    assert "Nouveaux lieux suggérés" not in [r[0].value for r in wb["Synthèse"].iter_rows(min_row=2)]
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+def _pdf_text(path_or_bytes) -> str:
+    import io
+
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    text = "\n".join(page.extract_text() for page in PdfReader(source).pages)
+    return re.sub(r"[\u00a0\u202f ]+", " ", text)
+
+
+def test_pdf_contains_the_headline_figures_and_worst_communes(demo):
+    study, result, suggestion, _, out = demo
+    reader = PdfReader(out / "rapport.pdf")
+    assert 4 <= len(reader.pages) <= 10
+    text = _pdf_text(out / "rapport.pdf")
+    share = fr_pct(result.summary["share_covered"]).replace("\u00a0", " ")
+    assert re.fullmatch(r"\d{1,3},\d %", share)
+    assert share in text
+    worst = result.communes.sort_values("not_covered", ascending=False).head(3)["nom"]
+    flat = text.replace("\n", " ")
+    for name in worst:
+        assert name in flat
+    assert "15 janvier 2025" in text
+    assert "réseau partiel" in flat.lower()
+    assert "Population modélisée" in flat
+    for name in suggestion.suggested["name"]:
+        assert name in flat
+    for line in study.sources:
+        assert line.split(":")[0] in flat
+    assert "seuil inclus" in flat
+    gain = f"{suggestion.population_covered_after - suggestion.population_covered_before:,.0f}".replace(",", " ")
+    assert gain in flat
+
+
+def test_pdf_without_suggestion_says_none_was_computed(demo):
+    study, result, _, zones, _ = demo
+    small_map = png_bytes(result, study, 600, 800, width_in=7.5)
+    flat = _pdf_text(pdf_bytes(result, study, map_png=small_map, report_date=DAY, zones=zones)).replace("\n", " ")
+    assert "Aucune simulation de nouveaux lieux" in flat
+
+
+# --- PNG ----------------------------------------------------------------------------------------
+
+def test_png_has_the_requested_size_and_the_class_colours(demo):
+    study, result, _, _, out = demo
+    with Image.open(out / "carte.png") as im:
+        assert im.size == (900, 700)
+        pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    assert len(np.unique(pixels, axis=0)) > 50
+    assert (pixels != 255).any(axis=1).mean() > 0.2  # not blank
+    classes, labels = time_classes(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    populated = np.bincount(classes, weights=result.units["population"].to_numpy(), minlength=len(labels)) > 0
+    colours = class_colours(30.0)
+    found = {tuple(p) for p in np.unique(pixels, axis=0)}
+    for i, colour in enumerate(colours):
+        rgb = tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
+        if populated[i]:
+            assert rgb in found, labels[i]
+    other = png_bytes(result, study, 1200, 1600)
+    with Image.open(__import__("io").BytesIO(other)) as im:
+        assert im.size == (1200, 1600)
+
+
+def test_time_classes_are_inclusive_and_match_coverage(demo):
+    # Hand-made edge cases: exactly 30:00 is in the last covered class.
+    classes, labels = time_classes(np.array([0.0, 10.0, 30.0, 30.0 + 1e-6, np.inf, 5.0]),
+                                   np.array(["couvert"] * 5 + ["sans accès routier"]), 30.0)
+    assert [labels[c] for c in classes] == ["0–10 min", "0–10 min", "20–30 min", "30–45 min", "> 45 min",
+                                            "sans accès routier"]
+    _, result, _, _, _ = demo
+    classes, labels = time_classes(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    covered = result.units["population"].to_numpy()[classes <= labels.index("20–30 min")].sum()
+    assert covered == pytest.approx(result.summary["population_covered"], rel=1e-12)
+
+
+# --- CLI and atomic writes ----------------------------------------------------------------------
+
+def test_cli_report_writes_every_file(tmp_path, capsys):
+    code = main(["report", "--out-dir", str(tmp_path), "--map-size", "800x600", "--date", "2025-01-15", "--quiet"])
+    assert code == 0
+    for name in ("couverture.gpkg", "tableaux.xlsx", "carte.png", "rapport.pdf", "synthese.json", "communes.csv",
+                 "epci.csv", "zones_non_couvertes.csv", "lieux_accueil.csv"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert not any(".part-" in p.name for p in tmp_path.iterdir())
+    with Image.open(tmp_path / "carte.png") as im:
+        assert im.size == (800, 600)
+    assert main(["report", "--out-dir", str(tmp_path / "x"), "--map-size", "huge"]) == 2
+    assert "--map-size" in capsys.readouterr().err
+
+
+def test_writes_refuse_a_missing_folder(demo):
+    study, result, _, _, out = demo
+    with pytest.raises(InputError):
+        write_pdf(result, out / "absent" / "rapport.pdf", study, report_date=DAY)
+    assert not (out / "absent").exists()
