@@ -206,6 +206,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_coverage(coverage_args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Convention-ready outputs in ``--out-dir``: PDF report, XLSX and CSV tables, PNG map, GeoPackage."""
+    from datetime import date
+
+    from .analysis import evaluate, route
+    from .errors import InputError
+    from .export import uncovered_zones, write_gpkg, write_summary
+    from .maps import write_png
+    from .report import write_pdf
+    from .tables import write_csv_tables, write_xlsx
+
+    out_dir = Path(args.out_dir)
+    try:
+        width, height = (int(v) for v in args.map_size.lower().split("x"))
+    except ValueError:
+        raise InputError(f"taille de carte « {args.map_size} » illisible", "écrivez LARGEURxHAUTEUR en pixels, "
+                         "par ex. 2000x1600", column="--map-size") from None
+    try:
+        day = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        raise InputError(f"date « {args.date} » illisible", "écrivez-la AAAA-MM-JJ", column="--date") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    steps = Steps(args.quiet)
+    steps("Lecture du réseau, de la population et des lieux d'accueil")
+    study = build_study(args)
+    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
+    routing = route(study)
+    steps("Indicateurs de couverture")
+    result = evaluate(study, routing, args.threshold)
+    suggestion = None
+    if args.suggest:
+        from .candidates import build_candidates
+        from .optimize import suggest_sites
+
+        steps(f"Recherche de {args.suggest} nouveau(x) lieu(x) (couverture maximale, candidats : mairies et "
+              "France Services)")
+        territory = (args.territory or "st-brieuc-loudeac") if args.population is None else None
+        candidates, _ = build_candidates(study, ("mairies", "france_services"), territory=territory)
+        suggestion = suggest_sites(study, routing, "maxcover", args.suggest, args.threshold, candidates=candidates)
+    zones = uncovered_zones(result, study.communes)
+    steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
+    written = [out_dir / "couverture.gpkg", out_dir / "tableaux.xlsx", out_dir / "carte.png",
+               out_dir / "rapport.pdf", out_dir / "synthese.json"]
+    write_gpkg(result, written[0], study.communes, suggestion=suggestion)
+    write_xlsx(result, written[1], study, suggestion, zones, day)
+    written += write_csv_tables(result, out_dir, study, suggestion, zones, day)
+    write_png(result, written[2], study, width, height, suggestion)
+    write_pdf(result, written[3], study, suggestion, report_date=day, zones=zones)
+    write_summary(result, written[4], {"suggestion": suggestion.to_summary()} if suggestion is not None and
+                  hasattr(suggestion, "to_summary") else None)
+    steps.done()
+    if not args.quiet:
+        print(format_report(result))
+        print("\nÉcrit : " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def cmd_territories(args: argparse.Namespace) -> int:
     """List the built-in territories."""
     from .territory import TERRITORIES
@@ -240,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="couverture du territoire de démonstration (hors ligne)")
     demo.add_argument("--out-dir", default="out", help="dossier de sortie (défaut : out)")
     demo.set_defaults(func=cmd_demo)
+
+    report = sub.add_parser("report", help="annexe PDF, tableaux XLSX/CSV, carte PNG et GeoPackage")
+    add_study_arguments(report)
+    report.add_argument("--out-dir", type=Path, required=True, help="dossier de sortie (créé s'il n'existe pas)")
+    report.add_argument("--suggest", type=int, metavar="K",
+                        help="ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : mairies et "
+                             "France Services)")
+    report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
+    report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui)")
+    report.set_defaults(func=cmd_report)
 
     territories = sub.add_parser("territories", help="liste des territoires intégrés")
     territories.set_defaults(func=cmd_territories)
