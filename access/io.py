@@ -33,13 +33,17 @@ def _decode(raw: bytes, path: Path) -> str:
     raise InputError("encodage du texte non reconnu", "enregistrez le fichier en UTF-8", path=path)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "lignes") -> pd.DataFrame:
     """Read a CSV exported by a spreadsheet or a GIS into a DataFrame of strings.
 
     Parameters
     ----------
     path : str or Path
         The CSV file (``.csv``, ``.txt`` or ``.csv.gz``).
+    max_rows : int
+        Refuse files with more data rows than this (only ``max_rows + 1`` rows are parsed).
+    what : str
+        What a row is, in French, for the error message (``"lignes"``, ``"lieux"``…).
 
     Returns
     -------
@@ -74,7 +78,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         separator = ","
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-                            skipinitialspace=True, nrows=MAX_TABLE_ROWS + 1)
+                            skipinitialspace=True, nrows=max_rows + 1)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"CSV mal formé ({str(exc).splitlines()[0]})",
                          "vérifiez le séparateur et les guillemets", path=path) from None
@@ -82,8 +86,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise InputError("le fichier ne contient que l'en-tête, aucune ligne de données",
                          "ajoutez au moins une ligne", path=path)
-    if len(frame) > MAX_TABLE_ROWS:
-        raise InputError(f"plus de {MAX_TABLE_ROWS:,} lignes".replace(",", " "),
+    if len(frame) > max_rows:
+        raise InputError(f"plus de {max_rows:,} {what}".replace(",", " "),
                          "découpez le fichier ou agrégez les données", path=path)
     return frame
 
@@ -160,14 +164,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     temporary file is removed.
     """
     path = Path(path)
-    if not path.parent.exists():
-        raise InputError("dossier de sortie inexistant", "créez-le ou choisissez un autre dossier",
-                         path=path.parent)
+    if not path.parent.is_dir():
+        raise InputError("dossier de sortie inexistant" if not path.parent.exists() else
+                         "le chemin de sortie passe par un fichier, pas un dossier",
+                         "créez le dossier ou choisissez un autre dossier", path=path.parent)
     if not os.access(path.parent, os.W_OK):
         raise InputError("dossier de sortie non accessible en écriture",
                          "choisissez un dossier où vous avez les droits d'écriture", path=path.parent)
     # Keep the real extension last: GDAL checks it (a .gpkg must end in .gpkg).
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.part-", suffix=path.suffix, dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.part-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise _write_error(exc, path) from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as GDAL refuse to open an existing empty file
@@ -175,13 +183,32 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        if exc.errno == 28:  # ENOSPC
-            raise InputError("disque plein pendant l'écriture", "libérez de la place et relancez",
-                             path=path) from None
-        raise
+        raise _write_error(exc, path) from None
+    except RuntimeError as exc:
+        # GDAL (through pyogrio) reports a full disk as "Failed to commit transaction", not ENOSPC.
+        if not type(exc).__module__.startswith("pyogrio"):
+            raise
+        raise _write_error(exc, path) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _write_error(exc: Exception, path: Path) -> InputError:
+    """The user-facing error of a failed write (disk full, permission, I/O)."""
+    import shutil
+
+    try:
+        full = shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        full = False
+    if getattr(exc, "errno", None) == 28 or full:  # ENOSPC
+        return InputError("disque plein pendant l'écriture", "libérez de la place et relancez ; "
+                          "l'ancien fichier, s'il existait, est intact", path=path)
+    reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    return InputError(f"écriture impossible ({reason})",
+                      "vérifiez le dossier de sortie, vos droits et la place disponible ; "
+                      "l'ancien fichier, s'il existait, est intact", path=path)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -41,6 +41,9 @@ _LON = ["lon", "longitude", "lng", "long", "mairie_lon"]
 _LAT = ["lat", "latitude", "mairie_lat"]
 _FS_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 CCAS_POPULATION_THRESHOLD = 1500
+# A département has tens to a few hundred reception points; the second-nearest searches cost one
+# bounded Dijkstra per site, so a file with far more rows is a mistake (wrong file, a grid, a dump).
+MAX_SITES = 10_000
 
 
 def normalise_type(value: str) -> str | None:
@@ -119,9 +122,12 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         if not layer.geometry.geom_type.isin(["Point"]).all():
             raise InputError("la couche des lieux d'accueil doit contenir des points",
                              "convertissez les polygones en points (centroïdes) dans votre SIG", path=path)
+        if len(layer) > MAX_SITES:
+            raise InputError(f"plus de {MAX_SITES:,} lieux".replace(",", " "),
+                             "découpez le fichier ou agrégez les données", path=path)
         frame = layer
     else:
-        frame = points_from_table(read_table(path), path, crs=crs)
+        frame = points_from_table(read_table(path, max_rows=MAX_SITES, what="lieux"), path, crs=crs)
     frame = frame.to_crs("EPSG:4326")
     name_col = find_column(frame, ["name", "nom", "lib_fs", "libelle", "label"], path, "de nom")
     type_col = find_column(frame, ["type", "categorie", "category", "type_site"], path, "type", required=False)
