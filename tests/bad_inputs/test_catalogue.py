@@ -1,0 +1,724 @@
+"""Catalogue of bad inputs and edge cases, driven through the ``access30 coverage`` command.
+
+Every case ends either in a clear French error (exit code 2, no traceback, naming the file, the row
+or column, the problem and the fix) or in a correct result with a visible warning ("À savoir").
+Never a silently wrong figure: the "correct result" cases compare their figures with the clean run.
+
+Inputs are written in ``tmp_path``. ``pop_*``/``sites_*`` files derived from the real demo data say
+so in conftest; files made by hand to show one fault are named ``handmade_*``.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from access import io as access_io
+from access.cli import main
+
+from .conftest import DEMO_PBF, ROOT, SHARED, run_cli, write_csv
+
+BASE = ["coverage", "--network", DEMO_PBF, "--partial-network", "--max-access-m", "12000"]
+
+
+# --------------------------------------------------------------------------- helpers
+def coverage(capsys, tmp_path: Path, population: Path, sites: Path | None = None, extra: list | None = None,
+             population_column: str | None = "population_municipale", out: Path | None = None):
+    """Run a coverage job on the demo network; return (code, stdout, stderr, summary or None)."""
+    out = out or tmp_path / "out.gpkg"
+    summary = tmp_path / "summary.json"
+    args = BASE + ["--population", population, "--out", out, "--summary", summary]
+    if population_column:
+        args += ["--population-column", population_column]
+    if sites is not None:
+        args += ["--sites", sites]
+    code, stdout, stderr = run_cli(capsys, args + (extra or []))
+    assert "Traceback" not in stderr
+    data = json.loads(summary.read_text(encoding="utf-8")) if code == 0 else None
+    if code == 0:
+        summary.unlink()
+    return code, stdout, stderr, data
+
+
+def expect_error(capsys, args: list, *words: str) -> str:
+    """Run the CLI, expect exit code 2 and an "Erreur :" line holding every word (case-blind)."""
+    code, stdout, stderr = run_cli(capsys, args)
+    assert code == 2, (code, stdout, stderr)
+    assert "Traceback" not in stderr
+    line = stderr.split("Erreur :", 1)[1].strip()
+    for word in words:
+        assert word.lower() in line.lower(), f"« {word} » absent de : {line}"
+    return line
+
+
+def error_of(capsys, tmp_path, population, sites=None, extra=None, population_column="population_municipale",
+             *words):
+    args = BASE + ["--population", population, "--out", tmp_path / "out.gpkg"]
+    if population_column:
+        args += ["--population-column", population_column]
+    if sites is not None:
+        args += ["--sites", sites]
+    return expect_error(capsys, args + (extra or []), *words)
+
+
+def same_figures(a: dict, b: dict) -> None:
+    for key in ["population_total", "population_covered", "population_uncovered", "population_no_road",
+                "mean_time_min", "p90_time_min", "sites_total"]:
+        assert a[key] == pytest.approx(b[key], rel=1e-9, abs=1e-6), key
+
+
+@pytest.fixture
+def pop_csv(tmp_path, population_table) -> Path:
+    """Real commune populations of the demo area at a point inside each commune (comma CSV, UTF-8)."""
+    return write_csv(population_table, tmp_path / "pop_communes_demo.csv")
+
+
+@pytest.fixture
+def sites_csv(tmp_path, sites_table) -> Path:
+    """The real France Services of the demo area, ``name,type,lon,lat``."""
+    return write_csv(sites_table, tmp_path / "sites_france_services.csv")
+
+
+@pytest.fixture(scope="session")
+def clean(tmp_path_factory, population_table, sites_table) -> dict:
+    """Summary of the clean run that the "correct result" cases must reproduce."""
+    folder = tmp_path_factory.mktemp("clean")
+    pop = write_csv(population_table, folder / "pop_communes_demo.csv")
+    sites = write_csv(sites_table, folder / "sites_france_services.csv")
+    summary = folder / "summary.json"
+    code = main([str(a) for a in BASE + ["--population", pop, "--population-column", "population_municipale",
+                                         "--sites", sites, "--out", folder / "out.gpkg", "--summary", summary,
+                                         "--quiet"]])
+    assert code == 0
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["population_total"] == pytest.approx(176_836)  # legal populations of the 46 communes
+    assert data["sites_total"] == 6
+    assert 0 < data["population_covered"] < data["population_total"]
+    return data
+
+
+# --------------------------------------------------------------------------- sites
+def test_sites_missing_lon_lat(capsys, tmp_path, pop_csv, sites_table):
+    bad = write_csv(sites_table.rename(columns={"lon": "coord_est", "lat": "coord_nord"}), tmp_path / "handmade_sites_no_lonlat.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_no_lonlat.csv", "colonne", "longitude", "trouvées", "coord_est", "renommez")
+
+
+def test_sites_swapped_lat_lon(capsys, tmp_path, pop_csv, sites_table):
+    bad = write_csv(sites_table.rename(columns={"lon": "lat", "lat": "lon"}), tmp_path / "handmade_sites_swapped.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_swapped.csv", "ligne 1", "inversées", "échangez")
+
+
+def test_sites_lambert93_declared_wgs84(capsys, tmp_path, pop_csv, sites_table):
+    from access.crs import to_projected
+
+    x, y = to_projected(sites_table["lon"], sites_table["lat"], "EPSG:2154")
+    bad = write_csv(sites_table.assign(lon=x.round(1), lat=y.round(1)), tmp_path / "sites_lambert93.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "sites_lambert93.csv", "ligne 1", "mètres", "WGS84", "--sites-crs EPSG:2154")
+
+
+def test_sites_lambert93_with_crs_option_gives_same_result(capsys, tmp_path, pop_csv, sites_table, clean):
+    from access.crs import to_projected
+
+    x, y = to_projected(sites_table["lon"], sites_table["lat"], "EPSG:2154")
+    projected = write_csv(pd.DataFrame({"name": sites_table["name"], "type": sites_table["type"],
+                                        "x": x, "y": y}), tmp_path / "sites_lambert93_xy.csv")
+    code, _, _, summary = coverage(capsys, tmp_path, pop_csv, projected, ["--sites-crs", "EPSG:2154"])
+    assert code == 0
+    same_figures(summary, clean)
+
+
+def test_sites_degrees_declared_projected(capsys, tmp_path, pop_csv, sites_csv):
+    error_of(capsys, tmp_path, pop_csv, sites_csv, ["--sites-crs", "EPSG:2154"], "population_municipale",
+             "sites_france_services.csv", "degrés", "EPSG:2154", "EPSG:4326")
+
+
+def test_sites_unknown_crs(capsys, tmp_path, pop_csv, sites_csv):
+    error_of(capsys, tmp_path, pop_csv, sites_csv, ["--sites-crs", "EPSG:999999"], "population_municipale",
+             "EPSG:999999", "--sites-crs", "EPSG:2154")
+
+
+def test_sites_some_outside_territory_warned_and_ignored(capsys, tmp_path, pop_csv, sites_table, clean):
+    paris = pd.DataFrame({"name": ["Accueil hors zone (Paris)"], "type": ["ccas"], "lon": [2.3522], "lat": [48.8566]})
+    mixed = write_csv(pd.concat([sites_table, paris], ignore_index=True), tmp_path / "handmade_sites_one_outside.csv")
+    code, out, _, summary = coverage(capsys, tmp_path, pop_csv, mixed)
+    assert code == 0
+    assert "1 lieux d'accueil hors du territoire étudié, ignorés : Accueil hors zone (Paris)" in out
+    same_figures(summary, clean)
+
+
+def test_sites_all_outside_territory(capsys, tmp_path, pop_csv):
+    paris = write_csv(pd.DataFrame({"name": ["A", "B"], "type": "ccas", "lon": [2.35, 2.30], "lat": [48.85, 48.86]}),
+                      tmp_path / "handmade_sites_paris.csv")
+    error_of(capsys, tmp_path, pop_csv, paris, None, "population_municipale",
+             "handmade_sites_paris.csv", "aucun des 2", "territoire", "--sites-crs")
+
+
+def test_sites_duplicates_removed_with_notice(capsys, tmp_path, pop_csv, sites_table, clean):
+    doubled = write_csv(pd.concat([sites_table, sites_table.iloc[[0, 2]]], ignore_index=True),
+                        tmp_path / "handmade_sites_duplicates.csv")
+    code, out, _, summary = coverage(capsys, tmp_path, pop_csv, doubled)
+    assert code == 0
+    assert "2 lieu(x) en double retiré(s)" in out
+    same_figures(summary, clean)
+
+
+def test_sites_empty_name(capsys, tmp_path, pop_csv, sites_table):
+    bad = sites_table.copy()
+    bad.loc[3, "name"] = "  "
+    bad = write_csv(bad, tmp_path / "handmade_sites_empty_name.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_empty_name.csv", "ligne 4", "colonne « name »", "nom vide", "donnez un nom")
+
+
+def test_sites_html_in_name_kept_verbatim(capsys, tmp_path, pop_csv, sites_table):
+    table = sites_table.copy()
+    table["name"] = [f'<script>alert("{i}")</script> & <b>{name}</b>' for i, name in enumerate(table["name"])]
+    path = write_csv(table, tmp_path / "handmade_sites_html_name.csv")
+    out = tmp_path / "html.gpkg"
+    code, _, _, _ = coverage(capsys, tmp_path, pop_csv, path, ["--quiet"], out=out)
+    assert code == 0
+    written = gpd.read_file(out, layer="sites")
+    assert sorted(written["name"]) == sorted(table["name"])
+    served = gpd.read_file(out, layer="cells")["site"]
+    served = served[served != ""]
+    assert len(served) and served.isin(table["name"]).all()  # names flow unchanged to the cells they serve
+
+
+@pytest.mark.xfail(strict=True, reason="since commit 76f342c bridge_gaps joins weakly connected pieces only: the "
+                   "Saint-Brieuc piece of the demo network has no way out by car, so 80,222 inhabitants are "
+                   "reported unreachable; reported to the coordinator")
+def test_clean_run_covers_the_town_with_a_france_services(capsys, tmp_path, pop_csv, sites_csv):
+    """Saint-Brieuc (44,372 inhabitants) has a France Services in town: it cannot be 'non couvert'."""
+    out = tmp_path / "clean.gpkg"
+    code, _, _, _ = coverage(capsys, tmp_path, pop_csv, sites_csv, ["--quiet"], out=out)
+    assert code == 0
+    cells = gpd.read_file(out, layer="cells").set_index("commune")
+    assert cells.loc["22278", "status"] == "couvert"
+    assert cells.loc["22278", "site"] == "France services Saint-Brieuc"
+
+
+def test_sites_html_in_name_escaped_on_the_map(tmp_path, population_table, sites_table):
+    """On the web map the same name is shown as text, never run as markup."""
+    webmap = pytest.importorskip("access.webmap")
+    from access.analysis import run_coverage
+    from access.territory import custom_study
+
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    table = sites_table.copy()
+    table.loc[0, "name"] = hostile
+    pop = write_csv(population_table, tmp_path / "pop_communes_demo.csv")
+    sites = write_csv(table, tmp_path / "handmade_sites_html_name.csv")
+    study = custom_study(DEMO_PBF, pop, "population_municipale", sites_path=sites, max_access_m=12000,
+                         partial_network=True)
+    page = webmap.build_map(run_coverage(study), tiles=False).get_root().render()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert" in page
+
+
+def test_sites_semicolon_decimal_comma_same_result(capsys, tmp_path, pop_csv, sites_table, clean):
+    path = tmp_path / "sites_excel_fr.csv"
+    sites_table.to_csv(path, sep=";", decimal=",", index=False)
+    assert "," in path.read_text().splitlines()[1]
+    code, _, _, summary = coverage(capsys, tmp_path, pop_csv, path, ["--quiet"])
+    assert code == 0
+    same_figures(summary, clean)
+
+
+def test_sites_latin1_encoding(capsys, tmp_path, pop_csv, sites_table, clean):
+    path = tmp_path / "sites_latin1.csv"
+    sites_table.to_csv(path, index=False, encoding="latin-1")
+    assert "Mené".encode("latin-1") in path.read_bytes()
+    out = tmp_path / "latin1.gpkg"
+    code, _, _, summary = coverage(capsys, tmp_path, pop_csv, path, ["--quiet"], out=out)
+    assert code == 0
+    same_figures(summary, clean)
+    assert "France services Le Mené" in gpd.read_file(out, layer="sites")["name"].tolist()
+
+
+def test_sites_utf8_bom(capsys, tmp_path, pop_csv, sites_table, clean):
+    path = tmp_path / "sites_bom.csv"
+    sites_table.to_csv(path, index=False, encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    code, _, _, summary = coverage(capsys, tmp_path, pop_csv, path, ["--quiet"])
+    assert code == 0
+    same_figures(summary, clean)
+
+
+def test_sites_empty_file(capsys, tmp_path, pop_csv):
+    path = tmp_path / "handmade_sites_empty.csv"
+    path.write_bytes(b"")
+    error_of(capsys, tmp_path, pop_csv, path, None, "population_municipale", "handmade_sites_empty.csv", "vide")
+
+
+def test_sites_header_only(capsys, tmp_path, pop_csv):
+    path = tmp_path / "handmade_sites_header.csv"
+    path.write_text("name,type,lon,lat\n")
+    error_of(capsys, tmp_path, pop_csv, path, None, "population_municipale",
+             "handmade_sites_header.csv", "en-tête", "aucune ligne", "ajoutez")
+
+
+def test_sites_non_numeric_coordinate(capsys, tmp_path, pop_csv, sites_table):
+    bad = sites_table.astype({"lat": str})
+    bad.loc[2, "lat"] = "48°30'N"
+    bad = write_csv(bad, tmp_path / "handmade_sites_dms.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_dms.csv", "ligne 3", "colonne « lat »", "non numérique", "48°30'N")
+
+
+def test_sites_million_rows_refused_quickly(capsys, tmp_path, pop_csv, sites_table):
+    """A million sites is not a list of reception points: clear limit, early, in bounded memory."""
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    path = tmp_path / "handmade_sites_million.csv"
+    lon = rng.uniform(-2.95, -2.55, n).round(5)
+    lat = rng.uniform(48.25, 48.5, n).round(5)
+    with path.open("w") as handle:
+        handle.write("name,type,lon,lat\n")
+        for start in range(0, n, 200_000):
+            stop = start + 200_000
+            handle.write("".join(f"Lieu {i},ccas,{a},{b}\n" for i, a, b in
+                                 zip(range(start, stop), lon[start:stop], lat[start:stop])))
+    started = time.perf_counter()
+    tracemalloc.start()
+    line = error_of(capsys, tmp_path, pop_csv, path, None, "population_municipale",
+                    "handmade_sites_million.csv", "plus de", "lieux", "découpez")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"1 000 000 lieux refusés en {time.perf_counter() - started:.1f} s, pic Python {peak / 2**20:.0f} Mo")
+    assert "10 000" in line
+    assert peak < 800 * 2**20, peak  # the file is 40 MB: reading stops after 10,001 parsed rows
+
+
+# --------------------------------------------------------------------------- population
+def _handmade_grid(population_table: pd.DataFrame) -> pd.DataFrame:
+    """A hand-made INSEE-style 200 m grid (EPSG:3035 ids): one cell per commune point, real populations."""
+    from access.crs import to_projected
+
+    x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:3035")
+    east, north = (np.floor(x / 200) * 200).astype(int), (np.floor(y / 200) * 200).astype(int)
+    return pd.DataFrame({"Idcar_200m": [f"CRS3035RES200mN{n}E{e}" for n, e in zip(north, east)],
+                         "Ind": population_table["population_municipale"].astype(float),
+                         "lcog_geo": population_table["code"]})
+
+
+@pytest.fixture
+def grid_table(population_table) -> pd.DataFrame:
+    return _handmade_grid(population_table)
+
+
+def grid_run(capsys, tmp_path, grid: pd.DataFrame, name: str, sites_csv, *words, column=None):
+    path = write_csv(grid, tmp_path / name)
+    return error_of(capsys, tmp_path, path, sites_csv, None, column, *words)
+
+
+def test_grid_handmade_runs_and_matches_points(capsys, tmp_path, grid_table, sites_csv, clean):
+    """The hand-made grid holds the same people as the points: same total, close coverage."""
+    path = write_csv(grid_table, tmp_path / "handmade_grid_3035.csv")
+    code, _, _, summary = coverage(capsys, tmp_path, path, sites_csv, ["--quiet"], population_column=None)
+    assert code == 0
+    assert summary["population_total"] == pytest.approx(clean["population_total"])
+    assert summary["population_label"].startswith("habitants (Ind")
+
+
+def test_population_missing_ind(capsys, tmp_path, grid_table, sites_csv):
+    grid_run(capsys, tmp_path, grid_table.rename(columns={"Ind": "Individus"}), "handmade_grid_no_ind.csv",
+             sites_csv, "handmade_grid_no_ind.csv", "colonne", "Ind", "trouvées", "Individus")
+
+
+def test_population_negative(capsys, tmp_path, grid_table, sites_csv):
+    grid = grid_table.copy()
+    grid.loc[4, "Ind"] = -12
+    grid_run(capsys, tmp_path, grid, "handmade_grid_negative.csv", sites_csv,
+             "handmade_grid_negative.csv", "ligne 5", "colonne « Ind »", "négative", "-12")
+
+
+def test_population_non_numeric(capsys, tmp_path, grid_table, sites_csv):
+    grid = grid_table.astype({"Ind": str})
+    grid.loc[7, "Ind"] = "n.d."
+    grid_run(capsys, tmp_path, grid, "handmade_grid_text.csv", sites_csv,
+             "handmade_grid_text.csv", "ligne 8", "colonne « Ind »", "non numérique", "n.d.")
+
+
+def test_population_missing_value(capsys, tmp_path, population_table, sites_csv):
+    table = population_table.astype({"population_municipale": str})
+    table.loc[10, "population_municipale"] = ""
+    path = write_csv(table, tmp_path / "handmade_pop_blank.csv")
+    error_of(capsys, tmp_path, path, sites_csv, None, "population_municipale",
+             "handmade_pop_blank.csv", "ligne 11", "population_municipale", "non numérique", "corrigez")
+
+
+def test_population_duplicate_cells(capsys, tmp_path, grid_table, sites_csv):
+    grid = pd.concat([grid_table, grid_table.iloc[[9]]], ignore_index=True)
+    grid_run(capsys, tmp_path, grid, "handmade_grid_duplicate.csv", sites_csv,
+             "handmade_grid_duplicate.csv", f"ligne {len(grid)}", "Idcar_200m", "en double", "une seule fois")
+
+
+def test_population_malformed_idcar(capsys, tmp_path, grid_table, sites_csv):
+    grid = grid_table.copy()
+    grid.loc[2, "Idcar_200m"] = "CRS3035RES200mN2800000"
+    grid_run(capsys, tmp_path, grid, "handmade_grid_bad_id.csv", sites_csv,
+             "handmade_grid_bad_id.csv", "ligne 3", "Idcar_200m", "mal formé", "CRS5490RES200mN1592600E728800")
+
+
+def test_population_cells_in_two_crs(capsys, tmp_path, grid_table, sites_csv):
+    grid = grid_table.copy()
+    grid.loc[0, "Idcar_200m"] = grid.loc[0, "Idcar_200m"].replace("CRS3035", "CRS2154")
+    grid_run(capsys, tmp_path, grid, "handmade_grid_two_crs.csv", sites_csv,
+             "handmade_grid_two_crs.csv", "plusieurs systèmes", "2154", "3035", "séparez")
+
+
+def test_population_ids_in_another_crs_than_declared(capsys, tmp_path, population_table, sites_csv):
+    """Lambert-93 metres written into ids that declare EPSG:3035: the grid lands off the network."""
+    from access.crs import to_projected
+
+    x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
+    grid = pd.DataFrame({"Idcar_200m": [f"CRS3035RES200mN{int(b // 200 * 200)}E{int(a // 200 * 200)}"
+                                        for a, b in zip(x, y)],
+                         "Ind": population_table["population_municipale"]})
+    grid_run(capsys, tmp_path, grid, "handmade_grid_wrong_crs.csv", sites_csv,
+             "handmade_grid_wrong_crs.csv", "aucune unité de population", "st_brieuc_loudeac.osm.pbf", "CRS")
+
+
+def test_population_lambert93_declared_wgs84(capsys, tmp_path, population_table, sites_csv):
+    from access.crs import to_projected
+
+    x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
+    path = write_csv(population_table.assign(lon=x, lat=y), tmp_path / "pop_lambert93.csv")
+    error_of(capsys, tmp_path, path, sites_csv, None, "population_municipale",
+             "pop_lambert93.csv", "mètres", "WGS84", "EPSG:2154")
+
+
+def test_population_lambert93_with_crs_option(capsys, tmp_path, population_table, sites_csv, clean):
+    from access.crs import to_projected
+
+    x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
+    table = population_table.drop(columns=["lon", "lat"]).assign(x=x, y=y)
+    path = write_csv(table, tmp_path / "pop_lambert93_xy.csv")
+    code, _, _, summary = coverage(capsys, tmp_path, path, sites_csv, ["--quiet", "--population-crs", "EPSG:2154"])
+    assert code == 0
+    same_figures(summary, clean)
+
+
+def test_population_martinique_grid_with_armor_network(capsys, tmp_path, sites_csv):
+    path = SHARED / "martinique" / "filosofi2017_200m_972.csv"
+    expect_error(capsys, BASE + ["--population", path, "--sites", sites_csv, "--out", tmp_path / "o.gpkg"],
+                 "filosofi2017_200m_972.csv", "aucune unité de population", "st_brieuc_loudeac.osm.pbf",
+                 "même territoire")
+
+
+def test_population_semicolon_decimal_comma_same_result(capsys, tmp_path, population_table, sites_csv, clean):
+    path = tmp_path / "pop_excel_fr.csv"
+    population_table.assign(population_municipale=population_table["population_municipale"] + 0.0).to_csv(
+        path, sep=";", decimal=",", index=False, encoding="cp1252")
+    code, _, _, summary = coverage(capsys, tmp_path, path, sites_csv, ["--quiet"])
+    assert code == 0
+    same_figures(summary, clean)
+
+
+def test_population_column_not_given(capsys, tmp_path, pop_csv, sites_csv):
+    error_of(capsys, tmp_path, pop_csv, sites_csv, None, None,
+             "pop_communes_demo.csv", "colonne", "population", "--population-column", "population_municipale")
+
+
+def test_population_all_zero(capsys, tmp_path, population_table, sites_csv):
+    path = write_csv(population_table.assign(population_municipale=0), tmp_path / "handmade_pop_zero.csv")
+    error_of(capsys, tmp_path, path, sites_csv, None, "population_municipale",
+             "handmade_pop_zero.csv", "population_municipale", "nulle")
+
+
+def test_population_partly_far_from_roads(capsys, tmp_path, population_table, sites_csv, clean):
+    """A unit 40 km out at sea is reported "sans accès routier", never counted as covered."""
+    sea = pd.DataFrame({"code": ["99999"], "nom": ["Point en mer (fait main)"], "lon": [-2.75], "lat": [48.95],
+                        "population_municipale": [1000]})
+    path = write_csv(pd.concat([population_table, sea], ignore_index=True), tmp_path / "handmade_pop_sea.csv")
+    code, out, _, summary = coverage(capsys, tmp_path, path, sites_csv)
+    assert code == 0
+    assert summary["population_no_road"] == pytest.approx(clean["population_no_road"] + 1000)
+    assert summary["population_covered"] == pytest.approx(clean["population_covered"])
+    assert "de toute route" in out and "sans accès routier" in out
+
+
+# --------------------------------------------------------------------------- network
+def _net_error(capsys, tmp_path, network: Path, pop_csv, sites_csv, *words, partial=False):
+    args = ["coverage", "--network", network, "--population", pop_csv, "--population-column",
+            "population_municipale", "--sites", sites_csv, "--out", tmp_path / "o.gpkg"]
+    return expect_error(capsys, args + (["--partial-network"] if partial else []), *words)
+
+
+def test_network_missing_file(capsys, tmp_path, pop_csv, sites_csv):
+    _net_error(capsys, tmp_path, tmp_path / "absent.osm.pbf", pop_csv, sites_csv, "absent.osm.pbf", "introuvable")
+
+
+def test_network_empty_pbf(capsys, tmp_path, pop_csv, sites_csv):
+    path = tmp_path / "handmade_empty.osm.pbf"
+    path.write_bytes(b"")
+    _net_error(capsys, tmp_path, path, pop_csv, sites_csv, "handmade_empty.osm.pbf", "vide", ".osm.pbf")
+
+
+def test_network_truncated_pbf(capsys, tmp_path, pop_csv, sites_csv):
+    path = tmp_path / "handmade_truncated.osm.pbf"
+    raw = DEMO_PBF.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+    _net_error(capsys, tmp_path, path, pop_csv, sites_csv, "handmade_truncated.osm.pbf", "tronqué", ".osm.pbf")
+
+
+def test_network_not_a_pbf(capsys, tmp_path, pop_csv, sites_csv):
+    path = tmp_path / "handmade_not_osm.osm.pbf"
+    path.write_bytes(pop_csv.read_bytes())
+    _net_error(capsys, tmp_path, path, pop_csv, sites_csv, "handmade_not_osm.osm.pbf", "illisible", ".osm.pbf")
+
+
+def _osm_xml(pieces: list[tuple[float, float, str]], size: int = 5, step: float = 0.004) -> str:
+    """Hand-made OSM XML: one ``size`` × ``size`` street grid per (lon0, lat0, highway) piece."""
+    nodes, ways, nid, wid = [], [], 1, 1
+    for lon0, lat0, highway in pieces:
+        ids = np.arange(nid, nid + size * size).reshape(size, size)
+        for i in range(size):
+            for j in range(size):
+                nodes.append(f'<node id="{ids[i, j]}" version="1" lat="{lat0 + i * step:.6f}" lon="{lon0 + j * step:.6f}"/>')
+        for line in [*ids, *ids.T]:
+            refs = "".join(f'<nd ref="{r}"/>' for r in line)
+            ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="{highway}"/></way>')
+            wid += 1
+        nid += size * size
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="handmade">\n'
+            + "\n".join(nodes + ways) + "\n</osm>\n")
+
+
+def test_network_footways_only(capsys, tmp_path, pop_csv, sites_csv):
+    path = tmp_path / "handmade_footways.osm"
+    path.write_text(_osm_xml([(-2.76, 48.51, "footway")]))
+    _net_error(capsys, tmp_path, path, pop_csv, sites_csv, "handmade_footways.osm",
+               "aucune route praticable en voiture", "highway")
+
+
+def _island_files(tmp_path):
+    """Two 25-node street grids 20 km apart, no ferry; people on both, one site on the first."""
+    net = tmp_path / "handmade_two_islands.osm"
+    net.write_text(_osm_xml([(-2.80, 48.50, "residential"), (-2.50, 48.50, "residential")]))
+    pop = write_csv(pd.DataFrame({"code": ["A", "B"], "lon": [-2.792, -2.492], "lat": [48.508, 48.508],
+                                  "population_municipale": [300, 200]}), tmp_path / "handmade_pop_islands.csv")
+    return net, pop
+
+
+def test_network_disconnected_island_without_ferry(capsys, tmp_path):
+    net, pop = _island_files(tmp_path)
+    sites = write_csv(pd.DataFrame({"name": ["Accueil île A"], "type": ["ccas"], "lon": [-2.79], "lat": [48.51]}),
+                      tmp_path / "handmade_sites_island.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--network", net, "--population", pop, "--population-column",
+                                      "population_municipale", "--sites", sites, "--out", tmp_path / "o.gpkg",
+                                      "--summary", summary, "--max-access-m", "500"])
+    assert code == 0, err
+    data = json.loads(summary.read_text())
+    assert data["network_components"] == 2
+    assert data["population_covered"] == 300
+    assert data["population_uncovered"] == 200 and data["population_no_road"] == 0
+    assert data["population_unreachable"] == 200
+    assert "aucun lieu d'accueil n'est atteignable" in out
+
+
+def test_network_site_alone_on_island(capsys, tmp_path):
+    """The only site is on the other island: nobody is covered, and the run says why."""
+    net, pop = _island_files(tmp_path)
+    sites = write_csv(pd.DataFrame({"name": ["Accueil île B"], "type": ["ccas"], "lon": [-2.49], "lat": [48.51]}),
+                      tmp_path / "handmade_sites_island_b.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--network", net, "--population", pop, "--population-column",
+                                      "population_municipale", "--sites", sites, "--out", tmp_path / "o.gpkg",
+                                      "--summary", summary, "--max-access-m", "500"])
+    assert code == 0, err
+    data = json.loads(summary.read_text())
+    assert data["population_covered"] == 200 and data["population_unreachable"] == 300
+    assert "1 unité(s) (300 habitants) sur un morceau de réseau" in out
+
+
+def test_network_of_another_territory(capsys, tmp_path, pop_csv, sites_csv):
+    _net_error(capsys, tmp_path, SHARED / "osm" / "liechtenstein.osm.pbf", pop_csv, sites_csv,
+               "pop_communes_demo.csv", "aucune unité de population", "liechtenstein.osm.pbf", "même territoire")
+
+
+def test_network_walk_mode_footways_ok(capsys, tmp_path):
+    """The footway-only network is refused by car but works on foot (same file, other mode)."""
+    net = tmp_path / "handmade_footways.osm"
+    net.write_text(_osm_xml([(-2.80, 48.50, "footway")]))
+    pop = write_csv(pd.DataFrame({"code": ["A"], "lon": [-2.792], "lat": [48.508], "population_municipale": [10]}),
+                    tmp_path / "handmade_pop_one.csv")
+    sites = write_csv(pd.DataFrame({"name": ["X"], "type": ["ccas"], "lon": [-2.79], "lat": [48.51]}),
+                      tmp_path / "handmade_site_one.csv")
+    code, _, err = run_cli(capsys, ["coverage", "--network", net, "--mode", "walk", "--population", pop,
+                                    "--population-column", "population_municipale", "--sites", sites,
+                                    "--out", tmp_path / "o.gpkg", "--quiet"])
+    assert code == 0, err
+
+
+# --------------------------------------------------------------------------- options
+@pytest.mark.parametrize("threshold", ["0", "-5", "100000", "nan", "inf"])
+def test_threshold_out_of_range(capsys, tmp_path, pop_csv, sites_csv, threshold):
+    error_of(capsys, tmp_path, pop_csv, sites_csv, ["--threshold", threshold], "population_municipale",
+             "--threshold", "hors limites", "1 440")
+
+
+@pytest.mark.parametrize("distance", ["0", "-100", "nan"])
+def test_max_access_out_of_range(capsys, tmp_path, pop_csv, sites_csv, distance):
+    args = ["coverage", "--network", DEMO_PBF, "--population", pop_csv, "--population-column",
+            "population_municipale", "--sites", sites_csv, "--out", tmp_path / "o.gpkg", "--max-access-m", distance]
+    expect_error(capsys, args, "--max-access-m", "mètres")
+
+
+def test_unknown_territory(capsys, tmp_path):
+    expect_error(capsys, ["coverage", "--territory", "bretagne-nord", "--out", tmp_path / "o.gpkg"],
+                 "bretagne-nord", "inconnu", "st-brieuc-loudeac", "martinique")
+
+
+def test_unknown_builtin_list(capsys, tmp_path):
+    expect_error(capsys, ["coverage", "--sites-builtin", "pharmacies", "--out", tmp_path / "o.gpkg"],
+                 "pharmacies", "--sites-builtin", "france_services, mairies")
+
+
+def test_population_without_network(capsys, tmp_path, pop_csv):
+    expect_error(capsys, ["coverage", "--population", pop_csv, "--out", tmp_path / "o.gpkg"], "--network", ".osm.pbf")
+
+
+# --------------------------------------------------------------------------- outputs
+def _run_to(capsys, tmp_path, pop_csv, sites_csv, out: Path, *words):
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--out", out, "--quiet"]
+    return expect_error(capsys, args, *words)
+
+
+def test_output_bad_extension(capsys, tmp_path, pop_csv, sites_csv):
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, tmp_path / "res.shp", "res.shp", "--out", ".gpkg")
+
+
+def test_output_parent_is_missing(capsys, tmp_path, pop_csv, sites_csv):
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, tmp_path / "nulle_part" / "res.gpkg", "nulle_part",
+            "n'existe pas", "créez")
+
+
+def test_output_parent_is_a_file(capsys, tmp_path, pop_csv, sites_csv):
+    blocker = tmp_path / "rapport.txt"
+    blocker.write_text("x")
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, blocker / "res.gpkg", "rapport.txt", "dossier")
+
+
+def test_output_folder_not_writable(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
+    # Tests run as root, which chmod cannot stop: simulate the permission check failing.
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == tmp_path else real_access(p, mode, **kw))
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, tmp_path / "res.gpkg", "non accessible en écriture", "droits")
+    assert list(tmp_path.glob("*.gpkg")) == []
+
+
+def test_output_existing_file_replaced(capsys, tmp_path, pop_csv, sites_csv):
+    out = tmp_path / "res.gpkg"
+    out.write_bytes(b"ancienne version")
+    code, _, _, _ = coverage(capsys, tmp_path, pop_csv, sites_csv, ["--quiet"], out=out)
+    assert code == 0
+    assert len(gpd.read_file(out, layer="cells")) == 46
+    assert [p.name for p in tmp_path.iterdir() if ".part-" in p.name] == []
+
+
+def _fail_during_write(monkeypatch, exc: OSError):
+    """Make the GeoPackage writer fail after it has started writing the temporary file."""
+    real = gpd.GeoDataFrame.to_file
+
+    def failing(self, filename, *args, **kwargs):
+        real(self, filename, *args, **kwargs)  # a half-written file exists now
+        raise exc
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", failing)
+
+
+def test_output_disk_full_keeps_old_file(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
+    out = tmp_path / "res.gpkg"
+    out.write_bytes(b"ancienne version")
+    _fail_during_write(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, out, "res.gpkg", "disque plein", "libérez")
+    assert out.read_bytes() == b"ancienne version"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["res.gpkg", pop_csv.name, sites_csv.name])
+
+
+def test_output_other_write_error_is_clear(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
+    out = tmp_path / "res.gpkg"
+    _fail_during_write(monkeypatch, OSError(errno.EIO, "Input/output error"))
+    _run_to(capsys, tmp_path, pop_csv, sites_csv, out, "res.gpkg", "écriture impossible", "Input/output error")
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if ".part-" in p.name] == []
+
+
+def test_output_real_disk_full(capsys, tmp_path, pop_csv, sites_csv):
+    """A real full disk (a 64 kB tmpfs): GDAL fails with its own error, reported as a full disk."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    mount = tmp_path / "petit_disque"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        old = mount / "res.gpkg"
+        old.write_bytes(b"ancienne version")
+        _run_to(capsys, tmp_path, pop_csv, sites_csv, old, "res.gpkg", "disque plein", "libérez")
+        assert old.read_bytes() == b"ancienne version"
+        assert [p.name for p in mount.iterdir()] == ["res.gpkg"]
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_summary_disk_full(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
+    summary = tmp_path / "res.json"
+    summary.write_text('{"ancien": true}')
+    real = Path.write_text
+
+    def failing(self, *args, **kwargs):
+        if ".part-" in self.name:
+            real(self, "{\"tronq", encoding="utf-8")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--out", tmp_path / "res.gpkg", "--summary", summary, "--quiet"]
+    expect_error(capsys, args, "res.json", "disque plein")
+    assert json.loads(summary.read_text()) == {"ancien": True}
+    assert [p for p in tmp_path.iterdir() if ".part-" in p.name] == []
+
+
+# --------------------------------------------------------------------------- whole command, as users run it
+def test_subprocess_error_has_no_traceback(tmp_path):
+    path = tmp_path / "handmade_sites_header.csv"
+    path.write_text("name;type;lon;lat\n")
+    proc = subprocess.run([sys.executable, "-m", "access.cli", "coverage", "--sites", str(path),
+                           "--out", str(tmp_path / "o.gpkg")], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "Erreur : fichier « handmade_sites_header.csv » : le fichier ne contient que l'en-tête" in proc.stderr
+
+
+def test_builtin_demo_with_user_sites(capsys, tmp_path, sites_table):
+    """The territory default with --sites: user sites join the built-in ones, duplicates reported."""
+    path = write_csv(sites_table, tmp_path / "sites_france_services.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--demand", "mairies", "--sites", path,
+                                      "--out", tmp_path / "o.gpkg", "--summary", summary])
+    assert code == 0, err
+    data = json.loads(summary.read_text())
+    # The six France Services are already built in: recognised as duplicates, not counted twice.
+    assert data["sites_total"] == 34
+    assert "6 lieu(x) en double retiré(s)" in out
+    assert data["population_total"] == pytest.approx(176_836)
