@@ -135,13 +135,37 @@ def _rel_gap(objective: float, bound: float) -> float:
     return 0.0 if diff <= 1e-9 * max(1.0, abs(objective)) else diff / max(abs(objective), 1e-12)
 
 
+_BANNER_SHOWN = False
+
+
+def _new_highs(highspy):
+    """A Highs instance; the licence banner HiGHS prints on stdout at first use is kept off the CLI output."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
 def _highs(cost, lower, upper, matrix: sp.csc_matrix, row_lower, row_upper, integer: np.ndarray,
            maximize: bool, offset: float, time_limit_s: float, start: np.ndarray | None,
            options: dict | None = None):
     """Solve a MILP with HiGHS; returns (x, objective, bound, status text, optimal)."""
     import highspy
 
-    h = highspy.Highs()
+    h = _new_highs(highspy)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
     h.setOptionValue("output_flag", bool(__import__("os").environ.get("HIGHS_LOG")))
@@ -640,6 +664,9 @@ class Suggestion:
 def _check_k(model: str, k) -> int | None:
     if model == "cover":
         return None
+    if k is None:
+        raise InputError(f"nombre de nouveaux lieux manquant pour le modèle {model}",
+                         "indiquez --k, un entier positif (par ex. 3)", column="--k")
     try:
         value = int(k)
     except (TypeError, ValueError):
