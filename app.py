@@ -1,0 +1,738 @@
+"""access30 — l'application cartographique (Streamlit).
+
+Lancer : ``streamlit run app.py``. The page is thin: widgets wired to the core (``access.*``).
+Heavy steps are cached by input (territory key and travel mode, or the hash of uploaded files;
+scenario changes; threshold), so moving the threshold or adding a site does not reload or reroute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from access import scenario as sc
+from access import webmap
+from access.analysis import route
+from access.errors import InputError, NetworkUnavailableError
+from access.population import EQUITY_LABELS_FR
+from access.sites import SITE_TYPES
+from access.territory import DEFAULT_TERRITORY, TERRITORIES, load_study
+
+st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
+
+MODES = {"Voiture": "drive", "À pied": "walk"}
+MODE_WORDS = {"drive": "en voiture", "walk": "à pied"}
+BASELINE = "Situation actuelle"
+MAX_UPLOAD_MB = {"network": 300, "population": 100, "sites": 20, "communes": 100}
+fmt_int, fmt_min = webmap.fmt_int, webmap.fmt_min
+
+
+def fmt_pct(share: float, digits: int = 1) -> str:
+    """Share as a French percentage (``98,8 %``)."""
+    if share is None or not np.isfinite(share):
+        return "–"
+    return f"{100 * share:.{digits}f}".replace(".", ",") + "\u202f%"
+
+
+# --------------------------------------------------------------------------------------------
+# Cached core calls (hashable keys; underscore arguments are not hashed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def builtin_study(key: str, mode: str):
+    if TERRITORIES[key].network is None:
+        import osmnx as ox
+
+        ox.settings.overpass_rate_limit = False  # offline: fail at once instead of waiting for a slot
+    return load_study(key, mode=mode)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def user_study(digest: str, mode: str, _files: dict, population_column: str, partial: bool, max_access_m: float,
+               label: str):
+    from access.territory import custom_study
+
+    folder = Path(tempfile.mkdtemp(prefix="access30_"))
+    paths = {}
+    for role, (name, data) in _files.items():
+        if data is None:
+            paths[role] = None
+            continue
+        path = folder / Path(name).name
+        path.write_bytes(data)
+        paths[role] = path
+    return custom_study(paths["network"], paths["population"], population_column or None,
+                        sites_path=paths["sites"], communes_path=paths["communes"], mode=mode,
+                        max_access_m=max_access_m, partial_network=partial, label=label or "Mon territoire")
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def routed(study_key: str, _study):
+    return route(_study)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scenario_state(study_key: str, changes: tuple, _study, _routing):
+    """Scenario after ``changes``, built from the cached state of ``changes[:-1]`` (one step each)."""
+    if not changes:
+        return sc.start(_study, _routing)
+    previous = scenario_state(study_key, changes[:-1], _study, _routing)
+    return sc.apply_change(_study, previous, changes[-1])
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _routing):
+    state = scenario_state(study_key, changes, _study, _routing)
+    return sc.evaluate_scenario(_study, _routing, state, threshold)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def map_areas(study_key: str, changes: tuple, threshold: float, _result):
+    return webmap.class_areas(_result)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def candidate_points(study_key: str, _study) -> pd.DataFrame:
+    """One candidate place per commune: its town hall when it lies inside the commune, else a point inside."""
+    import geopandas as gpd
+
+    communes = _study.communes
+    if communes is None or not len(communes):
+        return pd.DataFrame(columns=["code", "nom", "name", "lon", "lat"])
+    wgs = communes.to_crs("EPSG:4326")
+    inside = wgs.geometry.representative_point()
+    if {"mairie_lon", "mairie_lat"} <= set(wgs.columns):
+        lon = pd.to_numeric(wgs["mairie_lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(wgs["mairie_lat"], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        ok &= np.asarray(gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)),
+                                       crs="EPSG:4326").within(wgs.geometry, align=False))
+    else:
+        lon, lat, ok = np.zeros(len(wgs)), np.zeros(len(wgs)), np.zeros(len(wgs), dtype=bool)
+    nom = wgs["nom"].astype(str).to_numpy()
+    return pd.DataFrame({"code": wgs["code"].astype(str).to_numpy(), "nom": nom,
+                         "name": np.where(ok, "Mairie de " + pd.Series(nom), "Centre de " + pd.Series(nom)),
+                         "lon": np.where(ok, lon, inside.x.to_numpy()), "lat": np.where(ok, lat, inside.y.to_numpy())})
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, _routing) -> pd.DataFrame:
+    """Candidate places with the population each would newly cover in the scenario, best first."""
+    points = candidate_points(study_key, _study)
+    if not len(points):
+        return points.assign(label=[])
+    state = scenario_state(study_key, changes, _study, _routing)
+    gains = sc.candidate_gains(_study, _routing, state, points["lon"], points["lat"], threshold)
+    table = pd.concat([points, gains], axis=1)
+    table = table.sort_values(["newly_covered", "nom"], ascending=[False, True]).reset_index(drop=True)
+    table["label"] = [f"{n} — +{fmt_int(g)} hab. couverts" if g >= 0.5 else f"{n} — aucun gain"
+                      for n, g in zip(table["name"], table["newly_covered"])]
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Sidebar: territory, threshold, mode
+
+
+def sidebar():
+    """Read the sidebar widgets; return the study (or stop with a French message), its key and the threshold."""
+    with st.sidebar:
+        st.header("Territoire")
+        source = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
+        mode_label = st.radio("Mode de déplacement", list(MODES), key="mode", horizontal=True)
+        mode = MODES[mode_label]
+        threshold = float(st.slider("Seuil de temps d'accès (minutes)", 5, 90, 30, 5, key="threshold",
+                                    help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
+                                         "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
+        if source == "Territoire intégré":
+            keys = list(TERRITORIES)
+            key = st.selectbox("Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
+                               format_func=lambda k: TERRITORIES[k].label)
+            territory = TERRITORIES[key]
+            if territory.network is None:
+                st.caption("Réseau routier téléchargé depuis OpenStreetMap au premier usage (connexion internet "
+                           "requise), puis gardé en cache.")
+            study_key = f"builtin|{key}|{mode}"
+            loader = ("builtin", key, mode)
+        else:
+            st.caption("Chargez vos fichiers : réseau routier OpenStreetMap (.osm.pbf), population (carroyage "
+                       "INSEE ou couche des communes) et lieux d'accueil (CSV avec nom, type, lon, lat ; GeoJSON ; "
+                       "GeoPackage).")
+            files = {
+                "network": st.file_uploader("Réseau routier (.osm.pbf)", type=["pbf"], key="up_network"),
+                "population": st.file_uploader("Population (CSV, CSV.GZ, GeoPackage, GeoJSON)",
+                                               type=["csv", "gz", "gpkg", "geojson", "json"], key="up_population"),
+                "sites": st.file_uploader("Lieux d'accueil (CSV, GeoJSON, GeoPackage)",
+                                          type=["csv", "gpkg", "geojson", "json"], key="up_sites"),
+                "communes": st.file_uploader("Contours des communes (facultatif)", type=["gpkg", "geojson", "json"],
+                                             key="up_communes"),
+            }
+            column = st.text_input("Colonne de population", value="", key="up_column",
+                                   help="Inutile pour un carroyage INSEE (colonne Ind) ; par ex. population_municipale.")
+            partial = st.checkbox("Réseau partiel (routes principales seulement)", key="up_partial")
+            max_access = float(st.number_input("Distance maximale à une route (m)", 100, 20_000, 1_000, 100,
+                                               key="up_max_access"))
+            label = st.text_input("Nom du territoire", value="Mon territoire", key="up_label")
+            study_key, loader = None, None
+            if files["network"] is not None and files["population"] is not None:
+                payload, digest = {}, hashlib.sha256()
+                for role, upload in files.items():
+                    if upload is None:
+                        payload[role] = (None, None)
+                        continue
+                    size_mb = upload.size / 2**20
+                    if size_mb > MAX_UPLOAD_MB[role]:
+                        st.error(f"Fichier « {html.escape(upload.name)} » trop volumineux ({size_mb:.0f} Mo) : "
+                                 f"{MAX_UPLOAD_MB[role]} Mo au plus pour ce type de fichier. Découpez l'extrait "
+                                 "au territoire étudié (osmium extract).")
+                        st.stop()
+                    data = upload.getvalue()
+                    digest.update(role.encode() + upload.name.encode() + hashlib.sha256(data).digest())
+                    payload[role] = (upload.name, data)
+                digest.update(f"{column}|{partial}|{max_access}|{label}|{mode}".encode())
+                study_key = "user|" + digest.hexdigest()[:20]
+                loader = ("user", payload, column, partial, max_access, label, mode)
+        st.divider()
+        st.caption("access30 — logiciel libre. Fond de carte et réseau : © les contributeurs d'OpenStreetMap.")
+    if loader is None:
+        st.info("Chargez au moins un réseau routier (.osm.pbf) et un fichier de population dans la barre latérale "
+                "pour lancer l'étude de votre territoire.")
+        st.stop()
+    failed = st.session_state.setdefault("failed_loads", {})
+    if study_key in failed:
+        st.error(failed[study_key])
+        if st.button("Réessayer", key="retry_load"):
+            failed.pop(study_key, None)
+            st.rerun()
+        st.stop()
+    try:
+        with st.spinner("Chargement du territoire (réseau routier, population, lieux d'accueil)…"):
+            if loader[0] == "builtin":
+                study = builtin_study(loader[1], loader[2])
+            else:
+                _, payload, column, partial, max_access, label, mode = loader
+                study = user_study(study_key, mode, payload, column, partial, max_access, label)
+        with st.spinner("Calcul des temps d'accès sur le réseau…"):
+            routing = routed(study_key, study)
+    except NetworkUnavailableError as exc:
+        failed[study_key] = (f"{exc} Dans l'application : choisissez « Mes fichiers » et chargez un extrait "
+                             ".osm.pbf du territoire, ou réessayez une fois connecté.")
+        st.error(failed[study_key])
+        st.stop()
+    except InputError as exc:
+        st.error(f"Données refusées — {exc}")
+        st.stop()
+    return study, routing, study_key, threshold, mode
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario state (kept per territory in the session)
+
+
+def scenarios() -> dict:
+    return st.session_state.setdefault("scenarios", {})
+
+
+def reset_scenarios_if_new_territory(study_key: str) -> None:
+    if st.session_state.get("scenario_territory") != study_key:
+        st.session_state["scenario_territory"] = study_key
+        st.session_state["scenarios"] = {}
+        st.session_state["active"] = BASELINE
+        st.session_state.pop("compare_b", None)
+
+
+def active_name() -> str:
+    name = st.session_state.get("active", BASELINE)
+    return name if name in scenarios() else BASELINE
+
+
+def active_changes() -> tuple:
+    return tuple(scenarios().get(active_name(), ()))
+
+
+def push_change(study, routing, study_key: str, change: tuple) -> None:
+    """Append a change to the active scenario (creating one when the baseline is shown)."""
+    name = active_name()
+    if name == BASELINE:
+        number = len(scenarios()) + 1
+        while f"Scénario {number}" in scenarios():
+            number += 1
+        name = f"Scénario {number}"
+        scenarios()[name] = ()
+    changes = tuple(scenarios()[name]) + (change,)
+    try:
+        scenario_state(study_key, changes, study, routing)  # validates the change (InputError)
+    except InputError as exc:
+        st.session_state["flash"] = ("error", str(exc))
+        if not scenarios()[name]:
+            scenarios().pop(name)
+        return
+    scenarios()[name] = changes
+    st.session_state["active"] = name
+    st.session_state["flash"] = ("success", f"« {name} » mis à jour.")
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+
+
+def headline(result, base, study, threshold: float, mode: str, name: str) -> None:
+    s = result.summary
+    covered, share = s["population_covered"], s["share_covered"]
+    beyond = s["population_uncovered"] + s["population_no_road"]
+    delta = name != BASELINE
+    b = base.summary
+    cols = st.columns(6)
+    cols[0].metric("Population couverte", fmt_int(covered),
+                   delta=(fmt_int(covered - b["population_covered"]) + " hab.") if delta else None,
+                   help=f"Habitants à {threshold:g} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
+    cols[1].metric("Part de la population couverte", fmt_pct(share),
+                   delta=(f"{100 * (share - b['share_covered']):+.2f} pt".replace(".", ",")) if delta else None)
+    cols[2].metric(f"Au-delà de {threshold:g} min", fmt_int(beyond),
+                   delta=(fmt_int(beyond - b["population_uncovered"] - b["population_no_road"]) + " hab.") if delta else None,
+                   delta_color="inverse",
+                   help=f"Dont {fmt_int(s['population_no_road'])} sans accès routier (à plus de "
+                        f"{s['max_access_m']:.0f} m de toute route du réseau).")
+    cols[3].metric("Temps moyen", fmt_min(s["mean_time_min"]),
+                   delta=(fmt_min(s["mean_time_min"] - b["mean_time_min"])) if delta else None, delta_color="inverse")
+    cols[4].metric("Temps médian", fmt_min(s["median_time_min"]),
+                   help="La moitié de la population est à ce temps ou moins du lieu le plus proche.")
+    cols[5].metric("90e centile", fmt_min(s["p90_time_min"]),
+                   help="90 % de la population est à ce temps ou moins du lieu le plus proche.")
+    network = "réseau partiel (routes principales)" if s["network_partial"] else "réseau OpenStreetMap complet"
+    st.caption(
+        f"**Ce que mesurent ces chiffres** — population comptée : {s['population_label']} "
+        f"({fmt_int(s['population_total'])} au total). Seuil : {threshold:g} min {MODE_WORDS[mode]} jusqu'au lieu "
+        f"d'accueil le plus proche ({s['sites_on_network']} lieux pris en compte"
+        + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network} "
+        f"« {s['network_source']} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
+        f"des temps (trajets d'approche hors réseau) : {fmt_pct(s['estimated_time_share'], 0)}.")
+
+
+def notices_box(result) -> None:
+    with st.expander(f"Avertissements et hypothèses ({len(result.notices)}) — à lire avant d'utiliser les chiffres"):
+        for notice in result.notices:
+            st.markdown(f"- {notice.message}")
+
+
+def class_table(result) -> pd.DataFrame:
+    units = result.units
+    klass = webmap.time_class(units["time_min"].to_numpy(), units["status"].to_numpy())
+    pop = np.bincount(klass, weights=units["population"].to_numpy(dtype=float), minlength=len(webmap.CLASS_LABELS))
+    return pd.DataFrame({"Classe de temps": webmap.CLASS_LABELS, "Population": pop,
+                         "Part (%)": 100 * pop / max(pop.sum(), 1e-9), "couleur": webmap.CLASS_COLOURS})
+
+
+def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, threshold: float) -> pd.DataFrame:
+    out = pd.DataFrame({
+        key_label: frame[name_col].fillna("").astype(str).where(frame[name_col].fillna("") != "", frame[key].astype(str)),
+        "Code": frame[key].astype(str),
+        "Population": frame["population"].round(0),
+        f"Au-delà de {threshold:g} min": (frame["uncovered"] + frame["no_road"]).round(0),
+        "Part couverte (%)": (100 * frame["share_covered"]).round(1),
+        "Temps moyen (min)": frame["mean_min"].round(1),
+        "Médiane (min)": frame["median_min"].round(1),
+        "90e centile (min)": frame["p90_min"].round(1),
+    })
+    if "epci_nom" in frame.columns and key == "commune":
+        out["EPCI"] = frame["epci_nom"].fillna("").astype(str)
+    return out
+
+
+def indicators_tab(result, threshold: float, mode: str) -> None:
+    s = result.summary
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader("Population par classe de temps d'accès")
+        table = class_table(result)
+        import altair as alt
+
+        chart = alt.Chart(table).mark_bar().encode(
+            x=alt.X("Classe de temps:N", sort=webmap.CLASS_LABELS, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("Population:Q", title="Habitants"),
+            color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=webmap.CLASS_LABELS, range=webmap.CLASS_COLOURS),
+                            legend=None),
+            tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"), alt.Tooltip("Part (%):Q", format=".1f")],
+        ).properties(height=280)
+        st.altair_chart(chart, width="stretch")
+        st.caption(f"Habitants selon le temps d'accès {MODE_WORDS[mode]} au lieu d'accueil le plus proche "
+                   "(« sans accès routier » : à plus de "
+                   f"{s['max_access_m']:.0f} m de toute route du réseau, jamais comptés comme couverts).")
+    with right:
+        st.subheader("Publics prioritaires")
+        eq = result.equity
+        frame = pd.DataFrame({
+            "Public": [EQUITY_LABELS_FR.get(g, g) for g in eq["group"]],
+            "Effectif": eq["total"].round(0),
+            "Couverts": eq["covered"].round(0),
+            "Part couverte (%)": (100 * eq["share_covered"]).round(1),
+            "Temps moyen (min)": eq["mean_min"].round(1),
+            "Médiane (min)": eq["median_min"].round(1),
+            "90e centile (min)": eq["p90_min"].round(1),
+        })
+        st.dataframe(frame, hide_index=True, width="stretch", key="equity_table")
+        if len(eq) == 1:
+            st.caption("Les données de population de ce territoire ne décrivent pas les ménages pauvres, "
+                       "familles monoparentales ou personnes âgées : seule la population totale est disponible "
+                       "(le carroyage Filosofi de l'INSEE, par ex. en Martinique, les fournit).")
+        else:
+            st.caption("Effectifs des groupes selon la source de population (ménages ou personnes), couverts au "
+                       f"seuil de {threshold:g} min ; temps pondérés par l'effectif du groupe.")
+    st.subheader("Communes et intercommunalités, les moins bien desservies d'abord")
+    level = st.radio("Échelle", ["Communes", "EPCI"] if len(result.epci) else ["Communes"], horizontal=True,
+                     key="area_level")
+    if level == "Communes":
+        frame = area_table(result.communes, "commune", "Commune", "nom", threshold)
+    else:
+        frame = area_table(result.epci, "epci", "EPCI", "epci_nom", threshold)
+    st.dataframe(frame, hide_index=True, width="stretch", height=360, key="area_table",
+                 column_config={"Population": st.column_config.NumberColumn(format="%d"),
+                                f"Au-delà de {threshold:g} min": st.column_config.NumberColumn(format="%d")})
+    st.caption(f"Tri : population au-delà de {threshold:g} min (ou sans accès routier) décroissante ; cliquez sur un "
+               "en-tête pour trier autrement. Populations modélisées arrondies à l'habitant.")
+    st.subheader("Lieux d'accueil")
+    sites = result.sites
+    frame = pd.DataFrame({
+        "Lieu": sites["name"], "Type": sites["type"].map(SITE_TYPES).fillna(sites["type"]),
+        "Commune": sites["commune"].astype(str),
+        "Habitants dont c'est le lieu le plus proche": sites["catchment_population"].round(0),
+        f"dont à {threshold:g} min ou moins": sites["catchment_covered"].round(0),
+        "Sur le réseau": np.where(sites["on_network"], "oui", "non"),
+    })
+    if "origin" in sites.columns:
+        frame["Scénario"] = sites["origin"].to_numpy()
+    st.dataframe(frame.sort_values(frame.columns[3], ascending=False), hide_index=True, width="stretch",
+                 key="sites_table")
+
+
+def changes_lines(changes: tuple, state) -> list[str]:
+    names = dict(zip(state.sites["site_id"].astype(str), state.sites["name"].astype(str)))
+    lines = []
+    for change in changes:
+        if change[0] == "add":
+            lines.append(f"Ouverture : {change[3]} ({SITE_TYPES.get(change[4], change[4])}) — "
+                         f"{change[2]:.4f}° N, {change[1]:.4f}° E".replace(".", ","))
+        else:
+            lines.append(f"Fermeture : {names.get(change[1], change[1])}")
+    return lines
+
+
+def delta_table(base, result, threshold: float) -> pd.DataFrame:
+    _, table = sc.compare(base, result)
+    if table.empty:
+        return table
+    return pd.DataFrame({
+        "Commune": table["nom"].where(table["nom"] != "", table["commune"]),
+        "Population": table["population"].round(0),
+        "Couverts avant": table["covered_before"].round(0),
+        "Couverts après": table["covered_after"].round(0),
+        "Nouvellement couverts": table["covered_change"].round(0),
+        "Temps moyen avant (min)": table["mean_min_before"].round(1),
+        "Temps moyen après (min)": table["mean_min_after"].round(1),
+    })
+
+
+def scenario_panel(study, routing, study_key: str, base, result, state, threshold: float, clicked) -> None:
+    """Right of the map: add a site (click or candidate), close a site, see what changes."""
+    name = active_name()
+    st.markdown(f"**Scénario affiché : {html.escape(name)}**")
+    flash = st.session_state.pop("flash", None)
+    if flash:
+        (st.error if flash[0] == "error" else st.success)(flash[1])
+    with st.container(border=True):
+        st.markdown("**Ouvrir un lieu**")
+        kind = st.selectbox("Type de lieu", list(SITE_TYPES), index=list(SITE_TYPES).index("ccas"),
+                            format_func=lambda k: SITE_TYPES[k], key="new_type")
+        if clicked:
+            lat, lon = clicked["lat"], clicked["lng"]
+            st.caption(f"Point cliqué : {lat:.5f}° N, {lon:.5f}° E".replace(".", ","))
+            label = st.text_input("Nom du lieu", value="Nouveau lieu d'accueil", key="new_name")
+            st.button("Ouvrir un lieu au point cliqué", key="add_click", type="primary",
+                      on_click=push_change, args=(study, routing, study_key, ("add", lon, lat, label, kind)))
+        else:
+            st.caption("Cliquez sur la carte pour placer un lieu, ou choisissez une mairie candidate "
+                       f"(gain : habitants nouvellement à {threshold:g} min ou moins) :")
+        cands = candidate_ranking(study_key, active_changes(), threshold, study, routing)
+        if len(cands):
+            pick = st.selectbox("Mairie candidate (plus grand gain d'abord)", range(len(cands)),
+                                format_func=lambda i: cands["label"].iloc[i], key="cand")
+            row = cands.iloc[pick]
+            st.button("Ouvrir un lieu à cet endroit", key="add_candidate",
+                      on_click=push_change,
+                      args=(study, routing, study_key, ("add", float(row["lon"]), float(row["lat"]), row["name"], kind)))
+    with st.container(border=True):
+        st.markdown("**Fermer un lieu**")
+        open_sites = state.sites[state.open_mask]
+        if len(open_sites):
+            ids = open_sites["site_id"].astype(str).tolist()
+            labels = dict(zip(ids, open_sites["name"].astype(str)))
+            choice = st.selectbox("Lieu à fermer", ids, format_func=lambda i: labels[i], key="close_pick")
+            st.button("Fermer ce lieu", key="close_site", on_click=push_change,
+                      args=(study, routing, study_key, ("close", choice)))
+    changes = active_changes()
+    if changes:
+        delta, _ = sc.compare(base, result)
+        st.markdown(f"**Effet par rapport à la situation actuelle** ({len(changes)} modification(s))")
+        for line in changes_lines(changes, state):
+            st.markdown(f"- {html.escape(line)}")
+        st.markdown(f"Population nouvellement couverte : **{fmt_int(delta['covered'])}** hab. "
+                    f"({fmt_pct(result.summary['share_covered'])} couverts, "
+                    f"{'+' if delta['share_covered'] >= 0 else ''}{100 * delta['share_covered']:.2f} pt)".replace(".", ","))
+        moved = delta_table(base, result, threshold)
+        if len(moved):
+            st.dataframe(moved, hide_index=True, width="stretch", key="delta_table", height=220)
+        else:
+            st.caption("Aucune commune ne change.")
+        st.button("Annuler la dernière modification", key="undo", on_click=undo)
+
+
+def undo() -> None:
+    name = active_name()
+    if name != BASELINE and scenarios().get(name):
+        scenarios()[name] = tuple(scenarios()[name])[:-1]
+
+
+def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
+    from streamlit_folium import st_folium
+
+    left, right = st.columns([3, 1.35])
+    with left:
+        with st.spinner("Préparation de la carte…"):
+            areas = map_areas(study_key, active_changes(), threshold, result)
+            closed = state.sites[state.closed] if state.closed.any() else None
+            fmap = webmap.build_map(result, study.communes, areas, closed_sites=closed,
+                                    suggestions=st.session_state.get("suggested_map"))
+        out = st_folium(fmap, height=640, use_container_width=True, returned_objects=["last_clicked"], key="map")
+        st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
+                   f"Contour rouge : population au-delà de {threshold:g} min. Cliquez sur un lieu pour ses horaires et "
+                   "sa population desservie ; le sélecteur de couches est en haut à droite.")
+    clicked = (out or {}).get("last_clicked") if isinstance(out, dict) else None
+    with right:
+        scenario_panel(study, routing, study_key, base, result, state, threshold, clicked)
+
+
+def create_scenario() -> None:
+    name = st.session_state.get("new_scenario_name", "").strip()
+    if not name or name == BASELINE or name in scenarios():
+        st.session_state["flash_scenarios"] = "Donnez un nom nouveau et non vide au scénario."
+        return
+    scenarios()[name] = ()
+    st.session_state["active"] = name
+
+
+def delete_scenario(target: str) -> None:
+    scenarios().pop(target, None)
+    if st.session_state.get("active") == target:
+        st.session_state["active"] = BASELINE
+
+
+def scenarios_tab(study, routing, study_key, base, threshold) -> None:
+    st.subheader("Scénarios")
+    if "flash_scenarios" in st.session_state:
+        st.error(st.session_state.pop("flash_scenarios"))
+    c1, c2 = st.columns([2, 1])
+    with c1:
+        new = st.text_input("Nom d'un nouveau scénario", key="new_scenario_name", placeholder="ex. Point mobile Uzel")
+    with c2:
+        st.write("")
+        st.button("Créer le scénario", key="create_scenario", on_click=create_scenario)
+    if not scenarios():
+        st.info("Aucun scénario pour l'instant : ouvrez ou fermez un lieu depuis l'onglet Carte (un scénario est créé "
+                "automatiquement), ou créez-en un ici puis modifiez-le sur la carte.")
+        return
+    rows = []
+    for name, changes in scenarios().items():
+        res = scenario_result(study_key, tuple(changes), threshold, study, routing)
+        s = res.summary
+        rows.append({"Scénario": name, "Modifications": len(changes), "Population couverte": round(s["population_covered"]),
+                     "Part couverte (%)": round(100 * s["share_covered"], 2),
+                     "Nouvellement couverts": round(s["population_covered"] - base.summary["population_covered"]),
+                     "Temps moyen (min)": round(s["mean_time_min"], 2)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="scenarios_table")
+    names = [BASELINE, *scenarios()]
+    st.markdown("**Comparer deux scénarios côte à côte**")
+    a_col, b_col = st.columns(2)
+    a = a_col.selectbox("Scénario A", names, index=0, key="compare_a")
+    b = b_col.selectbox("Scénario B", names, index=min(1, len(names) - 1), key="compare_b")
+    for col, name in ((a_col, a), (b_col, b)):
+        changes = tuple(scenarios().get(name, ()))
+        res = scenario_result(study_key, changes, threshold, study, routing)
+        state = scenario_state(study_key, changes, study, routing)
+        s = res.summary
+        with col:
+            st.metric(f"{name} — population couverte", fmt_int(s["population_covered"]), fmt_pct(s["share_covered"]),
+                      delta_color="off")
+            st.metric(f"{name} — temps moyen", fmt_min(s["mean_time_min"]))
+            for line in changes_lines(changes, state) or ["aucune modification"]:
+                st.markdown(f"- {html.escape(line)}")
+    res_a = scenario_result(study_key, tuple(scenarios().get(a, ())), threshold, study, routing)
+    res_b = scenario_result(study_key, tuple(scenarios().get(b, ())), threshold, study, routing)
+    delta, _ = sc.compare(res_a, res_b)
+    st.markdown(f"**B par rapport à A** : {fmt_int(delta['covered'])} habitants couverts en plus, "
+                f"temps moyen {fmt_min(delta['mean_time_min'])}.")
+    moved = delta_table(res_a, res_b, threshold)
+    if len(moved):
+        st.dataframe(moved, hide_index=True, width="stretch", key="compare_table")
+    c3, c4 = st.columns(2)
+    with c3:
+        target = st.selectbox("Supprimer un scénario", list(scenarios()), key="delete_pick")
+    with c4:
+        st.write("")
+        st.button("Supprimer", key="delete_scenario", on_click=delete_scenario, args=(target,))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def suggestion_run(study_key: str, territory_key: str | None, model: str, k: int, threshold: float, weight: str,
+                   sources: tuple, time_limit_s: float, _study, _routing):
+    from access.candidates import build_candidates
+    from access.optimize import suggest_sites
+
+    candidates, notices = build_candidates(_study, sources=list(sources), territory=territory_key)
+    return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,
+                         time_limit_s=time_limit_s), notices
+
+
+def suggestions_tab(study, routing, study_key, base, threshold) -> None:
+    st.subheader("Où ouvrir les prochains lieux d'accueil ?")
+    try:
+        from access.optimize import MODEL_LABELS_FR
+    except ImportError:
+        st.info("Le module de suggestions (access.optimize) n'est pas installé dans cette version.")
+        return
+    territory_key = study_key.split("|")[1] if study_key.startswith("builtin|") else None
+    c1, c2, c3 = st.columns(3)
+    model = c1.selectbox("Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
+                         key="sugg_model")
+    k = int(c2.number_input("Nombre de nouveaux lieux", 1, 20, 3, key="sugg_k", disabled=model == "cover"))
+    groups = ["population", *study.demand.equity_columns]
+    weight = c3.selectbox("Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
+                          key="sugg_weight")
+    sources = ("mairies", "france_services", "cells") if territory_key else ("cells",)
+    st.caption("Emplacements candidats : " + ", ".join({"mairies": "toutes les mairies", "france_services":
+               "les bureaux France Services possibles", "cells": "des carreaux habités répartis sur le territoire"}[x]
+               for x in sources) + ". Les lieux existants sont conservés.")
+    if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
+        try:
+            with st.spinner("Recherche des meilleurs emplacements (optimisation exacte, 60 s au plus)…"):
+                suggestion, notices = suggestion_run(study_key, territory_key, model, k, threshold, weight, sources,
+                                                     60.0, study, routing)
+            st.session_state["suggestion"] = (study_key, threshold, suggestion, notices)
+            st.session_state["suggested_map"] = suggestion.suggested
+            st.rerun()  # so that the map, drawn above, shows them
+        except InputError as exc:
+            st.error(str(exc))
+    stored = st.session_state.get("suggestion")
+    if not stored or stored[0] != study_key or stored[1] != threshold:
+        st.session_state.pop("suggested_map", None)
+        return
+    _, _, suggestion, notices = stored
+    table = suggestion.suggested
+    st.session_state["suggested_map"] = table
+    gap = "optimum prouvé" if suggestion.optimal else f"écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}"
+    st.markdown(f"**{len(table)} lieu(x) suggéré(s)** — {gap} (objectif {fmt_int(suggestion.objective)}, "
+                f"borne {fmt_int(suggestion.bound)})")
+    st.markdown(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
+                f"**{fmt_int(suggestion.population_covered_after)}** habitants à {threshold:g} min ou moins.")
+    shown = pd.DataFrame({
+        "Rang": table["rank"], "Lieu": table["name"], "Commune": table["commune"].astype(str),
+        "Population nouvellement couverte": table["population_newly_covered"].round(0),
+        "Habitants dont ce serait le lieu le plus proche": table["catchment_population"].round(0)
+        if "catchment_population" in table.columns else np.nan,
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", key="sugg_table")
+    if suggestion.curve is not None and len(suggestion.curve):
+        st.caption("Population couverte selon le nombre de nouveaux lieux :")
+        st.dataframe(suggestion.curve, hide_index=True, width="stretch", key="sugg_curve")
+    for notice in list(suggestion.notices) + list(notices):
+        st.caption(f"- {notice.message}")
+    st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
+               "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
+
+
+def export_tab(study, result, name: str, threshold: float) -> None:
+    from access import export
+
+    st.subheader("Télécharger les résultats")
+    st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {threshold:g} min.")
+    stem = f"access30_{threshold:g}min" + ("" if name == BASELINE else "_" + "".join(
+        c if c.isalnum() else "_" for c in name))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        if st.button("Préparer le GeoPackage (carreaux, communes, lieux)", key="make_gpkg"):
+            with st.spinner("Écriture du GeoPackage…"):
+                folder = Path(tempfile.mkdtemp(prefix="access30_"))
+                path = folder / f"{stem}.gpkg"
+                export.write_gpkg(result, path, study.communes)
+                st.session_state["gpkg"] = (path.name, path.read_bytes())
+        if "gpkg" in st.session_state:
+            fname, data = st.session_state["gpkg"]
+            st.download_button("Télécharger le GeoPackage", data, file_name=fname, mime="application/geopackage+sqlite3",
+                               key="dl_gpkg")
+    communes = area_table(result.communes, "commune", "Commune", "nom", threshold)
+    with c2:
+        st.download_button("Communes (CSV)", communes.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"{stem}_communes.csv", mime="text/csv", key="dl_communes")
+    units = result.units.drop(columns="geometry")
+    with c3:
+        st.download_button("Carreaux / unités (CSV)", pd.DataFrame(units).to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"{stem}_unites.csv", mime="text/csv", key="dl_units")
+
+
+def method_tab(study, result) -> None:
+    s = result.summary
+    st.subheader("Méthode")
+    st.markdown(
+        f"- **Temps d'accès** : trajet le plus rapide sur le réseau routier OpenStreetMap ({s['network_source']}, "
+        f"{fmt_int(s['network_nodes'])} nœuds), plus un trajet d'approche estimé entre le carreau et la route "
+        f"(distance à vol d'oiseau × {s['access_detour']:g} à {s['access_speed_kmh']:g} km/h).\n"
+        f"- **Couvert** : temps inférieur ou égal au seuil. Au-delà de {s['max_access_m']:.0f} m de toute route, un "
+        "carreau est « sans accès routier » et n'est jamais compté comme couvert.\n"
+        f"- **Population** : {s['population_label']}.\n"
+        + ("- **Réseau partiel (routes principales)** : seules les routes principales sont cartographiées dans "
+           "l'extrait ; les temps mêlent trajets routés et estimations.\n" if s["network_partial"] else ""))
+    st.subheader("Sources")
+    for line in study.sources:
+        st.markdown(f"- {line}")
+
+
+def main() -> None:
+    study, routing, study_key, threshold, mode = sidebar()
+    reset_scenarios_if_new_territory(study_key)
+    st.title("Accès au premier accueil social inconditionnel")
+    names = [BASELINE, *scenarios()]
+    if st.session_state.get("active") not in names:
+        st.session_state["active"] = BASELINE
+    top = st.columns([3, 2])
+    top[0].markdown(f"**{html.escape(study.label)}** — seuil {threshold:g} min {MODE_WORDS[mode]}"
+                    + (" — réseau partiel (routes principales)" if study.network.partial else ""))
+    top[1].selectbox("Scénario affiché", names, key="active", label_visibility="collapsed")
+    base = scenario_result(study_key, (), threshold, study, routing)
+    changes = active_changes()
+    with st.spinner("Mise à jour du scénario…"):
+        state = scenario_state(study_key, changes, study, routing)
+        result = scenario_result(study_key, changes, threshold, study, routing)
+    headline(result, base, study, threshold, mode, active_name())
+    notices_box(result)
+    tabs = st.tabs(["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export",
+                    "Méthode et sources"])
+    with tabs[0]:
+        map_tab(study, routing, study_key, base, result, state, threshold)
+    with tabs[1]:
+        indicators_tab(result, threshold, mode)
+    with tabs[2]:
+        scenarios_tab(study, routing, study_key, base, threshold)
+    with tabs[3]:
+        suggestions_tab(study, routing, study_key, base, threshold)
+    with tabs[4]:
+        export_tab(study, result, active_name(), threshold)
+    with tabs[5]:
+        method_tab(study, result)
+
+
+main()

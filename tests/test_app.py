@@ -1,0 +1,200 @@
+"""The Streamlit app (streamlit.testing.v1.AppTest) on the demo data: every figure shown equals the core's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from access import scenario as sc
+from access.analysis import evaluate, run_coverage
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+pytest.importorskip("streamlit.testing.v1")
+
+
+def fmt_int(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def fmt_pct(share: float) -> str:
+    return f"{100 * share:.1f}".replace(".", ",") + "\u202f%"
+
+
+def fmt_min(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") + " min"
+
+
+def run_app(timeout: float = 240.0):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at) -> dict[str, object]:
+    return {m.label: m for m in at.metric}
+
+
+# Each table of the app is recognised by a column only it has (AppTest does not expose dataframe keys).
+TABLES = {"area_table": "Code", "equity_table": "Public", "sites_table": "Habitants dont c'est le lieu le plus proche",
+          "delta_table": "Nouvellement couverts", "scenarios_table": "Modifications", "sugg_table": "Rang"}
+
+
+def frame(at, key: str) -> pd.DataFrame:
+    for element in at.dataframe:
+        if TABLES[key] in element.value.columns:
+            return element.value
+    raise AssertionError(f"table {key} not shown")
+
+
+def check_headline(at, summary: dict, threshold: float = 30.0) -> None:
+    shown = metrics(at)
+    assert shown["Population couverte"].value == fmt_int(summary["population_covered"])
+    assert shown["Part de la population couverte"].value == fmt_pct(summary["share_covered"])
+    beyond = summary["population_uncovered"] + summary["population_no_road"]
+    assert shown[f"Au-delà de {threshold:g} min"].value == fmt_int(beyond)
+    assert shown["Temps moyen"].value == fmt_min(summary["mean_time_min"])
+    assert shown["Temps médian"].value == fmt_min(summary["median_time_min"])
+    assert shown["90e centile"].value == fmt_min(summary["p90_time_min"])
+
+
+@pytest.fixture(scope="module")
+def demo_result(demo_study, demo_routing):
+    return evaluate(demo_study, demo_routing, 30.0)
+
+
+def test_headline_and_notices_equal_core(demo_study, demo_result):
+    at = run_app()
+    check_headline(at, demo_result.summary)
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "réseau partiel (routes principales)" in text
+    assert "modélisé" in text  # what the population counts
+    for notice in demo_result.notices:  # every notice of the result is shown
+        assert notice.message in text
+    assert fmt_int(demo_result.summary["population_total"]) in text
+
+
+def test_indicators_tables_equal_core(demo_result):
+    at = run_app()
+    communes = frame(at, "area_table")
+    core = demo_result.communes
+    assert len(communes) == len(core) == 46
+    assert communes["Code"].tolist() == core["commune"].tolist()  # worst first, as the core sorts
+    np.testing.assert_allclose(communes["Population"], core["population"].round(0))
+    np.testing.assert_allclose(communes["Au-delà de 30 min"], (core["uncovered"] + core["no_road"]).round(0))
+    np.testing.assert_allclose(communes["Part couverte (%)"], (100 * core["share_covered"]).round(1))
+    assert communes["Au-delà de 30 min"].iloc[0] == communes["Au-delà de 30 min"].max()
+    equity = frame(at, "equity_table")
+    assert equity["Couverts"].iloc[0] == round(demo_result.summary["population_covered"])
+    sites = frame(at, "sites_table")
+    assert sites.iloc[:, 3].sum() == pytest.approx(demo_result.sites["catchment_population"].round(0).sum())
+    at.radio(key="area_level").set_value("EPCI").run()
+    epci = frame(at, "area_table")
+    assert epci["Code"].tolist() == demo_result.epci["epci"].tolist()
+    np.testing.assert_allclose(epci["Population"].sum(), demo_result.epci["population"].round(0).sum())
+
+
+def test_threshold_and_walk_mode(demo_study, demo_routing):
+    at = run_app()
+    at.slider(key="threshold").set_value(20).run()
+    check_headline(at, evaluate(demo_study, demo_routing, 20.0).summary, 20.0)
+    from access.territory import load_study
+
+    at.radio(key="mode").set_value("À pied").run()
+    assert not at.exception
+    walk = run_coverage(load_study(mode="walk"), 20.0)
+    check_headline(at, walk.summary, 20.0)
+    assert any("à pied" in m.value for m in at.markdown)
+
+
+def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
+    at = run_app()
+    candidate = at.selectbox(key="cand")
+    assert candidate.options[0].startswith("Mairie de Harmoye — +")  # the largest gain first
+    at.button(key="add_candidate").click().run()
+    assert not at.exception
+    changes = at.session_state["scenarios"]["Scénario 1"]
+    assert changes[0][0] == "add"
+    state = sc.apply_changes(demo_study, demo_routing, changes)
+    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+    check_headline(at, full.summary)
+    gained = full.summary["population_covered"] - demo_result.summary["population_covered"]
+    assert gained > 100
+    assert metrics(at)["Population couverte"].delta == fmt_int(gained) + " hab."
+    moved = frame(at, "delta_table")
+    assert moved["Nouvellement couverts"].sum() == pytest.approx(round(gained), abs=len(moved))
+    # Close the busiest existing site in the same scenario.
+    busiest = demo_result.sites.sort_values("catchment_population").iloc[-1]
+    at.selectbox(key="close_pick").set_value(busiest["site_id"]).run()
+    at.button(key="close_site").click().run()
+    changes = at.session_state["scenarios"]["Scénario 1"]
+    assert changes[-1] == ("close", busiest["site_id"])
+    state = sc.apply_changes(demo_study, demo_routing, changes)
+    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+    check_headline(at, full.summary)
+    # A second named scenario, compared side by side with the first.
+    at.text_input(key="new_scenario_name").input("Fermeture seule").run()
+    at.button(key="create_scenario").click().run()
+    at.selectbox(key="close_pick").set_value(busiest["site_id"]).run()
+    at.button(key="close_site").click().run()
+    assert at.session_state["scenarios"]["Fermeture seule"] == (("close", busiest["site_id"]),)
+    table = frame(at, "scenarios_table")
+    assert table["Scénario"].tolist() == ["Scénario 1", "Fermeture seule"]
+    assert table["Population couverte"].iloc[0] == round(full.summary["population_covered"])
+    at.selectbox(key="compare_a").set_value("Scénario 1").run()
+    at.selectbox(key="compare_b").set_value("Fermeture seule").run()
+    shown = metrics(at)
+    assert shown["Scénario 1 — population couverte"].value == fmt_int(full.summary["population_covered"])
+    closed_only = run_coverage(demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 30.0)
+    assert shown["Fermeture seule — population couverte"].value == fmt_int(closed_only.summary["population_covered"])
+    at.button(key="undo").click().run()
+    assert at.session_state["scenarios"]["Fermeture seule"] == ()
+
+
+def test_suggestions_section(demo_study, demo_routing):
+    pytest.importorskip("access.optimize")
+    at = run_app()
+    at.number_input(key="sugg_k").set_value(2).run()
+    at.button(key="sugg_run").click().run()
+    assert not at.exception and not at.error
+    table = frame(at, "sugg_table")
+    assert table["Rang"].tolist() == [1, 2]
+    suggestion = at.session_state["suggestion"][2]
+    assert table["Population nouvellement couverte"].tolist() == suggestion.suggested[
+        "population_newly_covered"].round(0).tolist()
+    # The gain equals a full coverage run with the suggested sites opened.
+    state = sc.start(demo_study, demo_routing)
+    for _, row in suggestion.suggested.iterrows():
+        state = sc.add_site(demo_study, state, row["lon"], row["lat"], row["name"], "ccas")
+    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+    assert full.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, abs=1e-6)
+    assert any(fmt_int(suggestion.population_covered_after) in m.value for m in at.markdown)
+
+
+def test_export_buttons(demo_result):
+    at = run_app()
+    at.button(key="make_gpkg").click().run()
+    assert not at.exception
+    keys = {b.proto.id for b in at.get("download_button")}
+    assert any("dl_gpkg" in k for k in keys) and any("dl_communes" in k for k in keys)
+
+
+def test_offline_territory_shows_french_message(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCESS30_CACHE", str(tmp_path))  # no cached network
+    at = run_app()
+    at.selectbox(key="territory").set_value("martinique").run(timeout=240)
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    from access.errors import NetworkUnavailableError
+    from access.territory import load_study
+
+    with pytest.raises(NetworkUnavailableError) as core:
+        load_study("martinique")
+    assert messages and messages[0].startswith(str(core.value))  # the core's French message, as is
+    assert "Mes fichiers" in messages[0]
+    assert not at.metric  # no figure shown without a network

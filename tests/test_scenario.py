@@ -1,0 +1,108 @@
+"""Scenario updates (add / close a site without rerouting everything) against full coverage runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from access import scenario as sc
+from access.analysis import evaluate, run_coverage
+from access.errors import InputError
+from access.routing import single_site_times
+
+
+def _same(fast, full):
+    """Unit figures of a scenario equal those of a full run on the same site list."""
+    for column in ("time_min", "time2_min", "estimated_min"):
+        a, b = fast.units[column].to_numpy(), full.units[column].to_numpy()
+        both_inf = np.isinf(a) & np.isinf(b)
+        assert np.array_equal(np.isinf(a), np.isinf(b)), column
+        np.testing.assert_allclose(np.where(both_inf, 0, a), np.where(both_inf, 0, b), atol=1e-9, err_msg=column)
+    assert (fast.units["status"] == full.units["status"]).all()
+    for key in ("population_covered", "population_uncovered", "population_no_road", "share_covered",
+                "mean_time_min", "median_time_min", "p90_time_min"):
+        assert fast.summary[key] == pytest.approx(full.summary[key], rel=1e-12, abs=1e-9), key
+    np.testing.assert_allclose(fast.sites["catchment_population"], full.sites["catchment_population"], atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def base(demo_study, demo_routing):
+    return sc.start(demo_study, demo_routing)
+
+
+def test_search_equals_single_site_times(demo_study, base):
+    node, leg = int(base.site_nodes[0]), float(base.site_leg_s[0])
+    times, estimated = sc.site_search(demo_study, node, leg)
+    np.testing.assert_allclose(times, single_site_times(demo_study.network, node, leg), rtol=0, atol=1e-9)
+    finite = np.isfinite(times)
+    assert (estimated[finite] >= leg - 1e-9).all() and (estimated[finite] <= times[finite] + 1e-9).all()
+
+
+def test_add_site_equals_full_run(demo_study, demo_routing, base):
+    before = evaluate(demo_study, demo_routing, 30.0)
+    # Harmoye's town hall: the demo commune point with the largest gain (measured, see candidate_gains).
+    state = sc.add_site(demo_study, base, -2.9616519, 48.33565, "Essai Harmoye", "ccas")
+    fast = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0)
+    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+    _same(fast, full)
+    assert fast.summary["population_covered"] > before.summary["population_covered"] + 100
+    assert fast.sites["origin"].tolist().count("ajouté") == 1
+
+
+def test_close_sites_equal_full_run(demo_study, demo_routing, base):
+    state = sc.add_site(demo_study, base, -2.9616519, 48.33565, "Essai", "ccas")
+    ids = state.sites["site_id"].tolist()
+    # The busiest site, an added one, and a chain of closures down to a handful of open sites.
+    busiest = evaluate(demo_study, demo_routing).sites.sort_values("catchment_population").site_id.iloc[-1]
+    for site_id in [busiest, "scenario-1", *ids[:29]]:
+        if site_id in state.sites.loc[state.closed, "site_id"].tolist():
+            continue
+        state = sc.close_site(demo_study, state, site_id)
+        fast = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0)
+        full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+        _same(fast, full)
+    assert state.closed.sum() == len({busiest, "scenario-1", *ids[:29]})
+    with pytest.raises(InputError):
+        sc.close_site(demo_study, state, busiest)
+    with pytest.raises(InputError):
+        sc.close_site(demo_study, state, "no-such-site")
+
+
+def test_add_after_close_and_replay(demo_study, demo_routing, base):
+    changes = (("close", "fs-133"), ("add", -2.75, 48.51, "Saint-Brieuc centre", "france_services"),
+               ("add", -2.9616519, 48.33565, "Harmoye", "mairie"))
+    state = sc.apply_changes(demo_study, demo_routing, changes)
+    assert state.changes == changes
+    fast = sc.evaluate_scenario(demo_study, demo_routing, state, 20.0)
+    _same(fast, run_coverage(sc.scenario_study(demo_study, state), 20.0))
+
+
+def test_candidate_gains_equal_scenarios(demo_study, demo_routing, base):
+    before = evaluate(demo_study, demo_routing, 30.0).summary["population_covered"]
+    lon = np.array([-2.9616519, -2.840158, -2.75])
+    lat = np.array([48.33565, 48.280277, 48.51])
+    gains = sc.candidate_gains(demo_study, demo_routing, base, lon, lat, 30.0)
+    for i in range(3):
+        state = sc.add_site(demo_study, base, lon[i], lat[i], "c", "ccas")
+        after = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0).summary["population_covered"]
+        assert gains["newly_covered"].iloc[i] == pytest.approx(after - before, abs=1e-6)
+    assert gains["newly_covered"].iloc[0] > 100
+
+
+def test_bad_points_rejected(demo_study, base):
+    with pytest.raises(InputError, match="route"):
+        sc.add_site(demo_study, base, 5.0, 45.0, "Loin", "ccas")  # Lyon: far from the demo network
+    with pytest.raises(InputError):
+        sc.add_site(demo_study, base, np.nan, 48.3, "x", "ccas")
+    with pytest.raises(InputError):
+        sc.add_site(demo_study, base, -2.9, 48.3, "x", "inconnu")
+
+
+def test_compare_lists_changed_communes(demo_study, demo_routing, base):
+    before = evaluate(demo_study, demo_routing, 30.0)
+    state = sc.add_site(demo_study, base, -2.9616519, 48.33565, "Essai", "ccas")
+    after = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0)
+    delta, table = sc.compare(before, after)
+    assert delta["covered"] == pytest.approx(after.summary["population_covered"] - before.summary["population_covered"])
+    assert table["covered_change"].sum() == pytest.approx(delta["covered"], abs=1e-6)
+    assert len(table) >= 1 and (table["covered_change"] >= -1e-9).all()
