@@ -63,8 +63,8 @@ def format_report(result) -> str:
         f"Réseau : {s['network_source']}"
         + (" — réseau partiel (routes principales)" if s["network_partial"] else "")
         + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
-        + (f", dont {fmt_int(2 * s['network_estimated_links'])} arcs estimés reliant ses morceaux"
-           if s["network_estimated_links"] else ""),
+        + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
+           if s["network_estimated_edges"] else ""),
         f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; {fmt_int(s['cells_total'])} unités",
         f"Lieux d'accueil : {s['sites_total']} ("
         + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",

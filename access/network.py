@@ -145,7 +145,7 @@ class RoadNetwork:
             "network_nodes_not_snappable": int((~self.snappable).sum()),
             # Ways cut at the extract border refer to nodes outside it; those segments are dropped.
             "network_missing_node_refs": self.missing_node_refs,
-            "network_estimated_links": int(self.estimated.sum() // 2) if self.estimated is not None else 0,
+            "network_estimated_edges": int(self.estimated.sum()) if self.estimated is not None else 0,
         }
 
 
@@ -479,7 +479,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
     return from_osmnx(graph, mode=mode, source=f"OpenStreetMap via osmnx ({label})")
 
 
-def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: float = 10_000.0,
+def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: float = 30_000.0,
                 speed_kmh: float = 50.0, detour: float = 1.3) -> RoadNetwork:
     """Join the disconnected pieces of a partial network with estimated links.
 
@@ -511,9 +511,9 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     from scipy.sparse.csgraph import minimum_spanning_tree
     from scipy.spatial import cKDTree
 
-    # Pieces are *weakly* connected components: two nodes joined by a mapped one-way edge are in the
-    # same piece, so no estimated link ever doubles a mapped edge or opens a one-way street backwards.
-    _, labels = connected_components(network.matrix(), directed=True, connection="weak")
+    # Pieces are *strongly* connected components, so that a piece one can drive into but not out of
+    # (a one-way stretch whose continuation is not mapped) gets its way out.
+    labels = network.components
     xy = np.column_stack([network.x, network.y])
     pairs = cKDTree(xy).query_pairs(short_gap_m, output_type="ndarray").reshape(-1, 2)
     pairs = pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]]]
@@ -541,16 +541,23 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     links = np.unique(np.sort(np.vstack([pairs, mst_pairs]), axis=1), axis=0)
     if links.size == 0:
         return network
-    a, b = links[:, 0], links[:, 1]
+    # Both directions of every link, except where a mapped edge already goes that way: mapped edges
+    # are never replaced. The reverse of a mapped one-way edge may become an estimated link: it stands
+    # for the unmapped way back (the other carriageway, the streets around the block), at the
+    # estimated speed, and is flagged like every estimated link.
+    a = np.concatenate([links[:, 0], links[:, 1]])
+    b = np.concatenate([links[:, 1], links[:, 0]])
+    n = np.int64(network.n_nodes)
+    mapped_pairs = network.tail.astype(np.int64) * n + network.head
+    new = ~np.isin(a.astype(np.int64) * n + b, mapped_pairs)
+    a, b = a[new], b[new]
     metres = np.hypot(network.x[a] - network.x[b], network.y[a] - network.y[b]) * detour
-    seconds = metres / (speed_kmh / 3.6)
+    seconds = np.maximum(metres / (speed_kmh / 3.6), 1e-3)
     old_estimated = network.estimated if network.estimated is not None else np.zeros(network.n_edges, bool)
-    tail = np.concatenate([network.tail, a, b])
-    head = np.concatenate([network.head, b, a])
-    all_seconds = np.concatenate([network.seconds, seconds, seconds])
-    all_metres = np.concatenate([network.metres, metres, metres])
-    estimated = np.concatenate([old_estimated, np.ones(2 * links.shape[0], dtype=bool)])
-    tail, head, all_seconds, all_metres, estimated = _keep_fastest(
-        tail, head, all_seconds, all_metres, estimated)
+    tail = np.concatenate([network.tail, a]).astype(np.int32)
+    head = np.concatenate([network.head, b]).astype(np.int32)
+    all_seconds = np.concatenate([network.seconds, seconds])
+    all_metres = np.concatenate([network.metres, metres])
+    estimated = np.concatenate([old_estimated, np.ones(a.size, dtype=bool)])
     return replace(network, tail=tail.astype(np.int32), head=head.astype(np.int32),
                    seconds=all_seconds, metres=all_metres, estimated=estimated, partial=True)

@@ -382,7 +382,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
                 f"{fr_int(s['network_edges'])} tronçons orientés")
     if s.get("network_partial"):
         net_text += (f". Il ne contient que les routes principales (réseau partiel) : ses morceaux sont reliés par "
-                     f"{fr_int(2 * s['network_estimated_links'])} liaisons estimées, et les petites routes qui "
+                     f"{fr_int(s['network_estimated_edges'])} liaisons estimées, et les petites routes qui "
                      "mènent aux habitations sont remplacées par un trajet d'approche estimé")
     method = [
         f"<b>Ce qui est mesuré.</b> Pour chaque carreau habité, le temps de trajet {mode} jusqu'au lieu d'accueil le "

@@ -201,8 +201,6 @@ def test_results_do_not_depend_on_cell_order(demo, demo_routing, seed):
     assert a.summary["median_time_min"] == pytest.approx(b.summary["median_time_min"])
 
 
-@pytest.mark.xfail(strict=True, reason="bridge_gaps joins weakly connected pieces only (commit 76f342c): pieces "
-                   "entered by a one-way carriageway and left by none stay dead ends; reported to the coordinator")
 def test_bridged_demo_network_has_no_dead_end_piece(demo):
     """On the bridged partial demo network, every sizeable piece one can drive into, one can leave.
 

@@ -198,9 +198,6 @@ def test_sites_html_in_name_kept_verbatim(capsys, tmp_path, pop_csv, sites_table
     assert len(served) and served.isin(table["name"]).all()  # names flow unchanged to the cells they serve
 
 
-@pytest.mark.xfail(strict=True, reason="since commit 76f342c bridge_gaps joins weakly connected pieces only: the "
-                   "Saint-Brieuc piece of the demo network has no way out by car, so 80,222 inhabitants are "
-                   "reported unreachable; reported to the coordinator")
 def test_clean_run_covers_the_town_with_a_france_services(capsys, tmp_path, pop_csv, sites_csv):
     """Saint-Brieuc (44,372 inhabitants) has a France Services in town: it cannot be 'non couvert'."""
     out = tmp_path / "clean.gpkg"
