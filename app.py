@@ -292,7 +292,7 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     cols[0].metric("Population couverte", fmt_int(covered),
                    delta=(fmt_int(covered - b["population_covered"]) + " hab.") if delta else None,
                    help=f"Habitants à {threshold:g} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
-    cols[1].metric("Part de la population couverte", fmt_pct(share),
+    cols[1].metric("Part couverte", fmt_pct(share),
                    delta=(f"{100 * (share - b['share_covered']):+.2f} pt".replace(".", ",")) if delta else None)
     cols[2].metric(f"Au-delà de {threshold:g} min", fmt_int(beyond),
                    delta=(fmt_int(beyond - b["population_uncovered"] - b["population_no_road"]) + " hab.") if delta else None,

@@ -214,7 +214,7 @@ def use_local_leaflet(fmap: folium.Map) -> folium.Map:
 _LEGEND = """
 {% macro html(this, kwargs) %}
 <div id="access30-legend" style="position:absolute;z-index:9999;bottom:24px;left:10px;background:rgba(255,255,255,.92);
- padding:8px 10px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);font:12px/1.35 Arial,sans-serif;max-width:260px">
+ padding:8px 10px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);font:11px/1.3 Arial,sans-serif;max-width:230px">
 {{ this.body }}
 </div>
 {% endmacro %}

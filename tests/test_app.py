@@ -55,7 +55,7 @@ def frame(at, key: str) -> pd.DataFrame:
 def check_headline(at, summary: dict, threshold: float = 30.0) -> None:
     shown = metrics(at)
     assert shown["Population couverte"].value == fmt_int(summary["population_covered"])
-    assert shown["Part de la population couverte"].value == fmt_pct(summary["share_covered"])
+    assert shown["Part couverte"].value == fmt_pct(summary["share_covered"])
     beyond = summary["population_uncovered"] + summary["population_no_road"]
     assert shown[f"Au-delà de {threshold:g} min"].value == fmt_int(beyond)
     assert shown["Temps moyen"].value == fmt_min(summary["mean_time_min"])

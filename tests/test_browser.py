@@ -85,7 +85,7 @@ def driver():
     profile = tempfile.mkdtemp(prefix="chromium_profile_")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1600,1150"):
+                 f"--user-data-dir={profile}", "--window-size=1500,1250"):
         options.add_argument(flag)
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield drv
@@ -106,7 +106,7 @@ def test_map_and_covered_share_render(app_url, driver, demo_study, demo_routing)
 
     driver.get(app_url)
     wait = WebDriverWait(driver, 180, poll_frequency=1)
-    wait.until(lambda d: "Part de la population couverte" in d.find_element(By.TAG_NAME, "body").text)
+    wait.until(lambda d: "Part couverte" in d.find_element(By.TAG_NAME, "body").text)
     text = driver.find_element(By.TAG_NAME, "body").text
     assert share in text, f"covered share {share} % not shown"
     assert covered in text, f"covered population {covered} not shown"
