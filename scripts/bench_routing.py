@@ -11,7 +11,7 @@ Inputs (real, from ../shared/data and data/):
   are within reach of a road.
 * ``demo``: the offline demo study (Saint-Brieuc – Loudéac: bridged partial network, 30,674 modelled
   cells, 34 real sites). osmnx cannot read the bridged links, so the analyst gets the same bridged
-  network as a networkx graph.
+  network as a networkx graph, and snaps to the same snappable nodes (see docs/benchmarks.md).
 * ``synthetic`` (labelled as such): a 500 × 500 grid graph, 100 m spacing, random speeds, 20 sites;
   routing stage only.
 
