@@ -191,11 +191,14 @@ def route_to_sites(network: RoadNetwork, site_nodes: np.ndarray, site_leg_s: np.
     time1 = dist[:n]
     site1 = np.where(sources[:n] >= n, sources[:n] - n, -1)
     # Estimated part of each nearest time: the site leg plus any estimated links on the path.
-    est_graph = _estimated_reverse_matrix(network, site_nodes, site_leg_s)
-    has_pred = pred >= 0
-    edge_est = np.zeros(n + s)
-    edge_est[has_pred] = np.asarray(est_graph[pred[has_pred], np.flatnonzero(has_pred)]).ravel()
-    estimated1 = _sum_along_tree(pred, edge_est)[:n]
+    if network.estimated is None or not network.estimated.any():
+        estimated1 = np.where(site1 >= 0, site_leg_s[np.maximum(site1, 0)], 0.0)
+    else:
+        est_graph = _estimated_reverse_matrix(network, site_nodes, site_leg_s)
+        has_pred = pred >= 0
+        edge_est = np.zeros(n + s)
+        edge_est[has_pred] = np.asarray(est_graph[pred[has_pred], np.flatnonzero(has_pred)]).ravel()
+        estimated1 = _sum_along_tree(pred, edge_est)[:n]
     if not second or s < 2:
         inf, none = np.full(n, np.inf), np.full(n, -1)
         return NodeTimes(time1, site1, inf, none, estimated1, second_cap_s)
