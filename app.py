@@ -679,6 +679,38 @@ def export_tab(study, result, name: str, threshold: float) -> None:
         st.download_button("Communes (CSV)", communes.to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"{stem}_communes.csv", mime="text/csv", key="dl_communes")
     units = result.units.drop(columns="geometry")
+    stored = st.session_state.get("suggestion")
+    suggestion = stored[2] if stored and stored[1] == threshold else None
+    d1, d2, d3 = st.columns(3)
+    with d1:
+        if st.button("Préparer le classeur Excel", key="make_xlsx"):
+            from access.tables import xlsx_bytes
+
+            with st.spinner("Écriture du classeur…"):
+                st.session_state["xlsx"] = xlsx_bytes(result, study, suggestion=suggestion)
+        if "xlsx" in st.session_state:
+            st.download_button("Télécharger le classeur (.xlsx)", st.session_state["xlsx"], file_name=f"{stem}.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+    with d2:
+        if st.button("Préparer la carte (PNG)", key="make_png"):
+            from access.maps import png_bytes
+
+            with st.spinner("Dessin de la carte…"):
+                st.session_state["png"] = png_bytes(result, study, suggestion=suggestion)
+        if "png" in st.session_state:
+            st.download_button("Télécharger la carte (.png)", st.session_state["png"], file_name=f"{stem}.png",
+                               mime="image/png", key="dl_png")
+    with d3:
+        if st.button("Préparer le rapport (PDF)", key="make_pdf"):
+            from access.maps import png_bytes
+            from access.report import pdf_bytes
+
+            with st.spinner("Rédaction du rapport…"):
+                st.session_state["pdf"] = pdf_bytes(result, study, suggestion=suggestion,
+                                                    map_png=st.session_state.get("png") or png_bytes(result, study, suggestion=suggestion))
+        if "pdf" in st.session_state:
+            st.download_button("Télécharger le rapport (.pdf)", st.session_state["pdf"], file_name=f"{stem}.pdf",
+                               mime="application/pdf", key="dl_pdf")
     with c3:
         st.download_button("Carreaux / unités (CSV)", pd.DataFrame(units).to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"{stem}_unites.csv", mime="text/csv", key="dl_units")

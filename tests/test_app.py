@@ -180,8 +180,17 @@ def test_export_buttons(demo_result):
     at = run_app()
     at.button(key="make_gpkg").click().run()
     assert not at.exception
+    for key in ("make_xlsx", "make_pdf"):
+        at.button(key=key).click().run(timeout=300)
+        assert not at.exception and not at.error
     keys = {b.proto.id for b in at.get("download_button")}
-    assert any("dl_gpkg" in k for k in keys) and any("dl_communes" in k for k in keys)
+    for name in ("dl_gpkg", "dl_communes", "dl_units", "dl_xlsx", "dl_pdf"):
+        assert any(name in k for k in keys), name
+    assert at.session_state["xlsx"][:2] == b"PK" and at.session_state["pdf"][:5] == b"%PDF-"
+    import geopandas as gpd
+
+    layers = gpd.list_layers(__import__("io").BytesIO(at.session_state["gpkg"][1]))
+    assert len(layers)
 
 
 def test_offline_territory_shows_french_message(monkeypatch, tmp_path):
