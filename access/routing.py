@@ -192,7 +192,8 @@ def route_to_sites(network: RoadNetwork, site_nodes: np.ndarray, site_leg_s: np.
     site1 = np.where(sources[:n] >= n, sources[:n] - n, -1)
     # Estimated part of each nearest time: the site leg plus any estimated links on the path.
     if network.estimated is None or not network.estimated.any():
-        estimated1 = np.where(site1 >= 0, site_leg_s[np.maximum(site1, 0)], 0.0)
+        # The virtual site edge carries max(leg, 1 ms), as in augmented_reverse_matrix.
+        estimated1 = np.where(site1 >= 0, np.maximum(site_leg_s, 1e-3)[np.maximum(site1, 0)], 0.0)
     else:
         est_graph = _estimated_reverse_matrix(network, site_nodes, site_leg_s)
         has_pred = pred >= 0
