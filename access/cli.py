@@ -64,7 +64,11 @@ def format_report(result) -> str:
         + (" — réseau partiel (routes principales)" if s["network_partial"] else "")
         + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
         + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
-           if s["network_estimated_edges"] else ""),
+           if s["network_estimated_edges"] else "")
+        + (f" ; {s['network_components'] - 1} morceau(x) non relié(s) au réseau principal "
+           f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
+           f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est rattaché)"
+           if s["network_components"] > 1 else ""),
         f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; {fmt_int(s['cells_total'])} unités",
         f"Lieux d'accueil : {s['sites_total']} ("
         + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",
@@ -74,7 +78,8 @@ def format_report(result) -> str:
         f"Population non couverte : {fmt_int(s['population_uncovered'])} ; sans accès routier : "
         f"{fmt_int(s['population_no_road'])}",
         f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s['mean_time_min'])}, "
-        f"médian {fmt_min(s['median_time_min'])}, 90e centile {fmt_min(s['p90_time_min'])}",
+        f"médian {fmt_min(s['median_time_min'])}, 90e centile {fmt_min(s['p90_time_min'])} "
+        "(population ayant un accès routier et un lieu atteignable)",
     ]
     if len(result.equity) > 1:
         lines.append("Équité (part couverte) : " + " ; ".join(
