@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .errors import Access30Error, InputError
+from .fmt import fmt_int, fmt_min, fmt_pct
 
 EXIT_INPUT_ERROR = 2
 
@@ -39,21 +40,6 @@ class Steps:
         self.current = None
 
 
-def fmt_int(value: float) -> str:
-    """French thousands separator: 176 836."""
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
-def fmt_pct(value: float) -> str:
-    """French percentage with one decimal: 98,8 %."""
-    return f"{100 * value:.1f}".replace(".", ",") + " %"
-
-
-def fmt_min(value: float) -> str:
-    """Minutes with one decimal, French style."""
-    return f"{value:.1f}".replace(".", ",") + " min"
-
-
 def format_report(result) -> str:
     """Readable French summary of a coverage result, with the meaning of every figure."""
     s = result.summary
@@ -74,7 +60,7 @@ def format_report(result) -> str:
         + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",
         "",
         f"Population couverte (≤ {s['threshold_min']:g} min, seuil inclus) : {fmt_int(s['population_covered'])} "
-        f"soit {fmt_pct(s['share_covered'])}",
+        f"soit {fmt_pct(s['share_covered'], sep=' ')}",
         f"Population non couverte : {fmt_int(s['population_uncovered'])} ; sans accès routier : "
         f"{fmt_int(s['population_no_road'])}",
         f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s['mean_time_min'])}, "
@@ -83,7 +69,7 @@ def format_report(result) -> str:
     ]
     if len(result.equity) > 1:
         lines.append("Équité (part couverte) : " + " ; ".join(
-            f"{_label(row['group'])} {fmt_pct(row['share_covered'])}" for _, row in result.equity.iloc[1:].iterrows()))
+            f"{_label(row['group'])} {fmt_pct(row['share_covered'], sep=' ')}" for _, row in result.equity.iloc[1:].iterrows()))
     worst = result.communes[result.communes["not_covered"] > 0].head(5) if not result.communes.empty else []
     if len(worst):
         lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
@@ -159,6 +145,16 @@ def build_study(args: argparse.Namespace):
     return study
 
 
+def routed_study(args: argparse.Namespace, steps: Steps):
+    """Build the study of the shared options and route it, announcing both steps."""
+    from .analysis import route
+
+    steps("Lecture du réseau, de la population et des lieux d'accueil")
+    study = build_study(args)
+    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
+    return study, route(study)
+
+
 def check_study_options(args: argparse.Namespace) -> None:
     """Reject impossible option values before any file is read (CRS codes, access distance)."""
     from pyproj import CRS
@@ -199,7 +195,7 @@ def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
-    from .analysis import evaluate, route
+    from .analysis import evaluate
     from .export import write_gpkg, write_summary
 
     _check_output(args.out, (".gpkg",), "--out")
@@ -210,10 +206,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     steps = Steps(args.quiet)
-    steps("Lecture du réseau, de la population et des lieux d'accueil")
-    study = build_study(args)
-    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
-    routing = route(study)
+    study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
     if getattr(args, "at", None):
         from .hours import coverage_at
@@ -250,7 +243,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Convention-ready outputs in ``--out-dir``: PDF report, XLSX and CSV tables, PNG map, GeoPackage."""
     from datetime import date
 
-    from .analysis import evaluate, route
+    from .analysis import evaluate
     from .errors import InputError
     from .export import uncovered_zones, write_gpkg, write_summary
     from .maps import write_png
@@ -269,10 +262,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise InputError(f"date « {args.date} » illisible", "écrivez-la AAAA-MM-JJ", column="--date") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     steps = Steps(args.quiet)
-    steps("Lecture du réseau, de la population et des lieux d'accueil")
-    study = build_study(args)
-    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
-    routing = route(study)
+    study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
     result = evaluate(study, routing, args.threshold)
     suggestion = None
@@ -307,7 +297,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """Suggest new reception points (cover, maxcover or median) and write a GeoPackage and JSON summary."""
     import json
 
-    from .analysis import evaluate, route
+    from .analysis import evaluate
     from .candidates import CANDIDATE_SOURCES, build_candidates
     from .export import write_gpkg
     from .io import atomic_path
@@ -328,10 +318,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         raise InputError("un seul fichier d'emplacements candidats à la fois", "fusionnez vos fichiers",
                          column="--candidates")
     steps = Steps(args.quiet)
-    steps("Lecture du réseau, de la population et des lieux d'accueil")
-    study = build_study(args)
-    steps("Calcul des temps d'accès actuels")
-    routing = route(study)
+    study, routing = routed_study(args, steps)
     steps("Emplacements candidats")
     territory = (args.territory or "st-brieuc-loudeac") if args.population is None else None
     departements = [args.departement] if args.departement else None

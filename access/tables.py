@@ -27,6 +27,7 @@ import pandas as pd
 
 from .analysis import CoverageResult, Study
 from .coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
+from .fmt import fmt_int, fmt_num
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
 from .sites import SITE_TYPES
@@ -249,15 +250,6 @@ def suggestions_table(suggestion=None, study: Study | None = None) -> Table:
     return Table(out.reset_index(drop=True), kinds)
 
 
-def _dec(value: float) -> str:
-    """A number with a decimal comma (1,3)."""
-    return f"{value:g}".replace(".", ",")
-
-
-def _fmt_int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
 def synthese_table(result: CoverageResult, study: Study | None = None, suggestion=None,
                    report_date: date | None = None) -> Table:
     """Headline figures, one per row: Indicateur, Valeur, Définition (value kind per row)."""
@@ -275,7 +267,7 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Population non couverte", s["population_uncovered"] + s["population_no_road"], "pop",
          "au-delà du seuil, ou sans accès routier"),
         ("dont sans accès routier", s["population_no_road"], "pop",
-         f"à plus de {s['max_access_m']:,.0f} m à vol d'oiseau de toute route du réseau".replace(",", "\u202f")),
+         f"à plus de {fmt_int(s['max_access_m'])} m à vol d'oiseau de toute route du réseau"),
         ("Temps d'accès moyen (min)", s["mean_time_min"], "min", "pondéré par la population"),
         ("Temps d'accès médian (min)", s["median_time_min"], "min", "la moitié de la population est plus proche"),
         ("Temps d'accès, 90e centile (min)", s["p90_time_min"], "min", "90 % de la population est plus proche"),
@@ -288,11 +280,11 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Part estimée des temps d'accès", s["estimated_time_share"], "pct",
          "part moyenne du temps non calculée sur le réseau cartographié (trajets d'approche, liaisons estimées)"),
         ("Réseau routier", s["network_source"] + (" — réseau partiel (routes principales)" if s["network_partial"] else ""),
-         "text", f"{_fmt_int(s['network_nodes'])} nœuds, {_fmt_int(s['network_edges'])} arcs"),
+         "text", f"{fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"),
     ]
     for _, row in result.equity.iloc[1:].iterrows():
         rows.append((f"Part couverte — {EQUITY_LABELS_FR.get(row['group'], row['group'])}", row["share_covered"],
-                     "pct", f"{_fmt_int(row['total'])} au total"))
+                     "pct", f"{fmt_int(row['total'])} au total"))
     if suggestion is not None:
         rows += suggestion_rows(suggestion)
     frame = pd.DataFrame([(r[0], r[1], r[3]) for r in rows], columns=["Indicateur", "Valeur", "Définition"])
@@ -347,13 +339,13 @@ def method_lines(result: CoverageResult, study: Study | None = None) -> list[tup
         lines.append(("Méthode", "Temps de trajet en voiture sur le réseau OpenStreetMap, à la vitesse maximale "
                                  f"signalée (maxspeed) ou, à défaut, selon la classe de route : {speeds}."))
     else:
-        lines.append(("Méthode", f"Temps de marche à {_dec(WALK_SPEED_KMH)} km/h sur les voies piétonnes."))
+        lines.append(("Méthode", f"Temps de marche à {fmt_num(WALK_SPEED_KMH)} km/h sur les voies piétonnes."))
     lines += [
         ("Méthode", f"Seuil de {s['threshold_min']:g} minutes, inclus : un habitant à exactement "
                     f"{s['threshold_min']:g} min est couvert."),
         ("Méthode", "Trajet d'approche entre le lieu de vie (ou le lieu d'accueil) et la route la plus proche : "
-                    f"distance à vol d'oiseau × {_dec(s['access_detour'])} parcourue à "
-                    f"{_dec(s['access_speed_kmh'])} km/h."),
+                    f"distance à vol d'oiseau × {fmt_num(s['access_detour'])} parcourue à "
+                    f"{fmt_num(s['access_speed_kmh'])} km/h."),
         ("Méthode", "Chaque habitant est rattaché au lieu d'accueil le plus rapide à atteindre ; "
                     "les horaires d'ouverture ne sont pas pris en compte."),
     ]

@@ -1,0 +1,53 @@
+"""French number formatting shared by the command line, the app, the maps, the tables and the report.
+
+Every helper returns « – » for a missing or infinite value. Separators: a narrow no-break space
+(U+202F) between thousands and before « % » on screen; the PDF report asks for a plain no-break
+space (U+00A0), as ReportLab may break lines at U+202F.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
+MISSING = "–"
+
+
+def _missing(value) -> bool:
+    return value is None or not np.isfinite(value)
+
+
+def fmt_int(value: float, sep: str = NARROW_NBSP) -> str:
+    """Whole number with French thousands separators: ``176 836``."""
+    if _missing(value):
+        return MISSING
+    return f"{value:,.0f}".replace(",", sep)
+
+
+def fmt_pct(share: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:
+    """A share (0–1) as a French percentage: ``98,8 %``."""
+    if _missing(share):
+        return MISSING
+    return f"{100 * share:.{digits}f}".replace(".", ",") + sep + "%"
+
+
+def fmt_min(value: float, digits: int = 1, sep: str = " ") -> str:
+    """Minutes with a decimal comma: ``11,3 min``."""
+    if _missing(value):
+        return MISSING
+    return f"{value:.{digits}f}".replace(".", ",") + sep + "min"
+
+
+def fmt_num(value: float) -> str:
+    """A number in its shortest form with a decimal comma: ``1,3``, ``30``, ``4,5``."""
+    if _missing(value):
+        return MISSING
+    return f"{value:g}".replace(".", ",")
+
+
+def fmt_points(delta_share: float, digits: int = 2) -> str:
+    """A change of share (0–1 scale) in signed percentage points: ``+0,35 pt``."""
+    if _missing(delta_share):
+        return MISSING
+    return f"{100 * delta_share:+.{digits}f}".replace(".", ",") + " pt"
