@@ -168,7 +168,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
         names = dict(zip(communes["code"].astype(str), communes["nom"].astype(str)))
     elif "nom" in result.communes.columns:
         names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str)))
-    merged["nom"] = merged["commune"].map(names).fillna("")
+    merged["nom"] = [names.get(code, "") for code in merged["commune"]]
     merged = merged.sort_values(["population", "area_km2"], ascending=False).reset_index(drop=True)
     merged["zone_id"] = np.arange(1, len(merged) + 1)
     return gpd.GeoDataFrame(merged[columns + ["geometry"]], geometry="geometry", crs=units.crs)
