@@ -120,3 +120,95 @@ def site_catchments(n_sites: int, site1: np.ndarray, population: np.ndarray,
     covered = reached & (status == STATUS_COVERED)
     covered_pop = np.bincount(site1[covered], weights=population[covered], minlength=n_sites)
     return pd.DataFrame({"catchment_population": catchment, "catchment_covered": covered_pop})
+
+
+# --------------------------------------------------------------------------------------------
+# Travel-time classes (maps, charts, tables and report all use these)
+
+#: Upper bounds (minutes) of the standard time classes: 0–10, 10–20, 20–30, 30–45, > 45 min.
+TIME_BREAKS_MIN = (10.0, 20.0, 30.0, 45.0)
+#: Colour ramps: greens for classes within the threshold, reds beyond it, grey without road access.
+COVERED_COLOURS = ("#1a9641", "#a6d96a", "#e6f598", "#fdfdc4")
+UNCOVERED_COLOURS = ("#fdae61", "#d7191c", "#8c0d0f")
+NO_ROAD_COLOUR = "#8c8c8c"
+
+
+def time_breaks(threshold_min: float) -> list[float]:
+    """Upper bounds of the time classes: 10, 20, 30, 45 min, plus the threshold when it is not one.
+
+    With the threshold as a break, every class lies wholly within or wholly beyond it.
+    """
+    return sorted(set(TIME_BREAKS_MIN) | {float(threshold_min)})
+
+
+def class_labels(threshold_min: float) -> list[str]:
+    """Labels of the classes of :func:`time_breaks` (``"0–10 min"`` … ``"> 45 min"``), then « sans accès routier »."""
+    from .fmt import fmt_num
+
+    breaks = time_breaks(threshold_min)
+    lows = [0.0, *breaks[:-1]]
+    return ([f"{fmt_num(low)}–{fmt_num(b)} min" for low, b in zip(lows, breaks)]
+            + [f"> {fmt_num(breaks[-1])} min", STATUS_NO_ROAD])
+
+
+def _ramp(colours: tuple[str, ...], n: int) -> list[str]:
+    """``n`` colours along a linear ramp through ``colours`` (the first ``n`` when there are enough).
+
+    Same values as matplotlib's ``LinearSegmentedColormap.from_list`` (256 levels) and ``to_hex``.
+    """
+    if n <= len(colours):
+        return list(colours[:n])
+    rgb = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in colours])
+    anchors = np.linspace(0.0, 1.0, len(colours))
+    levels = np.minimum((np.linspace(0.0, 1.0, n) * 256).astype(int), 255) / 255
+    out = []
+    for level in levels:
+        channels = [np.interp(level, anchors, rgb[:, j]) for j in range(3)]
+        out.append("#" + "".join(format(round(float(v) * 255), "02x") for v in channels))
+    return out
+
+
+def class_colours(threshold_min: float) -> list[str]:
+    """Colour of each class of :func:`class_labels`: greens up to the threshold, reds beyond, grey last."""
+    breaks = time_breaks(threshold_min)
+    n_covered = sum(1 for b in breaks if b <= threshold_min)
+    n_uncovered = len(breaks) + 1 - n_covered
+    return _ramp(COVERED_COLOURS, n_covered) + _ramp(UNCOVERED_COLOURS, n_uncovered) + [NO_ROAD_COLOUR]
+
+
+def time_class(time_min: np.ndarray, status: np.ndarray, threshold_min: float) -> np.ndarray:
+    """Index into :func:`class_labels` of each unit.
+
+    Upper bounds are inclusive with the tolerance of :func:`classify` (a unit at exactly 30 min is in
+    « 20–30 min », as in the coverage count); infinite times fall in the last time class; units
+    without road access get the last class, « sans accès routier ».
+    """
+    breaks = np.asarray(time_breaks(threshold_min)) * 60.0 + _EPS_S
+    seconds = np.asarray(time_min, dtype=float) * 60.0
+    classes = np.searchsorted(breaks, seconds, side="left")
+    return np.where(np.asarray(status) == STATUS_NO_ROAD, breaks.size + 1, classes).astype(np.int64)
+
+
+def population_by_class(units: pd.DataFrame, threshold_min: float) -> pd.DataFrame:
+    """Population per travel-time class, every class listed (empty ones with 0).
+
+    Parameters
+    ----------
+    units : DataFrame
+        ``time_min``, ``status`` and ``population`` per unit (``CoverageResult.units``).
+    threshold_min : float
+        Coverage threshold, a class break (see :func:`time_breaks`).
+
+    Returns
+    -------
+    DataFrame
+        ``label``, ``colour``, ``population``, ``share`` and ``cumulative`` (shares of the total
+        population; NaN when it is zero), one row per class in order.
+    """
+    labels = class_labels(threshold_min)
+    classes = time_class(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold_min)
+    pop = np.bincount(classes, weights=units["population"].to_numpy(dtype=float), minlength=len(labels))
+    total = pop.sum()
+    return pd.DataFrame({"label": labels, "colour": class_colours(threshold_min), "population": pop,
+                         "share": pop / total if total > 0 else np.nan,
+                         "cumulative": np.cumsum(pop) / total if total > 0 else np.nan})

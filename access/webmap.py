@@ -1,7 +1,8 @@
 """Interactive web map of a coverage result (folium / Leaflet), for the Streamlit app.
 
 Tens of thousands of 200 m cells cannot be drawn one by one in a browser and stay responsive, so
-grid cells are *dissolved* by commune and time class (``shapely.coverage_union_all``, which merges
+grid cells are *dissolved* by commune and time class (the classes of :mod:`access.coverage`,
+shared with the PNG map; ``shapely.coverage_union_all``, which merges
 the edge-sharing squares of a grid in a fraction of a second) and lightly simplified: on the
 Saint-Brieuc – Loudéac demo, 30,674 cells become about 110 polygons (about 7,000 vertices). Point
 units (town halls) are drawn as circles.
@@ -28,22 +29,11 @@ import shapely
 from branca.element import MacroElement, Template
 
 from .analysis import CoverageResult
-from .coverage import STATUS_COVERED, STATUS_NO_ROAD
+from .coverage import STATUS_COVERED, class_colours, class_labels, time_class
+from .fmt import fmt_int, fmt_pct
 from .sites import SITE_TYPES
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-#: Time classes of the map: (label, lower bound, upper bound in minutes, colour).
-TIME_CLASSES: list[tuple[str, float, float, str]] = [
-    ("0–10 min", 0.0, 10.0, "#1a9850"),
-    ("10–20 min", 10.0, 20.0, "#91cf60"),
-    ("20–30 min", 20.0, 30.0, "#d9ef8b"),
-    ("30–45 min", 30.0, 45.0, "#fc8d59"),
-    ("> 45 min", 45.0, np.inf, "#d73027"),
-]
-NO_ROAD_LABEL, NO_ROAD_COLOUR = "sans accès routier", "#7f7f7f"
-CLASS_LABELS = [c[0] for c in TIME_CLASSES] + [NO_ROAD_LABEL]
-CLASS_COLOURS = [c[3] for c in TIME_CLASSES] + [NO_ROAD_COLOUR]
 
 #: Marker style per site type: (letter, background colour).
 SITE_STYLES: dict[str, tuple[str, str]] = {
@@ -63,24 +53,17 @@ SUGGESTED_COLOUR = "#c2185b"
 SIMPLIFY_M = 15.0
 
 
-def time_class(time_min: np.ndarray, status: np.ndarray) -> np.ndarray:
-    """Index into :data:`CLASS_LABELS` of each unit (upper bounds inclusive: 30.0 min is « 20–30 »)."""
-    time_min = np.asarray(time_min, dtype=float)
-    uppers = np.array([c[2] for c in TIME_CLASSES[:-1]])
-    index = np.searchsorted(uppers, time_min - 1e-9, side="left")
-    index = np.where(np.isfinite(time_min), index, len(TIME_CLASSES) - 1)
-    return np.where(np.asarray(status) == STATUS_NO_ROAD, len(TIME_CLASSES), index)
-
-
 def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
     """Units dissolved by commune and time class, in WGS84.
 
-    Columns: ``commune``, ``klass`` (index into :data:`CLASS_LABELS`), ``label``, ``colour``,
+    Columns: ``commune``, ``klass`` (index into :func:`access.coverage.class_labels` of the result's
+    threshold), ``label``, ``colour``,
     ``population``, ``uncovered_population`` (beyond the threshold or without road access),
     ``units``, ``geometry``. Point units are kept as points (one row per unit).
     """
     units = result.units
-    klass = time_class(units["time_min"].to_numpy(), units["status"].to_numpy())
+    threshold = result.threshold_min
+    klass = time_class(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold)
     uncovered = np.where(units["status"].to_numpy() != STATUS_COVERED, units["population"].to_numpy(dtype=float), 0.0)
     frame = pd.DataFrame({"commune": units["commune"].astype(str).to_numpy(), "klass": klass,
                           "population": units["population"].to_numpy(dtype=float),
@@ -110,23 +93,10 @@ def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M) -> gpd.G
         out["geometry"] = out.geometry.simplify(simplify_m, preserve_topology=True)
     out = out.to_crs("EPSG:4326")
     out["klass"] = out["klass"].astype(int)
-    out["label"] = [CLASS_LABELS[k] for k in out["klass"]]
-    out["colour"] = [CLASS_COLOURS[k] for k in out["klass"]]
+    labels, colours = class_labels(threshold), class_colours(threshold)
+    out["label"] = [labels[k] for k in out["klass"]]
+    out["colour"] = [colours[k] for k in out["klass"]]
     return out
-
-
-def fmt_int(value: float) -> str:
-    """French thousands separator (narrow no-break space), no decimals."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
-def fmt_min(value: float) -> str:
-    """Minutes with one decimal and a French decimal comma."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:.1f}".replace(".", ",") + " min"
 
 
 def format_hours(hours: str, hours_format: str) -> list[str]:
@@ -234,7 +204,7 @@ class Legend(MacroElement):
 def legend_html(threshold_min: float, site_types: list[str], scenario: bool = False, suggestions: bool = False) -> str:
     """Legend body: time classes, uncovered outline, site symbols."""
     rows = ["<b>Temps d'accès au lieu le plus proche</b>"]
-    for label, colour in zip(CLASS_LABELS, CLASS_COLOURS):
+    for label, colour in zip(class_labels(threshold_min), class_colours(threshold_min)):
         rows.append(f'<span style="display:inline-block;width:14px;height:10px;background:{colour};'
                     f'border:1px solid #555;margin-right:5px"></span>{html.escape(label)}')
     rows.append(f'<span style="display:inline-block;width:14px;height:10px;border:2px solid #b00020;'
@@ -295,7 +265,7 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     # Time classes, dissolved by commune.
     layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
     frame = areas.copy()
-    frame["nom"] = frame["commune"].map(names).fillna(frame["commune"])
+    frame["nom"] = [names.get(code, code) for code in frame["commune"]]
     frame["tip"] = [f"{html.escape(str(n))} — {html.escape(lab)} : {fmt_int(p)} hab."
                     for n, lab, p in zip(frame["nom"], frame["label"], frame["population"])]
     is_point = frame.geometry.geom_type == "Point"
@@ -339,7 +309,7 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
             tip = html.escape(nom)
             if table is not None and code in table.index:
                 row = table.loc[code]
-                tip += (f" — {100 * row['share_covered']:.1f} % couverts".replace(".", ",")
+                tip += (f" — {fmt_pct(row['share_covered'], sep=' ')} couverts"
                         + f", {fmt_int(row['uncovered'] + row['no_road'])} hab. au-delà du seuil")
             tips.append(tip)
         outline["tip"] = tips

@@ -85,3 +85,47 @@ def test_demo_unit_times_match_networkx(demo_study, demo_routing):
                 best = min(best, demo_study.access.seconds(snap.metres[unit, k]) + to_sink[int(node)])
         assert demo_routing.times.time1[unit] == pytest.approx(best, abs=1e-6)
         assert demo_routing.times.time2[unit] >= demo_routing.times.time1[unit]
+
+
+def test_population_by_class_matches_an_independent_binning(demo_result):
+    units = demo_result.units
+    seconds = units["time_min"].to_numpy() * 60.0
+    pop = units["population"].to_numpy()
+    no_road = (units["status"] == cov.STATUS_NO_ROAD).to_numpy()
+    for threshold, labels in ((30.0, ["0–10 min", "10–20 min", "20–30 min", "30–45 min", "> 45 min"]),
+                              (25.0, ["0–10 min", "10–20 min", "20–25 min", "25–30 min", "30–45 min", "> 45 min"])):
+        table = cov.population_by_class(units, threshold)
+        assert list(table["label"]) == labels + ["sans accès routier"]
+        # Upper bounds inclusive, like the coverage count (pd.cut's right-closed bins).
+        bins = [-np.inf] + [b * 60.0 + 1e-6 for b in cov.time_breaks(threshold)] + [np.inf]
+        binned = pd.cut(pd.Series(seconds[~no_road]), bins, right=True, labels=False)
+        expected = np.bincount(binned.to_numpy(dtype=int), weights=pop[~no_road], minlength=len(labels))
+        np.testing.assert_allclose(table["population"].to_numpy()[:-1], expected, rtol=1e-12)
+        assert table["population"].iloc[-1] == pytest.approx(pop[no_road].sum())
+        n_within = labels.index(f"{threshold - 5:g}–{threshold:g} min" if threshold == 25.0 else "20–30 min") + 1
+        within = table["population"].to_numpy()[:n_within].sum()
+        assert within == pytest.approx(evaluate_summary(demo_result, threshold), rel=1e-12)
+        assert table["cumulative"].iloc[-1] == pytest.approx(1.0)
+
+
+def evaluate_summary(result, threshold):
+    """Population covered at ``threshold`` from the units' times (the coverage rule, recomputed)."""
+    units = result.units
+    on_road = (units["status"] != cov.STATUS_NO_ROAD).to_numpy()
+    return units["population"].to_numpy()[on_road & (units["time_min"].to_numpy() * 60 <= threshold * 60 + 1e-6)].sum()
+
+
+def test_class_colours_green_within_red_beyond_and_as_matplotlib():
+    import matplotlib.colors as mcolors
+
+    for threshold in (5.0, 17.5, 30.0, 60.0, 90.0):
+        colours = cov.class_colours(threshold)
+        breaks = cov.time_breaks(threshold)
+        assert len(colours) == len(cov.class_labels(threshold)) == len(breaks) + 2
+        n_in = sum(b <= threshold for b in breaks)
+        for ramp, part in ((cov.COVERED_COLOURS, colours[:n_in]), (cov.UNCOVERED_COLOURS, colours[n_in:-1])):
+            cmap = mcolors.LinearSegmentedColormap.from_list("ramp", list(ramp))
+            expected = list(ramp[:len(part)]) if len(part) <= len(ramp) else [
+                mcolors.to_hex(cmap(v)) for v in np.linspace(0, 1, len(part))]
+            assert part == expected, threshold
+        assert colours[-1] == cov.NO_ROAD_COLOUR

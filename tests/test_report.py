@@ -22,9 +22,10 @@ from pypdf import PdfReader
 from access.analysis import evaluate, route
 from access.candidates import build_candidates
 from access.cli import main
+from access.coverage import class_colours, class_labels, time_class
 from access.errors import InputError
 from access.export import uncovered_zones, write_gpkg
-from access.maps import class_colours, png_bytes, time_classes, write_png
+from access.maps import png_bytes, write_png
 from access.optimize import suggest_sites
 from access.report import fr_pct, pdf_bytes, write_pdf
 from access.tables import SHEETS, write_csv_tables, write_xlsx, xlsx_bytes
@@ -224,7 +225,8 @@ def test_png_has_the_requested_size_and_the_class_colours(demo):
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 50
     assert (pixels != 255).any(axis=1).mean() > 0.2  # not blank
-    classes, labels = time_classes(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    labels = class_labels(30.0)
     populated = np.bincount(classes, weights=result.units["population"].to_numpy(), minlength=len(labels)) > 0
     colours = class_colours(30.0)
     found = {tuple(p) for p in np.unique(pixels, axis=0)}
@@ -239,12 +241,14 @@ def test_png_has_the_requested_size_and_the_class_colours(demo):
 
 def test_time_classes_are_inclusive_and_match_coverage(demo):
     # Hand-made edge cases: exactly 30:00 is in the last covered class.
-    classes, labels = time_classes(np.array([0.0, 10.0, 30.0, 30.0 + 1e-6, np.inf, 5.0]),
-                                   np.array(["couvert"] * 5 + ["sans accès routier"]), 30.0)
+    classes = time_class(np.array([0.0, 10.0, 30.0, 30.0 + 1e-6, np.inf, 5.0]),
+                         np.array(["couvert"] * 5 + ["sans accès routier"]), 30.0)
+    labels = class_labels(30.0)
     assert [labels[c] for c in classes] == ["0–10 min", "0–10 min", "20–30 min", "30–45 min", "> 45 min",
                                             "sans accès routier"]
     _, result, _, _, _ = demo
-    classes, labels = time_classes(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
+    labels = class_labels(30.0)
     covered = result.units["population"].to_numpy()[classes <= labels.index("20–30 min")].sum()
     assert covered == pytest.approx(result.summary["population_covered"], rel=1e-12)
 
