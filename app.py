@@ -19,7 +19,10 @@ import streamlit as st
 from access import scenario as sc
 from access import webmap
 from access.analysis import route
+from access.candidates import commune_points
+from access.coverage import population_by_class
 from access.errors import InputError, NetworkUnavailableError
+from access.fmt import fmt_int, fmt_min, fmt_pct, fmt_points
 from access.population import EQUITY_LABELS_FR
 from access.sites import SITE_TYPES
 from access.territory import DEFAULT_TERRITORY, TERRITORIES, load_study
@@ -30,14 +33,6 @@ MODES = {"Voiture": "drive", "À pied": "walk"}
 MODE_WORDS = {"drive": "en voiture", "walk": "à pied"}
 BASELINE = "Situation actuelle"
 MAX_UPLOAD_MB = {"network": 300, "population": 100, "sites": 20, "communes": 100}
-fmt_int, fmt_min = webmap.fmt_int, webmap.fmt_min
-
-
-def fmt_pct(share: float, digits: int = 1) -> str:
-    """Share as a French percentage (``98,8 %``)."""
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{100 * share:.{digits}f}".replace(".", ",") + "\u202f%"
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,38 +94,14 @@ def map_areas(study_key: str, changes: tuple, threshold: float, _result):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def candidate_points(study_key: str, _study) -> pd.DataFrame:
-    """One candidate place per commune: its town hall when it lies inside the commune, else a point inside."""
-    import geopandas as gpd
-
-    communes = _study.communes
-    if communes is None or not len(communes):
-        return pd.DataFrame(columns=["code", "nom", "name", "lon", "lat"])
-    wgs = communes.to_crs("EPSG:4326")
-    inside = wgs.geometry.representative_point()
-    if {"mairie_lon", "mairie_lat"} <= set(wgs.columns):
-        lon = pd.to_numeric(wgs["mairie_lon"], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(wgs["mairie_lat"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        ok &= np.asarray(gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)),
-                                       crs="EPSG:4326").within(wgs.geometry, align=False))
-    else:
-        lon, lat, ok = np.zeros(len(wgs)), np.zeros(len(wgs)), np.zeros(len(wgs), dtype=bool)
-    nom = wgs["nom"].astype(str).to_numpy()
-    return pd.DataFrame({"code": wgs["code"].astype(str).to_numpy(), "nom": nom,
-                         "name": np.where(ok, "Mairie de " + pd.Series(nom), "Centre de " + pd.Series(nom)),
-                         "lon": np.where(ok, lon, inside.x.to_numpy()), "lat": np.where(ok, lat, inside.y.to_numpy())})
+    return commune_points(_study.communes)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, _routing) -> pd.DataFrame:
-    """Candidate places with the population each would newly cover in the scenario, best first."""
-    points = candidate_points(study_key, _study)
-    if not len(points):
-        return points.assign(label=[])
+    """Candidate places, best gain first, with a French label for the picker."""
     state = scenario_state(study_key, changes, _study, _routing)
-    gains = sc.candidate_gains(_study, _routing, state, points["lon"], points["lat"], threshold)
-    table = pd.concat([points, gains], axis=1)
-    table = table.sort_values(["newly_covered", "nom"], ascending=[False, True]).reset_index(drop=True)
+    table = sc.rank_candidates(_study, _routing, state, candidate_points(study_key, _study), threshold, tie_break="nom")
     table["label"] = [f"{n} — +{fmt_int(g)} hab. couverts" if g >= 0.5 else f"{n} — aucun gain"
                       for n, g in zip(table["name"], table["newly_covered"])]
     return table
@@ -293,7 +264,7 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
                    delta=(fmt_int(covered - b["population_covered"]) + " hab.") if delta else None,
                    help=f"Habitants à {threshold:g} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
     cols[1].metric("Part couverte", fmt_pct(share),
-                   delta=(f"{100 * (share - b['share_covered']):+.2f} pt".replace(".", ",")) if delta else None)
+                   delta=fmt_points(share - b["share_covered"]) if delta else None)
     cols[2].metric(f"Au-delà de {threshold:g} min", fmt_int(beyond),
                    delta=(fmt_int(beyond - b["population_uncovered"] - b["population_no_road"]) + " hab.") if delta else None,
                    delta_color="inverse",
@@ -322,11 +293,9 @@ def notices_box(result) -> None:
 
 
 def class_table(result) -> pd.DataFrame:
-    units = result.units
-    klass = webmap.time_class(units["time_min"].to_numpy(), units["status"].to_numpy())
-    pop = np.bincount(klass, weights=units["population"].to_numpy(dtype=float), minlength=len(webmap.CLASS_LABELS))
-    return pd.DataFrame({"Classe de temps": webmap.CLASS_LABELS, "Population": pop,
-                         "Part (%)": 100 * pop / max(pop.sum(), 1e-9), "couleur": webmap.CLASS_COLOURS})
+    table = population_by_class(result.units, result.threshold_min)
+    return pd.DataFrame({"Classe de temps": table["label"], "Population": table["population"],
+                         "Part (%)": 100 * table["share"], "couleur": table["colour"]})
 
 
 def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, threshold: float) -> pd.DataFrame:
@@ -354,9 +323,10 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
         import altair as alt
 
         chart = alt.Chart(table).mark_bar().encode(
-            x=alt.X("Classe de temps:N", sort=webmap.CLASS_LABELS, title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("Classe de temps:N", sort=list(table["Classe de temps"]), title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("Population:Q", title="Habitants"),
-            color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=webmap.CLASS_LABELS, range=webmap.CLASS_COLOURS),
+            color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=list(table["Classe de temps"]),
+                                                                 range=list(table["couleur"])),
                             legend=None),
             tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"), alt.Tooltip("Part (%):Q", format=".1f")],
         ).properties(height=280)
@@ -483,7 +453,7 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
             st.markdown(f"- {html.escape(line)}")
         st.markdown(f"Population nouvellement couverte : **{fmt_int(delta['covered'])}** hab. "
                     f"({fmt_pct(result.summary['share_covered'])} couverts, "
-                    f"{'+' if delta['share_covered'] >= 0 else ''}{100 * delta['share_covered']:.2f} pt)".replace(".", ","))
+                    f"{fmt_points(delta['share_covered'])})")
         moved = delta_table(base, result, threshold)
         if len(moved):
             st.dataframe(moved, hide_index=True, width="stretch", key="delta_table", height=220)
@@ -655,8 +625,21 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
 
 
+def prepared_download(kind: str, prepare_label: str, spinner: str, make, download_label: str, file_name: str,
+                      mime: str) -> None:
+    """A « Préparer » button that builds a file (kept in the session under ``kind``), then its download button."""
+    if st.button(prepare_label, key=f"make_{kind}"):
+        with st.spinner(spinner):
+            st.session_state[kind] = make()
+    if kind in st.session_state:
+        st.download_button(download_label, st.session_state[kind], file_name=file_name, mime=mime, key=f"dl_{kind}")
+
+
 def export_tab(study, result, name: str, threshold: float) -> None:
     from access import export
+    from access.maps import png_bytes
+    from access.report import pdf_bytes
+    from access.tables import communes_table, csv_bytes, xlsx_bytes
 
     st.subheader("Télécharger les résultats")
     st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {threshold:g} min.")
@@ -674,43 +657,30 @@ def export_tab(study, result, name: str, threshold: float) -> None:
             fname, data = st.session_state["gpkg"]
             st.download_button("Télécharger le GeoPackage", data, file_name=fname, mime="application/geopackage+sqlite3",
                                key="dl_gpkg")
-    communes = area_table(result.communes, "commune", "Commune", "nom", threshold)
-    with c2:
-        st.download_button("Communes (CSV)", communes.to_csv(index=False).encode("utf-8-sig"),
+    with c2:  # the same file as communes.csv of « access30 report »
+        st.download_button("Communes (CSV)", csv_bytes(communes_table(result)),
                            file_name=f"{stem}_communes.csv", mime="text/csv", key="dl_communes")
     units = result.units.drop(columns="geometry")
     stored = st.session_state.get("suggestion")
     suggestion = stored[2] if stored and stored[1] == threshold else None
+
+    def map_png() -> bytes:
+        return png_bytes(result, study, suggestion=suggestion)
+
     d1, d2, d3 = st.columns(3)
     with d1:
-        if st.button("Préparer le classeur Excel", key="make_xlsx"):
-            from access.tables import xlsx_bytes
-
-            with st.spinner("Écriture du classeur…"):
-                st.session_state["xlsx"] = xlsx_bytes(result, study, suggestion=suggestion)
-        if "xlsx" in st.session_state:
-            st.download_button("Télécharger le classeur (.xlsx)", st.session_state["xlsx"], file_name=f"{stem}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+        prepared_download("xlsx", "Préparer le classeur Excel", "Écriture du classeur…",
+                          lambda: xlsx_bytes(result, study, suggestion=suggestion),
+                          "Télécharger le classeur (.xlsx)", f"{stem}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with d2:
-        if st.button("Préparer la carte (PNG)", key="make_png"):
-            from access.maps import png_bytes
-
-            with st.spinner("Dessin de la carte…"):
-                st.session_state["png"] = png_bytes(result, study, suggestion=suggestion)
-        if "png" in st.session_state:
-            st.download_button("Télécharger la carte (.png)", st.session_state["png"], file_name=f"{stem}.png",
-                               mime="image/png", key="dl_png")
+        prepared_download("png", "Préparer la carte (PNG)", "Dessin de la carte…", map_png,
+                          "Télécharger la carte (.png)", f"{stem}.png", "image/png")
     with d3:
-        if st.button("Préparer le rapport (PDF)", key="make_pdf"):
-            from access.maps import png_bytes
-            from access.report import pdf_bytes
-
-            with st.spinner("Rédaction du rapport…"):
-                st.session_state["pdf"] = pdf_bytes(result, study, suggestion=suggestion,
-                                                    map_png=st.session_state.get("png") or png_bytes(result, study, suggestion=suggestion))
-        if "pdf" in st.session_state:
-            st.download_button("Télécharger le rapport (.pdf)", st.session_state["pdf"], file_name=f"{stem}.pdf",
-                               mime="application/pdf", key="dl_pdf")
+        prepared_download("pdf", "Préparer le rapport (PDF)", "Rédaction du rapport…",
+                          lambda: pdf_bytes(result, study, suggestion=suggestion,
+                                            map_png=st.session_state.get("png") or map_png()),
+                          "Télécharger le rapport (.pdf)", f"{stem}.pdf", "application/pdf")
     with c3:
         st.download_button("Carreaux / unités (CSV)", pd.DataFrame(units).to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"{stem}_unites.csv", mime="text/csv", key="dl_units")
