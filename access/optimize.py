@@ -196,6 +196,32 @@ def _highs(cost, lower, upper, matrix: sp.csc_matrix, row_lower, row_upper, inte
     return x, objective, bound, text, optimal
 
 
+LP_OPTIONS = {"solver": "ipm", "presolve": "off", "run_crossover": "on"}
+
+
+def _lp_first(args: tuple, heuristic: float, maximize: bool, time_limit_s: float, integral_objective: bool = False):
+    """Solve the LP relaxation first (interior point, no presolve: measured fastest on covering models).
+
+    When its value equals the heuristic's objective the heuristic is proven optimal and the MILP is
+    skipped. Returns the LP bound (or None when the LP did not finish).
+    """
+    cost, lower, upper, a, row_lower, row_upper, integer = args
+    _, value, _, text, optimal = _highs(cost, lower, upper, a, row_lower, row_upper, np.zeros_like(integer),
+                                        maximize, 0.0, time_limit_s, None, LP_OPTIONS)
+    if not optimal or not np.isfinite(value):
+        return None
+    if integral_objective:
+        value = float(np.floor(value + 1e-6)) if maximize else float(np.ceil(value - 1e-6))
+    return value
+
+
+def _proven(heuristic: float, bound: float | None, maximize: bool) -> bool:
+    if bound is None:
+        return False
+    tol = 1e-9 * max(1.0, abs(heuristic)) + 1e-7
+    return bound <= heuristic + tol if maximize else bound >= heuristic - tol
+
+
 def _pick(x: np.ndarray | None, n: int) -> np.ndarray:
     return np.flatnonzero(x[:n] > 0.5) if x is not None else np.zeros(0, dtype=np.int64)
 
@@ -359,10 +385,17 @@ def solve_maxcover(cover: sp.csr_matrix, weights: np.ndarray, k: int, time_limit
         sp.hstack([sp.csc_matrix(np.ones((1, c))), sp.csc_matrix((1, g))], format="csc"),
     ], format="csc")
     start = np.concatenate([np.isin(np.arange(c), start_sites).astype(float), covered.astype(float)])
-    x, obj, bound, text, optimal = _highs(
-        np.concatenate([np.zeros(c), gweights]), np.zeros(c + g), np.ones(c + g), a,
-        np.full(g + 1, -np.inf), np.concatenate([np.zeros(g), [k_eff]]),
-        np.concatenate([np.ones(c), np.zeros(g)]), True, 0.0, time_limit_s, start)
+    model = (np.concatenate([np.zeros(c), gweights]), np.zeros(c + g), np.ones(c + g), a,
+             np.full(g + 1, -np.inf), np.concatenate([np.zeros(g), [k_eff]]), np.concatenate([np.ones(c), np.zeros(g)]))
+    lp_bound = _lp_first(model, heuristic, True, time_limit_s)
+    if _proven(heuristic, lp_bound, True):
+        return SolveResult(np.sort(keep[start_sites]), heuristic, heuristic, 0.0, True,
+                           "Optimal (borne de la relaxation linéaire atteinte)", "HiGHS",
+                           time.perf_counter() - t0, heuristic)
+    x, obj, bound, text, optimal = _highs(*model, True, 0.0, max(time_limit_s - (time.perf_counter() - t0), 0.1),
+                                          start)
+    if lp_bound is not None and np.isfinite(bound):
+        bound = min(bound, lp_bound)
     chosen = keep[_pick(x, c)] if x is not None else keep[start_sites]
     if x is None or obj < heuristic - 1e-9:
         chosen, obj = keep[start_sites], heuristic
@@ -391,8 +424,16 @@ def solve_cover(cover: sp.csr_matrix, time_limit_s: float = 60.0, reduce: bool =
     heuristic = float(start_sites.size)
     a = sets.T.tocsc()
     start = np.isin(np.arange(c), start_sites).astype(float)
-    x, obj, bound, text, optimal = _highs(np.ones(c), np.zeros(c), np.ones(c), a, np.ones(g),
-                                          np.full(g, np.inf), np.ones(c), False, 0.0, time_limit_s, start)
+    model = (np.ones(c), np.zeros(c), np.ones(c), a, np.ones(g), np.full(g, np.inf), np.ones(c))
+    lp_bound = _lp_first(model, heuristic, False, time_limit_s, integral_objective=True)
+    if _proven(heuristic, lp_bound, False):
+        return SolveResult(np.sort(keep[start_sites]), heuristic, heuristic, 0.0, True,
+                           "Optimal (borne de la relaxation linéaire atteinte)", "HiGHS",
+                           time.perf_counter() - t0, heuristic)
+    x, obj, bound, text, optimal = _highs(*model, False, 0.0, max(time_limit_s - (time.perf_counter() - t0), 0.1),
+                                          start)
+    if lp_bound is not None and np.isfinite(bound):
+        bound = max(bound, lp_bound)
     chosen = keep[_pick(x, c)] if x is not None else keep[start_sites]
     if x is None or obj > heuristic:
         chosen, obj = keep[start_sites], heuristic
