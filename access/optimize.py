@@ -196,23 +196,27 @@ def _highs(cost, lower, upper, matrix: sp.csc_matrix, row_lower, row_upper, inte
     return x, objective, bound, text, optimal
 
 
-LP_OPTIONS = {"solver": "ipm", "presolve": "off", "run_crossover": "on"}
+LP_OPTIONS = {"solver": "ipm", "presolve": "off", "run_crossover": "on"}  # covering models
+LP_OPTIONS_MEDIAN = {"solver": "simplex", "presolve": "off"}  # measured faster on the radius formulation
 
 
-def _lp_first(args: tuple, heuristic: float, maximize: bool, time_limit_s: float, integral_objective: bool = False):
-    """Solve the LP relaxation first (interior point, no presolve: measured fastest on covering models).
+def _lp_first(args: tuple, n_y: int, maximize: bool, time_limit_s: float, options: dict,
+              integral_objective: bool = False):
+    """Solve the LP relaxation first; returns (bound or None, LP sites when the LP's y is integral, else None).
 
-    When its value equals the heuristic's objective the heuristic is proven optimal and the MILP is
-    skipped. Returns the LP bound (or None when the LP did not finish).
+    When the bound equals the objective of a known solution (the heuristic's, or the LP's own when
+    its y is integral) that solution is proven optimal and the MILP is skipped.
     """
     cost, lower, upper, a, row_lower, row_upper, integer = args
-    _, value, _, text, optimal = _highs(cost, lower, upper, a, row_lower, row_upper, np.zeros_like(integer),
-                                        maximize, 0.0, time_limit_s, None, LP_OPTIONS)
-    if not optimal or not np.isfinite(value):
-        return None
+    x, value, _, text, optimal = _highs(cost, lower, upper, a, row_lower, row_upper, np.zeros_like(integer),
+                                        maximize, 0.0, time_limit_s, None, options)
+    if not optimal or not np.isfinite(value) or x is None:
+        return None, None
     if integral_objective:
         value = float(np.floor(value + 1e-6)) if maximize else float(np.ceil(value - 1e-6))
-    return value
+    y = x[:n_y]
+    integral = np.all(np.minimum(np.abs(y), np.abs(1.0 - y)) <= 1e-6)
+    return value, (np.flatnonzero(y > 0.5) if integral else None)
 
 
 def _proven(heuristic: float, bound: float | None, maximize: bool) -> bool:
@@ -387,18 +391,30 @@ def solve_maxcover(cover: sp.csr_matrix, weights: np.ndarray, k: int, time_limit
     start = np.concatenate([np.isin(np.arange(c), start_sites).astype(float), covered.astype(float)])
     model = (np.concatenate([np.zeros(c), gweights]), np.zeros(c + g), np.ones(c + g), a,
              np.full(g + 1, -np.inf), np.concatenate([np.zeros(g), [k_eff]]), np.concatenate([np.ones(c), np.zeros(g)]))
-    lp_bound = _lp_first(model, heuristic, True, time_limit_s)
-    if _proven(heuristic, lp_bound, True):
-        return SolveResult(np.sort(keep[start_sites]), heuristic, heuristic, 0.0, True,
+    lp_bound, lp_sites = _lp_first(model, c, True, time_limit_s, LP_OPTIONS)
+    incumbent, best_sites = heuristic, start_sites
+    if lp_sites is not None and lp_sites.size <= k_eff:
+        value = float(gweights[np.asarray(sets[lp_sites].sum(axis=0)).ravel() > 0].sum())
+        if value > incumbent:
+            incumbent, best_sites = value, lp_sites
+    if _proven(incumbent, lp_bound, True):
+        return SolveResult(np.sort(keep[best_sites]), incumbent, incumbent, 0.0, True,
                            "Optimal (borne de la relaxation linéaire atteinte)", "HiGHS",
                            time.perf_counter() - t0, heuristic)
+    if best_sites is not start_sites:
+        start_sites = best_sites
+        covered = np.asarray(sets[start_sites].sum(axis=0)).ravel() > 0
+        start = np.concatenate([np.isin(np.arange(c), start_sites).astype(float), covered.astype(float)])
+        heuristic_for_fallback = incumbent
+    else:
+        heuristic_for_fallback = heuristic
     x, obj, bound, text, optimal = _highs(*model, True, 0.0, max(time_limit_s - (time.perf_counter() - t0), 0.1),
                                           start)
     if lp_bound is not None and np.isfinite(bound):
         bound = min(bound, lp_bound)
     chosen = keep[_pick(x, c)] if x is not None else keep[start_sites]
-    if x is None or obj < heuristic - 1e-9:
-        chosen, obj = keep[start_sites], heuristic
+    if x is None or obj < heuristic_for_fallback - 1e-9:
+        chosen, obj = keep[start_sites], heuristic_for_fallback
     bound = max(bound, obj) if np.isfinite(bound) else float(gweights.sum())
     return SolveResult(np.sort(chosen), obj, bound, _rel_gap(obj, bound), optimal, text, "HiGHS",
                        time.perf_counter() - t0, heuristic)
@@ -425,18 +441,22 @@ def solve_cover(cover: sp.csr_matrix, time_limit_s: float = 60.0, reduce: bool =
     a = sets.T.tocsc()
     start = np.isin(np.arange(c), start_sites).astype(float)
     model = (np.ones(c), np.zeros(c), np.ones(c), a, np.ones(g), np.full(g, np.inf), np.ones(c))
-    lp_bound = _lp_first(model, heuristic, False, time_limit_s, integral_objective=True)
-    if _proven(heuristic, lp_bound, False):
-        return SolveResult(np.sort(keep[start_sites]), heuristic, heuristic, 0.0, True,
+    lp_bound, lp_sites = _lp_first(model, c, False, time_limit_s, LP_OPTIONS, integral_objective=True)
+    if lp_sites is not None and lp_sites.size < start_sites.size:  # an integral LP solution covers everything
+        start_sites = lp_sites
+        start = np.isin(np.arange(c), start_sites).astype(float)
+    if _proven(float(start_sites.size), lp_bound, False):
+        return SolveResult(np.sort(keep[start_sites]), float(start_sites.size), float(start_sites.size), 0.0, True,
                            "Optimal (borne de la relaxation linéaire atteinte)", "HiGHS",
                            time.perf_counter() - t0, heuristic)
+    heuristic_for_fallback = float(start_sites.size)
     x, obj, bound, text, optimal = _highs(*model, False, 0.0, max(time_limit_s - (time.perf_counter() - t0), 0.1),
                                           start)
     if lp_bound is not None and np.isfinite(bound):
         bound = max(bound, lp_bound)
     chosen = keep[_pick(x, c)] if x is not None else keep[start_sites]
-    if x is None or obj > heuristic:
-        chosen, obj = keep[start_sites], heuristic
+    if x is None or obj > heuristic_for_fallback:
+        chosen, obj = keep[start_sites], heuristic_for_fallback
     obj = float(round(obj))
     bound = float(np.ceil(bound - 1e-6)) if np.isfinite(bound) else 1.0
     bound = min(bound, obj)
@@ -586,12 +606,37 @@ def solve_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k: 
         best[times.indices[row]] = np.minimum(best[times.indices[row]], times.data[row])
     z_start = (best[lv_unit] > lv_time + 1e-9).astype(float)
     start = np.concatenate([np.isin(np.arange(n_cand), start_sites).astype(float), z_start])
-    x, obj, bound, text, optimal = _highs(
-        np.concatenate([np.zeros(n_cand), z_cost]), np.zeros(n_cand + n_levels),
-        np.concatenate([np.ones(n_cand), z_upper]), a, row_lower, row_upper,
-        np.concatenate([np.ones(n_cand), np.zeros(n_levels)]), False, offset, time_limit_s, start)
+    model = (np.concatenate([np.zeros(n_cand), z_cost]), np.zeros(n_cand + n_levels),
+             np.concatenate([np.ones(n_cand), z_upper]), a, row_lower, row_upper,
+             np.concatenate([np.ones(n_cand), np.zeros(n_levels)]))
+    lp_bound, lp_sites = _lp_first(model, n_cand, False, time_limit_s, LP_OPTIONS_MEDIAN)
+    if lp_bound is not None:
+        lp_bound += offset
+    incumbent, best_sites = heuristic, start_sites
+    if lp_sites is not None and 0 < lp_sites.size <= k_eff:
+        value = median_value(times, w, cap, lp_sites)
+        if value < incumbent:
+            incumbent, best_sites = value, lp_sites
+    if _proven(incumbent, lp_bound, False):
+        return SolveResult(np.sort(best_sites), incumbent, incumbent, 0.0, True,
+                           "Optimal (borne de la relaxation linéaire atteinte)", "HiGHS",
+                           time.perf_counter() - t0, heuristic)
+    if best_sites is not start_sites:
+        start_sites = best_sites
+        best = cap.copy()
+        for c in start_sites:
+            row = slice(times.indptr[c], times.indptr[c + 1])
+            best[times.indices[row]] = np.minimum(best[times.indices[row]], times.data[row])
+        start = np.concatenate([np.isin(np.arange(n_cand), start_sites).astype(float),
+                                (best[lv_unit] > lv_time + 1e-9).astype(float)])
+    x, obj, bound, text, optimal = _highs(*model, False, offset,
+                                          max(time_limit_s - (time.perf_counter() - t0), 0.1), start)
+    if lp_bound is not None and np.isfinite(bound):
+        bound = max(bound, lp_bound)
+    elif lp_bound is not None:
+        bound = lp_bound
     chosen = _pick(x, n_cand)
-    if x is None or median_value(times, w, cap, chosen) > heuristic:
+    if x is None or median_value(times, w, cap, chosen) > incumbent:
         chosen = start_sites
     obj = median_value(times, w, cap, chosen)  # recomputed from the chosen sites, not from the solver
     bound = min(bound, obj) if np.isfinite(bound) else float("-inf")
