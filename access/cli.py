@@ -129,7 +129,7 @@ def build_study(args: argparse.Namespace):
         study = load_study(args.territory or DEFAULT_TERRITORY, mode=args.mode, demand=args.demand,
                            builtins=builtins if builtins is not None else ("france_services", "mairies"),
                            network_path=args.network, cache_dir=args.cache_dir, extra_sites=extra,
-                           max_access_m=args.max_access_m)
+                           max_access_m=args.max_access_m, partial_network=args.partial_network)
         study.notices.extend(n for n in found if n.code != "duplicate_sites")  # load_study re-counts duplicates
     else:
         if args.network is None:

@@ -480,7 +480,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
 
 
 def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: float = 30_000.0,
-                speed_kmh: float = 50.0, detour: float = 1.3) -> RoadNetwork:
+                speed_kmh: float | None = None, detour: float = 1.3) -> RoadNetwork:
     """Join the disconnected pieces of a partial network with estimated links.
 
     An extract that maps only main roads falls apart into pieces whose ends lie metres to
@@ -501,7 +501,8 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     short_gap_m, max_gap_m : float
         Radii of the two kinds of links, in metres.
     speed_kmh, detour : float
-        Speed and detour factor of the estimated links.
+        Speed and detour factor of the estimated links; the speed defaults to 50 km/h by car (minor
+        rural roads) and the walking speed on foot.
 
     Returns
     -------
@@ -513,6 +514,8 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
 
     # Pieces are *strongly* connected components, so that a piece one can drive into but not out of
     # (a one-way stretch whose continuation is not mapped) gets its way out.
+    if speed_kmh is None:
+        speed_kmh = speeds.WALK_SPEED_KMH if network.mode == "walk" else 50.0
     labels = network.components
     xy = np.column_stack([network.x, network.y])
     pairs = cKDTree(xy).query_pairs(short_gap_m, output_type="ndarray").reshape(-1, 2)

