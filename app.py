@@ -25,13 +25,14 @@ from access.errors import InputError, NetworkUnavailableError
 from access.fmt import fmt_int, fmt_min, fmt_pct, fmt_points
 from access.population import EQUITY_LABELS_FR
 from access.sites import SITE_TYPES
-from access.territory import DEFAULT_TERRITORY, TERRITORIES, load_study
+from access.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
 
 MODES = {"Voiture": "drive", "À pied": "walk"}
 MODE_WORDS = {"drive": "en voiture", "walk": "à pied"}
 BASELINE = "Situation actuelle"
+OTHER_DEPARTEMENT = "autre"
 MAX_UPLOAD_MB = {"network": 300, "population": 100, "sites": 20, "communes": 100}
 
 
@@ -41,7 +42,7 @@ MAX_UPLOAD_MB = {"network": 300, "population": 100, "sites": 20, "communes": 100
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def builtin_study(key: str, mode: str):
-    if TERRITORIES[key].network is None:
+    if key not in TERRITORIES or TERRITORIES[key].network is None:
         import osmnx as ox
 
         ox.settings.overpass_rate_limit = False  # offline: fail at once instead of waiting for a slot
@@ -122,11 +123,18 @@ def sidebar():
                                     help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
         if source == "Territoire intégré":
-            keys = list(TERRITORIES)
+            keys = [*TERRITORIES, OTHER_DEPARTEMENT]
             key = st.selectbox("Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
-                               format_func=lambda k: TERRITORIES[k].label)
-            territory = TERRITORIES[key]
-            if territory.network is None:
+                               format_func=lambda k: TERRITORIES[k].label if k in TERRITORIES
+                               else "Autre département (listes nationales)")
+            if key == OTHER_DEPARTEMENT:
+                key = st.text_input("Code du département", value="29", key="departement",
+                                    help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population des communes placée "
+                                         "à la mairie ; France Services et mairies de 1 500 hab. ou plus.").strip().upper()
+                if not is_departement_code(key):
+                    st.error(f"« {html.escape(key)} » n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
+                    st.stop()
+            if key not in TERRITORIES or TERRITORIES[key].network is None:
                 st.caption("Réseau routier téléchargé depuis OpenStreetMap au premier usage (connexion internet "
                            "requise), puis gardé en cache.")
             study_key = f"builtin|{key}|{mode}"

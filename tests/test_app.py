@@ -207,3 +207,15 @@ def test_offline_territory_shows_french_message(monkeypatch, tmp_path):
     assert messages and messages[0].startswith(str(core.value))  # the core's French message, as is
     assert "Mes fichiers" in messages[0]
     assert not at.metric  # no figure shown without a network
+
+
+def test_other_departement_offline_message():
+    """Any département by its code: offline, the core's message about the missing network, no figure."""
+    at = run_app()
+    at.selectbox(key="territory").set_value("autre").run(timeout=240)
+    at.text_input(key="departement").set_value("29").run(timeout=240)
+    assert not at.exception
+    assert at.error and "département 29" in at.error[0].value and "Mes fichiers" in at.error[0].value
+    assert not at.metric
+    at.text_input(key="departement").set_value("99").run(timeout=240)
+    assert at.error and "n'est pas un code de département" in at.error[0].value
