@@ -481,7 +481,8 @@ def median_value(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, cho
 
 def _median_gains(times: sp.csr_matrix, w: np.ndarray, current: np.ndarray) -> np.ndarray:
     rows = np.repeat(np.arange(times.shape[0]), np.diff(times.indptr))
-    saving = w[times.indices] * np.maximum(current[times.indices] - times.data, 0.0)
+    wi = w[times.indices]
+    saving = np.where(wi > 0, wi * np.maximum(current[times.indices] - times.data, 0.0), 0.0)
     return np.bincount(rows, weights=saving, minlength=times.shape[0])
 
 
@@ -525,8 +526,209 @@ def greedy_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k:
     return np.sort(chosen_arr)
 
 
+def _median_groups(cand, unit, t, w, cap):
+    """Merge units with identical (candidate, time) rows and cap (exact equality, no rounding).
+
+    Returns, for the groups: pair candidates, pair times and pair group (sorted by group then
+    time), the start of each group's pairs, group weights and caps.
+    """
+    order = np.lexsort((cand, t, unit))
+    cand, unit, t = cand[order], unit[order], t[order]
+    units, start = np.unique(unit, return_index=True)
+    ends = np.append(start, unit.size)
+    group = np.empty(units.size, dtype=np.int64)
+    keys: dict[bytes, int] = {}
+    cand32 = cand.astype(np.int32)
+    for u in range(units.size):
+        sl = slice(ends[u], ends[u + 1])
+        key = cand32[sl].tobytes() + t[sl].tobytes() + cap[units[u]].tobytes()
+        group[u] = keys.setdefault(key, len(keys))
+    n_groups = len(keys)
+    first = np.zeros(units.size, dtype=bool)
+    first[np.unique(group, return_index=True)[1]] = True  # first unit of each group (groups numbered in order)
+    lengths = np.diff(ends)
+    pair_rep = np.repeat(first, lengths)
+    g_cand, g_t = cand[pair_rep], t[pair_rep]
+    g_pair = np.repeat(np.arange(n_groups), lengths[first])
+    g_start = np.concatenate([[0], np.cumsum(lengths[first])])
+    g_weight = np.bincount(group, weights=w[units], minlength=n_groups)
+    return g_cand, g_t, g_pair, g_start, g_weight, cap[units[first]]
+
+
+def _median_cuts(y: np.ndarray, theta: np.ndarray, g_cand, g_t, g_pair, g_start, g_cap):
+    """Most violated Benders cut of every group at ``(y, theta)``.
+
+    For a group with pair times t_1 <= t_2 <= ... and cap C, every level D (a pair time, or C)
+    gives the valid inequality θ >= D - Σ_j max(D - t_j, 0) y_j; the deepest at ``y`` is the
+    first level where the cumulated y of the nearer candidates reaches 1 (C if none does, the
+    last time when C is infinite). Returns (violated group mask, D per group, coefficient per pair).
+    """
+    n_pairs = g_t.size
+    cum = np.cumsum(y[g_cand])
+    before = np.concatenate([[0.0], cum])[g_start[:-1]]
+    reached = (cum - before[g_pair]) >= 1.0 - 1e-9
+    first = np.minimum.reduceat(np.where(reached, np.arange(n_pairs), n_pairs), g_start[:-1])
+    last_t = g_t[g_start[1:] - 1]
+    level = np.where(first < g_start[1:], g_t[np.minimum(first, n_pairs - 1)],
+                     np.where(np.isfinite(g_cap), g_cap, last_t))
+    coef = np.maximum(level[g_pair] - g_t, 0.0)
+    value = level - np.bincount(g_pair, weights=coef * y[g_cand], minlength=level.size)
+    violated = value - theta > 1e-7 * np.maximum(1.0, np.abs(level))
+    return violated, level, coef
+
+
+def _add_median_cuts(h, violated, level, coef, g_cand, g_pair, n_cand):
+    rows = np.cumsum(violated) - 1
+    sel = violated[g_pair] & (coef > 0)
+    groups = np.flatnonzero(violated)
+    m = sp.hstack([sp.csr_matrix((coef[sel], (rows[g_pair[sel]], g_cand[sel])), shape=(groups.size, n_cand)),
+                   sp.csr_matrix((np.ones(groups.size), (np.arange(groups.size), groups)),
+                                 shape=(groups.size, violated.size))], format="csr")
+    m.sort_indices()
+    h.addRows(int(groups.size), level[violated].astype(np.float64), np.full(groups.size, np.inf),
+              int(m.nnz), m.indptr[:-1].astype(np.int32), m.indices.astype(np.int32), m.data.astype(np.float64))
+    return int(groups.size)
+
+
+def _median_benders(times, w, cap, k, cand, unit, t, fixed, start_sites, heuristic, t0, time_limit_s):
+    """p-median by Benders cuts on the radius formulation (one θ per group of identical units).
+
+    The radius formulation (Elloumi 2010; Cornuéjols, Nemhauser, Wolsey 1980) with its level
+    variables projected out: the master keeps the site variables y and one θ_g per group of
+    units with identical time rows, bounded by the group's nearest time and cap, and the cuts of
+    :func:`_median_cuts` (the Benders cuts of the radius formulation, as in Duran-Mateos,
+    Fischetti, Ljubić and Sinnl 2017). Its LP relaxation, solved by cutting planes with in-out
+    stabilisation (dual simplex, warm-started after each round), has the radius formulation's
+    bound. Then: an integral LP or a heuristic meeting the bound is optimal; otherwise candidates
+    whose reduced cost lifts the bound above the incumbent are fixed to 0 and the master MILP is
+    solved, cuts being added at each integer solution until it is exact or time runs out.
+    """
+    import highspy
+
+    n_cand = times.shape[0]
+    g_cand, g_t, g_pair, g_start, g_weight, g_cap = _median_groups(cand, unit, t, w, cap)
+    n_groups = g_weight.size
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", bool(__import__("os").environ.get("HIGHS_LOG")))
+    for key, value in {"presolve": "off", "solver": "simplex", "threads": 1, "mip_rel_gap": 0.0,
+                       "mip_abs_gap": 1e-7}.items():
+        h.setOptionValue(key, value)
+    inf = highspy.kHighsInf
+    h.addVars(n_cand, np.zeros(n_cand), np.ones(n_cand))
+    h.addVars(n_groups, g_t[g_start[:-1]].astype(np.float64), np.where(np.isfinite(g_cap), g_cap, inf))
+    h.changeColsCost(n_cand + n_groups, np.arange(n_cand + n_groups, dtype=np.int32),
+                     np.concatenate([np.zeros(n_cand), g_weight]))
+    h.addRow(-inf, float(k), n_cand, np.arange(n_cand, dtype=np.int32), np.ones(n_cand))
+    must = ~np.isfinite(g_cap)
+    if must.any():  # units no existing site reaches: some candidate reaching them must open
+        sel = must[g_pair]
+        m = sp.csr_matrix((np.ones(int(sel.sum())), (g_pair[sel], g_cand[sel])), shape=(n_groups, n_cand))[must]
+        m.sum_duplicates()
+        m.data[:] = 1.0
+        h.addRows(m.shape[0], np.ones(m.shape[0]), np.full(m.shape[0], inf), int(m.nnz),
+                  m.indptr[:-1].astype(np.int32), m.indices.astype(np.int32), m.data.astype(np.float64))
+
+    def theta_of(sites):
+        y = np.zeros(n_cand)
+        y[sites] = 1.0
+        _, level, _ = _median_cuts(y, np.full(n_groups, -np.inf), g_cand, g_t, g_pair, g_start, g_cap)
+        return y, level
+
+    def remaining():
+        return time_limit_s - (time.perf_counter() - t0)
+
+    def result(sites, obj, bound, optimal, status):
+        bound = min(bound, obj) if np.isfinite(bound) else float("-inf")
+        return SolveResult(np.sort(np.asarray(sites, dtype=np.int64)), obj, bound, 0.0 if optimal else
+                           _rel_gap(obj, bound), optimal, status, "HiGHS", time.perf_counter() - t0, heuristic)
+
+    # LP relaxation by cutting planes: first the heuristic's cuts, then in-out separation.
+    y_h, _ = theta_of(start_sites)
+    pending = [y_h]
+    core = 0.8 * y_h + 0.2 * min(1.0, k / n_cand)
+    lp_bound, y, lp_done = float("-inf"), None, False
+    while remaining() > 0:
+        h.setOptionValue("time_limit", float(max(remaining(), 0.01)))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        sol = np.asarray(h.getSolution().col_value, dtype=float)
+        y, theta = sol[:n_cand], sol[n_cand:]
+        lp_bound = float(h.getInfo().objective_function_value) + fixed
+        added = 0
+        for point in pending + [0.5 * core + 0.5 * y, y]:
+            violated, level, coef = _median_cuts(point, theta, g_cand, g_t, g_pair, g_start, g_cap)
+            if violated.any():
+                added = _add_median_cuts(h, violated, level, coef, g_cand, g_pair, n_cand)
+                break
+        pending = []
+        core = 0.5 * core + 0.5 * y
+        if not added:
+            lp_done = True
+            break
+    if not lp_done:  # time out during the LP: the heuristic, with the last (valid) partial bound
+        return result(start_sites, heuristic, lp_bound, False, "Limite de temps atteinte (relaxation linéaire)")
+    incumbent, best_sites = heuristic, start_sites
+    if np.all(np.minimum(np.abs(y), np.abs(1.0 - y)) <= 1e-6):
+        lp_sites = np.flatnonzero(y > 0.5)
+        if 0 < lp_sites.size <= k:
+            value = median_value(times, w, cap, lp_sites)
+            if value < incumbent:
+                incumbent, best_sites = value, lp_sites
+    if _proven(incumbent, lp_bound, False):
+        return result(best_sites, incumbent, incumbent, True, "Optimal (borne de la relaxation linéaire atteinte)")
+    # Reduced-cost fixing: opening j costs at least lp_bound + its reduced cost.
+    reduced = np.asarray(h.getSolution().col_dual, dtype=float)[:n_cand]
+    def tol_of(value):
+        return 1e-9 * max(1.0, abs(value)) + 1e-7 if np.isfinite(value) else 0.0
+
+    fix = (lp_bound + reduced > incumbent + tol_of(incumbent)) & ~np.isin(np.arange(n_cand), best_sites)
+    if fix.any():
+        idx = np.flatnonzero(fix).astype(np.int32)
+        h.changeColsBounds(int(idx.size), idx, np.zeros(idx.size), np.zeros(idx.size))
+    idx = np.arange(n_cand, dtype=np.int32)
+    h.changeColsIntegrality(n_cand, idx, np.full(n_cand, highspy.HighsVarType.kInteger))
+    h.setOptionValue("presolve", "on")
+    bound, status, optimal = lp_bound, "", False
+    while remaining() > 0:
+        y_start, th_start = theta_of(best_sites)
+        h.setSolution(int(n_cand + n_groups), np.arange(n_cand + n_groups, dtype=np.int32),
+                      np.concatenate([y_start, th_start]))
+        h.setOptionValue("time_limit", float(max(remaining(), 0.01)))
+        h.run()
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        status = h.modelStatusToString(model_status)
+        if np.isfinite(info.mip_dual_bound):
+            bound = max(bound, float(info.mip_dual_bound) + fixed)
+        if info.primal_solution_status < 1:
+            break
+        sol = np.asarray(h.getSolution().col_value, dtype=float)
+        sites = np.flatnonzero(sol[:n_cand] > 0.5)
+        value = median_value(times, w, cap, sites)
+        if value < incumbent - tol_of(incumbent):
+            incumbent, best_sites = value, sites
+        if _proven(incumbent, bound, False):
+            optimal = True
+            break
+        y_int = np.zeros(n_cand)
+        y_int[sites] = 1.0
+        violated, level, coef = _median_cuts(y_int, sol[n_cand:], g_cand, g_t, g_pair, g_start, g_cap)
+        if not violated.any():  # the master's optimum is exact: nothing better exists
+            optimal = model_status == highspy.HighsModelStatus.kOptimal
+            break
+        _add_median_cuts(h, violated, level, coef, g_cand, g_pair, n_cand)
+    if optimal:
+        return result(best_sites, incumbent, incumbent, True, "Optimal")
+    return result(best_sites, incumbent, bound, False, status or "Limite de temps atteinte")
+
+
+
+MEDIAN_FORMULATIONS = ("benders", "radius")
+
+
 def solve_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k: int,
-                 time_limit_s: float = 60.0) -> SolveResult:
+                 time_limit_s: float = 60.0, formulation: str = "benders") -> SolveResult:
     """p-median with capped times: minimise Σ w_u · min(cap_u, min over chosen c of t_cu).
 
     Parameters
@@ -541,12 +743,18 @@ def solve_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k: 
     k : int
         Number of sites (at most).
     time_limit_s : float
+    formulation : {"benders", "radius"}
+        ``"benders"`` (default): the radius formulation projected onto the site variables, solved
+        by cutting planes (see :func:`_median_benders`); ``"radius"``: the compact radius
+        formulation given whole to HiGHS (slower; kept for comparison).
 
     Returns
     -------
     SolveResult
         Objective = Σ w·time (seconds × weight).
     """
+    if formulation not in MEDIAN_FORMULATIONS:
+        raise ValueError(f"unknown p-median formulation {formulation!r}")
     t0 = time.perf_counter()
     times = sp.csr_matrix(times)
     w = np.asarray(weights, dtype=float)
@@ -567,6 +775,9 @@ def solve_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k: 
     if unit.size == 0 or k_eff == 0:
         return SolveResult(start_sites, heuristic, heuristic, 0.0, True, "rien à améliorer", "aucun",
                            time.perf_counter() - t0, heuristic)
+    if formulation == "benders":
+        return _median_benders(times, w, cap, k_eff, cand, unit, t, fixed, start_sites, heuristic, t0,
+                               time_limit_s)
     order = np.lexsort((t, unit))
     cand, unit, t = cand[order], unit[order], t[order]
     new_unit = np.ones(unit.size, dtype=bool)
