@@ -482,7 +482,8 @@ def median_value(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, cho
 def _median_gains(times: sp.csr_matrix, w: np.ndarray, current: np.ndarray) -> np.ndarray:
     rows = np.repeat(np.arange(times.shape[0]), np.diff(times.indptr))
     wi = w[times.indices]
-    saving = np.where(wi > 0, wi * np.maximum(current[times.indices] - times.data, 0.0), 0.0)
+    saving = np.zeros(wi.size)
+    np.multiply(wi, np.maximum(current[times.indices] - times.data, 0.0), out=saving, where=wi > 0)
     return np.bincount(rows, weights=saving, minlength=times.shape[0])
 
 

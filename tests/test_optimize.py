@@ -21,7 +21,7 @@ from access.analysis import route, run_coverage
 from access.candidates import build_candidates, cell_candidates, dedupe_candidates, snap_candidates
 from access.cli import main
 from access.errors import InputError
-from access.optimize import (EPS_S, candidate_unit_times, solve_cover, solve_maxcover, solve_median,
+from access.optimize import (EPS_S, candidate_unit_times, median_value, solve_cover, solve_maxcover, solve_median,
                              suggest_sites)
 from access.routing import route_to_sites, unit_times
 from access.territory import load_study
@@ -246,6 +246,51 @@ def test_fixture_median_with_caps_and_uncapped_units():
     assert result.optimal and list(result.chosen) == [1] and result.objective == pytest.approx(60.0)
     result = solve_median(times, weights, cap, 2)
     assert result.objective == pytest.approx(10.0 + 10.0 + 30.0)
+
+
+def test_fixture_median_random_instances_against_brute_force():
+    """Hand-made random fixtures (seeded): both formulations reach the brute-force optimum, including
+    instances whose LP relaxation is fractional (the Benders MIP stage then runs)."""
+    mip_stage = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n_cand, n_units, k = 8, 12, int(rng.integers(2, 4))
+        t = rng.integers(1, 30, size=(n_cand, n_units)).astype(float)
+        t[rng.random((n_cand, n_units)) < 0.3] = 0.0  # not reachable
+        cap = np.where(rng.random(n_units) < 0.5, 25.0, np.inf)
+        w = rng.integers(0, 5, size=n_units).astype(float)
+        times = sp.csr_matrix(t)
+        values = [median_value(times, w, cap, s) for s in itertools.combinations(range(n_cand), k)]
+        best = min(values)
+        if not np.isfinite(best):
+            continue
+        for formulation in ("benders", "radius"):
+            result = solve_median(times, w, cap, k, formulation=formulation)
+            assert result.optimal and result.objective == pytest.approx(best, abs=1e-9), (seed, formulation)
+            assert median_value(times, w, cap, result.chosen) == pytest.approx(best, abs=1e-9)
+        mip_stage += "relaxation" not in solve_median(times, w, cap, k).status
+    assert mip_stage >= 3
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_median_formulations_agree_on_demo(demo, k):
+    """Real instances: the demo with 60 grid-thinned cells + mairies + France Services, both formulations."""
+    study, routing = demo
+    candidates, _ = build_candidates(study, ("mairies", "france_services", "cells"), territory="st-brieuc-loudeac",
+                                     max_cells=60)
+    candidates, _ = dedupe_candidates(study, candidates)
+    pop = study.demand.units["population"].to_numpy(dtype=float)
+    t0 = routing.times.time1
+    ok = routing.times.on_road & np.isfinite(t0) & (pop > 0)
+    nodes, legs = snap_candidates(study, candidates)
+    times = candidate_unit_times(study, routing, nodes, legs, float(t0[ok].max()))
+    w = np.where(ok, pop, 0.0)
+    benders = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="benders")
+    radius = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="radius")
+    assert benders.optimal and radius.optimal
+    assert benders.objective == pytest.approx(radius.objective, rel=1e-12)
+    assert median_value(times, w, np.where(ok, t0, np.inf), benders.chosen) == pytest.approx(benders.objective,
+                                                                                            rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
