@@ -18,12 +18,14 @@ How
    adding the chosen sites to the study and rerunning the coverage gives the same figures.
 2. The MILP is built directly as sparse arrays. Covering models keep only units the existing
    sites leave uncovered, merge units with the same candidate set (adding their weights) and drop
-   candidates whose set is contained in another's. The p-median uses the compact "radius"
-   formulation (Elloumi 2010; García, Labbé, Marín 2011): per unit, one continuous variable per
-   distinct candidate time below its existing time, chained so that the matrix stays linear in the
-   number of (unit, candidate) pairs.
-3. HiGHS (``highspy``) solves it with a time limit, warm-started by a greedy + swap heuristic.
-   Objective, best bound and gap are always reported; only a proven optimum is called optimal.
+   candidates whose set is contained in another's. The p-median uses the "radius" formulation
+   (Elloumi 2010; Cornuéjols, Nemhauser, Wolsey 1980): per unit, one level per distinct candidate
+   time below its existing time. By default its level variables are projected out (Benders cuts,
+   one θ per group of units with identical time rows, added by cutting planes); the compact form,
+   chained so that the matrix stays linear in the (unit, candidate) pairs, remains selectable.
+3. HiGHS (``highspy``) solves it with a time limit, warm-started by a greedy + swap heuristic,
+   LP relaxation first. Objective, best bound and gap are always reported; only a proven optimum
+   is called optimal.
 """
 
 from __future__ import annotations

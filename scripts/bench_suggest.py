@@ -11,7 +11,8 @@ weights ``Ind``), 1,000 candidate cells drawn at random (seed 0), coverage = cel
   :func:`access.optimize.solve_cover`;
 * p-median (p = 5) on a smaller dense instance (spopt builds one variable per cell × candidate
   pair through PuLP, so the full size is out of its reach): spopt ``PMedian`` + CBC vs
-  :func:`access.optimize.solve_median`.
+  :func:`access.optimize.solve_median` (``--median-formulation benders``, the default, or
+  ``radius``, the compact radius MILP given whole to HiGHS).
 
 Each side's time covers building the model from the cost matrix and solving it. Objectives must
 agree. The last line is ``speedup_vs_spopt: X.X`` (total spopt time / total access30 time).
@@ -81,7 +82,8 @@ def spopt_solve(kind: str, cost: np.ndarray, weights: np.ndarray, p: int):
     return float(pulp.value(model.problem.objective)), built, total
 
 
-def ours_solve(kind: str, cost: np.ndarray, weights: np.ndarray, p: int, time_limit_s: float):
+def ours_solve(kind: str, cost: np.ndarray, weights: np.ndarray, p: int, time_limit_s: float,
+               formulation: str = "benders"):
     t0 = time.perf_counter()
     if kind in ("mclp", "lscp"):
         rows, cols = np.nonzero(cost.T <= RADIUS_M)  # candidates × cells
@@ -92,7 +94,8 @@ def ours_solve(kind: str, cost: np.ndarray, weights: np.ndarray, p: int, time_li
     else:
         times = sp.csr_matrix(np.maximum(cost.T, 1e-3))  # zero distances kept as entries
         built = time.perf_counter() - t0
-        result = solve_median(times, weights, np.full(cost.shape[0], np.inf), p, time_limit_s)
+        result = solve_median(times, weights, np.full(cost.shape[0], np.inf), p, time_limit_s,
+                              formulation=formulation)
     total = time.perf_counter() - t0
     return result, built, total
 
@@ -102,6 +105,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller instances (under a minute)")
     parser.add_argument("--p", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--median-formulation", choices=["benders", "radius"], default="benders")
     args = parser.parse_args(argv)
     try:
         import pulp  # noqa: F401
@@ -126,7 +130,8 @@ def main(argv=None) -> int:
         if kind == "pmedian":
             cost = np.round(cost, 3)  # same distances on both sides, no float noise in the comparison
         s_obj, s_built, s_total = spopt_solve(kind, cost, weights, args.p)
-        ours, o_built, o_total = ours_solve(kind, cost, weights, args.p, args.time_limit)
+        ours, o_built, o_total = ours_solve(kind, cost, weights, args.p, args.time_limit,
+                                            args.median_formulation)
         o_obj = ours.objective
         agree = abs(s_obj - o_obj) <= 1e-6 * max(1.0, abs(s_obj))
         rows.append((kind, cost.shape[0], cost.shape[1], s_obj, o_obj, agree, ours.optimal, ours.gap,
