@@ -516,7 +516,7 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
         st.error(st.session_state.pop("flash_scenarios"))
     c1, c2 = st.columns([2, 1])
     with c1:
-        new = st.text_input("Nom d'un nouveau scénario", key="new_scenario_name", placeholder="ex. Point mobile Uzel")
+        st.text_input("Nom d'un nouveau scénario", key="new_scenario_name", placeholder="ex. Point mobile Uzel")
     with c2:
         st.write("")
         st.button("Créer le scénario", key="create_scenario", on_click=create_scenario)

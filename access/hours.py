@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 

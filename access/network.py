@@ -337,6 +337,35 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     )
 
 
+def write_osm_xml(pbf: str | Path, xml: str | Path, mode: str = "drive") -> Path:
+    """Write the ways :func:`read_pbf` keeps (tags unchanged) and their nodes as OSM XML.
+
+    ``osmnx.graph_from_xml`` reads the result, which gives an osmnx graph of a local ``.pbf``
+    offline (osmnx cannot read PBF). Node references without a location (ways cut at the extract
+    border) are left out, as :func:`read_pbf` does; ways left with fewer than two nodes are dropped.
+    """
+    import osmium
+
+    _check_mode(mode)
+    ways, locations = [], {}
+    for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+        if not obj.is_way():
+            continue
+        tags = {tag.k: tag.v for tag in obj.tags}
+        if ("highway" not in tags and tags.get("route") != "ferry") or not _usable_way(tags, mode):
+            continue
+        points = [(nd.ref, (nd.location.lon, nd.location.lat)) for nd in obj.nodes if nd.location.valid()]
+        if len(points) >= 2:
+            locations.update(points)
+            ways.append((obj.id, [ref for ref, _ in points], tags))
+    with osmium.SimpleWriter(str(xml), overwrite=True) as writer:
+        for ref in sorted(locations):
+            writer.add_node(osmium.osm.mutable.Node(id=ref, location=locations[ref], version=1))
+        for way_id, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags, version=1))
+    return Path(xml)
+
+
 def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool = False) -> RoadNetwork:
     """Convert an osmnx (networkx ``MultiDiGraph``) graph into a :class:`RoadNetwork`.
 

@@ -220,7 +220,6 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
-    not_covered = s["population_uncovered"] + s["population_no_road"]
     story: list = []
 
     # --- Cover: title, key figures, summary sentences, map.

@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 
 from access import routing, speeds
-from access.network import RoadNetwork, _usable_way, read_pbf
+from access.network import RoadNetwork, read_pbf, write_osm_xml
 from access.routing import AccessModel, route_to_sites, snap_points, unit_times
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,26 +58,7 @@ def best_of(repeat: int, func, *args, **kwargs):
     return best, result
 
 
-def pbf_to_osm_xml(pbf: Path, xml: Path, mode: str = "drive") -> None:
-    """The analyst's preprocessing: keep the drivable ways and their nodes, write OSM XML (pyosmium)."""
-    import osmium
-
-    ways, locations = [], {}
-    for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
-        if not obj.is_way():
-            continue
-        tags = {tag.k: tag.v for tag in obj.tags}
-        if ("highway" not in tags and tags.get("route") != "ferry") or not _usable_way(tags, mode):
-            continue
-        points = [(nd.ref, (nd.location.lon, nd.location.lat)) for nd in obj.nodes if nd.location.valid()]
-        if len(points) >= 2:
-            locations.update(points)
-            ways.append((obj.id, [ref for ref, _ in points], tags))
-    with osmium.SimpleWriter(str(xml), overwrite=True) as writer:
-        for ref in sorted(locations):
-            writer.add_node(osmium.osm.mutable.Node(id=ref, location=locations[ref], version=1))
-        for way_id, refs, tags in ways:
-            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags, version=1))
+pbf_to_osm_xml = write_osm_xml  # the analyst's input: the usable ways as OSM XML, for osmnx
 
 
 def add_travel_times(graph) -> None:

@@ -6,13 +6,12 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from access import hours as H
-from access.analysis import evaluate, run_coverage
+from access.analysis import run_coverage
 from access.errors import InputError
 from access.modes import TOTAL_CODE, compare_modes, compare_results
 from access.sites import load_france_services, load_mairies

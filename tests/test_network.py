@@ -17,11 +17,10 @@ import numpy as np
 import osmium
 import pytest
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from access import speeds
 from access.errors import InputError
-from access.network import (_usable_way, bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf,
+from access.network import (bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf, write_osm_xml,
                             write_graphml)
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
@@ -31,28 +30,7 @@ PARIS = OSM / "paris_bss.osm.pbf"
 DEMO = OSM / "st_brieuc_loudeac.osm.pbf"
 
 
-def pbf_to_osm_xml(pbf: Path, xml: Path, mode: str = "drive") -> None:
-    """Write the ways ``read_pbf`` keeps (tags unchanged) and their nodes as OSM XML, with pyosmium.
-
-    Node references without a location (ways cut at the extract border) are left out, as
-    ``read_pbf`` does; ways left with fewer than two nodes are dropped.
-    """
-    ways, locations = [], {}
-    for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
-        if not obj.is_way():
-            continue
-        tags = {tag.k: tag.v for tag in obj.tags}
-        if ("highway" not in tags and tags.get("route") != "ferry") or not _usable_way(tags, mode):
-            continue
-        points = [(nd.ref, (nd.location.lon, nd.location.lat)) for nd in obj.nodes if nd.location.valid()]
-        if len(points) >= 2:
-            locations.update(points)
-            ways.append((obj.id, [ref for ref, _ in points], tags))
-    with osmium.SimpleWriter(str(xml), overwrite=True) as writer:
-        for ref in sorted(locations):
-            writer.add_node(osmium.osm.mutable.Node(id=ref, location=locations[ref], version=1))
-        for way_id, refs, tags in ways:
-            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags, version=1))
+pbf_to_osm_xml = write_osm_xml  # the analyst's input: the usable ways as OSM XML, for osmnx
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ def test_cached_download_is_used_offline(tmp_path, shared_data):
     import osmnx as ox
     import pytest
 
-    from tests.test_network import pbf_to_osm_xml
+    from access.network import write_osm_xml as pbf_to_osm_xml
 
     xml = tmp_path / "stbarth.osm"
     pbf_to_osm_xml(shared_data / "osm" / "saint_barthelemy.osm.pbf", xml)

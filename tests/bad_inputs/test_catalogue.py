@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access import io as access_io
 from access.cli import main
 
 from .conftest import DEMO_PBF, ROOT, SHARED, run_cli, write_csv
