@@ -128,6 +128,14 @@ class RoadNetwork:
         sizes = np.bincount(self.components)
         return sizes[self.components] >= min(MIN_SNAP_COMPONENT_NODES, int(sizes.max(initial=0)))
 
+    @cached_property
+    def snap_tree(self):
+        """KD-tree of the snappable nodes (in the order of ``np.flatnonzero(self.snappable)``)."""
+        from scipy.spatial import cKDTree
+
+        mask = self.snappable
+        return cKDTree(np.column_stack([self.x[mask], self.y[mask]]))
+
     def summary(self) -> dict:
         """Counts that describe the network, for reports."""
         sizes = np.bincount(self.components) if self.n_nodes else np.zeros(1, dtype=int)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .network import RoadNetwork
 
@@ -81,7 +80,7 @@ def snap_points(network: RoadNetwork, x: np.ndarray, y: np.ndarray, max_distance
     x = np.asarray(x, dtype=float)
     if candidates.size == 0 or x.size == 0:
         return Snap(np.full((x.size, k), -1), np.full((x.size, k), np.inf))
-    tree = _kdtree(network)
+    tree = network.snap_tree
     k_eff = min(k, candidates.size)
     dist, idx = tree.query(np.column_stack([x, np.asarray(y, dtype=float)]), k=k_eff,
                            distance_upper_bound=max_distance_m)
@@ -92,20 +91,6 @@ def snap_points(network: RoadNetwork, x: np.ndarray, y: np.ndarray, max_distance
         nodes = np.hstack([nodes, np.full((x.size, pad), -1)])
         dist = np.hstack([dist, np.full((x.size, pad), np.inf)])
     return Snap(nodes, dist)
-
-
-_TREES: dict[int, cKDTree] = {}
-
-
-def _kdtree(network: RoadNetwork) -> cKDTree:
-    key = id(network)
-    tree = _TREES.get(key)
-    if tree is None or tree.n != int(network.snappable.sum()):
-        mask = network.snappable
-        tree = cKDTree(np.column_stack([network.x[mask], network.y[mask]]))
-        _TREES.clear()  # one network at a time is plenty; avoid holding old ones
-        _TREES[key] = tree
-    return tree
 
 
 @dataclass(frozen=True)
