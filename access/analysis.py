@@ -1,7 +1,7 @@
 """The coverage study: inputs, routing, and indicators, wired together.
 
 A :class:`Study` holds the prepared inputs (network, demand, sites, communes). :func:`route` does
-the expensive part once (snapping and Dijkstra searches) and returns a :class:`Routing`;
+the expensive part once (joining points to the network and Dijkstra searches) and returns a :class:`Routing`;
 :func:`evaluate` turns it into a :class:`CoverageResult` for any threshold in milliseconds, so the
 app can move the threshold slider without routing again.
 """
@@ -19,8 +19,8 @@ from .crs import to_projected
 from .errors import InputError, Notice
 from .network import RoadNetwork
 from .population import Demand
-from .routing import (UNIT_SNAP_CANDIDATES, AccessModel, NodeTimes, Snap, UnitTimes, route_to_sites,
-                      snap_points, unit_times)
+from .routing import (AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs,
+                      unit_times)
 from .sites import SITE_TYPES
 
 
@@ -63,28 +63,50 @@ class Study:
 class Routing:
     """Result of the routing step, reusable for any threshold.
 
-    ``site_nodes``/``site_leg_s`` are -1/inf for sites too far from any road (left out).
+    Attributes
+    ----------
+    node_times : NodeTimes
+        Nearest and second-nearest routed site of every road node.
+    units, sites : Join
+        Where the demand units and the sites join the network (sites too far from any road have
+        segment -1 and are left out).
+    pairs : Pairs
+        Unit–site times that bypass road nodes (direct legs, same segment).
+    times : UnitTimes
+        Every unit's two nearest sites.
+    notices : list of Notice
+    active : ndarray of bool
+        The sites routed (all but those closed in a scenario or shut at a moment).
     """
 
     node_times: NodeTimes
-    unit_snap: Snap
+    units: Join
+    sites: Join
+    pairs: Pairs
     times: UnitTimes
-    site_nodes: np.ndarray
-    site_leg_s: np.ndarray
     notices: list[Notice]
+    active: np.ndarray
+
+    @property
+    def site_on_network(self) -> np.ndarray:
+        """Sites within reach of a road (the others are left out)."""
+        return self.sites.on_road
 
 
-def snap_sites(study: Study) -> tuple[np.ndarray, np.ndarray, list[Notice]]:
-    """Road node and access-leg time of every site; sites beyond reach get node -1 and a notice."""
+def join_xy(study: Study, lon, lat) -> Join:
+    """Join WGS84 points (sites, candidates, a clicked point) to the study's network."""
+    x, y = to_projected(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), study.network.crs)
+    return join_points(study.network, x, y, study.access)
+
+
+def join_sites(study: Study) -> tuple[Join, list[Notice]]:
+    """Where every site joins the network; sites beyond reach get segment -1 and a notice."""
     net = study.network
     if len(study.sites) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), []
-    x, y = to_projected(study.sites.geometry.x.to_numpy(), study.sites.geometry.y.to_numpy(), net.crs)
-    snap = snap_points(net, x, y, study.access.max_distance_m, k=1)
-    nodes = snap.nodes[:, 0]
-    legs = np.where(nodes >= 0, study.access.seconds(snap.metres[:, 0]), np.inf)
+        return join_xy(study, np.zeros(0), np.zeros(0)), []
+    joined = join_xy(study, study.sites.geometry.x.to_numpy(), study.sites.geometry.y.to_numpy())
     notices = []
-    far = nodes < 0
+    far = ~joined.on_road
     if far.all():
         raise InputError(
             f"aucun des {len(study.sites)} lieux d'accueil n'est à moins de "
@@ -96,24 +118,28 @@ def snap_sites(study: Study) -> tuple[np.ndarray, np.ndarray, list[Notice]]:
                               f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
                               "route du réseau, non pris en compte : " + ", ".join(names[:5]),
                               count=len(names), details=names))
-    return nodes, legs, notices
+    return joined, notices
+
+
+def join_units(study: Study) -> Join:
+    """Where every demand unit joins the network."""
+    demand = study.demand.to_crs(study.network.crs)
+    return join_points(study.network, demand.units["x"].to_numpy(), demand.units["y"].to_numpy(), study.access)
 
 
 def route(study: Study, second: bool = True) -> Routing:
-    """Snap sites and units, run the searches, and compute every unit's two nearest sites."""
-    net = study.network
-    demand = study.demand.to_crs(net.crs)
-    site_nodes, site_legs, notices = snap_sites(study)
-    usable = site_nodes >= 0
-    # Route with usable sites only, then map their indices back to the full site list.
-    node_times = route_to_sites(net, site_nodes[usable], site_legs[usable], second=second)
-    # Map indices among usable sites back to the full list (-1 stays -1, also with no site at all).
-    index = np.append(np.flatnonzero(usable), -1)
-    node_times = replace(node_times, site1=index[node_times.site1], site2=index[node_times.site2])
-    snap = snap_points(net, demand.units["x"].to_numpy(), demand.units["y"].to_numpy(),
-                       study.access.max_distance_m, k=UNIT_SNAP_CANDIDATES)
-    times = unit_times(node_times, snap, study.access)
-    return Routing(node_times, snap, times, site_nodes, site_legs, notices)
+    """Join sites and units to the network, run the searches, and find every unit's two nearest sites."""
+    sites, notices = join_sites(study)
+    return reroute(study, join_units(study), sites, np.ones(len(sites), dtype=bool), notices, second=second)
+
+
+def reroute(study: Study, units: Join, sites: Join, active: np.ndarray, notices: list[Notice],
+            second: bool = True) -> Routing:
+    """Route already-joined units to the ``active`` sites (a scenario's open sites, sites open at a moment)."""
+    node_times = route_to_sites(study.network, sites, active, second=second)
+    pairs = unit_pairs(units, sites, study.access, active)
+    return Routing(node_times=node_times, units=units, sites=sites, pairs=pairs,
+                   times=unit_times(node_times, units, pairs), notices=list(notices), active=np.asarray(active))
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +235,7 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     catch = cov.site_catchments(len(sites), t.site1, pop, status)
     sites["catchment_population"] = catch["catchment_population"].to_numpy()
     sites["catchment_covered"] = catch["catchment_covered"].to_numpy()
-    sites["on_network"] = routing.site_nodes >= 0
+    sites["on_network"] = routing.site_on_network
     sites["type_label"] = sites["type"].map(SITE_TYPES).fillna(sites["type"])
 
     equity = cov.equity_table(units, status, routed_time, equity_cols)
@@ -255,7 +281,8 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     if summary["cells_no_road"]:
         notices.append(Notice("no_road",
                               f"{summary['cells_no_road']} unité(s) à plus de {_fmt(study.access.max_distance_m)} m "
-                              f"de toute route ({_fmt(summary['population_no_road'])} habitants), "
+                              f"de toute route et de tout lieu d'accueil ({_fmt(summary['population_no_road'])} "
+                              "habitants), "
                               "comptées comme non couvertes (sans accès routier)",
                               count=summary["cells_no_road"]))
     if summary["sites_on_network"] == 0:

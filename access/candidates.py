@@ -10,11 +10,11 @@ Four sources, combined by :func:`build_candidates`:
   ``max_cells`` points (coarser grid or population-weighted k-means, each representative being a
   real populated unit).
 
-Candidates that snap to the same road node are merged: the one with the shortest access leg
-reaches every unit at least as fast as the others, so it is kept (ties go to the more
-established type: user file, France Services, mairie, then cell). Candidates that coincide with an
-existing site (same id, or same road node with an access leg no shorter) add nothing and are
-dropped.
+Candidates are deduplicated by *location*, never by the road node they join: a candidate within
+:data:`SAME_PLACE_M` of an existing site (or with its id) adds nothing and is dropped; of
+candidates within that distance of each other only one is kept (the more established type first:
+user file, France Services, mairie, then cell). Every other candidate serves its own surroundings,
+even when it joins the same stretch of road as another.
 
 Every function returns a GeoDataFrame in WGS84 with ``candidate_id``, ``name``, ``type``,
 ``commune``, ``address`` and ``source``, plus a list of :class:`~access.errors.Notice`.
@@ -29,17 +29,21 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .analysis import Study
+from .analysis import Study, join_xy
 from .crs import to_projected, to_wgs84
 from .errors import InputError, Notice
-from .routing import snap_points
+from .routing import Join
 from .sites import load_france_services, load_mairies, read_sites
 
 CANDIDATE_COLUMNS = ["candidate_id", "name", "type", "commune", "address", "source"]
 CANDIDATE_SOURCES = ("mairies", "france_services", "cells")
-# Tie-break between candidates on the same road node with the same access leg (lower wins).
+# Which of several candidates at one place is kept (lower wins; user files and other types: 0).
 _TYPE_PRIORITY = {"mairie": 2, "france_services": 1, "carreau": 3}
 CELL_TYPE = "carreau"
+#: Candidates (and sites) closer than this are the same place (a building, its car park).
+SAME_PLACE_M = 30.0
+#: Default cap on cell candidates: each costs one bounded search and a row of unit times.
+DEFAULT_MAX_CELLS = 1000
 
 
 def _empty() -> gpd.GeoDataFrame:
@@ -134,7 +138,7 @@ def file_candidates(path: str | Path, crs: str = "EPSG:4326") -> tuple[gpd.GeoDa
     return _from_sites(sites, prefix="user-"), notices
 
 
-def cell_candidates(study: Study, max_cells: int | None = None, method: str = "grid",
+def cell_candidates(study: Study, max_cells: int | None = DEFAULT_MAX_CELLS, method: str = "grid",
                     seed: int = 0) -> gpd.GeoDataFrame:
     """Populated demand units on the road network as candidates, optionally thinned.
 
@@ -142,7 +146,8 @@ def cell_candidates(study: Study, max_cells: int | None = None, method: str = "g
     ----------
     study : Study
     max_cells : int, optional
-        At most this many candidates. None keeps every populated unit within reach of a road.
+        At most this many candidates (default :data:`DEFAULT_MAX_CELLS`). None keeps every
+        populated unit within reach of a road.
     method : {"grid", "kmeans"}
         ``"grid"``: group units on the coarsest square grid giving at most ``max_cells`` groups
         and keep, in each group, the unit nearest its population-weighted centre.
@@ -155,8 +160,9 @@ def cell_candidates(study: Study, max_cells: int | None = None, method: str = "g
         else study.demand.units
     x, y = units["x"].to_numpy(dtype=float), units["y"].to_numpy(dtype=float)
     pop = units["population"].to_numpy(dtype=float)
-    snap = snap_points(study.network, x, y, study.access.max_distance_m, k=1)
-    keep = np.flatnonzero((pop > 0) & snap.on_road)
+    from .routing import join_points
+
+    keep = np.flatnonzero((pop > 0) & join_points(study.network, x, y, study.access).on_road)
     if max_cells is not None and int(max_cells) < 1:
         raise InputError(f"nombre maximal de carreaux candidats {max_cells} invalide",
                          "indiquez un entier positif", column="--max-cells")
@@ -233,70 +239,72 @@ def _thin_kmeans(x, y, w, k, index, seed, iterations=30) -> np.ndarray:
     return np.unique(index[nearest])
 
 
-def snap_candidates(study: Study, candidates: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Road node and access-leg seconds of every candidate, exactly as sites are snapped (node -1 if too far)."""
-    if len(candidates) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
+def join_candidates(study: Study, candidates: gpd.GeoDataFrame) -> Join:
+    """Where every candidate joins the network, exactly as sites do (segment -1 when too far)."""
     wgs = candidates.to_crs("EPSG:4326")
-    x, y = to_projected(wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy(), study.network.crs)
-    snap = snap_points(study.network, x, y, study.access.max_distance_m, k=1)
-    nodes = snap.nodes[:, 0].astype(np.int64)
-    legs = np.where(nodes >= 0, study.access.seconds(snap.metres[:, 0]), np.inf)
-    return nodes, legs
+    return join_xy(study, wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy())
 
 
 def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
                       notices: list[Notice] | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """Drop candidates off the network, those adding nothing to existing sites, and merge per road node.
+    """Drop candidates off the network or at an existing site, and keep one per place.
 
-    A candidate on the same road node as an existing site with an access leg no shorter reaches
-    nobody faster than that site; of several candidates on one road node only the one with the
-    shortest leg can matter. Returns the kept candidates (original order) and notices.
+    Places are compared by location (:data:`SAME_PLACE_M`), not by the road node they join, so
+    that a candidate always serves its own surroundings. Returns the kept candidates (original
+    order) and notices.
     """
     notices = list(notices or [])
     if len(candidates) == 0:
         return candidates, notices
     candidates = candidates.reset_index(drop=True)
-    nodes, legs = snap_candidates(study, candidates)
-    drop = nodes < 0
+    joins = join_candidates(study, candidates)
+    drop = ~joins.on_road
     if drop.any():
         notices.append(Notice("candidates_far_from_road",
                               f"{int(drop.sum())} emplacement(s) candidat(s) à plus de "
                               f"{study.access.max_distance_m:.0f} m de toute route, écarté(s)",
                               count=int(drop.sum())))
-    site_nodes, site_legs = snap_candidates(study, study.sites) if len(study.sites) else (np.zeros(0, int), np.zeros(0))
-    best_site_leg = {}
-    for node, leg in zip(site_nodes, site_legs):
-        if node >= 0:
-            best_site_leg[int(node)] = min(best_site_leg.get(int(node), np.inf), float(leg))
+    xy = np.column_stack([joins.x, joins.y])
     existing_ids = set(study.sites["site_id"].astype(str)) if len(study.sites) else set()
-    same_id = candidates["candidate_id"].astype(str).isin(existing_ids).to_numpy()
-    site_leg = np.array([best_site_leg.get(int(n), np.inf) for n in nodes])
-    dominated = ~drop & ((np.maximum(legs, 1e-3) >= np.maximum(site_leg, 1e-3)) | same_id)
-    if dominated.any():
+    at_site = candidates["candidate_id"].astype(str).isin(existing_ids).to_numpy().copy()
+    if len(study.sites):
+        site_wgs = study.sites.to_crs("EPSG:4326")
+        sx, sy = to_projected(site_wgs.geometry.x.to_numpy(), site_wgs.geometry.y.to_numpy(), study.network.crs)
+        dist, _ = cKDTree(np.column_stack([sx, sy])).query(xy, distance_upper_bound=SAME_PLACE_M)
+        at_site |= np.isfinite(dist)
+    at_site &= ~drop
+    if at_site.any():
         notices.append(Notice("candidates_existing",
-                              f"{int(dominated.sum())} emplacement(s) candidat(s) confondu(s) avec un lieu "
-                              "d'accueil existant (même point d'accès au réseau), écarté(s)",
-                              count=int(dominated.sum())))
-    drop |= dominated
+                              f"{int(at_site.sum())} emplacement(s) candidat(s) à moins de {SAME_PLACE_M:.0f} m "
+                              "d'un lieu d'accueil existant, écarté(s)", count=int(at_site.sum())))
+    drop |= at_site
+    # One candidate per place: visit them by priority and drop those near one already kept.
     priority = candidates["type"].map(_TYPE_PRIORITY).fillna(0).to_numpy()
-    order = np.lexsort((np.arange(len(candidates)), priority, np.round(legs, 6), nodes))
+    order = np.lexsort((np.arange(len(candidates)), priority))
     order = order[~drop[order]]
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = nodes[order][1:] != nodes[order][:-1]
-    merged = int((~first).sum())
-    if merged:
-        notices.append(Notice("candidates_same_node",
-                              f"{merged} emplacement(s) candidat(s) rattaché(s) au même point du réseau "
-                              "qu'un autre plus proche de la route, fusionné(s)", count=merged))
-    kept = np.sort(order[first])
+    pairs = cKDTree(xy[order]).query_pairs(SAME_PLACE_M, output_type="ndarray") if order.size else np.zeros((0, 2), int)
+    merged = np.zeros(len(candidates), dtype=bool)
+    if pairs.size:
+        neighbours: dict[int, list[int]] = {}
+        for i, j in np.sort(pairs, axis=1).tolist():
+            neighbours.setdefault(i, []).append(j)
+        gone = np.zeros(order.size, dtype=bool)
+        for i in sorted(neighbours):  # only candidates with a close neighbour are visited
+            if not gone[i]:
+                gone[neighbours[i]] = True
+        merged[order[gone]] = True
+    if merged.any():
+        notices.append(Notice("candidates_same_place",
+                              f"{int(merged.sum())} emplacement(s) candidat(s) à moins de {SAME_PLACE_M:.0f} m "
+                              "d'un autre, fusionné(s)", count=int(merged.sum())))
+    kept = np.flatnonzero(~drop & ~merged)
     return candidates.iloc[kept].reset_index(drop=True), notices
 
 
 def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mairies", "france_services"),
                      territory=None, path: str | Path | None = None, path_crs: str = "EPSG:4326",
                      mairies_path: str | Path | None = None, france_services_path: str | Path | None = None,
-                     departements: list[str] | None = None, max_cells: int | None = None,
+                     departements: list[str] | None = None, max_cells: int | None = DEFAULT_MAX_CELLS,
                      cells_method: str = "grid", area_buffer_m: float = 2000.0) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """All candidate places of a study, deduplicated.
 

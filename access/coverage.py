@@ -15,13 +15,18 @@ import pandas as pd
 STATUS_COVERED = "couvert"
 STATUS_UNCOVERED = "non couvert"
 STATUS_NO_ROAD = "sans accès routier"
-# Tolerance on the threshold, so that 30:00.000 computed as 1799.9999999 or 1800.0000001 is covered.
-_EPS_S = 1e-6
+#: Tolerance on the threshold, so that 30:00.000 computed as 1799.9999999 or 1800.0000001 is covered.
+EPS_S = 1e-6
+
+
+def within(time_s: np.ndarray, threshold_min: float) -> np.ndarray:
+    """The coverage rule: a time within the threshold, inclusive (30:00 is covered at 30 min)."""
+    return np.asarray(time_s) <= float(threshold_min) * 60.0 + EPS_S
 
 
 def classify(time_s: np.ndarray, on_road: np.ndarray, threshold_min: float) -> np.ndarray:
     """Status of each unit: covered, uncovered (including unreachable) or no road access."""
-    covered = on_road & (time_s <= threshold_min * 60.0 + _EPS_S)
+    covered = on_road & within(time_s, threshold_min)
     return np.where(~on_road, STATUS_NO_ROAD, np.where(covered, STATUS_COVERED, STATUS_UNCOVERED))
 
 
@@ -183,7 +188,7 @@ def time_class(time_min: np.ndarray, status: np.ndarray, threshold_min: float) -
     « 20–30 min », as in the coverage count); infinite times fall in the last time class; units
     without road access get the last class, « sans accès routier ».
     """
-    breaks = np.asarray(time_breaks(threshold_min)) * 60.0 + _EPS_S
+    breaks = np.asarray(time_breaks(threshold_min)) * 60.0 + EPS_S
     seconds = np.asarray(time_min, dtype=float) * 60.0
     classes = np.searchsorted(breaks, seconds, side="left")
     return np.where(np.asarray(status) == STATUS_NO_ROAD, breaks.size + 1, classes).astype(np.int64)

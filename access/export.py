@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult
+from .fmt import round_up_minutes
 from .io import atomic_path, write_text_atomic
 
 MAX_FIELD_NAME = 30
@@ -76,10 +77,10 @@ def _clean_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
-    """The per-unit layer as written (time columns rounded to 0.01 min)."""
+    """The per-unit layer as written (times rounded up to 0.01 min, so that they agree with the status)."""
     units = result.units.copy()
     for column in ["time_min", "time2_min", "access_leg_min", "estimated_min"]:
-        units[column] = units[column].round(2)
+        units[column] = round_up_minutes(units[column])
     units["snap_m"] = units["snap_m"].round(1)
     units["covered"] = (units["status"] == "couvert").astype(int)
     return units
@@ -161,7 +162,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     merged["units"] = count.astype(np.int64)
     merged["area_km2"] = merged.geometry.area / 1e6
     merged["mean_min"] = np.where(weight > 0, weighted / np.maximum(weight, 1e-12), np.nan)
-    merged["max_min"] = max_min
+    merged["max_min"] = round_up_minutes(max_min)
     merged["commune"] = main.reindex(np.arange(n)).fillna("").astype(str).to_numpy()
     names = {}
     if communes is not None and "nom" in communes.columns:

@@ -51,3 +51,17 @@ def fmt_points(delta_share: float, digits: int = 2) -> str:
     if _missing(delta_share):
         return MISSING
     return f"{100 * delta_share:+.{digits}f}".replace(".", ",") + " pt"
+
+
+def round_up_minutes(minutes, decimals: int = 2) -> np.ndarray:
+    """Per-unit times rounded *up* to ``decimals`` of a minute (inf and NaN kept).
+
+    Coverage is decided on exact times (30:00 inclusive); rounding up keeps every shown time
+    consistent with its status: a unit shown at or under a threshold (a multiple of the step) is
+    covered, and one at 30:00.5 shows 30,01 and « non couvert », never 30,00. Float noise below a
+    millionth of the step is absorbed first, so that 30:00 computed as 1800.0000001 s stays 30,00.
+    """
+    values = np.asarray(minutes, dtype=float)
+    scale = 10.0 ** decimals
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values), np.ceil(np.round(values * scale, 6)) / scale, values)

@@ -34,9 +34,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .analysis import CoverageResult, Routing, Study, evaluate, route
+from .analysis import CoverageResult, Routing, Study, evaluate, reroute, route
 from .errors import InputError, Notice
-from .routing import route_to_sites, unit_times
 
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 DAY_NAMES_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -498,31 +497,19 @@ def format_when(day: int, minute: int) -> str:
 
 
 def _subset_routing(study: Study, routing: Routing, mask: np.ndarray) -> Routing:
-    """Routing of ``study.with_sites(study.sites[mask])`` reusing the unit and site snaps of
+    """Routing of ``study.with_sites(study.sites[mask])`` reusing the unit and site joins of
     ``routing`` (computed on the full site list): only the Dijkstra searches are rerun."""
-    if len(routing.site_nodes) != len(study.sites):
+    if len(routing.sites) != len(study.sites):
         raise ValueError("routing was computed for another site list")
-    nodes, legs = routing.site_nodes[mask], routing.site_leg_s[mask]
-    usable = nodes >= 0
-    node_times = route_to_sites(study.network, nodes[usable], legs[usable])
-    index = np.flatnonzero(usable)
-    if index.size:
-        from dataclasses import replace
-
-        node_times = replace(
-            node_times,
-            site1=np.where(node_times.site1 >= 0, index[np.maximum(node_times.site1, 0)], -1),
-            site2=np.where(node_times.site2 >= 0, index[np.maximum(node_times.site2, 0)], -1),
-        )
-    times = unit_times(node_times, routing.unit_snap, study.access)
+    sites = routing.sites.take(np.flatnonzero(mask))
     notices = []
-    if (~usable).any():
-        names = study.sites.loc[mask, "name"].to_numpy()[~usable].tolist()
+    if (~sites.on_road).any():
+        names = study.sites.loc[mask, "name"].to_numpy()[~sites.on_road].tolist()
         notices.append(Notice("sites_far_from_road",
                               f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
                               "route du réseau, non pris en compte : " + ", ".join(names[:5]),
                               count=len(names), details=names))
-    return Routing(node_times, routing.unit_snap, times, nodes, legs, notices)
+    return reroute(study, routing.units, sites, np.ones(len(sites), dtype=bool), notices)
 
 
 def _coverage_of(study: Study, routing: Routing, mask: np.ndarray, threshold_min: float) -> CoverageResult:
@@ -542,7 +529,7 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
     ----------
     study : Study
     routing : Routing or None
-        ``route(study)`` on the full site list, to reuse its snaps; None routes from scratch.
+        ``route(study)`` on the full site list, to reuse its joins; None routes from scratch.
     available : ndarray of object
     what : str
         French description of the moment, for notices (e.g. "le mardi à 18:00").
@@ -595,7 +582,7 @@ def coverage_at(study: Study, routing: Routing | None, when, threshold_min: floa
     ----------
     study : Study
     routing : Routing or None
-        ``analysis.route(study)`` on the full site list (its snaps are reused), or None.
+        ``analysis.route(study)`` on the full site list (its joins are reused), or None.
     when : str, datetime or (day, minute)
         E.g. ``"mardi 18:00"`` (see :func:`parse_when`).
     threshold_min : float

@@ -10,9 +10,9 @@ Two ways in:
 * :func:`from_osmnx` converts an osmnx graph (downloaded with :func:`download_osmnx`, cached on
   disk, or read from GraphML with :func:`read_graphml`) into the same arrays.
 
-Every OSM node of a usable way is kept (no topological simplification): cells snap to the nearest
-point *along* a road rather than to the nearest junction, which matters on sparse rural networks,
-and SciPy routes a million nodes in well under a second.
+Every OSM node of a usable way is kept (no topological simplification), so that segments are
+straight: points join the nearest point *along* a road (:class:`SegmentIndex`), and SciPy routes a
+million nodes in well under a second.
 
 Parallel edges between the same two nodes keep the *fastest* one. A sparse matrix built from a
 COO edge list would instead *sum* them (on the Liechtenstein extract that is off by 38 s).
@@ -37,6 +37,10 @@ from .errors import InputError, NetworkUnavailableError
 MODES = ("drive", "walk")
 MIN_SNAP_COMPONENT_NODES = 20
 _EARTH_RADIUS_M = 6_371_008.8
+#: Road classes a point may not join in the middle: one enters a motorway only at an interchange.
+NOT_JOINABLE_HIGHWAYS = frozenset({"motorway", "motorway_link", "ferry"})
+#: Longest piece of a segment in the nearest-segment index (metres); see :class:`SegmentIndex`.
+SEGMENT_PIECE_M = 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +86,7 @@ class RoadNetwork:
     highway_counts: dict[str, int] = field(default_factory=dict)
     missing_node_refs: int = 0
     estimated: np.ndarray | None = None
+    joinable: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -118,7 +123,7 @@ class RoadNetwork:
 
     @cached_property
     def snappable(self) -> np.ndarray:
-        """Mask of nodes that cells and sites may snap to.
+        """Mask of nodes whose segments points may join.
 
         Nodes in strongly connected pieces of fewer than :data:`MIN_SNAP_COMPONENT_NODES` nodes are
         left out: they are mapping fragments (a one-way dead end, a car park) where a resident would
@@ -129,12 +134,9 @@ class RoadNetwork:
         return sizes[self.components] >= min(MIN_SNAP_COMPONENT_NODES, int(sizes.max(initial=0)))
 
     @cached_property
-    def snap_tree(self):
-        """KD-tree of the snappable nodes (in the order of ``np.flatnonzero(self.snappable)``)."""
-        from scipy.spatial import cKDTree
-
-        mask = self.snappable
-        return cKDTree(np.column_stack([self.x[mask], self.y[mask]]))
+    def segments(self) -> "SegmentIndex":
+        """The road segments points may join, with a nearest-segment index (see :class:`SegmentIndex`)."""
+        return SegmentIndex.of(self)
 
     def summary(self) -> dict:
         """Counts that describe the network, for reports."""
@@ -155,6 +157,124 @@ class RoadNetwork:
             "network_missing_node_refs": self.missing_node_refs,
             "network_estimated_edges": int(self.estimated.sum()) if self.estimated is not None else 0,
         }
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentIndex:
+    """The road segments a point may join, and a nearest-segment search.
+
+    A segment is an undirected pair of nodes ``a < b`` joined by a mapped (not estimated), joinable
+    edge in at least one direction, both nodes in a piece points may snap to (see
+    :attr:`RoadNetwork.snappable`). ``ab``/``ba`` are the indices of its usable edges a→b and b→a
+    (-1 when that direction is not allowed, e.g. a one-way street).
+
+    The search is exact and vectorised: every segment is cut into pieces of at most ``piece_m``
+    metres, whose midpoints go into a KD-tree. The segment nearest a point P at distance d has a
+    piece whose midpoint lies within d + piece_m / 2 of P, so once the k nearest midpoints are all
+    inspected and the k-th lies farther than (best distance + piece_m / 2), no other segment can be
+    nearer; points for which this does not hold are searched again with more neighbours.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    ab: np.ndarray
+    ba: np.ndarray
+    piece_segment: np.ndarray
+    tree: object
+    piece_m: float
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def of(cls, network: "RoadNetwork", piece_m: float = SEGMENT_PIECE_M) -> "SegmentIndex":
+        """Build the index of a network."""
+        from scipy.spatial import cKDTree
+
+        usable = network.snappable[network.tail] & network.snappable[network.head]
+        if network.estimated is not None:
+            usable &= ~network.estimated
+        if network.joinable is not None:
+            usable &= network.joinable
+        edges = np.flatnonzero(usable)
+        lo = np.minimum(network.tail[edges], network.head[edges]).astype(np.int64)
+        hi = np.maximum(network.tail[edges], network.head[edges]).astype(np.int64)
+        key, seg_of_edge = np.unique(lo * network.n_nodes + hi, return_inverse=True)
+        a, b = key // max(network.n_nodes, 1), key % max(network.n_nodes, 1)
+        forward = network.tail[edges] == lo
+        ab = np.full(key.size, -1, dtype=np.int64)
+        ba = np.full(key.size, -1, dtype=np.int64)
+        ab[seg_of_edge[forward]] = edges[forward]
+        ba[seg_of_edge[~forward]] = edges[~forward]
+        ax, ay, bx, by = network.x[a], network.y[a], network.x[b], network.y[b]
+        length = np.hypot(bx - ax, by - ay)
+        pieces = np.maximum(np.ceil(length / piece_m), 1).astype(np.int64)
+        piece_segment = np.repeat(np.arange(key.size), pieces)
+        start = np.cumsum(pieces) - pieces
+        t = (np.arange(piece_segment.size) - np.repeat(start, pieces) + 0.5) / np.repeat(pieces, pieces)
+        mx = ax[piece_segment] + t * (bx - ax)[piece_segment]
+        my = ay[piece_segment] + t * (by - ay)[piece_segment]
+        tree = cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False) if piece_segment.size else None
+        return cls(a=a, b=b, ab=ab, ba=ba, piece_segment=piece_segment, tree=tree, piece_m=float(piece_m),
+                   x=network.x, y=network.y)
+
+    @property
+    def n_segments(self) -> int:
+        """Number of joinable segments."""
+        return int(self.a.size)
+
+    def project(self, segment: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Position (0 at ``a``, 1 at ``b``) and distance of the projection of each point on its segment."""
+        ax, ay = self.x[self.a[segment]], self.y[self.a[segment]]
+        dx, dy = self.x[self.b[segment]] - ax, self.y[self.b[segment]] - ay
+        length2 = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
+        frac = np.clip(frac, 0.0, 1.0)
+        return frac, np.hypot(ax + frac * dx - px, ay + frac * dy - py)
+
+    def nearest(self, x: np.ndarray, y: np.ndarray, max_distance_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest segment of each point within ``max_distance_m``.
+
+        Returns
+        -------
+        segment : ndarray of int64
+            Segment index, -1 when none lies within reach.
+        frac : ndarray
+            Position of the projection along a→b (0–1).
+        metres : ndarray
+            Distance from the point to its projection (inf when none within reach).
+        """
+        x = np.asarray(x, dtype=float).ravel()
+        y = np.asarray(y, dtype=float).ravel()
+        segment = np.full(x.size, -1, dtype=np.int64)
+        frac = np.zeros(x.size)
+        metres = np.full(x.size, np.inf)
+        if self.tree is None or x.size == 0:
+            return segment, frac, metres
+        todo = np.arange(x.size)
+        k = 8
+        reach = max_distance_m + self.piece_m / 2
+        while todo.size:
+            k_eff = min(k, self.piece_segment.size)
+            dist, idx = self.tree.query(np.column_stack([x[todo], y[todo]]), k=k_eff, distance_upper_bound=reach)
+            dist, idx = dist.reshape(todo.size, k_eff), idx.reshape(todo.size, k_eff)
+            found = np.isfinite(dist)
+            seg = np.where(found, self.piece_segment[np.minimum(idx, self.piece_segment.size - 1)], 0)
+            f, d = self.project(seg.ravel(), np.repeat(x[todo], k_eff), np.repeat(y[todo], k_eff))
+            d = np.where(found, d.reshape(seg.shape), np.inf)
+            best = np.argmin(d, axis=1)
+            rows = np.arange(todo.size)
+            best_d = d[rows, best]
+            ok = best_d <= max_distance_m
+            segment[todo[ok]] = seg[rows, best][ok]
+            frac[todo[ok]] = f.reshape(seg.shape)[rows, best][ok]
+            metres[todo[ok]] = best_d[ok]
+            # Exact once the k-th midpoint is beyond every piece that could hold a nearer point.
+            settled = (dist[:, -1] - self.piece_m / 2 >= np.minimum(best_d, max_distance_m)) | ~found[:, -1] \
+                | (k_eff == self.piece_segment.size)
+            todo = todo[~settled]
+            k *= 4
+        return segment, frac, metres
 
 
 def _csr(tail: np.ndarray, head: np.ndarray, weight: np.ndarray, n: int) -> sp.csr_matrix:
@@ -198,17 +318,22 @@ def build_network(
     crs: str | None = None,
     highway_counts: dict[str, int] | None = None,
     missing_node_refs: int = 0,
+    joinable: np.ndarray | None = None,
 ) -> RoadNetwork:
     """Assemble a :class:`RoadNetwork` from node and directed edge lists keyed by OSM id.
 
     Self-loops are dropped and, between the same two nodes, only the fastest edge is kept.
+    ``joinable`` flags the edges a point may join in the middle (all when None; see
+    :data:`NOT_JOINABLE_HIGHWAYS`).
     """
     order = np.argsort(osmid, kind="stable")
     osmid, lon, lat = osmid[order], lon[order], lat[order]
     tail = np.searchsorted(osmid, tail_osmid)
     head = np.searchsorted(osmid, head_osmid)
     keep = tail != head
-    tail, head, seconds, metres = _keep_fastest(tail[keep], head[keep], seconds[keep], metres[keep])
+    joinable = np.ones(tail.size, dtype=bool) if joinable is None else np.asarray(joinable, dtype=bool)
+    tail, head, seconds, metres, joinable = _keep_fastest(tail[keep], head[keep], seconds[keep], metres[keep],
+                                                          joinable[keep])
     crs = crs or (local_crs(lon, lat) if lon.size else "EPSG:2154")
     x, y = to_projected(lon, lat, crs)
     return RoadNetwork(
@@ -216,7 +341,7 @@ def build_network(
         tail=tail.astype(np.int32), head=head.astype(np.int32),
         seconds=seconds.astype(float), metres=metres.astype(float),
         mode=mode, source=source, partial=partial, highway_counts=dict(highway_counts or {}),
-        missing_node_refs=missing_node_refs,
+        missing_node_refs=missing_node_refs, joinable=joinable,
     )
 
 
@@ -284,6 +409,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     heads: list[np.ndarray] = []
     metres: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
+    joinable: list[np.ndarray] = []
     highway_counts: dict[str, int] = {}
     missing_locations = 0
     try:
@@ -319,15 +445,16 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
                 direction = speeds.oneway_direction(tags, mode)
                 highway = tags["highway"]
             highway_counts[highway] = highway_counts.get(highway, 0) + 1
+            join = np.full(seg_m.size, _joinable(tags, highway))
             node_ids.extend(refs)
             lons.extend(wlon)
             lats.extend(wlat)
             if direction >= 0:
                 tails.append(refs_a[:-1]); heads.append(refs_a[1:])
-                metres.append(seg_m); seconds.append(seg_s)
+                metres.append(seg_m); seconds.append(seg_s); joinable.append(join)
             if direction <= 0:
                 tails.append(refs_a[1:]); heads.append(refs_a[:-1])
-                metres.append(seg_m); seconds.append(seg_s)
+                metres.append(seg_m); seconds.append(seg_s); joinable.append(join)
     except RuntimeError as exc:  # libosmium reports format errors as RuntimeError
         raise InputError(f"fichier OpenStreetMap illisible ou tronqué ({exc})", fix, path=path) from None
 
@@ -341,8 +468,13 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
         osmid, np.asarray(lons)[first], np.asarray(lats)[first],
         np.concatenate(tails), np.concatenate(heads), np.concatenate(metres), np.concatenate(seconds),
         mode=mode, source=path.name, partial=partial, highway_counts=highway_counts,
-        missing_node_refs=missing_locations,
+        missing_node_refs=missing_locations, joinable=np.concatenate(joinable),
     )
+
+
+def _joinable(tags: dict[str, str], highway: str) -> bool:
+    """Whether a point may join this way between its junctions (not a motorway or a motor road)."""
+    return highway not in NOT_JOINABLE_HIGHWAYS and tags.get("motorroad") != "yes"
 
 
 def write_osm_xml(pbf: str | Path, xml: str | Path, mode: str = "drive") -> Path:
@@ -399,7 +531,7 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
     osmid = np.fromiter((n for n, _ in nodes), dtype=np.int64, count=len(nodes))
     lon = np.fromiter((float(d["x"]) for _, d in nodes), dtype=float, count=len(nodes))
     lat = np.fromiter((float(d["y"]) for _, d in nodes), dtype=float, count=len(nodes))
-    tails, heads, lengths, secs = [], [], [], []
+    tails, heads, lengths, secs, joinable = [], [], [], [], []
     highway_counts: dict[str, int] = {}
     for u, v, data in graph.edges(data=True):
         highway = data.get("highway", "")
@@ -412,11 +544,13 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
         length = float(data.get("length", 0.0))
         tails.append(u); heads.append(v); lengths.append(length)
         secs.append(length / (speeds.way_speed_kmh(tags, mode) / 3.6))
+        motorroad = data.get("motorroad")
+        joinable.append(_joinable({"motorroad": str(motorroad)} if motorroad else {}, str(highway)))
         highway_counts[str(highway)] = highway_counts.get(str(highway), 0) + 1
     return build_network(
         osmid, lon, lat, np.asarray(tails, dtype=np.int64), np.asarray(heads, dtype=np.int64),
         np.asarray(lengths), np.asarray(secs), mode=mode, source=source, partial=partial,
-        highway_counts=highway_counts,
+        highway_counts=highway_counts, joinable=np.asarray(joinable, dtype=bool),
     )
 
 
@@ -599,5 +733,7 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     all_seconds = np.concatenate([network.seconds, seconds])
     all_metres = np.concatenate([network.metres, metres])
     estimated = np.concatenate([old_estimated, np.ones(a.size, dtype=bool)])
+    old_joinable = network.joinable if network.joinable is not None else np.ones(network.n_edges, bool)
+    joinable = np.concatenate([old_joinable, np.zeros(a.size, dtype=bool)])  # estimated links are not roads
     return replace(network, tail=tail.astype(np.int32), head=head.astype(np.int32),
-                   seconds=all_seconds, metres=all_metres, estimated=estimated, partial=True)
+                   seconds=all_seconds, metres=all_metres, estimated=estimated, joinable=joinable, partial=True)

@@ -11,11 +11,11 @@ Three models, with the existing sites kept:
 
 How
 ---
-1. :func:`candidate_unit_times` runs one bounded Dijkstra per candidate on the reversed graph,
-   candidates joined to their road node by their access leg exactly as sites are in
-   :func:`access.routing.route_to_sites`, in batches so that memory stays bounded. A unit's time
-   is the best over its snap nodes of leg + node time, as in :func:`access.routing.unit_times`, so
-   adding the chosen sites to the study and rerunning the coverage gives the same figures.
+1. :func:`candidate_unit_times` runs one bounded Dijkstra per candidate on the reversed graph
+   (:func:`access.routing.site_unit_times`), candidates joined to the network exactly as sites are,
+   in batches so that memory stays bounded. A unit's time follows the coverage's own rule (either
+   end of its segment, direct legs, same segment), so adding the chosen sites to the study and
+   rerunning the coverage gives the same figures.
 2. The MILP is built directly as sparse arrays. Covering models keep only units the existing
    sites leave uncovered, merge units with the same candidate set (adding their weights) and drop
    candidates whose set is contained in another's. The p-median uses the "radius" formulation
@@ -37,12 +37,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from .analysis import Routing, Study, check_threshold
-from .candidates import dedupe_candidates, snap_candidates
+from .candidates import dedupe_candidates, join_candidates
+from .coverage import EPS_S
 from .errors import InputError, Notice
-from .routing import augmented_reverse_matrix
+from .routing import Join, site_unit_times, unit_pairs, unit_times
 
 MODELS = ("cover", "maxcover", "median")
 MODEL_LABELS_FR = {
@@ -50,7 +50,6 @@ MODEL_LABELS_FR = {
     "maxcover": "couverture maximale (k lieux)",
     "median": "temps moyen minimal (p-médian, k lieux)",
 }
-EPS_S = 1e-6  # same tolerance as access.coverage.classify: a unit at exactly the threshold is covered
 BATCH_BYTES = 128 * 2**20
 MEDIAN_MAX_LIMIT_S = 3 * 3600.0
 
@@ -59,17 +58,21 @@ MEDIAN_MAX_LIMIT_S = 3 * 3600.0
 # Candidate × unit travel times
 # --------------------------------------------------------------------------------------------
 
-def candidate_unit_times(study: Study, routing: Routing, nodes: np.ndarray, legs: np.ndarray,
-                         limit_s: float, batch_bytes: int = BATCH_BYTES) -> sp.csr_matrix:
+def candidate_unit_times(study: Study, routing: Routing, joins: Join, limit_s: float,
+                         batch_bytes: int = BATCH_BYTES) -> sp.csr_matrix:
     """Travel time from every unit to every candidate, kept where it is within ``limit_s``.
+
+    Candidates join the network exactly as sites do and unit times follow the same rule as the
+    coverage (:func:`access.routing.site_unit_times`), so that adding the chosen candidates to the
+    study and rerunning the coverage gives the same figures.
 
     Parameters
     ----------
     study : Study
     routing : Routing
-        Its ``unit_snap`` gives each unit's road nodes.
-    nodes, legs : ndarray
-        Road node (>= 0) and access-leg seconds of each candidate.
+        Its ``units`` give each unit's join.
+    joins : Join
+        Where each candidate joins the network.
     limit_s : float
         Times above this are not stored (bounded searches).
     batch_bytes : int
@@ -79,36 +82,9 @@ def candidate_unit_times(study: Study, routing: Routing, nodes: np.ndarray, legs
     -------
     csr_matrix
         Shape (candidates, units), seconds; stored entries are the pairs with time <= ``limit_s``
-        (all strictly positive, since every leg is at least 1 ms).
+        (a pair at 0 s is stored as 1e-9 s).
     """
-    net = study.network
-    n = net.n_nodes
-    nodes = np.asarray(nodes, dtype=np.int64)
-    legs = np.asarray(legs, dtype=float)
-    n_units = routing.unit_snap.nodes.shape[0]
-    if nodes.size == 0:
-        return sp.csr_matrix((0, n_units))
-    graph = augmented_reverse_matrix(net, nodes, legs)
-    snap = routing.unit_snap
-    valid = snap.nodes >= 0
-    units = np.flatnonzero(valid.any(axis=1))
-    unode = np.where(valid, snap.nodes, 0)[units]
-    uleg = np.where(valid, study.access.seconds(snap.metres), np.inf)[units]
-    per_row = 8 * (n + nodes.size + 2 * units.size)
-    batch = int(max(1, min(nodes.size, batch_bytes // per_row)))
-    rows, cols, vals = [], [], []
-    for start in range(0, nodes.size, batch):
-        ids = np.arange(start, min(start + batch, nodes.size))
-        dist = dijkstra(graph, directed=True, indices=n + ids, limit=limit_s + EPS_S)
-        block = dist[:, unode[:, 0]] + uleg[:, 0]
-        for j in range(1, unode.shape[1]):
-            np.minimum(block, dist[:, unode[:, j]] + uleg[:, j], out=block)
-        r, c = np.nonzero(block <= limit_s + EPS_S)
-        rows.append(ids[r])
-        cols.append(units[c])
-        vals.append(block[r, c])
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    return sp.csr_matrix((vals, (rows, cols)), shape=(nodes.size, n_units))
+    return site_unit_times(study.network, routing.units, joins, study.access, limit_s + EPS_S, batch_bytes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1032,10 +1008,12 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
     if len(candidates) == 0:
         raise InputError("aucun emplacement candidat utilisable (tous hors réseau ou confondus avec des lieux "
                          "existants)", "ajoutez d'autres emplacements candidats", column="--candidates")
-    nodes, legs = snap_candidates(study, candidates)
+    joins = join_candidates(study, candidates)
     pop = units["population"].to_numpy(dtype=float)
     w = np.nan_to_num(pd.to_numeric(units[weight], errors="coerce").to_numpy(dtype=float))
     t0 = routing.times.time1
+    # Units with access today (a road or a site within reach); a new site may give access to others
+    # by its direct leg, which the candidate times carry.
     on_road = routing.times.on_road
     thr = float(threshold_min) * 60.0
     covered0 = on_road & (t0 <= thr + EPS_S)
@@ -1044,10 +1022,11 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
     curve = None
     unreachable = 0.0
     if model in ("cover", "maxcover"):
-        times = candidate_unit_times(study, routing, nodes, legs, thr)
-        relevant = on_road & ~covered0 & (pop > 0)
-        reach = np.asarray((times[:, relevant] != 0).sum(axis=0)).ravel() > 0
+        times = candidate_unit_times(study, routing, joins, thr)
+        reached = np.diff(times.tocsc().indptr) > 0
+        relevant = (on_road | reached) & ~covered0 & (pop > 0)
         idx = np.flatnonzero(relevant)
+        reach = reached[idx]
         unreachable = float(pop[idx[~reach]].sum())
         cover = sp.csr_matrix(times[:, idx], dtype=bool)
         if model == "cover":
@@ -1065,19 +1044,18 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
                 base = float(w[covered0].sum()) if kk != k else 0.0
                 new_times = _after(times, r.chosen, t0)
                 points.append({"k": kk, "weight_covered": r.objective + base,
-                               "population_covered": float(pop[on_road & (new_times <= thr + EPS_S)].sum()),
+                               "population_covered": float(pop[new_times <= thr + EPS_S].sum()),
                                "bound": r.bound + base, "optimal": bool(r.optimal),
                                "greedy_weight_covered": r.heuristic_objective + base})
             curve = pd.DataFrame(points)
             curve["share_covered"] = curve["population_covered"] / max(pop.sum(), 1e-12)
         objective, bound = res.objective, res.bound
     else:
-        relevant = on_road & (w > 0)
-        finite = relevant & np.isfinite(t0)
+        finite = (w > 0) & np.isfinite(t0)
         limit = float(min(max(t0[finite].max() if finite.any() else MEDIAN_MAX_LIMIT_S, thr), MEDIAN_MAX_LIMIT_S))
-        times = candidate_unit_times(study, routing, nodes, legs, limit)
-        reach = np.asarray((times != 0).sum(axis=0)).ravel() > 0
-        counted = relevant & (np.isfinite(t0) | reach)
+        times = candidate_unit_times(study, routing, joins, limit)
+        reach = np.diff(times.tocsc().indptr) > 0
+        counted = (w > 0) & (np.isfinite(t0) | reach)
         unreachable = float(pop[on_road & ~np.isfinite(t0) & ~reach].sum())
         cap = np.where(np.isfinite(t0), t0, limit)
         penalised = counted & ~np.isfinite(t0)
@@ -1095,10 +1073,11 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
     # Exact times from the chosen sites to every unit they serve faster (not only within the threshold).
     finite = on_road & np.isfinite(t0)
     limit_eval = float(min(max(t0[finite].max() if finite.any() else MEDIAN_MAX_LIMIT_S, thr), MEDIAN_MAX_LIMIT_S))
-    chosen_times = candidate_unit_times(study, routing, nodes[chosen], legs[chosen], limit_eval)
+    chosen_joins = joins.take(chosen)
+    chosen_times = candidate_unit_times(study, routing, chosen_joins, limit_eval)
     new_times = _after(chosen_times, np.arange(chosen.size), t0)
-    covered1 = on_road & (new_times <= thr + EPS_S)
-    suggested = _describe(study, routing, candidates.iloc[chosen], nodes[chosen], legs[chosen], chosen_times,
+    covered1 = new_times <= thr + EPS_S  # a finite time carries access (a road, or a site within reach)
+    suggested = _describe(study, routing, candidates.iloc[chosen], chosen_joins, chosen_times,
                           np.arange(chosen.size), t0, covered0, thr, model, w)
     if not res.optimal:
         notices.append(Notice("not_optimal",
@@ -1111,8 +1090,8 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
         notices.append(Notice("unreachable_by_candidates",
                               f"{unreachable:,.0f} habitant(s) hors de portée de tout emplacement candidat"
                               .replace(",", " ")))
-    mean = _mean_min(t0, pop, on_road)
-    mean_after = _mean_min(new_times, pop, on_road)
+    mean = _mean_min(t0, pop)
+    mean_after = _mean_min(new_times, pop)
     return Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight=weight, objective=objective,
                       bound=bound, gap=res.gap, optimal=bool(res.optimal), solver=res.solver, status=res.status,
                       suggested=suggested, population_total=float(pop.sum()),
@@ -1132,18 +1111,19 @@ def _after(times: sp.csr_matrix, chosen: np.ndarray, t0: np.ndarray) -> np.ndarr
     return best
 
 
-def _mean_min(t: np.ndarray, pop: np.ndarray, on_road: np.ndarray) -> float:
-    ok = on_road & np.isfinite(t) & (pop > 0)
+def _mean_min(t: np.ndarray, pop: np.ndarray) -> float:
+    ok = np.isfinite(t) & (pop > 0)
     return float(np.average(t[ok], weights=pop[ok]) / 60.0) if ok.any() else float("nan")
 
 
-def _describe(study, routing, candidates, nodes, legs, times, chosen, t0, covered0, thr, model, w) -> gpd.GeoDataFrame:
+def _describe(study, routing, candidates, joins, times, chosen, t0, covered0, thr, model, w) -> gpd.GeoDataFrame:
     """Table of the chosen candidates, ranked by marginal contribution (greedy order within the set)."""
     units = study.demand.units
     pop = units["population"].to_numpy(dtype=float)
-    on_road = routing.times.on_road
     chosen = list(chosen)
-    order, current = [], np.asarray(t0, dtype=float).copy()
+    # Units without a site today count at the longest time considered, as in the p-median model.
+    cap = max(thr, float(times.data.max(initial=0.0)))
+    order, current = [], np.where(np.isfinite(t0), t0, cap)
     remaining = list(chosen)
     while remaining:
         gains = []
@@ -1151,9 +1131,9 @@ def _describe(study, routing, candidates, nodes, legs, times, chosen, t0, covere
             row = slice(times.indptr[c], times.indptr[c + 1])
             idx, tt = times.indices[row], times.data[row]
             if model == "median":
-                gains.append(float(np.dot(w[idx], np.maximum(current[idx] - tt, 0.0) * on_road[idx])))
+                gains.append(float(np.dot(w[idx], np.maximum(current[idx] - tt, 0.0))))
             else:
-                newly = on_road[idx] & (current[idx] > thr + EPS_S) & (tt <= thr + EPS_S)
+                newly = (current[idx] > thr + EPS_S) & (tt <= thr + EPS_S)
                 gains.append(float(w[idx][newly].sum()))
         best = remaining.pop(int(np.argmax(gains)))
         order.append(best)
@@ -1168,16 +1148,17 @@ def _describe(study, routing, candidates, nodes, legs, times, chosen, t0, covere
         better = tt < best_time[idx]
         best_time[idx[better]] = tt[better]
         best_site[idx[better]] = rank
-    newly = on_road & ~covered0 & (best_time <= thr + EPS_S) & (best_site >= 0)
+    newly = ~covered0 & (best_time <= thr + EPS_S) & (best_site >= 0)
     records = []
     wgs = candidates.to_crs("EPSG:4326")
-    node_times = routing.node_times
+    # Nearest existing site of each chosen place, by the same rule as a resident's.
+    own = unit_times(routing.node_times, joins, unit_pairs(joins, routing.sites, study.access, routing.active))
     names = study.sites["name"].to_numpy() if len(study.sites) else np.array([])
     equity = study.demand.equity_columns
     for rank, c in enumerate(order):
         mine = best_site == rank
-        near = int(node_times.site1[nodes[c]]) if nodes[c] >= 0 else -1
-        near_time = (node_times.time1[nodes[c]] + max(legs[c], 1e-3)) if near >= 0 else np.inf
+        near = int(own.site1[c])
+        near_time = own.time1[c]
         rec = {
             "rank": rank + 1,
             "candidate_id": str(candidates["candidate_id"].iloc[c]),
@@ -1190,7 +1171,7 @@ def _describe(study, routing, candidates, nodes, legs, times, chosen, t0, covere
         }
         for col in equity:
             rec[f"{col}_newly_covered"] = float(units[col].to_numpy(dtype=float)[newly & mine].sum())
-        rec["catchment_population"] = float(pop[mine & on_road].sum())
+        rec["catchment_population"] = float(pop[mine].sum())
         rec["nearest_site"] = str(names[near]) if near >= 0 else ""
         rec["nearest_site_time_min"] = float(near_time / 60.0)
         records.append(rec)

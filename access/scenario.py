@@ -3,23 +3,18 @@
 A scenario starts from a routed study (:func:`start`) and applies changes one at a time without
 rerouting everything:
 
-* **Adding a site** runs one bounded search from the new site on the reversed graph (the same search
-  as :func:`access.routing.single_site_times`, with predecessors kept to know the estimated part of
-  each time) and merges it into every road node's two nearest sites with an element-wise minimum.
-  The result is exact: the two nearest sites among old ∪ {new} are the best two of (old nearest,
-  old second, new).
-* **Closing a site** is harder, because the nodes it served need their *next* sites. Their new
-  nearest comes from one multi-source search over the remaining sites (exact). Their new second
-  nearest is searched only from the sites that can be it: on a road network the second-nearest
-  site of a node whose nearest is *a* is always a network neighbour of *a* (its shortest path to
-  the node only crosses the catchments of *a* and of itself), so bounded searches run only from the
-  neighbours of the nearest sites of the affected nodes. Nodes whose two nearest sites did not
-  include the closed one keep them.
+* **Adding a site** joins the point to the network exactly as sites are joined, runs one bounded
+  search from it (:func:`access.routing.site_search`) and merges it into every road node's two
+  nearest sites (:func:`access.routing.merge_site`): the two nearest among old ∪ {new} are the best
+  two of (old nearest, old second, new), so the update is exact.
+* **Closing a site** reroutes the open sites: the nearest and exact second-nearest site of every
+  node cost two Dijkstra runs (:func:`access.routing.route_to_sites`).
 
-Unit times then follow from node times with :func:`access.routing.unit_times` (vectorised over all
-units), and :func:`evaluate_scenario` returns an ordinary :class:`~access.analysis.CoverageResult`,
-so that every indicator of a scenario is computed by the same code as the baseline. Tests check each
-step against a full :func:`~access.analysis.run_coverage` of the changed site list.
+Unit times then follow from node times with :func:`access.routing.unit_times` and the direct and
+same-segment pairs of the open sites, and :func:`evaluate_scenario` returns an ordinary
+:class:`~access.analysis.CoverageResult`, so that every indicator of a scenario is computed by the
+same code as the baseline. Tests check each step against a full
+:func:`~access.analysis.run_coverage` of the changed site list.
 """
 
 from __future__ import annotations
@@ -29,13 +24,12 @@ from dataclasses import dataclass, replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
-from .analysis import CoverageResult, Routing, Study, evaluate
-from .crs import to_projected
+from .analysis import CoverageResult, Routing, Study, evaluate, join_xy
 from .errors import InputError
-from .routing import NodeTimes, _sum_along_tree, snap_points, unit_times
+from .routing import (Join, NodeTimes, Pairs, merge_site, route_to_sites, site_search, site_unit_times, unit_pairs,
+                      unit_times)
+from .coverage import EPS_S
 from .sites import SITE_COLUMNS, SITE_TYPES
 
 ORIGIN_EXISTING = "existant"
@@ -51,8 +45,13 @@ class ScenarioState:
     sites : GeoDataFrame
         Every site the scenario has known: the study's sites first, then added ones (standard site
         columns plus ``origin``), WGS84. Closed sites stay in the table, flagged in ``closed``.
-    site_nodes, site_leg_s : ndarray
-        Road node and access-leg seconds of each site (-1/inf when too far from any road).
+    joins : Join
+        Where each of them joins the network (segment -1 when too far from any road).
+    units : Join
+        Where the demand units join the network (from the baseline routing).
+    pairs : Pairs
+        Direct and same-segment unit–site times of every site in ``sites`` (closed ones included,
+        filtered out when evaluating), so that adding a site only computes its own.
     closed : ndarray of bool
         Sites closed in this scenario.
     node_times : NodeTimes
@@ -62,8 +61,9 @@ class ScenarioState:
     """
 
     sites: gpd.GeoDataFrame
-    site_nodes: np.ndarray
-    site_leg_s: np.ndarray
+    joins: Join
+    units: Join
+    pairs: Pairs
     closed: np.ndarray
     node_times: NodeTimes
     changes: tuple = ()
@@ -78,54 +78,9 @@ def start(study: Study, routing: Routing) -> ScenarioState:
     """The baseline scenario of a routed study (no change yet)."""
     sites = study.sites.copy()
     sites["origin"] = ORIGIN_EXISTING
-    return ScenarioState(sites=sites.reset_index(drop=True), site_nodes=np.asarray(routing.site_nodes),
-                         site_leg_s=np.asarray(routing.site_leg_s, dtype=float),
-                         closed=np.zeros(len(sites), dtype=bool), node_times=routing.node_times)
-
-
-def _estimated_lookup(study: Study) -> sp.csr_matrix:
-    """Reversed-graph matrix holding the seconds of estimated edges only (zero elsewhere)."""
-    net = study.network
-    flagged = net.estimated if net.estimated is not None else np.zeros(net.n_edges, dtype=bool)
-    return sp.csr_matrix((net.seconds[flagged], (net.head[flagged], net.tail[flagged])),
-                         shape=(net.n_nodes, net.n_nodes))
-
-
-def site_search(study: Study, node: int, leg_s: float, limit_s: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
-    """Time from every road node to one site, and the estimated part of that time.
-
-    The times equal :func:`access.routing.single_site_times`; the estimated part adds the site's
-    access leg and the estimated network links on each shortest path.
-
-    Returns
-    -------
-    times, estimated : ndarray
-        Seconds per road node (inf beyond ``limit_s``).
-    """
-    net = study.network
-    dist, pred = dijkstra(net.matrix(reverse=True), directed=True, indices=int(node), limit=limit_s,
-                          return_predecessors=True)
-    leg = max(float(leg_s), 1e-3)
-    has_pred = pred >= 0
-    edge_est = np.zeros(net.n_nodes)
-    if has_pred.any():
-        edge_est[has_pred] = np.asarray(_estimated_lookup(study)[pred[has_pred], np.flatnonzero(has_pred)]).ravel()
-    estimated = _sum_along_tree(pred, edge_est) + leg
-    return dist + leg, np.where(np.isfinite(dist), estimated, 0.0)
-
-
-def _merge(node_times: NodeTimes, times: np.ndarray, estimated: np.ndarray, site: int) -> NodeTimes:
-    """Two nearest sites per node after adding ``site`` with per-node ``times`` (element-wise minimum)."""
-    t1, s1, t2, s2 = node_times.time1, node_times.site1, node_times.time2, node_times.site2
-    first = times < t1
-    second = ~first & (times < t2)
-    return replace(
-        node_times,
-        time1=np.where(first, times, t1), site1=np.where(first, site, s1),
-        time2=np.where(first, t1, np.where(second, times, t2)),
-        site2=np.where(first, s1, np.where(second, site, s2)),
-        estimated1=np.where(first, estimated, node_times.estimated1),
-    )
+    return ScenarioState(sites=sites.reset_index(drop=True), joins=routing.sites, units=routing.units,
+                         pairs=unit_pairs(routing.units, routing.sites, study.access),
+                         closed=~np.asarray(routing.active, dtype=bool), node_times=routing.node_times)
 
 
 def new_site(study: Study, lon: float, lat: float, name: str, site_type: str = "autre") -> gpd.GeoDataFrame:
@@ -150,17 +105,13 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
         When the point is farther than the access model allows from any road of the network.
     """
     site = new_site(study, lon, lat, name, site_type)
-    net = study.network
-    x, y = to_projected(np.array([lon]), np.array([lat]), net.crs)
-    snap = snap_points(net, x, y, study.access.max_distance_m, k=1)
-    node = int(snap.nodes[0, 0])
-    if node < 0:
+    joined = join_xy(study, [lon], [lat])
+    if not joined.on_road[0]:
         raise InputError(f"le point choisi pour « {site['name'].iloc[0]} » est à plus de "
                          f"{study.access.max_distance_m:.0f} m de toute route du réseau",
                          "choisissez un emplacement plus proche d'une route")
-    leg = float(study.access.seconds(snap.metres[0, 0]))
     index = len(state.sites)
-    times, estimated = site_search(study, node, leg, state.node_times.second_cap_s)
+    times, estimated = site_search(study.network, joined, state.node_times.second_cap_s)
     existing = set(state.sites["site_id"].astype(str))
     number = sum(state.sites["origin"] == ORIGIN_ADDED) + 1
     site_id = f"scenario-{number}"
@@ -170,42 +121,13 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
     site["site_id"] = site_id
     site["origin"] = ORIGIN_ADDED
     sites = gpd.GeoDataFrame(pd.concat([state.sites, site], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    own = unit_pairs(state.units, joined, study.access)
+    own = replace(own, site=np.full(own.site.size, index, dtype=np.int64))
     return ScenarioState(
-        sites=sites, site_nodes=np.append(state.site_nodes, node), site_leg_s=np.append(state.site_leg_s, leg),
-        closed=np.append(state.closed, False), node_times=_merge(state.node_times, times, estimated, index),
+        sites=sites, joins=Join.concat([state.joins, joined]), units=state.units,
+        pairs=Pairs.concat([state.pairs, own]), closed=np.append(state.closed, False),
+        node_times=merge_site(state.node_times, times, estimated, index),
         changes=state.changes + (("add", float(lon), float(lat), site["name"].iloc[0], site_type),))
-
-
-def _multi_source(study: Study, nodes: np.ndarray, legs: np.ndarray, index: np.ndarray):
-    """Nearest site (from ``index``), its time and the estimated part, for every road node: one search."""
-    from .routing import _estimated_reverse_matrix, augmented_reverse_matrix
-
-    net = study.network
-    n, s = net.n_nodes, nodes.size
-    if s == 0:
-        return np.full(n, np.inf), np.full(n, -1), np.zeros(n)
-    graph = augmented_reverse_matrix(net, nodes, legs)
-    dist, pred, sources = dijkstra(graph, directed=True, indices=n + np.arange(s), min_only=True,
-                                   return_predecessors=True)
-    site = np.where(sources[:n] >= n, index[np.maximum(sources[:n] - n, 0)], -1)
-    est_graph = _estimated_reverse_matrix(net, nodes, legs)
-    has_pred = pred >= 0
-    edge_est = np.zeros(n + s)
-    edge_est[has_pred] = np.asarray(est_graph[pred[has_pred], np.flatnonzero(has_pred)]).ravel()
-    return dist[:n], site, _sum_along_tree(pred, edge_est)[:n]
-
-
-def _neighbours(study: Study, site1: np.ndarray, site_nodes: np.ndarray, open_sites: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs of sites whose catchments touch on the network (or whose road node lies in the other's)."""
-    net = study.network
-    a, b = site1[net.tail], site1[net.head]
-    keep = (a >= 0) & (b >= 0) & (a != b)
-    pairs = set(zip(a[keep].tolist(), b[keep].tolist()))
-    for site in open_sites:
-        node = site_nodes[site]
-        if node >= 0 and site1[node] >= 0 and site1[node] != site:
-            pairs.add((int(site), int(site1[node])))
-    return pairs
 
 
 def close_site(study: Study, state: ScenarioState, site_id: str) -> ScenarioState:
@@ -225,25 +147,7 @@ def close_site(study: Study, state: ScenarioState, site_id: str) -> ScenarioStat
         raise InputError(f"le lieu « {state.sites['name'].iloc[c]} » est déjà fermé dans ce scénario")
     closed = state.closed.copy()
     closed[c] = True
-    old = state.node_times
-    usable = np.flatnonzero(~closed & (state.site_nodes >= 0))
-    time1, site1, est1 = _multi_source(study, state.site_nodes[usable], state.site_leg_s[usable], usable)
-    # Nodes that lose one of their two nearest sites, and nodes whose nearest changed on a tie.
-    affected = (old.site1 == c) | (old.site2 == c) | (site1 != old.site1)
-    # Nodes whose two nearest did not include the closed site keep their second nearest.
-    time2 = np.where(affected, np.inf, old.time2)
-    site2 = np.where(affected, -1, old.site2)
-    if affected.any() and usable.size > 1:
-        pairs = _neighbours(study, site1, state.site_nodes, usable)
-        nearest_of_affected = set(np.unique(site1[affected & (site1 >= 0)]).tolist())
-        candidates = sorted({b for a, b in pairs if a in nearest_of_affected}
-                            | {a for a, b in pairs if b in nearest_of_affected})
-        for site in candidates:
-            times, _ = site_search(study, state.site_nodes[site], state.site_leg_s[site], old.second_cap_s)
-            better = affected & (site1 != site) & (times < time2)
-            time2[better] = times[better]
-            site2[better] = site
-    node_times = replace(old, time1=time1, site1=site1, time2=time2, site2=site2, estimated1=est1)
+    node_times = route_to_sites(study.network, state.joins, ~closed, second_cap_s=state.node_times.second_cap_s)
     return replace(state, closed=closed, node_times=node_times, changes=state.changes + (("close", str(site_id)),))
 
 
@@ -277,11 +181,14 @@ def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Ro
     remap = np.full(len(state.sites) + 1, -1)
     remap[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
     nt = state.node_times
-    node_times = replace(nt, site1=np.where(nt.site1 >= 0, remap[nt.site1], -1),
-                         site2=np.where(nt.site2 >= 0, remap[nt.site2], -1))
-    times = unit_times(node_times, routing.unit_snap, study.access)
-    return Routing(node_times=node_times, unit_snap=routing.unit_snap, times=times,
-                   site_nodes=state.site_nodes[keep], site_leg_s=state.site_leg_s[keep], notices=routing.notices)
+    node_times = replace(nt, site1=remap[nt.site1], site2=remap[nt.site2])  # -1 maps to remap[-1] = -1
+    sites = state.joins.take(np.flatnonzero(keep))
+    active = np.ones(len(sites), dtype=bool)
+    open_pair = keep[state.pairs.site]
+    pairs = Pairs(*(getattr(state.pairs, f)[open_pair] for f in ("unit", "site", "seconds", "estimated", "leg")))
+    pairs = replace(pairs, site=remap[pairs.site])
+    return Routing(node_times=node_times, units=routing.units, sites=sites, pairs=pairs,
+                   times=unit_times(node_times, routing.units, pairs), notices=routing.notices, active=active)
 
 
 def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, threshold_min: float = 30.0) -> CoverageResult:
@@ -356,35 +263,22 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
     """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    net = study.network
-    limit = threshold_min * 60.0 + 1e-6
+    limit = threshold_min * 60.0 + EPS_S
     current = scenario_routing(study, routing, state).times
     covered = current.on_road & (current.time1 <= limit)
     pop = study.demand.units["population"].to_numpy(dtype=float)
-    snap = routing.unit_snap
-    valid = snap.nodes >= 0
-    safe = np.where(valid, snap.nodes, 0)
-    unit_leg = np.where(valid, study.access.seconds(snap.metres), np.inf)
-    # Only units not yet covered, on road, with a leg short enough to matter.
-    todo = np.flatnonzero(~covered & current.on_road & (unit_leg.min(axis=1) <= limit))
-    x, y = to_projected(lon, lat, net.crs)
-    site_snap = snap_points(net, x, y, study.access.max_distance_m, k=1)
+    todo = np.flatnonzero(~covered & (pop > 0))
+    joined = join_xy(study, lon, lat)
     gains = np.zeros(lon.size)
     best = np.full(lon.size, np.nan)
-    for i in range(lon.size):
-        node = int(site_snap.nodes[i, 0])
-        if node < 0 or todo.size == 0:
-            continue
-        leg = float(study.access.seconds(site_snap.metres[i, 0]))
-        if leg > limit:
-            continue
-        times = dijkstra(net.matrix(reverse=True), directed=True, indices=node, limit=limit - leg) + max(leg, 1e-3)
-        t = np.min(unit_leg[todo] + times[safe[todo]], axis=1)
-        hit = t <= limit
-        gains[i] = pop[todo][hit].sum()
-        if hit.any():
-            best[i] = float(t[hit].min() / 60.0)
-    return pd.DataFrame({"newly_covered": gains, "best_time_min": best, "on_network": site_snap.nodes[:, 0] >= 0})
+    if todo.size and joined.on_road.any():
+        times = site_unit_times(study.network, routing.units.take(todo), joined, study.access, limit).tocsr()
+        per_candidate = np.diff(times.indptr)
+        rows = np.repeat(np.arange(lon.size), per_candidate)
+        gains = np.bincount(rows, weights=pop[todo][times.indices], minlength=lon.size)
+        has = per_candidate > 0
+        best[has] = np.minimum.reduceat(times.data, times.indptr[:-1][has]) / 60.0
+    return pd.DataFrame({"newly_covered": gains, "best_time_min": best, "on_network": joined.on_road})
 
 
 def rank_candidates(study: Study, routing: Routing, state: ScenarioState, points: pd.DataFrame,

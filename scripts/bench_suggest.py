@@ -17,14 +17,14 @@ weights ``Ind``), 1,000 candidate cells drawn at random (seed 0), coverage = cel
 Each side's time covers building the model from the cost matrix and solving it. Objectives must
 agree. The last line is ``speedup_vs_spopt: X.X`` (total spopt time / total access30 time).
 
-Install the reference tools into the project venv first (they are not project dependencies)::
+The reference tools are in the ``bench`` extra (``make test`` installs it)::
 
-    .venv/bin/pip install spopt pulp
+    .venv/bin/pip install -e ".[bench]"
 
 Usage::
 
     .venv/bin/python scripts/bench_suggest.py            # full instance (a few minutes)
-    .venv/bin/python scripts/bench_suggest.py --quick    # smaller instance, under a minute
+    .venv/bin/python scripts/bench_suggest.py --quick    # small instances, a few seconds (a smoke test)
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def ours_solve(kind: str, cost: np.ndarray, weights: np.ndarray, p: int, time_li
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller instances (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="small instances, a few seconds (a smoke test)")
     parser.add_argument("--p", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--median-formulation", choices=["benders", "radius"], default="benders")
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
         print("spopt and pulp are needed: .venv/bin/pip install spopt pulp", file=sys.stderr)
         return 1
     if args.quick:
-        sizes = {"mclp": (3000, 300), "lscp": (3000, 300), "pmedian": (400, 40)}
+        sizes = {"mclp": (800, 80), "lscp": (800, 80), "pmedian": (150, 20)}
     else:
         # Set covering of all 11,132 cells with 1,000 candidates is hard: HiGHS proves 57 sites in
         # about 5 minutes and CBC had not finished after 13; a half-size instance keeps the run short.

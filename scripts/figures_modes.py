@@ -2,7 +2,10 @@
 
 Prints the figures written in docs/benchmarks.md ("Walking and opening hours"):
 
-    .venv/bin/python scripts/figures_modes.py [--threshold 30]
+    .venv/bin/python scripts/figures_modes.py [--threshold 30] [--quick]
+
+``--quick`` stops after the car and walking figures (a smoke test). The last line is
+``walk_share_covered: X``.
 """
 
 from __future__ import annotations
@@ -14,17 +17,21 @@ import numpy as np
 
 from access import hours as H
 from access.analysis import evaluate, route, run_coverage
+from access.fmt import fmt_int, fmt_min
 from access.modes import TOTAL_CODE, compare_modes
 from access.territory import load_study
 
 
 def pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    from access.fmt import fmt_pct
+
+    return fmt_pct(x, sep=" ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=30.0)
+    parser.add_argument("--quick", action="store_true", help="car and walking figures only")
     args = parser.parse_args()
     t0 = time.perf_counter()
     drive_study = load_study()
@@ -32,12 +39,15 @@ def main() -> None:
     drive = evaluate(drive_study, routing, args.threshold)
     walk = run_coverage(load_study(mode="walk"), args.threshold)
     s = drive.summary
-    print(f"{s['territory']} — {s['population_total']:,.0f} habitants, {s['sites_total']} lieux d'accueil, "
-          f"seuil {args.threshold:g} min")
+    print(f"{s['territory']} — {fmt_int(s['population_total'], sep=' ')} habitants, {s['sites_total']} lieux "
+          f"d'accueil, seuil {args.threshold:g} min")
     print(f"  en voiture          : {pct(drive.summary['share_covered'])} couverts "
-          f"(médiane {drive.summary['median_time_min']:.1f} min)")
+          f"(médiane {fmt_min(drive.summary['median_time_min'])})")
     print(f"  à pied              : {pct(walk.summary['share_covered'])} couverts "
-          f"(médiane {walk.summary['median_time_min']:.1f} min)")
+          f"(médiane {fmt_min(walk.summary['median_time_min'])})")
+    if args.quick:
+        print(f"walk_share_covered: {walk.summary['share_covered']:.4f}")
+        return
 
     report = H.hours_report(drive_study.sites)
     print(f"  horaires des lieux  : {report['status'].value_counts().to_dict()}")
@@ -64,13 +74,14 @@ def main() -> None:
           f"{int(((body['population_share_drive'] == 1) & (body['population_share_walk'] == 0)).sum())} "
           f"sur {len(body)}")
     print("  plus grosses pertes à pied (habitants couverts en voiture, pas à pied) : " + "; ".join(
-        f"{r.nom} {l:,.0f}" for r, l in zip(body.head(5).itertuples(), lost.head(5))))
+        f"{r.nom} {fmt_int(l, sep=' ')}" for r, l in zip(body.head(5).itertuples(), lost.head(5))))
     ws = H.workers_summary(drive_study, routing, args.threshold, drive)
     wb = ws[ws["commune"] != TOTAL_CODE]
     print(f"  communes couvertes à plus de 90 % en voiture mais à moins de 50 % aux horaires des actifs : "
           f"{int(((wb['population_share_all_hours'] > 0.9) & (wb['population_share_workers_hours'] < 0.5)).sum())}")
     assert np.isclose(table.iloc[-1]["population_share_walk"], walk.summary["share_covered"])
-    print(f"(calcul total {time.perf_counter() - t0:.1f} s)")
+    print(f"(calcul total {time.perf_counter() - t0:.1f} s)".replace(".", ","))
+    print(f"walk_share_covered: {walk.summary['share_covered']:.4f}")
 
 
 if __name__ == "__main__":

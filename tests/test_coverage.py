@@ -1,6 +1,5 @@
 """Coverage indicators: pure functions against hand computations, and the demo against the data."""
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,7 +7,6 @@ import pytest
 from access import coverage as cov
 from access.analysis import evaluate
 from access.errors import InputError
-from access.routing import UNIT_SNAP_CANDIDATES
 
 
 def test_weighted_quantile_matches_repeated_values():
@@ -61,30 +59,35 @@ def test_threshold_changes_only_classification(demo_study, demo_routing):
 
 
 def test_demo_unit_times_match_networkx(demo_study, demo_routing):
-    """End to end: a unit's time is min over sites of its leg + network path + site leg (networkx)."""
-    net = demo_study.network
-    graph = nx.DiGraph()
-    graph.add_weighted_edges_from(zip(net.tail.tolist(), net.head.tolist(), net.seconds.tolist()))
-    site_nodes, site_legs = demo_routing.site_nodes, demo_routing.site_leg_s
-    target = "sink"
-    for node, leg in zip(site_nodes, site_legs):
-        # Several sites may share a road node: the sink edge keeps the shortest leg.
-        old = graph.edges[int(node), target]["weight"] if graph.has_edge(int(node), target) else np.inf
-        graph.add_edge(int(node), target, weight=min(old, max(float(leg), 1e-3)))
-    to_sink = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), target)
-    expected = np.array([to_sink.get(v, np.inf) for v in range(net.n_nodes)])
-    assert np.allclose(demo_routing.node_times.time1, expected, atol=1e-6)
+    """End to end on the partial demo network (estimated links included): a sample of units against
+    networkx on the graph with the projected points added as nodes."""
+    from tests.test_routing import check_against, reference_table
+
     rng = np.random.default_rng(0)
-    snap = demo_routing.unit_snap
-    on_road = np.flatnonzero(snap.on_road)
-    for unit in rng.choice(on_road, 40, replace=False):
-        best = np.inf
-        for k in range(UNIT_SNAP_CANDIDATES):
-            node = snap.nodes[unit, k]
-            if node >= 0 and int(node) in to_sink:
-                best = min(best, demo_study.access.seconds(snap.metres[unit, k]) + to_sink[int(node)])
-        assert demo_routing.times.time1[unit] == pytest.approx(best, abs=1e-6)
-        assert demo_routing.times.time2[unit] >= demo_routing.times.time1[unit]
+    sample = np.sort(rng.choice(len(demo_routing.units), 300, replace=False))
+    units = demo_routing.units.take(sample)
+    table = reference_table(demo_study.network, units, demo_routing.sites, demo_study.access)
+    t = demo_routing.times
+    got = type(t)(*(getattr(t, f)[sample] for f in t.__dataclass_fields__))
+    check_against(table, got, units)
+
+
+def test_demo_site_cells_are_close_and_every_site_serves_someone(demo_study, demo_result):
+    """A resident in the cell of a reception point is minutes from it, and no site is left without users."""
+    import geopandas as gpd
+
+    units = demo_result.units
+    sites = demo_result.sites.to_crs(units.crs)
+    inside = gpd.sjoin(sites[["site_id", "geometry"]], units[["population", "time_min", "geometry"]],
+                       predicate="within")
+    assert len(inside) >= 30
+    assert inside["time_min"].max() <= 2.0
+    # Every site in a populated cell serves someone (co-located sites share; at least one of them serves).
+    populated = inside[inside["population"] > 0]
+    served = demo_result.sites.set_index("site_id")["catchment_population"]
+    for _, group in populated.groupby("index_right"):
+        assert served[group["site_id"]].max() > 0
+    assert (served > 0).sum() >= 32
 
 
 def test_population_by_class_matches_an_independent_binning(demo_result):
@@ -129,3 +132,16 @@ def test_class_colours_green_within_red_beyond_and_as_matplotlib():
                 mcolors.to_hex(cmap(v)) for v in np.linspace(0, 1, len(part))]
             assert part == expected, threshold
         assert colours[-1] == cov.NO_ROAD_COLOUR
+
+
+def test_exported_times_never_contradict_the_status(demo_result):
+    """Times are written rounded *up*: a unit shown at or under the threshold is covered, and back."""
+    from access.export import units_layer
+    from access.fmt import round_up_minutes
+
+    assert round_up_minutes([30.0000000001, 30.004, 29.996, np.inf]).tolist() == [30.0, 30.01, 30.0, np.inf]
+    layer = units_layer(demo_result)
+    routed = (layer["status"] != cov.STATUS_NO_ROAD).to_numpy()
+    shown_within = (layer["time_min"] <= 30.0).to_numpy()
+    assert np.array_equal(shown_within[routed], (layer["status"] == cov.STATUS_COVERED).to_numpy()[routed])
+    assert (layer["time_min"].to_numpy()[routed] >= demo_result.units["time_min"].to_numpy()[routed] - 1e-9).all()

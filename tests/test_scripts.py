@@ -1,0 +1,69 @@
+"""Every script under scripts/ runs in its --quick mode, so that no benchmark can rot.
+
+The timings themselves live in docs/benchmarks.md (measured with the full modes); here only the
+outputs are checked: each script finishes, prints its last line in the documented form, and the
+agreement figures it reports are exact.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPTS / args[0]), *args[1:]], capture_output=True, text=True,
+                          timeout=timeout, cwd=SCRIPTS.parent)
+
+
+def last_value(output: str, key: str) -> float:
+    last = output.strip().splitlines()[-1]
+    match = re.fullmatch(rf"{key}: ([0-9.]+)", last)
+    assert match, f"last line is {last!r}, expected « {key}: X »"
+    return float(match.group(1))
+
+
+def test_bench_routing_quick():
+    done = run("bench_routing.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    assert last_value(done.stdout, "speedup_vs_networkx") > 1
+    # Both pipelines follow the same model: their unit times agree and the same units are unreachable.
+    for line in done.stdout.splitlines():
+        if "agreement on" in line:
+            assert "unreachable sets equal: True" in line
+            assert float(re.search(r"max \|Δ\| ([0-9.e+-]+) s", line).group(1)) < 1e-3
+        if "max |Δ second|" in line or "numba two-label" in line:
+            assert float(re.search(r"max \|Δ(?: second)?\| ([0-9.e+-]+) s", line).group(1)) == 0.0
+
+
+def test_bench_suggest_quick():
+    done = run("bench_suggest.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "speedup_vs_spopt") > 0
+    assert done.stdout.count("same objective: True") == 3
+
+
+def test_bench_scenario_quick():
+    done = run("bench_scenario.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    assert last_value(done.stdout, "add_site_with_indicators_s") > 0
+
+
+def test_figures_modes_quick():
+    done = run("figures_modes.py", "--quick")
+    assert done.returncode == 0, done.stderr
+    assert 0 < last_value(done.stdout, "walk_share_covered") < 1
+    assert "couverts" in done.stdout
+
+
+@pytest.mark.parametrize("code", ["22", "99"])
+def test_download_script_fails_clearly_offline(tmp_path, code):
+    done = run("download_osm_extract.py", code, "--folder", str(tmp_path), timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr.strip().splitlines()[-1].startswith("Erreur :")
