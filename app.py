@@ -23,6 +23,7 @@ from access.candidates import commune_points
 from access.coverage import population_by_class
 from access.errors import InputError, NetworkUnavailableError
 from access.fmt import fmt_int, fmt_min, fmt_pct, fmt_points
+from access.labels import for_app
 from access.population import EQUITY_LABELS_FR
 from access.sites import SITE_TYPES
 from access.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
@@ -33,7 +34,14 @@ MODES = {"Voiture": "drive", "À pied": "walk"}
 MODE_WORDS = {"drive": "en voiture", "walk": "à pied"}
 BASELINE = "Situation actuelle"
 OTHER_DEPARTEMENT = "autre"
-MAX_UPLOAD_MB = {"network": 300, "population": 100, "sites": 20, "communes": 100}
+MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100}
+TABLE_TYPES = ["csv", "txt", "gz", "xlsx", "xls", "ods"]
+LAYER_TYPES = ["gpkg", "geojson", "json"]
+#: Coordinate systems offered for tables (the CLI takes any EPSG code).
+CRS_CHOICES = {"EPSG:4326": "Longitude et latitude (degrés, WGS84)", "EPSG:2154": "Lambert-93 (mètres, métropole)",
+               "EPSG:5490": "UTM 20N (mètres, Guadeloupe, Martinique)", "EPSG:2972": "UTM 22N (mètres, Guyane)",
+               "EPSG:2975": "UTM 40S (mètres, La Réunion)", "EPSG:4471": "UTM 38S (mètres, Mayotte)"}
+AUTO_COLUMN = "(détection automatique)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -49,23 +57,49 @@ def builtin_study(key: str, mode: str):
     return load_study(key, mode=mode)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def user_study(digest: str, mode: str, _files: dict, population_column: str, partial: bool, max_access_m: float,
-               label: str):
-    from access.territory import custom_study
-
+def saved_uploads(files: dict) -> dict:
+    """The uploaded files written to a private temporary folder, under their own names (role → path)."""
     folder = Path(tempfile.mkdtemp(prefix="access30_"))
     paths = {}
-    for role, (name, data) in _files.items():
+    for role, (name, data) in files.items():
         if data is None:
             paths[role] = None
             continue
         path = folder / Path(name).name
         path.write_bytes(data)
         paths[role] = path
-    return custom_study(paths["network"], paths["population"], population_column or None,
-                        sites_path=paths["sites"], communes_path=paths["communes"], mode=mode,
-                        max_access_m=max_access_m, partial_network=partial, label=label or "Mon territoire")
+    return paths
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def user_study(digest: str, mode: str, _files: dict, options: tuple):
+    """The study of the user's files: the same input path as the command line (StudyRequest)."""
+    from access.assemble import StudyRequest, assemble_study
+
+    paths = saved_uploads(_files)
+    settings = dict(options)
+    builtins = ("france_services", "mairies") if settings["national_lists"] else None
+    return assemble_study(StudyRequest(
+        network=paths["network"], population=paths["population"], sites=paths["sites"], communes=paths["communes"],
+        population_column=settings["population_column"] or None, population_crs=settings["population_crs"],
+        sites_crs=settings["sites_crs"], departement=settings["departement"] or None, sites_builtin=builtins,
+        partial_network=settings["partial"], max_access_m=settings["max_access_m"], mode=mode,
+        label=settings["label"] or "Mon territoire"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def upload_columns(name: str, data: bytes) -> list[str]:
+    """Column names of an uploaded table or layer (for the population column picker); [] if unreadable."""
+    from access.errors import Access30Error
+    from access.io import VECTOR_SUFFIXES, read_table, read_vector
+
+    path = saved_uploads({"file": (name, data)})["file"]
+    try:
+        if path.suffix.lower() in VECTOR_SUFFIXES:
+            return [c for c in read_vector(path).columns if c != "geometry"]
+        return list(read_table(path).columns)
+    except Access30Error:
+        return []
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -140,43 +174,7 @@ def sidebar():
             study_key = f"builtin|{key}|{mode}"
             loader = ("builtin", key, mode)
         else:
-            st.caption("Chargez vos fichiers : réseau routier OpenStreetMap (.osm.pbf), population (carroyage "
-                       "INSEE ou couche des communes) et lieux d'accueil (CSV avec nom, type, lon, lat ; GeoJSON ; "
-                       "GeoPackage).")
-            files = {
-                "network": st.file_uploader("Réseau routier (.osm.pbf)", type=["pbf"], key="up_network"),
-                "population": st.file_uploader("Population (CSV, CSV.GZ, GeoPackage, GeoJSON)",
-                                               type=["csv", "gz", "gpkg", "geojson", "json"], key="up_population"),
-                "sites": st.file_uploader("Lieux d'accueil (CSV, GeoJSON, GeoPackage)",
-                                          type=["csv", "gpkg", "geojson", "json"], key="up_sites"),
-                "communes": st.file_uploader("Contours des communes (facultatif)", type=["gpkg", "geojson", "json"],
-                                             key="up_communes"),
-            }
-            column = st.text_input("Colonne de population", value="", key="up_column",
-                                   help="Inutile pour un carroyage INSEE (colonne Ind) ; par ex. population_municipale.")
-            partial = st.checkbox("Réseau partiel (routes principales seulement)", key="up_partial")
-            max_access = float(st.number_input("Distance maximale à une route (m)", 100, 20_000, 1_000, 100,
-                                               key="up_max_access"))
-            label = st.text_input("Nom du territoire", value="Mon territoire", key="up_label")
-            study_key, loader = None, None
-            if files["network"] is not None and files["population"] is not None:
-                payload, digest = {}, hashlib.sha256()
-                for role, upload in files.items():
-                    if upload is None:
-                        payload[role] = (None, None)
-                        continue
-                    size_mb = upload.size / 2**20
-                    if size_mb > MAX_UPLOAD_MB[role]:
-                        st.error(f"Fichier « {html.escape(upload.name)} » trop volumineux ({size_mb:.0f} Mo) : "
-                                 f"{MAX_UPLOAD_MB[role]} Mo au plus pour ce type de fichier. Découpez l'extrait "
-                                 "au territoire étudié (osmium extract).")
-                        st.stop()
-                    data = upload.getvalue()
-                    digest.update(role.encode() + upload.name.encode() + hashlib.sha256(data).digest())
-                    payload[role] = (upload.name, data)
-                digest.update(f"{column}|{partial}|{max_access}|{label}|{mode}".encode())
-                study_key = "user|" + digest.hexdigest()[:20]
-                loader = ("user", payload, column, partial, max_access, label, mode)
+            study_key, loader = user_files_panel(mode)
         st.divider()
         st.caption("access30 — logiciel libre. Fond de carte et réseau : © les contributeurs d'OpenStreetMap.")
     if loader is None:
@@ -195,19 +193,77 @@ def sidebar():
             if loader[0] == "builtin":
                 study = builtin_study(loader[1], loader[2])
             else:
-                _, payload, column, partial, max_access, label, mode = loader
-                study = user_study(study_key, mode, payload, column, partial, max_access, label)
+                _, payload, options, mode = loader
+                study = user_study(study_key, mode, payload, options)
         with st.spinner("Calcul des temps d'accès sur le réseau…"):
             routing = routed(study_key, study)
     except NetworkUnavailableError as exc:
-        failed[study_key] = (f"{exc} Dans l'application : choisissez « Mes fichiers » et chargez un extrait "
-                             ".osm.pbf du territoire, ou réessayez une fois connecté.")
+        failed[study_key] = (f"{for_app(exc)} Dans l'application : choisissez « Mes fichiers » et chargez un "
+                             "extrait .osm.pbf du territoire, ou réessayez une fois connecté.")
         st.error(failed[study_key])
         st.stop()
     except InputError as exc:
-        st.error(f"Données refusées — {exc}")
+        st.error(f"Données refusées — {for_app(exc)}")
         st.stop()
     return study, routing, study_key, threshold, mode
+
+
+def user_files_panel(mode: str):
+    """« Mes fichiers »: uploads and the French controls for what the command line takes as options.
+
+    Returns the study key and the loader tuple, or (None, None) until a network and a population are given.
+    """
+    st.caption("Chargez vos fichiers : réseau routier OpenStreetMap (.osm.pbf), population (carroyage INSEE, "
+               "communes en points ou en contours avec leur population) et lieux d'accueil (tableau avec nom, type, "
+               "longitude, latitude ou coordonnées ; classeur Excel ou LibreOffice ; GeoJSON ; GeoPackage).")
+    files = {
+        "network": st.file_uploader("Réseau routier (.osm.pbf)", type=["pbf"], key="up_network"),
+        "population": st.file_uploader("Population (CSV, classeur, GeoPackage, GeoJSON)",
+                                       type=TABLE_TYPES + LAYER_TYPES, key="up_population"),
+        "sites": st.file_uploader("Lieux d'accueil (CSV, classeur, GeoPackage, GeoJSON)",
+                                  type=TABLE_TYPES + LAYER_TYPES, key="up_sites"),
+        "communes": st.file_uploader("Contours des communes (facultatif)", type=LAYER_TYPES, key="up_communes"),
+    }
+    population = files["population"]
+    columns = upload_columns(population.name, population.getvalue()) if population is not None else []
+    column = st.selectbox("Colonne de population", [AUTO_COLUMN, *columns], key="up_column",
+                          help="Inutile pour un carroyage INSEE (colonne Ind ou ind) ; sinon la colonne qui compte "
+                               "les habitants, par ex. population_municipale.")
+    crs_keys = list(CRS_CHOICES)
+    population_crs = st.selectbox("Coordonnées de la population (tableau)", crs_keys, format_func=CRS_CHOICES.get,
+                                  key="up_population_crs")
+    sites_crs = st.selectbox("Coordonnées des lieux d'accueil (tableau)", crs_keys, format_func=CRS_CHOICES.get,
+                             key="up_sites_crs")
+    departement = st.text_input("Code du département (facultatif)", value="", key="up_departement",
+                                help="Pour les noms des communes, les EPCI et les listes nationales de lieux ; lu "
+                                     "dans les codes communes de la population s'il n'est pas donné.").strip().upper()
+    national = st.checkbox("Ajouter les listes nationales de lieux (France Services, mairies de 1 500 habitants ou "
+                           "plus)", key="up_national")
+    partial = st.checkbox("Réseau partiel (routes principales seulement)", key="up_partial")
+    max_access = float(st.number_input("Distance maximale à une route (m)", 100, 20_000, 1_000, 100,
+                                       key="up_max_access"))
+    label = st.text_input("Nom du territoire", value="Mon territoire", key="up_label")
+    if files["network"] is None or population is None:
+        return None, None
+    payload, digest = {}, hashlib.sha256()
+    for role, upload in files.items():
+        if upload is None:
+            payload[role] = (None, None)
+            continue
+        size_mb = upload.size / 2**20
+        if size_mb > MAX_UPLOAD_MB[role]:
+            st.error(f"Fichier « {html.escape(upload.name)} » trop volumineux ({fmt_int(size_mb)} Mo) : "
+                     f"{MAX_UPLOAD_MB[role]} Mo au plus pour ce type de fichier. Découpez l'extrait au territoire "
+                     "étudié.")
+            st.stop()
+        data = upload.getvalue()
+        digest.update(role.encode() + upload.name.encode() + hashlib.sha256(data).digest())
+        payload[role] = (upload.name, data)
+    options = (("population_column", "" if column == AUTO_COLUMN else column), ("population_crs", population_crs),
+               ("sites_crs", sites_crs), ("departement", departement), ("national_lists", national),
+               ("partial", partial), ("max_access_m", max_access), ("label", label))
+    digest.update(repr((options, mode)).encode())
+    return "user|" + digest.hexdigest()[:20], ("user", payload, options, mode)
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +304,7 @@ def push_change(study, routing, study_key: str, change: tuple) -> None:
     try:
         scenario_state(study_key, changes, study, routing)  # validates the change (InputError)
     except InputError as exc:
-        st.session_state["flash"] = ("error", str(exc))
+        st.session_state["flash"] = ("error", for_app(exc))
         if not scenarios()[name]:
             scenarios().pop(name)
         return
@@ -566,24 +622,20 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def suggestion_run(study_key: str, territory_key: str | None, model: str, k: int, threshold: float, weight: str,
+def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
                    sources: tuple, time_limit_s: float, _study, _routing):
     from access.candidates import build_candidates
     from access.optimize import suggest_sites
 
-    candidates, notices = build_candidates(_study, sources=list(sources), territory=territory_key)
+    candidates, notices = build_candidates(_study, sources=list(sources))
     return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,
                          time_limit_s=time_limit_s), notices
 
 
 def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    try:
-        from access.optimize import MODEL_LABELS_FR
-    except ImportError:
-        st.info("Le module de suggestions (access.optimize) n'est pas installé dans cette version.")
-        return
-    territory_key = study_key.split("|")[1] if study_key.startswith("builtin|") else None
+    from access.optimize import MODEL_LABELS_FR
+
     c1, c2, c3 = st.columns(3)
     model = c1.selectbox("Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
                          key="sugg_model")
@@ -591,20 +643,21 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     groups = ["population", *study.demand.equity_columns]
     weight = c3.selectbox("Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
                           key="sugg_weight")
-    sources = ("mairies", "france_services", "cells") if territory_key else ("cells",)
+    lists = study.territory is not None or study.departement is not None  # mairies and France Services known
+    sources = ("mairies", "france_services", "cells") if lists else ("cells",)
     st.caption("Emplacements candidats : " + ", ".join({"mairies": "toutes les mairies", "france_services":
                "les bureaux France Services possibles", "cells": "des carreaux habités répartis sur le territoire"}[x]
                for x in sources) + ". Les lieux existants sont conservés.")
     if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
         try:
             with st.spinner("Recherche des meilleurs emplacements (optimisation exacte, 60 s au plus)…"):
-                suggestion, notices = suggestion_run(study_key, territory_key, model, k, threshold, weight, sources,
-                                                     60.0, study, routing)
+                suggestion, notices = suggestion_run(study_key, model, k, threshold, weight, sources, 60.0, study,
+                                                     routing)
             st.session_state["suggestion"] = (study_key, threshold, suggestion, notices)
             st.session_state["suggested_map"] = suggestion.suggested
             st.rerun()  # so that the map, drawn above, shows them
         except InputError as exc:
-            st.error(str(exc))
+            st.error(for_app(exc))
     stored = st.session_state.get("suggestion")
     if not stored or stored[0] != study_key or stored[1] != threshold:
         st.session_state.pop("suggested_map", None)

@@ -97,12 +97,24 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
     -------
     DataFrame
         ``code``, ``nom``, ``name`` (« Mairie de … » or « Centre de … »), ``lon``, ``lat`` (WGS84),
-        one row per commune in input order; empty without communes.
+        one row per commune in input order. Without outlines, the town halls when their points are
+        known (a département from the national list), else empty.
     """
+    from .analysis import commune_outlines
     from .sites import relocate_outside_commune
 
+    columns = ["code", "nom", "name", "lon", "lat"]
     if communes is None or not len(communes):
-        return pd.DataFrame(columns=["code", "nom", "name", "lon", "lat"])
+        return pd.DataFrame(columns=columns)
+    if commune_outlines(communes) is None:
+        if not {"mairie_lon", "mairie_lat"} <= set(communes.columns):
+            return pd.DataFrame(columns=columns)
+        lon = pd.to_numeric(communes["mairie_lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(communes["mairie_lat"], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        nom = communes["nom"].astype(str).to_numpy()[ok]
+        return pd.DataFrame({"code": communes["code"].astype(str).to_numpy()[ok], "nom": nom,
+                             "name": np.char.add("Mairie de ", nom.astype(str)), "lon": lon[ok], "lat": lat[ok]})
     wgs = communes.to_crs("EPSG:4326").reset_index(drop=True)
     code, nom = wgs["code"].astype(str).to_numpy(), wgs["nom"].astype(str).to_numpy()
     point = wgs.geometry.representative_point()
@@ -301,33 +313,63 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
     return candidates.iloc[kept].reset_index(drop=True), notices
 
 
+def candidate_lists(study: Study) -> tuple[Path, Path, list[str], gpd.GeoDataFrame | None]:
+    """Where a study's ``mairies`` and ``france_services`` candidates come from.
+
+    A built-in territory's own files (with the outlines of all its communes, to place misplaced
+    town halls back inside), else the national lists of the study's département.
+
+    Returns
+    -------
+    mairies, france_services : Path
+    departements : list of str
+    outlines : GeoDataFrame or None
+
+    Raises
+    ------
+    InputError
+        When the study has neither a built-in territory nor a known département.
+    """
+    from .io import read_vector
+    from .territory import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, TERRITORIES, _path
+
+    if study.territory in TERRITORIES:
+        terr = TERRITORIES[study.territory]
+        outlines = read_vector(_path(terr.communes))
+        outlines["code"] = outlines["code"].astype(str)
+        return _path(terr.mairies), _path(terr.france_services), [terr.departement], outlines
+    if study.departement:
+        return (_path(NATIONAL_COMMUNES), _path(NATIONAL_FRANCE_SERVICES), [study.departement], study.outlines)
+    raise InputError("pas de liste de mairies ni de France Services pour ce territoire (département inconnu)",
+                     "indiquez le département (--departement, par ex. 22) ou un fichier d'emplacements candidats",
+                     column="--candidates")
+
+
 def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mairies", "france_services"),
-                     territory=None, path: str | Path | None = None, path_crs: str = "EPSG:4326",
+                     path: str | Path | None = None, path_crs: str = "EPSG:4326",
                      mairies_path: str | Path | None = None, france_services_path: str | Path | None = None,
-                     departements: list[str] | None = None, max_cells: int | None = DEFAULT_MAX_CELLS,
-                     cells_method: str = "grid", area_buffer_m: float = 2000.0) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+                     max_cells: int | None = DEFAULT_MAX_CELLS, cells_method: str = "grid",
+                     area_buffer_m: float = 2000.0) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """All candidate places of a study, deduplicated.
 
     Parameters
     ----------
     study : Study
     sources : list of str
-        Any of ``"mairies"``, ``"france_services"``, ``"cells"``.
-    territory : str or Territory, optional
-        Built-in territory whose mairies and France Services files to use.
+        Any of ``"mairies"``, ``"france_services"``, ``"cells"``; the lists come from the study's
+        territory or département (:func:`candidate_lists`).
     path : path, optional
-        User candidate file (CSV with ``name,lon,lat``, GeoJSON or GPKG).
+        User candidate file (same formats as a site list).
     path_crs : str
-        CRS of the user CSV coordinates.
+        CRS of the user file's coordinates.
     mairies_path, france_services_path : path, optional
-        Files to use instead of the territory's.
-    departements : list of str, optional
-        Départements to keep from those files (default: the territory's).
+        Files to use instead of the territory's or the national ones (all their rows).
     max_cells : int, optional
         Thin cell candidates to at most this many (see :func:`cell_candidates`).
     cells_method : {"grid", "kmeans"}
     area_buffer_m : float
-        Candidates farther than this from the study's communes are left out.
+        Candidates farther than this from the study area (commune outlines, else the population's
+        extent) are left out.
 
     Returns
     -------
@@ -335,36 +377,22 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mair
         WGS84, columns ``candidate_id, name, type, commune, address, source``.
     notices : list of Notice
     """
-    from .territory import _path, get_territory, study_area
-
     unknown = set(sources) - set(CANDIDATE_SOURCES)
     if unknown:
         raise InputError(f"source d'emplacements candidats inconnue : {', '.join(sorted(unknown))}",
                          f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} (ou un fichier)", column="--candidates")
-    terr = get_territory(territory) if isinstance(territory, str) else territory
-    deps = departements or ([terr.departement] if terr is not None else None)
+    needs_lists = ("mairies" in sources and mairies_path is None) or \
+        ("france_services" in sources and france_services_path is None)
+    lists = candidate_lists(study) if needs_lists else (None, None, None, study.outlines)
     frames, notices = [], []
     if "mairies" in sources:
-        mpath = mairies_path or (_path(terr.mairies) if terr is not None else None)
-        if mpath is None:
-            raise InputError("pas de fichier de mairies pour les emplacements candidats",
-                             "indiquez --territory ou un fichier de mairies", column="--candidates")
-        outlines = None
-        if terr is not None:
-            from .io import read_vector
-            outlines = read_vector(_path(terr.communes))
-            outlines["code"] = outlines["code"].astype(str)
-        elif study.communes is not None:
-            outlines = study.communes
-        frame, found = mairie_candidates(mpath, outlines, deps if mairies_path is None else departements)
+        deps = None if mairies_path is not None else lists[2]
+        frame, found = mairie_candidates(mairies_path or lists[0], lists[3], deps)
         frames.append(frame)
         notices += found
     if "france_services" in sources:
-        fpath = france_services_path or (_path(terr.france_services) if terr is not None else None)
-        if fpath is None:
-            raise InputError("pas de fichier France Services pour les emplacements candidats",
-                             "indiquez --territory ou un fichier France Services", column="--candidates")
-        frames.append(france_services_candidates(fpath, deps, study.sites))
+        deps = None if france_services_path is not None else lists[2]
+        frames.append(france_services_candidates(france_services_path or lists[1], deps, study.sites))
     if path is not None:
         frame, found = file_candidates(path, crs=path_crs)
         frames.append(frame)
@@ -375,10 +403,9 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mair
     if not frames:
         return _empty(), notices
     candidates = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    if study.communes is not None and len(study.communes):
-        area = study_area(study.communes, area_buffer_m)
-        inside = candidates.geometry.within(area).to_numpy()
-        candidates = candidates[inside | (candidates["type"] == CELL_TYPE).to_numpy()].reset_index(drop=True)
+    area = study.area_wgs84(area_buffer_m)
+    inside = candidates.geometry.within(area).to_numpy()
+    candidates = candidates[inside | (candidates["type"] == CELL_TYPE).to_numpy()].reset_index(drop=True)
     ids = candidates["candidate_id"].astype(str)
     repeated = ids.duplicated(keep=False)
     if repeated.any():

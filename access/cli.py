@@ -56,6 +56,7 @@ def format_report(result) -> str:
            f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est rattaché)"
            if s["network_components"] > 1 else ""),
         f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; {fmt_int(s['cells_total'])} unités",
+        *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
         f"Lieux d'accueil : {s['sites_total']} ("
         + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",
         "",
@@ -115,34 +116,26 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
 
 
-def build_study(args: argparse.Namespace):
-    """Build the :class:`~access.analysis.Study` described by the shared options."""
-    from .sites import read_sites
-    from .territory import DEFAULT_TERRITORY, custom_study, load_study
+def study_request(args: argparse.Namespace):
+    """The :class:`~access.assemble.StudyRequest` of the shared options."""
+    from .assemble import StudyRequest
 
-    check_study_options(args)
-    builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip()) if args.sites_builtin is not None else None
-    if args.population is None:
-        extra, found = None, []
-        if args.sites is not None:
-            extra, found = read_sites(args.sites, crs=args.sites_crs)
-        study = load_study(args.territory or DEFAULT_TERRITORY, mode=args.mode, demand=args.demand,
-                           builtins=builtins if builtins is not None else ("france_services", "mairies"),
-                           network_path=args.network, cache_dir=args.cache_dir, extra_sites=extra,
-                           max_access_m=args.max_access_m, partial_network=args.partial_network)
-        study.notices.extend(n for n in found if n.code != "duplicate_sites")  # load_study re-counts duplicates
-    else:
-        if args.network is None:
-            raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf", column="--network")
-        study = custom_study(args.network, args.population, args.population_column, args.population_crs,
-                             args.sites, args.sites_crs, builtins or (), args.departement, args.communes,
-                             mode=args.mode, max_access_m=args.max_access_m or 1000.0,
-                             partial_network=args.partial_network, label=args.territory or "")
-    if not study.demand.total > 0:
-        raise InputError(f"population totale nulle ({study.demand.source})",
-                         "vérifiez la colonne comptée (--population-column) : aucune unité n'a d'habitants",
-                         path=args.population, column=args.population_column)
-    return study
+    builtins = None
+    if args.sites_builtin is not None:
+        builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
+    return StudyRequest(
+        territory=args.territory, departement=args.departement, network=args.network,
+        partial_network=args.partial_network, population=args.population, population_column=args.population_column,
+        population_crs=args.population_crs, demand=args.demand, sites=args.sites, sites_crs=args.sites_crs,
+        sites_builtin=builtins, communes=args.communes, mode=args.mode, max_access_m=args.max_access_m,
+        cache_dir=args.cache_dir)
+
+
+def build_study(args: argparse.Namespace):
+    """Build the :class:`~access.analysis.Study` described by the shared options (one input path)."""
+    from .assemble import assemble_study
+
+    return assemble_study(study_request(args))
 
 
 def routed_study(args: argparse.Namespace, steps: Steps):
@@ -153,32 +146,6 @@ def routed_study(args: argparse.Namespace, steps: Steps):
     study = build_study(args)
     steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
     return study, route(study)
-
-
-def check_study_options(args: argparse.Namespace) -> None:
-    """Reject impossible option values before any file is read (CRS codes, access distance)."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    for option, value in (("--sites-crs", args.sites_crs), ("--population-crs", args.population_crs)):
-        if value is None:
-            continue
-        try:
-            CRS.from_user_input(value)
-        except CRSError:
-            raise InputError(f"système de coordonnées « {value} » inconnu",
-                             "indiquez un code EPSG, par ex. EPSG:4326 (degrés), EPSG:2154 (Lambert-93) "
-                             "ou EPSG:5490 (Antilles)", column=option) from None
-    if args.sites_builtin:
-        unknown = {b.strip() for b in args.sites_builtin.split(",") if b.strip()} - {"france_services", "mairies"}
-        if unknown:
-            raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
-                             "choisissez parmi france_services, mairies", column="--sites-builtin")
-    distance = args.max_access_m
-    if distance is not None and not (math.isfinite(distance) and 0 < distance <= 100_000):
-        raise InputError(f"distance maximale jusqu'à une route de {distance:g} m hors limites",
-                         "indiquez un nombre de mètres entre 1 et 100 000 (par ex. 1000 sur un réseau complet)",
-                         column="--max-access-m")
 
 
 def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
@@ -229,10 +196,23 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def output_folder(path: Path, option: str = "--out-dir") -> Path:
+    """Create the output folder if needed; refuse a path that is a file or cannot be created."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError("le dossier de sortie est un fichier existant",
+                         "choisissez un autre nom de dossier, ou déplacez ce fichier", path=path, column=option)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"dossier de sortie impossible à créer ({exc.strerror or exc.__class__.__name__})",
+                         "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option) from None
+    return path
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Coverage on the embedded demo territory, written to ``--out-dir``."""
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(args.out_dir)
     parser = build_parser()
     coverage_args = parser.parse_args(["coverage", "--out", str(out_dir / "demo_couverture.gpkg"),
                                        "--summary", str(out_dir / "demo_couverture.json")])
@@ -250,7 +230,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_pdf
     from .tables import write_csv_tables, write_xlsx
 
-    out_dir = Path(args.out_dir)
     try:
         width, height = (int(v) for v in args.map_size.lower().split("x"))
     except ValueError:
@@ -260,7 +239,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.date) if args.date else date.today()
     except ValueError:
         raise InputError(f"date « {args.date} » illisible", "écrivez-la AAAA-MM-JJ", column="--date") from None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not (100 <= width <= 10_000 and 100 <= height <= 10_000):
+        raise InputError(f"taille de carte {width}x{height} hors limites", "indiquez entre 100 et 10 000 pixels "
+                         "de côté, par ex. 2000x1600", column="--map-size")
+    out_dir = output_folder(args.out_dir)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
@@ -272,8 +254,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         steps(f"Recherche de {args.suggest} nouveau(x) lieu(x) (couverture maximale, candidats : mairies et "
               "France Services)")
-        territory = (args.territory or "st-brieuc-loudeac") if args.population is None else None
-        candidates, _ = build_candidates(study, ("mairies", "france_services"), territory=territory)
+        candidates, _ = build_candidates(study, ("mairies", "france_services"))
         suggestion = suggest_sites(study, routing, "maxcover", args.suggest, args.threshold, candidates=candidates)
     zones = uncovered_zones(result, study.communes)
     steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
@@ -320,12 +301,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Emplacements candidats")
-    territory = (args.territory or "st-brieuc-loudeac") if args.population is None else None
-    departements = [args.departement] if args.departement else None
-    candidates, found = build_candidates(study, sources, territory=territory, path=files[0] if files else None,
+    candidates, found = build_candidates(study, sources, path=files[0] if files else None,
                                          path_crs=args.candidates_crs, mairies_path=args.mairies_file,
-                                         france_services_path=args.france_services_file,
-                                         departements=departements, max_cells=args.max_cells,
+                                         france_services_path=args.france_services_file, max_cells=args.max_cells,
                                          cells_method=args.cells_method)
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur {len(candidates)} emplacement(s) candidat(s)")
     suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,

@@ -50,7 +50,8 @@ class InputError(Access30Error):
         if self.row is not None:
             where.append(f"ligne {self.row}")
         if self.column is not None:
-            where.append(f"colonne « {self.column} »")
+            kind = "option" if str(self.column).startswith("--") else "colonne"
+            where.append(f"{kind} « {self.column} »")
         head = (", ".join(where) + " : ") if where else ""
         text = head + self.problem
         if self.fix:

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .analysis import CoverageResult
+from .analysis import CoverageResult, commune_outlines
 from .fmt import round_up_minutes
 from .io import atomic_path, write_text_atomic
 
@@ -89,8 +89,9 @@ def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
 def communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Commune indicators with outlines (from ``communes`` when given, else the union of their units)."""
     table = result.communes
-    if communes is not None and len(communes) and "geometry" in communes.columns:
-        outlines = communes[["code", "geometry"]].to_crs(result.units.crs)
+    outlines = commune_outlines(communes)
+    if outlines is not None:
+        outlines = outlines[["code", "geometry"]].to_crs(result.units.crs)
         layer = outlines.merge(table, left_on="code", right_on="commune", how="inner").drop(columns="code")
     else:
         dissolved = result.units[["commune", "geometry"]].dissolve(by="commune").reset_index()

@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -169,9 +170,10 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     ax.set_axis_off()
 
     communes = None
-    if study is not None and study.communes is not None and len(study.communes):
+    outlines = study.outlines if study is not None else None
+    if outlines is not None:
         codes = set(units["commune"].astype(str))
-        communes = study.communes[study.communes["code"].astype(str).isin(codes)].to_crs(crs)
+        communes = outlines[outlines["code"].astype(str).isin(codes)].to_crs(crs)
         if communes.empty:
             communes = None
     if communes is not None:
@@ -215,9 +217,15 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
         site_handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour,
                                    markeredgecolor="black", markersize=12, label=f"{label} ({len(suggested)})"))
 
-    if communes is not None and label_communes and not result.communes.empty:
+    if label_communes and not result.communes.empty:
         worst = result.communes[result.communes["not_covered"] > 0.5].head(label_communes)
-        where = communes.set_index(communes["code"].astype(str)).geometry.representative_point()
+        if communes is not None:
+            where = communes.set_index(communes["code"].astype(str)).geometry.representative_point()
+        else:  # no outlines: the population-weighted centre of the commune's units
+            centre = pd.DataFrame({"commune": units["commune"].astype(str), "w": pop + 1e-9,
+                                   "wx": (pop + 1e-9) * units["x"], "wy": (pop + 1e-9) * units["y"]})
+            sums = centre.groupby("commune")[["w", "wx", "wy"]].sum()
+            where = gpd.GeoSeries(gpd.points_from_xy(sums["wx"] / sums["w"], sums["wy"] / sums["w"]), index=sums.index)
         halo = [patheffects.withStroke(linewidth=3, foreground="white")]
         for _, row in worst.iterrows():
             code = str(row["commune"])
@@ -289,7 +297,7 @@ def fitted_height_px(result: CoverageResult, study: Study | None, width_px: int,
     The map's height follows the width/height ratio of the territory, between 0.55 and
     ``max_ratio`` times the image width (so a page never overflows).
     """
-    frame = study.communes if study is not None and study.communes is not None and len(study.communes) else None
+    frame = study.outlines if study is not None else None
     if frame is not None:
         codes = set(result.units["commune"].astype(str))
         frame = frame[frame["code"].astype(str).isin(codes)]

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
-from .io import VECTOR_SUFFIXES, find_column, read_table, read_vector, to_number
+from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector, to_number
 
 # Standard equity columns and the Filosofi 2017 columns they come from.
 EQUITY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -38,6 +38,9 @@ EQUITY_LABELS_FR = {
     "elderly_65p": "Personnes de 65 ans et plus",
     "single_person_households": "Ménages d'une personne",
 }
+#: Column names of an INSEE commune code in population and site files.
+COMMUNE_NAMES = ["code", "code_commune", "insee_com", "code_insee", "codgeo", "depcom", "code insee", "insee",
+                 "com", "code_com", "inseecom", "lcog_geo"]
 _IDCAR = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
 
 
@@ -224,11 +227,13 @@ def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: s
 
 
 def read_demand_layer(path: str | Path, population_column: str, crs: str | None = None,
-                      id_column: str | None = None, commune_column: str | None = None) -> Demand:
-    """Read points or polygons carrying a population (GeoPackage, GeoJSON, or CSV with lon/lat).
+                      id_column: str | None = None, commune_column: str | None = None,
+                      spread_polygons: bool = True) -> Demand:
+    """Read points or polygons carrying a population (GeoPackage, GeoJSON, or a table with coordinates).
 
-    Polygons are routed from a point inside them (``representative_point``), which is what
-    commune-level access studies do with the town hall; points are routed from themselves.
+    Points (communes at their town hall, addresses…) are routed from themselves. Polygons (communes,
+    IRIS…) are spread over a modelled 200 m grid (:func:`spread_over_polygons`, labelled as such),
+    or with ``spread_polygons=False`` routed from a point inside each.
 
     Parameters
     ----------
@@ -236,42 +241,50 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     population_column : str
         Column counted, e.g. ``population_municipale``.
     crs : str, optional
-        CRS of a CSV's coordinates (default WGS84 lon/lat).
+        CRS of a table's coordinates (default WGS84 lon/lat).
     id_column, commune_column : str, optional
-        Unit id and INSEE commune code columns; guessed (``code``) when not given.
+        Unit id and INSEE commune code columns; guessed (``code``, ``code_insee``…) when not given.
+    spread_polygons : bool
+        Spread polygon populations over a grid (default) rather than placing them at one point.
     """
-    from .sites import points_from_table  # shared coordinate checks
+    from .crs import local_crs
+    from .points import points_from_table
 
     path = Path(path)
     if path.suffix.lower() in VECTOR_SUFFIXES:
-        layer = read_vector(path)
-        source_crs = layer.crs
-        frame = layer
+        frame = read_vector(path)
+        frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
     else:
-        frame = read_table(path)
-        frame = points_from_table(frame, path, crs=crs or "EPSG:4326")
-        source_crs = frame.crs
-    pc = find_column(frame, [population_column], path, "de population")
+        frame, _ = points_from_table(read_table(path), path, crs=crs or "EPSG:4326", what="unités de population",
+                                     crs_option="--population-crs")
+    pc = find_column(frame, [population_column], path, "de population",
+                     fix="indiquez la colonne comptée avec --population-column")
     population = to_number(frame[pc].astype(str), path, pc)
-    from .crs import local_crs
-
     wgs = frame.to_crs("EPSG:4326")
     centroid = wgs.geometry.representative_point()
     target = local_crs(centroid.x.to_numpy(), centroid.y.to_numpy())
-    projected = frame.to_crs(target) if source_crs is not None else frame
+    cc = commune_column or find_column(frame, COMMUNE_NAMES, path, "commune", required=False)
+    idc = id_column or find_column(frame, ["id", "unit_id", *COMMUNE_NAMES], path, "identifiant", required=False)
+    is_polygon = frame.geometry.geom_type.str.contains("Polygon").all()
+    if is_polygon and spread_polygons:
+        polygons = gpd.GeoDataFrame({"code": frame[cc].astype(str).to_numpy() if cc else np.arange(len(frame)).astype(str),
+                                     "population": population}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+        demand = spread_over_polygons(polygons, "population", target, source=f"{path.name} ({pc})")
+        if not cc:
+            demand.units["commune"] = ""
+        return replace(demand, population_label=f"habitants ({pc}), répartis uniformément sur un carroyage de "
+                                                f"200 m dans chaque polygone de {path.name} (modélisé)")
+    projected = frame.to_crs(target)
     points = projected.geometry.representative_point()
-    idc = id_column or find_column(frame, ["code", "id", "unit_id", "insee"], path, "identifiant", required=False)
     units = gpd.GeoDataFrame({
         "unit_id": frame[idc].astype(str).to_numpy() if idc else np.arange(len(frame)).astype(str),
         "population": population,
     }, geometry=projected.geometry.to_numpy(), crs=target)
-    cc = commune_column or find_column(frame, ["code_commune", "insee_com", "code"], path, "commune",
-                                       required=False)
     units["commune"] = frame[cc].astype(str).to_numpy() if cc else ""
     units["x"], units["y"] = points.x.to_numpy(), points.y.to_numpy()
-    is_polygon = units.geometry.geom_type.str.contains("Polygon").all()
+    where = "placés au point intérieur de chaque polygone" if is_polygon else "placés aux points du fichier"
     return Demand(units=units, crs=target, kind="polygons" if is_polygon else "points",
-                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc})")
+                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})")
 
 
 def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs: str,
@@ -385,18 +398,26 @@ def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "popul
 def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
     """Read any supported population file, choosing the loader from its columns.
 
-    An INSEE grid (``Idcar_200m`` column) goes to :func:`read_filosofi`; anything else to
-    :func:`read_demand_layer`, which then needs ``population_column``.
+    An INSEE grid (``Idcar_200m``/``idcar_200m``, Filosofi 2017 upper-case or 2019/2021 lower-case
+    fields; CSV, workbook or GeoPackage) goes to :func:`read_filosofi`; points or polygons with a
+    population column (GeoPackage, GeoJSON, or a table with coordinates) to :func:`read_demand_layer`,
+    which needs ``population_column`` unless an obvious one exists (``population``,
+    ``population_municipale``, ``pop``, ``habitants``).
     """
     path = Path(path)
     if path.suffix.lower() in VECTOR_SUFFIXES:
         columns = list(read_vector(path).columns)
     else:
         columns = list(read_table(path).columns)
-    if any(c.lower() in ("idcar_200m", "idinspire") for c in columns):
-        return read_filosofi(path, population_column or "Ind")
+    plain = {normalise_name(c): c for c in columns}
+    if any(name in plain for name in ("idcar 200m", "idinspire", "idcar")):
+        return read_filosofi(path, population_column or ("ind" if "ind" in plain else "Ind"))
     if not population_column:
-        raise InputError(
-            f"impossible de savoir quelle colonne compte la population (colonnes : {', '.join(columns[:20])})",
-            "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
+        guess = [plain[n] for n in ("population", "population municipale", "pop", "habitants", "nb habitants",
+                                    "population totale", "ind") if n in plain]
+        if len(guess) != 1:
+            raise InputError(
+                f"impossible de savoir quelle colonne compte la population (colonnes : {', '.join(map(str, columns[:20]))})",
+                "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
+        population_column = guess[0]
     return read_demand_layer(path, population_column, crs=crs)

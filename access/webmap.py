@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
-from .analysis import CoverageResult
+from .analysis import CoverageResult, commune_outlines
 from .coverage import STATUS_COVERED, class_colours, class_labels, time_class
 from .fmt import fmt_int, fmt_pct
 from .sites import SITE_TYPES
@@ -233,8 +233,9 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     ----------
     result : CoverageResult
         Units, sites (with ``catchment_population``; an ``origin`` column marks scenario sites).
-    communes : GeoDataFrame, optional
-        Commune outlines (``code``, ``nom``).
+    communes : DataFrame or GeoDataFrame, optional
+        The study's communes (``code``, ``nom``); their outlines are drawn when they are polygons
+        (a names-only table, as from the national list, only names the areas).
     areas : GeoDataFrame, optional
         Output of :func:`class_areas` for ``result`` (computed when not given; pass a cached copy).
     closed_sites : GeoDataFrame, optional
@@ -259,8 +260,11 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap", control=True,
                          attr="© les contributeurs d'OpenStreetMap").add_to(fmap)
     names = {}
-    if communes is not None and len(communes):
+    if communes is not None and len(communes) and "nom" in communes.columns:
         names = dict(zip(communes["code"].astype(str), communes["nom"].astype(str)))
+    elif "nom" in result.communes.columns:
+        names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str)))
+    outlines = commune_outlines(communes)
 
     # Time classes, dissolved by commune.
     layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
@@ -300,8 +304,8 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
         gap_layer.add_to(fmap)
 
     # Commune outlines.
-    if communes is not None and len(communes):
-        outline = communes.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
+    if outlines is not None:
+        outline = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
         outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)
         table = result.communes.set_index("commune") if len(result.communes) else None
         tips = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -202,10 +203,12 @@ def test_offline_territory_shows_french_message(monkeypatch, tmp_path):
     from access.errors import NetworkUnavailableError
     from access.territory import load_study
 
+    from access.labels import for_app
+
     with pytest.raises(NetworkUnavailableError) as core:
         load_study("martinique")
-    assert messages and messages[0].startswith(str(core.value))  # the core's French message, as is
-    assert "Mes fichiers" in messages[0]
+    assert messages and messages[0].startswith(for_app(core.value))  # the core's French message, in app terms
+    assert "Mes fichiers" in messages[0] and "--" not in messages[0]
     assert not at.metric  # no figure shown without a network
 
 
@@ -219,3 +222,54 @@ def test_other_departement_offline_message():
     assert not at.metric
     at.text_input(key="departement").set_value("99").run(timeout=240)
     assert at.error and "n'est pas un code de département" in at.error[0].value
+
+
+def test_my_files_without_outlines_works_in_every_tab(tmp_path):
+    """« Mes fichiers »: network + population points (workbook) + sites (workbook), no outlines.
+
+    The same figures as the command line on the same files, every tab drawn, no message naming a
+    command-line option.
+    """
+    from access.assemble import StudyRequest, assemble_study
+
+    from . import input_files as F
+
+    population, sites = F.population_points_xlsx(tmp_path), F.sites_xlsx(tmp_path)
+    at = run_app()
+    at.radio(key="source").set_value("Mes fichiers").run()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader(key="up_network").set_value((F.DEMO_PBF.name, F.DEMO_PBF.read_bytes(), "application/octet-stream"))
+    at.file_uploader(key="up_population").set_value((population.name, population.read_bytes(), xlsx))
+    at.file_uploader(key="up_sites").set_value((sites.name, sites.read_bytes(), xlsx))
+    at.run()
+    assert "Population municipale" in at.selectbox(key="up_column").options  # columns read from the upload
+    at.selectbox(key="up_column").set_value("Population municipale")
+    at.checkbox(key="up_partial").check()
+    at.number_input(key="up_max_access").set_value(12000)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    core = assemble_study(StudyRequest(network=F.DEMO_PBF, population=population,
+                                       population_column="Population municipale", sites=sites,
+                                       partial_network=True, max_access_m=12000))
+    check_headline(at, run_coverage(core).summary)
+    texts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning)]
+    assert not [t for t in texts if re.search(r"--[a-z]", t)], "a message names a command-line option"
+    assert frame(at, "area_table")["Commune"].str.len().gt(0).all()  # names from the national list
+
+
+def test_my_files_error_is_in_app_terms(tmp_path):
+    """An upload refused by the core is explained with the app's controls, not the CLI's options."""
+    from . import input_files as F
+
+    population = F.population_points_csv(tmp_path)
+    table = pd.read_csv(population).assign(population=1)  # two possible population columns
+    table.to_csv(population, index=False)
+    at = run_app()
+    at.radio(key="source").set_value("Mes fichiers").run()
+    at.file_uploader(key="up_network").set_value((F.DEMO_PBF.name, F.DEMO_PBF.read_bytes(), "application/octet-stream"))
+    at.file_uploader(key="up_population").set_value((population.name, population.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "colonne" in message and "« Colonne de population »" in message and "--" not in message

@@ -3,6 +3,7 @@
 import json
 
 import pyogrio
+import pandas as pd
 import pytest
 
 from access.cli import main
@@ -34,23 +35,43 @@ def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
 
 
 def test_coverage_with_user_files(tmp_path, shared_data, capsys):
+    """Commune polygons of the demo area with a population column, national lists of the département."""
+    import geopandas as gpd
+
+    communes = gpd.read_file(shared_data / "cotes_darmor" / "communes_22.gpkg")
+    area = pd.read_csv(shared_data / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"]
+    polygons = tmp_path / "communes_demo_area.gpkg"  # the 46 real communes of the demo area
+    communes[communes["code"].astype(str).isin(area)].to_file(polygons)
     out = tmp_path / "couverture.gpkg"
     code = main(["coverage", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
                  "--partial-network", "--max-access-m", "12000",
-                 "--population", str(shared_data / "cotes_darmor" / "communes_22.gpkg"),
-                 "--population-column", "population_municipale",
+                 "--population", str(polygons), "--population-column", "population_municipale",
                  "--sites-builtin", "france_services,mairies", "--departement", "22",
                  "--threshold", "20", "--out", str(out), "--summary", str(tmp_path / "s.json"), "--quiet"])
     assert code == 0
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["threshold_min"] == 20
-    assert summary["population_total"] == 598_814  # every commune of 22, at its point
+    assert summary["population_total"] == pytest.approx(176_836)  # the 46 communes, spread over a grid
+    assert summary["population_modelled"] and "modélisé" in summary["population_label"]
     # The six of the demo area plus three within 12 km of the extract's convex hull.
     assert summary["sites_by_type"]["france_services"] == 9
-    # Communes far from this small extract have no road access: reported, never covered.
-    assert summary["population_no_road"] > 300_000
     cells = pyogrio.read_dataframe(out, layer="cells")
     assert cells.loc[cells["covered"] == 1, "population"].sum() == pytest.approx(summary["population_covered"])
+
+
+def test_population_far_beyond_the_network_is_said_with_the_figures(tmp_path, shared_data, capsys):
+    """All of 22 with a network of its middle: the result says first how many people lie outside."""
+    summary = tmp_path / "s.json"
+    code = main(["coverage", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
+                 "--partial-network", "--max-access-m", "12000",
+                 "--population", str(shared_data / "cotes_darmor" / "communes_22.gpkg"),
+                 "--population-column", "population_municipale", "--departement", "22",
+                 "--out", str(tmp_path / "x.gpkg"), "--summary", str(summary)])
+    out = capsys.readouterr().out
+    assert code == 0
+    warning = "347 845 habitants sur 598 814 (58,1 %, communes_22.gpkg) sont hors de l'emprise du réseau routier"
+    assert warning in out.splitlines()[3]  # right under the population line
+    assert warning in json.loads(summary.read_text())["notices"][0]
 
 
 def test_missing_file_is_a_clear_error(tmp_path, capsys):

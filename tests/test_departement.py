@@ -25,6 +25,7 @@ def test_lost_longitude_signs_of_22_are_restored():
 
 
 def test_departement_study_with_a_local_network(tmp_path, shared_data, capsys):
+    """All of 22 with the demo extract (its middle only): it runs, and says how many people lie outside."""
     out, summary = tmp_path / "d22.gpkg", tmp_path / "d22.json"
     code = main(["coverage", "--territory", "22", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
                  "--partial-network", "--max-access-m", "12000", "--out", str(out), "--summary", str(summary),
@@ -36,9 +37,32 @@ def test_departement_study_with_a_local_network(tmp_path, shared_data, capsys):
     ccas = int((mairies["population_municipale"] >= 1500).sum())
     fs = len(pd.read_csv(shared_data / "cotes_darmor" / "france_services_22.csv"))
     assert s["sites_by_type"] == {"mairie": ccas, "france_services": fs} and s["sites_total"] == ccas + fs
-    # Most of 22 is far from this small extract: reported as having no road access, never covered.
+    # Most of 22 is far from this small extract: said first, with the figures, and never covered.
+    assert s["notices"][0].startswith("Attention : ") and "habitants sur 598 814" in s["notices"][0]
     assert s["population_no_road"] > 0.5 * s["population_total"]
     assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(598_814)
+
+
+def test_departement_sites_are_the_national_lists(shared_data):
+    from access.territory import departement_sites
+
+    communes, fixes = departement_communes("22")
+    sites, notices = departement_sites("22", ("france_services", "mairies"), communes, fixes)
+    mairies = pd.read_csv(shared_data / "cotes_darmor" / "mairies_22.csv")
+    ccas = int((mairies["population_municipale"] >= 1500).sum())
+    fs = len(pd.read_csv(shared_data / "cotes_darmor" / "france_services_22.csv"))
+    assert sites["type"].value_counts().to_dict() == {"mairie": ccas, "france_services": fs}
+    # The two town halls with a lost minus sign are back in Brittany.
+    assert sites.geometry.x.between(-3.7, -1.9).all()
+    assert any(n.code == "mairie_outliers" for n in notices)
+
+
+def test_paris_lyon_marseille_are_their_arrondissements():
+    """Paris has no town-hall point in the national list: its 20 arrondissements carry its people."""
+    communes, fixes = departement_communes("75")
+    assert len(communes) == 20 and communes["population_municipale"].sum() == 2_187_526
+    assert communes.geometry.x.between(2.2, 2.5).all() and communes.geometry.y.between(48.8, 48.92).all()
+    assert fixes[0].startswith("75056 Paris : sans point de mairie")
 
 
 def test_departement_study_offline_is_a_clear_error(tmp_path):

@@ -40,7 +40,7 @@ def demo():
 @pytest.fixture(scope="module")
 def public_candidates(demo):
     study, _ = demo
-    candidates, _ = build_candidates(study, ("mairies", "france_services"), territory="st-brieuc-loudeac")
+    candidates, _ = build_candidates(study, ("mairies", "france_services"))
     return candidates
 
 
@@ -48,7 +48,7 @@ def public_candidates(demo):
 def mixed_candidates(demo, public_candidates):
     """Mairies and France Services plus populated cells thinned to a coarse grid: a few dozen in all."""
     study, _ = demo
-    cells = cell_candidates(study, max_cells=40, method="grid")
+    cells = cell_candidates(study, max_cells=15, method="grid")
     both = gpd.GeoDataFrame(pd.concat([public_candidates, cells], ignore_index=True), crs="EPSG:4326")
     candidates, _ = dedupe_candidates(study, both)
     return candidates
@@ -191,7 +191,8 @@ def test_median_matches_brute_force_and_coverage_run(demo, mixed_candidates, k):
     best = min(float(np.dot(pop[ok], np.minimum(cap, times[list(s)].min(axis=0))))
                for s in itertools.combinations(range(times.shape[0]), k))
     optimum_min = best / pop[ok].sum() / 60.0
-    suggestion = suggest_sites(study, routing, "median", k, THRESHOLD, candidates=mixed_candidates)
+    suggestion = suggest_sites(study, routing, "median", k, THRESHOLD, candidates=mixed_candidates,
+                               time_limit_s=300)
     assert suggestion.optimal, suggestion.status
     assert suggestion.objective == pytest.approx(optimum_min, rel=1e-12)
     assert suggestion.bound == pytest.approx(optimum_min, rel=1e-6)
@@ -285,7 +286,7 @@ def test_fixture_median_random_instances_against_brute_force():
 def test_median_formulations_agree_on_demo(demo, k):
     """Real instances: the demo with 25 grid-thinned cells + mairies + France Services, both formulations."""
     study, routing = demo
-    candidates, _ = build_candidates(study, ("mairies", "france_services", "cells"), territory="st-brieuc-loudeac",
+    candidates, _ = build_candidates(study, ("mairies", "france_services", "cells"),
                                      max_cells=25)
     candidates, _ = dedupe_candidates(study, candidates)
     pop = study.demand.units["population"].to_numpy(dtype=float)

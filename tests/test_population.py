@@ -71,13 +71,23 @@ def test_spread_preserves_each_commune_population(shared_data):
 
 
 def test_commune_layer_as_points(shared_data):
-    demand = read_demand_layer(shared_data / "cotes_darmor" / "communes_22.gpkg", "population_municipale")
+    demand = read_demand_layer(shared_data / "cotes_darmor" / "communes_22.gpkg", "population_municipale",
+                               spread_polygons=False)
     assert len(demand.units) == 344
     assert demand.total == 598_814
     assert demand.crs == "EPSG:2154"
     assert demand.kind == "polygons"
     inside = shapely.contains_xy(demand.units.geometry.to_numpy(), demand.units["x"], demand.units["y"])
     assert inside.all()
+
+
+def test_commune_polygons_are_spread_over_a_modelled_grid(shared_data):
+    """By default polygons are spread over a 200 m grid, labelled modelled, every inhabitant kept."""
+    demand = read_demand_layer(shared_data / "cotes_darmor" / "communes_22.gpkg", "population_municipale")
+    assert demand.modelled and demand.kind == "modelled_grid" and "modélisé" in demand.population_label
+    assert demand.total == pytest.approx(598_814)
+    per_commune = demand.units.groupby("commune")["population"].sum()
+    assert len(per_commune) == 344 and per_commune.min() > 0
 
 
 def test_town_hall_demand_moves_the_four_misplaced_demo_halls():

@@ -38,7 +38,7 @@ def demo(tmp_path_factory):
     study = load_study("st-brieuc-loudeac")
     routing = route(study)
     result = evaluate(study, routing, 30.0)
-    candidates, _ = build_candidates(study, ("mairies",), territory="st-brieuc-loudeac")
+    candidates, _ = build_candidates(study, ("mairies",))
     suggestion = suggest_sites(study, routing, "maxcover", 2, 30.0, candidates=candidates)
     out = tmp_path_factory.mktemp("report")
     zones = uncovered_zones(result, study.communes)

@@ -211,15 +211,15 @@ def test_sites_html_in_name_escaped_on_the_map(tmp_path, population_table, sites
     """On the web map the same name is shown as text, never run as markup."""
     webmap = pytest.importorskip("access.webmap")
     from access.analysis import run_coverage
-    from access.territory import custom_study
+    from access.assemble import StudyRequest, assemble_study
 
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     table = sites_table.copy()
     table.loc[0, "name"] = hostile
     pop = write_csv(population_table, tmp_path / "pop_communes_demo.csv")
     sites = write_csv(table, tmp_path / "handmade_sites_html_name.csv")
-    study = custom_study(DEMO_PBF, pop, "population_municipale", sites_path=sites, max_access_m=12000,
-                         partial_network=True)
+    study = assemble_study(StudyRequest(network=DEMO_PBF, population=pop, population_column="population_municipale",
+                                        sites=sites, max_access_m=12000, partial_network=True))
     page = webmap.build_map(run_coverage(study), tiles=False).get_root().render()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert" in page
@@ -269,10 +269,27 @@ def test_sites_header_only(capsys, tmp_path, pop_csv):
 
 def test_sites_non_numeric_coordinate(capsys, tmp_path, pop_csv, sites_table):
     bad = sites_table.astype({"lat": str})
-    bad.loc[2, "lat"] = "48°30'N"
-    bad = write_csv(bad, tmp_path / "handmade_sites_dms.csv")
+    bad.loc[2, "lat"] = "à préciser"
+    bad = write_csv(bad, tmp_path / "handmade_sites_text_coordinate.csv")
     error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
-             "handmade_sites_dms.csv", "ligne 3", "colonne « lat »", "non numérique", "48°30'N")
+             "handmade_sites_text_coordinate.csv", "ligne 3", "colonne « lat »", "non numérique", "à préciser")
+
+
+def test_sites_degrees_minutes_seconds_read(capsys, tmp_path, pop_csv, sites_table, clean):
+    """Coordinates written 48°30'45,6"N are read as decimal degrees (same figures)."""
+    def dms(value, positive, negative):
+        hemisphere = positive if value >= 0 else negative
+        value = abs(value)
+        degrees, minutes = int(value), int((value - int(value)) * 60)
+        seconds = (value - degrees - minutes / 60) * 3600
+        return f"{degrees}°{minutes}'{seconds:.6f}\"{hemisphere}".replace(".", ",")
+
+    table = sites_table.assign(lon=[dms(v, "E", "O") for v in sites_table["lon"]],
+                               lat=[dms(v, "N", "S") for v in sites_table["lat"]])
+    path = write_csv(table, tmp_path / "handmade_sites_dms.csv")
+    code, _, _, data = coverage(capsys, tmp_path, pop_csv, path)
+    assert code == 0
+    same_figures(data, clean)
 
 
 def test_sites_million_rows_refused_quickly(capsys, tmp_path, pop_csv, sites_table):
@@ -425,9 +442,15 @@ def test_population_semicolon_decimal_comma_same_result(capsys, tmp_path, popula
     same_figures(summary, clean)
 
 
-def test_population_column_not_given(capsys, tmp_path, pop_csv, sites_csv):
-    error_of(capsys, tmp_path, pop_csv, sites_csv, None, None,
-             "pop_communes_demo.csv", "colonne", "population", "--population-column", "population_municipale")
+def test_population_column_not_given(capsys, tmp_path, pop_csv, population_table, sites_csv, clean):
+    """One obvious population column is used and named; two possible ones must be chosen between."""
+    code, stdout, _, data = coverage(capsys, tmp_path, pop_csv, sites_csv, population_column=None)
+    assert code == 0 and "population_municipale" in data["population_label"]
+    same_figures(data, clean)
+    two = write_csv(population_table.assign(population=population_table["population_municipale"] * 2),
+                    tmp_path / "handmade_pop_two_columns.csv")
+    error_of(capsys, tmp_path, two, sites_csv, None, None,
+             "handmade_pop_two_columns.csv", "colonne", "population", "--population-column", "population_municipale")
 
 
 def test_population_all_zero(capsys, tmp_path, population_table, sites_csv):

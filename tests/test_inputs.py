@@ -1,0 +1,145 @@
+"""Planners' own files in every shape, through every command (coverage, suggest, report).
+
+Each shape of site list must give the same figures as the plain English CSV of the same sites; each
+shape of population file the same total and consistent figures. Files are written from the real
+demo data by ``tests/input_files.py`` (derived files say so there).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from access.cli import main
+
+from . import input_files as F
+
+
+def run(capsys, args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def coverage(capsys, folder, population, population_column, sites, extra=()):
+    summary = folder / "s.json"
+    args = ["coverage", *F.NETWORK_OPTIONS, "--population", population, "--out", folder / "c.gpkg",
+            "--summary", summary, "--quiet", *extra]
+    if population_column:
+        args += ["--population-column", population_column]
+    if sites is not None:
+        args += ["--sites", sites]
+    code, out, err = run(capsys, args)
+    assert code == 0, err
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("inputs")
+
+
+@pytest.fixture(scope="module")
+def population(folder):
+    return F.population_points_csv(folder)
+
+
+@pytest.fixture(scope="module")
+def reference(folder, population):
+    """The plain English CSV of the same sites: the figures every other shape must give."""
+    import _pytest.capture  # noqa: F401 (capsys is function-scoped: call the CLI directly here)
+
+    summary = folder / "ref.json"
+    assert main([str(a) for a in ["coverage", *F.NETWORK_OPTIONS, "--population", population,
+                                  "--population-column", "population_municipale", "--sites",
+                                  F.sites_csv_english(folder), "--out", folder / "ref.gpkg", "--summary", summary,
+                                  "--quiet"]]) == 0
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("shape", sorted(F.SITES))
+def test_every_site_file_shape_gives_the_same_figures(capsys, folder, population, reference, shape):
+    make, extra = F.SITES[shape]
+    s = coverage(capsys, folder, population, "population_municipale", make(folder), extra)
+    for key in ("sites_total", "population_covered"):
+        assert s[key] == pytest.approx(reference[key], rel=1e-9, abs=1e-6), (shape, key)
+    for key in ("mean_time_min", "p90_time_min"):  # some shapes round coordinates to 1e-6° (0.1 m)
+        assert s[key] == pytest.approx(reference[key], rel=1e-3, abs=1e-2), (shape, key)
+    # French type names are read: France Services and CCAS, not « autre ».
+    assert set(s["sites_by_type"]) == {"france_services", "ccas"}
+
+
+@pytest.mark.parametrize("shape", sorted(F.POPULATIONS))
+def test_every_population_file_shape(capsys, folder, shape):
+    make, column = F.POPULATIONS[shape]
+    s = coverage(capsys, folder, make(folder), column, F.sites_csv_english(folder))
+    assert s["population_total"] == pytest.approx(176_836, rel=1e-7)  # grids are written to 1e-6 inhabitant
+    assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(
+        s["population_total"])
+    assert 0.9 < s["share_covered"] <= 1.0
+    # The label says what is counted and how it is placed.
+    expected = {"points": "placés aux points", "polygons": "modélisé", "grid": "carroyage INSEE"}[shape.split("_")[0]]
+    assert expected in s["population_label"]
+
+
+def test_geocoded_with_the_ban_geocoder_one_address_unplaced(capsys, folder, population, reference):
+    path = F.sites_ban_geocoded(folder)
+    summary = folder / "ban.json"
+    code, out, _ = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                "population_municipale", "--sites", path, "--out", folder / "ban.gpkg",
+                                "--summary", summary])
+    assert code == 0
+    s = json.loads(summary.read_text(encoding="utf-8"))
+    assert s["sites_total"] == reference["sites_total"] - 1
+    assert "1 lieu(x) sans coordonnées, non pris en compte" in out
+
+
+def test_addresses_without_coordinates_say_how_to_geocode(capsys, folder, population):
+    code, _, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                "population_municipale", "--sites", F.sites_addresses_only(folder),
+                                "--out", folder / "x.gpkg"])
+    assert code == 2
+    assert "lieux_adresses.csv" in err and "adresses mais pas de coordonnées" in err
+    assert "Base Adresse Nationale" in err and "latitude et longitude" in err
+
+
+@pytest.mark.parametrize("shape", ["xlsx_titles", "combined_column", "csv_french_semicolon"])
+def test_suggest_and_report_read_the_same_files(capsys, folder, population, reference, shape):
+    """suggest (candidates from the national lists of the département read from the commune codes)
+    and report take the same files and start from the same covered population."""
+    make, extra = F.SITES[shape]
+    sites = make(folder)
+    common = [*F.NETWORK_OPTIONS, "--population", population, "--population-column", "population_municipale",
+              "--sites", sites, *extra]
+    code, _, err = run(capsys, ["suggest", *common, "--k", "1", "--out", folder / "sg.gpkg",
+                                "--summary", folder / "sg.json", "--quiet"])
+    assert code == 0, err
+    suggestion = json.loads((folder / "sg.json").read_text(encoding="utf-8"))
+    assert suggestion["population_covered_before"] == pytest.approx(reference["population_covered"], rel=1e-9)
+    out_dir = folder / f"pack_{shape}"
+    code, _, err = run(capsys, ["report", *common, "--out-dir", out_dir, "--map-size", "600x480", "--quiet"])
+    assert code == 0, err
+    report = json.loads((out_dir / "synthese.json").read_text(encoding="utf-8"))
+    assert report["population_covered"] == pytest.approx(reference["population_covered"], rel=1e-9)
+    assert (out_dir / "rapport.pdf").stat().st_size > 10_000
+
+
+def test_report_into_an_existing_file_is_a_clear_error(capsys, folder, population):
+    target = folder / "deja_un_fichier"
+    target.write_text("x")
+    code, _, err = run(capsys, ["report", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                "population_municipale", "--departement", "22", "--out-dir", target])
+    assert code == 2 and "dossier de sortie est un fichier" in err
+
+
+@pytest.mark.parametrize("option", [["--departement", "22"], ["--territory", "22"]])
+def test_suggest_with_a_departement_uses_the_national_lists(capsys, folder, population, option):
+    code, out, err = run(capsys, ["suggest", *F.NETWORK_OPTIONS, "--population", population,
+                                  "--population-column", "population_municipale", *option,
+                                  "--candidates", "mairies,france_services", "--k", "2",
+                                  "--out", folder / "sd.gpkg", "--summary", folder / "sd.json"])
+    assert code == 0, err
+    summary = json.loads((folder / "sd.json").read_text(encoding="utf-8"))
+    assert summary["candidates_used"] > 10 and summary["population_covered_after"] >= summary["population_covered_before"]

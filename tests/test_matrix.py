@@ -1,0 +1,67 @@
+"""A generated matrix: population shape × site source × travel mode, through coverage, suggest and report.
+
+Every cell of the matrix must run (no traceback, exit code 0) and the three commands must agree on
+the study: the same covered population in ``coverage``, in ``report`` and as the baseline of
+``suggest``. Files are written from the real demo data (``tests/input_files.py``); the network is
+the demo extract.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from access.cli import main
+
+from . import input_files as F
+
+POPULATIONS = ["points_csv", "polygons_gpkg", "grid_2017_csv"]
+SITE_SOURCES = {
+    "user_csv": lambda folder: ["--sites", F.sites_csv_english(folder)],
+    "user_xlsx": lambda folder: ["--sites", F.sites_xlsx(folder)],
+    "national_lists": lambda folder: ["--departement", "22", "--sites-builtin", "france_services,mairies"],
+    "user_and_national": lambda folder: ["--sites", F.sites_ods(folder), "--sites-builtin", "france_services",
+                                         "--departement", "22"],
+}
+MODES = ["drive", "walk"]
+MATRIX = list(itertools.product(POPULATIONS, SITE_SOURCES, MODES))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix")
+
+
+@pytest.fixture(scope="module")
+def populations(folder):
+    return {name: (F.POPULATIONS[name][0](folder), F.POPULATIONS[name][1]) for name in POPULATIONS}
+
+
+def cli(args) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.mark.parametrize("population,sites,mode", MATRIX, ids=["-".join(c) for c in MATRIX])
+def test_commands_agree(capsys, folder, populations, population, sites, mode):
+    path, column = populations[population]
+    study = [*F.NETWORK_OPTIONS, "--population", path, *SITE_SOURCES[sites](folder), "--mode", mode, "--quiet"]
+    if column:
+        study += ["--population-column", column]
+    case = folder / f"{population}_{sites}_{mode}"
+    case.mkdir()
+    assert cli(["coverage", *study, "--out", case / "c.gpkg", "--summary", case / "c.json"]) == 0
+    coverage = json.loads((case / "c.json").read_text(encoding="utf-8"))
+    assert coverage["travel_mode"] == mode and coverage["population_total"] == pytest.approx(176_836, rel=1e-7)
+    assert cli(["suggest", *study, "--candidates", "mairies", "--k", "1", "--time-limit", "120",
+                "--out", case / "s.gpkg", "--summary", case / "s.json"]) == 0
+    suggestion = json.loads((case / "s.json").read_text(encoding="utf-8"))
+    assert suggestion["population_covered_before"] == pytest.approx(coverage["population_covered"], rel=1e-12)
+    assert suggestion["population_covered_after"] >= suggestion["population_covered_before"]
+    if MATRIX.index((population, sites, mode)) % 3 == 0:  # the report on a third of the cells (the slowest)
+        assert cli(["report", *study, "--out-dir", case / "pack", "--map-size", "500x400"]) == 0
+        report = json.loads((case / "pack" / "synthese.json").read_text(encoding="utf-8"))
+        assert report["population_covered"] == pytest.approx(coverage["population_covered"], rel=1e-12)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
