@@ -18,9 +18,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/access30 demo --out-dir out
 
-## Install, then run the whole test suite (browser tests need chromium and chromium-driver; .ci/run installs them).
+## Install, then run the whole test suite on two processes (browser tests need chromium and chromium-driver; .ci/run installs them).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## The map interface (http://localhost:8501).
 app: $(STAMP)
