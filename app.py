@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from access.analysis import route
 from access.candidates import commune_points
 from access.coverage import population_by_class
 from access.errors import InputError, NetworkUnavailableError
-from access.fmt import fmt_int, fmt_min, fmt_pct, fmt_points
-from access.labels import for_app
+from access.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
+from access.labels import for_app, sites_counted
+from access.names import commune_name
 from access.population import EQUITY_LABELS_FR
 from access.sites import SITE_TYPES
 from access.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
@@ -42,6 +44,49 @@ CRS_CHOICES = {"EPSG:4326": "Longitude et latitude (degrés, WGS84)", "EPSG:2154
                "EPSG:5490": "UTM 20N (mètres, Guadeloupe, Martinique)", "EPSG:2972": "UTM 22N (mètres, Guyane)",
                "EPSG:2975": "UTM 40S (mètres, La Réunion)", "EPSG:4471": "UTM 38S (mètres, Mayotte)"}
 AUTO_COLUMN = "(détection automatique)"
+#: Number format of the charts (Vega-Lite locale): decimal comma, narrow no-break space for thousands.
+FRENCH_LOCALE = {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}}
+
+
+# Streamlit's file uploader has no French text of its own: its English words are hidden and French
+# ones drawn in their place (the widget works the same).
+FRENCH_UPLOADER_CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span,
+[data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "Glissez-déposez un fichier ici"; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "300 Mo au plus par fichier"; display: block; font-size: 0.8em; opacity: 0.7; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button > div > span::after { content: "Parcourir"; }
+[data-testid="stFileUploaderDropzone"] button:not(:has([data-testid="stMarkdownContainer"])) {
+  font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button:not(:has([data-testid="stMarkdownContainer"]))::after {
+  content: "Parcourir"; font-size: 0.875rem; }
+</style>
+"""
+
+
+FILES_GUIDE = """
+#### Quels fichiers fournir ?
+
+| Fichier | | Formats | Contenu attendu |
+|---|---|---|---|
+| Réseau routier | obligatoire | `.osm.pbf` | Extrait OpenStreetMap du territoire et de ses abords (une dizaine de km au-delà des limites), par ex. Geofabrik ou BBBike. |
+| Population | obligatoire | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Carroyage INSEE (Filosofi, colonne `Ind`), ou une ligne par commune ou par point avec longitude et latitude (ou une colonne « coordonnées »), ou des contours avec leur population. Choisissez la colonne qui compte les habitants si elle n'est pas reconnue. |
+| Lieux d'accueil | facultatif | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Une ligne par lieu : `nom`, `type` (CCAS, CIAS, MDS, France Services, centre social, mairie…), longitude et latitude ou adresse géocodée ; `horaires` facultatif, au format OpenStreetMap (« Mo-Fr 09:00-12:00 »). Sans ce fichier, cochez « Ajouter les listes nationales de lieux ». |
+| Contours des communes | facultatif | GeoPackage, GeoJSON | Pour les noms, les contours sur la carte et les chiffres par commune ; sinon ils viennent de la liste nationale (code du département). |
+
+Les fichiers ne servent qu'au calcul : ils ne sont jamais exécutés. Les coordonnées en Lambert-93 ou en UTM
+sont acceptées (choisir le système dans « Coordonnées … (tableau) »). Un fichier mal formé est signalé avec la
+ligne ou la colonne en cause et la correction à faire.
+"""
+
+
+def selectbox(container, *args, **kwargs):
+    """``container.selectbox`` with a French placeholder (Streamlit's own is « Choose an option »)."""
+    kwargs.setdefault("placeholder", "Choisir…")
+    return container.selectbox(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,9 +162,13 @@ def scenario_state(study_key: str, changes: tuple, _study, _routing):
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _routing):
+def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _routing, name: str = BASELINE):
+    """Indicators of a scenario; a named scenario's result says it is one (title, changes, before/after)."""
     state = scenario_state(study_key, changes, _study, _routing)
-    return sc.evaluate_scenario(_study, _routing, state, threshold)
+    if name == BASELINE or not changes:
+        return sc.evaluate_scenario(_study, _routing, state, threshold)
+    base = scenario_result(study_key, (), threshold, _study, _routing)
+    return sc.evaluate_scenario(_study, _routing, state, threshold, name=name, baseline=base)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -139,7 +188,7 @@ def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, 
     table = sc.rank_candidates(_study, _routing, state, candidate_points(study_key, _study), threshold, tie_break="nom")
     table["label"] = [f"{n} — +{fmt_int(g)} hab. couverts" if g >= 0.5 else f"{n} — aucun gain"
                       for n, g in zip(table["name"], table["newly_covered"])]
-    return table
+    return table.set_index("code", drop=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,13 +207,16 @@ def sidebar():
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
         if source == "Territoire intégré":
             keys = [*TERRITORIES, OTHER_DEPARTEMENT]
-            key = st.selectbox("Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
+            key = selectbox(st, "Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
                                format_func=lambda k: TERRITORIES[k].label if k in TERRITORIES
                                else "Autre département (listes nationales)")
             if key == OTHER_DEPARTEMENT:
-                key = st.text_input("Code du département", value="29", key="departement",
-                                    help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population des communes placée "
-                                         "à la mairie ; France Services et mairies de 1 500 hab. ou plus.").strip().upper()
+                typed = st.text_input("Code du département", value="", key="departement", placeholder="ex. 29",
+                                      help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population des communes placée "
+                                           "à la mairie ; France Services et mairies de 1 500 hab. ou plus.")
+                key = typed.strip().upper()
+                if not key:
+                    st.stop()  # nothing to load until a code is typed
                 if not is_departement_code(key):
                     st.error(f"« {html.escape(key)} » n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
                     st.stop()
@@ -173,6 +225,7 @@ def sidebar():
                            "requise), puis gardé en cache.")
             study_key = f"builtin|{key}|{mode}"
             loader = ("builtin", key, mode)
+            st.session_state["scope"] = f"builtin|{key}"  # scenarios belong to the territory, not to the mode
         else:
             study_key, loader = user_files_panel(mode)
         st.divider()
@@ -180,6 +233,8 @@ def sidebar():
     if loader is None:
         st.info("Chargez au moins un réseau routier (.osm.pbf) et un fichier de population dans la barre latérale "
                 "pour lancer l'étude de votre territoire.")
+        if st.session_state.get("source") == "Mes fichiers":
+            st.markdown(FILES_GUIDE)
         st.stop()
     failed = st.session_state.setdefault("failed_loads", {})
     if study_key in failed:
@@ -198,8 +253,11 @@ def sidebar():
         with st.spinner("Calcul des temps d'accès sur le réseau…"):
             routing = routed(study_key, study)
     except NetworkUnavailableError as exc:
-        failed[study_key] = (f"{for_app(exc)} Dans l'application : choisissez « Mes fichiers » et chargez un "
-                             "extrait .osm.pbf du territoire, ou réessayez une fois connecté.")
+        failed[study_key] = (f"Le réseau routier de « {exc.label or 'ce territoire'} » n'est pas encore sur cet "
+                             "ordinateur, et OpenStreetMap n'est pas joignable (pas de connexion internet). Deux "
+                             "possibilités : reconnectez-vous puis cliquez sur « Réessayer » (le réseau sera "
+                             "téléchargé une fois, puis conservé) ; ou choisissez « Mes fichiers » et chargez un "
+                             "extrait OpenStreetMap (.osm.pbf) du territoire.")
         st.error(failed[study_key])
         st.stop()
     except InputError as exc:
@@ -213,9 +271,7 @@ def user_files_panel(mode: str):
 
     Returns the study key and the loader tuple, or (None, None) until a network and a population are given.
     """
-    st.caption("Chargez vos fichiers : réseau routier OpenStreetMap (.osm.pbf), population (carroyage INSEE, "
-               "communes en points ou en contours avec leur population) et lieux d'accueil (tableau avec nom, type, "
-               "longitude, latitude ou coordonnées ; classeur Excel ou LibreOffice ; GeoJSON ; GeoPackage).")
+    st.caption("Chargez vos fichiers ; le détail de ce qui est attendu s'affiche à droite.")
     files = {
         "network": st.file_uploader("Réseau routier (.osm.pbf)", type=["pbf"], key="up_network"),
         "population": st.file_uploader("Population (CSV, classeur, GeoPackage, GeoJSON)",
@@ -226,13 +282,13 @@ def user_files_panel(mode: str):
     }
     population = files["population"]
     columns = upload_columns(population.name, population.getvalue()) if population is not None else []
-    column = st.selectbox("Colonne de population", [AUTO_COLUMN, *columns], key="up_column",
+    column = selectbox(st, "Colonne de population", [AUTO_COLUMN, *columns], key="up_column",
                           help="Inutile pour un carroyage INSEE (colonne Ind ou ind) ; sinon la colonne qui compte "
                                "les habitants, par ex. population_municipale.")
     crs_keys = list(CRS_CHOICES)
-    population_crs = st.selectbox("Coordonnées de la population (tableau)", crs_keys, format_func=CRS_CHOICES.get,
+    population_crs = selectbox(st, "Coordonnées de la population (tableau)", crs_keys, format_func=CRS_CHOICES.get,
                                   key="up_population_crs")
-    sites_crs = st.selectbox("Coordonnées des lieux d'accueil (tableau)", crs_keys, format_func=CRS_CHOICES.get,
+    sites_crs = selectbox(st, "Coordonnées des lieux d'accueil (tableau)", crs_keys, format_func=CRS_CHOICES.get,
                              key="up_sites_crs")
     departement = st.text_input("Code du département (facultatif)", value="", key="up_departement",
                                 help="Pour les noms des communes, les EPCI et les listes nationales de lieux ; lu "
@@ -262,7 +318,9 @@ def user_files_panel(mode: str):
     options = (("population_column", "" if column == AUTO_COLUMN else column), ("population_crs", population_crs),
                ("sites_crs", sites_crs), ("departement", departement), ("national_lists", national),
                ("partial", partial), ("max_access_m", max_access), ("label", label))
-    digest.update(repr((options, mode)).encode())
+    digest.update(repr(options).encode())
+    st.session_state["scope"] = "user|" + digest.hexdigest()[:20]  # scenarios belong to the files, not to the mode
+    digest.update(mode.encode())
     return "user|" + digest.hexdigest()[:20], ("user", payload, options, mode)
 
 
@@ -274,9 +332,10 @@ def scenarios() -> dict:
     return st.session_state.setdefault("scenarios", {})
 
 
-def reset_scenarios_if_new_territory(study_key: str) -> None:
-    if st.session_state.get("scenario_territory") != study_key:
-        st.session_state["scenario_territory"] = study_key
+def reset_scenarios_if_new_territory(scope: str) -> None:
+    """Scenarios are kept across a change of mode or threshold (recomputed); a new territory starts afresh."""
+    if st.session_state.get("scenario_territory") != scope:
+        st.session_state["scenario_territory"] = scope
         st.session_state["scenarios"] = {}
         st.session_state["active"] = BASELINE
         st.session_state.pop("compare_b", None)
@@ -326,14 +385,14 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     cols = st.columns(6)
     cols[0].metric("Population couverte", fmt_int(covered),
                    delta=(fmt_int(covered - b["population_covered"]) + " hab.") if delta else None,
-                   help=f"Habitants à {threshold:g} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
+                   help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
     cols[1].metric("Part couverte", fmt_pct(share),
                    delta=fmt_points(share - b["share_covered"]) if delta else None)
-    cols[2].metric(f"Au-delà de {threshold:g} min", fmt_int(beyond),
+    cols[2].metric(f"Au-delà de {fmt_num(threshold)} min", fmt_int(beyond),
                    delta=(fmt_int(beyond - b["population_uncovered"] - b["population_no_road"]) + " hab.") if delta else None,
                    delta_color="inverse",
                    help=f"Dont {fmt_int(s['population_no_road'])} sans accès routier (à plus de "
-                        f"{s['max_access_m']:.0f} m de toute route du réseau).")
+                        f"{fmt_metres(s['max_access_m'])} de toute route du réseau).")
     cols[3].metric("Temps moyen", fmt_min(s["mean_time_min"]),
                    delta=(fmt_min(s["mean_time_min"] - b["mean_time_min"])) if delta else None, delta_color="inverse")
     cols[4].metric("Temps médian", fmt_min(s["median_time_min"]),
@@ -343,8 +402,8 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     network = "réseau partiel (routes principales)" if s["network_partial"] else "réseau OpenStreetMap complet"
     st.caption(
         f"**Ce que mesurent ces chiffres** — population comptée : {s['population_label']} "
-        f"({fmt_int(s['population_total'])} au total). Seuil : {threshold:g} min {MODE_WORDS[mode]} jusqu'au lieu "
-        f"d'accueil le plus proche ({s['sites_on_network']} lieux pris en compte"
+        f"({fmt_int(s['population_total'])} au total). Seuil : {fmt_num(threshold)} min {MODE_WORDS[mode]} jusqu'au lieu "
+        f"d'accueil le plus proche ({sites_counted(s, result.scenario.added if result.scenario else 0)}"
         + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network} "
         f"« {s['network_source']} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
         f"des temps (trajets d'approche hors réseau) : {fmt_pct(s['estimated_time_share'], 0)}.")
@@ -356,10 +415,25 @@ def notices_box(result) -> None:
             st.markdown(f"- {notice.message}")
 
 
+def french(frame: pd.DataFrame, kinds: dict[str, str]):
+    """The table shown the French way (« 176 836 », « 98,8 % », « 11,3 »; « – » when missing).
+
+    ``kinds`` maps columns to ``int`` (people, counts), ``pct`` (a share 0–1) or ``min`` (minutes);
+    the values stay numbers, so that clicking a header still sorts them as numbers.
+    """
+    formats = {"int": lambda v: fmt_int(v), "pct": lambda v: fmt_pct(v),
+               "min": lambda v: fmt_num(round(float(v), 1)) if np.isfinite(v) else "–"}
+    return frame.style.format({c: formats[k] for c, k in kinds.items() if c in frame.columns}, na_rep="–")
+
+
 def class_table(result) -> pd.DataFrame:
     table = population_by_class(result.units, result.threshold_min)
     return pd.DataFrame({"Classe de temps": table["label"], "Population": table["population"],
                          "Part (%)": 100 * table["share"], "couleur": table["colour"]})
+
+
+AREA_KINDS = {"Population": "int", "Au-delà du seuil": "int", "Part couverte": "pct", "Temps moyen (min)": "min",
+              "Médiane (min)": "min", "90e centile (min)": "min"}
 
 
 def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, threshold: float) -> pd.DataFrame:
@@ -367,11 +441,11 @@ def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, thr
         key_label: frame[name_col].fillna("").astype(str).where(frame[name_col].fillna("") != "", frame[key].astype(str)),
         "Code": frame[key].astype(str),
         "Population": frame["population"].round(0),
-        f"Au-delà de {threshold:g} min": (frame["uncovered"] + frame["no_road"]).round(0),
-        "Part couverte (%)": (100 * frame["share_covered"]).round(1),
-        "Temps moyen (min)": frame["mean_min"].round(1),
-        "Médiane (min)": frame["median_min"].round(1),
-        "90e centile (min)": frame["p90_min"].round(1),
+        "Au-delà du seuil": (frame["uncovered"] + frame["no_road"]).round(0),
+        "Part couverte": frame["share_covered"],
+        "Temps moyen (min)": frame["mean_min"],
+        "Médiane (min)": frame["median_min"],
+        "90e centile (min)": frame["p90_min"],
     })
     if "epci_nom" in frame.columns and key == "commune":
         out["EPCI"] = frame["epci_nom"].fillna("").astype(str)
@@ -393,11 +467,11 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
                                                                  range=list(table["couleur"])),
                             legend=None),
             tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"), alt.Tooltip("Part (%):Q", format=".1f")],
-        ).properties(height=280)
+        ).properties(height=280).configure(locale=FRENCH_LOCALE)
         st.altair_chart(chart, width="stretch")
         st.caption(f"Habitants selon le temps d'accès {MODE_WORDS[mode]} au lieu d'accueil le plus proche "
                    "(« sans accès routier » : à plus de "
-                   f"{s['max_access_m']:.0f} m de toute route du réseau, jamais comptés comme couverts).")
+                   f"{fmt_metres(s['max_access_m'])} de toute route du réseau, jamais comptés comme couverts).")
     with right:
         st.subheader("Publics prioritaires")
         eq = result.equity
@@ -405,19 +479,20 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
             "Public": [EQUITY_LABELS_FR.get(g, g) for g in eq["group"]],
             "Effectif": eq["total"].round(0),
             "Couverts": eq["covered"].round(0),
-            "Part couverte (%)": (100 * eq["share_covered"]).round(1),
-            "Temps moyen (min)": eq["mean_min"].round(1),
-            "Médiane (min)": eq["median_min"].round(1),
-            "90e centile (min)": eq["p90_min"].round(1),
+            "Part couverte": eq["share_covered"],
+            "Temps moyen (min)": eq["mean_min"],
+            "Médiane (min)": eq["median_min"],
+            "90e centile (min)": eq["p90_min"],
         })
-        st.dataframe(frame, hide_index=True, width="stretch", key="equity_table")
+        st.dataframe(french(frame, {"Effectif": "int", "Couverts": "int", **AREA_KINDS}), hide_index=True,
+                     width="stretch", key="equity_table")
         if len(eq) == 1:
             st.caption("Les données de population de ce territoire ne décrivent pas les ménages pauvres, "
                        "familles monoparentales ou personnes âgées : seule la population totale est disponible "
                        "(le carroyage Filosofi de l'INSEE, par ex. en Martinique, les fournit).")
         else:
             st.caption("Effectifs des groupes selon la source de population (ménages ou personnes), couverts au "
-                       f"seuil de {threshold:g} min ; temps pondérés par l'effectif du groupe.")
+                       f"seuil de {fmt_num(threshold)} min ; temps pondérés par l'effectif du groupe.")
     st.subheader("Communes et intercommunalités, les moins bien desservies d'abord")
     level = st.radio("Échelle", ["Communes", "EPCI"] if len(result.epci) else ["Communes"], horizontal=True,
                      key="area_level")
@@ -425,36 +500,26 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
         frame = area_table(result.communes, "commune", "Commune", "nom", threshold)
     else:
         frame = area_table(result.epci, "epci", "EPCI", "epci_nom", threshold)
-    st.dataframe(frame, hide_index=True, width="stretch", height=360, key="area_table",
-                 column_config={"Population": st.column_config.NumberColumn(format="%d"),
-                                f"Au-delà de {threshold:g} min": st.column_config.NumberColumn(format="%d")})
-    st.caption(f"Tri : population au-delà de {threshold:g} min (ou sans accès routier) décroissante ; cliquez sur un "
-               "en-tête pour trier autrement. Populations modélisées arrondies à l'habitant.")
+    st.dataframe(french(frame, AREA_KINDS), hide_index=True, width="stretch", height=360, key="area_table")
+    st.caption(f"« Au-delà du seuil » : habitants à plus de {fmt_num(threshold)} min, ou sans accès routier. Tri : "
+               "ce nombre décroissant ; cliquez sur un en-tête pour trier autrement. Populations modélisées arrondies "
+               "à l'habitant.")
     st.subheader("Lieux d'accueil")
     sites = result.sites
+    names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str))) \
+        if "nom" in result.communes.columns else {}
     frame = pd.DataFrame({
         "Lieu": sites["name"], "Type": sites["type"].map(SITE_TYPES).fillna(sites["type"]),
-        "Commune": sites["commune"].astype(str),
+        "Commune": [names.get(c, "") or commune_name(c) or c for c in sites["commune"].astype(str)],
         "Habitants dont c'est le lieu le plus proche": sites["catchment_population"].round(0),
-        f"dont à {threshold:g} min ou moins": sites["catchment_covered"].round(0),
+        f"dont à {fmt_num(threshold)} min ou moins": sites["catchment_covered"].round(0),
         "Sur le réseau": np.where(sites["on_network"], "oui", "non"),
     })
     if "origin" in sites.columns:
-        frame["Scénario"] = sites["origin"].to_numpy()
-    st.dataframe(frame.sort_values(frame.columns[3], ascending=False), hide_index=True, width="stretch",
-                 key="sites_table")
-
-
-def changes_lines(changes: tuple, state) -> list[str]:
-    names = dict(zip(state.sites["site_id"].astype(str), state.sites["name"].astype(str)))
-    lines = []
-    for change in changes:
-        if change[0] == "add":
-            lines.append(f"Ouverture : {change[3]} ({SITE_TYPES.get(change[4], change[4])}) — "
-                         f"{change[2]:.4f}° N, {change[1]:.4f}° E".replace(".", ","))
-        else:
-            lines.append(f"Fermeture : {names.get(change[1], change[1])}")
-    return lines
+        frame["Scénario"] = np.where(sites["origin"].to_numpy() == "ajouté", "hypothétique", "existant")
+    frame = frame.sort_values(frame.columns[3], ascending=False)
+    st.dataframe(french(frame, {frame.columns[3]: "int", frame.columns[4]: "int"}), hide_index=True,
+                 width="stretch", key="sites_table")
 
 
 def delta_table(base, result, threshold: float) -> pd.DataFrame:
@@ -467,9 +532,13 @@ def delta_table(base, result, threshold: float) -> pd.DataFrame:
         "Couverts avant": table["covered_before"].round(0),
         "Couverts après": table["covered_after"].round(0),
         "Nouvellement couverts": table["covered_change"].round(0),
-        "Temps moyen avant (min)": table["mean_min_before"].round(1),
-        "Temps moyen après (min)": table["mean_min_after"].round(1),
+        "Temps moyen avant (min)": table["mean_min_before"],
+        "Temps moyen après (min)": table["mean_min_after"],
     })
+
+
+DELTA_KINDS = {"Population": "int", "Couverts avant": "int", "Couverts après": "int", "Nouvellement couverts": "int",
+               "Temps moyen avant (min)": "min", "Temps moyen après (min)": "min"}
 
 
 def scenario_panel(study, routing, study_key: str, base, result, state, threshold: float, clicked) -> None:
@@ -481,22 +550,24 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
         (st.error if flash[0] == "error" else st.success)(flash[1])
     with st.container(border=True):
         st.markdown("**Ouvrir un lieu**")
-        kind = st.selectbox("Type de lieu", list(SITE_TYPES), index=list(SITE_TYPES).index("ccas"),
-                            format_func=lambda k: SITE_TYPES[k], key="new_type")
+        kind = selectbox(st, "Type de lieu", list(SITE_TYPES), index=list(SITE_TYPES).index("ccas"),
+                            format_func=lambda k: SITE_TYPES[k], key="new_type", placeholder="Choisir…")
         if clicked:
             lat, lon = clicked["lat"], clicked["lng"]
-            st.caption(f"Point cliqué : {lat:.5f}° N, {lon:.5f}° E".replace(".", ","))
+            st.caption(f"Point cliqué : {fmt_lonlat(lon, lat, 5)}")
             label = st.text_input("Nom du lieu", value="Nouveau lieu d'accueil", key="new_name")
             st.button("Ouvrir un lieu au point cliqué", key="add_click", type="primary",
                       on_click=push_change, args=(study, routing, study_key, ("add", lon, lat, label, kind)))
         else:
             st.caption("Cliquez sur la carte pour placer un lieu, ou choisissez une mairie candidate "
-                       f"(gain : habitants nouvellement à {threshold:g} min ou moins) :")
+                       f"(gain : habitants nouvellement à {fmt_num(threshold)} min ou moins) :")
         cands = candidate_ranking(study_key, active_changes(), threshold, study, routing)
         if len(cands):
-            pick = st.selectbox("Mairie candidate (plus grand gain d'abord)", range(len(cands)),
-                                format_func=lambda i: cands["label"].iloc[i], key="cand")
-            row = cands.iloc[pick]
+            # Options are commune codes, labelled with the gains of the current threshold and scenario: a
+            # change of threshold re-ranks the list and the label always matches the list.
+            pick = selectbox(st, "Mairie candidate (plus grand gain d'abord)", list(cands.index),
+                                format_func=lambda code: cands.loc[code, "label"], key="cand", placeholder="Choisir…")
+            row = cands.loc[pick]
             st.button("Ouvrir un lieu à cet endroit", key="add_candidate",
                       on_click=push_change,
                       args=(study, routing, study_key, ("add", float(row["lon"]), float(row["lat"]), row["name"], kind)))
@@ -506,21 +577,22 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
         if len(open_sites):
             ids = open_sites["site_id"].astype(str).tolist()
             labels = dict(zip(ids, open_sites["name"].astype(str)))
-            choice = st.selectbox("Lieu à fermer", ids, format_func=lambda i: labels[i], key="close_pick")
+            choice = selectbox(st, "Lieu à fermer", ids, format_func=lambda i: labels[i], key="close_pick",
+                                  placeholder="Choisir…")
             st.button("Fermer ce lieu", key="close_site", on_click=push_change,
                       args=(study, routing, study_key, ("close", choice)))
     changes = active_changes()
     if changes:
         delta, _ = sc.compare(base, result)
-        st.markdown(f"**Effet par rapport à la situation actuelle** ({len(changes)} modification(s))")
-        for line in changes_lines(changes, state):
+        st.markdown(f"**Effet par rapport à la situation actuelle** ({plural(len(changes), 'modification', 'modifications')})")
+        for line in sc.change_lines(state):
             st.markdown(f"- {html.escape(line)}")
         st.markdown(f"Population nouvellement couverte : **{fmt_int(delta['covered'])}** hab. "
                     f"({fmt_pct(result.summary['share_covered'])} couverts, "
                     f"{fmt_points(delta['share_covered'])})")
         moved = delta_table(base, result, threshold)
         if len(moved):
-            st.dataframe(moved, hide_index=True, width="stretch", key="delta_table", height=220)
+            st.dataframe(french(moved, DELTA_KINDS), hide_index=True, width="stretch", key="delta_table", height=220)
         else:
             st.caption("Aucune commune ne change.")
         st.button("Annuler la dernière modification", key="undo", on_click=undo)
@@ -544,7 +616,7 @@ def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
                                     suggestions=st.session_state.get("suggested_map"))
         out = st_folium(fmap, height=640, use_container_width=True, returned_objects=["last_clicked"], key="map")
         st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
-                   f"Contour rouge : population au-delà de {threshold:g} min. Cliquez sur un lieu pour ses horaires et "
+                   f"Contour rouge : population au-delà de {fmt_num(threshold)} min. Cliquez sur un lieu pour ses horaires et "
                    "sa population desservie ; le sélecteur de couches est en haut à droite.")
     clicked = (out or {}).get("last_clicked") if isinstance(out, dict) else None
     with right:
@@ -582,18 +654,23 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
         return
     rows = []
     for name, changes in scenarios().items():
-        res = scenario_result(study_key, tuple(changes), threshold, study, routing)
-        s = res.summary
+        try:
+            s = scenario_result(study_key, tuple(changes), threshold, study, routing).summary
+        except InputError:  # made in another mode, not replayable in this one
+            continue
         rows.append({"Scénario": name, "Modifications": len(changes), "Population couverte": round(s["population_covered"]),
-                     "Part couverte (%)": round(100 * s["share_covered"], 2),
+                     "Part couverte": s["share_covered"],
                      "Nouvellement couverts": round(s["population_covered"] - base.summary["population_covered"]),
-                     "Temps moyen (min)": round(s["mean_time_min"], 2)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="scenarios_table")
+                     "Temps moyen (min)": s["mean_time_min"]})
+    st.dataframe(french(pd.DataFrame(rows), {"Modifications": "int", "Population couverte": "int",
+                                             "Part couverte": "pct", "Nouvellement couverts": "int",
+                                             "Temps moyen (min)": "min"}),
+                 hide_index=True, width="stretch", key="scenarios_table")
     names = [BASELINE, *scenarios()]
     st.markdown("**Comparer deux scénarios côte à côte**")
     a_col, b_col = st.columns(2)
-    a = a_col.selectbox("Scénario A", names, index=0, key="compare_a")
-    b = b_col.selectbox("Scénario B", names, index=min(1, len(names) - 1), key="compare_b")
+    a = selectbox(a_col, "Scénario A", names, index=0, key="compare_a")
+    b = selectbox(b_col, "Scénario B", names, index=min(1, len(names) - 1), key="compare_b")
     for col, name in ((a_col, a), (b_col, b)):
         changes = tuple(scenarios().get(name, ()))
         res = scenario_result(study_key, changes, threshold, study, routing)
@@ -603,7 +680,7 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
             st.metric(f"{name} — population couverte", fmt_int(s["population_covered"]), fmt_pct(s["share_covered"]),
                       delta_color="off")
             st.metric(f"{name} — temps moyen", fmt_min(s["mean_time_min"]))
-            for line in changes_lines(changes, state) or ["aucune modification"]:
+            for line in sc.change_lines(state) or ["aucune modification"]:
                 st.markdown(f"- {html.escape(line)}")
     res_a = scenario_result(study_key, tuple(scenarios().get(a, ())), threshold, study, routing)
     res_b = scenario_result(study_key, tuple(scenarios().get(b, ())), threshold, study, routing)
@@ -612,10 +689,10 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
                 f"temps moyen {fmt_min(delta['mean_time_min'])}.")
     moved = delta_table(res_a, res_b, threshold)
     if len(moved):
-        st.dataframe(moved, hide_index=True, width="stretch", key="compare_table")
+        st.dataframe(french(moved, DELTA_KINDS), hide_index=True, width="stretch", key="compare_table")
     c3, c4 = st.columns(2)
     with c3:
-        target = st.selectbox("Supprimer un scénario", list(scenarios()), key="delete_pick")
+        target = selectbox(st, "Supprimer un scénario", list(scenarios()), key="delete_pick")
     with c4:
         st.write("")
         st.button("Supprimer", key="delete_scenario", on_click=delete_scenario, args=(target,))
@@ -637,11 +714,11 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     from access.optimize import MODEL_LABELS_FR
 
     c1, c2, c3 = st.columns(3)
-    model = c1.selectbox("Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
+    model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
                          key="sugg_model")
     k = int(c2.number_input("Nombre de nouveaux lieux", 1, 20, 3, key="sugg_k", disabled=model == "cover"))
     groups = ["population", *study.demand.equity_columns]
-    weight = c3.selectbox("Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
+    weight = selectbox(c3, "Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
                           key="sugg_weight")
     lists = study.territory is not None or study.departement is not None  # mairies and France Services known
     sources = ("mairies", "france_services", "cells") if lists else ("cells",)
@@ -665,59 +742,78 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     _, _, suggestion, notices = stored
     table = suggestion.suggested
     st.session_state["suggested_map"] = table
-    gap = "optimum prouvé" if suggestion.optimal else f"écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}"
-    st.markdown(f"**{len(table)} lieu(x) suggéré(s)** — {gap} (objectif {fmt_int(suggestion.objective)}, "
-                f"borne {fmt_int(suggestion.bound)})")
+    gap = ("optimum prouvé par le solveur" if suggestion.optimal else
+           f"solution non prouvée optimale : écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}")
+    st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
     st.markdown(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
-                f"**{fmt_int(suggestion.population_covered_after)}** habitants à {threshold:g} min ou moins.")
+                f"**{fmt_int(suggestion.population_covered_after)}** habitants à {fmt_num(threshold)} min ou moins.")
     shown = pd.DataFrame({
-        "Rang": table["rank"], "Lieu": table["name"], "Commune": table["commune"].astype(str),
+        "Rang": table["rank"], "Lieu": table["name"],
+        "Commune": table.get("commune_nom", table["commune"]).astype(str),
         "Population nouvellement couverte": table["population_newly_covered"].round(0),
         "Habitants dont ce serait le lieu le plus proche": table["catchment_population"].round(0)
         if "catchment_population" in table.columns else np.nan,
     })
-    st.dataframe(shown, hide_index=True, width="stretch", key="sugg_table")
+    st.dataframe(french(shown, {"Population nouvellement couverte": "int",
+                                "Habitants dont ce serait le lieu le plus proche": "int"}),
+                 hide_index=True, width="stretch", key="sugg_table")
     if suggestion.curve is not None and len(suggestion.curve):
         st.caption("Population couverte selon le nombre de nouveaux lieux :")
-        st.dataframe(suggestion.curve, hide_index=True, width="stretch", key="sugg_curve")
+        curve = suggestion.curve
+        frame = pd.DataFrame({"Nouveaux lieux": curve["k"].astype(int),
+                              "Population couverte": curve["population_covered"].round(0),
+                              "Part couverte": curve["share_covered"],
+                              "Optimum prouvé": np.where(curve["optimal"], "oui", "non")})
+        st.dataframe(french(frame, {"Population couverte": "int", "Part couverte": "pct"}), hide_index=True,
+                     width="stretch", key="sugg_curve")
     for notice in list(suggestion.notices) + list(notices):
         st.caption(f"- {notice.message}")
     st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
 
 
-def prepared_download(kind: str, prepare_label: str, spinner: str, make, download_label: str, file_name: str,
-                      mime: str) -> None:
-    """A « Préparer » button that builds a file (kept in the session under ``kind``), then its download button."""
+def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: str, make, download_label: str,
+                      file_name: str, mime: str) -> None:
+    """A « Préparer » button that builds a file, then its download button.
+
+    The file is kept in the session with the ``context`` it was made for (territory, mode, scenario,
+    threshold): once the user changes any of them, the stale file is no longer offered.
+    """
     if st.button(prepare_label, key=f"make_{kind}"):
         with st.spinner(spinner):
-            st.session_state[kind] = make()
-    if kind in st.session_state:
-        st.download_button(download_label, st.session_state[kind], file_name=file_name, mime=mime, key=f"dl_{kind}")
+            st.session_state[f"file_{kind}"] = (context, make())
+    stored = st.session_state.get(f"file_{kind}")
+    if stored and stored[0] == context:
+        st.download_button(download_label, stored[1], file_name=file_name, mime=mime, key=f"dl_{kind}")
 
 
-def export_tab(study, result, name: str, threshold: float) -> None:
+def export_tab(study, study_key: str, result, threshold: float) -> None:
     from access import export
     from access.maps import png_bytes
     from access.report import pdf_bytes
     from access.tables import communes_table, csv_bytes, xlsx_bytes
 
     st.subheader("Télécharger les résultats")
-    st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {threshold:g} min.")
-    stem = f"access30_{threshold:g}min" + ("" if name == BASELINE else "_" + "".join(
+    name = result.scenario.name if result.scenario is not None else BASELINE
+    st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {fmt_num(threshold)} min.")
+    stem = f"access30_{fmt_num(threshold)}min".replace(",", "_") + ("" if name == BASELINE else "_" + "".join(
         c if c.isalnum() else "_" for c in name))
+    context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold)
+
+    def gpkg() -> bytes:
+        folder = Path(tempfile.mkdtemp(prefix="access30_"))
+        try:
+            path = folder / f"{stem}.gpkg"
+            export.write_gpkg(result, path, study.communes)
+            return path.read_bytes()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     c1, c2, c3 = st.columns(3)
     with c1:
-        if st.button("Préparer le GeoPackage (carreaux, communes, lieux)", key="make_gpkg"):
-            with st.spinner("Écriture du GeoPackage…"):
-                folder = Path(tempfile.mkdtemp(prefix="access30_"))
-                path = folder / f"{stem}.gpkg"
-                export.write_gpkg(result, path, study.communes)
-                st.session_state["gpkg"] = (path.name, path.read_bytes())
-        if "gpkg" in st.session_state:
-            fname, data = st.session_state["gpkg"]
-            st.download_button("Télécharger le GeoPackage", data, file_name=fname, mime="application/geopackage+sqlite3",
-                               key="dl_gpkg")
+        prepared_download("gpkg", context, "Préparer le GeoPackage (carreaux, communes, lieux)",
+                          "Écriture du GeoPackage…", gpkg, "Télécharger le GeoPackage", f"{stem}.gpkg",
+                          "application/geopackage+sqlite3")
     with c2:  # the same file as communes.csv of « access30 report »
         st.download_button("Communes (CSV)", csv_bytes(communes_table(result)),
                            file_name=f"{stem}_communes.csv", mime="text/csv", key="dl_communes")
@@ -728,19 +824,22 @@ def export_tab(study, result, name: str, threshold: float) -> None:
     def map_png() -> bytes:
         return png_bytes(result, study, suggestion=suggestion)
 
+    def report_pdf() -> bytes:
+        png = st.session_state.get("file_png")
+        return pdf_bytes(result, study, suggestion=suggestion,
+                         map_png=png[1] if png and png[0] == context else map_png())
+
     d1, d2, d3 = st.columns(3)
     with d1:
-        prepared_download("xlsx", "Préparer le classeur Excel", "Écriture du classeur…",
+        prepared_download("xlsx", context, "Préparer le classeur Excel", "Écriture du classeur…",
                           lambda: xlsx_bytes(result, study, suggestion=suggestion),
                           "Télécharger le classeur (.xlsx)", f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with d2:
-        prepared_download("png", "Préparer la carte (PNG)", "Dessin de la carte…", map_png,
+        prepared_download("png", context, "Préparer la carte (PNG)", "Dessin de la carte…", map_png,
                           "Télécharger la carte (.png)", f"{stem}.png", "image/png")
     with d3:
-        prepared_download("pdf", "Préparer le rapport (PDF)", "Rédaction du rapport…",
-                          lambda: pdf_bytes(result, study, suggestion=suggestion,
-                                            map_png=st.session_state.get("png") or map_png()),
+        prepared_download("pdf", context, "Préparer le rapport (PDF)", "Rédaction du rapport…", report_pdf,
                           "Télécharger le rapport (.pdf)", f"{stem}.pdf", "application/pdf")
     with c3:
         st.download_button("Carreaux / unités (CSV)", pd.DataFrame(units).to_csv(index=False).encode("utf-8-sig"),
@@ -753,8 +852,8 @@ def method_tab(study, result) -> None:
     st.markdown(
         f"- **Temps d'accès** : trajet le plus rapide sur le réseau routier OpenStreetMap ({s['network_source']}, "
         f"{fmt_int(s['network_nodes'])} nœuds), plus un trajet d'approche estimé entre le carreau et la route "
-        f"(distance à vol d'oiseau × {s['access_detour']:g} à {s['access_speed_kmh']:g} km/h).\n"
-        f"- **Couvert** : temps inférieur ou égal au seuil. Au-delà de {s['max_access_m']:.0f} m de toute route, un "
+        f"(distance à vol d'oiseau × {fmt_num(s['access_detour'])} à {fmt_num(s['access_speed_kmh'])} km/h).\n"
+        f"- **Couvert** : temps inférieur ou égal au seuil. Au-delà de {fmt_metres(s['max_access_m'])} de toute route, un "
         "carreau est « sans accès routier » et n'est jamais compté comme couvert.\n"
         f"- **Population** : {s['population_label']}.\n"
         + ("- **Réseau partiel (routes principales)** : seules les routes principales sont cartographiées dans "
@@ -765,27 +864,42 @@ def method_tab(study, result) -> None:
 
 
 def main() -> None:
+    st.markdown(FRENCH_UPLOADER_CSS, unsafe_allow_html=True)
     study, routing, study_key, threshold, mode = sidebar()
-    reset_scenarios_if_new_territory(study_key)
+    reset_scenarios_if_new_territory(st.session_state.get("scope", study_key))
     st.title("Accès au premier accueil social inconditionnel")
     names = [BASELINE, *scenarios()]
     if st.session_state.get("active") not in names:
         st.session_state["active"] = BASELINE
     top = st.columns([3, 2])
-    top[0].markdown(f"**{html.escape(study.label)}** — seuil {threshold:g} min {MODE_WORDS[mode]}"
+    top[0].markdown(f"**{html.escape(study.label)}** — seuil {fmt_num(threshold)} min {MODE_WORDS[mode]}"
                     + (" — réseau partiel (routes principales)" if study.network.partial else ""))
-    top[1].selectbox("Scénario affiché", names, key="active", label_visibility="collapsed")
+    selectbox(top[1], "Scénario affiché", names, key="active", label_visibility="collapsed", placeholder="Choisir…")
     base = scenario_result(study_key, (), threshold, study, routing)
     changes = active_changes()
-    with st.spinner("Mise à jour du scénario…"):
+    try:  # a scenario made by car may not replay on foot (a point too far from any footpath)
+        with st.spinner("Mise à jour du scénario…"):
+            state = scenario_state(study_key, changes, study, routing)
+            result = scenario_result(study_key, changes, threshold, study, routing, active_name())
+    except InputError as exc:
+        st.warning(f"Le scénario « {html.escape(active_name())} » ne peut pas être recalculé dans ce mode : "
+                   f"{for_app(exc)}. La situation actuelle est affichée ; le scénario est conservé.")
+        changes = ()
         state = scenario_state(study_key, changes, study, routing)
-        result = scenario_result(study_key, changes, threshold, study, routing)
+        result = base
+    if result.scenario is not None:
+        st.error(f"**Scénario « {html.escape(result.scenario.name)} » — hypothèse de travail, pas la situation "
+                 f"actuelle** : {' ; '.join(html.escape(line) for line in result.scenario.changes)}.",
+                 icon=":material/science:")
     headline(result, base, study, threshold, mode, active_name())
     notices_box(result)
     tabs = st.tabs(["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export",
                     "Méthode et sources"])
     with tabs[0]:
         map_tab(study, routing, study_key, base, result, state, threshold)
+    for notice in result.notices:
+        if notice.code == "population_outside_network":
+            st.sidebar.warning(notice.message)
     with tabs[1]:
         indicators_tab(result, threshold, mode)
     with tabs[2]:
@@ -793,7 +907,7 @@ def main() -> None:
     with tabs[3]:
         suggestions_tab(study, routing, study_key, base, threshold)
     with tabs[4]:
-        export_tab(study, result, active_name(), threshold)
+        export_tab(study, study_key, result, threshold)
     with tabs[5]:
         method_tab(study, result)
 

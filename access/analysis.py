@@ -16,6 +16,8 @@ import pandas as pd
 
 from . import coverage as cov
 from .crs import to_projected
+from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
+from .labels import units_of
 from .errors import InputError, Notice
 from .network import RoadNetwork
 from .population import Demand
@@ -150,15 +152,19 @@ def join_sites(study: Study) -> tuple[Join, list[Notice]]:
     if far.all():
         raise InputError(
             f"aucun des {len(study.sites)} lieux d'accueil n'est à moins de "
-            f"{study.access.max_distance_m:.0f} m d'une route du réseau « {net.source} »",
+            f"{fmt_metres(study.access.max_distance_m)} d'une route du réseau « {net.source} »",
             "vérifiez que le réseau couvre le territoire des lieux, ou augmentez --max-access-m")
     if far.any():
-        names = study.sites.loc[far, "name"].tolist()
-        notices.append(Notice("sites_far_from_road",
-                              f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
-                              "route du réseau, non pris en compte : " + ", ".join(names[:5]),
-                              count=len(names), details=names))
+        notices.append(far_sites_notice(study, study.sites.loc[far, "name"].tolist()))
     return joined, notices
+
+
+def far_sites_notice(study: Study, names: list[str]) -> Notice:
+    """The notice for sites too far from any road to be reached (left out of the coverage)."""
+    return Notice("sites_far_from_road",
+                  f"{plural(len(names), 'lieu', 'lieux')} à plus de {fmt_metres(study.access.max_distance_m)} de "
+                  "toute route du réseau, non pris en compte : " + fmt_list(names),
+                  count=len(names), details=names)
 
 
 def join_units(study: Study) -> Join:
@@ -212,6 +218,39 @@ class CoverageResult:
     summary: dict
     notices: list[Notice]
     threshold_min: float
+    scenario: "ScenarioInfo | None" = None
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioInfo:
+    """What makes a result a scenario rather than the current situation (every output shows it).
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name, as the user gave it.
+    changes : tuple of str
+        One French line per change (« Ouverture (hypothétique) : … », « Fermeture : … »).
+    baseline : dict
+        The summary of the current situation, for the figures before and after.
+    closed_sites : GeoDataFrame
+        Sites closed in the scenario (drawn greyed on maps).
+    """
+
+    name: str
+    changes: tuple[str, ...]
+    baseline: dict
+    closed_sites: gpd.GeoDataFrame | None = None
+
+    @property
+    def added(self) -> int:
+        """Number of sites opened (hypothetical)."""
+        return sum(1 for line in self.changes if line.startswith("Ouverture"))
+
+    @property
+    def closed(self) -> int:
+        """Number of sites closed."""
+        return sum(1 for line in self.changes if line.startswith("Fermeture"))
 
 
 def _commune_names(study: Study) -> pd.DataFrame:
@@ -292,6 +331,7 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
         "travel_mode": net.mode,
         "population_label": study.demand.population_label,
         "population_modelled": study.demand.modelled,
+        "population_kind": study.demand.kind,
         "population_total": head["total"],
         "population_covered": head["covered"],
         "population_uncovered": head["uncovered"],
@@ -320,30 +360,41 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     notices = list(study.notices) + list(routing.notices)
     if summary["cells_no_road"]:
         notices.append(Notice("no_road",
-                              f"{summary['cells_no_road']} unité(s) à plus de {_fmt(study.access.max_distance_m)} m "
-                              f"de toute route et de tout lieu d'accueil ({_fmt(summary['population_no_road'])} "
-                              "habitants), "
-                              "comptées comme non couvertes (sans accès routier)",
+                              f"{units_of(summary['cells_no_road'], study.demand.kind)} à plus de "
+                              f"{fmt_metres(study.access.max_distance_m)} de toute route et de tout lieu d'accueil "
+                              f"({fmt_int(summary['population_no_road'])} habitants) : population comptée comme non "
+                              "couverte (sans accès routier)",
                               count=summary["cells_no_road"]))
     if summary["sites_on_network"] == 0:
         notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte."))
     elif summary["cells_unreachable"]:
         notices.append(Notice("unreachable",
-                              f"{summary['cells_unreachable']} unité(s) ({_fmt(summary['population_unreachable'])} "
-                              "habitants) sur un morceau de réseau d'où aucun lieu d'accueil n'est atteignable "
-                              "(île, tronçon isolé) : non couvertes", count=summary["cells_unreachable"]))
+                              f"{units_of(summary['cells_unreachable'], study.demand.kind)} "
+                              f"({fmt_int(summary['population_unreachable'])} habitants) sur un morceau de réseau "
+                              "d'où aucun lieu d'accueil n'est atteignable (île, tronçon isolé) : population non "
+                              "couverte", count=summary["cells_unreachable"]))
     notices.append(Notice("estimated",
                           f"Part estimée des temps d'accès (trajets d'approche : distance à vol d'oiseau × "
-                          f"{study.access.detour:g} à {study.access.speed_kmh:g} km/h".replace(".", ",")
+                          f"{fmt_num(study.access.detour)} à {fmt_num(study.access.speed_kmh)} km/h"
                           + (", liaisons entre tronçons du réseau partiel" if net.partial else "")
-                          + f") : {100 * estimated_share:.0f} % du temps moyen"))
+                          + f") : {fmt_pct(estimated_share, 0, sep=' ')} du temps moyen"))
     if net.partial:
         notices.append(Notice("partial_network", "Réseau partiel (routes principales) : les temps combinent "
                                                  "trajets routés et estimations ; à confirmer sur un réseau complet."))
     if study.demand.modelled:
         notices.append(Notice("modelled_population", "Population modélisée : " + study.demand.population_label))
     return CoverageResult(units=units, sites=sites, communes=communes, epci=epci, equity=equity,
-                          summary=summary, notices=notices, threshold_min=float(threshold_min))
+                          summary=summary, notices=unique_notices(notices), threshold_min=float(threshold_min))
+
+
+def unique_notices(notices: list[Notice]) -> list[Notice]:
+    """Notices without repeats (the same message met twice along the pipeline is said once)."""
+    seen, out = set(), []
+    for notice in notices:
+        if notice.message not in seen:
+            seen.add(notice.message)
+            out.append(notice)
+    return out
 
 
 def check_threshold(threshold_min: float) -> None:
@@ -363,6 +414,3 @@ def run_coverage(study: Study, threshold_min: float = 30.0) -> CoverageResult:
     check_threshold(threshold_min)
     return evaluate(study, route(study), threshold_min)
 
-
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")

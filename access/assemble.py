@@ -31,7 +31,7 @@ import pandas as pd
 
 from .analysis import Study
 from .errors import InputError, Notice
-from .fmt import fmt_int, fmt_pct
+from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
 from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population
 from .routing import AccessModel
@@ -126,7 +126,7 @@ def check_request(request: StudyRequest) -> None:
                          f"choisissez parmi {', '.join(BUILTIN_LISTS)}", column="--sites-builtin")
     distance = request.max_access_m
     if distance is not None and not (math.isfinite(distance) and 0 < distance <= 100_000):
-        raise InputError(f"distance maximale jusqu'à une route de {distance:g} m hors limites",
+        raise InputError(f"distance maximale jusqu'à une route de {fmt_num(distance)} m hors limites",
                          "indiquez un nombre de mètres entre 1 et 100 000 (par ex. 1000 sur un réseau complet)",
                          column="--max-access-m")
     if request.demand not in ("grid", "mairies"):
@@ -195,9 +195,10 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     builtins = tuple(request.sites_builtin) if request.sites_builtin is not None else BUILTIN_LISTS
     sites, notices = load_sites(territory, communes, list(builtins))
     if demand.notes:
-        notices.append(Notice("demand_relocated", f"{len(demand.notes)} mairie(s) portant la population de leur "
-                              "commune géolocalisée(s) hors de celle-ci, replacée(s) au centre : "
-                              + "; ".join(demand.notes[:5]), count=len(demand.notes), details=list(demand.notes)))
+        notices.append(Notice("demand_relocated", plural(len(demand.notes), "mairie portant la population de sa commune, "
+                                     "géolocalisée hors de celle-ci, replacée", "mairies portant la population de "
+                                     "leur commune, géolocalisées hors de celle-ci, replacées") + " au centre : "
+                              + fmt_list(demand.notes, sep=" ; "), count=len(demand.notes), details=list(demand.notes)))
     sources = list(territory.sources)
     if request.network is not None:
         sources[0] = territory_network_source(Path(request.network))
@@ -249,7 +250,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
 
 def _files_study(request: StudyRequest) -> Study:
     from .territory import (TERRITORIES, departement_sites, download_network, load_communes, load_network,
-                            load_sites, national_communes_table, national_sources, normalise_departement)
+                            load_sites, national_sources, normalise_departement)
 
     territory = TERRITORIES.get(request.territory) if request.territory else None
     demand = read_population(request.population, request.population_column, crs=request.population_crs)

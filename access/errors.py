@@ -60,7 +60,15 @@ class InputError(Access30Error):
 
 
 class NetworkUnavailableError(Access30Error):
-    """The road network could not be obtained (no file given and no internet)."""
+    """The road network could not be obtained (no file given and no internet).
+
+    ``label`` names the territory whose network is missing, so that each interface can say what to
+    do in its own terms (the command line names its options, the app its controls).
+    """
+
+    def __init__(self, message: str, label: str = ""):
+        super().__init__(message)
+        self.label = label
 
 
 @dataclass

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult, commune_outlines
-from .fmt import round_up_minutes
+from .fmt import fmt_num, round_up_minutes
 from .io import atomic_path, write_text_atomic
+from .names import known_names
 
 MAX_FIELD_NAME = 30
 
@@ -44,7 +45,7 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
     summary = dict(result.summary)
     summary["notices"] = [n.message for n in result.notices]
     summary["definitions"] = {
-        "population_covered": f"population à {result.threshold_min:g} min ou moins du lieu d'accueil le plus proche "
+        "population_covered": f"population à {fmt_num(result.threshold_min)} min ou moins du lieu d'accueil le plus proche "
                               "(seuil inclus), trajets d'approche compris",
         "population_no_road": "population à plus de max_access_m de toute route : jamais comptée comme couverte",
         "estimated_time_share": "part moyenne des temps d'accès estimée (trajets d'approche, liaisons estimées) "
@@ -165,11 +166,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     merged["mean_min"] = np.where(weight > 0, weighted / np.maximum(weight, 1e-12), np.nan)
     merged["max_min"] = round_up_minutes(max_min)
     merged["commune"] = main.reindex(np.arange(n)).fillna("").astype(str).to_numpy()
-    names = {}
-    if communes is not None and "nom" in communes.columns:
-        names = dict(zip(communes["code"].astype(str), communes["nom"].astype(str)))
-    elif "nom" in result.communes.columns:
-        names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str)))
+    names = known_names(communes, result.communes)
     merged["nom"] = [names.get(code, "") for code in merged["commune"]]
     merged = merged.sort_values(["population", "area_km2"], ascending=False).reset_index(drop=True)
     merged["zone_id"] = np.arange(1, len(merged) + 1)

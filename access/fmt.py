@@ -65,3 +65,32 @@ def round_up_minutes(minutes, decimals: int = 2) -> np.ndarray:
     scale = 10.0 ** decimals
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(values), np.ceil(np.round(values * scale, 6)) / scale, values)
+
+
+def fmt_lonlat(lon: float, lat: float, digits: int = 4) -> str:
+    """A WGS84 point in French: ``48,3357° N, 2,9617° O`` (O for ouest, E for est, S for sud)."""
+    if _missing(lon) or _missing(lat):
+        return MISSING
+    ns = "N" if lat >= 0 else "S"
+    eo = "E" if lon >= 0 else "O"
+    return (f"{abs(lat):.{digits}f}° {ns}, {abs(lon):.{digits}f}° {eo}").replace(".", ",")
+
+
+def fmt_metres(value: float) -> str:
+    """A distance: ``12 000 m`` under 10 km, ``12,5 km`` beyond."""
+    if _missing(value):
+        return MISSING
+    return fmt_int(value) + NARROW_NBSP + "m" if value < 10_000 else fmt_num(round(value / 1000, 1)) + NARROW_NBSP + "km"
+
+
+def plural(count: float, one: str, several: str) -> str:
+    """« 1 lieu », « 0 lieu », « 3 lieux »: French singular for 0 and 1, number formatted."""
+    return f"{fmt_int(count)} {one if abs(count) < 2 else several}"
+
+
+def fmt_list(items, limit: int = 5, sep: str = ", ") -> str:
+    """The first ``limit`` items, then « … et N autres » when there are more."""
+    items = [str(i) for i in items]
+    shown = sep.join(items[:limit])
+    rest = len(items) - limit
+    return shown + (f"{sep}… et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else "")

@@ -34,7 +34,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .analysis import CoverageResult, Routing, Study, evaluate, reroute, route
+from .analysis import CoverageResult, Routing, Study, evaluate, far_sites_notice, reroute, route
+from .fmt import fmt_list, fmt_pct, plural
 from .errors import InputError, Notice
 
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -209,7 +210,7 @@ def parse_france_services(text: str) -> WeeklyHours | None:
     merged, overlapped = _merge(intervals)
     notes = []
     if empty:
-        notes.append(f"{empty} créneau(x) vide(s) « 00:00 - 00:00 » ignoré(s)")
+        notes.append(plural(empty, "créneau vide « 00:00 - 00:00 » ignoré", "créneaux vides « 00:00 - 00:00 » ignorés"))
     if overlapped:
         notes.append("créneaux qui se chevauchent fusionnés")
     return WeeklyHours(merged, notes=tuple(notes))
@@ -504,11 +505,7 @@ def _subset_routing(study: Study, routing: Routing, mask: np.ndarray) -> Routing
     sites = routing.sites.take(np.flatnonzero(mask))
     notices = []
     if (~sites.on_road).any():
-        names = study.sites.loc[mask, "name"].to_numpy()[~sites.on_road].tolist()
-        notices.append(Notice("sites_far_from_road",
-                              f"{len(names)} lieu(x) à plus de {study.access.max_distance_m:.0f} m de toute "
-                              "route du réseau, non pris en compte : " + ", ".join(names[:5]),
-                              count=len(names), details=names))
+        notices.append(far_sites_notice(study, study.sites.loc[mask, "name"].to_numpy()[~sites.on_road].tolist()))
     return reroute(study, routing.units, sites, np.ones(len(sites), dtype=bool), notices)
 
 
@@ -563,14 +560,14 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
         reasons = [parsed[i].reason for i in np.flatnonzero(unknown)]
         result.notices.append(Notice(
             "hours_unknown",
-            f"{len(names)} lieu(x) aux horaires inconnus ou illisibles, comptés à part (ni ouverts ni fermés) : "
-            + ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
-            + f". S'ils étaient ouverts, la population couverte passerait de {100 * result.summary['share_covered']:.1f} % "
-            f"à {100 * upper:.1f} %.",
+            f"{plural(len(names), 'lieu', 'lieux')} aux horaires inconnus ou illisibles, comptés à part (ni ouverts "
+            "ni fermés) : " + fmt_list(names)
+            + f". S'ils étaient ouverts, la part de la population couverte passerait de "
+            f"{fmt_pct(result.summary['share_covered'])} à {fmt_pct(upper)}.",
             count=len(names), details=[f"{n} ({r})" for n, r in zip(names, reasons)]))
     corrected = sorted({note for i in np.flatnonzero(is_open) for note in parsed[i].notes})
     if corrected:
-        result.notices.append(Notice("hours_corrected", "Horaires corrigés à la lecture : " + "; ".join(corrected),
+        result.notices.append(Notice("hours_corrected", "Horaires corrigés à la lecture : " + " ; ".join(corrected),
                                      count=len(corrected)))
     return result
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .fmt import plural
 
 MAX_TABLE_ROWS = 2_000_000
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
@@ -218,7 +219,7 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
         bad &= text.to_numpy() != ""
     if bad.any() and strict:
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"valeur non numérique « {values.iloc[row]} » ({int(bad.sum())} ligne(s) en tout)",
+        raise InputError(f"valeur non numérique « {values.iloc[row]} » ({plural(int(bad.sum()), 'ligne', 'lignes')} en tout)",
                          "corrigez ou supprimez ces lignes", path=path, row=row + 1, column=column)
     if not allow_negative and (numbers < 0).any():
         row = int(np.flatnonzero(numbers < 0)[0])

@@ -58,3 +58,60 @@ def for_app(message) -> str:
         return f"le champ {label}" + (f" : {value.strip()}" if value.strip() and value.strip() != "FICHIER" else "")
 
     return _OPTION.sub(control, text)
+
+#: Site type → (one, several), to write counts: « 28 mairies (indicateurs de CCAS), 6 France Services ».
+SITE_TYPE_NOUNS: dict[str, tuple[str, str]] = {
+    "polyvalence": ("service social départemental", "services sociaux départementaux"),
+    "ccas": ("CCAS/CIAS", "CCAS/CIAS"),
+    "centre_social": ("centre social", "centres sociaux"),
+    "france_services": ("France Services", "France Services"),
+    "pimms": ("PIMMS", "PIMMS"),
+    "association": ("association", "associations"),
+    "mairie": ("mairie (indicateur de CCAS)", "mairies (indicateurs de CCAS)"),
+    "hors_les_murs": ("point mobile « hors les murs »", "points mobiles « hors les murs »"),
+    "autre": ("autre lieu d'accueil", "autres lieux d'accueil"),
+}
+
+
+def count_of(count: int, site_type: str) -> str:
+    """« 28 mairies (indicateurs de CCAS) », « 1 France Services »."""
+    one, several = SITE_TYPE_NOUNS.get(site_type, (site_type, site_type))
+    return f"{count} {one if abs(count) < 2 else several}"
+
+
+def sites_by_type(counts: dict[str, int]) -> str:
+    """« 28 mairies (indicateurs de CCAS), 6 France Services », most numerous first."""
+    return ", ".join(count_of(n, t) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+#: What a demand unit is, by the kind of population (:class:`access.population.Demand`).
+UNIT_NOUNS: dict[str, tuple[str, str]] = {
+    "grid": ("carreau", "carreaux"),
+    "modelled_grid": ("carreau (modélisé)", "carreaux (modélisés)"),
+    "points": ("point de population", "points de population"),
+    "polygons": ("zone", "zones"),
+}
+
+
+def units_of(count: int, kind: str) -> str:
+    """« 30 674 carreaux (modélisés) », « 46 points de population »."""
+    from .fmt import plural
+
+    return plural(count, *UNIT_NOUNS.get(kind, ("unité", "unités")))
+
+
+def sites_counted(summary: dict, added: int = 0) -> str:
+    """« 35 lieux d'accueil pris en compte (dont 1 hypothétique ; 2 autres trop loin d'une route, non comptés) ».
+
+    The same count everywhere (headline, report, tables): the sites on the network; those too far
+    from any road are said apart, and a scenario's hypothetical ones among them.
+    """
+    counted = int(summary["sites_on_network"])
+    far = int(summary["sites_total"]) - counted
+    parts = []
+    if added:
+        parts.append(f"dont {added} hypothétique{'s' if added > 1 else ''}")
+    if far:
+        parts.append(f"{far} autre{'s' if far > 1 else ''} trop loin d'une route, non compté{'s' if far > 1 else ''}")
+    noun = "lieu d'accueil pris en compte" if counted == 1 else "lieux d'accueil pris en compte"
+    return f"{counted} {noun}" + (f" ({' ; '.join(parts)})" if parts else "")

@@ -47,6 +47,8 @@ SITE_STYLES: dict[str, tuple[str, str, str]] = {
     "autre": ("P", "#555555", "Autre lieu d'accueil"),
 }
 SUGGESTED_STYLE = ("*", "#e31a1c", "Lieu suggéré")
+HYPOTHETICAL_STYLE = ("P", "#2e7d32", "Lieu hypothétique (scénario)")
+CLOSED_STYLE = ("X", "#9e9e9e", "Lieu fermé (scénario)")
 _KNOWN_PRODUCERS = (
     ("OpenStreetMap", "© les contributeurs d'OpenStreetMap"),
     ("INSEE", "INSEE"),
@@ -80,10 +82,18 @@ def sources_credit(study: Study | None) -> str:
 
 def _header_height(result: CoverageResult, title: str | None, width_in: float) -> float:
     """Height in inches taken by the title and subtitle lines (they wrap on narrow maps)."""
-    heading = title or f"Temps d'accès au premier accueil social — {result.summary['territory']}"
+    heading = title or default_title(result)
     lines_title = len(textwrap.wrap(heading, int(width_in * 9)))
     lines_sub = 3 if width_in * 15 < 110 else 2
     return 0.2 + 0.22 * lines_title + 0.17 * lines_sub + 0.25
+
+
+def default_title(result: CoverageResult) -> str:
+    """The map's title; a scenario's says so first (« SCÉNARIO « … » (hypothèse) — … »)."""
+    base = f"Temps d'accès au premier accueil social — {result.summary['territory']}"
+    if result.scenario is not None:
+        return f"SCÉNARIO « {result.scenario.name} » (hypothèse, pas la situation actuelle) — {base}"
+    return base
 
 
 def _nice_length(span_m: float) -> float:
@@ -197,6 +207,8 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
 
     sites = result.sites.to_crs(crs)
     site_handles = []
+    added = sites["origin"].eq("ajouté") if "origin" in sites.columns else pd.Series(False, index=sites.index)
+    hypothetical, sites = sites[added.to_numpy()], sites[~added.to_numpy()]
     kinds = sorted(sites["type"].drop_duplicates(), key=lambda k: (k != "mairie", k))
     for kind in kinds:
         marker, colour, label = SITE_STYLES.get(kind, SITE_STYLES["autre"])
@@ -205,6 +217,16 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
                    linewidths=0.7, zorder=6)
         site_handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour,
                                    markeredgecolor="white", markersize=7.5, label=f"{label} ({len(part)})"))
+    closed = result.scenario.closed_sites if result.scenario is not None else None
+    for frame, (marker, colour, label), size in ((hypothetical, HYPOTHETICAL_STYLE, 150),
+                                                 (closed, CLOSED_STYLE, 70)):
+        if frame is None or not len(frame):
+            continue
+        where = frame.to_crs(crs)
+        ax.scatter(where.geometry.x, where.geometry.y, marker=marker, s=size, c=colour, edgecolors="black",
+                   linewidths=0.7, zorder=7)
+        site_handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour,
+                                   markeredgecolor="black", markersize=10, label=f"{label} ({len(frame)})"))
     if suggestion is not None and len(suggestion.suggested):
         suggested = suggestion.suggested.to_crs(crs).geometry.representative_point()
         marker, colour, label = SUGGESTED_STYLE
@@ -269,9 +291,9 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
                fontsize=8, title_fontsize=8.5, frameon=False, alignment="left")
     fig.add_artist(first)
 
-    heading = textwrap.fill(title or f"Temps d'accès au premier accueil social — {s['territory']}", int(W * 9))
+    heading = textwrap.fill(title or default_title(result), int(W * 9))
     fig.text(0.2 / W, 1.0 - 0.12 / fig_h, heading, fontsize=12, fontweight="bold", va="top", ha="left",
-             linespacing=1.15)
+             linespacing=1.15, color="#b00020" if result.scenario is not None else "black")
     share = fmt_pct(s["share_covered"], sep=" ")
     subtitle = (f"{share} des habitants à {fmt_num(threshold)} min ou moins {mode} du lieu le plus proche ; "
                 f"{fmt_int(s['population_uncovered'] + s['population_no_road'])} habitants au-delà")

@@ -629,7 +629,8 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
         raise NetworkUnavailableError(
             f"Pas de connexion à OpenStreetMap ({OVERPASS_HOST}) : le réseau routier de « {label} » ne peut pas "
             "être téléchargé. Fournissez un extrait .osm.pbf du territoire avec --network (voir "
-            f"scripts/download_osm_extract.py), ou relancez une fois connecté : il sera gardé en cache dans {cache}.")
+            f"scripts/download_osm_extract.py), ou relancez une fois connecté : il sera gardé en cache dans {cache}.",
+            label=label)
     import osmnx as ox
 
     ox.settings.use_cache = True
@@ -644,7 +645,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
             f"Impossible de télécharger le réseau routier de « {label} » depuis OpenStreetMap "
             f"({exc.__class__.__name__}). Sans connexion internet, fournissez un extrait .osm.pbf du "
             "territoire avec --network (voir scripts/download_osm_extract.py), ou relancez une fois "
-            f"connecté : le réseau sera gardé en cache dans {cache}."
+            f"connecté : le réseau sera gardé en cache dans {cache}.", label=label
         ) from None
     write_graphml(graph, cached)
     return from_osmnx(graph, mode=mode, source=f"OpenStreetMap via osmnx ({label})")

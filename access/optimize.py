@@ -42,6 +42,9 @@ from .analysis import Routing, Study, check_threshold
 from .candidates import dedupe_candidates, join_candidates
 from .coverage import EPS_S
 from .errors import InputError, Notice
+from .fmt import fmt_int, fmt_num, fmt_pct, plural
+from .labels import units_of
+from .names import commune_name
 from .routing import Join, site_unit_times, unit_pairs, unit_times
 
 MODELS = ("cover", "maxcover", "median")
@@ -1061,8 +1064,9 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
         penalised = counted & ~np.isfinite(t0)
         if penalised.any():
             notices.append(Notice("median_penalty",
-                                  f"{int(penalised.sum())} unité(s) sans lieu d'accueil atteignable aujourd'hui : "
-                                  f"comptées à {limit / 60:.0f} min tant qu'aucun nouveau lieu ne les dessert",
+                                  f"{units_of(int(penalised.sum()), study.demand.kind)} sans lieu d'accueil "
+                                  f"atteignable aujourd'hui : temps compté à {fmt_num(round(limit / 60))} min tant "
+                                  "qu'aucun nouveau lieu ne les dessert",
                                   count=int(penalised.sum())))
         wc = np.where(counted, w, 0.0)
         res = solve_median(times, wc, cap, k, time_limit_s=max(deadline - time.perf_counter(), 0.1))
@@ -1082,14 +1086,19 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
     if not res.optimal:
         notices.append(Notice("not_optimal",
                               f"Solution non prouvée optimale (statut du solveur : {res.status}) : écart maximal "
-                              f"de {100 * res.gap:.2f} % à la borne"))
+                              f"de {fmt_pct(res.gap, 2)} à la borne"))
     if model == "maxcover" and chosen.size < k:
-        notices.append(Notice("fewer_sites", f"{chosen.size} nouveau(x) lieu(x) suffisent : d'autres n'ajouteraient "
-                                             "aucune population couverte"))
+        left = float(pop.sum() - pop[covered1].sum())
+        notices.append(Notice(
+            "fewer_sites", f"Au-delà de {plural(chosen.size, 'nouveau lieu', 'nouveaux lieux')}, aucun emplacement candidat n'ajouterait "
+            f"d'habitant couvert"
+            + (f" : les {fmt_int(left)} habitants encore au-delà du seuil sont hors de portée des emplacements "
+               "candidats (essayez d'autres emplacements, par ex. des carreaux habités)" if left >= 0.5 else
+               " : toute la population est couverte")))
     if unreachable > 0:
         notices.append(Notice("unreachable_by_candidates",
-                              f"{unreachable:,.0f} habitant(s) hors de portée de tout emplacement candidat"
-                              .replace(",", " ")))
+                              f"{plural(unreachable, 'habitant', 'habitants')} hors de portée de tout "
+                              "emplacement candidat"))
     mean = _mean_min(t0, pop)
     mean_after = _mean_min(new_times, pop)
     return Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight=weight, objective=objective,
@@ -1154,6 +1163,8 @@ def _describe(study, routing, candidates, joins, times, chosen, t0, covered0, th
     # Nearest existing site of each chosen place, by the same rule as a resident's.
     own = unit_times(routing.node_times, joins, unit_pairs(joins, routing.sites, study.access, routing.active))
     names = study.sites["name"].to_numpy() if len(study.sites) else np.array([])
+    commune_names = ({} if study.communes is None or "nom" not in study.communes.columns else
+                     dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str))))
     equity = study.demand.equity_columns
     for rank, c in enumerate(order):
         mine = best_site == rank
@@ -1165,6 +1176,7 @@ def _describe(study, routing, candidates, joins, times, chosen, t0, covered0, th
             "name": str(candidates["name"].iloc[c]),
             "type": str(candidates["type"].iloc[c]),
             "commune": str(candidates["commune"].iloc[c]),
+            "commune_nom": commune_name(str(candidates["commune"].iloc[c]), commune_names),
             "lon": float(wgs.geometry.x.iloc[c]),
             "lat": float(wgs.geometry.y.iloc[c]),
             "population_newly_covered": float(pop[newly & mine].sum()),
@@ -1175,7 +1187,8 @@ def _describe(study, routing, candidates, joins, times, chosen, t0, covered0, th
         rec["nearest_site"] = str(names[near]) if near >= 0 else ""
         rec["nearest_site_time_min"] = float(near_time / 60.0)
         records.append(rec)
-    columns = ["rank", "candidate_id", "name", "type", "commune", "lon", "lat", "population_newly_covered"] + \
+    columns = ["rank", "candidate_id", "name", "type", "commune", "commune_nom", "lon", "lat",
+               "population_newly_covered"] + \
         [f"{c}_newly_covered" for c in equity] + ["catchment_population", "nearest_site", "nearest_site_time_min"]
     frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .fmt import plural
 from .io import find_column, normalise_name, to_number
 
 LON_NAMES = ["lon", "longitude", "lng", "long", "mairie_lon", "longitude wgs84", "x_wgs84", "lon_wgs84"]
@@ -82,7 +83,7 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
     empty = ~(np.isfinite(x) & np.isfinite(y))
     if empty.any() and (not allow_missing or empty.all()):
         row = int(np.flatnonzero(empty)[0])
-        raise InputError(f"coordonnée manquante ({int(empty.sum())} ligne(s))",
+        raise InputError(f"coordonnée manquante ({plural(int(empty.sum()), 'ligne', 'lignes')})",
                          "complétez ou supprimez ces lignes" if not empty.all() else BAN_FIX,
                          path=path, row=row + 1, column=columns[0])
     ok = ~empty

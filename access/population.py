@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
+from .fmt import plural
 from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector, to_number
 
 # Standard equity columns and the Filosofi 2017 columns they come from.
@@ -126,7 +127,7 @@ def _check_unique(ids: pd.Series, path: Path | str, column: str) -> None:
     dup = ids.duplicated(keep="first").to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
-        raise InputError(f"identifiant en double « {ids.iloc[row]} » ({int(dup.sum())} doublon(s))",
+        raise InputError(f"identifiant en double « {ids.iloc[row]} » ({plural(int(dup.sum()), 'doublon', 'doublons')})",
                          "chaque carreau ou unité doit apparaître une seule fois", path=path,
                          row=row + 1, column=column)
 

@@ -28,15 +28,17 @@ import pandas as pd
 
 from .analysis import CoverageResult, Study
 from .coverage import population_by_class
-from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct
+from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
-from .sites import SITE_TYPES
+from .labels import sites_by_type, sites_counted
+from .names import commune_name, known_names
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
 FONT = "A30Sans"
 BLUE = "#1F4E79"
+SCENARIO_RED = "#B00020"
 _FONTS_READY = False
 
 
@@ -101,7 +103,9 @@ def _styles():
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT + "-Bold", fontSize=10.5, leading=13.5,
                              spaceBefore=6, spaceAfter=3, keepWithNext=1),
         "bullet": ParagraphStyle("bullet", parent=base, leftIndent=11, bulletIndent=2, spaceAfter=2),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8, spaceAfter=0),
+        # Names wrap after a hyphen (« Saint-Samson-/sur-Rance »), never inside a word.
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8, spaceAfter=0, splitLongWords=0,
+                               embeddedHyphenation=1),
         "cellr": ParagraphStyle("cellr", parent=base, fontSize=8, leading=9.8, spaceAfter=0, alignment=2),
         "head": ParagraphStyle("head", parent=base, fontName=FONT + "-Bold", fontSize=8, leading=9.8,
                                spaceAfter=0, textColor=colors.white),
@@ -110,12 +114,20 @@ def _styles():
         "figure": ParagraphStyle("figure", parent=base, fontName=FONT + "-Bold", fontSize=17, leading=20,
                                  alignment=1, textColor=colors.HexColor(BLUE), spaceAfter=0),
         "figlabel": ParagraphStyle("figlabel", parent=base, fontSize=8, leading=10, alignment=1, spaceAfter=0),
+        "banner": ParagraphStyle("banner", parent=base, fontName=FONT + "-Bold", fontSize=10.5, leading=14,
+                                 textColor=colors.HexColor(SCENARIO_RED), spaceAfter=2),
     }
 
 
-def _p(text: str, style) -> "Paragraph":
+_FRENCH_SPACES = ((" ;", "\u00a0;"), (" :", "\u00a0:"), (" ?", "\u00a0?"), (" !", "\u00a0!"), ("« ", "«\u00a0"),
+                  (" »", "\u00a0»"))
+
+
+def _p(text: str, style):
     from reportlab.platypus import Paragraph
 
+    for plain, tied in _FRENCH_SPACES:  # a line never starts with « ; », « : » or « »
+        text = text.replace(plain, tied)
     return Paragraph(text, style)
 
 
@@ -158,7 +170,7 @@ def _key_figures(result: CoverageResult, st, width: float):
         (fr_int(not_covered), f"habitants au-delà de {t}\u00a0min" +
          (f" (dont {fr_int(s['population_no_road'])} sans accès routier)" if s["population_no_road"] >= 0.5 else "")),
         (fr_min(s["mean_time_min"]), "temps d'accès moyen (médian " + fr_min(s["median_time_min"]) + ")"),
-        (str(s["sites_total"]), "lieux d'accueil pris en compte"),
+        (str(s["sites_on_network"]), sites_label(result)),
     ]
     row1 = [_p(escape(v), st["figure"]) for v, _ in cells]
     row2 = [_p(escape(label), st["figlabel"]) for _, label in cells]
@@ -171,6 +183,65 @@ def _key_figures(result: CoverageResult, st, width: float):
         ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
     ]))
     return table
+
+
+def unit_noun(summary: dict) -> str:
+    """« carreau habité », « point de population »… for the kind of population units."""
+    return {"grid": "carreau habité", "modelled_grid": "carreau habité (population modélisée)",
+            "points": "point de population (commune à sa mairie)", "polygons": "zone"}.get(
+        summary.get("population_kind", ""), "unité de population")
+
+
+def sites_label(result: CoverageResult) -> str:
+    """What the site count counts (see :func:`access.labels.sites_counted`), without the number."""
+    added = result.scenario.added if result.scenario is not None else 0
+    return sites_counted(result.summary, added).split(" ", 1)[1]
+
+
+def _scenario_block(result: CoverageResult, st, width: float) -> list:
+    """The scenario's banner, its changes and its figures before and after (page 1)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    info = result.scenario
+    s, b = result.summary, info.baseline
+    t = fr_num(s["threshold_min"])
+    out = [_p(escape(f"SCÉNARIO « {info.name} » — hypothèse de travail : ce document ne décrit pas la situation "
+                     "actuelle."), st["banner"])]
+    lines = [_p("<b>Modifications par rapport à la situation actuelle</b>", st["base"])]
+    lines += [_p("•\u00a0" + escape(line), st["base"]) for line in info.changes]
+    box = Table([[lines]], colWidths=[width])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(SCENARIO_RED)),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF4F4")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4)]))
+    out.append(box)
+
+    def beyond(summary):
+        return summary["population_uncovered"] + summary["population_no_road"]
+
+    rows = [["", "Situation actuelle", f"Scénario « {info.name} »", "Écart"],
+            ["Population couverte", fr_int(b["population_covered"]), fr_int(s["population_covered"]),
+             _signed(s["population_covered"] - b["population_covered"], fr_int)],
+            ["Part couverte", fr_pct(b["share_covered"]), fr_pct(s["share_covered"]),
+             _signed(100 * (s["share_covered"] - b["share_covered"]), lambda v: fr_num(round(v, 2))) + "\u00a0pt"],
+            [f"Habitants au-delà de {t}\u00a0min", fr_int(beyond(b)), fr_int(beyond(s)),
+             _signed(beyond(s) - beyond(b), fr_int)],
+            ["Temps d'accès moyen", fr_min(b["mean_time_min"]), fr_min(s["mean_time_min"]),
+             _signed(s["mean_time_min"] - b["mean_time_min"], fr_min)],
+            ["Lieux d'accueil pris en compte", str(b["sites_on_network"]), str(s["sites_on_network"]),
+             _signed(s["sites_on_network"] - b["sites_on_network"], str)]]
+    out.append(_p("Avant et après", st["h2"]))
+    out.append(_table(rows, [w * 1.0 for w in (width * 0.34, width * 0.22, width * 0.26, width * 0.18)], st,
+                      {1, 2, 3}))
+    return out
+
+
+def _signed(value: float, fmt) -> str:
+    """+1 234, −0,4 min (a true minus sign), 0."""
+    if not np.isfinite(value) or abs(value) < 1e-9:
+        return "0" if np.isfinite(value) else "–"
+    text = fmt(abs(value))
+    return ("+" if value > 0 else "\u2212") + text
 
 
 def _short_epci(name: str) -> str:
@@ -208,7 +279,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     from reportlab.platypus import CondPageBreak, Image, KeepTogether, PageBreak, Spacer
 
     from .export import uncovered_zones
-    from .maps import fitted_height_px, png_bytes
+    from .maps import png_bytes
     from .speeds import DRIVE_SPEED_KMH, WALK_SPEED_KMH
 
     _register_fonts()
@@ -223,11 +294,20 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     story: list = []
 
     # --- Cover: title, key figures, summary sentences, map.
-    story.append(_p("Accès à un premier accueil social inconditionnel", st["title"]))
-    story.append(_p(escape(f"{s['territory']} — temps d'accès {mode}, seuil de {t} minutes"), st["subtitle"]))
-    story.append(_p(escape(f"Annexe à la convention d'appui à la lutte contre la pauvreté — édition du {fr_date(day)}"),
-                    st["small"]))
-    story.append(Spacer(1, 4 * mm))
+    scenario = result.scenario
+    title = (f"Scénario : {scenario.name}" if scenario is not None
+             else "Accès à un premier accueil social inconditionnel")
+    story.append(_p(escape(title), st["title"]))
+    story.append(_p(escape(f"{s['territory']} — temps d'accès {mode}, seuil de {t} minutes"
+                           + (" — accès à un premier accueil social inconditionnel" if scenario is not None else "")),
+                    st["subtitle"]))
+    story.append(_p(escape(("Document de travail : scénario hypothétique" if scenario is not None else
+                            "Annexe à la convention d'appui à la lutte contre la pauvreté")
+                           + f" — édition du {fr_date(day)}"), st["small"]))
+    story.append(Spacer(1, 3 * mm))
+    if scenario is not None:
+        story += _scenario_block(result, st, width)
+        story.append(Spacer(1, 3 * mm))
     story.append(_key_figures(result, st, width))
     story.append(Spacer(1, 3 * mm))
     worst = result.communes[result.communes["not_covered"] >= 0.5].head(5) if not result.communes.empty else []
@@ -241,12 +321,19 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         names = ", ".join(f"{escape(str(r['nom'] or r['commune']))} ({fr_int(r['not_covered'])})"
                           for _, r in worst.iterrows())
         summary_lines.append(f"Les habitants au-delà du seuil vivent surtout à : {names}. "
-                             f"Ils forment {len(zones)} zone(s) non couverte(s), détaillées en page suivante.")
+                             f"Ils forment {plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
+                             "en page suivante.")
     else:
         summary_lines.append("Aucun habitant n'est au-delà du seuil.")
+    estimated = fr_pct(s["estimated_time_share"], 0)
     if s.get("network_partial"):
-        summary_lines.append("<b>Réseau partiel (routes principales)</b> : les derniers kilomètres sont estimés ; "
-                             "les temps sont à confirmer sur un réseau routier complet.")
+        summary_lines.append(f"<b>Réseau partiel (routes principales)</b> : {estimated} du temps d'accès moyen est "
+                             "estimé (trajets d'approche jusqu'à la route, liaisons entre tronçons) plutôt que calculé "
+                             "sur des routes cartographiées ; les temps sont à confirmer sur un réseau routier complet.")
+    else:
+        summary_lines.append(f"<b>Part estimée</b> : {estimated} du temps d'accès moyen vient des trajets d'approche "
+                             "entre le domicile et la route (distance à vol d'oiseau allongée), le reste du réseau "
+                             "routier cartographié.")
     if s.get("population_modelled"):
         summary_lines.append("<b>Population modélisée</b> : la population de chaque commune est répartie "
                              "uniformément sur sa surface, faute de carroyage INSEE.")
@@ -271,13 +358,12 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     story.append(_p(escape(
         f"« Couvert » : le lieu de premier accueil social le plus proche est à {t}\u00a0minutes ou moins {mode}, "
         "trajet jusqu'à la route compris. « Non couvert » : au-delà, ou à l'écart de toute route. Les temps sont "
-        "calculés pour chaque carreau habité, puis additionnés par commune et par intercommunalité. La méthode, "
+        f"calculés pour chaque {unit_noun(s)}, puis additionnés par commune et par intercommunalité. La méthode, "
         "les sources et les limites sont décrites en fin de document."), st["small"]))
 
     # --- The map, on its own page.
-    if map_png is None:
-        map_png = png_bytes(result, study, 1800, fitted_height_px(result, study, 1800, 7.5), suggestion,
-                            width_in=7.5)
+    if map_png is None:  # a whole page: 174 × 240 mm
+        map_png = png_bytes(result, study, 1800, int(1800 * 240 / 174), suggestion, width_in=7.5)
     from PIL import Image as PILImage
 
     with PILImage.open(io.BytesIO(map_png)) as im:
@@ -319,10 +405,10 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         shown = zones.head(15)
         for r in shown.itertuples(index=False):
             rows.append([str(r.zone_id), r.nom or r.commune, r.status, fr_int(r.population),
-                         f"{r.area_km2:.1f}".replace(".", ",") + "\u00a0km²", fr_min(r.mean_min), fr_min(r.max_min)])
+                         fmt_num(round(r.area_km2, 1)) + "\u00a0km²", fr_min(r.mean_min), fr_min(r.max_min)])
         story.append(_table(rows, [w * mm for w in (10, 44, 32, 20, 22, 22, 22)], st, {0, 3, 4, 5, 6}))
         if len(zones) > len(shown):
-            story.append(_p(escape(f"… et {len(zones) - len(shown)} zone(s) plus petite(s) : "
+            story.append(_p(escape(f"… et {plural(len(zones) - len(shown), 'zone plus petite', 'zones plus petites')} : "
                                    f"{fr_int(zones['population'].iloc[len(shown):].sum())} habitants en tout."),
                             st["small"]))
     else:
@@ -341,7 +427,8 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         below = result.communes[result.communes["share_covered"] < 0.9]
         story.append(_p(escape(
             f"Écart entre communes : la part couverte va de {fr_pct(np.nanmin(shares))} à {fr_pct(np.nanmax(shares))} ; "
-            f"{len(below)} commune(s) sur {len(shares)} ont moins de 90\u00a0% de leurs habitants couverts."), st["base"]))
+            f"{plural(len(below), 'commune', 'communes')} sur {fr_int(len(shares))} "
+            f"{'a' if len(below) < 2 else 'ont'} moins de 90\u00a0% de leurs habitants couverts."), st["base"]))
     groups = result.equity.iloc[1:]
     if len(groups):
         rows = [["Public", "Effectif", "Couverts", "Part couverte", "Temps moyen"]]
@@ -360,6 +447,11 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     story.append(_p("5. Nouveaux lieux d'accueil suggérés", st["h1"]))
     if suggestion is not None and len(suggestion.suggested):
         story += _suggestion_section(result, suggestion, st, study)
+    elif scenario is not None:
+        story.append(_p(escape(f"Ce document décrit le scénario « {scenario.name} » : "
+                               f"{plural(scenario.added, 'lieu hypothétique ouvert', 'lieux hypothétiques ouverts')}, "
+                               f"{plural(scenario.closed, 'lieu fermé', 'lieux fermés')} (liste en page 1). "
+                               "Aucune optimisation de l'emplacement de nouveaux lieux n'y est jointe."), st["base"]))
     else:
         story.append(_p("Aucune simulation de nouveaux lieux n'est jointe à cette édition (voir la commande "
                         "« access30 suggest » ou l'onglet correspondant de l'application).", st["base"]))
@@ -408,8 +500,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
                                                                else "") + ") plutôt que du réseau cartographié.",
         f"<b>Population.</b> {escape(s['population_label'][:1].upper() + s['population_label'][1:])} : "
         f"{fr_int(s['population_total'])} habitants en {fr_int(s['cells_total'])} unités.",
-        "<b>Lieux d'accueil.</b> " + escape(", ".join(f"{v} {SITE_TYPES.get(k, k)}" for k, v in
-                                                      s["sites_by_type"].items())) + ".",
+        "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s["sites_by_type"])) + ".",
     ]
     for text in access:
         story.append(_p(text, st["base"]))
@@ -447,9 +538,7 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     s = result.summary
     frame = suggestion.suggested
     gain_col = suggestion_gain_column(frame)
-    names = {}
-    if study is not None and study.communes is not None and "nom" in study.communes.columns:
-        names = dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str)))
+    names = known_names(study.communes if study is not None else None)
     before = float(getattr(suggestion, "population_covered_before", s["population_covered"]))
     after = getattr(suggestion, "population_covered_after", None)
     total = float(getattr(suggestion, "population_total", s["population_total"]))
@@ -457,7 +546,7 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     if after is not None:
         after = float(after)
         out.append(_p(escape(
-            f"En ajoutant {len(frame)} lieu(x) aux {s['sites_total']} existants, la population couverte passerait de "
+            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s['sites_total'])} existants, la population couverte passerait de "
             f"{fr_int(before)} à {fr_int(after)} habitants ({fr_pct(after / total) if total else '–'}), "
             f"soit {fr_int(after - before)} habitants de plus."), st["base"]))
     header = ["Rang", "Lieu suggéré", "Commune"] + (["Habitants gagnés"] if gain_col else [])
@@ -465,7 +554,7 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     for rank, (_, r) in enumerate(frame.iterrows(), start=1):
         commune = str(r.get("commune", "") or "")
         row = [str(r.get("rank", rank)), str(r.get("name", "") or r.get("candidate_id", "")),
-               names.get(commune, commune)]
+               commune_name(commune, names) or commune]
         if gain_col:
             row.append(fr_int(float(r[gain_col])))
         rows.append(row)
@@ -492,7 +581,7 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     return out
 
 
-def _numbered_canvas(footer_left: str):
+def _numbered_canvas(footer_left: str, scenario: str | None = None):
     from reportlab.lib.colors import HexColor
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
@@ -516,6 +605,11 @@ def _numbered_canvas(footer_left: str):
                 self.setFillColor(HexColor("#555555"))
                 self.drawString(18 * mm, 10 * mm, footer_left)
                 self.drawRightString(192 * mm, 10 * mm, f"page {self._pageNumber} / {total}")
+                if scenario:  # every page says it: a scenario, not the current situation
+                    self.setFont(FONT + "-Bold", 8)
+                    self.setFillColor(HexColor(SCENARIO_RED))
+                    self.drawCentredString(105 * mm, 289 * mm, f"SCÉNARIO « {scenario} » — hypothèse, "
+                                                               "pas la situation actuelle")
                 self.setStrokeColor(HexColor("#BBBBBB"))
                 self.setLineWidth(0.4)
                 self.line(18 * mm, 13.5 * mm, 192 * mm, 13.5 * mm)
@@ -557,7 +651,8 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
                             bottomMargin=18 * mm, title=f"Accès au premier accueil social — {territory}",
                             author="access30", subject="Annexe à la convention d'appui à la lutte contre la pauvreté",
                             lang="fr-FR")
-    doc.build(story, canvasmaker=_numbered_canvas(f"access30 — {territory} — {fr_date(day)}"))
+    scenario = result.scenario.name if result.scenario is not None else None
+    doc.build(story, canvasmaker=_numbered_canvas(f"access30 — {territory} — {fr_date(day)}", scenario))
     return buffer.getvalue()
 
 

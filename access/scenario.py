@@ -25,7 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .analysis import CoverageResult, Routing, Study, evaluate, join_xy
+from .analysis import CoverageResult, Routing, ScenarioInfo, Study, evaluate, join_xy
+from .fmt import fmt_metres
 from .errors import InputError
 from .routing import (Join, NodeTimes, Pairs, merge_site, route_to_sites, site_search, site_unit_times, unit_pairs,
                       unit_times)
@@ -108,7 +109,7 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
     joined = join_xy(study, [lon], [lat])
     if not joined.on_road[0]:
         raise InputError(f"le point choisi pour « {site['name'].iloc[0]} » est à plus de "
-                         f"{study.access.max_distance_m:.0f} m de toute route du réseau",
+                         f"{fmt_metres(study.access.max_distance_m)} de toute route du réseau",
                          "choisissez un emplacement plus proche d'une route")
     index = len(state.sites)
     times, estimated = site_search(study.network, joined, state.node_times.second_cap_s)
@@ -191,13 +192,40 @@ def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Ro
                    times=unit_times(node_times, routing.units, pairs), notices=routing.notices, active=active)
 
 
-def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, threshold_min: float = 30.0) -> CoverageResult:
+def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, threshold_min: float = 30.0,
+                      name: str | None = None, baseline: CoverageResult | None = None) -> CoverageResult:
     """Coverage indicators of a scenario (same code and figures as :func:`~access.analysis.evaluate`).
 
     The result's ``sites`` table has the open sites with an ``origin`` column (existant / ajouté).
+    With a ``name``, the result carries a :class:`~access.analysis.ScenarioInfo` (its changes, the
+    closed sites, and the current situation's figures, from ``baseline`` or computed), so that every
+    output says it is a scenario.
     """
     new_study = scenario_study(study, state)
-    return evaluate(new_study, scenario_routing(study, routing, state), threshold_min)
+    result = evaluate(new_study, scenario_routing(study, routing, state), threshold_min)
+    if name is None:
+        return result
+    base = baseline if baseline is not None else evaluate(study, routing, threshold_min)
+    closed = state.sites.loc[state.closed].reset_index(drop=True)
+    info = ScenarioInfo(name=name, changes=tuple(change_lines(state)), baseline=dict(base.summary),
+                        closed_sites=closed if len(closed) else None)
+    return replace(result, scenario=info)
+
+
+def change_lines(state: ScenarioState) -> list[str]:
+    """One French line per change of a scenario, in order."""
+    from .fmt import fmt_lonlat
+
+    names = dict(zip(state.sites["site_id"].astype(str), state.sites["name"].astype(str)))
+    lines = []
+    for change in state.changes:
+        if change[0] == "add":
+            _, lon, lat, name, site_type = change
+            lines.append(f"Ouverture (hypothétique) : {name} ({SITE_TYPES.get(site_type, site_type)}) — "
+                         f"{fmt_lonlat(lon, lat)}")
+        else:
+            lines.append(f"Fermeture : {names.get(change[1], change[1])}")
+    return lines
 
 
 def compare(before: CoverageResult, after: CoverageResult, min_change: float = 0.5) -> tuple[dict, pd.DataFrame]:

@@ -16,8 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .fmt import fmt_list, fmt_num, plural
 from .errors import InputError, Notice
 from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector
+from .names import mairie_name
 from .points import points_from_table
 
 SITE_TYPES: dict[str, str] = {
@@ -126,8 +128,10 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         if areas.any():
             layer = layer.copy()
             layer.loc[areas, layer.geometry.name] = layer.geometry[areas].representative_point()
-            notices.append(Notice("site_areas", f"{int(areas.sum())} lieu(x) décrit(s) par une surface ou une ligne, "
-                                  "placé(s) en un point intérieur", count=int(areas.sum())))
+            n = int(areas.sum())
+            notices.append(Notice("site_areas", plural(n, "lieu décrit par une surface ou une ligne, placé",
+                                                       "lieux décrits par une surface ou une ligne, placés")
+                                  + " en un point intérieur", count=n))
         frame = layer
     else:
         table = read_table(path, max_rows=MAX_SITES, what="lieux")
@@ -137,8 +141,8 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
             names = (table[name_col].iloc[missing].astype(str).tolist() if name_col
                      else [f"ligne {i + 1}" for i in missing])
             notices.append(Notice("sites_without_coordinates",
-                                  f"{missing.size} lieu(x) sans coordonnées, non pris en compte : "
-                                  + ", ".join(names[:5]) + ("…" if len(names) > 5 else "")
+                                  plural(missing.size, "lieu", "lieux") + " sans coordonnées, non pris en compte : "
+                                  + fmt_list(names)
                                   + " — géocodez leurs adresses (Base Adresse Nationale) pour les ajouter",
                                   count=int(missing.size), details=names))
     frame = frame.to_crs("EPSG:4326")
@@ -147,7 +151,7 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     names = frame[name_col].astype(str).str.strip()
     if (names == "").any():
         row = int(np.flatnonzero((names == "").to_numpy())[0])
-        raise InputError(f"nom vide ({int((names == '').sum())} ligne(s))", "donnez un nom à chaque lieu",
+        raise InputError(f"nom vide ({plural(int((names == '').sum()), 'ligne', 'lignes')})", "donnez un nom à chaque lieu",
                          path=path, row=row + 1, column=name_col)
     if type_col:
         raw = frame[type_col].astype(str)
@@ -156,7 +160,7 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         if unknown.any():
             values = sorted(set(raw[unknown]))
             notices.append(Notice("unknown_site_type",
-                                  f"{int(unknown.sum())} lieu(x) de type inconnu ({', '.join(values[:5])}) "
+                                  plural(int(unknown.sum()), "lieu", "lieux") + f" de type inconnu ({fmt_list(values)}) "
                                   f"comptés comme « autre » ; types reconnus : {', '.join(SITE_TYPES)}",
                                   count=int(unknown.sum())))
             types = types.fillna("autre")
@@ -186,8 +190,8 @@ def dedupe_sites(sites: gpd.GeoDataFrame, notices: list[Notice]) -> tuple[gpd.Ge
            + sites.geometry.x.round(5).astype(str) + "|" + sites.geometry.y.round(5).astype(str))
     dup = key.duplicated()
     if dup.any():
-        notices.append(Notice("duplicate_sites", f"{int(dup.sum())} lieu(x) en double retiré(s) : "
-                              + ", ".join(sites.loc[dup, "name"].head(5)), count=int(dup.sum())))
+        notices.append(Notice("duplicate_sites", plural(int(dup.sum()), "lieu en double retiré", "lieux en double retirés")
+                              + " : " + fmt_list(sites.loc[dup, "name"]), count=int(dup.sum())))
         sites = sites.loc[~dup]
     ids = sites["site_id"].astype(str)
     repeated = ids.duplicated(keep=False)
@@ -209,7 +213,8 @@ def load_france_services(path: str | Path, departements: list[str] | None = None
     if departements:
         frame = frame[frame["insee_dep"].isin(departements)]
         if frame.empty:
-            raise InputError(f"aucune France Services pour le(s) département(s) {', '.join(departements)}",
+            raise InputError(f"aucune France Services pour {'le département' if len(departements) < 2 else 'les départements'} "
+                             f"{', '.join(departements)}",
                              "vérifiez le code département (par ex. 22, 972)", path=path, column="insee_dep")
     points, _ = points_from_table(frame.reset_index(drop=True), path)
     hours = [json.dumps({d: row.get(f"h_{d}", "") for d in _FS_DAYS}, ensure_ascii=False)
@@ -255,7 +260,7 @@ def load_mairies(path: str | Path, departements: list[str] | None = None,
     points, _ = points_from_table(frame.reset_index(drop=True), path)
     sites = gpd.GeoDataFrame({
         "site_id": "mairie-" + points["code"].astype(str),
-        "name": "Mairie de " + points["nom"].astype(str),
+        "name": [mairie_name(c, n) for c, n in zip(points["code"].astype(str), points["nom"].astype(str))],
         "type": "mairie",
         "commune": points["code"].astype(str).to_numpy(),
         "address": points.get("mairie_adresse", pd.Series("", index=points.index)).astype(str).to_numpy(),
@@ -268,15 +273,19 @@ def load_mairies(path: str | Path, departements: list[str] | None = None,
         sites, fixed = relocate_outside_commune(sites, communes)
         if fixed:
             notices.append(Notice("mairie_relocated",
-                                  f"{len(fixed)} mairie(s) géolocalisée(s) hors de leur commune dans la source, "
-                                  "replacée(s) au centre de la commune : " + "; ".join(fixed[:8]),
+                                  plural(len(fixed), "mairie géolocalisée hors de sa commune dans la source, "
+                                         "replacée", "mairies géolocalisées hors de leur commune dans la source, "
+                                         "replacées") + " au centre de la commune : " + fmt_list(fixed, 8, " ; "),
                                   count=len(fixed), details=fixed))
     return sites[SITE_COLUMNS + ["geometry"]], notices
 
 
 def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
-                             code_column: str = "code") -> tuple[gpd.GeoDataFrame, list[str]]:
+                             code_column: str = "code", tolerance_m: float = 50.0) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Move points that lie outside their own commune (``sites.commune``) to a point inside it.
+
+    A point within ``tolerance_m`` of its commune (on the boundary, within the precision of the
+    outlines) is kept where it is.
 
     Returns the corrected sites and one line per moved point (code, name, distance to the outline).
     """
@@ -297,7 +306,9 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
     for i in np.flatnonzero(bad):
         code = sites["commune"].iloc[i]
         distance = proj_points.iloc[i].distance(proj_outlines.loc[code])
-        kilometres = f"{distance / 1000:.1f}".replace(".", ",")
+        if distance <= tolerance_m:  # on the boundary line, within the precision of the outlines: kept
+            continue
+        kilometres = fmt_num(round(distance / 1000, 1))
         lines.append(f"{code} {sites['name'].iloc[i]} ({kilometres} km hors de la commune)")
         sites.loc[sites.index[i], "geometry"] = outlines.loc[code].representative_point()
     return sites, lines
@@ -328,7 +339,7 @@ def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path |
                          "vérifiez le système de coordonnées (--sites-crs) et le territoire choisi", path=path)
     outside = sites.loc[~inside, "name"].tolist()
     notice = Notice("sites_outside", f"{len(outside)} {what} hors du territoire étudié, ignorés : "
-                    + ", ".join(outside[:5]) + ("…" if len(outside) > 5 else ""),
+                    + fmt_list(outside),
                     count=len(outside), details=outside)
     return sites.loc[inside].reset_index(drop=True), [notice]
 

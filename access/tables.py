@@ -30,6 +30,8 @@ from .coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from .fmt import fmt_int, fmt_num
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
+from .labels import sites_by_type
+from .names import commune_name
 from .sites import SITE_TYPES
 
 # Column kinds and their Excel display formats (Excel shows ``#,##0`` with the reader's own
@@ -38,6 +40,7 @@ FORMATS = {
     "int": "#,##0",
     "pop": "#,##0",
     "pct": "0.0%",
+    "pct2": "0.00%",
     "min": "0.0",
     "km2": "0.00",
     "num": "0.000",
@@ -46,11 +49,13 @@ FORMATS = {
     "bool": "General",
     "date": "DD/MM/YYYY",
 }
-_WIDTHS = {"int": 12, "pop": 14, "pct": 12, "min": 12, "km2": 12, "num": 12, "deg": 12, "text": 18, "bool": 10,
+_WIDTHS = {"int": 12, "pop": 14, "pct": 12, "pct2": 12, "min": 12, "km2": 12, "num": 12, "deg": 12, "text": 18,
+           "bool": 10,
            "date": 12}
 SHEETS = ("Synthèse", "Communes", "EPCI", "Zones non couvertes", "Lieux d'accueil", "Suggestions",
           "Sources et méthode")
 CSV_NAMES = {
+    "Scénario": "scenario.csv",
     "Synthèse": "synthese.csv",
     "Communes": "communes.csv",
     "EPCI": "epci.csv",
@@ -74,22 +79,31 @@ class Table:
     empty_note : str
         Sentence written in the sheet when the table has no rows.
     row_kinds : list of str, optional
-        Per-row kind of the « Valeur » column (the Synthèse sheet mixes counts and shares).
+        Per-row kind of the value columns (the Synthèse sheet mixes counts and shares).
+    value_columns : tuple of str
+        The columns whose kind is given per row by ``row_kinds``.
     """
 
     frame: pd.DataFrame
     kinds: dict[str, str]
     empty_note: str = ""
     row_kinds: list[str] = field(default_factory=list)
+    value_columns: tuple[str, ...] = ("Valeur",)
 
     def kind(self, column: str) -> str:
         return self.kinds.get(column, "text")
 
+    def by_row(self) -> list[int]:
+        """Positions of the columns whose kind is given per row."""
+        if not self.row_kinds:
+            return []
+        return [j for j, column in enumerate(self.frame.columns) if column in self.value_columns]
+
 
 def _commune_names(study: Study | None) -> dict[str, str]:
-    if study is None or study.communes is None or "nom" not in study.communes.columns:
-        return {}
-    return dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str)))
+    from .names import known_names
+
+    return known_names(study.communes if study is not None else None)
 
 
 def _area_table(frame: pd.DataFrame, key: str, key_label: str, name: str, name_label: str,
@@ -165,11 +179,13 @@ def sites_table(result: CoverageResult, study: Study | None = None) -> Table:
     sites = result.sites
     names = _commune_names(study)
     wgs = sites.to_crs("EPSG:4326")
-    threshold = f"{result.threshold_min:g}"
+    threshold = f"{fmt_num(result.threshold_min)}"
     out = pd.DataFrame({
         "Identifiant": sites["site_id"].astype(str).to_numpy(),
         "Nom": sites["name"].astype(str).to_numpy(),
-        "Type": sites["type"].map(SITE_TYPES).fillna(sites["type"]).astype(str).to_numpy(),
+        "Type": (sites["type"].map(SITE_TYPES).fillna(sites["type"]).astype(str)
+                 + np.where(sites.get("origin", pd.Series("", index=sites.index)).eq("ajouté"),
+                            " — hypothétique (scénario)", "")).to_numpy(),
         "Code commune": sites["commune"].astype(str).to_numpy(),
         "Commune": sites["commune"].astype(str).map(names).fillna("").to_numpy(),
         "Adresse": sites["address"].astype(str).to_numpy() if "address" in sites else "",
@@ -238,9 +254,9 @@ def suggestions_table(suggestion=None, study: Study | None = None) -> Table:
         out.insert(0, "Rang", np.arange(1, len(out) + 1))
         kinds["Rang"] = "int"
     names = _commune_names(study)
-    if "Code commune" in out.columns and names and "Commune" not in out.columns:
+    if "Code commune" in out.columns and "Commune" not in out.columns:  # a site just outside: the national name
         out.insert(list(out.columns).index("Code commune") + 1, "Commune",
-                   out["Code commune"].astype(str).map(names).fillna(""))
+                   [commune_name(code, names) for code in out["Code commune"].astype(str)])
     if "Type" in out.columns:
         out["Type"] = out["Type"].map(lambda t: SITE_TYPES.get(t, t))
     if "Longitude" not in out.columns:
@@ -254,9 +270,14 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
                    report_date: date | None = None) -> Table:
     """Headline figures, one per row: Indicateur, Valeur, Définition (value kind per row)."""
     s = result.summary
-    t = f"{s['threshold_min']:g}"
+    t = f"{fmt_num(s['threshold_min'])}"
     mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
-    rows: list[tuple[str, object, str, str]] = [
+    rows: list[tuple[str, object, str, str]] = []
+    if result.scenario is not None:
+        info = result.scenario
+        rows.append(("SCÉNARIO", info.name, "text", "hypothèse de travail : ces chiffres ne décrivent pas la "
+                     "situation actuelle (modifications et comparaison : feuille « Scénario »)"))
+    rows += [
         ("Territoire", s["territory"], "text", ""),
         ("Date du calcul", report_date or date.today(), "date", ""),
         ("Seuil (minutes)", s["threshold_min"], "min", f"temps d'accès {mode}, seuil inclus (30:00 est couvert)"),
@@ -271,8 +292,9 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Temps d'accès moyen (min)", s["mean_time_min"], "min", "pondéré par la population"),
         ("Temps d'accès médian (min)", s["median_time_min"], "min", "la moitié de la population est plus proche"),
         ("Temps d'accès, 90e centile (min)", s["p90_time_min"], "min", "90 % de la population est plus proche"),
-        ("Lieux d'accueil", s["sites_total"], "int",
-         ", ".join(f"{v} {SITE_TYPES.get(k, k)}" for k, v in s["sites_by_type"].items())),
+        ("Lieux d'accueil", s["sites_total"], "int", sites_by_type(s["sites_by_type"])
+         + (f" ; {s['sites_total'] - s['sites_on_network']} trop loin de toute route, non comptés"
+            if s["sites_on_network"] < s["sites_total"] else "")),
         ("Unités de population (carreaux)", s["cells_total"], "int", ""),
         ("Unités couvertes", s["cells_covered"], "int", ""),
         ("Unités non couvertes", s["cells_uncovered"], "int", ""),
@@ -335,14 +357,14 @@ def method_lines(result: CoverageResult, study: Study | None = None) -> list[tup
     lines = [("Source", line) for line in (study.sources if study is not None else [])]
     mode = s["travel_mode"]
     if mode == "drive":
-        speeds = ", ".join(f"{k} {v:g} km/h" for k, v in DRIVE_SPEED_KMH.items() if not k.endswith("_link"))
+        speeds = ", ".join(f"{k} {fmt_num(v)} km/h" for k, v in DRIVE_SPEED_KMH.items() if not k.endswith("_link"))
         lines.append(("Méthode", "Temps de trajet en voiture sur le réseau OpenStreetMap, à la vitesse maximale "
                                  f"signalée (maxspeed) ou, à défaut, selon la classe de route : {speeds}."))
     else:
         lines.append(("Méthode", f"Temps de marche à {fmt_num(WALK_SPEED_KMH)} km/h sur les voies piétonnes."))
     lines += [
-        ("Méthode", f"Seuil de {s['threshold_min']:g} minutes, inclus : un habitant à exactement "
-                    f"{s['threshold_min']:g} min est couvert."),
+        ("Méthode", f"Seuil de {fmt_num(s['threshold_min'])} minutes, inclus : un habitant à exactement "
+                    f"{fmt_num(s['threshold_min'])} min est couvert."),
         ("Méthode", "Trajet d'approche entre le lieu de vie (ou le lieu d'accueil) et la route la plus proche : "
                     f"distance à vol d'oiseau × {fmt_num(s['access_detour'])} parcourue à "
                     f"{fmt_num(s['access_speed_kmh'])} km/h."),
@@ -366,7 +388,7 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
 
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
-    return {
+    tables = {
         "Synthèse": synthese_table(result, study, suggestion, report_date),
         "Communes": communes_table(result),
         "EPCI": epci_table(result),
@@ -375,16 +397,38 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
         "Suggestions": suggestions_table(suggestion, study),
         "Sources et méthode": sources_table(result, study),
     }
+    if result.scenario is not None:
+        tables = {"Scénario": scenario_table(result), **tables}
+    return tables
 
 
-def _cell_value(value):
+def scenario_table(result: CoverageResult) -> Table:
+    """A scenario's changes and its figures next to the current situation's (one row per line)."""
+    info, s = result.scenario, result.summary
+    b = info.baseline
+    rows = [(f"Scénario « {info.name} »", "hypothèse de travail, pas la situation actuelle", "", "")]
+    rows += [("Modification", line, "", "") for line in info.changes]
+    for label, key in (("Population couverte", "population_covered"), ("Part couverte", "share_covered"),
+                       ("Temps d'accès moyen (min)", "mean_time_min"), ("Lieux d'accueil pris en compte",
+                                                                        "sites_on_network")):
+        rows.append((label, b[key], s[key], s[key] - b[key]))
+    kinds = ["text"] * (1 + len(info.changes)) + ["pop", "pct2", "min", "int"]
+    frame = pd.DataFrame(rows, columns=["Ligne", "Situation actuelle", "Scénario", "Écart"])
+    return Table(frame, {"Ligne": "text"}, row_kinds=kinds,
+                 value_columns=("Situation actuelle", "Scénario", "Écart"))
+
+
+def _cell_value(value, kind: str = ""):
+    """A value as written in a workbook cell: people whole, no infinity (an empty cell)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
         value = float(value)
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        return int(round(value)) if kind == "pop" else value
     if isinstance(value, (np.bool_,)):
         return bool(value)
     return value
@@ -403,8 +447,10 @@ def _write_sheet(ws, table: Table) -> None:
         cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     ws.row_dimensions[1].height = 32
-    for values in frame.itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in values])
+    kinds = [table.kind(column) for column in frame.columns]
+    by_row = table.by_row()
+    for i, values in enumerate(frame.itertuples(index=False, name=None)):
+        ws.append([_cell_value(v, table.row_kinds[i] if j in by_row else kinds[j]) for j, v in enumerate(values)])
     for j, column in enumerate(frame.columns, start=1):
         kind = table.kind(column)
         letter = get_column_letter(j)
@@ -415,8 +461,7 @@ def _write_sheet(ws, table: Table) -> None:
         width = max(_WIDTHS[kind], min(60, int(texts.max()) + 2 if kind == "text" else 0),
                     min(24, len(str(column)) + 2))
         ws.column_dimensions[letter].width = width
-    if table.row_kinds and "Valeur" in frame.columns:
-        j = list(frame.columns).index("Valeur") + 1
+    for j in (position + 1 for position in by_row):
         for i, kind in enumerate(table.row_kinds, start=2):
             ws.cell(row=i, column=j).number_format = FORMATS[kind]
             ws.cell(row=i, column=j).alignment = Alignment(horizontal="left" if kind == "text" else "right")
@@ -464,30 +509,41 @@ def write_xlsx(result: CoverageResult, path: str | Path, study: Study | None = N
         tmp.write_bytes(data)
 
 
-_CSV_DECIMALS = {"pct": 3, "pop": 2, "min": 2, "km2": 3, "deg": 6}
+_PERCENT = ("pct", "pct2")
+_CSV_DECIMALS = {"pct": 3, "pct2": 4, "pop": 0, "min": 2, "km2": 3, "deg": 6}
+
+
+def _csv_value(value, kind: str):
+    """One value as written in a CSV: people whole, no « inf » (an empty cell), percentages 0–100."""
+    if kind == "date":
+        return value.isoformat()
+    if kind not in _CSV_DECIMALS:
+        return value
+    number = pd.to_numeric(value, errors="coerce")
+    if not np.isfinite(number):
+        return None
+    number = 100 * number if kind in _PERCENT else number
+    return int(round(number)) if kind == "pop" else round(float(number), _CSV_DECIMALS[kind])
 
 
 def csv_frame(table: Table) -> pd.DataFrame:
-    """The CSV form of a table: percentages as 0–100 numbers in « (%) » columns, dates ISO.
-
-    Populations and minutes are rounded to 0.01, percentages to 0.001 point, coordinates to 1e-6°.
-    """
+    """The CSV form of a table: people as whole numbers, percentages as 0–100 numbers in « (%) »
+    columns, minutes to 0.01, coordinates to 1e-6°, dates ISO, no « inf » (empty cells)."""
     frame = table.frame.copy()
     renamed = {}
     for column in frame.columns:
         kind = table.kind(column)
-        if kind == "pct":
-            frame[column] = (100 * pd.to_numeric(frame[column], errors="coerce")).round(_CSV_DECIMALS["pct"])
-            renamed[column] = f"{column} (%)"
-        elif kind in _CSV_DECIMALS:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").round(_CSV_DECIMALS[kind])
-    if table.row_kinds and "Valeur" in frame.columns:
-        frame["Valeur"] = [
-            (round(100 * v, _CSV_DECIMALS["pct"]) if kind == "pct" else v.isoformat() if kind == "date"
-             else round(float(v), 2) if kind in ("pop", "min") else v)
-            for v, kind in zip(frame["Valeur"], table.row_kinds)]
-        frame.insert(2, "Unité", ["%" if k == "pct" else "min" if k == "min" else
-                                  "habitants" if k == "pop" else "" for k in table.row_kinds])
+        if kind in _CSV_DECIMALS:
+            frame[column] = pd.array([_csv_value(v, kind) for v in frame[column]],
+                                     dtype="Int64" if kind == "pop" else "Float64")
+            if kind in _PERCENT:
+                renamed[column] = f"{column} (%)"
+    for column in (frame.columns[j] for j in table.by_row()):
+        frame[column] = [_csv_value(v, kind) for v, kind in zip(frame[column], table.row_kinds)]
+    if table.row_kinds:
+        units = ["%" if k in _PERCENT else "min" if k == "min" else "habitants" if k == "pop" else ""
+                 for k in table.row_kinds]
+        frame.insert(2 if "Valeur" in frame.columns else len(frame.columns), "Unité", units)
     return frame.rename(columns=renamed)
 
 

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .analysis import Study
+from .fmt import fmt_list, plural
 from .errors import InputError, Notice
 from .io import read_table, read_vector
+from .names import with_full_names
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
-from .routing import AccessModel
-from .sites import check_territory, dedupe_sites, load_france_services, load_mairies
+from .sites import dedupe_sites, load_france_services, load_mairies
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -173,7 +174,7 @@ def load_communes(territory: Territory) -> gpd.GeoDataFrame:
     if territory.epci and "epci_code" not in communes.columns:
         epci = read_table(_path(territory.epci))[["code", "epci_code", "epci_nom"]]
         communes = communes.merge(epci, on="code", how="left")
-    return communes.reset_index(drop=True)
+    return with_full_names(communes.reset_index(drop=True))
 
 
 def load_network(territory: Territory, mode: str = "drive", network_path: str | Path | None = None,
@@ -309,7 +310,7 @@ def national_communes_table(codes: set[str] | None, departement: str | None = No
     rows = rows[rows["code"].isin(codes)] if codes is not None else rows[rows["departement"] == departement]
     if rows.empty:
         return None
-    return pd.DataFrame(rows[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True))
+    return with_full_names(pd.DataFrame(rows[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True)))
 
 
 def national_sources(builtins) -> list[str]:
@@ -350,7 +351,7 @@ def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     if rows.empty:
         raise InputError(f"aucune commune pour le département « {code} »",
                          "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)", column="--territory")
-    rows, split = _arrondissements_for_pointless(rows, national)
+    rows, split = _arrondissements_for_pointless(with_full_names(rows), national)
     lon = pd.to_numeric(rows["mairie_lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(rows["mairie_lat"], errors="coerce").to_numpy(dtype=float)
     lon, lat, fixes = _fix_outlying_points(lon, lat, rows["code"] + " " + rows["nom"])
@@ -441,8 +442,8 @@ def departement_sites(code: str, builtins: tuple[str, ...], communes: gpd.GeoDat
     sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
     sites, notices = dedupe_sites(sites, notices)
     if fixes:
-        notices.append(Notice("mairie_outliers", f"{len(fixes)} mairie(s) mal géolocalisée(s) dans la liste nationale : "
-                              + "; ".join(fixes[:5]), count=len(fixes), details=fixes))
+        notices.append(Notice("mairie_outliers", plural(len(fixes), "mairie mal géolocalisée", "mairies mal géolocalisées") + " dans la liste nationale : "
+                              + fmt_list(fixes, sep=" ; "), count=len(fixes), details=fixes))
     return sites, notices
 
 

@@ -30,7 +30,8 @@ from branca.element import MacroElement, Template
 
 from .analysis import CoverageResult, commune_outlines
 from .coverage import STATUS_COVERED, class_colours, class_labels, time_class
-from .fmt import fmt_int, fmt_pct
+from .fmt import fmt_int, fmt_num, fmt_pct
+from .names import known_names
 from .sites import SITE_TYPES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -146,7 +147,7 @@ def _site_popup(row: pd.Series, threshold_min: float, extra: str = "") -> str:
         lines.append("<i>Horaires non renseignés</i>")
     if "catchment_population" in row and pd.notna(row["catchment_population"]):
         lines.append(f"Lieu le plus proche pour <b>{fmt_int(row['catchment_population'])}</b> habitants, "
-                     f"dont {fmt_int(row.get('catchment_covered', np.nan))} à {threshold_min:g} min ou moins")
+                     f"dont {fmt_int(row.get('catchment_covered', np.nan))} à {fmt_num(threshold_min)} min ou moins")
     if extra:
         lines.append(extra)
     return "<br>".join(lines)
@@ -183,22 +184,78 @@ def use_local_leaflet(fmap: folium.Map) -> folium.Map:
 
 _LEGEND = """
 {% macro html(this, kwargs) %}
-<div id="access30-legend" style="position:absolute;z-index:9999;bottom:24px;left:10px;background:rgba(255,255,255,.92);
- padding:8px 10px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);font:11px/1.3 Arial,sans-serif;max-width:230px">
+<details id="access30-legend" open style="position:absolute;z-index:9999;bottom:24px;right:10px;
+ background:rgba(255,255,255,.94);padding:6px 9px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);
+ font:11px/1.3 Arial,sans-serif;max-width:215px;max-height:70%;overflow:auto">
+<summary style="cursor:pointer;font-weight:bold">Légende</summary>
 {{ this.body }}
-</div>
+</details>
 {% endmacro %}
 """
 
 
 class Legend(MacroElement):
-    """A fixed HTML legend in the map corner (content already escaped)."""
+    """A compact legend in the lower right corner that folds away (content already escaped)."""
 
     def __init__(self, body: str):
         super().__init__()
         self._name = "Legend"
         self.body = body
         self._template = Template(_LEGEND)
+
+
+_FIT = """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var bounds = L.latLngBounds({{ this.bounds }});
+  L.control.scale({imperial: false, metric: true, position: "bottomleft"}).addTo(map);
+  var container = map.getContainer();
+  function legendWidth() {
+    var legend = document.getElementById("access30-legend");
+    return legend ? legend.offsetWidth : 0;
+  }
+  // The user's own view wins: once they pan or zoom the map, resizes no longer refit it.
+  var userMoved = false;
+  ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
+    container.addEventListener(name, function (event) {
+      if (!(event.target.closest && event.target.closest("#access30-legend"))) { userMoved = true; }
+    }, {passive: true});
+  });
+  // Fit the territory, leaving the legend's corner free; only when the map has a real size (a map
+  // drawn in a hidden tab has none, and would otherwise show the whole world). A map shown in a
+  // hidden tab grows in steps, so every resize refits until the user moves the map.
+  function fit() {
+    var width = container.clientWidth, height = container.clientHeight;
+    if (width < 50 || height < 50) { return false; }
+    map.invalidateSize(false);
+    var right = legendWidth() + 20;
+    if (width - right < 0.6 * width) { right = 12; }  // narrow map: the folded legend may cover a corner
+    map.fitBounds(bounds, {paddingTopLeft: [12, 12], paddingBottomRight: [right, 12]});
+    return true;
+  }
+  fit();
+  map.whenReady(fit);
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      if (!userMoved || map.getZoom() < 5) { fit(); } else { map.invalidateSize(false); }
+    }).observe(container);
+  }
+  var legend = document.getElementById("access30-legend");
+  if (legend) { legend.addEventListener("toggle", function () { if (!userMoved || map.getZoom() < 5) { fit(); } }); }
+})();
+{% endmacro %}
+"""
+
+
+class FitTerritory(MacroElement):
+    """Opens the map on the territory (and again when a hidden map is shown), with a metric scale."""
+
+    def __init__(self, south: float, west: float, north: float, east: float):
+        super().__init__()
+        self._name = "FitTerritory"
+        self.bounds = json.dumps([[south, west], [north, east]])
+        self._template = Template(_FIT)
 
 
 def legend_html(threshold_min: float, site_types: list[str], scenario: bool = False, suggestions: bool = False) -> str:
@@ -208,14 +265,15 @@ def legend_html(threshold_min: float, site_types: list[str], scenario: bool = Fa
         rows.append(f'<span style="display:inline-block;width:14px;height:10px;background:{colour};'
                     f'border:1px solid #555;margin-right:5px"></span>{html.escape(label)}')
     rows.append(f'<span style="display:inline-block;width:14px;height:10px;border:2px solid #b00020;'
-                f'margin-right:5px"></span>Population au-delà de {threshold_min:g} min')
+                f'margin-right:5px"></span>Population au-delà de {fmt_num(threshold_min)} min')
     rows.append("<b>Lieux d'accueil</b>")
     for key in site_types:
         letter, colour = SITE_STYLES.get(key, SITE_STYLES["autre"])
         rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
                     f'{_icon_html(letter, colour, size=16)}</span>{html.escape(SITE_TYPES.get(key, key))}')
     if scenario:
-        for (letter, colour), text in ((ADDED_STYLE, "Lieu ajouté (scénario)"), (CLOSED_STYLE, "Lieu fermé (scénario)")):
+        for (letter, colour), text in ((ADDED_STYLE, "Lieu hypothétique, ouvert dans le scénario"),
+                                       (CLOSED_STYLE, "Lieu fermé dans le scénario")):
             rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
                         f'{_icon_html(letter, colour, size=16)}</span>{text}')
     if suggestions:
@@ -253,17 +311,13 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     threshold = result.threshold_min
     areas = class_areas(result) if areas is None else areas
     west, south, east, north = areas.total_bounds if len(areas) else (-5, 41, 10, 51)
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=True,
-                      prefer_canvas=True, zoom_start=10)
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=False,
+                      prefer_canvas=True, zoom_start=10, zoom_snap=0.25, zoom_delta=0.5)  # fit the territory closely
     use_local_leaflet(fmap)
     if tiles:
         folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap", control=True,
                          attr="© les contributeurs d'OpenStreetMap").add_to(fmap)
-    names = {}
-    if communes is not None and len(communes) and "nom" in communes.columns:
-        names = dict(zip(communes["code"].astype(str), communes["nom"].astype(str)))
-    elif "nom" in result.communes.columns:
-        names = dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str)))
+    names = known_names(communes, result.communes)
     outlines = commune_outlines(communes)
 
     # Time classes, dissolved by commune.
@@ -291,15 +345,16 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     # Uncovered population, outlined in red.
     gaps = frame[frame["uncovered_population"] > 0]
     if len(gaps):
-        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {threshold:g} min (zones blanches)", show=True)
+        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)", show=True)
         grouped = gaps.dissolve(by="commune", aggfunc={"uncovered_population": "sum"}).reset_index()
         grouped["tip"] = [f"Zone blanche — {html.escape(str(names.get(c, c)))} : {fmt_int(p)} hab. au-delà de "
-                          f"{threshold:g} min ou sans accès routier"
+                          f"{fmt_num(threshold)} min ou sans accès routier"
                           for c, p in zip(grouped["commune"], grouped["uncovered_population"])]
         folium.GeoJson(
             grouped[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
             style_function=lambda f: {"color": "#b00020", "weight": 2.5, "fill": False, "dashArray": "4 3"},
             tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+            marker=folium.CircleMarker(radius=9, weight=2.5, fill=False),  # point units: rings, not pin images
         ).add_to(gap_layer)
         gap_layer.add_to(fmap)
 
@@ -338,12 +393,13 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
         group.add_to(fmap)
     added = np.flatnonzero((origin == "ajouté").to_numpy())
     if added.size or (closed_sites is not None and len(closed_sites)):
-        group = folium.FeatureGroup(name="Scénario : lieux ajoutés et fermés", show=True)
+        group = folium.FeatureGroup(name="Scénario : lieux hypothétiques et fermés", show=True)
         for idx in added:
             row = sites.iloc[idx]
             folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*ADDED_STYLE, size=28),
-                          tooltip=html.escape(f"Ajouté : {row['name']}"),
-                          popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu ajouté dans ce scénario</i>"),
+                          tooltip=html.escape(f"Hypothétique : {row['name']}"),
+                          popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce "
+                                                                         "scénario</i>"),
                                              max_width=320)).add_to(group)
         if closed_sites is not None:
             for _, row in closed_sites.iterrows():
@@ -367,6 +423,5 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     fmap.get_root().add_child(Legend(legend_html(threshold, types_present, scenario=bool(added.size) or (
         closed_sites is not None and len(closed_sites) > 0), suggestions=suggestions is not None and len(suggestions) > 0)))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    if len(areas):
-        fmap.fit_bounds([[south, west], [north, east]])
+    fmap.add_child(FitTerritory(south, west, north, east))
     return fmap

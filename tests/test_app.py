@@ -87,9 +87,9 @@ def test_indicators_tables_equal_core(demo_result):
     assert len(communes) == len(core) == 46
     assert communes["Code"].tolist() == core["commune"].tolist()  # worst first, as the core sorts
     np.testing.assert_allclose(communes["Population"], core["population"].round(0))
-    np.testing.assert_allclose(communes["Au-delà de 30 min"], (core["uncovered"] + core["no_road"]).round(0))
-    np.testing.assert_allclose(communes["Part couverte (%)"], (100 * core["share_covered"]).round(1))
-    assert communes["Au-delà de 30 min"].iloc[0] == communes["Au-delà de 30 min"].max()
+    np.testing.assert_allclose(communes["Au-delà du seuil"], (core["uncovered"] + core["no_road"]).round(0))
+    np.testing.assert_allclose(communes["Part couverte"], core["share_covered"])  # shown as « 98,8 % »
+    assert communes["Au-delà du seuil"].iloc[0] == communes["Au-delà du seuil"].max()
     equity = frame(at, "equity_table")
     assert equity["Couverts"].iloc[0] == round(demo_result.summary["population_covered"])
     sites = frame(at, "sites_table")
@@ -116,7 +116,7 @@ def test_threshold_and_walk_mode(demo_study, demo_routing):
 def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     at = run_app()
     candidate = at.selectbox(key="cand")
-    assert candidate.options[0].startswith("Mairie de Allineuc — +79")  # the largest gain first (ties by name)
+    assert candidate.options[0].startswith("Mairie d'Allineuc — +79")  # the largest gain first (ties by name)
     at.button(key="add_candidate").click().run()
     assert not at.exception
     changes = at.session_state["scenarios"]["Scénario 1"]
@@ -187,35 +187,36 @@ def test_export_buttons(demo_result):
     keys = {b.proto.id for b in at.get("download_button")}
     for name in ("dl_gpkg", "dl_communes", "dl_units", "dl_xlsx", "dl_pdf"):
         assert any(name in k for k in keys), name
-    assert at.session_state["xlsx"][:2] == b"PK" and at.session_state["pdf"][:5] == b"%PDF-"
+    assert at.session_state["file_xlsx"][1][:2] == b"PK" and at.session_state["file_pdf"][1][:5] == b"%PDF-"
     import geopandas as gpd
 
-    layers = gpd.list_layers(__import__("io").BytesIO(at.session_state["gpkg"][1]))
+    layers = gpd.list_layers(__import__("io").BytesIO(at.session_state["file_gpkg"][1]))
     assert len(layers)
+    # Files made for 30 min are not offered once the threshold moves: they would no longer match the screen.
+    at.slider(key="threshold").set_value(20).run()
+    keys = {b.proto.id for b in at.get("download_button")}
+    assert not any(name in k for k in keys for name in ("dl_gpkg", "dl_xlsx", "dl_pdf"))
+    assert any("dl_communes" in k for k in keys)  # made on the fly, always current
 
 
 def test_offline_territory_shows_french_message(monkeypatch, tmp_path):
+    """Offline: the app says in its own terms what to do (no option, no script, no cache path)."""
     monkeypatch.setenv("ACCESS30_CACHE", str(tmp_path))  # no cached network
     at = run_app()
     at.selectbox(key="territory").set_value("martinique").run(timeout=240)
     assert not at.exception
     messages = [e.value for e in at.error]
-    from access.errors import NetworkUnavailableError
-    from access.territory import load_study
-
-    from access.labels import for_app
-
-    with pytest.raises(NetworkUnavailableError) as core:
-        load_study("martinique")
-    assert messages and messages[0].startswith(for_app(core.value))  # the core's French message, in app terms
-    assert "Mes fichiers" in messages[0] and "--" not in messages[0]
+    assert messages and "Martinique (972)" in messages[0] and "Mes fichiers" in messages[0]
+    assert "Réessayer" in messages[0] and "--" not in messages[0] and "scripts" not in messages[0]
+    assert str(tmp_path) not in messages[0]
     assert not at.metric  # no figure shown without a network
 
 
 def test_other_departement_offline_message():
-    """Any département by its code: offline, the core's message about the missing network, no figure."""
+    """Any département by its code: nothing is loaded before a code is typed; offline, a French message."""
     at = run_app()
     at.selectbox(key="territory").set_value("autre").run(timeout=240)
+    assert not at.exception and not at.error and not at.metric  # no prefilled code, no premature message
     at.text_input(key="departement").set_value("29").run(timeout=240)
     assert not at.exception
     assert at.error and "département 29" in at.error[0].value and "Mes fichiers" in at.error[0].value

@@ -1,13 +1,17 @@
 """The app in a real browser: `streamlit run app.py` driven by headless Chromium through selenium.
 
-Checks that the Leaflet map and the covered-share figure render (offline: Leaflet is shipped with the
-package), that the screenshot is not blank, and that the page shows the core's covered share.
-Set ``ACCESS30_SCREENSHOT`` to a path to keep the screenshot (docs/screenshot.png is made that way).
+One walk through every tab and the main interactions, as a planner would: the headline, the map
+(it must open on the territory and stay there after reruns made while another tab is open), the
+threshold, opening and closing a site (the scenario must be labelled as such everywhere), a mode
+switch (the scenario must survive it), suggestions, every export, « Mes fichiers ». Each step checks
+that no English word of Streamlit's is left on screen, and saves a screenshot; with
+``ACCESS30_SCREENSHOTS=docs`` they are kept under ``docs/`` for the README.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +26,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+#: Streamlit's own English words that must never reach a planner's screen.
+ENGLISH = ("Choose an option", "Deploy", "Browse files", "Drag and drop", "200MB", "per file", "Upload", "None",
+           "Running", "Stop")
+#: The demo territory (Saint-Brieuc – Loudéac), WGS84: west, south, east, north.
+DEMO_BOUNDS = (-3.08, 48.13, -2.44, 48.56)
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +62,7 @@ def app_url():
     log = tempfile.NamedTemporaryFile(prefix="streamlit_", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -85,56 +94,220 @@ def driver():
     profile = tempfile.mkdtemp(prefix="chromium_profile_")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1500,1250"):
+                 f"--user-data-dir={profile}", "--window-size=1600,1000", "--lang=fr-FR"):
         options.add_argument(flag)
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    drv.set_window_size(1600, 1000)
     yield drv
     drv.quit()
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_map_and_covered_share_render(app_url, driver, demo_study, demo_routing):
-    from PIL import Image
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+class Page:
+    """Helpers to act on the Streamlit page like a user, and to look at it."""
 
+    def __init__(self, driver, folder: Path):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.d = driver
+        self.folder = folder
+        self.wait = WebDriverWait(driver, 240, poll_frequency=0.5)
+
+    def body(self) -> str:
+        from selenium.webdriver.common.by import By
+
+        return self.d.find_element(By.TAG_NAME, "body").text
+
+    def idle(self) -> None:
+        """Wait until Streamlit has finished running the script (no spinner, no « running » state)."""
+        from selenium.webdriver.common.by import By
+
+        time.sleep(0.8)
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stSpinner"]'))
+        time.sleep(0.8)
+
+    def click(self, text: str, tag: str = "button") -> None:
+        from selenium.webdriver.common.by import By
+
+        def find(d):
+            for element in d.find_elements(By.TAG_NAME, tag):
+                if element.is_displayed() and element.text.strip() == text:
+                    return element
+            return False
+
+        element = self.wait.until(find)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        element.click()
+        self.idle()
+
+    def tab(self, text: str) -> None:
+        from selenium.webdriver.common.by import By
+
+        element = self.wait.until(lambda d: next((t for t in d.find_elements(By.CSS_SELECTOR, '[role="tab"]')
+                                                  if t.text.strip() == text), False))
+        element.click()
+        self.idle()
+
+    def radio(self, text: str) -> None:
+        from selenium.webdriver.common.by import By
+
+        label = self.wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, "label")
+                                                if e.text.strip() == text), False))
+        label.click()
+        self.idle()
+
+    def slider_key(self, key: str) -> None:
+        """Move the threshold slider one step with the keyboard, as a user would."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        handle = self.d.find_element(By.CSS_SELECTOR, '[data-testid="stSlider"] input[type="range"], [role="slider"]')
+        self.d.execute_script("arguments[0].focus();", handle)
+        ActionChains(self.d).send_keys(key).perform()
+        self.idle()
+
+    def english_leftovers(self) -> list[str]:
+        text = self.body()
+        return [word for word in ENGLISH if re.search(rf"\b{re.escape(word)}\b", text)]
+
+    def shot(self, name: str) -> np.ndarray:
+        from PIL import Image
+
+        path = self.folder / f"{name}.png"
+        self.d.set_window_size(1600, 1400)  # tall enough for the headline and the map together
+        self.d.execute_script("window.scrollTo(0, 0);")
+        time.sleep(1.5)
+        self.d.save_screenshot(str(path))
+        self.d.set_window_size(1600, 1000)
+        time.sleep(0.5)
+        image = np.asarray(Image.open(path).convert("RGB"), dtype=float)
+        assert image.std() > 20, f"screenshot {name} is blank"
+        return image
+
+    def map_view(self) -> dict:
+        """The Leaflet map's bounds and zoom, read inside the streamlit-folium iframe."""
+        from selenium.webdriver.common.by import By
+
+        def view(d):
+            for frame in d.find_elements(By.CSS_SELECTOR, "iframe"):
+                if not frame.is_displayed():
+                    continue
+                d.switch_to.frame(frame)
+                try:
+                    found = d.execute_script(
+                        "var k = Object.keys(window).find(n => n.startsWith('map_') && window[n] && window[n].getBounds);"
+                        "if (!k) return null; var m = window[k], b = m.getBounds();"
+                        "return {zoom: m.getZoom(), west: b.getWest(), south: b.getSouth(), east: b.getEast(),"
+                        " north: b.getNorth(), legend: (document.getElementById('access30-legend') || {}).innerText,"
+                        " markers: document.querySelectorAll('.leaflet-marker-icon').length,"
+                        " broken: Array.from(document.images).filter(i => !i.classList.contains('leaflet-tile') && i.complete && i.naturalWidth === 0).length,"
+                        " scale: (document.querySelector('.leaflet-control-scale') || {}).innerText};")
+                    if found and found["markers"]:
+                        return found
+                finally:
+                    d.switch_to.default_content()
+            return False
+
+        return self.wait.until(view)
+
+
+def on_territory(view: dict) -> bool:
+    """The map shows the whole territory, and not much more (never the whole world)."""
+    west, south, east, north = DEMO_BOUNDS
+    inside = view["west"] <= west + 0.02 and view["east"] >= east - 0.02 and view["south"] <= south + 0.02 \
+        and view["north"] >= north - 0.02
+    not_too_wide = (view["east"] - view["west"]) < 6 * (east - west)
+    return inside and not_too_wide and view["zoom"] >= 8
+
+
+def test_a_planner_walks_through_every_tab(app_url, driver, demo_study, demo_routing):
     from access.analysis import evaluate
 
+    folder = Path(os.environ.get("ACCESS30_SCREENSHOTS") or tempfile.mkdtemp(prefix="access30_shots_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    page = Page(driver, folder)
     expected = evaluate(demo_study, demo_routing, 30.0).summary
     share = f"{100 * expected['share_covered']:.1f}".replace(".", ",")
     covered = f"{expected['population_covered']:,.0f}".replace(",", "\u202f")
 
     driver.get(app_url)
-    wait = WebDriverWait(driver, 180, poll_frequency=1)
-    wait.until(lambda d: "Part couverte" in d.find_element(By.TAG_NAME, "body").text)
-    text = driver.find_element(By.TAG_NAME, "body").text
-    assert share in text, f"covered share {share} % not shown"
-    assert covered in text, f"covered population {covered} not shown"
-    assert "réseau partiel (routes principales)" in text
-
-    # The map lives in the streamlit-folium iframe: wait for Leaflet's panes and vector layers.
-    def map_ready(d):
-        for frame in d.find_elements(By.CSS_SELECTOR, "iframe"):
-            d.switch_to.frame(frame)
-            try:
-                paths = d.find_elements(By.CSS_SELECTOR, ".leaflet-container canvas, .leaflet-container path")
-                markers = d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")
-                legend = d.find_elements(By.ID, "access30-legend")
-                if paths and len(markers) >= 10 and legend:
-                    return (len(paths), len(markers), legend[0].text)
-            finally:
-                d.switch_to.default_content()
-        return False
-
-    found = wait.until(map_ready)
-    assert found[1] == expected["sites_total"]
-    assert "0–10 min" in found[2] and "sans accès routier" in found[2]
-    time.sleep(2)  # let the canvas finish painting
-    shot = Path(os.environ.get("ACCESS30_SCREENSHOT") or Path(tempfile.mkdtemp()) / "app.png")
-    driver.save_screenshot(str(shot))
-    image = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
-    assert image.shape[0] > 500 and image.shape[1] > 800
-    assert image.std() > 20, "screenshot is blank"
-    # The map's time-class colours are on screen (green of 0–10 min, at least a few hundred pixels).
+    page.wait.until(lambda d: "Part couverte" in page.body())
+    page.idle()
+    text = page.body()
+    assert share in text and covered in text and "réseau partiel (routes principales)" in text
+    view = page.map_view()
+    assert on_territory(view), view
+    assert view["markers"] == expected["sites_total"] and view["broken"] == 0
+    assert "Légende" in view["legend"] and "0–10 min" in view["legend"]
+    assert view["scale"] and "mi" not in view["scale"].split() and ("km" in view["scale"] or " m" in view["scale"])
+    assert not page.english_leftovers(), page.english_leftovers()
+    image = page.shot("screenshot")
     green = np.all(np.abs(image - np.array([0x1A, 0x98, 0x50])) < 40, axis=2).sum()
     assert green > 500, f"map colours not visible ({green} green pixels)"
+
+    # Another tab, then the threshold: the map (drawn while hidden) must reopen on the territory.
+    page.tab("Indicateurs")
+    assert "Population par classe de temps d'accès" in page.body()
+    assert not page.english_leftovers(), page.english_leftovers()
+    page.shot("screenshot_indicateurs")
+    from selenium.webdriver.common.keys import Keys
+
+    page.slider_key(Keys.ARROW_LEFT)  # 30 → 25 min
+    page.tab("Carte et scénarios")
+    assert on_territory(page.map_view()), "the map lost the territory after a rerun in another tab"
+    page.slider_key(Keys.ARROW_RIGHT)  # back to 30 min
+
+    # A scenario: open the best candidate, close a site. Labelled as a scenario, hypothetical on the map.
+    page.click("Ouvrir un lieu à cet endroit")
+    text = page.body()
+    assert "Scénario « Scénario 1 » — hypothèse de travail, pas la situation actuelle" in text
+    assert "Ouverture (hypothétique)" in text
+    page.click("Fermer ce lieu")
+    assert "Fermeture :" in page.body()
+    view = page.map_view()
+    assert on_territory(view) and "hypothétique" in view["legend"]
+    page.shot("screenshot_scenario")
+
+    # Switching to walking keeps the scenario (recomputed), and back.
+    page.radio("À pied")
+    assert "Scénario « Scénario 1 »" in page.body() and "à pied" in page.body()
+    page.radio("Voiture")
+    assert "Scénario « Scénario 1 »" in page.body()
+
+    page.tab("Comparer les scénarios")
+    assert "Comparer deux scénarios côte à côte" in page.body()
+    assert not page.english_leftovers(), page.english_leftovers()
+    page.shot("screenshot_scenarios")
+
+    page.tab("Suggestions")
+    page.click("Calculer les suggestions")
+    page.wait.until(lambda d: "lieux suggérés" in page.body())
+    page.idle()
+    text = page.body()
+    assert re.search(r"\d lieux suggérés", text) and "Population couverte :" in text and "weight_covered" not in text
+    assert not re.search(r"Carreau habité \d", text)
+    assert not page.english_leftovers(), page.english_leftovers()
+    page.shot("screenshot_suggestions")
+
+    page.tab("Export")
+    for prepare, download in (("Préparer le classeur Excel", "Télécharger le classeur (.xlsx)"),
+                              ("Préparer la carte (PNG)", "Télécharger la carte (.png)"),
+                              ("Préparer le rapport (PDF)", "Télécharger le rapport (.pdf)"),
+                              ("Préparer le GeoPackage (carreaux, communes, lieux)", "Télécharger le GeoPackage")):
+        page.click(prepare)
+        page.wait.until(lambda d: download in page.body())
+    text = page.body()
+    assert "scénario affiché (« Scénario 1 »)" in text
+    page.shot("screenshot_export")
+
+    page.tab("Méthode et sources")
+    assert "© les contributeurs d'OpenStreetMap" in page.body()
+    page.tab("Carte et scénarios")
+    assert on_territory(page.map_view()), "the map lost the territory after the other tabs"
+
+    # « Mes fichiers »: the upload panel speaks French.
+    page.radio("Mes fichiers")
+    assert "Colonne de population" in page.body()
+    assert not page.english_leftovers(), page.english_leftovers()  # the uploader's words are drawn in French
+    page.shot("screenshot_mes_fichiers")

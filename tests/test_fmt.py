@@ -15,3 +15,26 @@ def test_french_formats():
     assert fmt_points(0.0035) == "+0,35 pt" and fmt_points(-0.0001) == "-0,01 pt"
     for f in (fmt_int, fmt_pct, fmt_min, fmt_num, fmt_points):
         assert f(np.nan) == "–" and f(None) == "–" and f(np.inf) == "–"
+
+
+def test_plural_lonlat_metres_and_lists():
+    from access.fmt import fmt_list, fmt_lonlat, fmt_metres, plural
+
+    assert plural(0, "lieu", "lieux") == "0 lieu" and plural(1, "lieu", "lieux") == "1 lieu"
+    assert plural(2, "lieu", "lieux") == "2 lieux" and plural(12000, "habitant", "habitants") == "12\u202f000 habitants"
+    assert fmt_lonlat(-2.9617, 48.31) == "48,3100° N, 2,9617° O"  # west is « O » in French
+    assert fmt_lonlat(55.5, -21.1) == "21,1000° S, 55,5000° E"
+    assert fmt_metres(12000) == "12\u202fkm" and fmt_metres(800) == "800\u202fm"
+    assert fmt_list(range(7), limit=3) == "0, 1, 2, … et 4 autres"
+    assert fmt_list(range(4), limit=3) == "0, 1, 2, … et 1 autre" and fmt_list(["a"]) == "a"
+
+
+def test_commune_names_keep_their_article():
+    from access.names import commune_name, full_name, mairie_name
+
+    assert full_name("22073", "Harmoye") == "La Harmoye" and full_name("22073", "La Harmoye") == "La Harmoye"
+    assert mairie_name("22073", "Harmoye") == "Mairie de La Harmoye"
+    assert mairie_name("22001", "Allineuc") == "Mairie d'Allineuc"
+    assert commune_name("22046") == "Le Mené" and mairie_name("22046", "Mené") == "Mairie du Mené"
+    assert commune_name("22001") == "Allineuc" and commune_name("99999") == ""
+    assert mairie_name("99999", "Ouessant-sur-Test") == "Mairie d'Ouessant-sur-Test"  # unknown code: elided

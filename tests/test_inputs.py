@@ -93,7 +93,7 @@ def test_geocoded_with_the_ban_geocoder_one_address_unplaced(capsys, folder, pop
     assert code == 0
     s = json.loads(summary.read_text(encoding="utf-8"))
     assert s["sites_total"] == reference["sites_total"] - 1
-    assert "1 lieu(x) sans coordonnées, non pris en compte" in out
+    assert "1 lieu sans coordonnées, non pris en compte" in out
 
 
 def test_addresses_without_coordinates_say_how_to_geocode(capsys, folder, population):

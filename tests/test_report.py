@@ -117,8 +117,9 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
     assert share.value == pytest.approx(result.summary["share_covered"], rel=1e-12)
     assert share.number_format == "0.0%"
     assert syn["Population couverte"].number_format == "#,##0"
-    assert syn["Population couverte"].value == pytest.approx(result.summary["population_covered"])
-    assert syn["Gain (habitants nouvellement couverts)"].value == pytest.approx(
+    # People are whole numbers in the workbook (modelled populations rounded to the inhabitant).
+    assert syn["Population couverte"].value == round(result.summary["population_covered"])
+    assert syn["Gain (habitants nouvellement couverts)"].value == round(
         suggestion.population_covered_after - suggestion.population_covered_before)
 
     ws = wb["Communes"]
@@ -127,7 +128,8 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
     assert len(rows) == len(result.communes)
     col = {name: i for i, name in enumerate(header)}
     uncovered = [r[col["Population non couverte"]] for r in rows]
-    assert sum(uncovered) == pytest.approx(not_covered(result), rel=1e-9)
+    assert all(isinstance(v, int) for v in uncovered)
+    assert sum(uncovered) == pytest.approx(not_covered(result), abs=0.5 * len(rows))
     assert uncovered == sorted(uncovered, reverse=True)
     top = result.communes.sort_values("not_covered", ascending=False).iloc[0]
     assert rows[0][col["Commune"]] == top["nom"]
@@ -138,13 +140,13 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
 
     zone_rows = list(wb["Zones non couvertes"].iter_rows(min_row=2, values_only=True))
     assert len(zone_rows) == len(zones)
-    assert sum(r[2] for r in zone_rows) == pytest.approx(not_covered(result), rel=1e-9)
+    assert sum(r[2] for r in zone_rows) == pytest.approx(not_covered(result), abs=0.5 * len(zone_rows))
     site_rows = list(wb["Lieux d'accueil"].iter_rows(min_row=2, values_only=True))
     assert len(site_rows) == len(result.sites)
     # Every inhabitant is in the catchment of exactly one site, except those with no route at all.
     assert sum(r[6] for r in site_rows) == pytest.approx(
         result.summary["population_total"] - result.summary["population_no_road"]
-        - result.summary["population_unreachable"], rel=1e-9)
+        - result.summary["population_unreachable"], abs=0.5 * len(site_rows))
     sugg = wb["Suggestions"]
     names = [r[[c.value for c in sugg[1]].index("Nom")] for r in sugg.iter_rows(min_row=2, values_only=True)]
     assert names == suggestion.suggested["name"].tolist()
@@ -155,7 +157,9 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
 def test_csv_tables_match_the_computation(demo):
     _, result, _, _, out = demo
     communes = pd.read_csv(out / "communes.csv", encoding="utf-8-sig", dtype={"Code commune": str})
-    assert communes["Population non couverte"].sum() == pytest.approx(not_covered(result), abs=0.01 * len(communes))
+    assert communes["Population non couverte"].sum() == pytest.approx(not_covered(result), abs=0.5 * len(communes))
+    assert communes["Population"].map(lambda v: float(v).is_integer()).all()
+    assert not (out / "communes.csv").read_text(encoding="utf-8-sig").count("inf")
     merged = communes.merge(result.communes, left_on="Code commune", right_on="commune")
     assert len(merged) == len(result.communes)
     assert np.allclose(merged["Part couverte (%)"], 100 * merged["share_covered"], atol=1e-3)

@@ -10,9 +10,10 @@ import shapely
 from access.errors import InputError
 from access.sites import check_territory, load_france_services, load_mairies, read_sites
 
-# The 17 town-hall points of 22 that lie outside their own commune (shared/data/SOURCES.md).
+# The 17 town-hall points of 22 that lie outside their own commune (shared/data/SOURCES.md), less
+# Hénansal's (22077), which is on the boundary line, within the outlines' precision (50 m): kept.
 MISPLACED_22 = {"22319", "22362", "22293", "22273", "22289", "22165", "22161", "22068", "22217", "22261",
-                "22149", "22008", "22295", "22320", "22347", "22315", "22077"}
+                "22149", "22008", "22295", "22320", "22347", "22315"}
 
 
 def test_france_services_22(shared_data):
@@ -37,9 +38,10 @@ def test_mairies_misplaced_points_are_detected_and_moved(shared_data):
     assert len(sites) == 344
     moved = {line.split()[0] for line in notices[0].details}
     assert moved == MISPLACED_22
-    outlines = communes.set_index("code").geometry
-    inside = [pt.within(outlines[code]) for pt, code in zip(sites.geometry, sites["commune"])]
-    assert all(inside)
+    outlines = communes.to_crs(2154).set_index("code").geometry
+    points = sites.to_crs(2154).geometry
+    gap = [outlines[code].distance(pt) for pt, code in zip(points, sites["commune"])]
+    assert max(gap) <= 50.0  # every town hall in its commune, or on its boundary line (Hénansal)
 
 
 def test_mairies_ccas_threshold_matches_population(shared_data):

@@ -171,7 +171,7 @@ def test_sites_duplicates_removed_with_notice(capsys, tmp_path, pop_csv, sites_t
                         tmp_path / "handmade_sites_duplicates.csv")
     code, out, _, summary = coverage(capsys, tmp_path, pop_csv, doubled)
     assert code == 0
-    assert "2 lieu(x) en double retiré(s)" in out
+    assert "2 lieux en double retirés" in out
     same_figures(summary, clean)
 
 
@@ -563,7 +563,7 @@ def test_network_site_alone_on_island(capsys, tmp_path):
     assert code == 0, err
     data = json.loads(summary.read_text())
     assert data["population_covered"] == 200 and data["population_unreachable"] == 300
-    assert "1 unité(s) (300 habitants) sur un morceau de réseau" in out
+    assert "1 point de population (300 habitants) sur un morceau de réseau" in out
 
 
 def test_network_of_another_territory(capsys, tmp_path, pop_csv, sites_csv):
@@ -739,5 +739,5 @@ def test_builtin_demo_with_user_sites(capsys, tmp_path, sites_table):
     data = json.loads(summary.read_text())
     # The six France Services are already built in: recognised as duplicates, not counted twice.
     assert data["sites_total"] == 34
-    assert "6 lieu(x) en double retiré(s)" in out
+    assert "6 lieux en double retirés" in out
     assert data["population_total"] == pytest.approx(176_836)
