@@ -25,6 +25,7 @@ from access.coverage import population_by_class
 from access.errors import InputError, NetworkUnavailableError
 from access.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
 from access.labels import for_app, sites_counted
+from access.modes import MODES, mode_words
 from access.names import commune_name
 from access.population import EQUITY_LABELS_FR
 from access.sites import SITE_TYPES
@@ -32,8 +33,6 @@ from access.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
 
-MODES = {"Voiture": "drive", "À pied": "walk"}
-MODE_WORDS = {"drive": "en voiture", "walk": "à pied"}
 BASELINE = "Situation actuelle"
 OTHER_DEPARTEMENT = "autre"
 MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100}
@@ -200,8 +199,8 @@ def sidebar():
     with st.sidebar:
         st.header("Territoire")
         source = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
-        mode_label = st.radio("Mode de déplacement", list(MODES), key="mode", horizontal=True)
-        mode = MODES[mode_label]
+        mode = st.radio("Mode de déplacement", list(MODES), key="mode", horizontal=True,
+                        format_func=lambda key: MODES[key].label)
         threshold = float(st.slider("Seuil de temps d'accès (minutes)", 5, 90, 30, 5, key="threshold",
                                     help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
@@ -378,35 +377,35 @@ def push_change(study, routing, study_key: str, change: tuple) -> None:
 
 def headline(result, base, study, threshold: float, mode: str, name: str) -> None:
     s = result.summary
-    covered, share = s["population_covered"], s["share_covered"]
-    beyond = s["population_uncovered"] + s["population_no_road"]
+    covered, share = s.population_covered, s.share_covered
+    beyond = s.population_uncovered + s.population_no_road
     delta = name != BASELINE
     b = base.summary
     cols = st.columns(6)
     cols[0].metric("Population couverte", fmt_int(covered),
-                   delta=(fmt_int(covered - b["population_covered"]) + " hab.") if delta else None,
-                   help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche {MODE_WORDS[mode]}.")
+                   delta=(fmt_int(covered - b.population_covered) + " hab.") if delta else None,
+                   help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche {mode_words(mode)}.")
     cols[1].metric("Part couverte", fmt_pct(share),
-                   delta=fmt_points(share - b["share_covered"]) if delta else None)
+                   delta=fmt_points(share - b.share_covered) if delta else None)
     cols[2].metric(f"Au-delà de {fmt_num(threshold)} min", fmt_int(beyond),
-                   delta=(fmt_int(beyond - b["population_uncovered"] - b["population_no_road"]) + " hab.") if delta else None,
+                   delta=(fmt_int(beyond - b.population_uncovered - b.population_no_road) + " hab.") if delta else None,
                    delta_color="inverse",
-                   help=f"Dont {fmt_int(s['population_no_road'])} sans accès routier (à plus de "
-                        f"{fmt_metres(s['max_access_m'])} de toute route du réseau).")
-    cols[3].metric("Temps moyen", fmt_min(s["mean_time_min"]),
-                   delta=(fmt_min(s["mean_time_min"] - b["mean_time_min"])) if delta else None, delta_color="inverse")
-    cols[4].metric("Temps médian", fmt_min(s["median_time_min"]),
+                   help=f"Dont {fmt_int(s.population_no_road)} sans accès routier (à plus de "
+                        f"{fmt_metres(s.max_access_m)} de toute route du réseau).")
+    cols[3].metric("Temps moyen", fmt_min(s.mean_time_min),
+                   delta=(fmt_min(s.mean_time_min - b.mean_time_min)) if delta else None, delta_color="inverse")
+    cols[4].metric("Temps médian", fmt_min(s.median_time_min),
                    help="La moitié de la population est à ce temps ou moins du lieu le plus proche.")
-    cols[5].metric("90e centile", fmt_min(s["p90_time_min"]),
+    cols[5].metric("90e centile", fmt_min(s.p90_time_min),
                    help="90 % de la population est à ce temps ou moins du lieu le plus proche.")
-    network = "réseau partiel (routes principales)" if s["network_partial"] else "réseau OpenStreetMap complet"
+    network = "réseau partiel (routes principales)" if s.network_partial else "réseau OpenStreetMap complet"
     st.caption(
-        f"**Ce que mesurent ces chiffres** — population comptée : {s['population_label']} "
-        f"({fmt_int(s['population_total'])} au total). Seuil : {fmt_num(threshold)} min {MODE_WORDS[mode]} jusqu'au lieu "
+        f"**Ce que mesurent ces chiffres** — population comptée : {s.population_label} "
+        f"({fmt_int(s.population_total)} au total). Seuil : {fmt_num(threshold)} min {mode_words(mode)} jusqu'au lieu "
         f"d'accueil le plus proche ({sites_counted(s, result.scenario.added if result.scenario else 0)}"
         + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network} "
-        f"« {s['network_source']} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
-        f"des temps (trajets d'approche hors réseau) : {fmt_pct(s['estimated_time_share'], 0)}.")
+        f"« {s.network_source} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
+        f"des temps (trajets d'approche hors réseau) : {fmt_pct(s.estimated_time_share, 0)}.")
 
 
 def notices_box(result) -> None:
@@ -469,9 +468,9 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
             tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"), alt.Tooltip("Part (%):Q", format=".1f")],
         ).properties(height=280).configure(locale=FRENCH_LOCALE)
         st.altair_chart(chart, width="stretch")
-        st.caption(f"Habitants selon le temps d'accès {MODE_WORDS[mode]} au lieu d'accueil le plus proche "
+        st.caption(f"Habitants selon le temps d'accès {mode_words(mode)} au lieu d'accueil le plus proche "
                    "(« sans accès routier » : à plus de "
-                   f"{fmt_metres(s['max_access_m'])} de toute route du réseau, jamais comptés comme couverts).")
+                   f"{fmt_metres(s.max_access_m)} de toute route du réseau, jamais comptés comme couverts).")
     with right:
         st.subheader("Publics prioritaires")
         eq = result.equity
@@ -588,7 +587,7 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
         for line in sc.change_lines(state):
             st.markdown(f"- {html.escape(line)}")
         st.markdown(f"Population nouvellement couverte : **{fmt_int(delta['covered'])}** hab. "
-                    f"({fmt_pct(result.summary['share_covered'])} couverts, "
+                    f"({fmt_pct(result.summary.share_covered)} couverts, "
                     f"{fmt_points(delta['share_covered'])})")
         moved = delta_table(base, result, threshold)
         if len(moved):
@@ -658,10 +657,10 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
             s = scenario_result(study_key, tuple(changes), threshold, study, routing).summary
         except InputError:  # made in another mode, not replayable in this one
             continue
-        rows.append({"Scénario": name, "Modifications": len(changes), "Population couverte": round(s["population_covered"]),
-                     "Part couverte": s["share_covered"],
-                     "Nouvellement couverts": round(s["population_covered"] - base.summary["population_covered"]),
-                     "Temps moyen (min)": s["mean_time_min"]})
+        rows.append({"Scénario": name, "Modifications": len(changes), "Population couverte": round(s.population_covered),
+                     "Part couverte": s.share_covered,
+                     "Nouvellement couverts": round(s.population_covered - base.summary.population_covered),
+                     "Temps moyen (min)": s.mean_time_min})
     st.dataframe(french(pd.DataFrame(rows), {"Modifications": "int", "Population couverte": "int",
                                              "Part couverte": "pct", "Nouvellement couverts": "int",
                                              "Temps moyen (min)": "min"}),
@@ -677,9 +676,9 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
         state = scenario_state(study_key, changes, study, routing)
         s = res.summary
         with col:
-            st.metric(f"{name} — population couverte", fmt_int(s["population_covered"]), fmt_pct(s["share_covered"]),
+            st.metric(f"{name} — population couverte", fmt_int(s.population_covered), fmt_pct(s.share_covered),
                       delta_color="off")
-            st.metric(f"{name} — temps moyen", fmt_min(s["mean_time_min"]))
+            st.metric(f"{name} — temps moyen", fmt_min(s.mean_time_min))
             for line in sc.change_lines(state) or ["aucune modification"]:
                 st.markdown(f"- {html.escape(line)}")
     res_a = scenario_result(study_key, tuple(scenarios().get(a, ())), threshold, study, routing)
@@ -850,14 +849,14 @@ def method_tab(study, result) -> None:
     s = result.summary
     st.subheader("Méthode")
     st.markdown(
-        f"- **Temps d'accès** : trajet le plus rapide sur le réseau routier OpenStreetMap ({s['network_source']}, "
+        f"- **Temps d'accès** : trajet le plus rapide sur le réseau routier OpenStreetMap ({s.network_source}, "
         f"{fmt_int(s['network_nodes'])} nœuds), plus un trajet d'approche estimé entre le carreau et la route "
-        f"(distance à vol d'oiseau × {fmt_num(s['access_detour'])} à {fmt_num(s['access_speed_kmh'])} km/h).\n"
-        f"- **Couvert** : temps inférieur ou égal au seuil. Au-delà de {fmt_metres(s['max_access_m'])} de toute route, un "
+        f"(distance à vol d'oiseau × {fmt_num(s.access_detour)} à {fmt_num(s.access_speed_kmh)} km/h).\n"
+        f"- **Couvert** : temps inférieur ou égal au seuil. Au-delà de {fmt_metres(s.max_access_m)} de toute route, un "
         "carreau est « sans accès routier » et n'est jamais compté comme couvert.\n"
-        f"- **Population** : {s['population_label']}.\n"
+        f"- **Population** : {s.population_label}.\n"
         + ("- **Réseau partiel (routes principales)** : seules les routes principales sont cartographiées dans "
-           "l'extrait ; les temps mêlent trajets routés et estimations.\n" if s["network_partial"] else ""))
+           "l'extrait ; les temps mêlent trajets routés et estimations.\n" if s.network_partial else ""))
     st.subheader("Sources")
     for line in study.sources:
         st.markdown(f"- {line}")
@@ -872,7 +871,7 @@ def main() -> None:
     if st.session_state.get("active") not in names:
         st.session_state["active"] = BASELINE
     top = st.columns([3, 2])
-    top[0].markdown(f"**{html.escape(study.label)}** — seuil {fmt_num(threshold)} min {MODE_WORDS[mode]}"
+    top[0].markdown(f"**{html.escape(study.label)}** — seuil {fmt_num(threshold)} min {mode_words(mode)}"
                     + (" — réseau partiel (routes principales)" if study.network.partial else ""))
     selectbox(top[1], "Scénario affiché", names, key="active", label_visibility="collapsed", placeholder="Choisir…")
     base = scenario_result(study_key, (), threshold, study, routing)

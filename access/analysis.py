@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import coverage as cov
 from .crs import to_projected
+from .summary import Summary
 from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .labels import units_of
 from .errors import InputError, Notice
@@ -205,8 +206,8 @@ class CoverageResult:
         Indicators per area, most uncovered people first (``epci`` empty when unknown).
     equity : DataFrame
         Indicators per equity group (population first).
-    summary : dict
-        Headline figures, with what they mean (see :func:`evaluate`).
+    summary : Summary
+        Headline figures, with what they count.
     notices : list of Notice
     """
 
@@ -215,7 +216,7 @@ class CoverageResult:
     communes: pd.DataFrame
     epci: pd.DataFrame
     equity: pd.DataFrame
-    summary: dict
+    summary: Summary
     notices: list[Notice]
     threshold_min: float
     scenario: "ScenarioInfo | None" = None
@@ -231,7 +232,7 @@ class ScenarioInfo:
         The scenario's name, as the user gave it.
     changes : tuple of str
         One French line per change (« Ouverture (hypothétique) : … », « Fermeture : … »).
-    baseline : dict
+    baseline : Summary
         The summary of the current situation, for the figures before and after.
     closed_sites : GeoDataFrame
         Sites closed in the scenario (drawn greyed on maps).
@@ -239,7 +240,7 @@ class ScenarioInfo:
 
     name: str
     changes: tuple[str, ...]
-    baseline: dict
+    baseline: Summary
     closed_sites: gpd.GeoDataFrame | None = None
 
     @property
@@ -325,54 +326,38 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     no_road = status == cov.STATUS_NO_ROAD
     unreachable = ~no_road & ~np.isfinite(t.time1)
     net = study.network
-    summary = {
-        "territory": study.label,
-        "threshold_min": float(threshold_min),
-        "travel_mode": net.mode,
-        "population_label": study.demand.population_label,
-        "population_modelled": study.demand.modelled,
-        "population_kind": study.demand.kind,
-        "population_total": head["total"],
-        "population_covered": head["covered"],
-        "population_uncovered": head["uncovered"],
-        "population_no_road": head["no_road"],
-        "share_covered": head["share_covered"],
-        "mean_time_min": head["mean_min"],
-        "median_time_min": head["median_min"],
-        "p90_time_min": head["p90_min"],
-        "cells_total": int(len(units)),
-        "cells_covered": int((status == cov.STATUS_COVERED).sum()),
-        "cells_uncovered": int((status == cov.STATUS_UNCOVERED).sum()),
-        "cells_no_road": int(no_road.sum()),
-        "cells_unreachable": int(unreachable.sum()),
-        "population_unreachable": float(pop[unreachable].sum()),
-        "sites_total": int(len(sites)),
-        "sites_on_network": int(sites["on_network"].sum()),
-        "sites_by_type": {k: int(v) for k, v in sites["type"].value_counts().items()},
-        "estimated_time_share": estimated_share,
-        "access_detour": study.access.detour,
-        "access_speed_kmh": study.access.speed_kmh,
-        "max_access_m": study.access.max_distance_m,
-        **net.summary(),
-        "equity": {row["group"]: {k: row[k] for k in ("total", "covered", "share_covered", "mean_min")}
-                   for _, row in equity.iterrows()},
-    }
+    summary = Summary(
+        territory=study.label, threshold_min=float(threshold_min), travel_mode=net.mode,
+        population_label=study.demand.population_label, population_modelled=study.demand.modelled,
+        population_kind=study.demand.kind, population_total=head["total"], population_covered=head["covered"],
+        population_uncovered=head["uncovered"], population_no_road=head["no_road"],
+        share_covered=head["share_covered"], mean_time_min=head["mean_min"], median_time_min=head["median_min"],
+        p90_time_min=head["p90_min"], cells_total=int(len(units)),
+        cells_covered=int((status == cov.STATUS_COVERED).sum()),
+        cells_uncovered=int((status == cov.STATUS_UNCOVERED).sum()), cells_no_road=int(no_road.sum()),
+        cells_unreachable=int(unreachable.sum()), population_unreachable=float(pop[unreachable].sum()),
+        sites_total=int(len(sites)), sites_on_network=int(sites["on_network"].sum()),
+        sites_by_type={k: int(v) for k, v in sites["type"].value_counts().items()},
+        estimated_time_share=estimated_share, access_detour=study.access.detour,
+        access_speed_kmh=study.access.speed_kmh, max_access_m=study.access.max_distance_m, network=net.summary(),
+        equity={row["group"]: {k: row[k] for k in ("total", "covered", "share_covered", "mean_min")}
+                for _, row in equity.iterrows()})
     notices = list(study.notices) + list(routing.notices)
-    if summary["cells_no_road"]:
+    if summary.cells_no_road:
         notices.append(Notice("no_road",
-                              f"{units_of(summary['cells_no_road'], study.demand.kind)} à plus de "
+                              f"{units_of(summary.cells_no_road, study.demand.kind)} à plus de "
                               f"{fmt_metres(study.access.max_distance_m)} de toute route et de tout lieu d'accueil "
-                              f"({fmt_int(summary['population_no_road'])} habitants) : population comptée comme non "
+                              f"({fmt_int(summary.population_no_road)} habitants) : population comptée comme non "
                               "couverte (sans accès routier)",
-                              count=summary["cells_no_road"]))
-    if summary["sites_on_network"] == 0:
+                              count=summary.cells_no_road))
+    if summary.sites_on_network == 0:
         notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte."))
-    elif summary["cells_unreachable"]:
+    elif summary.cells_unreachable:
         notices.append(Notice("unreachable",
-                              f"{units_of(summary['cells_unreachable'], study.demand.kind)} "
-                              f"({fmt_int(summary['population_unreachable'])} habitants) sur un morceau de réseau "
+                              f"{units_of(summary.cells_unreachable, study.demand.kind)} "
+                              f"({fmt_int(summary.population_unreachable)} habitants) sur un morceau de réseau "
                               "d'où aucun lieu d'accueil n'est atteignable (île, tronçon isolé) : population non "
-                              "couverte", count=summary["cells_unreachable"]))
+                              "couverte", count=summary.cells_unreachable))
     notices.append(Notice("estimated",
                           f"Part estimée des temps d'accès (trajets d'approche : distance à vol d'oiseau × "
                           f"{fmt_num(study.access.detour)} à {fmt_num(study.access.speed_kmh)} km/h"

@@ -32,6 +32,7 @@ import pandas as pd
 from .analysis import Study
 from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from .modes import get_mode
 from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population
 from .routing import AccessModel
@@ -107,10 +108,9 @@ def check_request(request: StudyRequest) -> None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    from .network import _check_mode
     from .territory import TERRITORIES, is_departement_code
 
-    _check_mode(request.mode)
+    get_mode(request.mode)
     for option, value in (("--sites-crs", request.sites_crs), ("--population-crs", request.population_crs)):
         if value is None:
             continue

@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from .labels import sites_by_type, units_of
+from .modes import MODES, mode_words
 
 EXIT_INPUT_ERROR = 2
 
@@ -96,11 +97,11 @@ class Steps:
 def format_report(result) -> str:
     """Readable French summary of a coverage result, with the meaning of every figure."""
     s = result.summary
-    mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
+    mode = mode_words(s.travel_mode)
     lines = [
-        f"access30 — couverture à {fmt_num(s['threshold_min'])} min {mode} — {s['territory']}",
-        f"Réseau : {s['network_source']}"
-        + (" — réseau partiel (routes principales)" if s["network_partial"] else "")
+        f"access30 — couverture à {fmt_num(s.threshold_min)} min {mode} — {s.territory}",
+        f"Réseau : {s.network_source}"
+        + (" — réseau partiel (routes principales)" if s.network_partial else "")
         + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
         + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
            if s["network_estimated_edges"] else "")
@@ -108,19 +109,19 @@ def format_report(result) -> str:
            f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
            f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est rattaché)"
            if s["network_components"] > 1 else ""),
-        f"Population : {fmt_int(s['population_total'])} {s['population_label']} ; "
-        f"{units_of(s['cells_total'], s.get('population_kind', ''))}",
+        f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
+        f"{units_of(s.cells_total, s.get('population_kind', ''))}",
         *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
-        f"Lieux d'accueil : {s['sites_total']} ({sites_by_type(s['sites_by_type'])})"
-        + (f", dont {s['sites_total'] - s['sites_on_network']} trop loin de toute route, non pris en compte"
-           if s["sites_on_network"] < s["sites_total"] else ""),
+        f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})"
+        + (f", dont {s.sites_total - s.sites_on_network} trop loin de toute route, non pris en compte"
+           if s.sites_on_network < s.sites_total else ""),
         "",
-        f"Population couverte (≤ {fmt_num(s['threshold_min'])} min, seuil inclus) : {fmt_int(s['population_covered'])} "
-        f"soit {fmt_pct(s['share_covered'], sep=' ')}",
-        f"Population non couverte : {fmt_int(s['population_uncovered'])} ; sans accès routier : "
-        f"{fmt_int(s['population_no_road'])}",
-        f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s['mean_time_min'])}, "
-        f"médian {fmt_min(s['median_time_min'])}, 90e centile {fmt_min(s['p90_time_min'])} "
+        f"Population couverte (≤ {fmt_num(s.threshold_min)} min, seuil inclus) : {fmt_int(s.population_covered)} "
+        f"soit {fmt_pct(s.share_covered, sep=' ')}",
+        f"Population non couverte : {fmt_int(s.population_uncovered)} ; sans accès routier : "
+        f"{fmt_int(s.population_no_road)}",
+        f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s.mean_time_min)}, "
+        f"médian {fmt_min(s.median_time_min)}, 90e centile {fmt_min(s.p90_time_min)} "
         "(population ayant un accès routier et un lieu atteignable)",
     ]
     if len(result.equity) > 1:
@@ -163,7 +164,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sites-builtin", default=None,
                        help="listes intégrées séparées par des virgules : france_services,mairies "
                             "(défaut pour un territoire intégré : les deux)")
-    group.add_argument("--mode", choices=["drive", "walk"], default="drive", help="voiture (défaut) ou à pied")
+    group.add_argument("--mode", choices=list(MODES), default="drive",
+                       help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in MODES.items())
+                       + " (défaut : drive)")
     group.add_argument("--max-access-m", type=nombre, default=None,
                        help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
     group.add_argument("--cache-dir", type=chemin, help="dossier de cache des réseaux téléchargés")

@@ -16,8 +16,6 @@ from .errors import InputError, NetworkUnavailableError
 from .io import atomic_path
 
 GEOFABRIK_FRANCE = "https://download.geofabrik.de/europe/france/{region}-latest.osm.pbf"
-# Filosofi 2017 200 m grid, France and DOM, GeoPackage (INSEE, Licence Ouverte 2.0).
-INSEE_FILOSOFI_2017 = "https://www.insee.fr/fr/statistiques/fichier/6215138/Filosofi2017_carreaux_200m_gpkg.zip"
 
 # Geofabrik splits France by the regions of before 2016; overseas départements have their own file.
 _REGION_DEPARTEMENTS = {

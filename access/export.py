@@ -42,7 +42,7 @@ def jsonable(value):
 
 def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
     """The JSON summary of a coverage run: headline figures, meaning of each, notices."""
-    summary = dict(result.summary)
+    summary = result.summary.to_dict()
     summary["notices"] = [n.message for n in result.notices]
     summary["definitions"] = {
         "population_covered": f"population à {fmt_num(result.threshold_min)} min ou moins du lieu d'accueil le plus proche "

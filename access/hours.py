@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -37,6 +37,7 @@ import pandas as pd
 from .analysis import CoverageResult, Routing, Study, evaluate, far_sites_notice, reroute, route
 from .fmt import fmt_list, fmt_pct, plural
 from .errors import InputError, Notice
+from .summary import HoursSummary
 
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 DAY_NAMES_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -541,17 +542,13 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
         routing = route(study)
     unknown = np.array([a is None for a in available], dtype=bool)
     result = _coverage_of(study, routing, is_open, threshold_min)
-    upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary["share_covered"]
-             if unknown.any() else result.summary["share_covered"])
+    upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary.share_covered
+             if unknown.any() else result.summary.share_covered)
     parsed = site_hours(study.sites)
-    result.summary.update({
-        "hours_when": what,
-        "sites_all": int(len(study.sites)),
-        "sites_open": int(is_open.sum()),
-        "sites_closed": int((~is_open & ~unknown).sum()),
-        "sites_hours_unknown": int(unknown.sum()),
-        "share_covered_if_unknown_open": upper,
-    })
+    result = replace(result, summary=replace(result.summary, hours=HoursSummary(
+        when=what, sites_all=int(len(study.sites)), sites_open=int(is_open.sum()),
+        sites_closed=int((~is_open & ~unknown).sum()), sites_hours_unknown=int(unknown.sum()),
+        share_covered_if_unknown_open=upper)))
     result.notices.append(Notice("hours_open", f"Lieux d'accueil ouverts {what} : {int(is_open.sum())} sur "
                                                f"{len(study.sites)} ; seuls ceux-ci comptent dans la couverture.",
                                  count=int(is_open.sum())))
@@ -563,7 +560,7 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
             f"{plural(len(names), 'lieu', 'lieux')} aux horaires inconnus ou illisibles, comptés à part (ni ouverts "
             "ni fermés) : " + fmt_list(names)
             + f". S'ils étaient ouverts, la part de la population couverte passerait de "
-            f"{fmt_pct(result.summary['share_covered'])} à {fmt_pct(upper)}.",
+            f"{fmt_pct(result.summary.share_covered)} à {fmt_pct(upper)}.",
             count=len(names), details=[f"{n} ({r})" for n, r in zip(names, reasons)]))
     corrected = sorted({note for i in np.flatnonzero(is_open) for note in parsed[i].notes})
     if corrected:
@@ -587,9 +584,9 @@ def coverage_at(study: Study, routing: Routing | None, when, threshold_min: floa
     Returns
     -------
     CoverageResult
-        As :func:`analysis.evaluate` with only open sites; ``summary`` adds ``hours_when``,
-        ``sites_open``, ``sites_closed``, ``sites_hours_unknown`` and
-        ``share_covered_if_unknown_open``; notices list the sites with unknown hours.
+        As :func:`analysis.evaluate` with only open sites; ``summary.hours``
+        (:class:`~access.summary.HoursSummary`) counts the sites open, closed and of unknown hours, and
+        the share covered if those were open; notices list the sites with unknown hours.
     """
     day, minute = parse_when(when)
     what = f"le {format_when(day, minute).replace(' ', ' à ')}"
@@ -618,9 +615,9 @@ def workers_summary(study: Study, routing: Routing | None = None, threshold_min:
     Returns
     -------
     DataFrame
-        See :func:`access.modes.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
+        See :func:`access.compare.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
     """
-    from .modes import compare_results
+    from .compare import compare_results
 
     routing = routing if routing is not None else route(study)
     full = full if full is not None else evaluate(study, routing, threshold_min)

@@ -106,8 +106,8 @@ def sites_counted(summary: dict, added: int = 0) -> str:
     The same count everywhere (headline, report, tables): the sites on the network; those too far
     from any road are said apart, and a scenario's hypothetical ones among them.
     """
-    counted = int(summary["sites_on_network"])
-    far = int(summary["sites_total"]) - counted
+    counted = int(summary.sites_on_network)
+    far = int(summary.sites_total) - counted
     parts = []
     if added:
         parts.append(f"dont {added} hypothétique{'s' if added > 1 else ''}")

@@ -34,6 +34,7 @@ from .analysis import CoverageResult, Study  # noqa: E402
 from .coverage import population_by_class, time_class  # noqa: E402
 from .fmt import fmt_int, fmt_num, fmt_pct  # noqa: E402
 from .io import atomic_path  # noqa: E402
+from .modes import mode_words  # noqa: E402
 
 SITE_STYLES: dict[str, tuple[str, str, str]] = {
     # type: (marker, face colour, legend label)
@@ -90,7 +91,7 @@ def _header_height(result: CoverageResult, title: str | None, width_in: float) -
 
 def default_title(result: CoverageResult) -> str:
     """The map's title; a scenario's says so first (« SCÉNARIO « … » (hypothèse) — … »)."""
-    base = f"Temps d'accès au premier accueil social — {result.summary['territory']}"
+    base = f"Temps d'accès au premier accueil social — {result.summary.territory}"
     if result.scenario is not None:
         return f"SCÉNARIO « {result.scenario.name} » (hypothèse, pas la situation actuelle) — {base}"
     return base
@@ -275,7 +276,7 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     time_handles = [Patch(facecolor=colours[i], edgecolor="#666666", linewidth=0.4,
                           label=f"{labels[i]} : {fmt_int(class_pop[i])} hab.")
                     for i in range(len(labels)) if i < len(labels) - 1 or class_pop[i] > 0]
-    mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
+    mode = mode_words(s.travel_mode)
     if legend_w:
         anchor, loc = ((W - legend_w) / W, 1.0 - top_in / fig_h), "upper left"
     else:
@@ -294,13 +295,13 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     heading = textwrap.fill(title or default_title(result), int(W * 9))
     fig.text(0.2 / W, 1.0 - 0.12 / fig_h, heading, fontsize=12, fontweight="bold", va="top", ha="left",
              linespacing=1.15, color="#b00020" if result.scenario is not None else "black")
-    share = fmt_pct(s["share_covered"], sep=" ")
+    share = fmt_pct(s.share_covered, sep=" ")
     subtitle = (f"{share} des habitants à {fmt_num(threshold)} min ou moins {mode} du lieu le plus proche ; "
-                f"{fmt_int(s['population_uncovered'] + s['population_no_road'])} habitants au-delà")
+                f"{fmt_int(s.population_uncovered + s.population_no_road)} habitants au-delà")
     caveats = []
-    if s.get("network_partial"):
+    if s.network_partial:
         caveats.append("réseau partiel (routes principales) : temps en partie estimés")
-    if s.get("population_modelled"):
+    if s.population_modelled:
         caveats.append("population modélisée (répartie uniformément dans chaque commune)")
     if caveats:
         subtitle += "\n" + " ; ".join(caveats).capitalize()

@@ -1,117 +1,145 @@
-"""Comparing two coverage results of the same residents: by car and on foot, or at two moments.
+"""Travel modes: one registry entry per way of reaching a lieu d'accueil.
 
-The comparison is made per commune and for the whole territory, for the population and for the
-equity groups present in both results (poor households, single-parent households, people aged 65
-and over): who is within the threshold in the first case, who in the second, and the gap.
+Everything that differs between driving and walking lives here, and every module reads it from
+here: which OSM ways are usable, the speed on a way and its one-way rule, the speed of the access
+leg between a point and the road, the speed of the links that bridge a partial network, the osmnx
+network type for downloads, and the French words of every output. Adding a mode is one entry in
+:data:`MODES` (plus a network builder when it does not come from OSM ways).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass
+from typing import Callable
 
-from .analysis import CoverageResult
-from .coverage import STATUS_COVERED
+from . import speeds
+from .errors import InputError
+from .fmt import fmt_num
 
-#: Groups compared, in this order, when present in both results.
-COMPARED_GROUPS = ("population", "poor_households", "single_parent_households", "elderly_65p")
-TOTAL_CODE = "ensemble"
-TOTAL_NAME = "Ensemble du territoire"
+Tags = dict[str, str]
 
 
-def compare_results(first: CoverageResult, second: CoverageResult,
-                    suffixes: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
-    """Per commune, the share of each group within the threshold in two results of the same units.
+@dataclass(frozen=True)
+class TravelMode:
+    """A travel mode and everything the computation and the outputs need to know about it.
 
-    Parameters
+    Attributes
     ----------
-    first, second : CoverageResult
-        Results over the same demand units (same ``unit_id`` in the same order), e.g. by car and
-        on foot.
-    suffixes : (str, str)
-        Names of the two cases, used in the column names.
+    key : str
+        Stable identifier, used on the command line and in summaries (``drive``, ``walk``).
+    label : str
+        French name in the interface (« Voiture »).
+    words : str
+        French adverbial phrase after a time (« 30 min en voiture »).
+    osmnx_type : str
+        ``network_type`` passed to osmnx when the network is downloaded.
+    way_allowed : callable
+        ``tags -> bool``: whether an OSM way (not a ferry) may be used.
+    ferry_allowed : callable
+        ``tags -> bool``: whether a ferry route may be used.
+    way_speed_kmh : callable
+        ``tags -> float``: speed on a usable way.
+    oneway : callable
+        ``tags -> int``: 1 forward only, -1 backward only, 0 both ways.
+    access_speed_kmh : float
+        Speed of the estimated leg between a point and the road (parking, local streets; walking).
+    bridge_speed_kmh : float
+        Speed of the estimated links that join the pieces of a partial network.
+    nothing_usable : str
+        French message when an extract has no usable way for the mode.
+    method : str
+        One French sentence on how times are computed (workbook and report).
+    limit : str
+        The main limit of the mode, said in the report's « Limites ».
+    speed_table : bool
+        Whether the report lists the speed of each road class.
+    """
 
-    Returns
-    -------
-    DataFrame
-        One row per commune (largest population gap first) and a last row ``commune ==
-        "ensemble"`` for the whole territory. Columns: ``commune``, ``nom``, ``population``, and for
-        every compared group ``g`` present in both results: ``g_total``, ``g_share_<first>``,
-        ``g_share_<second>`` (covered share, 0–1, NaN when the group is empty) and ``g_gap`` (first
-        minus second, in points of share).
+    key: str
+    label: str
+    words: str
+    osmnx_type: str
+    way_allowed: Callable[[Tags], bool]
+    ferry_allowed: Callable[[Tags], bool]
+    way_speed_kmh: Callable[[Tags], float]
+    oneway: Callable[[Tags], int]
+    access_speed_kmh: float
+    bridge_speed_kmh: float
+    nothing_usable: str
+    method: str
+    limit: str
+    speed_table: bool = False
+
+    def usable(self, tags: Tags) -> bool:
+        """Whether a way or a ferry route may be used in this mode."""
+        if tags.get("route") == "ferry":
+            return self.ferry_allowed(tags)
+        return self.way_allowed(tags)
+
+
+def _drive_speed(tags: Tags) -> float:
+    tagged = speeds.parse_maxspeed(tags.get("maxspeed"))
+    return tagged if tagged is not None else speeds.DRIVE_SPEED_KMH.get(tags.get("highway", ""), 30.0)
+
+
+def _walk_speed(tags: Tags) -> float:
+    return speeds.WALK_SPEED_KMH * (speeds.STEPS_SPEED_FACTOR if tags.get("highway") == "steps" else 1.0)
+
+
+def _drive_ferry(tags: Tags) -> bool:
+    return tags.get("motorcar") == "yes" or tags.get("motor_vehicle") == "yes"
+
+
+def _walk_ferry(tags: Tags) -> bool:
+    return tags.get("foot") != "no"
+
+
+def _drive_speeds_text() -> str:
+    return ", ".join(f"{k} {fmt_num(v)} km/h" for k, v in speeds.DRIVE_SPEED_KMH.items()
+                     if not k.endswith("_link"))
+
+
+DRIVE = TravelMode(
+    key="drive", label="Voiture", words="en voiture", osmnx_type="drive",
+    way_allowed=speeds.drive_allowed, ferry_allowed=_drive_ferry, way_speed_kmh=_drive_speed,
+    oneway=speeds.drive_oneway, access_speed_kmh=30.0, bridge_speed_kmh=50.0,
+    nothing_usable="aucune route praticable en voiture",
+    method="Temps de trajet en voiture sur le réseau OpenStreetMap, à la vitesse maximale signalée (maxspeed) "
+           "ou, à défaut, selon la classe de route : " + _drive_speeds_text() + ".",
+    limit="Seuls les trajets en voiture sont mesurés : une personne sans véhicule dépend des transports en "
+          "commun, non pris en compte ici.",
+    speed_table=True)
+
+WALK = TravelMode(
+    key="walk", label="À pied", words="à pied", osmnx_type="walk",
+    way_allowed=speeds.walk_allowed, ferry_allowed=_walk_ferry, way_speed_kmh=_walk_speed,
+    oneway=lambda tags: 0, access_speed_kmh=speeds.WALK_SPEED_KMH, bridge_speed_kmh=speeds.WALK_SPEED_KMH,
+    nothing_usable="aucun chemin praticable à pied",
+    method=f"Temps de marche à {fmt_num(speeds.WALK_SPEED_KMH)} km/h sur toutes les voies accessibles aux "
+           "piétons, moitié moins dans les escaliers.",
+    limit="Seule la marche est mesurée.")
+
+#: Every travel mode, by key, in the order the interface offers them.
+MODES: dict[str, TravelMode] = {mode.key: mode for mode in (DRIVE, WALK)}
+
+
+def get_mode(key: str | TravelMode) -> TravelMode:
+    """The travel mode of a key (a :class:`TravelMode` is returned as is).
 
     Raises
     ------
-    ValueError
-        When the two results are not over the same units.
+    InputError
+        For an unknown key, naming the known ones.
     """
-    a, b = first.units, second.units
-    if len(a) != len(b) or not np.array_equal(a["unit_id"].astype(str).to_numpy(),
-                                              b["unit_id"].astype(str).to_numpy()):
-        raise ValueError("the two results must cover the same demand units in the same order")
-    groups = [g for g in COMPARED_GROUPS if g in a.columns and g in b.columns]
-    sa, sb = suffixes
-    frame = pd.DataFrame({"commune": a["commune"].astype(str).to_numpy()})
-    covered_a = (a["status"] == STATUS_COVERED).to_numpy()
-    covered_b = (b["status"] == STATUS_COVERED).to_numpy()
-    for g in groups:
-        weight = a[g].to_numpy(dtype=float)
-        weight = np.where(np.isfinite(weight), weight, 0.0)
-        frame[f"{g}_total"] = weight
-        frame[f"{g}_cov_{sa}"] = weight * covered_a
-        frame[f"{g}_cov_{sb}"] = weight * covered_b
-    sums = frame.groupby("commune", sort=True).sum()
-    total = frame.drop(columns="commune").sum().to_frame(TOTAL_CODE).T
-    sums = pd.concat([sums, total])
-    out = pd.DataFrame({"commune": sums.index.astype(str)})
-    names = {}
-    for result in (first, second):
-        if "nom" in result.communes.columns:
-            names.update(dict(zip(result.communes["commune"].astype(str), result.communes["nom"].astype(str))))
-    names[TOTAL_CODE] = TOTAL_NAME
-    out["nom"] = out["commune"].map(names).fillna("")
-    for g in groups:
-        tot = sums[f"{g}_total"].to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_a = np.where(tot > 0, sums[f"{g}_cov_{sa}"].to_numpy() / tot, np.nan)
-            share_b = np.where(tot > 0, sums[f"{g}_cov_{sb}"].to_numpy() / tot, np.nan)
-        out[f"{g}_total"] = tot
-        out[f"{g}_share_{sa}"] = share_a
-        out[f"{g}_share_{sb}"] = share_b
-        out[f"{g}_gap"] = share_a - share_b
-    if "population_total" in out.columns:
-        out.insert(2, "population", out.pop("population_total"))
-    body = out[out["commune"] != TOTAL_CODE]
-    gap = body["population_gap"] * body["population"] if "population_gap" in body.columns else 0
-    body = body.assign(_lost=gap).sort_values(["_lost", "commune"], ascending=[False, True]).drop(columns="_lost")
-    return pd.concat([body, out[out["commune"] == TOTAL_CODE]], ignore_index=True)
+    if isinstance(key, TravelMode):
+        return key
+    try:
+        return MODES[str(key)]
+    except KeyError:
+        known = ", ".join(f"« {k} » ({m.label.lower()})" for k, m in MODES.items())
+        raise InputError(f"mode de déplacement inconnu « {key} »", f"choisissez {known}", column="--mode") from None
 
 
-def compare_modes(result_drive: CoverageResult, result_walk: CoverageResult) -> pd.DataFrame:
-    """Per commune, who is within the threshold by car and on foot.
-
-    Compares the population and, when the demand has them, poor households
-    (``poor_households``), single-parent households and people aged 65 and over.
-
-    Parameters
-    ----------
-    result_drive, result_walk : CoverageResult
-        Coverage of the same demand units by car and on foot (e.g. ``load_study(mode="drive")``
-        and ``load_study(mode="walk")`` with the same sites and threshold).
-
-    Returns
-    -------
-    DataFrame
-        :func:`compare_results` with suffixes ``drive`` and ``walk``: ``g_share_drive``,
-        ``g_share_walk`` and ``g_gap`` (car minus foot) per group ``g``; communes losing the most
-        people on foot first, the whole territory last.
-
-    Raises
-    ------
-    ValueError
-        When the results are not over the same units, or their modes are not drive then walk.
-    """
-    modes = (result_drive.summary.get("travel_mode"), result_walk.summary.get("travel_mode"))
-    if modes != ("drive", "walk"):
-        raise ValueError(f"expected a drive result then a walk result, got {modes}")
-    return compare_results(result_drive, result_walk, ("drive", "walk"))
+def mode_words(key: str) -> str:
+    """« en voiture », « à pied »: the words after a time, for a mode key."""
+    return get_mode(key).words

@@ -30,11 +30,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from . import speeds
+from . import settings, speeds
 from .crs import local_crs, to_projected
 from .errors import InputError, NetworkUnavailableError
+from .modes import get_mode
 
-MODES = ("drive", "walk")
 MIN_SNAP_COMPONENT_NODES = 20
 _EARTH_RADIUS_M = 6_371_008.8
 #: Road classes a point may not join in the middle: one enters a motorway only at an interchange.
@@ -345,20 +345,6 @@ def build_network(
     )
 
 
-def _check_mode(mode: str) -> None:
-    if mode not in MODES:
-        raise InputError(f"mode de déplacement inconnu « {mode} »", "choisissez « drive » ou « walk »",
-                         column="--mode")
-
-
-def _usable_way(tags: dict[str, str], mode: str) -> bool:
-    if tags.get("route") == "ferry":
-        if mode == "walk":
-            return tags.get("foot") != "no"
-        return tags.get("motorcar") in ("yes",) or tags.get("motor_vehicle") in ("yes",)
-    return speeds.drive_allowed(tags) if mode == "drive" else speeds.walk_allowed(tags)
-
-
 def _ferry_seconds(tags: dict[str, str], length_m: float) -> float:
     duration = tags.get("duration", "")
     parts = duration.split(":")
@@ -394,7 +380,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     """
     import osmium
 
-    _check_mode(mode)
+    travel = get_mode(mode)
     path = Path(path)
     fix = "fournissez un extrait OpenStreetMap .osm.pbf (par ex. d'un site d'extraits régionaux)"
     if not path.is_file():
@@ -420,7 +406,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
             tags = {tag.k: tag.v for tag in obj.tags}
             if "highway" not in tags and tags.get("route") != "ferry":
                 continue
-            if not _usable_way(tags, mode):
+            if not travel.usable(tags):
                 continue
             refs, wlon, wlat = [], [], []
             for node in obj.nodes:
@@ -441,8 +427,8 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
                 direction = 0
                 highway = "ferry"
             else:
-                seg_s = seg_m / (speeds.way_speed_kmh(tags, mode) / 3.6)
-                direction = speeds.oneway_direction(tags, mode)
+                seg_s = seg_m / (travel.way_speed_kmh(tags) / 3.6)
+                direction = travel.oneway(tags)
                 highway = tags["highway"]
             highway_counts[highway] = highway_counts.get(highway, 0) + 1
             join = np.full(seg_m.size, _joinable(tags, highway))
@@ -459,8 +445,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
         raise InputError(f"fichier OpenStreetMap illisible ou tronqué ({exc})", fix, path=path) from None
 
     if not tails:
-        what = "aucune route praticable en voiture" if mode == "drive" else "aucun chemin praticable à pied"
-        raise InputError(f"{what} dans ce fichier", "vérifiez qu'il s'agit d'un extrait OpenStreetMap "
+        raise InputError(f"{travel.nothing_usable} dans ce fichier", "vérifiez qu'il s'agit d'un extrait OpenStreetMap "
                          "avec des voies (highway=*) couvrant le territoire", path=path)
     osmid_all = np.asarray(node_ids, dtype=np.int64)
     osmid, first = np.unique(osmid_all, return_index=True)
@@ -486,13 +471,13 @@ def write_osm_xml(pbf: str | Path, xml: str | Path, mode: str = "drive") -> Path
     """
     import osmium
 
-    _check_mode(mode)
+    travel = get_mode(mode)
     ways, locations = [], {}
     for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
         if not obj.is_way():
             continue
         tags = {tag.k: tag.v for tag in obj.tags}
-        if ("highway" not in tags and tags.get("route") != "ferry") or not _usable_way(tags, mode):
+        if ("highway" not in tags and tags.get("route") != "ferry") or not travel.usable(tags):
             continue
         points = [(nd.ref, (nd.location.lon, nd.location.lat)) for nd in obj.nodes if nd.location.valid()]
         if len(points) >= 2:
@@ -524,7 +509,7 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
     partial : bool
         Flag the network as partial.
     """
-    _check_mode(mode)
+    travel = get_mode(mode)
     nodes = list(graph.nodes(data=True))
     if not nodes:
         raise InputError("le graphe osmnx est vide", "vérifiez la zone demandée")
@@ -543,7 +528,7 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
             tags["maxspeed"] = str(maxspeed)
         length = float(data.get("length", 0.0))
         tails.append(u); heads.append(v); lengths.append(length)
-        secs.append(length / (speeds.way_speed_kmh(tags, mode) / 3.6))
+        secs.append(length / (travel.way_speed_kmh(tags) / 3.6))
         motorroad = data.get("motorroad")
         joinable.append(_joinable({"motorroad": str(motorroad)} if motorroad else {}, str(highway)))
         highway_counts[str(highway)] = highway_counts.get(str(highway), 0) + 1
@@ -579,13 +564,6 @@ def write_graphml(graph, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
-def default_cache_dir() -> Path:
-    """Per-user cache folder for downloaded networks (``$ACCESS30_CACHE`` overrides it)."""
-    if os.environ.get("ACCESS30_CACHE"):
-        return Path(os.environ["ACCESS30_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "access30"
-
-
 OVERPASS_HOST = "overpass-api.de"
 
 
@@ -602,7 +580,7 @@ def _reachable(host: str, port: int = 443, timeout_s: float = 3.0) -> bool:
 
 def cached_network_path(polygon_wgs84, mode: str, cache_dir: str | Path | None = None) -> Path:
     """Where :func:`download_osmnx` keeps the network of a polygon and mode."""
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    cache = Path(cache_dir) if cache_dir else settings.cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256((polygon_wgs84.wkb_hex + mode).encode()).hexdigest()[:16]
     return cache / f"network_{mode}_{key}.graphml"
@@ -620,7 +598,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
     NetworkUnavailableError
         When the graph is not cached and the Overpass API cannot be reached.
     """
-    _check_mode(mode)
+    travel = get_mode(mode)
     cached = cached_network_path(polygon_wgs84, mode, cache_dir)
     if cached.is_file():
         return read_graphml(cached, mode=mode)
@@ -636,9 +614,8 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
     ox.settings.use_cache = True
     ox.settings.cache_folder = str(cache / "http")
     ox.settings.requests_timeout = 60
-    network_type = "drive" if mode == "drive" else "walk"
     try:
-        graph = ox.graph_from_polygon(polygon_wgs84, network_type=network_type, simplify=False,
+        graph = ox.graph_from_polygon(polygon_wgs84, network_type=travel.osmnx_type, simplify=False,
                                       retain_all=True)
     except Exception as exc:  # requests/urllib3 connection errors, Overpass errors
         raise NetworkUnavailableError(
@@ -673,8 +650,8 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     short_gap_m, max_gap_m : float
         Radii of the two kinds of links, in metres.
     speed_kmh, detour : float
-        Speed and detour factor of the estimated links; the speed defaults to 50 km/h by car (minor
-        rural roads) and the walking speed on foot.
+        Speed and detour factor of the estimated links; the speed defaults to the travel mode's
+        bridging speed (50 km/h by car: minor rural roads; the walking speed on foot).
 
     Returns
     -------
@@ -687,7 +664,7 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     # Pieces are *strongly* connected components, so that a piece one can drive into but not out of
     # (a one-way stretch whose continuation is not mapped) gets its way out.
     if speed_kmh is None:
-        speed_kmh = speeds.WALK_SPEED_KMH if network.mode == "walk" else 50.0
+        speed_kmh = get_mode(network.mode).bridge_speed_kmh
     labels = network.components
     xy = np.column_stack([network.x, network.y])
     pairs = cKDTree(xy).query_pairs(short_gap_m, output_type="ndarray").reshape(-1, 2)

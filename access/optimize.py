@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import settings
 from .analysis import Routing, Study, check_threshold
 from .candidates import dedupe_candidates, join_candidates
 from .coverage import EPS_S
@@ -149,7 +150,7 @@ def _highs(cost, lower, upper, matrix: sp.csc_matrix, row_lower, row_upper, inte
     h = _new_highs(highspy)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-    h.setOptionValue("output_flag", bool(__import__("os").environ.get("HIGHS_LOG")))
+    h.setOptionValue("output_flag", settings.solver_log())
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-7)
@@ -591,7 +592,7 @@ def _median_benders(times, w, cap, k, cand, unit, t, fixed, start_sites, heurist
     g_cand, g_t, g_pair, g_start, g_weight, g_cap = _median_groups(cand, unit, t, w, cap)
     n_groups = g_weight.size
     h = _new_highs(highspy)
-    h.setOptionValue("output_flag", bool(__import__("os").environ.get("HIGHS_LOG")))
+    h.setOptionValue("output_flag", settings.solver_log())
     for key, value in {"presolve": "off", "solver": "simplex", "threads": 1, "mip_rel_gap": 0.0,
                        "mip_abs_gap": 1e-7}.items():
         h.setOptionValue(key, value)

@@ -32,6 +32,7 @@ from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
 from .labels import sites_by_type, sites_counted
+from .modes import get_mode, mode_words
 from .names import commune_name, known_names
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -163,14 +164,14 @@ def _key_figures(result: CoverageResult, st, width: float):
     from reportlab.platypus import Table, TableStyle
 
     s = result.summary
-    t = fr_num(s["threshold_min"])
-    not_covered = s["population_uncovered"] + s["population_no_road"]
+    t = fr_num(s.threshold_min)
+    not_covered = s.population_uncovered + s.population_no_road
     cells = [
-        (fr_pct(s["share_covered"]), f"des habitants à {t}\u00a0min ou moins d'un lieu d'accueil"),
+        (fr_pct(s.share_covered), f"des habitants à {t}\u00a0min ou moins d'un lieu d'accueil"),
         (fr_int(not_covered), f"habitants au-delà de {t}\u00a0min" +
-         (f" (dont {fr_int(s['population_no_road'])} sans accès routier)" if s["population_no_road"] >= 0.5 else "")),
-        (fr_min(s["mean_time_min"]), "temps d'accès moyen (médian " + fr_min(s["median_time_min"]) + ")"),
-        (str(s["sites_on_network"]), sites_label(result)),
+         (f" (dont {fr_int(s.population_no_road)} sans accès routier)" if s.population_no_road >= 0.5 else "")),
+        (fr_min(s.mean_time_min), "temps d'accès moyen (médian " + fr_min(s.median_time_min) + ")"),
+        (str(s.sites_on_network), sites_label(result)),
     ]
     row1 = [_p(escape(v), st["figure"]) for v, _ in cells]
     row2 = [_p(escape(label), st["figlabel"]) for _, label in cells]
@@ -205,7 +206,7 @@ def _scenario_block(result: CoverageResult, st, width: float) -> list:
 
     info = result.scenario
     s, b = result.summary, info.baseline
-    t = fr_num(s["threshold_min"])
+    t = fr_num(s.threshold_min)
     out = [_p(escape(f"SCÉNARIO « {info.name} » — hypothèse de travail : ce document ne décrit pas la situation "
                      "actuelle."), st["banner"])]
     lines = [_p("<b>Modifications par rapport à la situation actuelle</b>", st["base"])]
@@ -217,19 +218,19 @@ def _scenario_block(result: CoverageResult, st, width: float) -> list:
     out.append(box)
 
     def beyond(summary):
-        return summary["population_uncovered"] + summary["population_no_road"]
+        return summary.population_uncovered + summary.population_no_road
 
     rows = [["", "Situation actuelle", f"Scénario « {info.name} »", "Écart"],
-            ["Population couverte", fr_int(b["population_covered"]), fr_int(s["population_covered"]),
-             _signed(s["population_covered"] - b["population_covered"], fr_int)],
-            ["Part couverte", fr_pct(b["share_covered"]), fr_pct(s["share_covered"]),
-             _signed(100 * (s["share_covered"] - b["share_covered"]), lambda v: fr_num(round(v, 2))) + "\u00a0pt"],
+            ["Population couverte", fr_int(b.population_covered), fr_int(s.population_covered),
+             _signed(s.population_covered - b.population_covered, fr_int)],
+            ["Part couverte", fr_pct(b.share_covered), fr_pct(s.share_covered),
+             _signed(100 * (s.share_covered - b.share_covered), lambda v: fr_num(round(v, 2))) + "\u00a0pt"],
             [f"Habitants au-delà de {t}\u00a0min", fr_int(beyond(b)), fr_int(beyond(s)),
              _signed(beyond(s) - beyond(b), fr_int)],
-            ["Temps d'accès moyen", fr_min(b["mean_time_min"]), fr_min(s["mean_time_min"]),
-             _signed(s["mean_time_min"] - b["mean_time_min"], fr_min)],
-            ["Lieux d'accueil pris en compte", str(b["sites_on_network"]), str(s["sites_on_network"]),
-             _signed(s["sites_on_network"] - b["sites_on_network"], str)]]
+            ["Temps d'accès moyen", fr_min(b.mean_time_min), fr_min(s.mean_time_min),
+             _signed(s.mean_time_min - b.mean_time_min, fr_min)],
+            ["Lieux d'accueil pris en compte", str(b.sites_on_network), str(s.sites_on_network),
+             _signed(s.sites_on_network - b.sites_on_network, str)]]
     out.append(_p("Avant et après", st["h2"]))
     out.append(_table(rows, [w * 1.0 for w in (width * 0.34, width * 0.22, width * 0.26, width * 0.18)], st,
                       {1, 2, 3}))
@@ -280,15 +281,15 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
 
     from .export import uncovered_zones
     from .maps import png_bytes
-    from .speeds import DRIVE_SPEED_KMH, WALK_SPEED_KMH
+    from .speeds import DRIVE_SPEED_KMH
 
     _register_fonts()
     st = _styles()
     s = result.summary
     width = 174 * mm
-    t = fr_num(s["threshold_min"])
+    t = fr_num(s.threshold_min)
     day = report_date or date.today()
-    mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
+    mode = mode_words(s.travel_mode)
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     story: list = []
@@ -298,7 +299,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     title = (f"Scénario : {scenario.name}" if scenario is not None
              else "Accès à un premier accueil social inconditionnel")
     story.append(_p(escape(title), st["title"]))
-    story.append(_p(escape(f"{s['territory']} — temps d'accès {mode}, seuil de {t} minutes"
+    story.append(_p(escape(f"{s.territory} — temps d'accès {mode}, seuil de {t} minutes"
                            + (" — accès à un premier accueil social inconditionnel" if scenario is not None else "")),
                     st["subtitle"]))
     story.append(_p(escape(("Document de travail : scénario hypothétique" if scenario is not None else
@@ -312,10 +313,10 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     story.append(Spacer(1, 3 * mm))
     worst = result.communes[result.communes["not_covered"] >= 0.5].head(5) if not result.communes.empty else []
     summary_lines = [
-        f"<b>{fr_int(s['population_covered'])}</b> des {fr_int(s['population_total'])} habitants du territoire, soit "
-        f"<b>{fr_pct(s['share_covered'])}</b>, peuvent rejoindre un lieu de premier accueil social en "
+        f"<b>{fr_int(s.population_covered)}</b> des {fr_int(s.population_total)} habitants du territoire, soit "
+        f"<b>{fr_pct(s.share_covered)}</b>, peuvent rejoindre un lieu de premier accueil social en "
         f"{t}\u00a0minutes ou moins {mode}. La moitié de la population est à moins de "
-        f"{fr_min(s['median_time_min'])}, 90\u00a0% à moins de {fr_min(s['p90_time_min'])}.",
+        f"{fr_min(s.median_time_min)}, 90\u00a0% à moins de {fr_min(s.p90_time_min)}.",
     ]
     if len(worst):
         names = ", ".join(f"{escape(str(r['nom'] or r['commune']))} ({fr_int(r['not_covered'])})"
@@ -325,8 +326,8 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
                              "en page suivante.")
     else:
         summary_lines.append("Aucun habitant n'est au-delà du seuil.")
-    estimated = fr_pct(s["estimated_time_share"], 0)
-    if s.get("network_partial"):
+    estimated = fr_pct(s.estimated_time_share, 0)
+    if s.network_partial:
         summary_lines.append(f"<b>Réseau partiel (routes principales)</b> : {estimated} du temps d'accès moyen est "
                              "estimé (trajets d'approche jusqu'à la route, liaisons entre tronçons) plutôt que calculé "
                              "sur des routes cartographiées ; les temps sont à confirmer sur un réseau routier complet.")
@@ -334,7 +335,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         summary_lines.append(f"<b>Part estimée</b> : {estimated} du temps d'accès moyen vient des trajets d'approche "
                              "entre le domicile et la route (distance à vol d'oiseau allongée), le reste du réseau "
                              "routier cartographié.")
-    if s.get("population_modelled"):
+    if s.population_modelled:
         summary_lines.append("<b>Population modélisée</b> : la population de chaque commune est répartie "
                              "uniformément sur sa surface, faute de carroyage INSEE.")
     for line in summary_lines:
@@ -459,9 +460,9 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     # --- Method, sources, limits.
     story.append(CondPageBreak(90 * mm))
     story.append(_p("6. Méthode", st["h1"]))
-    net_text = (f"Réseau routier « {escape(s['network_source'])} » : {fr_int(s['network_nodes'])} intersections, "
+    net_text = (f"Réseau routier « {escape(s.network_source)} » : {fr_int(s['network_nodes'])} intersections, "
                 f"{fr_int(s['network_edges'])} tronçons orientés")
-    if s.get("network_partial"):
+    if s.network_partial:
         net_text += (f". Il ne contient que les routes principales (réseau partiel) : ses morceaux sont reliés par "
                      f"{fr_int(s['network_estimated_edges'])} liaisons estimées, et les petites routes qui "
                      "mènent aux habitations sont remplacées par un trajet d'approche estimé")
@@ -471,7 +472,8 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         f"inférieur ou égal à {t}\u00a0minutes (seuil inclus : {t}:00 est couvert).",
         net_text + ".",
     ]
-    if s["travel_mode"] == "drive":
+    travel = get_mode(s.travel_mode)
+    if travel.speed_table:
         speeds = [("Autoroute", "motorway"), ("Voie express (2 × 2 voies)", "trunk"), ("Route nationale ou "
                   "départementale principale", "primary"), ("Route secondaire", "secondary"),
                   ("Route tertiaire", "tertiary"), ("Petite route communale", "unclassified"),
@@ -481,8 +483,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
                       "embouteillages ni arrêts :")
     else:
         speeds = []
-        method.append(f"<b>Vitesse.</b> Marche à {fr_num(WALK_SPEED_KMH)}\u00a0km/h sur toutes les voies "
-                      "accessibles aux piétons, moitié moins dans les escaliers.")
+        method.append(f"<b>Vitesse.</b> {escape(travel.method)}")
     for text in method:
         story.append(_p(text, st["base"]))
     if speeds:
@@ -492,15 +493,15 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         story.append(Spacer(1, 2 * mm))
     access = [
         f"<b>Trajets d'approche.</b> Entre le centre d'un carreau (ou un lieu d'accueil) et la route la plus proche, "
-        f"la distance à vol d'oiseau, allongée de {fr_pct(s['access_detour'] - 1, 0)} pour les détours, est "
-        f"parcourue à {fr_num(s['access_speed_kmh'])}\u00a0km/h. Au-delà de {fr_int(s['max_access_m'])}\u00a0m "
+        f"la distance à vol d'oiseau, allongée de {fr_pct(s.access_detour - 1, 0)} pour les détours, est "
+        f"parcourue à {fr_num(s.access_speed_kmh)}\u00a0km/h. Au-delà de {fr_int(s.max_access_m)}\u00a0m "
         "d'une route, un carreau est compté « sans accès routier », donc non couvert.",
-        f"<b>Part estimée.</b> En moyenne, {fr_pct(s['estimated_time_share'], 0)} du temps d'accès d'un habitant "
-        "provient de ces estimations (trajets d'approche" + (", liaisons du réseau partiel" if s.get("network_partial")
+        f"<b>Part estimée.</b> En moyenne, {fr_pct(s.estimated_time_share, 0)} du temps d'accès d'un habitant "
+        "provient de ces estimations (trajets d'approche" + (", liaisons du réseau partiel" if s.network_partial
                                                                else "") + ") plutôt que du réseau cartographié.",
-        f"<b>Population.</b> {escape(s['population_label'][:1].upper() + s['population_label'][1:])} : "
-        f"{fr_int(s['population_total'])} habitants en {fr_int(s['cells_total'])} unités.",
-        "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s["sites_by_type"])) + ".",
+        f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
+        f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
+        "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s.sites_by_type)) + ".",
     ]
     for text in access:
         story.append(_p(text, st["base"]))
@@ -514,8 +515,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     limits = [
         "Les vitesses sont celles d'une circulation fluide : aux heures de pointe et en ville, les temps réels "
         "sont plus longs.",
-        "Seuls les trajets en voiture sont mesurés : une personne sans véhicule dépend des transports en commun, "
-        "non pris en compte ici." if s["travel_mode"] == "drive" else "Seule la marche est mesurée.",
+        get_mode(s.travel_mode).limit,
         "Les horaires d'ouverture des lieux d'accueil ne sont pas pris en compte : un lieu ouvert une demi-journée "
         "par semaine compte comme un lieu ouvert tous les jours.",
         "La capacité des lieux (nombre d'agents, temps d'attente) n'est pas prise en compte.",
@@ -539,14 +539,14 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     frame = suggestion.suggested
     gain_col = suggestion_gain_column(frame)
     names = known_names(study.communes if study is not None else None)
-    before = float(getattr(suggestion, "population_covered_before", s["population_covered"]))
+    before = float(getattr(suggestion, "population_covered_before", s.population_covered))
     after = getattr(suggestion, "population_covered_after", None)
-    total = float(getattr(suggestion, "population_total", s["population_total"]))
+    total = float(getattr(suggestion, "population_total", s.population_total))
     out = []
     if after is not None:
         after = float(after)
         out.append(_p(escape(
-            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s['sites_total'])} existants, la population couverte passerait de "
+            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} existants, la population couverte passerait de "
             f"{fr_int(before)} à {fr_int(after)} habitants ({fr_pct(after / total) if total else '–'}), "
             f"soit {fr_int(after - before)} habitants de plus."), st["base"]))
     header = ["Rang", "Lieu suggéré", "Commune"] + (["Habitants gagnés"] if gain_col else [])
@@ -646,7 +646,7 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
     day = report_date or date.today()
     story = report_story(result, study, suggestion, map_png, day, zones)
     buffer = io.BytesIO()
-    territory = result.summary["territory"]
+    territory = result.summary.territory
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=18 * mm, title=f"Accès au premier accueil social — {territory}",
                             author="access30", subject="Annexe à la convention d'appui à la lutte contre la pauvreté",

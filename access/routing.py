@@ -43,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from . import speeds
+from .modes import get_mode
 from .network import RoadNetwork
 
 BATCH_BYTES = 128 * 2**20
@@ -78,9 +78,8 @@ class AccessModel:
 
     @classmethod
     def for_mode(cls, mode: str, max_distance_m: float = 1000.0) -> "AccessModel":
-        """Default access model of a travel mode."""
-        speed = speeds.WALK_SPEED_KMH if mode == "walk" else 30.0
-        return cls(speed_kmh=speed, max_distance_m=max_distance_m)
+        """Default access model of a travel mode (its access-leg speed, see :mod:`access.modes`)."""
+        return cls(speed_kmh=get_mode(mode).access_speed_kmh, max_distance_m=max_distance_m)
 
 
 # --------------------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, thre
         return result
     base = baseline if baseline is not None else evaluate(study, routing, threshold_min)
     closed = state.sites.loc[state.closed].reset_index(drop=True)
-    info = ScenarioInfo(name=name, changes=tuple(change_lines(state)), baseline=dict(base.summary),
+    info = ScenarioInfo(name=name, changes=tuple(change_lines(state)), baseline=base.summary,
                         closed_sites=closed if len(closed) else None)
     return replace(result, scenario=info)
 
@@ -249,11 +249,11 @@ def compare(before: CoverageResult, after: CoverageResult, min_change: float = 0
     """
     a, b = before.summary, after.summary
     delta = {
-        "covered": float(b["population_covered"] - a["population_covered"]),
-        "uncovered": float((b["population_uncovered"] + b["population_no_road"])
-                           - (a["population_uncovered"] + a["population_no_road"])),
-        "share_covered": float(b["share_covered"] - a["share_covered"]),
-        "mean_time_min": float(b["mean_time_min"] - a["mean_time_min"]),
+        "covered": float(b.population_covered - a.population_covered),
+        "uncovered": float((b.population_uncovered + b.population_no_road)
+                           - (a.population_uncovered + a.population_no_road)),
+        "share_covered": float(b.share_covered - a.share_covered),
+        "mean_time_min": float(b.mean_time_min - a.mean_time_min),
     }
     cols = ["commune", "nom", "population", "covered", "share_covered", "mean_min"]
     left = before.communes[[c for c in cols if c in before.communes.columns]]

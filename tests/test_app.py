@@ -106,7 +106,7 @@ def test_threshold_and_walk_mode(demo_study, demo_routing):
     check_headline(at, evaluate(demo_study, demo_routing, 20.0).summary, 20.0)
     from access.territory import load_study
 
-    at.radio(key="mode").set_value("À pied").run()
+    at.radio(key="mode").set_value("walk").run()
     assert not at.exception
     walk = run_coverage(load_study(mode="walk"), 20.0)
     check_headline(at, walk.summary, 20.0)

@@ -13,7 +13,7 @@ import pytest
 from access import hours as H
 from access.analysis import run_coverage
 from access.errors import InputError
-from access.modes import TOTAL_CODE, compare_modes, compare_results
+from access.compare import TOTAL_CODE, compare_modes, compare_results
 from access.sites import load_france_services, load_mairies
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -319,6 +319,8 @@ def test_compare_modes_demo(demo_study, demo_result):
 
 def test_compare_results_equity_columns():
     """Hand-made fixture: four units in two communes with equity counts, shares computed by hand."""
+    from types import SimpleNamespace
+
     from access.analysis import CoverageResult
 
     def result(status, mode):
@@ -329,7 +331,7 @@ def test_compare_results_equity_columns():
             "status": status})
         communes = pd.DataFrame({"commune": ["1", "2"], "nom": ["Un", "Deux"]})
         return CoverageResult(units=units, sites=None, communes=communes, epci=pd.DataFrame(), equity=pd.DataFrame(),
-                              summary={"travel_mode": mode}, notices=[], threshold_min=30.0)
+                              summary=SimpleNamespace(travel_mode=mode), notices=[], threshold_min=30.0)
 
     drive = result(["couvert", "couvert", "couvert", "non couvert"], "drive")
     walk = result(["couvert", "non couvert", "sans accès routier", "non couvert"], "walk")

@@ -19,6 +19,7 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 from access import speeds
+from access.modes import MODES
 from access.errors import InputError
 from access.network import (bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf, write_osm_xml,
                             write_graphml)
@@ -104,7 +105,7 @@ def test_drive_network_keeps_only_drivable_classes(liechtenstein):
     ("unclassified", 50), ("residential", 30), ("living_street", 20), ("service", 20),
 ])
 def test_default_drive_speed_by_highway_class(highway, kmh):
-    assert speeds.way_speed_kmh({"highway": highway}, "drive") == kmh
+    assert MODES["drive"].way_speed_kmh({"highway": highway}) == kmh
 
 
 @pytest.mark.parametrize("value, kmh", [
@@ -118,10 +119,27 @@ def test_parse_maxspeed(value, kmh):
 
 
 def test_maxspeed_overrides_default_and_walk_ignores_it():
-    assert speeds.way_speed_kmh({"highway": "residential", "maxspeed": "50"}, "drive") == 50
-    assert speeds.way_speed_kmh({"highway": "primary", "maxspeed": "signals"}, "drive") == 80
-    assert speeds.way_speed_kmh({"highway": "primary", "maxspeed": "50"}, "walk") == 4.5
-    assert speeds.way_speed_kmh({"highway": "steps"}, "walk") == 2.25
+    drive, walk = MODES["drive"], MODES["walk"]
+    assert drive.way_speed_kmh({"highway": "residential", "maxspeed": "50"}) == 50
+    assert drive.way_speed_kmh({"highway": "primary", "maxspeed": "signals"}) == 80
+    assert walk.way_speed_kmh({"highway": "primary", "maxspeed": "50"}) == 4.5
+    assert walk.way_speed_kmh({"highway": "steps"}) == 2.25
+
+
+def test_every_travel_mode_is_complete_and_unknown_modes_are_refused():
+    from access.errors import InputError
+    from access.modes import get_mode
+    from access.routing import AccessModel
+
+    for key, mode in MODES.items():
+        assert mode.key == key and mode.label and mode.words and mode.method and mode.limit
+        assert mode.access_speed_kmh > 0 and mode.bridge_speed_kmh > 0
+        assert AccessModel.for_mode(key).speed_kmh == mode.access_speed_kmh
+    assert MODES["walk"].oneway({"oneway": "yes"}) == 0 and MODES["drive"].oneway({"oneway": "yes"}) == 1
+    assert not MODES["drive"].usable({"route": "ferry"}) and MODES["walk"].usable({"route": "ferry"})
+    with pytest.raises(InputError, match="mode de déplacement inconnu « vélo »") as error:
+        get_mode("vélo")
+    assert "« drive » (voiture)" in str(error.value) and "« walk » (à pied)" in str(error.value)
 
 
 @pytest.mark.parametrize("way_id, tags, kmh, direction", [

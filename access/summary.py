@@ -1,0 +1,163 @@
+"""The headline figures of a coverage run, typed.
+
+:class:`Summary` is what every output reads (CLI, JSON, report, tables, maps, app). Its fields are
+the figures; :meth:`Summary.to_dict` gives the flat JSON form that ``--summary`` files have always
+had (same keys, same order), and the class is also a read-only mapping over that form, so that
+table code and scripts can iterate over it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    """What the opening-hours lens counted (see :func:`access.hours.coverage_at`).
+
+    Attributes
+    ----------
+    when : str
+        The moment or the hours, in French (« mardi 18:00 »).
+    sites_all, sites_open, sites_closed, sites_hours_unknown : int
+        Sites in the study, open then, closed then, and whose hours could not be read.
+    share_covered_if_unknown_open : float
+        The covered share if every site of unknown hours were open (an upper bound).
+    """
+
+    when: str
+    sites_all: int
+    sites_open: int
+    sites_closed: int
+    sites_hours_unknown: int
+    share_covered_if_unknown_open: float
+
+    def to_dict(self) -> dict:
+        """The JSON keys of the hours lens."""
+        return {"hours_when": self.when, "sites_all": self.sites_all, "sites_open": self.sites_open,
+                "sites_closed": self.sites_closed, "sites_hours_unknown": self.sites_hours_unknown,
+                "share_covered_if_unknown_open": self.share_covered_if_unknown_open}
+
+
+@dataclass(frozen=True, eq=False)
+class Summary(Mapping):
+    """Headline figures of a coverage run and what they count.
+
+    Attributes
+    ----------
+    territory : str
+        The study's label.
+    threshold_min : float
+        The threshold, inclusive.
+    travel_mode : str
+        Key of :data:`access.modes.MODES`.
+    population_label, population_kind : str
+        What the population counts, and the kind of demand units (``grid``, ``points``…).
+    population_modelled : bool
+        Whether the population was spread over a modelled grid rather than observed.
+    population_total, population_covered, population_uncovered, population_no_road : float
+        Inhabitants in all, within the threshold, beyond it, and too far from any road.
+    population_unreachable : float
+        Inhabitants on a piece of network from which no site can be reached (among the uncovered).
+    share_covered : float
+        ``population_covered / population_total`` (0–1).
+    mean_time_min, median_time_min, p90_time_min : float
+        Population-weighted travel times to the nearest site (people with a road and a reachable site).
+    cells_total, cells_covered, cells_uncovered, cells_no_road, cells_unreachable : int
+        The same counts in demand units.
+    sites_total, sites_on_network : int
+        Sites in the study, and those close enough to a road to be counted.
+    sites_by_type : dict
+        Site type → count.
+    estimated_time_share : float
+        Mean share of a travel time that is estimated (access legs, bridging links), not routed.
+    access_detour, access_speed_kmh, max_access_m : float
+        The access-leg model.
+    network : dict
+        The network's counts (:meth:`access.network.RoadNetwork.summary`, keys ``network_*``).
+    equity : dict
+        Group → ``total``, ``covered``, ``share_covered``, ``mean_min``.
+    hours : HoursSummary, optional
+        Set by the opening-hours lens.
+    """
+
+    territory: str
+    threshold_min: float
+    travel_mode: str
+    population_label: str
+    population_modelled: bool
+    population_kind: str
+    population_total: float
+    population_covered: float
+    population_uncovered: float
+    population_no_road: float
+    share_covered: float
+    mean_time_min: float
+    median_time_min: float
+    p90_time_min: float
+    cells_total: int
+    cells_covered: int
+    cells_uncovered: int
+    cells_no_road: int
+    cells_unreachable: int
+    population_unreachable: float
+    sites_total: int
+    sites_on_network: int
+    sites_by_type: dict
+    estimated_time_share: float
+    access_detour: float
+    access_speed_kmh: float
+    max_access_m: float
+    network: dict = field(default_factory=dict)
+    equity: dict = field(default_factory=dict)
+    hours: HoursSummary | None = None
+
+    @property
+    def population_not_covered(self) -> float:
+        """Inhabitants beyond the threshold, those without road access included."""
+        return self.population_uncovered + self.population_no_road
+
+    @property
+    def network_partial(self) -> bool:
+        """Whether the network maps only main roads (times partly estimated)."""
+        return bool(self.network.get("network_partial"))
+
+    @property
+    def network_source(self) -> str:
+        """Where the network comes from (file name or download)."""
+        return str(self.network.get("network_source", ""))
+
+    @cached_property
+    def _flat(self) -> dict:
+        out = {}  # fields in order: the network's counts and the hours lens flattened in place
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "network":
+                out.update(value)
+            elif name == "hours":
+                out.update(value.to_dict() if value is not None else {})
+            else:
+                out[name] = value
+        return out
+
+    def to_dict(self) -> dict:
+        """The flat form written to ``--summary`` files (a copy)."""
+        return dict(self._flat)
+
+    def to_json(self, extra: dict | None = None) -> str:
+        """The JSON text of :meth:`to_dict` (plus ``extra`` keys), NaN and infinities as null."""
+        from .export import jsonable
+
+        return json.dumps(jsonable({**self._flat, **(extra or {})}), ensure_ascii=False, indent=2)
+
+    def __getitem__(self, key: str):
+        return self._flat[key]
+
+    def __iter__(self):
+        return iter(self._flat)
+
+    def __len__(self) -> int:
+        return len(self._flat)
