@@ -7,7 +7,6 @@ of at most 30 characters, no NumPy objects in attributes.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,28 +15,10 @@ import pandas as pd
 
 from .analysis import CoverageResult, commune_outlines
 from .fmt import fmt_num, round_up_minutes
-from .io import atomic_path, write_text_atomic
+from .io import atomic_path, jsonable, write_text_atomic
 from .names import known_names
 
 MAX_FIELD_NAME = 30
-
-
-def jsonable(value):
-    """Convert NumPy scalars, arrays and non-finite floats into plain JSON values (NaN/inf → None)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
 
 
 def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:

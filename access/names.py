@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .settings import NATIONAL_COMMUNES, data_path
+
 #: INSEE article type → article (written before the name) and the « de » form (« Mairie du Mené »).
 _ARTICLES = {"0": ("", "de "), "1": ("", "d'"), "2": ("Le ", "du "), "3": ("La ", "de La "), "4": ("Les ", "des "),
              "5": ("L'", "de L'"), "6": ("Aux ", "d'Aux "), "7": ("Las ", "de Las "), "8": ("Los ", "de Los ")}
@@ -18,9 +20,7 @@ _ARTICLES = {"0": ("", "de "), "1": ("", "d'"), "2": ("Le ", "du "), "3": ("La "
 
 @lru_cache(maxsize=1)
 def _types() -> dict[str, str]:
-    from .territory import _path
-
-    table = pd.read_csv(_path("france/communes_type_nom.csv.gz"), dtype=str)
+    table = pd.read_csv(data_path("france/communes_type_nom.csv.gz"), dtype=str)
     return dict(zip(table["code"], table["type_nom"]))
 
 
@@ -63,9 +63,8 @@ def with_full_names(frame: pd.DataFrame, code: str = "code", name: str = "nom") 
 @lru_cache(maxsize=1)
 def _national_names() -> dict[str, str]:
     from .io import read_table
-    from .territory import NATIONAL_COMMUNES, _path
 
-    table = read_table(_path(NATIONAL_COMMUNES))
+    table = read_table(data_path(NATIONAL_COMMUNES))
     return {code: full_name(code, nom) for code, nom in zip(table["code"], table["nom"])}
 
 

@@ -18,6 +18,10 @@ from pathlib import Path
 
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+#: National lists, relative to :func:`data_root`: every commune (population, town hall, EPCI), every
+#: France Services.
+NATIONAL_COMMUNES = "france/communes_population.csv.gz"
+NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
 
 
 def data_root() -> Path:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .io import jsonable
+
 
 @dataclass(frozen=True)
 class HoursSummary:
@@ -149,8 +151,6 @@ class Summary(Mapping):
 
     def to_json(self, extra: dict | None = None) -> str:
         """The JSON text of :meth:`to_dict` (plus ``extra`` keys), NaN and infinities as null."""
-        from .export import jsonable
-
         return json.dumps(jsonable({**self._flat, **(extra or {})}), ensure_ascii=False, indent=2)
 
     def __getitem__(self, key: str):

@@ -19,7 +19,7 @@ from .fmt import fmt_list, plural
 from .errors import InputError, Notice
 from .io import read_table, read_vector
 from .names import with_full_names
-from .settings import data_path
+from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
 from .sites import dedupe_sites, load_france_services, load_mairies
@@ -286,8 +286,6 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
         cache_dir=cache_dir, sites=extra_sites, max_access_m=max_access_m, partial_network=partial_network))
 
 
-NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
-NATIONAL_COMMUNES = "france/communes_population.csv.gz"
 
 
 def national_communes_table(codes: set[str] | None, departement: str | None = None) -> pd.DataFrame | None:
