@@ -294,8 +294,9 @@ def test_median_formulations_agree_on_demo(demo, k):
     ok = routing.times.on_road & np.isfinite(t0) & (pop > 0)
     times = candidate_unit_times(study, routing, join_candidates(study, candidates), float(t0[ok].max()))
     w = np.where(ok, pop, 0.0)
-    benders = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="benders", time_limit_s=120)
-    radius = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="radius", time_limit_s=120)
+    # Proven in seconds on an idle machine; the generous limit keeps a loaded CI machine from failing it.
+    benders = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="benders", time_limit_s=900)
+    radius = solve_median(times, w, np.where(ok, t0, np.inf), k, formulation="radius", time_limit_s=900)
     assert benders.optimal and radius.optimal
     assert benders.objective == pytest.approx(radius.objective, rel=1e-12)
     assert median_value(times, w, np.where(ok, t0, np.inf), benders.chosen) == pytest.approx(benders.objective,
