@@ -18,9 +18,9 @@ _ARTICLES = {"0": ("", "de "), "1": ("", "d'"), "2": ("Le ", "du "), "3": ("La "
 
 @lru_cache(maxsize=1)
 def _types() -> dict[str, str]:
-    from .territory import _path
+    from .territory import data_file
 
-    table = pd.read_csv(_path("france/communes_type_nom.csv.gz"), dtype=str)
+    table = pd.read_csv(data_file("france/communes_type_nom.csv.gz"), dtype=str)
     return dict(zip(table["code"], table["type_nom"]))
 
 
@@ -63,9 +63,9 @@ def with_full_names(frame: pd.DataFrame, code: str = "code", name: str = "nom") 
 @lru_cache(maxsize=1)
 def _national_names() -> dict[str, str]:
     from .io import read_table
-    from .territory import NATIONAL_COMMUNES, _path
+    from .territory import NATIONAL_COMMUNES, data_file
 
-    table = read_table(_path(NATIONAL_COMMUNES))
+    table = read_table(data_file(NATIONAL_COMMUNES))
     return {code: full_name(code, nom) for code, nom in zip(table["code"], table["nom"])}
 
 
