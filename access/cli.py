@@ -348,9 +348,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
     for path in files:
         if not path.exists():
-            raise InputError("fichier d'emplacements candidats introuvable ("
-                             + ", ".join(f"ni {source}" for source in CANDIDATE_SOURCES) + ")", f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier "
-                             "CSV/GPKG existant", path=path, column="--candidates")
+            neither = ", ".join(f"ni {source}" for source in CANDIDATE_SOURCES)
+            raise InputError(f"fichier d'emplacements candidats introuvable ({neither})",
+                             f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG existant",
+                             path=path, column="--candidates")
     if len(files) > 1:
         raise InputError("un seul fichier d'emplacements candidats à la fois", "fusionnez vos fichiers",
                          column="--candidates")
