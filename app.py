@@ -711,7 +711,7 @@ def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight:
 
 def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    from access.optimize import MODEL_LABELS_FR
+    from access.labels import MODEL_LABELS_FR
 
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),

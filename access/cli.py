@@ -337,7 +337,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .candidates import CANDIDATE_SOURCES, build_candidates
     from .export import write_gpkg
     from .io import atomic_path
-    from .optimize import MODEL_LABELS_FR, suggest_sites
+    from .labels import MODEL_LABELS_FR
+    from .optimize import suggest_sites
 
     _check_output(args.out, (".gpkg",), "--out")
     if args.summary is not None:
@@ -379,7 +380,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access.optimize.Suggestion`."""
-    from .optimize import MODEL_LABELS_FR
+    from .labels import MODEL_LABELS_FR
 
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))

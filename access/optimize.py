@@ -43,16 +43,11 @@ from .candidates import dedupe_candidates, join_candidates
 from .coverage import EPS_S
 from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_num, fmt_pct, plural
-from .labels import units_of
+from .labels import MODEL_LABELS_FR, units_of
 from .names import commune_name
 from .routing import Join, site_unit_times, unit_pairs, unit_times
 
 MODELS = ("cover", "maxcover", "median")
-MODEL_LABELS_FR = {
-    "cover": "couverture totale (nombre minimal de lieux)",
-    "maxcover": "couverture maximale (k lieux)",
-    "median": "temps moyen minimal (p-médian, k lieux)",
-}
 BATCH_BYTES = 128 * 2**20
 MEDIAN_MAX_LIMIT_S = 3 * 3600.0
 
