@@ -702,7 +702,7 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
 def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
                    sources: tuple, time_limit_s: float, _study, _routing):
     from access.candidates import build_candidates
-    from access.optimize import suggest_sites
+    from access.locate import suggest_sites
 
     candidates, notices = build_candidates(_study, sources=list(sources))
     return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,

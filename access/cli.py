@@ -305,7 +305,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
-        from .optimize import suggest_sites
+        from .locate import suggest_sites
 
         steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, candidats : mairies et "
               "France Services)")
@@ -338,7 +338,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .export import write_gpkg
     from .io import atomic_path
     from .labels import MODEL_LABELS_FR
-    from .optimize import suggest_sites
+    from .locate import suggest_sites
 
     _check_output(args.out, (".gpkg",), "--out")
     if args.summary is not None:
@@ -379,7 +379,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def format_suggestion(suggestion) -> str:
-    """Plain-text French summary of a :class:`~access.optimize.Suggestion`."""
+    """Plain-text French summary of a :class:`~access.locate.Suggestion`."""
     from .labels import MODEL_LABELS_FR
 
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
