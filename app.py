@@ -701,7 +701,7 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
 def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
                    sources: tuple, time_limit_s: float, _study, _routing):
     from access.candidates import build_candidates
-    from access.optimize import suggest_sites
+    from access.locate import suggest_sites
 
     candidates, notices = build_candidates(_study, sources=list(sources))
     return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,
@@ -710,7 +710,7 @@ def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight:
 
 def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    from access.optimize import MODEL_LABELS_FR
+    from access.labels import MODEL_LABELS_FR
 
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),

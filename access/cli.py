@@ -309,7 +309,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
-        from .optimize import suggest_sites
+        from .locate import suggest_sites
 
         steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, "
               f"candidats : {_candidate_lists()})")
@@ -341,7 +341,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .candidates import CANDIDATE_SOURCES, build_candidates
     from .export import write_gpkg
     from .io import atomic_path
-    from .optimize import MODEL_LABELS_FR, suggest_sites
+    from .labels import MODEL_LABELS_FR
+    from .locate import suggest_sites
 
     _check_output(args.out, (".gpkg",), "--out")
     if args.summary is not None:
@@ -397,8 +398,8 @@ def _candidate_files(args: argparse.Namespace) -> dict:
 
 
 def format_suggestion(suggestion) -> str:
-    """Plain-text French summary of a :class:`~access.optimize.Suggestion`."""
-    from .optimize import MODEL_LABELS_FR
+    """Plain-text French summary of a :class:`~access.locate.Suggestion`."""
+    from .labels import MODEL_LABELS_FR
 
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))

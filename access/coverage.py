@@ -19,9 +19,19 @@ STATUS_NO_ROAD = "sans accès routier"
 EPS_S = 1e-6
 
 
+def longest_covered_s(threshold_s: float) -> float:
+    """Longest time still covered at a threshold of ``threshold_s`` seconds (inclusive, tolerance EPS_S)."""
+    return float(threshold_s) + EPS_S
+
+
+def covered(time_s: np.ndarray, threshold_s: float) -> np.ndarray:
+    """The coverage rule in seconds: a time within ``threshold_s``, inclusive."""
+    return np.asarray(time_s) <= longest_covered_s(threshold_s)
+
+
 def within(time_s: np.ndarray, threshold_min: float) -> np.ndarray:
     """The coverage rule: a time within the threshold, inclusive (30:00 is covered at 30 min)."""
-    return np.asarray(time_s) <= float(threshold_min) * 60.0 + EPS_S
+    return covered(time_s, float(threshold_min) * 60.0)
 
 
 def classify(time_s: np.ndarray, on_road: np.ndarray, threshold_min: float) -> np.ndarray:

@@ -59,6 +59,13 @@ def for_app(message) -> str:
 
     return _OPTION.sub(control, text)
 
+#: Location model (:data:`access.locate.MODELS`) → its French name.
+MODEL_LABELS_FR: dict[str, str] = {
+    "cover": "couverture totale (nombre minimal de lieux)",
+    "maxcover": "couverture maximale (k lieux)",
+    "median": "temps moyen minimal (p-médian, k lieux)",
+}
+
 #: Site type → (one, several), to write counts: « 28 mairies (indicateurs de CCAS), 6 France Services ».
 SITE_TYPE_NOUNS: dict[str, tuple[str, str]] = {
     "polyvalence": ("service social départemental", "services sociaux départementaux"),

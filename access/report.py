@@ -31,7 +31,7 @@ from .coverage import population_by_class
 from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
-from .labels import sites_by_type, sites_counted
+from .labels import MODEL_LABELS_FR, sites_by_type, sites_counted
 from .modes import get_mode, mode_words
 from .names import commune_name, known_names
 
@@ -568,10 +568,6 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
         quality = (f"Écart d'optimalité : {fr_pct(float(suggestion.gap), 2)} entre la solution "
                    f"({fmt(float(suggestion.objective))}) et la meilleure valeur possible prouvée "
                    f"({fmt(float(suggestion.bound))}), en {meaning}.")
-    try:
-        from .optimize import MODEL_LABELS_FR
-    except ImportError:  # pragma: no cover
-        MODEL_LABELS_FR = {}
     model = getattr(suggestion, "model", "")
     out.append(_p(escape(f"{quality} Modèle : {MODEL_LABELS_FR.get(model, model)}. Les lieux sont choisis parmi des "
                          "emplacements candidats (mairies, France Services, carreaux habités) et les gains sont "

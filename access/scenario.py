@@ -30,7 +30,7 @@ from .fmt import fmt_metres
 from .errors import InputError
 from .routing import (Join, NodeTimes, Pairs, merge_site, route_to_sites, site_search, site_unit_times, unit_pairs,
                       unit_times)
-from .coverage import EPS_S
+from .coverage import covered, longest_covered_s
 from .sites import SITE_COLUMNS, SITE_TYPES
 
 ORIGIN_EXISTING = "existant"
@@ -291,11 +291,11 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
     """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    limit = threshold_min * 60.0 + EPS_S
+    limit = longest_covered_s(threshold_min * 60.0)
     current = scenario_routing(study, routing, state).times
-    covered = current.on_road & (current.time1 <= limit)
+    reached = current.on_road & covered(current.time1, threshold_min * 60.0)
     pop = study.demand.units["population"].to_numpy(dtype=float)
-    todo = np.flatnonzero(~covered & (pop > 0))
+    todo = np.flatnonzero(~reached & (pop > 0))
     joined = join_xy(study, lon, lat)
     gains = np.zeros(lon.size)
     best = np.full(lon.size, np.nan)

@@ -30,7 +30,7 @@ from .coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from .fmt import fmt_int, fmt_num
 from .io import atomic_path
 from .population import EQUITY_LABELS_FR
-from .labels import sites_by_type
+from .labels import MODEL_LABELS_FR, sites_by_type
 from .modes import get_mode, mode_words
 from .names import commune_name
 from .sites import SITE_TYPES
@@ -326,10 +326,6 @@ def objective_kind(suggestion) -> tuple[str, str]:
 
 def suggestion_rows(suggestion) -> list[tuple[str, object, str, str]]:
     """Synthèse rows (Indicateur, Valeur, kind, Définition) of a duck-typed ``Suggestion``."""
-    try:
-        from .optimize import MODEL_LABELS_FR
-    except ImportError:  # pragma: no cover - optimize is part of the package
-        MODEL_LABELS_FR = {}
     model = getattr(suggestion, "model", "")
     kind, meaning = objective_kind(suggestion)
     rows = [("Nouveaux lieux suggérés", int(len(suggestion.suggested)), "int",

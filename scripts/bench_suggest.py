@@ -5,13 +5,13 @@ weights ``Ind``), 1,000 candidate cells drawn at random (seed 0), coverage = cel
 3 km of the candidate as the crow flies. Both sides start from the same dense cost matrix:
 
 * MCLP (maximal covering, p = 5): spopt ``MCLP.from_cost_matrix`` + CBC vs
-  :func:`access.optimize.solve_maxcover`;
+  :func:`access.locate.solve_maxcover`;
 * LSCP (set covering of every cell some candidate reaches; 6,000 cells × 600 candidates, the full
   size being too hard for CBC in reasonable time): spopt ``LSCP`` + CBC vs
-  :func:`access.optimize.solve_cover`;
+  :func:`access.locate.solve_cover`;
 * p-median (p = 5) on a smaller dense instance (spopt builds one variable per cell × candidate
   pair through PuLP, so the full size is out of its reach): spopt ``PMedian`` + CBC vs
-  :func:`access.optimize.solve_median` (``--median-formulation benders``, the default, or
+  :func:`access.locate.solve_median` (``--median-formulation benders``, the default, or
   ``radius``, the compact radius MILP given whole to HiGHS).
 
 Each side's time covers building the model from the cost matrix and solving it. Objectives must
@@ -42,7 +42,7 @@ from scipy.spatial.distance import cdist
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from access.optimize import solve_cover, solve_maxcover, solve_median  # noqa: E402
+from access.locate import solve_cover, solve_maxcover, solve_median  # noqa: E402
 from access.population import read_filosofi  # noqa: E402
 
 GRID = ROOT.parent / "shared" / "data" / "martinique" / "filosofi2017_200m_972.csv"

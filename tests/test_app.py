@@ -158,7 +158,7 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
 
 
 def test_suggestions_section(demo_study, demo_routing):
-    pytest.importorskip("access.optimize")
+    pytest.importorskip("access.locate")
     at = run_app()
     at.number_input(key="sugg_k").set_value(2).run()
     at.button(key="sugg_run").click().run()

@@ -1,0 +1,39 @@
+"""Where to open new reception points: exact location models on network travel times.
+
+Three models, with the existing sites kept:
+
+* :class:`Cover` (``cover``, set covering): the fewest new sites so that every unit some candidate
+  can reach within the threshold is covered;
+* :class:`MaxCover` (``maxcover``, maximal covering): the most people covered with ``k`` new
+  sites, and the curve of covered population for 1..k sites;
+* :class:`Median` (``median``, p-median): the lowest population-weighted mean time with ``k`` new
+  sites, each unit's time being capped by its time to the existing sites.
+
+Each model is built from a candidate × unit matrix and solved by ``.solve(time_limit_s)``, which
+runs the one sequence of :mod:`access.locate._solve` on HiGHS: a greedy + swap heuristic, the LP
+relaxation first, then the MILP warm-started from the best known sites. Objective, best bound and
+gap are always reported; only a proven optimum is called optimal.
+
+Public API
+----------
+suggest_sites, Suggestion, MODELS
+    The entry point: candidates in, ranked suggested sites and their figures out.
+candidate_unit_times
+    Candidate × unit travel times by the coverage's own rule.
+Cover, MaxCover, Median, SolveResult
+    The models and their result; :func:`solve_cover`, :func:`solve_maxcover` and
+    :func:`solve_median` build and solve one in a call.
+merge_units, dominated_candidates, median_value, MEDIAN_FORMULATIONS
+    Reductions and the p-median objective, for tests and benchmarks.
+"""
+
+from ._matrix import candidate_unit_times, dominated_candidates, merge_units
+from ._solve import SolveResult
+from .cover import Cover, solve_cover
+from .maxcover import MaxCover, solve_maxcover
+from .median import MEDIAN_FORMULATIONS, Median, median_value, solve_median
+from .suggest import MODELS, Suggestion, suggest_sites
+
+__all__ = ["MEDIAN_FORMULATIONS", "MODELS", "Cover", "MaxCover", "Median", "SolveResult", "Suggestion",
+           "candidate_unit_times", "dominated_candidates", "median_value", "merge_units", "solve_cover",
+           "solve_maxcover", "solve_median", "suggest_sites"]
