@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test app install bench clean
+.PHONY: demo test lint app install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/access30 demo --out-dir out
 
-## Install, then run the whole test suite on two processes (browser tests need chromium and chromium-driver; .ci/run installs them).
-test: $(STAMP)
+## Install, lint (ruff, configured in pyproject.toml), then run the whole test suite on two processes
+## (browser tests need chromium and chromium-driver; .ci/run installs them).
+test: lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 ## The map interface (http://localhost:8501).
 app: $(STAMP)

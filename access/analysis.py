@@ -16,15 +16,14 @@ import pandas as pd
 
 from . import coverage as cov
 from .crs import to_projected
-from .summary import Summary
+from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .labels import units_of
-from .errors import InputError, Notice
 from .network import RoadNetwork
 from .population import Demand
-from .routing import (AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs,
-                      unit_times)
+from .routing import AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs, unit_times
 from .sites import SITE_TYPES
+from .summary import Summary
 
 
 @dataclass(frozen=True, eq=False)

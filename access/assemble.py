@@ -32,8 +32,16 @@ import pandas as pd
 from .analysis import Study
 from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
-from .inventories import (INVENTORIES, InventoryScope, described, inventory_keys, inventory_notices,
-                          inventory_sources, load_inventories, select_inventories)
+from .inventories import (
+    INVENTORIES,
+    InventoryScope,
+    described,
+    inventory_keys,
+    inventory_notices,
+    inventory_sources,
+    load_inventories,
+    select_inventories,
+)
 from .modes import get_mode
 from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population

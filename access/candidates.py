@@ -32,8 +32,8 @@ from scipy.spatial import cKDTree
 
 from .analysis import Study, join_xy
 from .crs import to_projected, to_wgs84
-from .fmt import fmt_metres, plural
 from .errors import InputError, Notice
+from .fmt import fmt_metres, plural
 from .inventories import InventoryScope, candidate_inventories
 from .names import mairie_name, of_name
 from .routing import Join

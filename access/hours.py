@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult, Routing, Study, evaluate, far_sites_notice, reroute, route
-from .fmt import fmt_list, fmt_pct, plural
 from .errors import InputError, Notice
+from .fmt import fmt_list, fmt_pct, plural
 from .summary import HoursSummary
 
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Notice
-from .sites import dedupe_sites, load_france_services, load_mairies
 from .settings import NATIONAL_COMMUNES, data_path
+from .sites import dedupe_sites, load_france_services, load_mairies
 from .territory import Territory, territory_outlines
 
 #: The national list of France Services, under the data folder (:func:`access.settings.data_path`).

@@ -30,10 +30,10 @@ from .analysis import CoverageResult, Study
 from .coverage import population_by_class
 from .fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from .io import atomic_path
-from .population import EQUITY_LABELS_FR
 from .labels import MODEL_LABELS_FR, sites_by_type, sites_counted
 from .modes import get_mode, mode_words
 from .names import commune_name, known_names
+from .population import EQUITY_LABELS_FR
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")

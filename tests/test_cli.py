@@ -2,8 +2,8 @@
 
 import json
 
-import pyogrio
 import pandas as pd
+import pyogrio
 import pytest
 
 from access.cli import main

@@ -12,8 +12,8 @@ import pytest
 
 from access import hours as H
 from access.analysis import run_coverage
-from access.errors import InputError
 from access.compare import TOTAL_CODE, compare_modes, compare_results
+from access.errors import InputError
 from access.sites import load_france_services, load_mairies
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

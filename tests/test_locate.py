@@ -20,10 +20,9 @@ import scipy.sparse as sp
 from access.analysis import route, run_coverage
 from access.candidates import SAME_PLACE_M, build_candidates, cell_candidates, dedupe_candidates, join_candidates
 from access.cli import main
-from access.errors import InputError
 from access.coverage import EPS_S
-from access.locate import (candidate_unit_times, median_value, solve_cover, solve_maxcover, solve_median,
-                           suggest_sites)
+from access.errors import InputError
+from access.locate import candidate_unit_times, median_value, solve_cover, solve_maxcover, solve_median, suggest_sites
 from access.routing import route_to_sites, unit_pairs, unit_times
 from access.territory import load_study
 

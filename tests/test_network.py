@@ -19,10 +19,9 @@ import pytest
 from scipy.sparse.csgraph import connected_components
 
 from access import speeds
-from access.modes import MODES
 from access.errors import InputError
-from access.network import (bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf, write_osm_xml,
-                            write_graphml)
+from access.modes import MODES
+from access.network import bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf, write_graphml, write_osm_xml
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 LIECHTENSTEIN = OSM / "liechtenstein.osm.pbf"

@@ -24,8 +24,8 @@ from access.cli import main
 from access.coverage import class_colours, class_labels, time_class
 from access.errors import InputError
 from access.export import uncovered_zones, write_gpkg
-from access.maps import png_bytes, write_png
 from access.locate import suggest_sites
+from access.maps import png_bytes, write_png
 from access.report import fr_pct, pdf_bytes, write_pdf
 from access.tables import SHEETS, write_csv_tables, write_xlsx, xlsx_bytes
 from access.territory import load_study

@@ -22,8 +22,16 @@ from hypothesis import strategies as st
 from access.coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED, classify
 from access.crs import to_wgs84
 from access.network import RoadNetwork, SegmentIndex, build_network, read_pbf
-from access.routing import (AccessModel, Join, join_points, route_to_sites, site_search, site_unit_times,
-                            unit_pairs, unit_times)
+from access.routing import (
+    AccessModel,
+    Join,
+    join_points,
+    route_to_sites,
+    site_search,
+    site_unit_times,
+    unit_pairs,
+    unit_times,
+)
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 MODEL = AccessModel(detour=1.3, speed_kmh=30.0, max_distance_m=1000.0)
