@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -273,28 +274,50 @@ def time_class_table(result: CoverageResult) -> pd.DataFrame:
     return table[["classe", "population", "part", "cumul"]]
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What every section of the report needs: the result, its study, styles and the words of the run."""
+
+    result: CoverageResult
+    study: Study | None
+    st: dict
+    width: float
+    day: date
+
+    @property
+    def t(self) -> str:
+        return fr_num(self.result.summary.threshold_min)
+
+    @property
+    def mode(self) -> str:
+        return mode_words(self.result.summary.travel_mode)
+
+
 def report_story(result: CoverageResult, study: Study | None = None, suggestion=None, map_png: bytes | None = None,
                  report_date: date | None = None, zones=None) -> list:
     """The list of ReportLab flowables of the report (see :func:`pdf_bytes`)."""
     from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak, Image, KeepTogether, PageBreak, Spacer
 
     from .export import uncovered_zones
-    from .maps import png_bytes
-    from .speeds import DRIVE_SPEED_KMH
 
     _register_fonts()
-    st = _styles()
-    s = result.summary
-    width = 174 * mm
-    t = fr_num(s.threshold_min)
-    day = report_date or date.today()
-    mode = mode_words(s.travel_mode)
+    page = _Page(result, study, _styles(), 174 * mm, report_date or date.today())
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
-    story: list = []
+    return (_cover(page, zones) + _map_page(page, suggestion, map_png) + _area_sections(page)
+            + _zones_section(page, zones) + _equity_section(page) + _suggestions_part(page, suggestion)
+            + _method_section(page) + _sources_and_limits(page))
 
-    # --- Cover: title, key figures, summary sentences, map.
+
+def _cover(page: _Page, zones) -> list:
+    """Page 1: title (a scenario says so first), key figures, summary sentences, time classes."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    st, s, t = page.st, page.result.summary, page.t
+    mode, width, result, day = page.mode, page.width, page.result, page.day
+    scenario = result.scenario
+    story: list = []
     scenario = result.scenario
     title = (f"Scénario : {scenario.name}" if scenario is not None
              else "Accès à un premier accueil social inconditionnel")
@@ -322,15 +345,17 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         names = ", ".join(f"{escape(str(r['nom'] or r['commune']))} ({fr_int(r['not_covered'])})"
                           for _, r in worst.iterrows())
         summary_lines.append(f"Les habitants au-delà du seuil vivent surtout à : {names}. "
-                             f"Ils forment {plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
+                             "Ils forment "
+                             f"{plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
                              "en page suivante.")
     else:
         summary_lines.append("Aucun habitant n'est au-delà du seuil.")
     estimated = fr_pct(s.estimated_time_share, 0)
     if s.network_partial:
         summary_lines.append(f"<b>Réseau partiel (routes principales)</b> : {estimated} du temps d'accès moyen est "
-                             "estimé (trajets d'approche jusqu'à la route, liaisons entre tronçons) plutôt que calculé "
-                             "sur des routes cartographiées ; les temps sont à confirmer sur un réseau routier complet.")
+                             "estimé (trajets d'approche jusqu'à la route, liaisons entre tronçons) plutôt que "
+                             "calculé sur des routes cartographiées ; les temps sont à confirmer sur un réseau "
+                             "routier complet.")
     else:
         summary_lines.append(f"<b>Part estimée</b> : {estimated} du temps d'accès moyen vient des trajets d'approche "
                              "entre le domicile et la route (distance à vol d'oiseau allongée), le reste du réseau "
@@ -361,8 +386,18 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         "trajet jusqu'à la route compris. « Non couvert » : au-delà, ou à l'écart de toute route. Les temps sont "
         f"calculés pour chaque {unit_noun(s)}, puis additionnés par commune et par intercommunalité. La méthode, "
         "les sources et les limites sont décrites en fin de document."), st["small"]))
+    return story
 
-    # --- The map, on its own page.
+
+def _map_page(page: _Page, suggestion, map_png: bytes | None) -> list:
+    """The map, on a page of its own."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, PageBreak
+
+    from .maps import png_bytes
+
+    width, result, study = page.width, page.result, page.study
+    story: list = []
     if map_png is None:  # a whole page: 174 × 240 mm
         map_png = png_bytes(result, study, 1800, int(1800 * 240 / 174), suggestion, width_in=7.5)
     from PIL import Image as PILImage
@@ -375,8 +410,16 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         map_w, map_h = map_w * 240 * mm / map_h, 240 * mm
     story.append(PageBreak())
     story.append(Image(io.BytesIO(map_png), width=map_w, height=map_h))
+    return story
 
-    # --- Results by commune and EPCI.
+
+def _area_sections(page: _Page) -> list:
+    """Sections 1 and 2: results by commune and by EPCI."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, PageBreak
+
+    st, t, result = page.st, page.t, page.result
+    story: list = []
     story.append(PageBreak())
     story.append(_p("1. Résultats par commune", st["h1"]))
     story.append(_p(escape(f"Communes classées par nombre d'habitants au-delà de {t}\u00a0min (« non couverts », "
@@ -396,8 +439,15 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         story.append(_p("2. Résultats par intercommunalité (EPCI)", st["h1"]))
         story.append(_p("Les communes de ce territoire ne sont pas rattachées à un EPCI dans les données fournies.",
                         st["base"]))
+    return story
 
-    # --- Uncovered zones.
+
+def _zones_section(page: _Page, zones) -> list:
+    """Section 3: the uncovered zones, largest first."""
+    from reportlab.lib.units import mm
+
+    st, t = page.st, page.t
+    story: list = []
     story.append(_p("3. Zones non couvertes", st["h1"]))
     if len(zones):
         story.append(_p(escape(f"Carreaux au-delà de {t}\u00a0min regroupés en zones d'un seul tenant, par "
@@ -409,13 +459,23 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
                          fmt_num(round(r.area_km2, 1)) + "\u00a0km²", fr_min(r.mean_min), fr_min(r.max_min)])
         story.append(_table(rows, [w * mm for w in (10, 44, 32, 20, 22, 22, 22)], st, {0, 3, 4, 5, 6}))
         if len(zones) > len(shown):
-            story.append(_p(escape(f"… et {plural(len(zones) - len(shown), 'zone plus petite', 'zones plus petites')} : "
+            smaller = plural(len(zones) - len(shown), "zone plus petite", "zones plus petites")
+            story.append(_p(escape(f"… et {smaller} : "
                                    f"{fr_int(zones['population'].iloc[len(shown):].sum())} habitants en tout."),
                             st["small"]))
     else:
         story.append(_p("Aucune zone non couverte : toute la population est à moins du seuil.", st["base"]))
+    return story
 
-    # --- Equity.
+
+def _equity_section(page: _Page) -> list:
+    """Section 4: time classes, gaps between communes, the publics most exposed to poverty."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak
+
+    st, result = page.st, page.result
+    classes = time_class_table(result)
+    story: list = []
     story.append(CondPageBreak(70 * mm))
     story.append(_p("4. Équité d'accès", st["h1"]))
     far = classes[classes["classe"].str.startswith(">")]["population"].sum()
@@ -427,7 +487,8 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     if shares.size:
         below = result.communes[result.communes["share_covered"] < 0.9]
         story.append(_p(escape(
-            f"Écart entre communes : la part couverte va de {fr_pct(np.nanmin(shares))} à {fr_pct(np.nanmax(shares))} ; "
+            f"Écart entre communes : la part couverte va de {fr_pct(np.nanmin(shares))} à "
+            f"{fr_pct(np.nanmax(shares))} ; "
             f"{plural(len(below), 'commune', 'communes')} sur {fr_int(len(shares))} "
             f"{'a' if len(below) < 2 else 'ont'} moins de 90\u00a0% de leurs habitants couverts."), st["base"]))
     groups = result.equity.iloc[1:]
@@ -442,8 +503,17 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
         story.append(_p("Les données de population de ce territoire ne décrivent pas les ménages (pauvreté, "
                         "familles monoparentales, âge) : la couverture de ces publics ne peut pas être mesurée ici. "
                         "Elle l'est avec le carroyage Filosofi de l'INSEE (Martinique, La Réunion).", st["base"]))
+    return story
 
-    # --- Suggestions.
+
+def _suggestions_part(page: _Page, suggestion) -> list:
+    """Section 5: the suggested sites, or why there are none."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak
+
+    st, result, study = page.st, page.result, page.study
+    scenario = result.scenario
+    story: list = []
     story.append(CondPageBreak(60 * mm))
     story.append(_p("5. Nouveaux lieux d'accueil suggérés", st["h1"]))
     if suggestion is not None and len(suggestion.suggested):
@@ -456,8 +526,18 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     else:
         story.append(_p("Aucune simulation de nouveaux lieux n'est jointe à cette édition (voir la commande "
                         "« access30 suggest » ou l'onglet correspondant de l'application).", st["base"]))
+    return story
 
-    # --- Method, sources, limits.
+
+def _method_section(page: _Page) -> list:
+    """Section 6: what is measured, speeds, access legs, estimated share."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, Spacer
+
+    from .speeds import DRIVE_SPEED_KMH
+
+    st, s, t, mode = page.st, page.result.summary, page.t, page.mode
+    story: list = []
     story.append(CondPageBreak(90 * mm))
     story.append(_p("6. Méthode", st["h1"]))
     net_text = (f"Réseau routier « {escape(s.network_source)} » : {fr_int(s['network_nodes'])} intersections, "
@@ -505,7 +585,13 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     ]
     for text in access:
         story.append(_p(text, st["base"]))
+    return story
 
+
+def _sources_and_limits(page: _Page) -> list:
+    """Sections 7 and 8: sources, limits and the notices of the run."""
+    st, s, result, study, day = page.st, page.result.summary, page.result, page.study, page.day
+    story: list = []
     story.append(_p("7. Sources des données", st["h1"]))
     for line in (study.sources if study is not None else []):
         story.append(_p("•\u00a0" + escape(line), st["base"]))
@@ -546,7 +632,8 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     if after is not None:
         after = float(after)
         out.append(_p(escape(
-            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} existants, la population couverte passerait de "
+            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} existants, "
+            "la population couverte passerait de "
             f"{fr_int(before)} à {fr_int(after)} habitants ({fr_pct(after / total) if total else '–'}), "
             f"soit {fr_int(after - before)} habitants de plus."), st["base"]))
     header = ["Rang", "Lieu suggéré", "Commune"] + (["Habitants gagnés"] if gain_col else [])
@@ -563,7 +650,8 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     kind, meaning = objective_kind(suggestion)
     fmt = {"int": fr_int, "min": fr_min, "pop": fr_int}[kind]
     if bool(suggestion.optimal):
-        quality = "La solution est optimale (prouvée par le solveur) : aucun autre choix de lieux candidats ne fait mieux."
+        quality = ("La solution est optimale (prouvée par le solveur) : aucun autre choix de lieux candidats ne fait "
+                   "mieux.")
     else:
         quality = (f"Écart d'optimalité : {fr_pct(float(suggestion.gap), 2)} entre la solution "
                    f"({fmt(float(suggestion.objective))}) et la meilleure valeur possible prouvée "
