@@ -1,9 +1,10 @@
 """Static maps of travel time (PNG), drawn offline with matplotlib.
 
 One map: demand units coloured by travel-time class (those of :mod:`access.coverage`: 0–10, 10–20,
-20–30, 30–45, > 45 min, the threshold added as a break, and « sans accès routier »), commune outlines, reception points by type with distinct markers, suggested
-new sites when given, the names of the communes with most uncovered people, a legend giving the
-population of each class, a scale bar, a north arrow, a title and the sources line.
+20–30, 30–45, > 45 min, the threshold added as a break, and « sans accès routier »), commune
+outlines, reception points by type with distinct markers, suggested new sites when given, the names
+of the communes with most uncovered people, a legend giving the population of each class, a scale
+bar, a north arrow, a title and the sources line.
 
 The figure is laid out in inches of a 10-inch-wide page whatever the pixel size asked, so that text
 keeps the same proportions in a 1,000 or a 3,000 pixel image; the pixel size is exact (no tight
@@ -190,6 +191,44 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     if communes is not None:
         communes.plot(ax=ax, facecolor="#f2f2f2", edgecolor="none", zorder=1)
 
+    _draw_units(ax, units, classes, colours, pop)
+    if communes is not None:
+        communes.boundary.plot(ax=ax, color="#555555", linewidth=0.45, zorder=3)
+
+    site_handles = _draw_sites(ax, result, crs, suggestion)
+    if label_communes and not result.communes.empty:
+        _label_worst(ax, result, communes, units, pop, label_communes)
+    _fit_view(ax, communes.total_bounds if communes is not None else units.total_bounds,
+              map_h / (W - legend_w - 0.3))
+    _scale_bar(ax, crs)
+    _north_arrow(ax)
+
+    time_handles = [Patch(facecolor=colours[i], edgecolor="#666666", linewidth=0.4,
+                          label=f"{labels[i]} : {fmt_int(class_pop[i])} hab.")
+                    for i in range(len(labels)) if i < len(labels) - 1 or class_pop[i] > 0]
+    mode = mode_words(s.travel_mode)
+    if legend_w:
+        anchor, loc = ((W - legend_w) / W, 1.0 - top_in / fig_h), "upper left"
+    else:
+        anchor, loc = (0.1 / W, (bottom_in + below) / fig_h), "upper left"
+    first = fig.legend(handles=time_handles, title=f"Temps d'accès {mode}\n(borne haute incluse)", loc=loc,
+                       bbox_to_anchor=anchor, fontsize=8, title_fontsize=8.5, frameon=False, alignment="left")
+    if legend_w:
+        n_first = len(time_handles) + 2.2
+        anchor2 = ((W - legend_w) / W, 1.0 - (top_in + 0.2 + n_first * 0.2) / fig_h)
+    else:
+        anchor2 = (0.5, (bottom_in + below) / fig_h)
+    fig.legend(handles=site_handles, title="Lieux d'accueil", loc="upper left", bbox_to_anchor=anchor2,
+               fontsize=8, title_fontsize=8.5, frameon=False, alignment="left")
+    fig.add_artist(first)
+
+    _write_header(fig, result, study, title, W, fig_h, mode)
+    return fig
+
+
+def _draw_units(ax, units: gpd.GeoDataFrame, classes: np.ndarray, colours: list, pop: np.ndarray) -> None:
+    """Cells as dissolved class areas; points (communes, addresses) as discs sized by population."""
+    crs = units.crs
     polygonal = units.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     if polygonal:
         frame = gpd.GeoDataFrame({"c": classes}, geometry=units.geometry.to_numpy(), crs=crs)
@@ -203,9 +242,10 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
         ax.scatter(points.x, points.y, s=size, c=[colours[c] for c in classes], edgecolors="#444444",
                    linewidths=0.3, zorder=2)
 
-    if communes is not None:
-        communes.boundary.plot(ax=ax, color="#555555", linewidth=0.45, zorder=3)
 
+
+def _draw_sites(ax, result: CoverageResult, crs, suggestion) -> list:
+    """Sites by type, a scenario's hypothetical and closed sites, numbered suggestions: their legend handles."""
     sites = result.sites.to_crs(crs)
     site_handles = []
     added = sites["origin"].eq("ajouté") if "origin" in sites.columns else pd.Series(False, index=sites.index)
@@ -239,28 +279,33 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
                         fontweight="bold", color=colour, zorder=8, path_effects=halo)
         site_handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour,
                                    markeredgecolor="black", markersize=12, label=f"{label} ({len(suggested)})"))
+    return site_handles
 
-    if label_communes and not result.communes.empty:
-        worst = result.communes[result.communes["not_covered"] > 0.5].head(label_communes)
-        if communes is not None:
-            where = communes.set_index(communes["code"].astype(str)).geometry.representative_point()
-        else:  # no outlines: the population-weighted centre of the commune's units
-            centre = pd.DataFrame({"commune": units["commune"].astype(str), "w": pop + 1e-9,
-                                   "wx": (pop + 1e-9) * units["x"], "wy": (pop + 1e-9) * units["y"]})
-            sums = centre.groupby("commune")[["w", "wx", "wy"]].sum()
-            where = gpd.GeoSeries(gpd.points_from_xy(sums["wx"] / sums["w"], sums["wy"] / sums["w"]), index=sums.index)
-        halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-        for _, row in worst.iterrows():
-            code = str(row["commune"])
-            if code in where.index:
-                point = where.loc[code]
-                ax.text(point.x, point.y, row.get("nom") or code, fontsize=8, fontstyle="italic", ha="center",
-                        va="center", zorder=9, path_effects=halo, color="#3a0000")
 
-    minx, miny, maxx, maxy = (communes.total_bounds if communes is not None else units.total_bounds)
+def _label_worst(ax, result: CoverageResult, communes, units: gpd.GeoDataFrame, pop: np.ndarray, count: int) -> None:
+    """Write the names of the communes with most people beyond the threshold."""
+    worst = result.communes[result.communes["not_covered"] > 0.5].head(count)
+    if communes is not None:
+        where = communes.set_index(communes["code"].astype(str)).geometry.representative_point()
+    else:  # no outlines: the population-weighted centre of the commune's units
+        centre = pd.DataFrame({"commune": units["commune"].astype(str), "w": pop + 1e-9,
+                               "wx": (pop + 1e-9) * units["x"], "wy": (pop + 1e-9) * units["y"]})
+        sums = centre.groupby("commune")[["w", "wx", "wy"]].sum()
+        where = gpd.GeoSeries(gpd.points_from_xy(sums["wx"] / sums["w"], sums["wy"] / sums["w"]), index=sums.index)
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for _, row in worst.iterrows():
+        code = str(row["commune"])
+        if code in where.index:
+            point = where.loc[code]
+            ax.text(point.x, point.y, row.get("nom") or code, fontsize=8, fontstyle="italic", ha="center",
+                    va="center", zorder=9, path_effects=halo, color="#3a0000")
+
+
+def _fit_view(ax, bounds, box_ratio: float) -> None:
+    """Frame the territory with a small margin, keeping the axes' aspect ratio."""
+    minx, miny, maxx, maxy = bounds
     pad = 0.03 * max(maxx - minx, maxy - miny)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
-    box_ratio = map_h / (W - legend_w - 0.3)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     half_w, half_h = (maxx - minx) / 2, (maxy - miny) / 2
     if half_h / half_w > box_ratio:
@@ -270,28 +315,12 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     ax.set_xlim(cx - half_w, cx + half_w)
     ax.set_ylim(cy - half_h, cy + half_h)
     ax.set_aspect("equal", adjustable="box")
-    _scale_bar(ax, crs)
-    _north_arrow(ax)
 
-    time_handles = [Patch(facecolor=colours[i], edgecolor="#666666", linewidth=0.4,
-                          label=f"{labels[i]} : {fmt_int(class_pop[i])} hab.")
-                    for i in range(len(labels)) if i < len(labels) - 1 or class_pop[i] > 0]
-    mode = mode_words(s.travel_mode)
-    if legend_w:
-        anchor, loc = ((W - legend_w) / W, 1.0 - top_in / fig_h), "upper left"
-    else:
-        anchor, loc = (0.1 / W, (bottom_in + below) / fig_h), "upper left"
-    first = fig.legend(handles=time_handles, title=f"Temps d'accès {mode}\n(borne haute incluse)", loc=loc,
-                       bbox_to_anchor=anchor, fontsize=8, title_fontsize=8.5, frameon=False, alignment="left")
-    if legend_w:
-        n_first = len(time_handles) + 2.2
-        anchor2 = ((W - legend_w) / W, 1.0 - (top_in + 0.2 + n_first * 0.2) / fig_h)
-    else:
-        anchor2 = (0.5, (bottom_in + below) / fig_h)
-    fig.legend(handles=site_handles, title="Lieux d'accueil", loc="upper left", bbox_to_anchor=anchor2,
-               fontsize=8, title_fontsize=8.5, frameon=False, alignment="left")
-    fig.add_artist(first)
 
+def _write_header(fig, result: CoverageResult, study: Study | None, title: str | None, W: float, fig_h: float,
+                  mode: str) -> None:
+    """Title (red for a scenario), the headline sentence with its caveats, and the sources line."""
+    s, threshold = result.summary, result.threshold_min
     heading = textwrap.fill(title or default_title(result), int(W * 9))
     fig.text(0.2 / W, 1.0 - 0.12 / fig_h, heading, fontsize=12, fontweight="bold", va="top", ha="left",
              linespacing=1.15, color="#b00020" if result.scenario is not None else "black")
@@ -306,11 +335,10 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     if caveats:
         subtitle += "\n" + " ; ".join(caveats).capitalize()
     subtitle = "\n".join(textwrap.fill(line, int(W * 15)) for line in subtitle.split("\n"))
-    fig.text(0.2 / W, 1.0 - (0.2 + 0.22 * heading.count("\n") + 0.2) / fig_h, subtitle, fontsize=8.5, va="top", ha="left", color="#333333",
-             linespacing=1.35)
+    fig.text(0.2 / W, 1.0 - (0.2 + 0.22 * heading.count("\n") + 0.2) / fig_h, subtitle, fontsize=8.5, va="top",
+             ha="left", color="#333333", linespacing=1.35)
     fig.text(0.2 / W, 0.16 / fig_h, sources_credit(study) + " — réalisation : access30", fontsize=7, va="center",
              ha="left", color="#444444")
-    return fig
 
 
 def fitted_height_px(result: CoverageResult, study: Study | None, width_px: int, width_in: float = 7.5,
