@@ -320,10 +320,30 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     names = known_names(communes, result.communes)
     outlines = commune_outlines(communes)
 
-    # Time classes, dissolved by commune.
-    layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
     frame = areas.copy()
     frame["nom"] = [names.get(code, code) for code in frame["commune"]]
+    _class_layer(fmap, frame)
+    _gap_layer(fmap, frame, names, threshold)
+    if outlines is not None:
+        _outline_layer(fmap, outlines, result)
+    sites = result.sites
+    origin = sites["origin"] if "origin" in sites.columns else pd.Series("existant", index=sites.index)
+    types_present = _site_layers(fmap, sites, origin, threshold)
+    scenario = _scenario_layer(fmap, sites, origin, closed_sites, threshold)
+    has_suggestions = suggestions is not None and len(suggestions) > 0
+    if has_suggestions:
+        _suggestion_layer(fmap, suggestions)
+
+    fmap.get_root().add_child(Legend(legend_html(threshold, types_present, scenario=scenario,
+                                                 suggestions=has_suggestions)))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    fmap.add_child(FitTerritory(south, west, north, east))
+    return fmap
+
+
+def _class_layer(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """Travel-time classes dissolved by commune (areas; point units as discs), with a tooltip each."""
+    layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
     frame["tip"] = [f"{html.escape(str(n))} — {html.escape(lab)} : {fmt_int(p)} hab."
                     for n, lab, p in zip(frame["nom"], frame["label"], frame["population"])]
     is_point = frame.geometry.geom_type == "Point"
@@ -342,10 +362,13 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
                             tooltip=row["tip"]).add_to(layer)
     layer.add_to(fmap)
 
-    # Uncovered population, outlined in red.
+
+def _gap_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, names: dict, threshold: float) -> None:
+    """The population beyond the threshold (zones blanches), outlined in red by commune."""
     gaps = frame[frame["uncovered_population"] > 0]
     if len(gaps):
-        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)", show=True)
+        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)",
+                                        show=True)
         grouped = gaps.dissolve(by="commune", aggfunc={"uncovered_population": "sum"}).reset_index()
         grouped["tip"] = [f"Zone blanche — {html.escape(str(names.get(c, c)))} : {fmt_int(p)} hab. au-delà de "
                           f"{fmt_num(threshold)} min ou sans accès routier"
@@ -358,29 +381,30 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
         ).add_to(gap_layer)
         gap_layer.add_to(fmap)
 
-    # Commune outlines.
-    if outlines is not None:
-        outline = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
-        outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)
-        table = result.communes.set_index("commune") if len(result.communes) else None
-        tips = []
-        for code, nom in zip(outline["code"].astype(str), outline["nom"].astype(str)):
-            tip = html.escape(nom)
-            if table is not None and code in table.index:
-                row = table.loc[code]
-                tip += (f" — {fmt_pct(row['share_covered'], sep=' ')} couverts"
-                        + f", {fmt_int(row['uncovered'] + row['no_road'])} hab. au-delà du seuil")
-            tips.append(tip)
-        outline["tip"] = tips
-        group = folium.FeatureGroup(name="Contours des communes", show=True)
-        folium.GeoJson(outline[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
-                       style_function=lambda f: {"color": "#222", "weight": 0.8, "fill": False, "opacity": 0.7},
-                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
-        group.add_to(fmap)
 
-    # Sites, one layer per type.
-    sites = result.sites
-    origin = sites["origin"] if "origin" in sites.columns else pd.Series("existant", index=sites.index)
+def _outline_layer(fmap: folium.Map, outlines: gpd.GeoDataFrame, result: CoverageResult) -> None:
+    """Commune outlines, each with its covered share in the tooltip."""
+    outline = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
+    outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)
+    table = result.communes.set_index("commune") if len(result.communes) else None
+    tips = []
+    for code, nom in zip(outline["code"].astype(str), outline["nom"].astype(str)):
+        tip = html.escape(nom)
+        if table is not None and code in table.index:
+            row = table.loc[code]
+            tip += (f" — {fmt_pct(row['share_covered'], sep=' ')} couverts"
+                    + f", {fmt_int(row['uncovered'] + row['no_road'])} hab. au-delà du seuil")
+        tips.append(tip)
+    outline["tip"] = tips
+    group = folium.FeatureGroup(name="Contours des communes", show=True)
+    folium.GeoJson(outline[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
+                   style_function=lambda f: {"color": "#222", "weight": 0.8, "fill": False, "opacity": 0.7},
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
+    group.add_to(fmap)
+
+
+def _site_layers(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, threshold: float) -> list[str]:
+    """One layer per site type (existing sites); return the types drawn, for the legend."""
     types_present = [t for t in SITE_STYLES if (sites["type"] == t).any()]
     for site_type in types_present:
         group = folium.FeatureGroup(name=f"Lieux : {SITE_TYPES.get(site_type, site_type)}", show=True)
@@ -391,37 +415,44 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
                           tooltip=html.escape(str(row["name"])),
                           popup=folium.Popup(_site_popup(row, threshold), max_width=320)).add_to(group)
         group.add_to(fmap)
-    added = np.flatnonzero((origin == "ajouté").to_numpy())
-    if added.size or (closed_sites is not None and len(closed_sites)):
-        group = folium.FeatureGroup(name="Scénario : lieux hypothétiques et fermés", show=True)
-        for idx in added:
-            row = sites.iloc[idx]
-            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*ADDED_STYLE, size=28),
-                          tooltip=html.escape(f"Hypothétique : {row['name']}"),
-                          popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce "
-                                                                         "scénario</i>"),
-                                             max_width=320)).add_to(group)
-        if closed_sites is not None:
-            for _, row in closed_sites.iterrows():
-                folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*CLOSED_STYLE),
-                              tooltip=html.escape(f"Fermé : {row['name']}"),
-                              popup=folium.Popup(_site_popup(row, threshold, "<i>Fermé dans ce scénario</i>"),
-                                                 max_width=320)).add_to(group)
-        group.add_to(fmap)
-    if suggestions is not None and len(suggestions):
-        group = folium.FeatureGroup(name="Lieux suggérés", show=True)
-        gain = next((c for c in ("population_newly_covered", "gain", "population_gain") if c in suggestions.columns), None)
-        for _, row in suggestions.iterrows():
-            text = f"<b>{html.escape(str(row.get('name', '')))}</b><br>Suggestion n° {int(row['rank'])}"
-            if gain:
-                text += f"<br>Population nouvellement couverte : <b>{fmt_int(row[gain])}</b> hab."
-            folium.Marker([row["lat"], row["lon"]], icon=_div_icon(str(int(row["rank"])), SUGGESTED_COLOUR, "square", 26),
-                          tooltip=html.escape(f"Suggestion {int(row['rank'])} : {row.get('name', '')}"),
-                          popup=folium.Popup(text, max_width=300)).add_to(group)
-        group.add_to(fmap)
+    return types_present
 
-    fmap.get_root().add_child(Legend(legend_html(threshold, types_present, scenario=bool(added.size) or (
-        closed_sites is not None and len(closed_sites) > 0), suggestions=suggestions is not None and len(suggestions) > 0)))
-    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    fmap.add_child(FitTerritory(south, west, north, east))
-    return fmap
+
+def _scenario_layer(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, closed_sites,
+                    threshold: float) -> bool:
+    """A scenario's hypothetical and closed sites; whether there were any."""
+    added = np.flatnonzero((origin == "ajouté").to_numpy())
+    scenario = bool(added.size) or (closed_sites is not None and len(closed_sites) > 0)
+    if not scenario:
+        return False
+    group = folium.FeatureGroup(name="Scénario : lieux hypothétiques et fermés", show=True)
+    for idx in added:
+        row = sites.iloc[idx]
+        folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*ADDED_STYLE, size=28),
+                      tooltip=html.escape(f"Hypothétique : {row['name']}"),
+                      popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce "
+                                                                     "scénario</i>"),
+                                         max_width=320)).add_to(group)
+    if closed_sites is not None:
+        for _, row in closed_sites.iterrows():
+            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*CLOSED_STYLE),
+                          tooltip=html.escape(f"Fermé : {row['name']}"),
+                          popup=folium.Popup(_site_popup(row, threshold, "<i>Fermé dans ce scénario</i>"),
+                                             max_width=320)).add_to(group)
+    group.add_to(fmap)
+    return True
+
+
+def _suggestion_layer(fmap: folium.Map, suggestions: gpd.GeoDataFrame) -> None:
+    """Suggested sites, numbered, with their gain in the popup."""
+    group = folium.FeatureGroup(name="Lieux suggérés", show=True)
+    gain = next((c for c in ("population_newly_covered", "gain", "population_gain") if c in suggestions.columns), None)
+    for _, row in suggestions.iterrows():
+        text = f"<b>{html.escape(str(row.get('name', '')))}</b><br>Suggestion n° {int(row['rank'])}"
+        if gain:
+            text += f"<br>Population nouvellement couverte : <b>{fmt_int(row[gain])}</b> hab."
+        icon = _div_icon(str(int(row["rank"])), SUGGESTED_COLOUR, "square", 26)
+        folium.Marker([row["lat"], row["lon"]], icon=icon,
+                      tooltip=html.escape(f"Suggestion {int(row['rank'])} : {row.get('name', '')}"),
+                      popup=folium.Popup(text, max_width=300)).add_to(group)
+    group.add_to(fmap)
