@@ -67,20 +67,30 @@ FRENCH_UPLOADER_CSS = """
 """
 
 
-FILES_GUIDE = """
+FILES_GUIDE = (
+    """
 #### Quels fichiers fournir ?
 
 | Fichier | | Formats | Contenu attendu |
 |---|---|---|---|
-| Réseau routier | obligatoire | `.osm.pbf` | Extrait OpenStreetMap du territoire et de ses abords (une dizaine de km au-delà des limites), par ex. Geofabrik ou BBBike. |
-| Population | obligatoire | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Carroyage INSEE (Filosofi, colonne `Ind`), ou une ligne par commune ou par point avec longitude et latitude (ou une colonne « coordonnées »), ou des contours avec leur population. Choisissez la colonne qui compte les habitants si elle n'est pas reconnue. |
-| Lieux d'accueil | facultatif | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Une ligne par lieu : `nom`, `type` (CCAS, CIAS, MDS, France Services, centre social, mairie…), longitude et latitude ou adresse géocodée ; `horaires` facultatif, au format OpenStreetMap (« Mo-Fr 09:00-12:00 »). Sans ce fichier, cochez « Ajouter les listes nationales de lieux ». |
-| Contours des communes | facultatif | GeoPackage, GeoJSON | Pour les noms, les contours sur la carte et les chiffres par commune ; sinon ils viennent de la liste nationale (code du département). |
-
+"""
+    "| Réseau routier | obligatoire | `.osm.pbf` | Extrait OpenStreetMap du territoire et de ses abords (une dizaine "
+    "de km au-delà des limites), par ex. Geofabrik ou BBBike. |\n"
+    "| Population | obligatoire | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Carroyage INSEE (Filosofi, colonne "
+    "`Ind`), ou une ligne par commune ou par point avec longitude et latitude (ou une colonne « coordonnées »), ou "
+    "des contours avec leur population. Choisissez la colonne qui compte les habitants si elle n'est pas reconnue. |\n"
+    "| Lieux d'accueil | facultatif | CSV, Excel, LibreOffice, GeoPackage, GeoJSON | Une ligne par lieu : `nom`, "
+    "`type` (CCAS, CIAS, MDS, France Services, centre social, mairie…), longitude et latitude ou adresse géocodée ; "
+    "`horaires` facultatif, au format OpenStreetMap (« Mo-Fr 09:00-12:00 »). Sans ce fichier, cochez « Ajouter les "
+    "listes nationales de lieux ». |\n"
+    "| Contours des communes | facultatif | GeoPackage, GeoJSON | Pour les noms, les contours sur la carte et les "
+    "chiffres par commune ; sinon ils viennent de la liste nationale (code du département). |\n"
+    """
 Les fichiers ne servent qu'au calcul : ils ne sont jamais exécutés. Les coordonnées en Lambert-93 ou en UTM
 sont acceptées (choisir le système dans « Coordonnées … (tableau) »). Un fichier mal formé est signalé avec la
 ligne ou la colonne en cause et la correction à faire.
 """
+)
 
 
 def selectbox(container, *args, **kwargs):
@@ -384,7 +394,8 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     cols = st.columns(6)
     cols[0].metric("Population couverte", fmt_int(covered),
                    delta=(fmt_int(covered - b.population_covered) + " hab.") if delta else None,
-                   help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche {mode_words(mode)}.")
+                   help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche "
+                        f"{mode_words(mode)}.")
     cols[1].metric("Part couverte", fmt_pct(share),
                    delta=fmt_points(share - b.share_covered) if delta else None)
     cols[2].metric(f"Au-delà de {fmt_num(threshold)} min", fmt_int(beyond),
@@ -437,7 +448,8 @@ AREA_KINDS = {"Population": "int", "Au-delà du seuil": "int", "Part couverte": 
 
 def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, threshold: float) -> pd.DataFrame:
     out = pd.DataFrame({
-        key_label: frame[name_col].fillna("").astype(str).where(frame[name_col].fillna("") != "", frame[key].astype(str)),
+        key_label: frame[name_col].fillna("").astype(str).where(frame[name_col].fillna("") != "",
+                                                                frame[key].astype(str)),
         "Code": frame[key].astype(str),
         "Population": frame["population"].round(0),
         "Au-delà du seuil": (frame["uncovered"] + frame["no_road"]).round(0),
@@ -465,7 +477,8 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
             color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=list(table["Classe de temps"]),
                                                                  range=list(table["couleur"])),
                             legend=None),
-            tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"), alt.Tooltip("Part (%):Q", format=".1f")],
+            tooltip=["Classe de temps", alt.Tooltip("Population:Q", format=",.0f"),
+                     alt.Tooltip("Part (%):Q", format=".1f")],
         ).properties(height=280).configure(locale=FRENCH_LOCALE)
         st.altair_chart(chart, width="stretch")
         st.caption(f"Habitants selon le temps d'accès {mode_words(mode)} au lieu d'accueil le plus proche "
@@ -569,7 +582,8 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
             row = cands.loc[pick]
             st.button("Ouvrir un lieu à cet endroit", key="add_candidate",
                       on_click=push_change,
-                      args=(study, routing, study_key, ("add", float(row["lon"]), float(row["lat"]), row["name"], kind)))
+                      args=(study, routing, study_key,
+                            ("add", float(row["lon"]), float(row["lat"]), row["name"], kind)))
     with st.container(border=True):
         st.markdown("**Fermer un lieu**")
         open_sites = state.sites[state.open_mask]
@@ -583,7 +597,8 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
     changes = active_changes()
     if changes:
         delta, _ = sc.compare(base, result)
-        st.markdown(f"**Effet par rapport à la situation actuelle** ({plural(len(changes), 'modification', 'modifications')})")
+        st.markdown(f"**Effet par rapport à la situation actuelle** "
+                    f"({plural(len(changes), 'modification', 'modifications')})")
         for line in sc.change_lines(state):
             st.markdown(f"- {html.escape(line)}")
         st.markdown(f"Population nouvellement couverte : **{fmt_int(delta['covered'])}** hab. "
@@ -615,7 +630,8 @@ def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
                                     suggestions=st.session_state.get("suggested_map"))
         out = st_folium(fmap, height=640, use_container_width=True, returned_objects=["last_clicked"], key="map")
         st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
-                   f"Contour rouge : population au-delà de {fmt_num(threshold)} min. Cliquez sur un lieu pour ses horaires et "
+                   f"Contour rouge : population au-delà de {fmt_num(threshold)} min. "
+                   "Cliquez sur un lieu pour ses horaires et "
                    "sa population desservie ; le sélecteur de couches est en haut à droite.")
     clicked = (out or {}).get("last_clicked") if isinstance(out, dict) else None
     with right:
@@ -657,7 +673,8 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
             s = scenario_result(study_key, tuple(changes), threshold, study, routing).summary
         except InputError:  # made in another mode, not replayable in this one
             continue
-        rows.append({"Scénario": name, "Modifications": len(changes), "Population couverte": round(s.population_covered),
+        rows.append({"Scénario": name, "Modifications": len(changes),
+                     "Population couverte": round(s.population_covered),
                      "Part couverte": s.share_covered,
                      "Nouvellement couverts": round(s.population_covered - base.summary.population_covered),
                      "Temps moyen (min)": s.mean_time_min})

@@ -200,7 +200,8 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     builtins = _builtins(request)
     sites, notices = _territory_sites(territory, communes, builtins)
     if demand.notes:
-        notices.append(Notice("demand_relocated", plural(len(demand.notes), "mairie portant la population de sa commune, "
+        notices.append(Notice("demand_relocated",
+                              plural(len(demand.notes), "mairie portant la population de sa commune, "
                                      "géolocalisée hors de celle-ci, replacée", "mairies portant la population de "
                                      "leur commune, géolocalisées hors de celle-ci, replacées") + " au centre : "
                               + fmt_list(demand.notes, sep=" ; "), count=len(demand.notes), details=list(demand.notes)))
@@ -276,7 +277,8 @@ def _files_study(request: StudyRequest) -> Study:
     else:
         raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
                          "du territoire)", column="--network")
-    access = AccessModel.for_mode(request.mode, request.max_access_m or (territory.max_access_m if territory else 1000.0))
+    access = AccessModel.for_mode(request.mode,
+                                  request.max_access_m or (territory.max_access_m if territory else 1000.0))
     notices = _extent_notices(network, demand, access, request)  # before the sites: the population is the study
     communes = _communes(request, demand, territory, code)
     frames, sources = [], [_network_source(request), f"Population : {demand.source}"]

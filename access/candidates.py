@@ -119,7 +119,8 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
             halls = gpd.GeoDataFrame({"name": nom[known], "commune": code[known]},
                                      geometry=gpd.points_from_xy(hall_lon[known], hall_lat[known]), crs="EPSG:4326")
             kept, _ = relocate_outside_commune(halls, wgs)
-            at_hall[known] = (kept.geometry.x.to_numpy() == hall_lon[known]) & (kept.geometry.y.to_numpy() == hall_lat[known])
+            at_hall[known] = ((kept.geometry.x.to_numpy() == hall_lon[known])
+                              & (kept.geometry.y.to_numpy() == hall_lat[known]))
             lon[known], lat[known] = kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy()
     names = [mairie_name(c, n) if hall else "Centre " + of_name(c, n) for c, n, hall in zip(code, nom, at_hall)]
     return pd.DataFrame({"code": code, "nom": nom, "name": names, "lon": lon, "lat": lat})
@@ -285,7 +286,8 @@ def dedupe_candidates(study: Study, candidates: gpd.GeoDataFrame,
     at_site &= ~drop
     if at_site.any():
         notices.append(Notice("candidates_existing",
-                              plural(int(at_site.sum()), "emplacement candidat écarté", "emplacements candidats écartés")
+                              plural(int(at_site.sum()), "emplacement candidat écarté",
+                                     "emplacements candidats écartés")
                               + f" : à moins de {fmt_metres(SAME_PLACE_M)} d'un lieu d'accueil existant",
                               count=int(at_site.sum())))
     drop |= at_site

@@ -83,6 +83,7 @@ class Steps:
         self.step_started = self.started
 
     def __call__(self, label: str) -> None:
+        """Start the step ``label``, first closing the current one (its duration printed)."""
         self.done()
         self.current = label
         self.step_started = time.perf_counter()
@@ -90,6 +91,7 @@ class Steps:
             print(f"… {label}", end="", file=sys.stderr, flush=True)
 
     def done(self) -> None:
+        """Close the current step, printing its duration on stderr unless quiet."""
         if self.current is not None and not self.quiet:
             print(f" ({fmt_num(round(time.perf_counter() - self.step_started, 1))} s)", file=sys.stderr, flush=True)
         self.current = None
@@ -108,7 +110,8 @@ def format_report(result) -> str:
            if s["network_estimated_edges"] else "")
         + (f" ; {plural(s['network_components'] - 1, 'morceau non relié', 'morceaux non reliés')} au réseau principal "
            f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
-           f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est rattaché)"
+           f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est "
+           "rattaché)"
            if s["network_components"] > 1 else ""),
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
@@ -127,7 +130,8 @@ def format_report(result) -> str:
     ]
     if len(result.equity) > 1:
         lines.append("Équité (part couverte) : " + " ; ".join(
-            f"{_label(row['group'])} {fmt_pct(row['share_covered'], sep=' ')}" for _, row in result.equity.iloc[1:].iterrows()))
+            f"{_label(row['group'])} {fmt_pct(row['share_covered'], sep=' ')}"
+            for _, row in result.equity.iloc[1:].iterrows()))
     worst = result.communes[result.communes["not_covered"] > 0].head(5) if not result.communes.empty else []
     if len(worst):
         lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
@@ -152,8 +156,10 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
                                            "par défaut st-brieuc-loudeac si --population n'est pas donné")
     group.add_argument("--network", type=chemin, help="extrait OpenStreetMap .osm.pbf")
     group.add_argument("--partial-network", action="store_true",
-                       help="le réseau ne contient que les routes principales : relier ses morceaux par des liaisons estimées")
-    group.add_argument("--population", type=chemin, help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
+                       help="le réseau ne contient que les routes principales : relier ses morceaux par des liaisons "
+                            "estimées")
+    group.add_argument("--population", type=chemin,
+                       help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
     group.add_argument("--population-column", help="colonne comptée (Ind pour Filosofi, population_municipale…)")
     group.add_argument("--population-crs", help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326)")
     group.add_argument("--demand", choices=["grid", "mairies"], default="grid",
@@ -466,7 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_arguments(report)
     report.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie (créé s'il n'existe pas)")
     report.add_argument("--suggest", type=entier, metavar="K",
-                        help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : {_candidate_lists()})")
+                        help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : "
+                             f"{_candidate_lists()})")
     report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
     report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui)")
     report.set_defaults(func=cmd_report)
@@ -481,7 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--max-cells", type=entier, default=1000,
                          help="nombre maximal de carreaux candidats (défaut 1000)")
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",
-                         help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes pondérées")
+                         help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes "
+                              "pondérées")
     for inventory in candidate_inventories():
         suggest.add_argument(_file_option(inventory), type=chemin, help=inventory.candidates.file_help)
     suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
@@ -491,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--k", type=entier, help="nombre de nouveaux lieux (maxcover, median)")
     suggest.add_argument("--weight", default="population",
                          help="pondération : population (défaut) ou une colonne d'équité (poor_households…)")
-    suggest.add_argument("--time-limit", type=nombre, default=60.0, help="temps de calcul maximal en secondes (défaut 60)")
+    suggest.add_argument("--time-limit", type=nombre, default=60.0,
+                         help="temps de calcul maximal en secondes (défaut 60)")
     suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     suggest.add_argument("--summary", type=chemin, help="résumé JSON")
     suggest.set_defaults(func=cmd_suggest)

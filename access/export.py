@@ -26,8 +26,8 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
     summary = result.summary.to_dict()
     summary["notices"] = [n.message for n in result.notices]
     summary["definitions"] = {
-        "population_covered": f"population à {fmt_num(result.threshold_min)} min ou moins du lieu d'accueil le plus proche "
-                              "(seuil inclus), trajets d'approche compris",
+        "population_covered": f"population à {fmt_num(result.threshold_min)} min ou moins du lieu d'accueil le plus "
+                              "proche (seuil inclus), trajets d'approche compris",
         "population_no_road": "population à plus de max_access_m de toute route : jamais comptée comme couverte",
         "estimated_time_share": "part moyenne des temps d'accès estimée (trajets d'approche, liaisons estimées) "
                                 "plutôt que calculée sur le réseau",

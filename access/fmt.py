@@ -80,7 +80,8 @@ def fmt_metres(value: float) -> str:
     """A distance: ``12 000 m`` under 10 km, ``12,5 km`` beyond."""
     if _missing(value):
         return MISSING
-    return fmt_int(value) + NARROW_NBSP + "m" if value < 10_000 else fmt_num(round(value / 1000, 1)) + NARROW_NBSP + "km"
+    return (fmt_int(value) + NARROW_NBSP + "m" if value < 10_000
+            else fmt_num(round(value / 1000, 1)) + NARROW_NBSP + "km")
 
 
 def plural(count: float, one: str, several: str) -> str:

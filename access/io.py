@@ -220,7 +220,8 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
         bad &= text.to_numpy() != ""
     if bad.any() and strict:
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"valeur non numérique « {values.iloc[row]} » ({plural(int(bad.sum()), 'ligne', 'lignes')} en tout)",
+        raise InputError(f"valeur non numérique « {values.iloc[row]} » "
+                         f"({plural(int(bad.sum()), 'ligne', 'lignes')} en tout)",
                          "corrigez ou supprimez ces lignes", path=path, row=row + 1, column=column)
     if not allow_negative and (numbers < 0).any():
         row = int(np.flatnonzero(numbers < 0)[0])

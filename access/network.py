@@ -213,7 +213,8 @@ class SegmentIndex:
         t = (np.arange(piece_segment.size) - np.repeat(start, pieces) + 0.5) / np.repeat(pieces, pieces)
         mx = ax[piece_segment] + t * (bx - ax)[piece_segment]
         my = ay[piece_segment] + t * (by - ay)[piece_segment]
-        tree = cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False) if piece_segment.size else None
+        tree = (cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False)
+                if piece_segment.size else None)
         return cls(a=a, b=b, ab=ab, ba=ba, piece_segment=piece_segment, tree=tree, piece_m=float(piece_m),
                    x=network.x, y=network.y)
 
@@ -436,11 +437,17 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
             lons.extend(wlon)
             lats.extend(wlat)
             if direction >= 0:
-                tails.append(refs_a[:-1]); heads.append(refs_a[1:])
-                metres.append(seg_m); seconds.append(seg_s); joinable.append(join)
+                tails.append(refs_a[:-1])
+                heads.append(refs_a[1:])
+                metres.append(seg_m)
+                seconds.append(seg_s)
+                joinable.append(join)
             if direction <= 0:
-                tails.append(refs_a[1:]); heads.append(refs_a[:-1])
-                metres.append(seg_m); seconds.append(seg_s); joinable.append(join)
+                tails.append(refs_a[1:])
+                heads.append(refs_a[:-1])
+                metres.append(seg_m)
+                seconds.append(seg_s)
+                joinable.append(join)
     except RuntimeError as exc:  # libosmium reports format errors as RuntimeError
         raise InputError(f"fichier OpenStreetMap illisible ou tronqué ({exc})", fix, path=path) from None
 
@@ -527,7 +534,9 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
         if maxspeed is not None:
             tags["maxspeed"] = str(maxspeed)
         length = float(data.get("length", 0.0))
-        tails.append(u); heads.append(v); lengths.append(length)
+        tails.append(u)
+        heads.append(v)
+        lengths.append(length)
         secs.append(length / (travel.way_speed_kmh(tags) / 3.6))
         motorroad = data.get("motorroad")
         joinable.append(_joinable({"motorroad": str(motorroad)} if motorroad else {}, str(highway)))

@@ -268,7 +268,8 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     idc = id_column or find_column(frame, ["id", "unit_id", *COMMUNE_NAMES], path, "identifiant", required=False)
     is_polygon = frame.geometry.geom_type.str.contains("Polygon").all()
     if is_polygon and spread_polygons:
-        polygons = gpd.GeoDataFrame({"code": frame[cc].astype(str).to_numpy() if cc else np.arange(len(frame)).astype(str),
+        polygons = gpd.GeoDataFrame({"code": (frame[cc].astype(str).to_numpy() if cc
+                                              else np.arange(len(frame)).astype(str)),
                                      "population": population}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
         demand = spread_over_polygons(polygons, "population", target, source=f"{path.name} ({pc})")
         if not cc:
@@ -418,7 +419,8 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
                                     "population totale", "ind") if n in plain]
         if len(guess) != 1:
             raise InputError(
-                f"impossible de savoir quelle colonne compte la population (colonnes : {', '.join(map(str, columns[:20]))})",
+                f"impossible de savoir quelle colonne compte la population (colonnes : "
+                f"{', '.join(map(str, columns[:20]))})",
                 "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
         population_column = guess[0]
     return read_demand_layer(path, population_column, crs=crs)

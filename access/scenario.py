@@ -102,7 +102,8 @@ def new_site(study: Study, lon: float, lat: float, name: str, site_type: str = "
     name = str(name).strip() or "Nouveau lieu"
     row = {"site_id": "", "name": name, "type": site_type, "commune": "", "address": "", "hours": "",
            "hours_format": "", "source": "scénario"}
-    return gpd.GeoDataFrame([row], geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")[SITE_COLUMNS + ["geometry"]]
+    return gpd.GeoDataFrame([row], geometry=gpd.points_from_xy([lon], [lat]),
+                            crs="EPSG:4326")[SITE_COLUMNS + ["geometry"]]
 
 
 def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: str,
@@ -266,7 +267,8 @@ def compare(before: CoverageResult, after: CoverageResult, min_change: float = 0
     }
     cols = ["commune", "nom", "population", "covered", "share_covered", "mean_min"]
     left = before.communes[[c for c in cols if c in before.communes.columns]]
-    right = after.communes[[c for c in ["commune", "covered", "share_covered", "mean_min"] if c in after.communes.columns]]
+    right = after.communes[[c for c in ["commune", "covered", "share_covered", "mean_min"]
+                            if c in after.communes.columns]]
     table = left.merge(right, on="commune", suffixes=("_before", "_after"))
     table["covered_change"] = table["covered_after"] - table["covered_before"]
     table["mean_change"] = table["mean_min_after"] - table["mean_min_before"]

@@ -86,7 +86,8 @@ def normalise_type(value: str) -> str | None:
     return None
 
 
-def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "autre") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+def read_sites(path: str | Path, crs: str = "EPSG:4326",
+               default_type: str = "autre") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
 
     Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
@@ -151,7 +152,8 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     names = frame[name_col].astype(str).str.strip()
     if (names == "").any():
         row = int(np.flatnonzero((names == "").to_numpy())[0])
-        raise InputError(f"nom vide ({plural(int((names == '').sum()), 'ligne', 'lignes')})", "donnez un nom à chaque lieu",
+        raise InputError(f"nom vide ({plural(int((names == '').sum()), 'ligne', 'lignes')})",
+                         "donnez un nom à chaque lieu",
                          path=path, row=row + 1, column=name_col)
     if type_col:
         raw = frame[type_col].astype(str)
@@ -160,7 +162,8 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         if unknown.any():
             values = sorted(set(raw[unknown]))
             notices.append(Notice("unknown_site_type",
-                                  plural(int(unknown.sum()), "lieu", "lieux") + f" de type inconnu ({fmt_list(values)}) "
+                                  plural(int(unknown.sum()), "lieu", "lieux")
+                                  + f" de type inconnu ({fmt_list(values)}) "
                                   f"comptés comme « autre » ; types reconnus : {', '.join(SITE_TYPES)}",
                                   count=int(unknown.sum())))
             types = types.fillna("autre")
@@ -190,7 +193,8 @@ def dedupe_sites(sites: gpd.GeoDataFrame, notices: list[Notice]) -> tuple[gpd.Ge
            + sites.geometry.x.round(5).astype(str) + "|" + sites.geometry.y.round(5).astype(str))
     dup = key.duplicated()
     if dup.any():
-        notices.append(Notice("duplicate_sites", plural(int(dup.sum()), "lieu en double retiré", "lieux en double retirés")
+        notices.append(Notice("duplicate_sites",
+                              plural(int(dup.sum()), "lieu en double retiré", "lieux en double retirés")
                               + " : " + fmt_list(sites.loc[dup, "name"]), count=int(dup.sum())))
         sites = sites.loc[~dup]
     ids = sites["site_id"].astype(str)
@@ -213,7 +217,8 @@ def load_france_services(path: str | Path, departements: list[str] | None = None
     if departements:
         frame = frame[frame["insee_dep"].isin(departements)]
         if frame.empty:
-            raise InputError(f"aucune France Services pour {'le département' if len(departements) < 2 else 'les départements'} "
+            raise InputError(f"aucune France Services pour "
+                             f"{'le département' if len(departements) < 2 else 'les départements'} "
                              f"{', '.join(departements)}",
                              "vérifiez le code département (par ex. 22, 972)", path=path, column="insee_dep")
     points, _ = points_from_table(frame.reset_index(drop=True), path)
@@ -281,7 +286,8 @@ def load_mairies(path: str | Path, departements: list[str] | None = None,
 
 
 def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
-                             code_column: str = "code", tolerance_m: float = 50.0) -> tuple[gpd.GeoDataFrame, list[str]]:
+                             code_column: str = "code",
+                             tolerance_m: float = 50.0) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Move points that lie outside their own commune (``sites.commune``) to a point inside it.
 
     A point within ``tolerance_m`` of its commune (on the boundary, within the precision of the

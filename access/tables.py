@@ -92,6 +92,7 @@ class Table:
     value_columns: tuple[str, ...] = ("Valeur",)
 
     def kind(self, column: str) -> str:
+        """Kind of ``column`` (a key of :data:`FORMATS`), ``"text"`` when not given."""
         return self.kinds.get(column, "text")
 
     def by_row(self) -> list[int]:

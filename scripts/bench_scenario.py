@@ -48,7 +48,8 @@ def main() -> None:
     lon, lat = -2.9616519, 48.33565  # Harmoye town hall
     t_add, state = timed(lambda: sc.add_site(study, base, lon, lat, "Essai", "ccas"), r)
     rows.append(("Add one site: bounded search + element-wise minimum", t_add))
-    t_add_eval, fast = timed(lambda: sc.evaluate_scenario(study, routing, sc.add_site(study, base, lon, lat, "Essai", "ccas"), 30.0), r)
+    t_add_eval, fast = timed(
+        lambda: sc.evaluate_scenario(study, routing, sc.add_site(study, base, lon, lat, "Essai", "ccas"), 30.0), r)
     rows.append(("Add one site, indicators included (what the app waits for)", t_add_eval))
     t_add_full, full = timed(lambda: run_coverage(sc.scenario_study(study, state), 30.0), r)
     rows.append(("Same change by a full rerun", t_add_full))
@@ -69,7 +70,8 @@ def main() -> None:
     rows.append(("Map: build the folium map", t_map))
     t_html, page = timed(lambda: fmap.get_root().render(), r)
     rows.append((f"Map: render HTML ({len(page) / 1e6:.2f} MB incl. ~0.35 MB of embedded Leaflet/jQuery)", t_html))
-    print(f"Demo Saint-Brieuc – Loudéac, mode {args.mode}, {study.network.n_nodes:,} nodes, {len(study.demand.units):,} "
+    print(f"Demo Saint-Brieuc – Loudéac, mode {args.mode}, {study.network.n_nodes:,} nodes, "
+          f"{len(study.demand.units):,} "
           f"cells; median of {r} runs\n")
     print("| Step | Seconds |\n| --- | ---: |")
     for name, seconds in rows:

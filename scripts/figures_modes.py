@@ -74,7 +74,7 @@ def main() -> None:
           f"{int(((body['population_share_drive'] == 1) & (body['population_share_walk'] == 0)).sum())} "
           f"sur {len(body)}")
     print("  plus grosses pertes à pied (habitants couverts en voiture, pas à pied) : " + "; ".join(
-        f"{r.nom} {fmt_int(l, sep=' ')}" for r, l in zip(body.head(5).itertuples(), lost.head(5))))
+        f"{r.nom} {fmt_int(n_lost, sep=' ')}" for r, n_lost in zip(body.head(5).itertuples(), lost.head(5))))
     ws = H.workers_summary(drive_study, routing, args.threshold, drive)
     wb = ws[ws["commune"] != TOTAL_CODE]
     print(f"  communes couvertes à plus de 90 % en voiture mais à moins de 50 % aux horaires des actifs : "

@@ -51,7 +51,8 @@ def population_points_csv(folder: Path) -> Path:
     """Communes at their town hall, population_municipale (CSV, lon/lat)."""
     c = demo_communes()
     frame = pd.DataFrame({"code": c["code"], "nom": c["nom"], "longitude": c["mairie_lon"].astype(float),
-                          "latitude": c["mairie_lat"].astype(float), "population_municipale": c["population_municipale"]})
+                          "latitude": c["mairie_lat"].astype(float),
+                          "population_municipale": c["population_municipale"]})
     path = folder / "communes_mairies.csv"
     frame.to_csv(path, index=False)
     return path
@@ -147,7 +148,8 @@ def sites_ods(folder: Path) -> Path:
 def sites_geojson(folder: Path) -> Path:
     s = demo_sites()
     path = folder / "lieux.geojson"
-    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]), geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
+    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]),
+                     geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
                      crs="EPSG:4326").to_file(path, driver="GeoJSON")
     return path
 
@@ -155,7 +157,8 @@ def sites_geojson(folder: Path) -> Path:
 def sites_gpkg_lambert(folder: Path) -> Path:
     s = demo_sites()
     path = folder / "lieux_l93.gpkg"
-    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]), geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
+    gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]),
+                     geometry=gpd.points_from_xy(s["longitude"], s["latitude"]),
                      crs="EPSG:4326").to_crs("EPSG:2154").to_file(path)
     return path
 
@@ -187,7 +190,8 @@ def sites_ban_geocoded(folder: Path) -> Path:
     result_* columns; one address it could not place has empty coordinates."""
     s = demo_sites()
     frame = pd.DataFrame({"nom": s["nom"], "type": s["type"], "adresse": s["adresse"],
-                          "latitude": s["latitude"].round(6).astype(str), "longitude": s["longitude"].round(6).astype(str),
+                          "latitude": s["latitude"].round(6).astype(str),
+                          "longitude": s["longitude"].round(6).astype(str),
                           "result_label": s["adresse"], "result_score": "0.91", "result_type": "housenumber"})
     frame.loc[1, ["latitude", "longitude", "result_score", "result_type"]] = ""
     path = folder / "lieux_geocodes_ban.csv"

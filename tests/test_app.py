@@ -151,7 +151,8 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     at.selectbox(key="compare_b").set_value("Fermeture seule").run()
     shown = metrics(at)
     assert shown["Scénario 1 — population couverte"].value == fmt_int(full.summary["population_covered"])
-    closed_only = run_coverage(demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 30.0)
+    closed_only = run_coverage(
+        demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 30.0)
     assert shown["Fermeture seule — population couverte"].value == fmt_int(closed_only.summary["population_covered"])
     at.button(key="undo").click().run()
     assert at.session_state["scenarios"]["Fermeture seule"] == ()

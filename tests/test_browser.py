@@ -196,12 +196,14 @@ class Page:
                 d.switch_to.frame(frame)
                 try:
                     found = d.execute_script(
-                        "var k = Object.keys(window).find(n => n.startsWith('map_') && window[n] && window[n].getBounds);"
+                        "var k = Object.keys(window).find(n => n.startsWith('map_') && window[n]"
+                        " && window[n].getBounds);"
                         "if (!k) return null; var m = window[k], b = m.getBounds();"
                         "return {zoom: m.getZoom(), west: b.getWest(), south: b.getSouth(), east: b.getEast(),"
                         " north: b.getNorth(), legend: (document.getElementById('access30-legend') || {}).innerText,"
                         " markers: document.querySelectorAll('.leaflet-marker-icon').length,"
-                        " broken: Array.from(document.images).filter(i => !i.classList.contains('leaflet-tile') && i.complete && i.naturalWidth === 0).length,"
+                        " broken: Array.from(document.images).filter(i => !i.classList.contains('leaflet-tile')"
+                        " && i.complete && i.naturalWidth === 0).length,"
                         " scale: (document.querySelector('.leaflet-control-scale') || {}).innerText};")
                     if found and found["markers"]:
                         return found

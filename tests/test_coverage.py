@@ -31,7 +31,8 @@ def test_demo_totals_add_up(demo_result):
     assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(176_836)
     assert s["share_covered"] == pytest.approx(s["population_covered"] / 176_836)
     units = demo_result.units
-    assert units.loc[units["status"] == cov.STATUS_COVERED, "population"].sum() == pytest.approx(s["population_covered"])
+    assert (units.loc[units["status"] == cov.STATUS_COVERED, "population"].sum()
+            == pytest.approx(s["population_covered"]))
     assert (units.loc[units["status"] == cov.STATUS_COVERED, "time_min"] <= 30.0).all()
     assert s["sites_total"] == 34 and s["sites_by_type"] == {"mairie": 28, "france_services": 6}
     # Catchments share out all routed population.

@@ -158,7 +158,8 @@ def test_open_at_matches_a_plain_reading_of_the_raw_file(fs):
 
 def sites_of(*rows: tuple[str, str]) -> pd.DataFrame:
     """Hand-made site table (edge cases only): (hours, hours_format) per site."""
-    return pd.DataFrame({"site_id": [f"t{i}" for i in range(len(rows))], "name": [f"test {i}" for i in range(len(rows))],
+    return pd.DataFrame({"site_id": [f"t{i}" for i in range(len(rows))],
+                         "name": [f"test {i}" for i in range(len(rows))],
                          "hours": [r[0] for r in rows], "hours_format": [r[1] for r in rows]})
 
 

@@ -142,4 +142,5 @@ def test_suggest_with_a_departement_uses_the_national_lists(capsys, folder, popu
                                   "--out", folder / "sd.gpkg", "--summary", folder / "sd.json"])
     assert code == 0, err
     summary = json.loads((folder / "sd.json").read_text(encoding="utf-8"))
-    assert summary["candidates_used"] > 10 and summary["population_covered_after"] >= summary["population_covered_before"]
+    assert (summary["candidates_used"] > 10
+            and summary["population_covered_after"] >= summary["population_covered_before"])

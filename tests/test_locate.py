@@ -111,7 +111,8 @@ def test_cell_candidates_thinned_and_populated(demo):
 def test_user_candidate_file(demo, tmp_path):
     study, _ = demo
     path = tmp_path / "candidats.csv"
-    path.write_text("nom,lon,lat\nSalle des fêtes de la Harmoye,-2.9617,48.3357\nLocal associatif de Moncontour,-2.6315,48.3616\n",
+    path.write_text("nom,lon,lat\nSalle des fêtes de la Harmoye,-2.9617,48.3357\n"
+                    "Local associatif de Moncontour,-2.6315,48.3616\n",
                     encoding="utf-8")
     candidates, _ = build_candidates(study, (), path=path)
     assert list(candidates["name"]) == ["Salle des fêtes de la Harmoye", "Local associatif de Moncontour"]

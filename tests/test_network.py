@@ -288,8 +288,13 @@ def demo_pair():
 
 def test_bridge_gaps_joins_the_demo_pieces(demo_pair):
     raw, bridged = demo_pair
-    strong = lambda net: connected_components(net.matrix(), directed=True, connection="strong")[0]
-    weak = lambda net: connected_components(net.matrix(), directed=True, connection="weak")[0]
+
+    def strong(net):
+        return connected_components(net.matrix(), directed=True, connection="strong")[0]
+
+    def weak(net):
+        return connected_components(net.matrix(), directed=True, connection="weak")[0]
+
     assert (strong(raw), weak(raw)) == (130, 50)
     # The bridged demo is one strongly connected network: every piece can be driven into and out of.
     assert (strong(bridged), weak(bridged)) == (1, 1)

@@ -75,7 +75,8 @@ def test_scenario_tables_and_map_say_it(demo_study, demo_result, scenario):
     assert covered["Écart"] == round(scenario.summary["population_covered"] - demo_result.summary["population_covered"])
     assert covered["Unité"] == "habitants"
     share = frame.loc[frame["Ligne"] == "Part couverte"].iloc[0]
-    assert share["Unité"] == "%" and share["Scénario"] == pytest.approx(100 * scenario.summary["share_covered"], abs=1e-3)
+    assert (share["Unité"] == "%"
+            and share["Scénario"] == pytest.approx(100 * scenario.summary["share_covered"], abs=1e-3))
 
     book = load_workbook(io.BytesIO(xlsx_bytes(scenario, demo_study, report_date=DAY)))
     assert book.sheetnames[0] == "Scénario"

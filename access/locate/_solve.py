@@ -77,8 +77,9 @@ class Model:
     """What :func:`solve_sequence` needs from a location model (MILP given as :class:`_highs.Arrays`).
 
     A model sets ``arrays`` (its first ``n_sites`` variables are the sites), ``lp_options`` and
-    ``integral_objective``, and implements :meth:`value`, :meth:`start` and :meth:`settle`; the p-median by Benders cuts overrides :meth:`relax` (which may stop early,
-    ``complete=False``) and :meth:`milp` instead.
+    ``integral_objective``, and implements :meth:`value`, :meth:`start` and :meth:`settle`; the
+    p-median by Benders cuts overrides :meth:`relax` (which may stop early, ``complete=False``) and
+    :meth:`milp` instead.
     """
 
     arrays: _highs.Arrays

@@ -67,31 +67,40 @@ class Cover(Model):
 
     @property
     def n_sites(self) -> int:
+        """Number of kept candidates."""
         return self.sets.shape[0]
 
     @cached_property
     def arrays(self) -> _highs.Arrays:
+        """The MILP: one binary per kept candidate, minimise their number, every group covered at least once."""
         c, g = self.sets.shape
         return _highs.Arrays(np.ones(c), np.zeros(c), np.ones(c), self.sets.T.tocsc(), np.ones(g),
                              np.full(g, np.inf), np.ones(c), maximize=False)
 
     def solve(self, time_limit_s: float = 60.0) -> SolveResult:
-        """Solve (reductions included in the time limit); objective = number of sites. See :func:`access.locate._solve.solve_sequence`."""
+        """Solve (reductions included in the time limit); objective = number of sites.
+
+        See :func:`access.locate._solve.solve_sequence`.
+        """
         clock = Clock(time_limit_s)
         if self.sets.shape[1] == 0:
             return nothing_to_do("rien à couvrir", clock)
         return solve_sequence(self, greedy_cover(self.sets), clock)
 
     def value(self, sites: np.ndarray) -> float:
+        """Number of sites (the objective)."""
         return float(sites.size)
 
     def start(self, sites: np.ndarray) -> np.ndarray:
+        """Warm start: 1.0 for each kept candidate in ``sites``, 0.0 for the others."""
         return np.isin(np.arange(self.n_sites), sites).astype(float)
 
     def ids(self, sites: np.ndarray) -> np.ndarray:
+        """Rows of ``cover`` of the kept candidates ``sites``, sorted."""
         return np.sort(self._reduced[2][sites])
 
     def settle(self, x, objective, bound, status, optimal, sites, incumbent, lp_bound) -> Outcome:
+        """Keep the MILP's sites unless the start has fewer; bound: the higher of MILP and LP, rounded up."""
         if lp_bound is not None and np.isfinite(bound):
             bound = max(bound, lp_bound)
         chosen = _highs.pick(x, self.n_sites)

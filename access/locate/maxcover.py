@@ -96,14 +96,17 @@ class MaxCover(Model):
 
     @property
     def n_sites(self) -> int:
+        """Number of kept candidates."""
         return self.sets.shape[0]
 
     @property
     def k(self) -> int:
+        """Number of sites to choose: ``k`` asked, at most the number of kept candidates."""
         return int(min(self.k_asked, self.n_sites))
 
     @cached_property
     def arrays(self) -> _highs.Arrays:
+        """The MILP: binary sites and covered groups, maximise the covered weight with at most ``k`` sites."""
         c, g = self.sets.shape
         # Variables: y (c, binary) then z (g, [0, 1]); rows: z_g - sum_{c covers g} y_c <= 0, sum y <= k.
         a = sp.vstack([
@@ -115,7 +118,10 @@ class MaxCover(Model):
                              np.concatenate([np.ones(c), np.zeros(g)]), maximize=True)
 
     def solve(self, time_limit_s: float = 60.0) -> SolveResult:
-        """Solve (reductions included in the time limit); objective = covered weight. See :func:`access.locate._solve.solve_sequence`."""
+        """Solve (reductions included in the time limit); objective = covered weight.
+
+        See :func:`access.locate._solve.solve_sequence`.
+        """
         clock = Clock(time_limit_s)
         if 0 in self.sets.shape or self.k == 0:
             return nothing_to_do("rien à couvrir", clock)
@@ -126,16 +132,20 @@ class MaxCover(Model):
         return np.asarray(self.sets[sites].sum(axis=0)).ravel() > 0
 
     def value(self, sites: np.ndarray) -> float:
+        """Weight of the groups ``sites`` cover (the objective)."""
         return float(self.weights[self._covered(sites)].sum())
 
     def start(self, sites: np.ndarray) -> np.ndarray:
+        """Warm start: 1.0 for the kept candidates in ``sites``, then 1.0 for the groups they cover."""
         return np.concatenate([np.isin(np.arange(self.n_sites), sites).astype(float),
                                self._covered(sites).astype(float)])
 
     def ids(self, sites: np.ndarray) -> np.ndarray:
+        """Rows of ``cover`` of the kept candidates ``sites``, sorted."""
         return np.sort(self._reduced[2][sites])
 
     def settle(self, x, objective, bound, status, optimal, sites, incumbent, lp_bound) -> Outcome:
+        """Keep the MILP's sites unless the start covers more; bound: the lower of MILP and LP."""
         if lp_bound is not None and np.isfinite(bound):
             bound = min(bound, lp_bound)
         chosen = _highs.pick(x, self.n_sites)

@@ -176,14 +176,17 @@ class Radius(Model):
                              np.concatenate([np.ones(n_cand), np.zeros(n_levels)]), maximize=False, offset=offset)
 
     def value(self, sites) -> float:
+        """Σ w · time of a set of sites (seconds × weight), from the :class:`Median`."""
         return self.median.value(sites)
 
     def start(self, sites: np.ndarray) -> np.ndarray:
+        """Warm start: 1.0 for the candidates in ``sites``, then 1.0 for each level their best time exceeds."""
         best = with_sites(self.median.times, sites, self.median.cap)
         return np.concatenate([np.isin(np.arange(self.n_sites), sites).astype(float),
                                (best[self.lv_unit] > self.lv_time + 1e-9).astype(float)])
 
     def settle(self, x, objective, bound, status, optimal, sites, incumbent, lp_bound) -> Outcome:
+        """Keep the MILP's sites unless the start is better, objective recomputed; bound: the higher of MILP and LP."""
         if lp_bound is not None:
             bound = max(bound, lp_bound) if np.isfinite(bound) else lp_bound
         chosen = _highs.pick(x, self.n_sites)

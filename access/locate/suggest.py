@@ -274,7 +274,8 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
                       suggested=suggested, population_total=float(req.pop.sum()),
                       population_covered_before=float(req.pop[covered0].sum()),
                       population_covered_after=float(req.pop[covered1].sum()),
-                      mean_time_before_min=_mean_min(req.t0, req.pop), mean_time_after_min=_mean_min(new_times, req.pop),
+                      mean_time_before_min=_mean_min(req.t0, req.pop),
+                      mean_time_after_min=_mean_min(new_times, req.pop),
                       curve=curve, unreachable_population=unreachable, heuristic_objective=res.heuristic_objective,
                       seconds=time.perf_counter() - t_start, candidates_used=len(candidates), notices=notices)
 
@@ -341,7 +342,8 @@ def _notices(req: _Request, model: str, k: int | None, res: SolveResult, n_chose
     if model == "maxcover" and n_chosen < k:
         left = float(req.pop.sum() - req.pop[covered1].sum())
         notices.append(Notice(
-            "fewer_sites", f"Au-delà de {plural(n_chosen, 'nouveau lieu', 'nouveaux lieux')}, aucun emplacement candidat n'ajouterait "
+            "fewer_sites", f"Au-delà de {plural(n_chosen, 'nouveau lieu', 'nouveaux lieux')}, aucun emplacement "
+            "candidat n'ajouterait "
             f"d'habitant couvert"
             + (f" : les {fmt_int(left)} habitants encore au-delà du seuil sont hors de portée des emplacements "
                "candidats (essayez d'autres emplacements, par ex. des carreaux habités)" if left >= 0.5 else

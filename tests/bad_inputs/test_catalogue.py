@@ -109,7 +109,8 @@ def clean(tmp_path_factory, population_table, sites_table) -> dict:
 
 # --------------------------------------------------------------------------- sites
 def test_sites_missing_lon_lat(capsys, tmp_path, pop_csv, sites_table):
-    bad = write_csv(sites_table.rename(columns={"lon": "coord_est", "lat": "coord_nord"}), tmp_path / "handmade_sites_no_lonlat.csv")
+    bad = write_csv(sites_table.rename(columns={"lon": "coord_est", "lat": "coord_nord"}),
+                    tmp_path / "handmade_sites_no_lonlat.csv")
     error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
              "handmade_sites_no_lonlat.csv", "colonne", "longitude", "trouvées", "coord_est", "renommez")
 
@@ -508,7 +509,8 @@ def _osm_xml(pieces: list[tuple[float, float, str]], size: int = 5, step: float 
         ids = np.arange(nid, nid + size * size).reshape(size, size)
         for i in range(size):
             for j in range(size):
-                nodes.append(f'<node id="{ids[i, j]}" version="1" lat="{lat0 + i * step:.6f}" lon="{lon0 + j * step:.6f}"/>')
+                nodes.append(f'<node id="{ids[i, j]}" version="1" '
+                             f'lat="{lat0 + i * step:.6f}" lon="{lon0 + j * step:.6f}"/>')
         for line in [*ids, *ids.T]:
             refs = "".join(f'<nd ref="{r}"/>' for r in line)
             ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="{highway}"/></way>')
@@ -638,7 +640,8 @@ def test_output_parent_is_a_file(capsys, tmp_path, pop_csv, sites_csv):
 def test_output_folder_not_writable(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
     # Tests run as root, which chmod cannot stop: simulate the permission check failing.
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == tmp_path else real_access(p, mode, **kw))
+    monkeypatch.setattr(os, "access",
+                        lambda p, mode, **kw: False if Path(p) == tmp_path else real_access(p, mode, **kw))
     _run_to(capsys, tmp_path, pop_csv, sites_csv, tmp_path / "res.gpkg", "non accessible en écriture", "droits")
     assert list(tmp_path.glob("*.gpkg")) == []
 
