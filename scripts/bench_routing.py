@@ -41,7 +41,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from access import speeds
+from access.modes import MODES
 from access.network import RoadNetwork, read_pbf, write_osm_xml
 from access.routing import AccessModel, join_points, route_to_sites, unit_pairs, unit_times
 
@@ -102,7 +102,7 @@ def add_travel_times(graph) -> None:
         tags = {"highway": highway[0] if isinstance(highway, list) else highway}
         if maxspeed is not None:
             tags["maxspeed"] = ";".join(maxspeed) if isinstance(maxspeed, list) else maxspeed
-        data["travel_time"] = max(data["length"] / (speeds.way_speed_kmh(tags, "drive") / 3.6), 1e-3)
+        data["travel_time"] = max(data["length"] / (MODES["drive"].way_speed_kmh(tags) / 3.6), 1e-3)
 
 
 def analyst(graph, snap_graph, site_xy, unit_xy, model: AccessModel):
