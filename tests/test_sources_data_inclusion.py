@@ -80,7 +80,7 @@ def test_v1_export(tmp_path):
     assert read.status == H.STATUS_KNOWN and read.hours.minutes_per_week() == 5 * (210 + 210)
     assert H.read_hours(records.loc["di-dora-d6", "hours"], "osm").status == H.STATUS_UNPARSED  # « Lu 9h »
     assert records.loc["di-dora-d2"].geometry is None  # no coordinates in the source
-    assert "hors du département 29" in records.loc["di-dora-d9", "missing_reason"]
+    assert "de toute mairie du département 29" in records.loc["di-dora-d9", "missing_reason"]
     assert len(result.sites) == 5
     other = load_data_inclusion("972", cache_dir=tmp_path / "cache")
     assert other.records["type"].tolist() == ["france_services"]

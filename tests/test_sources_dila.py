@@ -100,7 +100,7 @@ def test_download_read_once_then_offline(tmp_path):
     assert records.loc["dila-fixture-fs", "type"] == "ccas"  # CCAS wins over France Services
     assert records.loc["dila-fixture-fs", "dila_pivot"] == "ccas ; france_services"
     bad = records.loc["dila-fixture-bad-point"]
-    assert bad.geometry is None and "hors du département 29" in bad["missing_reason"]
+    assert bad.geometry is None and "de toute mairie du département 29" in bad["missing_reason"]
     assert any(n.code == "dila_outside" for n in result.notices)
     assert len(result.sites) == 2 and len(result.without_coordinates) == 2
     # Offline afterwards: the cache answers, the unreachable address is never tried.

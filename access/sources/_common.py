@@ -208,54 +208,83 @@ def national_town_halls() -> pd.DataFrame:
     return _national_town_halls(str(_path(NATIONAL_COMMUNES)))
 
 
-def nearest_town_hall(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index into :func:`national_town_halls` of the nearest town hall of each point, and its
-    distance in metres (NaN for missing points)."""
+def _tree(lon: np.ndarray, lat: np.ndarray):
     from scipy.spatial import cKDTree
 
+    return cKDTree(_unit_xyz(lon, lat))
+
+
+def _chord_to_m(chord: np.ndarray) -> np.ndarray:
+    return 2 * 6_371_008.8 * np.arcsin(np.clip(chord / 2, 0, 1))
+
+
+def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    # Points on a unit sphere: chord distances rank like great-circle distances.
+    lo, la = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def nearest_town_hall(lon: np.ndarray, lat: np.ndarray, departement: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index into :func:`national_town_halls` of the nearest town hall of each point (of the
+    département only, when given), and its distance in metres; -1 and NaN for missing points."""
     halls = national_town_halls()
     ok = halls["lon"].notna() & halls["lat"].notna()
+    if departement is not None:
+        ok &= halls["departement"] == departement
     index = np.flatnonzero(ok.to_numpy())
-    # Points on a unit sphere: chord distances rank like great-circle distances.
-    tree = cKDTree(_unit_xyz(halls["lon"].to_numpy()[index], halls["lat"].to_numpy()[index]))
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     found = np.isfinite(lon) & np.isfinite(lat)
     nearest = np.full(lon.size, -1)
     metres = np.full(lon.size, np.nan)
-    if found.any():
-        chord, k = tree.query(_unit_xyz(lon[found], lat[found]))
+    if found.any() and index.size:
+        chord, k = _tree(halls["lon"].to_numpy()[index], halls["lat"].to_numpy()[index]).query(
+            _unit_xyz(lon[found], lat[found]))
         nearest[found] = index[k]
-        metres[found] = 2 * 6_371_008.8 * np.arcsin(np.clip(chord / 2, 0, 1))
+        metres[found] = _chord_to_m(chord)
     return nearest, metres
 
 
-def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+def departement_at(lon: np.ndarray, lat: np.ndarray, k: int = 5) -> np.ndarray:
+    """Département of each point: the most frequent among its ``k`` nearest town halls (ties go to
+    the nearest). A vote, because the national list holds a few misplaced town halls (Loyat, 56,
+    is placed in Quimper): one of them must not pull a point into the wrong département."""
+    halls = national_town_halls()
+    ok = (halls["lon"].notna() & halls["lat"].notna()).to_numpy()
+    deps = halls["departement"].to_numpy()[ok]
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    out = np.full(lon.size, "", dtype=object)
+    found = np.isfinite(lon) & np.isfinite(lat)
+    if not found.any():
+        return out
+    _, neighbours = _tree(halls["lon"].to_numpy()[ok], halls["lat"].to_numpy()[ok]).query(
+        _unit_xyz(lon[found], lat[found]), k=k)
+    votes = deps[np.atleast_2d(neighbours)]
+    out[found] = [max(dict.fromkeys(row), key=list(row).count) for row in votes]
+    return out
 
 
 def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
                                 max_distance_m: float = 15_000.0) -> gpd.GeoDataFrame:
     """Drop the points that cannot belong to the département (geocoding errors such as a CCAS of
-    La Réunion placed in Brest): the nearest town hall of France must be one of the département's,
-    within ``max_distance_m``. The point is removed (never moved) and the reason recorded."""
+    La Réunion placed in Brest): a point farther than ``max_distance_m`` from every town hall of the
+    département is removed (never moved) and the reason recorded, with the place it fell near."""
     has_point = records.geometry.notna().to_numpy()
     if not has_point.any():
         return records
     x = np.where(has_point, records.geometry.x.where(has_point), np.nan)
     y = np.where(has_point, records.geometry.y.where(has_point), np.nan)
-    nearest, metres = nearest_town_hall(x, y)
-    halls = national_town_halls()
-    hall_dep = np.where(nearest >= 0, halls["departement"].to_numpy()[np.maximum(nearest, 0)], "")
-    bad = has_point & ((hall_dep != departement) | (metres > max_distance_m))
+    _, metres = nearest_town_hall(x, y, departement)
+    bad = has_point & ~(metres <= max_distance_m)
     if not bad.any():
         return records
     records = records.copy()
-    for i in np.flatnonzero(bad):
-        hall = halls.iloc[nearest[i]]
-        reason = (f"coordonnées écartées : point ({x[i]:.5f}, {y[i]:.5f}) près de {hall['nom']} ({hall['code']}), "
-                  f"hors du département {departement}")
-        records.loc[records.index[i], "missing_reason"] = reason
+    nearest, _ = nearest_town_hall(x[bad], y[bad])
+    halls = national_town_halls()
+    for i, hall in zip(np.flatnonzero(bad), nearest):
+        near = f"près de {halls['nom'].iat[hall]} ({halls['code'].iat[hall]}), " if hall >= 0 else ""
+        records.loc[records.index[i], "missing_reason"] = (
+            f"coordonnées écartées : point ({x[i]:.5f}, {y[i]:.5f}) {near}à plus de {max_distance_m / 1000:.0f} km "
+            f"de toute mairie du département {departement}")
     geometry = records.geometry.copy()
     geometry[bad] = None
     return records.set_geometry(geometry)

@@ -31,9 +31,9 @@ import pandas as pd
 
 from ..errors import InputError, Notice
 from ..io import read_table
-from ._common import (SourceResult, SourceUnavailableError, cache_folder, check_points_in_departement, departement_of,
-                      empty_records, fetch, fetch_json, make_records, national_town_halls, nearest_town_hall,
-                      normalise_departement, normalise_name, write_json, write_parquet)
+from ._common import (SourceResult, SourceUnavailableError, cache_folder, check_points_in_departement, departement_at,
+                      departement_of, empty_records, fetch, fetch_json, make_records, normalise_departement,
+                      normalise_name, write_json, write_parquet)
 
 DI_DATASET = "6233723c2c1e4a54af2f6b2d"
 DI_API = f"https://www.data.gouv.fr/api/1/datasets/{DI_DATASET}/"
@@ -148,11 +148,9 @@ def normalise_structures(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     dep = departement_of(kept["commune"])
     missing = (dep == "").to_numpy() & kept["lon"].notna().to_numpy() & kept["lat"].notna().to_numpy()
     if missing.any():
-        # No commune code: the département of the nearest town hall.
-        nearest, _ = nearest_town_hall(kept["lon"].to_numpy()[missing], kept["lat"].to_numpy()[missing])
-        halls = national_town_halls()["departement"].to_numpy()
+        # No commune code: the département where the point lies (vote of the nearest town halls).
         dep = dep.copy()
-        dep[missing] = np.where(nearest >= 0, halls[np.maximum(nearest, 0)], "")
+        dep[missing] = departement_at(kept["lon"].to_numpy()[missing], kept["lat"].to_numpy()[missing])
     kept.insert(6, "departement", dep.to_numpy())
     excluded = pd.DataFrame({"name": names[excluded_mask.to_numpy()].to_numpy(),
                              "reason": "réseau « départements » sans mention d'un accueil social dans le nom "

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Notice
-from ._common import SourceResult, make_records, national_town_halls, nearest_town_hall, normalise_name
+from ._common import SourceResult, departement_at, make_records, normalise_name
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"
 #: Name patterns (on :func:`access.sources._common.normalise_name`) → site type, first match wins.
@@ -103,8 +103,8 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
     path : str or Path
         ``.osm.pbf`` (or ``.osm`` XML) extract.
     departement : str, optional
-        Keep only the offices whose nearest town hall is in this département (a regional extract
-        covers several).
+        Keep only the offices in this département (by the vote of their five nearest town halls,
+        :func:`~access.sources._common.departement_at`; a regional extract covers several).
 
     Returns
     -------
@@ -162,9 +162,7 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
     notices = []
     if departement is not None and len(frame):
         dep = normalise_departement(departement)
-        nearest, _ = nearest_town_hall(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
-        deps = np.where(nearest >= 0, national_town_halls()["departement"].to_numpy()[np.maximum(nearest, 0)], "")
-        outside = deps != dep
+        outside = departement_at(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)) != dep
         if outside.any():
             notices.append(Notice("osm_outside", f"{int(outside.sum())} lieu(x) OpenStreetMap hors du département {dep}, "
                                                  "ignoré(s)", count=int(outside.sum())))

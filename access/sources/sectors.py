@@ -77,8 +77,9 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
         CSV with a commune code column (``code_insee``, ``code_commune``, ``insee``, ``depcom``) and a
         site column (``site_id``, ``id_site``).
     sites : DataFrame, optional
-        The sites (``site_id`` column), with or without coordinates: every site id of the file must
-        be one of them, and sites serving no commune are reported.
+        The sites (``site_id``, optionally ``type``), with or without coordinates: every site id of
+        the file must be one of them, and the sites serving no commune are reported (only those of
+        the types the file sectorises, when ``type`` is given).
     departement : str, optional
         Check the communes against the national list: communes of the département with no sector,
         and codes that are not communes of the département today (merged or outside).
@@ -130,7 +131,13 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
         for site in sorted(set(table["site_id"]) - known):
             n = int((table["site_id"] == site).sum())
             issues.append(("lieu inconnu", "", site, f"{n} commune(s) rattachée(s) à un lieu absent de la liste des lieux"))
-        for site in sorted(known - set(table["site_id"])):
+        candidates = known
+        if "type" in sites.columns:
+            # Only sites of the sectorised kind must serve communes (a France Services has no sector).
+            types = dict(zip(sites["site_id"].astype(str), sites["type"].astype(str)))
+            sectorised = {types[s] for s in set(table["site_id"]) & known}
+            candidates = {s for s in known if types[s] in sectorised}
+        for site in sorted(candidates - set(table["site_id"])):
             issues.append(("lieu sans secteur", "", site, "aucune commune ne lui est rattachée"))
     if departement is not None:
         dep = normalise_departement(departement)
