@@ -145,3 +145,34 @@ def test_hours_and_pivots():
         {"type_service_local": "mairie", "code_insee_commune": ["97411"]}]}])
     # No commune code of its own: the département comes from the communes it serves.
     assert frame[["type", "commune", "departement"]].values.tolist() == [["mairie", "97411", "974"]]
+
+
+def test_broken_transfer_leaves_nothing(tmp_path):
+    """A server on the loopback announces 1,000 bytes and sends 10: the download fails clearly and no
+    file is left under the final name (nor a temporary one)."""
+    import http.server
+    import threading
+
+    from access.sources._common import fetch
+
+    class Short(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"0123456789")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Short)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    target = tmp_path / "all_latest.tar.bz2"
+    try:
+        with pytest.raises(SourceUnavailableError, match="interrompu"):
+            fetch(f"http://127.0.0.1:{server.server_port}/all_latest.tar.bz2", target, "un fichier", timeout_s=10)
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+    assert list(tmp_path.iterdir()) == []
