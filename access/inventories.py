@@ -21,12 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Notice
-from .settings import NATIONAL_COMMUNES, data_path
+from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
 from .sites import dedupe_sites, load_france_services, load_mairies
 from .territory import Territory, territory_outlines
-
-#: The national list of France Services, under the data folder (:func:`access.settings.data_path`).
-NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
 
 Loaded = tuple[gpd.GeoDataFrame, list[Notice]]
 

@@ -16,8 +16,14 @@ import pytest
 from access import hours as H
 from access.errors import InputError
 from access.sources._common import SourceUnavailableError
-from access.sources.data_inclusion import (_codes, data_inclusion_cached, load_data_inclusion, normalise_structures,
-                                           schema_version, structures_resource)
+from access.sources.data_inclusion import (
+    _codes,
+    data_inclusion_cached,
+    load_data_inclusion,
+    normalise_structures,
+    schema_version,
+    structures_resource,
+)
 
 V1_COLUMNS = ["source", "id", "nom", "siret", "code_insee", "adresse", "code_postal", "commune", "longitude",
               "latitude", "horaires_accueil", "reseaux_porteurs"]

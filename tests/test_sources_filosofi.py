@@ -19,8 +19,13 @@ import shapely
 
 from access.errors import InputError
 from access.population import decode_idcar, read_filosofi
-from access.sources.filosofi import (FilosofiUnavailable, cells_of_departement, filosofi_cache_path, grid_or_town_halls,
-                                     load_filosofi_grid)
+from access.sources.filosofi import (
+    FilosofiUnavailable,
+    cells_of_departement,
+    filosofi_cache_path,
+    grid_or_town_halls,
+    load_filosofi_grid,
+)
 
 N_CELLS = 400
 

@@ -10,8 +10,14 @@ import pytest
 from access import hours as H
 from access.errors import InputError
 from access.sites import SITE_TYPES, normalise_type
-from access.sources.inventories import (INVENTORIES, hours_format_of, load_inventory, read_inventory, site_id_of,
-                                        translate_qa_note)
+from access.sources.inventories import (
+    SHIPPED,
+    hours_format_of,
+    load_inventory,
+    read_inventory,
+    site_id_of,
+    translate_qa_note,
+)
 from access.sources.sectors import load_sectors, read_sectors
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,7 +129,7 @@ def test_helpers():
     assert load_inventory("22") is None
     with pytest.raises(InputError, match="département « 99 » inconnu"):
         load_inventory("99")
-    assert set(INVENTORIES) == {"972", "974", "29"}
+    assert set(SHIPPED) == {"972", "974", "29"}
 
 
 def test_bad_inventory_files(tmp_path):

@@ -203,9 +203,9 @@ def _national_town_halls(path: str) -> pd.DataFrame:
 def national_town_halls() -> pd.DataFrame:
     """Every commune of France with its town-hall point (``code, nom, departement, lon, lat,
     population``) from the national list shipped in ``data/france``."""
-    from ..territory import NATIONAL_COMMUNES, _path
+    from ..settings import NATIONAL_COMMUNES, data_path
 
-    return _national_town_halls(str(_path(NATIONAL_COMMUNES)))
+    return _national_town_halls(str(data_path(NATIONAL_COMMUNES)))
 
 
 def _tree(lon: np.ndarray, lat: np.ndarray):
@@ -296,8 +296,8 @@ def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
 
 def cache_folder(name: str, cache_dir: str | Path | None = None) -> Path:
     """``<cache>/<name>`` (created), the cache being ``cache_dir`` or
-    :func:`access.network.default_cache_dir`."""
-    from ..network import default_cache_dir
+    :func:`access.settings.cache_dir`."""
+    from ..settings import cache_dir as default_cache_dir
 
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / name
     folder.mkdir(parents=True, exist_ok=True)

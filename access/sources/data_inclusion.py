@@ -31,9 +31,22 @@ import pandas as pd
 
 from ..errors import InputError, Notice
 from ..io import read_table
-from ._common import (SourceResult, SourceUnavailableError, cache_folder, check_points_in_departement, departement_at,
-                      departement_of, empty_records, fetch, fetch_json, make_records, normalise_departement,
-                      normalise_name, write_json, write_parquet)
+from ._common import (
+    SourceResult,
+    SourceUnavailableError,
+    cache_folder,
+    check_points_in_departement,
+    departement_at,
+    departement_of,
+    empty_records,
+    fetch,
+    fetch_json,
+    make_records,
+    normalise_departement,
+    normalise_name,
+    write_json,
+    write_parquet,
+)
 
 DI_DATASET = "6233723c2c1e4a54af2f6b2d"
 DI_API = f"https://www.data.gouv.fr/api/1/datasets/{DI_DATASET}/"

@@ -26,8 +26,19 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, Notice
-from ._common import (SourceResult, SourceUnavailableError, cache_folder, check_points_in_departement, departement_of,
-                      empty_records, fetch, make_records, normalise_departement, write_json, write_parquet)
+from ._common import (
+    SourceResult,
+    SourceUnavailableError,
+    cache_folder,
+    check_points_in_departement,
+    departement_of,
+    empty_records,
+    fetch,
+    make_records,
+    normalise_departement,
+    write_json,
+    write_parquet,
+)
 
 DILA_URL = "https://lecomarquage.service-public.gouv.fr/donnees_locales_v4/all_latest.tar.bz2"
 DILA_PAGE = ("https://www.data.gouv.fr/fr/datasets/service-public-gouv-fr-annuaire-de-l-administration-"
@@ -232,7 +243,7 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
     ----------
     departement : str
     cache_dir : path, optional
-        Cache root (default :func:`access.network.default_cache_dir`); files go to ``<cache>/dila``.
+        Cache root (default :func:`access.settings.cache_dir`); files go to ``<cache>/dila``.
     url : str
         Where to download the export on first use.
     archive : path, optional

@@ -41,7 +41,9 @@ class Inventory:
     sectors: str | None = None
 
 
-INVENTORIES: dict[str, Inventory] = {
+#: The shipped inventories, by département (not to be confused with the registry of
+#: :mod:`access.inventories`, whose ``premier_accueil`` entry reads them).
+SHIPPED: dict[str, Inventory] = {
     "972": Inventory(
         "972", "inventories/premier_accueil_972.csv",
         "Inventaire livré : CCAS de Martinique (ANCT, mednum-cli, hub mednum-hub-antilles ; géocodage BAN)",
@@ -210,11 +212,11 @@ def load_inventory(departement: str) -> SourceResult | None:
 
     Files are read from the data folder (``$ACCESS30_DATA`` or the project's ``data/``).
     """
-    from ..territory import _path
+    from ..settings import data_path
 
     code = normalise_departement(departement)
-    inventory = INVENTORIES.get(code)
+    inventory = SHIPPED.get(code)
     if inventory is None:
         return None
-    return read_inventory(_path(inventory.path), qa_notes=_path(QA_NOTES), label=inventory.label,
+    return read_inventory(data_path(inventory.path), qa_notes=data_path(QA_NOTES), label=inventory.label,
                           vintage=inventory.vintage, departement=code)

