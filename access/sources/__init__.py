@@ -10,15 +10,15 @@ module                  source                                      public funct
 ======================  ==========================================  ===============================
 ``inventories``         shipped files ``data/inventories`` (972,     :func:`load_inventory`,
                         974, 29)                                    :func:`read_inventory`
-``sectors``             commune → site sectorisation (29, or a       :func:`load_sectors`,
-                        user file ``code_insee,site_id``)           :func:`read_sectors`
+``sectors``             commune → site sectorisation (29, or a       :func:`commune_sites`,
+                        user file ``code_insee,site_id``)           :func:`load_sectors`, :func:`read_sectors`
 ``dila``                DILA Annuaire de l'administration            :func:`load_dila`
 ``data_inclusion``      data·inclusion structures export (v0, v1)    :func:`load_data_inclusion`
 ``osm``                 OpenStreetMap extract (pyosmium)             :func:`read_osm`
 ``filosofi``            INSEE Filosofi 200 m grid, any département   :func:`load_filosofi_grid`,
                                                                     :func:`grid_or_town_halls`
 ``merge``               dedupe across sources, priority, report      :func:`merge_sources`
-``listing``             everything known for a département           :func:`list_sites`,
+``listing``             a département's sources merged, and written   :func:`assemble_listing`,
                                                                     :func:`write_listing`
 ======================  ==========================================  ===============================
 
@@ -43,14 +43,15 @@ from .data_inclusion import load_data_inclusion
 from .dila import load_dila
 from .filosofi import FilosofiUnavailable, grid_or_town_halls, load_filosofi_grid
 from .inventories import load_inventory, read_inventory
-from .listing import SiteListing, list_sites, write_listing
+from .listing import SiteListing, assemble_listing, report_notice, write_listing
 from .merge import SOURCE_PRIORITY, MergeResult, merge_sources, report_fr
 from .osm import read_osm
-from .sectors import Sectorisation, load_sectors, read_sectors
+from .sectors import Sectorisation, commune_sites, load_sectors, read_sectors
 
 __all__ = [
     "EXTRA_COLUMNS", "FilosofiUnavailable", "MergeResult", "SOURCE_PRIORITY", "Sectorisation", "SiteListing",
-    "SourceResult", "SourceUnavailableError", "grid_or_town_halls", "list_sites", "load_data_inclusion", "load_dila",
-    "load_filosofi_grid", "load_inventory", "load_sectors", "merge_sources", "name_similarity", "normalise_name",
-    "read_inventory", "read_osm", "read_sectors", "report_fr", "write_listing",
+    "SourceResult", "SourceUnavailableError", "assemble_listing", "commune_sites", "grid_or_town_halls",
+    "load_data_inclusion", "load_dila", "load_filosofi_grid", "load_inventory", "load_sectors", "merge_sources",
+    "name_similarity", "normalise_name", "read_inventory", "read_osm", "read_sectors", "report_fr", "report_notice",
+    "write_listing",
 ]

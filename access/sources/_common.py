@@ -294,13 +294,14 @@ def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
 # Cache and downloads
 
 
-def cache_folder(name: str, cache_dir: str | Path | None = None) -> Path:
-    """``<cache>/<name>`` (created), the cache being ``cache_dir`` or
+def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = True) -> Path:
+    """``<cache>/<name>`` (created unless ``create`` is False), the cache being ``cache_dir`` or
     :func:`access.settings.cache_dir`."""
     from ..settings import cache_dir as default_cache_dir
 
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / name
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

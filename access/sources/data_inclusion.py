@@ -227,7 +227,7 @@ def structures_resource(dataset: dict) -> dict:
 
 def data_inclusion_cached(cache_dir: str | Path | None = None) -> bool:
     """Whether a data·inclusion export has already been read into the cache."""
-    return (cache_folder("data_inclusion", cache_dir) / "di_meta.json").is_file()
+    return (cache_folder("data_inclusion", cache_dir, create=False) / "di_meta.json").is_file()
 
 
 def load_data_inclusion(departement: str, cache_dir: str | Path | None = None, path: str | Path | None = None,

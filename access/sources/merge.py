@@ -158,7 +158,9 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
     frames = [r.records for r in results if len(r.records)]
     if not frames:
         empty = gpd.GeoDataFrame(columns=SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"], geometry="geometry", crs="EPSG:4326")
-        return MergeResult(empty, pd.DataFrame(), _report(results, pd.DataFrame(), pd.DataFrame()), pd.DataFrame())
+        without = pd.DataFrame(columns=["site_id", "name", "type", "commune", "source", "source_ids", "missing_reason"])
+        matches = pd.DataFrame(columns=["kept_site_id", "merged_source_id", "rule", "distance_m", "similarity"])
+        return MergeResult(empty, without, _report(results, pd.DataFrame(), pd.DataFrame()), matches)
     records = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
     for column in records.columns:
         if column != "geometry" and records[column].dtype == object:

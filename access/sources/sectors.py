@@ -182,3 +182,19 @@ def load_sectors(departement: str, sites: pd.DataFrame | None = None) -> Sectori
     if inventory is None or inventory.sectors is None:
         return None
     return read_sectors(data_path(inventory.sectors), sites=sites, departement=code)
+
+
+def commune_sites(departement: str) -> pd.DataFrame | None:
+    """The shipped sectorisation of a département as a commune → site table, or None when none is
+    shipped (only the Finistère, 29, so far).
+
+    Returns
+    -------
+    DataFrame or None
+        ``code_insee``, ``site_id``, ``split`` (the commune is shared between several sites: a
+        resident goes to *one of* them, the files give no sub-commune boundary).
+    """
+    sectors = load_sectors(departement)
+    if sectors is None:
+        return None
+    return sectors.table[["code_insee", "site_id", "split"]].reset_index(drop=True)
