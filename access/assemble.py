@@ -229,7 +229,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     communes, fixes = departement_communes(code)
     area = departement_area(communes)
     network = _network(request, lambda: download_network(area, request, f"département {code}"))
-    demand, population_source, population_notices = _departement_demand(code, communes, fixes, request)
+    demand, population_source, population_notices = departement_demand(code, communes, fixes, request)
     notices = []
     builtins = _builtins(request)
     listing = list_sites(code, builtins, scope=InventoryScope(code, town_halls=communes, fixes=tuple(fixes),
@@ -256,7 +256,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
                  departement=code)
 
 
-def _departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
+def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
                         request: StudyRequest) -> tuple[Demand, str, list[Notice]]:
     """The INSEE Filosofi 200 m grid of the département when it is in the cache, else each commune's
     population at its town hall with a notice saying why (no grid published, or not cached)."""

@@ -203,14 +203,15 @@ def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
 def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
     """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
     from .sources import SourceResult, SourceUnavailableError
-    from .sources._common import empty_records
+    from .sources._common import cache_folder, empty_records
 
     if not scope.departement:
         return None
     if not cached(scope.cache_dir):
+        folder = cache_folder(key, scope.cache_dir, create=False)
         return SourceResult(key, label, empty_records(), notices=[Notice(
-            f"{key}_not_cached", f"{label} : pas dans le cache, non utilisé (aucun téléchargement pendant une étude ; "
-                                 "il se fait une fois, en ligne, par les chargeurs de access.sources).")])
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}), non utilisé (hors ligne : une étude ou une "
+                                 "liste de lieux ne télécharge pas cette source).")])
     try:
         return load(scope.departement, cache_dir=scope.cache_dir)
     except SourceUnavailableError as exc:
@@ -436,6 +437,7 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
     from .labels import SITE_TYPE_NOUNS
     from .sources import assemble_listing
     from .sources._common import normalise_departement
+    from .sources.merge import SOURCE_LABELS_FR
 
     code = normalise_departement(departement)
     if scope is None:
@@ -449,7 +451,8 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
             used += [(inventory, result)] if len(result.records) else []
     results += list(extra)
     for inventory in [i for i in selected if i.stands_in_for]:
-        givers = [r.label for r in results if (r.records["type"] == inventory.stands_in_for).any()]
+        givers = [SOURCE_LABELS_FR.get(r.key, r.key) for r in results
+                  if (r.records["type"] == inventory.stands_in_for).any()]
         if givers:
             noun = SITE_TYPE_NOUNS.get(inventory.stands_in_for, (inventory.stands_in_for,) * 2)[1]
             notices.append(Notice("stand_in_unused", f"{inventory.plural.capitalize()} non retenues comme "

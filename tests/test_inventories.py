@@ -9,7 +9,6 @@ from access.hours import HOURS_FORMATS
 from access.inventories import INVENTORIES, InventoryScope, candidate_inventories, load_inventories, select_inventories
 from access.territory import TERRITORIES
 
-
 #: Where each list has sites without a download: the national lists everywhere, the shipped
 #: first-reception inventory in 972, 974 and 29; DILA and data·inclusion need a cache (below).
 SCOPES = {"premier_accueil": ("972", "974", "29")}

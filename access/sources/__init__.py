@@ -43,14 +43,14 @@ from .data_inclusion import load_data_inclusion
 from .dila import load_dila
 from .filosofi import FilosofiUnavailable, grid_or_town_halls, load_filosofi_grid
 from .inventories import load_inventory, read_inventory
-from .listing import SiteListing, assemble_listing, report_notice, write_listing
+from .listing import SiteListing, assemble_listing, describe_listing, report_notice, write_listing
 from .merge import SOURCE_PRIORITY, MergeResult, merge_sources, report_fr
 from .osm import read_osm
 from .sectors import Sectorisation, commune_sites, load_sectors, read_sectors
 
 __all__ = [
     "EXTRA_COLUMNS", "FilosofiUnavailable", "MergeResult", "SOURCE_PRIORITY", "Sectorisation", "SiteListing",
-    "SourceResult", "SourceUnavailableError", "assemble_listing", "commune_sites", "grid_or_town_halls",
+    "SourceResult", "SourceUnavailableError", "assemble_listing", "commune_sites", "describe_listing", "grid_or_town_halls",
     "load_data_inclusion", "load_dila", "load_filosofi_grid", "load_inventory", "load_sectors", "merge_sources",
     "name_similarity", "normalise_name", "read_inventory", "read_osm", "read_sectors", "report_fr", "report_notice",
     "write_listing",

@@ -148,8 +148,10 @@ def assemble_listing(departement: str, results: list[SourceResult], notices: lis
     vintages = pd.DataFrame([{"source": SOURCE_LABELS_FR.get(r.key, r.key), "label": r.label, "vintage": r.vintage,
                               "records": len(r.records)} for r in used],
                             columns=["source", "label", "vintage", "records"])
+    said_after_merging = {n.code for n in merged.notices}
     for result in results:
-        notices += result.notices
+        # « sans coordonnées » is said once, after merging (another source may have placed the place).
+        notices += [n for n in result.notices if n.code not in said_after_merging]
     notices += merged.notices
     notices.append(report_notice(dep, merged.report))
     return SiteListing(dep, sites, without, merged.report, vintages, sectors, merged.matches, notices,
@@ -192,6 +194,51 @@ def report_notice(departement: str, report: pd.DataFrame) -> Notice:
     return Notice("sources_report", message, count=kept, details=details + [summary])
 
 
+def describe_listing(listing: SiteListing) -> list[str]:
+    """The listing in French, for the terminal: per source and per type what was found (and without
+    coordinates), then what is kept after merging, the places without coordinates and the notices.
+
+    Returns
+    -------
+    list of str
+        One line each, indented under their heading.
+    """
+    from ..fmt import fmt_list, plural
+    from ..labels import count_of
+
+    kept = len(listing.sites) + len(listing.without_coordinates)
+    lines = [f"Lieux d'accueil intégrés du département {listing.departement} : {plural(kept, 'lieu', 'lieux')} "
+             f"({len(listing.sites)} avec coordonnées, {len(listing.without_coordinates)} sans coordonnées)"]
+    report = listing.report
+    for source, group in report[report["source"] != "ensemble"].groupby("source", sort=False):
+        lines.append(f"  {SOURCE_LABELS_FR.get(source, source)}")
+        for row in group.itertuples(index=False):
+            extra = [f"{row.without_point} sans coordonnées"] if row.without_point else []
+            extra += [f"{row.merged} fusionné{'s' if row.merged > 1 else ''} avec une autre source"] if row.merged else []
+            lines.append(f"    {count_of(int(row.found), row.type)}" + (f" (dont {', '.join(extra)})" if extra else ""))
+    total = report[report["source"] == "ensemble"]
+    if len(total):
+        merged = int(total["merged"].sum())
+        by_type = ", ".join(count_of(int(k + w), t) for t, k, w in
+                            zip(total["type"], total["kept"], total["kept_without_point"]))
+        lines.append(f"  Après fusion : {by_type} ; {plural(merged, 'doublon fusionné', 'doublons fusionnés')}")
+    if len(listing.without_coordinates):
+        lines.append("Sans coordonnées (gardés dans la liste, hors calcul) : "
+                     + fmt_list(listing.without_coordinates["name"].tolist(), limit=10, sep=" ; "))
+    if listing.sectors is not None:
+        communes = listing.sectors.table["code_insee"].nunique()
+        lines.append(f"Sectorisation : {plural(communes, 'commune rattachée', 'communes rattachées')} à "
+                     f"{plural(listing.sectors.table['site_id'].nunique(), 'lieu', 'lieux')} "
+                     f"({listing.sectors.source})")
+    lines.append("Sources :")
+    lines += [f"  {line}" for line in listing.source_lines]
+    remarks = [n.message for n in listing.notices if n.code != "sources_report"]
+    if remarks:
+        lines.append("Remarques :")
+        lines += [f"  - {message}" for message in remarks]
+    return lines
+
+
 def _places_table(listing: SiteListing) -> pd.DataFrame:
     """Every place, with and without a point, as a flat table (``lon``, ``lat`` empty when unknown)."""
     located = pd.DataFrame(listing.sites.drop(columns="geometry"))
@@ -201,6 +248,8 @@ def _places_table(listing: SiteListing) -> pd.DataFrame:
     missing = listing.without_coordinates.assign(coordinates="sans coordonnées", lon=np.nan, lat=np.nan)
     table = pd.concat([located, missing], ignore_index=True)
     table.insert(3, "type_label", table["type"].map(type_label))
+    if "merged_records" in table.columns:
+        table["merged_records"] = table["merged_records"].astype("Int64")
     return table
 
 

@@ -158,7 +158,8 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
     frames = [r.records for r in results if len(r.records)]
     if not frames:
         empty = gpd.GeoDataFrame(columns=SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"], geometry="geometry", crs="EPSG:4326")
-        without = pd.DataFrame(columns=["site_id", "name", "type", "commune", "source", "source_ids", "missing_reason"])
+        without = pd.DataFrame(columns=["site_id", "name", "type", "commune", "source", "source_ids", "vintage",
+                                        "missing_reason"])
         matches = pd.DataFrame(columns=["kept_site_id", "merged_source_id", "rule", "distance_m", "similarity"])
         return MergeResult(empty, without, _report(results, pd.DataFrame(), pd.DataFrame()), matches)
     records = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
@@ -227,7 +228,7 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
     has_point = merged.geometry.notna()
     sites = merged.loc[has_point, columns + ["geometry"]].reset_index(drop=True)
     without = pd.DataFrame(merged.loc[~has_point, ["site_id", "name", "type", "commune", "source", "source_ids",
-                                                   "missing_reason"]]).reset_index(drop=True)
+                                                   "vintage", "missing_reason"]]).reset_index(drop=True)
     matches = pd.DataFrame([{
         "kept_site_id": records.at[winners[cluster[i]], "site_id"],
         "merged_source_id": records["source_ids"].iat[k],
