@@ -214,7 +214,8 @@ def describe_listing(listing: SiteListing) -> list[str]:
         lines.append(f"  {SOURCE_LABELS_FR.get(source, source)}")
         for row in group.itertuples(index=False):
             extra = [f"{row.without_point} sans coordonnées"] if row.without_point else []
-            extra += [f"{row.merged} fusionné{'s' if row.merged > 1 else ''} avec une autre source"] if row.merged else []
+            if row.merged:
+                extra.append(f"{row.merged} fusionné{'s' if row.merged > 1 else ''} avec une autre source")
             lines.append(f"    {count_of(int(row.found), row.type)}" + (f" (dont {', '.join(extra)})" if extra else ""))
     total = report[report["source"] == "ensemble"]
     if len(total):
