@@ -51,7 +51,7 @@ from .sectors import Sectorisation, commune_sites, load_sectors, read_sectors
 __all__ = [
     "EXTRA_COLUMNS", "FilosofiUnavailable", "MergeResult", "SOURCE_PRIORITY", "Sectorisation", "SiteListing",
     "SourceResult", "SourceUnavailableError", "assemble_listing", "commune_sites", "describe_listing",
-    "grid_or_town_halls", "load_data_inclusion", "load_dila", "load_filosofi_grid", "load_inventory", "load_sectors", "merge_sources",
-    "name_similarity", "normalise_name", "read_inventory", "read_osm", "read_sectors", "report_fr", "report_notice",
-    "write_listing",
+    "grid_or_town_halls", "load_data_inclusion", "load_dila", "load_filosofi_grid", "load_inventory", "load_sectors",
+    "merge_sources", "name_similarity", "normalise_name", "read_inventory", "read_osm", "read_sectors", "report_fr",
+    "report_notice", "write_listing",
 ]
