@@ -11,9 +11,9 @@ import pyogrio
 import pytest
 
 from access.errors import InputError
+from access.inventories import list_sites
 from access.sources._common import SourceResult, make_records, name_similarity, normalise_name
 from access.sources.inventories import load_inventory
-from access.inventories import list_sites
 from access.sources.listing import france_services_source, write_listing
 from access.sources.merge import merge_sources, report_fr
 
