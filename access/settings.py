@@ -18,9 +18,10 @@ from pathlib import Path
 
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
-#: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`. Site
-#: lists name their own national files in :mod:`access.inventories`.
+#: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`.
 NATIONAL_COMMUNES = "france/communes_population.csv.gz"
+#: The national list of France Services (ANCT), relative to :func:`data_root`.
+NATIONAL_FRANCE_SERVICES = "france/france_services_2024-08-01.csv.gz"
 
 
 def data_root() -> Path:

@@ -2,8 +2,9 @@
 
 A site table is a GeoDataFrame in WGS84 with the columns ``site_id``, ``name``, ``type`` (a key of
 :data:`SITE_TYPES`), ``commune`` (INSEE code or ""), ``address``, ``hours`` (opening hours as given
-by the source, or ""), ``hours_format`` (``"france_services"``, ``"mairie_json"``, ``"osm"`` or "")
-and ``source``.
+by the source, or ""), ``hours_format`` (``"france_services"``, ``"mairie_json"``, ``"osm"``,
+``"fr_text"`` or "") and ``source``. Loaders of the first-reception sources (:mod:`access.sources`)
+add ``siret``, ``source_ids`` and ``vintage``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ SITE_TYPES: dict[str, str] = {
     "ccas": "CCAS / CIAS",
     "france_services": "France Services",
     "pimms": "PIMMS",
+    "centre_social": "Centre social",
     "association": "Association",
     "mairie": "Mairie (commune de 1 500 hab. ou plus, indicateur de CCAS)",
     "hors_les_murs": "Point mobile « hors les murs »",
@@ -39,6 +41,7 @@ _TYPE_ALIASES = {
     "msap": "france_services", "fs": "france_services", "mobile": "hors_les_murs",
     "hors les murs": "hors_les_murs", "bus": "hors_les_murs", "asso": "association",
     "townhall": "mairie", "hôtel de ville": "mairie",
+    "centre social": "centre_social", "centre socio-culturel": "centre_social", "cs": "centre_social",
 }
 # Words that give a type away in free text (normalised: lower case, no accents), checked in order.
 _TYPE_WORDS = (

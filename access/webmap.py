@@ -42,6 +42,7 @@ SITE_STYLES: dict[str, tuple[str, str]] = {
     "ccas": ("C", "#ef6c00"),
     "france_services": ("FS", "#1f4e9c"),
     "pimms": ("P", "#6a1b9a"),
+    "centre_social": ("CS", "#558b2f"),
     "association": ("A", "#ad1457"),
     "mairie": ("M", "#5d4037"),
     "hors_les_murs": ("B", "#00838f"),

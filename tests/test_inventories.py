@@ -9,16 +9,49 @@ from access.hours import HOURS_FORMATS
 from access.inventories import INVENTORIES, InventoryScope, candidate_inventories, load_inventories, select_inventories
 from access.territory import TERRITORIES
 
+#: Where each list has sites without a download: the national lists everywhere, the shipped
+#: first-reception inventory in 972, 974 and 29; DILA and data·inclusion need a cache (below).
+SCOPES = {"premier_accueil": ("972", "974", "29")}
+
 
 @pytest.mark.parametrize("key", list(INVENTORIES))
-def test_each_list_yields_its_declared_types_and_hours_format(key):
+def test_each_list_yields_its_declared_types_and_hours_format(key, tmp_path):
     """The registry's promise about a list is what its loader gives, for a territory and a département."""
     inventory = INVENTORIES[key]
-    assert inventory.key == key and inventory.hours_format in HOURS_FORMATS
-    for scope in (InventoryScope.of_territory(TERRITORIES["st-brieuc-loudeac"]), InventoryScope("22")):
+    formats = {inventory.hours_format, *inventory.other_hours_formats, ""}
+    assert inventory.key == key and formats - {""} <= set(HOURS_FORMATS)
+    if inventory.national is not None:
+        scopes = [InventoryScope.of_territory(TERRITORIES["st-brieuc-loudeac"]), InventoryScope("22")]
+    else:
+        scopes = [InventoryScope(code, cache_dir=tmp_path) for code in SCOPES.get(key, ())]
+    for scope in scopes:
         sites, _ = load_inventories([key], scope)
         assert len(sites) and set(sites["type"]) <= set(inventory.site_types)
-        assert set(sites["hours_format"]) <= {inventory.hours_format, ""}
+        assert set(sites["hours_format"]) <= formats
+    if key in ("dila", "data_inclusion"):
+        # Not in the cache: a notice, no error and no download.
+        sites, notices = load_inventories([key], InventoryScope("29", cache_dir=tmp_path))
+        assert len(sites) == 0 and any(n.code == f"{key}_not_cached" for n in notices)
+
+
+def test_a_cached_dila_is_merged_and_its_ccas_replace_the_town_halls(tmp_path):
+    """DILA read from the cache (FIXTURE offices, real schema) merges with the shipped CDAS of the
+    Finistère; its CCAS make the town halls' stand-in unnecessary."""
+    from access.inventories import list_sites
+    from access.sources._common import cache_folder
+    from access.sources.dila import build_dila_cache
+    from tests.test_sources_dila import _archive
+
+    without = list_sites("29", cache_dir=tmp_path / "empty")
+    assert "mairie" in without.counts() and any(n.code == "dila_not_cached" for n in without.notices)
+    build_dila_cache(_archive(tmp_path), cache_folder("dila", tmp_path / "cache"))
+    listing = list_sites("29", cache_dir=tmp_path / "cache")
+    assert "mairie" not in listing.counts() and any(n.code == "stand_in_unused" for n in listing.notices)
+    morlaix = listing.sites.set_index("site_id").loc["cdas_morlaix"]
+    assert morlaix["sources"] == "inventaire ; dila" and "dila:" in morlaix["source_ids"]
+    assert any(line.startswith("Annuaire de l'administration") for line in listing.source_lines)
+    report = [n for n in listing.notices if n.code == "sources_report"][0].message
+    assert "Annuaire de l'administration (DILA) :" in report and "fusionné" in report
 
 
 def test_unknown_list_names_the_option_and_the_known_lists():
