@@ -9,6 +9,7 @@ app can move the threshold slider without routing again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,9 @@ from .network import RoadNetwork
 from .population import Demand
 from .routing import AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs, unit_times
 from .sites import SITE_TYPES
+
+if TYPE_CHECKING:
+    from .assigned import AssignedCoverage
 from .summary import Summary
 
 
@@ -208,6 +212,10 @@ class CoverageResult:
     summary : Summary
         Headline figures, with what they count.
     notices : list of Notice
+    scenario : ScenarioInfo, optional
+        Set when the result is a scenario, not the current situation.
+    sectors : AssignedCoverage, optional
+        Coverage to each resident's sector site (:func:`access.assigned.with_sectors`).
     """
 
     units: gpd.GeoDataFrame
@@ -219,6 +227,7 @@ class CoverageResult:
     notices: list[Notice]
     threshold_min: float
     scenario: "ScenarioInfo | None" = None
+    sectors: "AssignedCoverage | None" = None
 
 
 @dataclass(frozen=True, eq=False)

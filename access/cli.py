@@ -136,6 +136,10 @@ def format_report(result) -> str:
     if len(worst):
         lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
             f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
+    if result.sectors is not None:
+        from .assigned import sector_lines
+
+        lines.extend(sector_lines(result.sectors, s.threshold_min))
     if result.notices:
         lines.append("")
         lines.append("À savoir :")

@@ -32,6 +32,8 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
         "estimated_time_share": "part moyenne des temps d'accès estimée (trajets d'approche, liaisons estimées) "
                                 "plutôt que calculée sur le réseau",
     }
+    if result.sectors is not None:
+        summary["sectors"] = result.sectors.summary.to_dict()
     if extra:
         summary.update(extra)
     return jsonable(summary)

@@ -439,6 +439,28 @@ def _area_sections(page: _Page) -> list:
         story.append(_p("2. Résultats par intercommunalité (EPCI)", st["h1"]))
         story.append(_p("Les communes de ce territoire ne sont pas rattachées à un EPCI dans les données fournies.",
                         st["base"]))
+    if result.sectors is not None:
+        story += _sectors_part(page)
+    return story
+
+
+def _sectors_part(page: _Page) -> list:
+    """Coverage to the sector's own site next to the nearest site, and the communes where they differ most."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether
+
+    from .assigned import sector_lines
+
+    st, result = page.st, page.result
+    story = [_p("Rattachement aux secteurs", st["h2"])]
+    story += [_p(escape(line), st["base"]) for line in sector_lines(result.sectors, result.threshold_min)]
+    worst = result.sectors.communes.head(12)
+    if len(worst):
+        rows = [["Commune", "Lieux du secteur", "Habitants", "Part (plus proche)", "Part (rattachement)", "Écart"]]
+        for r in worst.itertuples(index=False):
+            rows.append([r.nom or r.commune, r.sector_sites, fr_int(r.population), fr_pct(r.share_nearest),
+                         fr_pct(r.share_assigned), fr_int(r.gap)])
+        story.append(KeepTogether([_table(rows, [w * mm for w in (34, 52, 20, 23, 25, 20)], st, {2, 3, 4, 5})]))
     return story
 
 

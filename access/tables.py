@@ -57,6 +57,7 @@ SHEETS = ("Synthèse", "Communes", "EPCI", "Zones non couvertes", "Lieux d'accue
           "Sources et méthode")
 CSV_NAMES = {
     "Scénario": "scenario.csv",
+    "Secteurs": "secteurs.csv",
     "Synthèse": "synthese.csv",
     "Communes": "communes.csv",
     "EPCI": "epci.csv",
@@ -387,9 +388,26 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
         "Suggestions": suggestions_table(suggestion, study),
         "Sources et méthode": sources_table(result, study),
     }
+    if result.sectors is not None:
+        tables = {**{k: v for k, v in tables.items() if k != "Sources et méthode"}, "Secteurs": sectors_table(result),
+                  "Sources et méthode": tables["Sources et méthode"]}
     if result.scenario is not None:
         tables = {"Scénario": scenario_table(result), **tables}
     return tables
+
+
+def sectors_table(result: CoverageResult) -> Table:
+    """Per commune: coverage to the nearest site and to the sector's own site, largest gap first."""
+    columns = {"commune": "Code commune", "nom": "Commune", "sector_sites": "Lieux du secteur",
+               "population": "Population", "covered_nearest": "Couverts (lieu le plus proche)",
+               "covered_assigned": "Couverts (lieu de rattachement)", "share_nearest": "Part couverte (plus proche)",
+               "share_assigned": "Part couverte (rattachement)", "gap": "Écart (habitants)",
+               "mean_assigned_min": "Temps moyen jusqu'au lieu de rattachement (min)"}
+    kinds = {"Population": "pop", "Couverts (lieu le plus proche)": "pop", "Couverts (lieu de rattachement)": "pop",
+             "Part couverte (plus proche)": "pct", "Part couverte (rattachement)": "pct", "Écart (habitants)": "pop",
+             "Temps moyen jusqu'au lieu de rattachement (min)": "min"}
+    frame = result.sectors.communes[list(columns)].rename(columns=columns)
+    return Table(frame, kinds, "Aucune commune sectorisée.")
 
 
 def scenario_table(result: CoverageResult) -> Table:
