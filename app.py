@@ -222,7 +222,8 @@ def sidebar():
                                else "Autre département (listes nationales)")
             if key == OTHER_DEPARTEMENT:
                 typed = st.text_input("Code du département", value="", key="departement", placeholder="ex. 29",
-                                      help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population : carroyage INSEE 200 m "
+                                      help="Code INSEE : 01 à 95, 2A, 2B, 971 à 976. Population : "
+                                           "carroyage INSEE 200 m "
                                            f"s'il est en cache, sinon à la mairie ; {described()}.")
                 key = typed.strip().upper()
                 if not key:

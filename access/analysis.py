@@ -216,6 +216,8 @@ class CoverageResult:
         Set when the result is a scenario, not the current situation.
     sectors : AssignedCoverage, optional
         Coverage to each resident's sector site (:func:`access.assigned.with_sectors`).
+    sources : tuple of str
+        The study's sources with their vintages (network, population, site lists), for every output.
     """
 
     units: gpd.GeoDataFrame
@@ -228,6 +230,7 @@ class CoverageResult:
     threshold_min: float
     scenario: "ScenarioInfo | None" = None
     sectors: "AssignedCoverage | None" = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,7 +380,8 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     if study.demand.modelled:
         notices.append(Notice("modelled_population", "Population modélisée : " + study.demand.population_label))
     return CoverageResult(units=units, sites=sites, communes=communes, epci=epci, equity=equity,
-                          summary=summary, notices=unique_notices(notices), threshold_min=float(threshold_min))
+                          summary=summary, notices=unique_notices(notices), threshold_min=float(threshold_min),
+                          sources=tuple(study.sources))
 
 
 def unique_notices(notices: list[Notice]) -> list[Notice]:

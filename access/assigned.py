@@ -261,3 +261,39 @@ def sector_lines(sectors: AssignedCoverage, threshold_min: float) -> list[str]:
         lines.append("Communes où l'écart est le plus grand : " + " ; ".join(
             f"{r.nom or r.commune} {fmt_int(r.gap)}" for r in worst.itertuples()))
     return lines
+
+
+def sectorisation_for(study: Study, path=None) -> tuple[dict, str, list[Notice]] | None:
+    """The sectorisation of a study: the file given (``--sectors``), else the one shipped for its
+    département when the study has its sites (the Finistère's CDAS), else None.
+
+    Returns
+    -------
+    (dict, str, list of Notice) or None
+        Commune code → ids of the sites serving it; where it comes from; the reader's notices
+        (split communes, unknown sites, communes without a sector).
+    """
+    from pathlib import Path
+
+    from .sources.sectors import load_sectors, read_sectors
+
+    if path is not None:
+        sectors = read_sectors(path, sites=study.sites, departement=study.departement)
+        return sectors.sites_by_commune, Path(path).name, list(sectors.notices)
+    if not study.departement:
+        return None
+    sectors = load_sectors(study.departement, sites=study.sites)
+    if sectors is None or not set(sectors.table["site_id"]) & set(study.sites["site_id"].astype(str)):
+        return None
+    return sectors.sites_by_commune, f"sectorisation livrée {sectors.source}", list(sectors.notices)
+
+
+def with_study_sectors(result: CoverageResult, study: Study, routing: Routing, path=None) -> CoverageResult:
+    """``result`` with coverage to the assigned sites when the study has a sectorisation (see
+    :func:`sectorisation_for`); unchanged otherwise."""
+    found = sectorisation_for(study, path)
+    if found is None:
+        return result
+    mapping, source, notices = found
+    result = with_sectors(result, study, routing, mapping, source)
+    return replace(result, notices=list(result.notices) + notices)

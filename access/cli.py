@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from .assigned import with_study_sectors
 from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from .inventories import candidate_inventories, inventory_keys
@@ -166,6 +167,10 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
                        help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
     group.add_argument("--population-column", help="colonne comptée (Ind pour Filosofi, population_municipale…)")
     group.add_argument("--population-crs", help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326)")
+    group.add_argument("--sectors", type=chemin, metavar="FICHIER",
+                       help="sectorisation (code_insee,site_id) : couverture par le lieu de rattachement en plus du "
+                            "lieu le plus proche ; sans ce fichier, celle livrée pour le département s'il y en a une "
+                            "(Finistère)")
     group.add_argument("--demand", choices=["grid", "mairies"], default="grid",
                        help="territoire intégré : carroyage (défaut) ou population placée à la mairie")
     group.add_argument("--communes", type=chemin, help="contours communaux (code, nom, epci_code, epci_nom)")
@@ -252,8 +257,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         from .hours import coverage_for_workers
 
         result = coverage_for_workers(study, routing, args.threshold)
-    else:
-        result = evaluate(study, routing, args.threshold)
+    else:  # residents are sent to their sector's site whatever its hours: only without an hours lens
+        result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
     steps(f"Écriture de {args.out.name}")
     write_gpkg(result, args.out, study.communes)
     if args.summary is not None:
@@ -315,7 +320,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
-    result = evaluate(study, routing, args.threshold)
+    result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
@@ -355,6 +360,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .locate import suggest_sites
 
     _check_output(args.out, (".gpkg",), "--out")
+    if args.sectors is not None:
+        raise InputError("--sectors ne s'applique pas aux suggestions (elles portent sur le lieu le plus proche)",
+                         "retirez --sectors, ou utilisez-le avec coverage ou report", column="--sectors")
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]

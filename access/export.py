@@ -32,6 +32,7 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
         "estimated_time_share": "part moyenne des temps d'accès estimée (trajets d'approche, liaisons estimées) "
                                 "plutôt que calculée sur le réseau",
     }
+    summary["sources"] = list(result.sources)  # with their vintages: network, population, site lists
     if result.sectors is not None:
         summary["sectors"] = result.sectors.summary.to_dict()
     if extra:

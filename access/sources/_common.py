@@ -224,7 +224,9 @@ def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
-def nearest_town_hall(lon: np.ndarray, lat: np.ndarray, departement: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nearest_town_hall(
+    lon: np.ndarray, lat: np.ndarray, departement: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Index into :func:`national_town_halls` of the nearest town hall of each point (of the
     département only, when given), and its distance in metres; -1 and NaN for missing points."""
     halls = national_town_halls()

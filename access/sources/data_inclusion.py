@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Notice
+from ..fmt import plural
 from ..io import read_table
 from ._common import (
     SourceResult,
@@ -150,7 +151,8 @@ def normalise_structures(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     excluded_mask = only_departement & ~social
     keep = (types != "") & ~excluded_mask
     address = (column("adresse") + ", " + column("complement_adresse") + ", " + column("code_postal") + " "
-               + column("commune")).str.replace(r"(^[, ]+|[, ]+$)", "", regex=True).str.replace(r"(, )+", ", ", regex=True)
+               + column("commune")).str.replace(r"(^[, ]+|[, ]+$)", "", regex=True)
+    address = address.str.replace(r"(, )+", ", ", regex=True)
     kept = pd.DataFrame({
         "di_source": column("source"), "di_id": column("id"), "name": names, "type": types,
         "networks": networks.map(" ; ".join), "commune": column("code_insee").str.upper(),
@@ -308,7 +310,8 @@ def load_data_inclusion(departement: str, cache_dir: str | Path | None = None, p
     notices = []
     if len(excluded):
         notices.append(Notice("data_inclusion_excluded",
-                              f"{len(excluded)} structure(s) du réseau « départements » écartée(s) : leur nom n'indique "
+                              plural(len(excluded), "structure du réseau « départements » écartée",
+                                     "structures du réseau « départements » écartées") + " : leur nom n'indique "
                               "pas un accueil social (MDPH, UDAF…)", count=len(excluded),
                               details=excluded["name"].tolist()))
     return SourceResult("data_inclusion", label, records, vintage=vintage, excluded=excluded, notices=notices)

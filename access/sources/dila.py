@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, Notice
+from ..fmt import plural
 from ._common import (
     SourceResult,
     SourceUnavailableError,
@@ -190,7 +191,8 @@ def read_dila_archive(archive: str | Path) -> tuple[pd.DataFrame, str]:
                     return _services_frame(tar.extractfile(member), archive), _vintage_of(member.name, archive)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise InputError(f"archive de l'Annuaire de l'administration illisible ({exc})", fix, path=archive) from None
-    raise InputError("aucun fichier « …_local.json » dans l'archive de l'Annuaire de l'administration", fix, path=archive)
+    raise InputError("aucun fichier « …_local.json » dans l'archive de l'Annuaire de l'administration",
+                     fix, path=archive)
 
 
 def _services_frame(handle, archive: Path) -> pd.DataFrame:
@@ -300,8 +302,12 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
     notices = []
     moved = records["missing_reason"].str.startswith("coordonnées écartées")
     if moved.any():
-        notices.append(Notice("dila_outside", f"{int(moved.sum())} fiche(s) de l'Annuaire de l'administration "
-                              "géolocalisée(s) hors du département, gardée(s) sans coordonnées : "
+        notices.append(Notice("dila_outside", plural(
+                                  int(moved.sum()),
+                                  "fiche de l'Annuaire de l'administration géolocalisée hors du département, "
+                                  "gardée sans coordonnées",
+                                  "fiches de l'Annuaire de l'administration géolocalisées hors du département, "
+                                  "gardées sans coordonnées") + " : "
                               + ", ".join(records.loc[moved, "name"].head(5)), count=int(moved.sum()),
                               details=records.loc[moved, "missing_reason"].tolist()))
     return SourceResult("dila", label, records, vintage=vintage, notices=notices)

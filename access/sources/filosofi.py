@@ -66,7 +66,8 @@ DEFAULT_VINTAGE = "2021"
 LAYER_OF = {"972": "mart", "974": "reun"}
 NO_GRID = {"971": "Guadeloupe", "973": "Guyane", "975": "Saint-Pierre-et-Miquelon", "976": "Mayotte"}
 #: Fields kept from the layer (lower case); the equity fields are those of access.population.
-_FIELDS = ["idcar_200m", "ind", "lcog_geo", "i_est_200"] + sorted({s.lower() for v in EQUITY_COLUMNS.values() for s in v})
+_FIELDS = ["idcar_200m", "ind", "lcog_geo", "i_est_200"] + sorted(
+    {s.lower() for v in EQUITY_COLUMNS.values() for s in v})
 
 
 class FilosofiUnavailable(Access30Error):
@@ -140,7 +141,8 @@ def _find_layer(gpkgs: list[Path], suffix: str) -> tuple[Path, str]:
     for gpkg in gpkgs:
         for name, _geometry in pyogrio.list_layers(gpkg):
             lowered = str(name).lower()
-            if lowered.endswith(f"_{suffix}") or (lowered == gpkg.stem.lower() and gpkg.stem.lower().endswith(f"_{suffix}")):
+            if lowered.endswith(f"_{suffix}") or (
+                    lowered == gpkg.stem.lower() and gpkg.stem.lower().endswith(f"_{suffix}")):
                 return gpkg, str(name)
     layers = [f"{g.name}:{n}" for g in gpkgs for n, _ in pyogrio.list_layers(g)]
     raise InputError(f"couche « carreaux_200m_{suffix} » absente du carroyage INSEE (couches : {', '.join(layers)})",
@@ -153,7 +155,8 @@ def _read_layer(gpkg: Path, layer: str, departement: str) -> gpd.GeoDataFrame:
     fields = {str(f).lower(): str(f) for f in pyogrio.read_info(gpkg, layer=layer)["fields"]}
     missing = [f for f in ("idcar_200m", "ind", "lcog_geo") if f not in fields]
     if missing:
-        raise InputError(f"champ(s) {', '.join(missing)} absent(s) de la couche {layer}",
+        s = "s" if len(missing) > 1 else ""
+        raise InputError(f"champ{s} {', '.join(missing)} absent{s} de la couche {layer}",
                          "vérifiez qu'il s'agit bien du carroyage Filosofi 200 m", path=gpkg)
     columns = [fields[f] for f in _FIELDS if f in fields]
     # The metropolitan layer holds ~2.3 million cells: filter in SQLite, on the first commune code.
@@ -167,7 +170,8 @@ def _read_layer(gpkg: Path, layer: str, departement: str) -> gpd.GeoDataFrame:
 
         cells = decode_idcar(frame["idcar_200m"], gpkg)
         frame = frame.set_geometry(shapely.box(cells["east"], cells["north"], cells["east"] + cells["size"],
-                                               cells["north"] + cells["size"]), crs=f"EPSG:{int(cells['epsg'].iloc[0])}")
+                                               cells["north"] + cells["size"]),
+                                   crs=f"EPSG:{int(cells['epsg'].iloc[0])}")
     return frame
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Notice
+from ..fmt import plural
 from ..io import find_column, read_table
 from ..sites import normalise_type
 from ._common import SourceResult, make_records, normalise_departement
@@ -158,7 +159,8 @@ def read_inventory(path: str | Path, qa_notes: str | Path | None = None, label: 
         row = int(np.flatnonzero(duplicated.to_numpy())[0])
         raise InputError(f"identifiant « {frame['source_id'].iloc[row]} » en double",
                          "chaque lieu doit avoir un identifiant unique", path=path, row=row + 1, column="source_id")
-    hours = frame["hours_raw"].fillna("").str.strip() if "hours_raw" in frame.columns else pd.Series("", index=frame.index)
+    hours = (frame["hours_raw"].fillna("").str.strip() if "hours_raw" in frame.columns
+             else pd.Series("", index=frame.index))
     notes_by_id: dict[str, list[str]] = {}
     if qa_notes is not None:
         notes = read_qa_notes(qa_notes)
@@ -195,14 +197,17 @@ def read_inventory(path: str | Path, qa_notes: str | Path | None = None, label: 
     borrowed = records["qa_note"].str.contains("reprises de la fiche", regex=False)
     if borrowed.any():
         notices.append(Notice("coordinates_borrowed",
-                              f"{int(borrowed.sum())} lieu(x) de {path.name} placé(s) aux coordonnées d'une autre fiche "
+                              plural(int(borrowed.sum()), f"lieu de {path.name} placé",
+                                     f"lieux de {path.name} placés") + " aux coordonnées d'une autre fiche "
                               "DILA (2016) à la même adresse postale", count=int(borrowed.sum()),
                               details=records.loc[borrowed, "name"].tolist()))
     missing = records.geometry.isna()
     if missing.any():
         notices.append(Notice("sans_coordonnees",
-                              f"{int(missing.sum())} lieu(x) de {path.name} sans coordonnées, gardé(s) à part (non "
-                              "placé(s) sur la carte) : " + ", ".join(records.loc[missing, "name"]),
+                              plural(int(missing.sum()),
+                                     f"lieu de {path.name} sans coordonnées, gardé à part (non placé sur la carte)",
+                                     f"lieux de {path.name} sans coordonnées, gardés à part (non placés sur la carte)")
+                              + " : " + ", ".join(records.loc[missing, "name"]),
                               count=int(missing.sum()), details=records.loc[missing, "name"].tolist()))
     return SourceResult("inventaire", label, records, vintage=vintage, notices=notices)
 

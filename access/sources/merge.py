@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Notice
+from ..fmt import plural
 from ..sites import SITE_COLUMNS
 from ._common import EXTRA_COLUMNS, SourceResult, name_similarity, type_label
 
@@ -157,7 +158,8 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
 
     frames = [r.records for r in results if len(r.records)]
     if not frames:
-        empty = gpd.GeoDataFrame(columns=SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"], geometry="geometry", crs="EPSG:4326")
+        empty = gpd.GeoDataFrame(columns=SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"], geometry="geometry",
+                                 crs="EPSG:4326")
         without = pd.DataFrame(columns=["site_id", "name", "type", "commune", "source", "source_ids", "vintage",
                                         "missing_reason"])
         matches = pd.DataFrame(columns=["kept_site_id", "merged_source_id", "rule", "distance_m", "similarity"])
@@ -221,7 +223,8 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
         row["vintage"] = winner["vintage"]
         row["sources"] = " ; ".join(dict.fromkeys(_prefix(group["source_key"])))
         row["merged_records"] = len(group)
-        row["missing_reason"] = "" if len(with_point) else " ; ".join(dict.fromkeys(r for r in group["missing_reason"] if r))
+        row["missing_reason"] = ("" if len(with_point)
+                                 else " ; ".join(dict.fromkeys(r for r in group["missing_reason"] if r)))
         merged_rows.append(row)
     merged = gpd.GeoDataFrame(pd.DataFrame(merged_rows), geometry="geometry", crs="EPSG:4326")
     columns = SITE_COLUMNS + EXTRA_COLUMNS + ["sources", "geometry_source", "hours_source", "merged_records"] + extra
@@ -235,23 +238,33 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
         "rule": _RULES[found[0]], "distance_m": round(found[1], 1) if np.isfinite(found[1]) else np.nan,
         "similarity": round(found[2], 2),
     } for i, j, found in accepted for k in (i, j) if k != winners[cluster[i]]],
-        columns=["kept_site_id", "merged_source_id", "rule", "distance_m", "similarity"]).drop_duplicates("merged_source_id")
+        columns=["kept_site_id", "merged_source_id", "rule", "distance_m", "similarity"],
+    ).drop_duplicates("merged_source_id")
     records["_winner"] = [winners[c] == idx for c, idx in zip(records["_cluster"], records.index)]
     notices = []
     if len(matches):
         by_rule = matches["rule"].value_counts()
-        notices.append(Notice("sites_merged", f"{len(matches)} doublon(s) entre sources fusionné(s) ("
+        notices.append(Notice("sites_merged", plural(len(matches), "doublon entre sources fusionné",
+                                                     "doublons entre sources fusionnés") + " ("
                               + ", ".join(f"{n} par {rule}" for rule, n in by_rule.items()) + ")", count=len(matches),
-                              details=[f"{m.merged_source_id} → {m.kept_site_id} ({m.rule})" for m in matches.itertuples()]))
+                              details=[f"{m.merged_source_id} → {m.kept_site_id} ({m.rule})"
+                                       for m in matches.itertuples()]))
     gained = sites[sites["geometry_source"] != sites["sources"].str.split(" ; ").str[0]]
     if len(gained):
-        notices.append(Notice("point_from_other_source", f"{len(gained)} lieu(x) placé(s) grâce au point d'une autre source : "
-                              + ", ".join(f"{n} ({g})" for n, g in zip(gained["name"].head(5), gained["geometry_source"])),
+        notices.append(Notice("point_from_other_source",
+                              plural(len(gained), "lieu placé", "lieux placés")
+                              + " grâce au point d'une autre source : "
+                              + ", ".join(f"{n} ({g})"
+                                          for n, g in zip(gained["name"].head(5), gained["geometry_source"])),
                               count=len(gained), details=gained["name"].tolist()))
     if len(without):
-        notices.append(Notice("sans_coordonnees", f"{len(without)} lieu(x) sans coordonnées dans toutes les sources, "
-                              "listé(s) à part et absent(s) du calcul : " + ", ".join(without["name"].head(6))
-                              + ("…" if len(without) > 6 else ""), count=len(without), details=without["name"].tolist()))
+        notices.append(Notice("sans_coordonnees", plural(
+                                  len(without),
+                                  "lieu sans coordonnées dans toutes les sources, listé à part et absent du calcul",
+                                  "lieux sans coordonnées dans toutes les sources, listés à part et absents du calcul")
+                              + " : " + ", ".join(without["name"].head(6))
+                              + ("…" if len(without) > 6 else ""), count=len(without),
+                              details=without["name"].tolist()))
     return MergeResult(sites, without, _report(results, records, merged), matches, notices)
 
 
@@ -262,10 +275,12 @@ def _report(results: list[SourceResult], records: pd.DataFrame, merged: pd.DataF
         merged_point = merged.set_index("site_id")
         for (source, site_type), group in records.groupby(["_source", "type"], sort=False):
             winners = group[group["_winner"]]
-            kept_point = merged_point.loc[winners["site_id"]].geometry.notna().to_numpy() if len(winners) else np.array([])
+            kept_point = (merged_point.loc[winners["site_id"]].geometry.notna().to_numpy() if len(winners)
+                          else np.array([]))
             from_other = (merged_point.loc[winners["site_id"], "geometry_source"].to_numpy() != source) & kept_point \
                 if len(winners) else np.array([])
-            rows.append({"source": source, "type": site_type, "found": len(group), "with_point": int(group["_point"].sum()),
+            rows.append({"source": source, "type": site_type, "found": len(group),
+                         "with_point": int(group["_point"].sum()),
                          "without_point": int((~group["_point"]).sum()), "merged": int((~group["_winner"]).sum()),
                          "kept": int(kept_point.sum()), "kept_without_point": int((~kept_point.astype(bool)).sum()),
                          "point_from_other_source": int(np.sum(from_other))})
@@ -283,7 +298,8 @@ def _report(results: list[SourceResult], records: pd.DataFrame, merged: pd.DataF
     report[counts] = report[counts].astype("Int64")
     report.insert(2, "type_label", report["type"].map(type_label))
     rank = {key: k for k, key in enumerate(SOURCE_PRIORITY + ("ensemble",))}
-    report = report.sort_values(["source", "type"], key=lambda s: s.map(rank).fillna(len(rank) - 1) if s.name == "source"
+    report = report.sort_values(["source", "type"],
+                                key=lambda s: s.map(rank).fillna(len(rank) - 1) if s.name == "source"
                                 else s, kind="stable").reset_index(drop=True)
     return report
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Notice
+from ..fmt import plural
 from ._common import SourceResult, departement_at, make_records, normalise_name
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"
@@ -62,7 +63,8 @@ def _scan(path: Path) -> tuple[list[dict], set[int], int]:
             continue
         item = {"kind": "node" if obj.is_node() else "way", "id": obj.id, "tags": tags}
         if obj.is_node():
-            item["lon"], item["lat"] = (obj.location.lon, obj.location.lat) if obj.location.valid() else (np.nan, np.nan)
+            item["lon"], item["lat"] = ((obj.location.lon, obj.location.lat) if obj.location.valid()
+                                        else (np.nan, np.nan))
         else:
             item["refs"] = [n.ref for n in obj.nodes]
             refs.update(item["refs"])
@@ -127,7 +129,8 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
         locations = _node_locations(path, refs)
     except RuntimeError as exc:
         raise InputError(f"fichier OpenStreetMap illisible ({str(exc).splitlines()[0][:200]})",
-                         "fournissez un extrait .osm.pbf valide (par ex. de download.geofabrik.de)", path=path) from None
+                         "fournissez un extrait .osm.pbf valide (par ex. de download.geofabrik.de)",
+                         path=path) from None
     rows, excluded = [], []
     for item in found:
         tags = item["tags"]
@@ -136,7 +139,8 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
         facility = tags.get("amenity") == "social_facility"
         label = name or f"Lieu sans nom (OpenStreetMap, {'nœud' if item['kind'] == 'node' else 'chemin'} {item['id']})"
         if not (social_office or facility):
-            excluded.append((label, f"office=government, government={tags.get('government', '')} : pas un service social"))
+            excluded.append((label,
+                             f"office=government, government={tags.get('government', '')} : pas un service social"))
             continue
         site_type = type_from_name(name)
         kind = tags.get("social_facility", "")
@@ -164,8 +168,10 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
         dep = normalise_departement(departement)
         outside = departement_at(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)) != dep
         if outside.any():
-            notices.append(Notice("osm_outside", f"{int(outside.sum())} lieu(x) OpenStreetMap hors du département {dep}, "
-                                                 "ignoré(s)", count=int(outside.sum())))
+            notices.append(Notice("osm_outside", plural(int(outside.sum()),
+                                                        f"lieu OpenStreetMap hors du département {dep}, ignoré",
+                                                        f"lieux OpenStreetMap hors du département {dep}, ignorés"),
+                                  count=int(outside.sum())))
         frame = frame[~outside].reset_index(drop=True)
     vintage = _vintage(path)
     label = f"{LABEL} ({path.name}, {vintage})"
@@ -176,11 +182,14 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
         "source_ids": frame["source_ids"], "vintage": vintage, "osm_tags": frame["osm_tags"].to_numpy(),
     }, frame["lon"].to_numpy(), frame["lat"].to_numpy(), "osm")
     if relations:
-        notices.append(Notice("osm_relations", f"{relations} relation(s) OpenStreetMap portant ces étiquettes non "
-                                               "lue(s) (seuls les nœuds et les chemins le sont)", count=relations))
+        notices.append(Notice("osm_relations", plural(relations,
+                                                      "relation OpenStreetMap portant ces étiquettes non lue",
+                                                      "relations OpenStreetMap portant ces étiquettes non lues")
+                              + " (seuls les nœuds et les chemins le sont)", count=relations))
     excluded_frame = pd.DataFrame(excluded, columns=["name", "reason"])
     if len(excluded_frame):
-        notices.append(Notice("osm_excluded", f"{len(excluded_frame)} objet(s) OpenStreetMap écarté(s) (EHPAD, foyers, "
+        notices.append(Notice("osm_excluded", plural(len(excluded_frame), "objet OpenStreetMap écarté",
+                                                     "objets OpenStreetMap écartés") + " (EHPAD, foyers, "
                                               "banques alimentaires… : pas des lieux de premier accueil)",
                               count=len(excluded_frame), details=excluded_frame["name"].tolist()))
     return SourceResult("osm", label, records, vintage=vintage, excluded=excluded_frame, notices=notices)
@@ -196,4 +205,5 @@ def _vintage(path: Path) -> str:
     except RuntimeError:
         stamp = ""
     # Without a header date, the file's own date says when it was copied, not when it was extracted.
-    return stamp[:10] if stamp else f"date d'extraction inconnue (fichier du {date.fromtimestamp(path.stat().st_mtime)})"
+    return stamp[:10] if stamp else ("date d'extraction inconnue "
+                                     f"(fichier du {date.fromtimestamp(path.stat().st_mtime)})")

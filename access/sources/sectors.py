@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Notice
+from ..fmt import plural
 from ..io import find_column, read_table
 from ._common import national_town_halls, normalise_departement
 
@@ -102,7 +103,8 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
     malformed = ~codes.str.match(_CODE)
     if malformed.any():
         row = int(np.flatnonzero(malformed.to_numpy())[0])
-        raise InputError(f"code commune « {frame[code_col].iloc[row]} » mal formé ({int(malformed.sum())} ligne(s))",
+        raise InputError(f"code commune « {frame[code_col].iloc[row]} » mal formé "
+                         f"({plural(int(malformed.sum()), 'ligne', 'lignes')})",
                          "un code INSEE de commune a 5 caractères (29019, 2A004)", path=path, row=row + 1,
                          column=code_col)
     site_ids = frame[site_col].str.strip()
@@ -130,7 +132,9 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
         known = set(sites["site_id"].astype(str))
         for site in sorted(set(table["site_id"]) - known):
             n = int((table["site_id"] == site).sum())
-            issues.append(("lieu inconnu", "", site, f"{n} commune(s) rattachée(s) à un lieu absent de la liste des lieux"))
+            issues.append(("lieu inconnu", "", site,
+                           plural(n, "commune rattachée", "communes rattachées")
+                           + " à un lieu absent de la liste des lieux"))
         candidates = known
         if "type" in sites.columns:
             # Only sites of the sectorised kind must serve communes (a France Services has no sector).
@@ -151,16 +155,18 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
             elsewhere = halls.loc[halls["code"] == code, "departement"]
             detail = (f"commune du département {elsewhere.iloc[0]}" if len(elsewhere)
                       else "code absent de la liste nationale des communes (commune fusionnée ou supprimée depuis ?)")
-            issues.append(("commune hors de la liste du département", code, "", f"{file_names.get(code, '')} : {detail}"))
+            issues.append(("commune hors de la liste du département", code, "",
+                           f"{file_names.get(code, '')} : {detail}"))
     issue_frame = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     notices = []
     result = Sectorisation(table, issue_frame, path.name, notices)
     splits = result.splits
     if len(splits):
         notices.append(Notice("sector_split",
-                              f"{len(splits)} commune(s) partagée(s) entre plusieurs lieux (chaque habitant relève de "
+                              plural(len(splits), "commune partagée", "communes partagées")
+                              + " entre plusieurs lieux (chaque habitant relève de "
                               "l'un d'eux, sans limite infracommunale connue) : "
-                              + "; ".join(f"{r.code_insee} {r.commune} ({r.sites_in_commune} lieux)".replace(" ()", "")
+                              + " ; ".join(f"{r.code_insee} {r.commune} ({r.sites_in_commune} lieux)".replace(" ()", "")
                                           for r in splits.itertuples()),
                               count=len(splits), details=splits["code_insee"].tolist()))
     for problem, group in issue_frame.groupby("problem", sort=False):
