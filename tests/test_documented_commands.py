@@ -60,7 +60,20 @@ def local_files(tmp_path_factory):
         "communes.gpkg": str(F.population_polygons_gpkg(folder)),
         "mes_lieux.xlsx": str(F.sites_xlsx(folder)),
         "mes_lieux.csv": str(F.sites_csv_english(folder)),
+        "secteurs.csv": str(_sectors_csv(folder)),
     }, folder
+
+
+def _sectors_csv(folder: Path) -> Path:
+    """Hand-made sectorisation (labelled): every commune of the demo extract to one France Services of 22."""
+    import pandas as pd
+
+    from access.territory import load_study
+
+    codes = load_study("st-brieuc-loudeac").demand.units["commune"].astype(str).drop_duplicates()
+    path = folder / "handmade_secteurs.csv"
+    pd.DataFrame({"code_insee": sorted(codes), "site_id": "fs-133"}).to_csv(path, index=False)
+    return path
 
 
 @pytest.mark.parametrize("source,command", COMMANDS, ids=[f"{s}:{c[:60]}" for s, c in COMMANDS])
