@@ -9,6 +9,7 @@ app can move the threshold slider without routing again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +25,9 @@ from .population import Demand
 from .routing import AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs, unit_times
 from .sites import SITE_TYPES
 from .summary import Summary
+
+if TYPE_CHECKING:
+    from .load import CapacityReport
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,6 +212,8 @@ class CoverageResult:
     summary : Summary
         Headline figures, with what they count.
     notices : list of Notice
+    capacity : CapacityReport, optional
+        Load per site and 2SFCA indices, set by :func:`access.load.with_capacity` (``--capacity``).
     """
 
     units: gpd.GeoDataFrame
@@ -219,6 +225,7 @@ class CoverageResult:
     notices: list[Notice]
     threshold_min: float
     scenario: "ScenarioInfo | None" = None
+    capacity: "CapacityReport | None" = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -118,7 +118,7 @@ def opening_hours_capacity(sites: pd.DataFrame) -> Capacity:
     Returns
     -------
     Capacity
-        ``values`` in hours per week, ``unit`` ``"heure d'ouverture par semaine"``, ``proxy`` True:
+        ``values`` in hours per week, ``unit`` ``"heure d'ouverture hebdomadaire"``, ``proxy`` True:
         open hours say when people can come, not how many staff receive them.
     """
     from .hours import site_hours
@@ -126,7 +126,7 @@ def opening_hours_capacity(sites: pd.DataFrame) -> Capacity:
     parsed = site_hours(sites)
     values = np.array([p.hours.minutes_per_week() / 60.0 if p.hours is not None else np.nan for p in parsed],
                       dtype=float)
-    return Capacity(values, "heure d'ouverture par semaine", proxy=True,
+    return Capacity(values, "heure d'ouverture hebdomadaire", proxy=True,
                     source="approximation : heures d'ouverture hebdomadaires (elles disent quand on est reçu, "
                            "pas combien d'agents reçoivent)")
 

@@ -193,7 +193,44 @@ def study_request(args: argparse.Namespace):
         partial_network=args.partial_network, population=args.population, population_column=args.population_column,
         population_crs=args.population_crs, demand=args.demand, sites=args.sites, sites_crs=args.sites_crs,
         sites_builtin=builtins, communes=args.communes, mode=args.mode, max_access_m=args.max_access_m,
-        cache_dir=args.cache_dir)
+        cache_dir=args.cache_dir, capacity_column=_capacity_column(args))
+
+
+def _capacity_column(args: argparse.Namespace) -> str | None:
+    """The site file's column named by ``--capacity`` (None for ``hours`` or no capacity)."""
+    from .load import HOURS
+
+    spec = getattr(args, "capacity", None)
+    return None if spec in (None, HOURS) else spec
+
+
+def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--capacity``, ``--capacity-unit``, ``--people-per-unit`` and ``--overload`` (charge des lieux)."""
+    group = parser.add_argument_group("capacité et charge des lieux d'accueil")
+    group.add_argument("--capacity", metavar="COLONNE",
+                       help="capacité de chaque lieu : nom d'une colonne du fichier --sites (agents, ETP ou "
+                            "heures d'ouverture hebdomadaires ; case vide = inconnue), ou « hours » pour les heures "
+                            "d'ouverture hebdomadaires lues avec les lieux (approximation)")
+    group.add_argument("--capacity-unit", default=None,
+                       help="unité de la colonne de capacité, en toutes lettres (défaut : ETP)")
+    group.add_argument("--people-per-unit", type=nombre, default=None,
+                       help="habitants qu'une unité de capacité peut recevoir (défaut : population totale / "
+                            "capacité connue totale)")
+    group.add_argument("--overload", type=nombre, default=None, metavar="RATIO",
+                       help="charge (habitants par unité de capacité) au-delà de laquelle un lieu est surchargé "
+                            "(défaut : les 10 %% les plus chargés)")
+
+
+def capacity_result(args: argparse.Namespace, study, routing, result):
+    """``result`` with its load per site and 2SFCA indices when ``--capacity`` is given, else unchanged."""
+    if getattr(args, "capacity", None) is None:
+        return result
+    from .load import capacity_indicators, site_capacity, with_capacity
+
+    capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+    report = capacity_indicators(study, routing, capacity, args.threshold, people_per_unit=args.people_per_unit,
+                                 max_load=args.overload)
+    return with_capacity(result, report)
 
 
 def build_study(args: argparse.Namespace):
@@ -250,6 +287,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         result = coverage_for_workers(study, routing, args.threshold)
     else:
         result = evaluate(study, routing, args.threshold)
+    if getattr(args, "capacity", None) is not None:
+        steps("Charge des lieux d'accueil et indices 2SFCA")
+        result = capacity_result(args, study, routing, result)
     steps(f"Écriture de {args.out.name}")
     write_gpkg(result, args.out, study.communes)
     if args.summary is not None:
@@ -257,6 +297,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     steps.done()
     if not args.quiet:
         print(format_report(result))
+        if result.capacity is not None:
+            from .load import load_lines
+
+            print("\n" + "\n".join(load_lines(result.capacity)))
         print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
     return 0
 
@@ -311,7 +355,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
-    result = evaluate(study, routing, args.threshold)
+    result = capacity_result(args, study, routing, evaluate(study, routing, args.threshold))
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
@@ -453,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     coverage = sub.add_parser("coverage", help="couverture de la population par les lieux d'accueil")
     add_study_arguments(coverage)
+    add_capacity_arguments(coverage)
     coverage.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     coverage.add_argument("--summary", type=chemin, help="résumé JSON")
     moment = coverage.add_mutually_exclusive_group()
@@ -470,6 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="annexe PDF, tableaux XLSX/CSV, carte PNG et GeoPackage")
     add_study_arguments(report)
+    add_capacity_arguments(report)
     report.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie (créé s'il n'existe pas)")
     report.add_argument("--suggest", type=entier, metavar="K",
                         help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : "

@@ -389,7 +389,7 @@ def test_opening_hours_capacity_on_martinique():
     assert cap.values[lorrain] == pytest.approx([36.0])
     assert np.isfinite(cap.values).all() and (cap.values > 0).all()
     load = site_load(np.zeros(1, dtype=int), [60.0], [100.0], cap)
-    assert load.capacity_unit == "heure d'ouverture par semaine"
+    assert load.capacity_unit == "heure d'ouverture hebdomadaire"
     assert any(n.code == "capacity_proxy" for n in load.notices)
 
 
