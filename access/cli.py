@@ -397,6 +397,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     _check_output(args.out, (".gpkg",), "--out")
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
+    if args.capacitated and args.capacity is None:
+        raise InputError("--capacitated sans capacité des lieux", "ajoutez --capacity COLONNE (colonne du fichier "
+                         "--sites) ou --capacity hours (heures d'ouverture hebdomadaires)", column="--capacitated")
+    if args.capacitated and args.model == "cover":
+        raise InputError("le modèle cover n'a pas de version avec capacités", "choisissez --model maxcover ou median",
+                         column="--model")
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
@@ -417,8 +423,20 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                                          max_cells=args.max_cells, cells_method=args.cells_method)
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
           f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
-    suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
-                               weight=args.weight, time_limit_s=args.time_limit)
+    if args.capacitated:
+        from .load import site_capacity
+        from .locate.suggest_capacitated import suggest_capacitated
+
+        if args.weight != "population":
+            raise InputError("le modèle avec capacités sert des habitants : pas de pondération",
+                             "retirez --weight ou --capacitated", column="--weight")
+        capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+        suggestion = suggest_capacitated(study, routing, args.model, args.k, capacity, args.threshold,
+                                         candidates=candidates, new_capacity=args.new_capacity,
+                                         people_per_unit=args.people_per_unit, time_limit_s=args.time_limit)
+    else:
+        suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
+                                   weight=args.weight, time_limit_s=args.time_limit)
     suggestion.notices[:0] = found
     steps(f"Écriture de {args.out.name}")
     write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
@@ -473,6 +491,10 @@ def format_suggestion(suggestion) -> str:
         lines.append("Courbe (nouveaux lieux → population couverte) : " + " ; ".join(
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
             for r in suggestion.curve.itertuples()))
+    if suggestion.capacitated is not None:
+        from .locate.suggest_capacitated import capacitated_lines
+
+        lines += capacitated_lines(suggestion)
     lines += [f"- {notice.message}" for notice in suggestion.notices]
     return "\n".join(lines)
 
@@ -547,6 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pondération : population (défaut) ou une colonne d'équité (poor_households…)")
     suggest.add_argument("--time-limit", type=nombre, default=60.0,
                          help="temps de calcul maximal en secondes (défaut 60)")
+    add_capacity_arguments(suggest)
+    suggest.add_argument("--capacitated", action="store_true",
+                         help="modèle avec capacités (maxcover, median) : chaque lieu sert au plus sa capacité en "
+                              "habitants (capacité × --people-per-unit) ; exige --capacity")
+    suggest.add_argument("--new-capacity", type=nombre, default=None, metavar="N",
+                         help="capacité d'un nouveau lieu, dans l'unité de --capacity (défaut : médiane des "
+                              "capacités connues)")
     suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     suggest.add_argument("--summary", type=chemin, help="résumé JSON")
     suggest.set_defaults(func=cmd_suggest)

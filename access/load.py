@@ -180,6 +180,7 @@ def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float
     -------
     CapacityReport
     """
+    from .coverage import longest_covered_s
     from .routing import site_unit_times
 
     units = study.demand.units
@@ -193,8 +194,8 @@ def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float
     people = None
     if capacity.known.any() and (people_per_unit is not None or np.nansum(capacity.values) > 0):
         people = capacity_in_people(capacity, float(pop.sum()), people_per_unit)
-    limit_s = float(threshold_min) * 60.0 + 1e-6
-    sites_units = site_unit_times(study.network, routing.units, routing.sites, study.access, limit_s)
+    sites_units = site_unit_times(study.network, routing.units, routing.sites, study.access,
+                                  longest_covered_s(float(threshold_min) * 60.0))
     matrix = sites_units.T.tocsr()
     matrix.data = np.maximum(matrix.data, 0.0)
     matrix = matrix.multiply(on_road[:, None]).tocsr() if not on_road.all() else matrix
