@@ -485,8 +485,8 @@ def _load_part(page: _Page, shown: int = 10) -> list:
     how = ("approchée par les heures d'ouverture hebdomadaires (elles disent quand on est reçu, pas combien "
            "d'agents reçoivent)" if report.capacity.proxy else f"en {unit_plural(unit)}")
     story.append(_p(escape(f"Capacité {how}. Population rattachée : habitants dont c'est le lieu le plus proche, à "
-                           f"{t}\u00a0min ou moins ; charge : population rattachée par {unit} ; seul lieu à portée : part "
-                           "de cette population sans autre lieu dans le seuil. "
+                           f"{t}\u00a0min ou moins ; charge : population rattachée par {unit} ; seul lieu à portée : "
+                           "part de cette population sans autre lieu dans le seuil. "
                            f"{report.people_label}."), st["small"]))
     rows = [["Lieu", "Capacité", "Population rattachée", "Charge", "Seul lieu à portée", "Surchargé"]]
     for r in report.most_loaded(shown).itertuples(index=False):
