@@ -766,6 +766,8 @@ def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight:
     from access.candidates import build_candidates
     from access.locate import suggest_sites
 
+    if capacitated:  # the capacitated model assigns every unit: listed places only, not a thousand cells
+        sources = tuple(source for source in sources if source != "cells") or sources
     candidates, notices = build_candidates(_study, sources=list(sources))
     if capacitated:
         from access.load import HOURS, site_capacity
@@ -795,7 +797,8 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.caption("Emplacements candidats : " + ", ".join([*captions, "des carreaux habités répartis sur le territoire"])
                + ". Les lieux existants sont conservés.")
     capacitated = st.checkbox("Tenir compte de la capacité des lieux (heures d'ouverture hebdomadaires, "
-                              "approximation) : chaque lieu reçoit au plus sa capacité", key="sugg_capacitated",
+                              "approximation) : chaque lieu reçoit au plus sa capacité ; candidats : les lieux "
+                              "listés seulement, sans les carreaux", key="sugg_capacitated",
                               disabled=model == "cover")
     if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
         try:
