@@ -181,6 +181,30 @@ def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _r
     return sc.evaluate_scenario(_study, _routing, state, threshold, name=name, baseline=base)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def capacity_report(study_key: str, threshold: float, _study, _routing):
+    """Load per site and 2SFCA with the weekly opening hours as capacity (a proxy)."""
+    from access.load import HOURS, capacity_indicators, site_capacity
+
+    return capacity_indicators(_study, _routing, site_capacity(_study.sites, HOURS), threshold)
+
+
+CAPACITY_CHOICES = {"": "aucune", "hours": "heures d'ouverture hebdomadaires (approximation)"}
+
+
+def with_load(result, study, routing, study_key: str, threshold: float):
+    """The result with its load per site when a capacity is chosen (current situation only)."""
+    if not st.session_state.get("capacity") or result.scenario is not None:
+        return result
+    from access.load import with_capacity
+
+    try:
+        return with_capacity(result, capacity_report(study_key, threshold, study, routing))
+    except InputError as exc:
+        st.warning(for_app(exc))
+        return result
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def map_areas(study_key: str, changes: tuple, threshold: float, _result):
     return webmap.class_areas(_result)
@@ -533,6 +557,28 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
     frame = frame.sort_values(frame.columns[3], ascending=False)
     st.dataframe(french(frame, {frame.columns[3]: "int", frame.columns[4]: "int"}), hide_index=True,
                  width="stretch", key="sites_table")
+    load_section(result)
+
+
+def load_section(result) -> None:
+    """« Charge des lieux d'accueil »: the capacity choice, then the load table and the 2SFCA summary."""
+    from access.fmt import fmt_dec
+    from access.tables import load_table
+
+    st.subheader("Charge des lieux d'accueil")
+    selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
+    report = result.capacity
+    if report is None:
+        st.caption("Choisissez une capacité pour voir la charge de chaque lieu (situation actuelle seulement).")
+        return
+    table = load_table(result)
+    kinds = {column: {"pop": "int", "pct": "pct"}.get(kind, "min") for column, kind in table.kinds.items()}
+    st.dataframe(french(table.frame, kinds), hide_index=True, width="stretch", key="load_table")
+    summary = report.fca.summary(report.population)
+    st.caption(f"{report.people_label}. Charge : habitants rattachés (lieu le plus proche à "
+               f"{fmt_num(result.threshold_min)} min ou moins) par {report.unit}. Indice 2SFCA "
+               f"({report.fca.unit_label}) pondéré par la population : "
+               f"moyenne {fmt_dec(summary['mean'], 2)}, médiane {fmt_dec(summary['median'], 2)}.")
 
 
 def delta_table(base, result, threshold: float) -> pd.DataFrame:
@@ -717,11 +763,19 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
-                   sources: tuple, time_limit_s: float, _study, _routing):
+                   sources: tuple, time_limit_s: float, _study, _routing, capacitated: bool = False):
     from access.candidates import build_candidates
     from access.locate import suggest_sites
 
+    if capacitated:  # the capacitated model assigns every unit: listed places only, not a thousand cells
+        sources = tuple(source for source in sources if source != "cells") or sources
     candidates, notices = build_candidates(_study, sources=list(sources))
+    if capacitated:
+        from access.load import HOURS, site_capacity
+        from access.locate.suggest_capacitated import suggest_capacitated
+
+        return suggest_capacitated(_study, _routing, model, k, site_capacity(_study.sites, HOURS), threshold,
+                                   candidates=candidates, time_limit_s=time_limit_s), notices
     return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,
                          time_limit_s=time_limit_s), notices
 
@@ -743,11 +797,15 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     captions = [inventory.candidates.caption for inventory in inventories]
     st.caption("Emplacements candidats : " + ", ".join([*captions, "des carreaux habités répartis sur le territoire"])
                + ". Les lieux existants sont conservés.")
+    capacitated = st.checkbox("Tenir compte de la capacité des lieux (heures d'ouverture hebdomadaires, "
+                              "approximation) : chaque lieu reçoit au plus sa capacité ; candidats : les lieux "
+                              "listés seulement, sans les carreaux", key="sugg_capacitated",
+                              disabled=model == "cover")
     if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
         try:
             with st.spinner("Recherche des meilleurs emplacements (optimisation exacte, 60 s au plus)…"):
                 suggestion, notices = suggestion_run(study_key, model, k, threshold, weight, sources, 60.0, study,
-                                                     routing)
+                                                     routing, capacitated and model != "cover")
             st.session_state["suggestion"] = (study_key, threshold, suggestion, notices)
             st.session_state["suggested_map"] = suggestion.suggested
             st.rerun()  # so that the map, drawn above, shows them
@@ -784,6 +842,10 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
                               "Optimum prouvé": np.where(curve["optimal"], "oui", "non")})
         st.dataframe(french(frame, {"Population couverte": "int", "Part couverte": "pct"}), hide_index=True,
                      width="stretch", key="sugg_curve")
+    if suggestion.capacitated is not None:
+        from access.locate.suggest_capacitated import capacitated_lines
+
+        st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
         st.caption(f"- {notice.message}")
     st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
@@ -909,6 +971,7 @@ def main() -> None:
         st.error(f"**Scénario « {html.escape(result.scenario.name)} » — hypothèse de travail, pas la situation "
                  f"actuelle** : {' ; '.join(html.escape(line) for line in result.scenario.changes)}.",
                  icon=":material/science:")
+    result = with_load(result, study, routing, study_key, threshold)
     headline(result, base, study, threshold, mode, active_name())
     notices_box(result)
     tabs = st.tabs(["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export",

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .assigned import AssignedCoverage
 from .summary import Summary
 
+if TYPE_CHECKING:
+    from .load import CapacityReport
+
 
 @dataclass(frozen=True, eq=False)
 class Study:
@@ -216,6 +219,8 @@ class CoverageResult:
         Set when the result is a scenario, not the current situation.
     sectors : AssignedCoverage, optional
         Coverage to each resident's sector site (:func:`access.assigned.with_sectors`).
+    capacity : CapacityReport, optional
+        Load per site and 2SFCA indices, set by :func:`access.load.with_capacity` (``--capacity``).
     sources : tuple of str
         The study's sources with their vintages (network, population, site lists), for every output.
     """
@@ -230,6 +235,7 @@ class CoverageResult:
     threshold_min: float
     scenario: "ScenarioInfo | None" = None
     sectors: "AssignedCoverage | None" = None
+    capacity: "CapacityReport | None" = None
     sources: tuple[str, ...] = ()
 
 

@@ -87,6 +87,9 @@ class StudyRequest:
         Where downloaded networks are cached.
     label : str
         Name of the territory in titles.
+    capacity_column : str, optional
+        Column of the site file read as each site's capacity (``capacity``; NaN for the built-in
+        sites and empty cells).
     """
 
     territory: str | None = None
@@ -105,6 +108,7 @@ class StudyRequest:
     max_access_m: float | None = None
     cache_dir: Path | None = None
     label: str = ""
+    capacity_column: str | None = None
 
 
 def check_request(request: StudyRequest) -> None:
@@ -210,7 +214,7 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     if request.network is not None:
         sources[0] = territory_network_source(Path(request.network))
     if request.sites is not None:
-        extra, found = read_sites(request.sites, crs=request.sites_crs)
+        extra, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
         extra, outside = check_territory(extra, study_area(communes, 20_000.0), request.sites)
         sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
         sites, notices = dedupe_sites(sites, notices + [n for n in found if n.code != "duplicate_sites"] + outside)
@@ -315,7 +319,7 @@ def _files_study(request: StudyRequest) -> Study:
     frames, sources = [], [_network_source(request), f"Population : {demand.source}"]
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
-        user, found = read_sites(request.sites, crs=request.sites_crs)
+        user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
         user, outside = check_territory(user, extent, request.sites)
         frames.append(user)
         notices += found + outside
@@ -435,7 +439,7 @@ def infer_departement(demand: Demand) -> str | None:
 
 
 def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    extra, found = read_sites(request.sites, crs=request.sites_crs)
+    extra, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
     extra, outside = check_territory(extra, area, request.sites)
     sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
     return dedupe_sites(sites, found + outside)

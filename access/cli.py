@@ -202,7 +202,44 @@ def study_request(args: argparse.Namespace):
         partial_network=args.partial_network, population=args.population, population_column=args.population_column,
         population_crs=args.population_crs, demand=args.demand, sites=args.sites, sites_crs=args.sites_crs,
         sites_builtin=builtins, communes=args.communes, mode=args.mode, max_access_m=args.max_access_m,
-        cache_dir=args.cache_dir)
+        cache_dir=args.cache_dir, capacity_column=_capacity_column(args))
+
+
+def _capacity_column(args: argparse.Namespace) -> str | None:
+    """The site file's column named by ``--capacity`` (None for ``hours`` or no capacity)."""
+    from .load import HOURS
+
+    spec = getattr(args, "capacity", None)
+    return None if spec in (None, HOURS) else spec
+
+
+def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--capacity``, ``--capacity-unit``, ``--people-per-unit`` and ``--overload`` (charge des lieux)."""
+    group = parser.add_argument_group("capacité et charge des lieux d'accueil")
+    group.add_argument("--capacity", metavar="COLONNE",
+                       help="capacité de chaque lieu : nom d'une colonne du fichier --sites (agents, ETP ou "
+                            "heures d'ouverture hebdomadaires ; case vide = inconnue), ou « hours » pour les heures "
+                            "d'ouverture hebdomadaires lues avec les lieux (approximation)")
+    group.add_argument("--capacity-unit", default=None,
+                       help="unité de la colonne de capacité, en toutes lettres (défaut : ETP)")
+    group.add_argument("--people-per-unit", type=nombre, default=None,
+                       help="habitants qu'une unité de capacité peut recevoir (défaut : population totale / "
+                            "capacité connue totale)")
+    group.add_argument("--overload", type=nombre, default=None, metavar="RATIO",
+                       help="charge (habitants par unité de capacité) au-delà de laquelle un lieu est surchargé "
+                            "(défaut : les 10 %% les plus chargés)")
+
+
+def capacity_result(args: argparse.Namespace, study, routing, result):
+    """``result`` with its load per site and 2SFCA indices when ``--capacity`` is given, else unchanged."""
+    if getattr(args, "capacity", None) is None:
+        return result
+    from .load import capacity_indicators, site_capacity, with_capacity
+
+    capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+    report = capacity_indicators(study, routing, capacity, args.threshold, people_per_unit=args.people_per_unit,
+                                 max_load=args.overload)
+    return with_capacity(result, report)
 
 
 def build_study(args: argparse.Namespace):
@@ -244,6 +281,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         from .hours import parse_when
 
         parse_when(args.at)  # a typo in --at fails before the network is read
+    if getattr(args, "capacity", None) is not None and (getattr(args, "at", None) or args.workers_hours):
+        raise InputError("--capacity ne se combine pas avec --at ou --workers-hours (la charge se calcule sur "
+                         "tous les lieux)", "lancez deux calculs : l'un avec --capacity, l'autre avec les horaires",
+                         column="--capacity")
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     steps = Steps(args.quiet)
@@ -259,6 +300,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         result = coverage_for_workers(study, routing, args.threshold)
     else:  # residents are sent to their sector's site whatever its hours: only without an hours lens
         result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
+    if getattr(args, "capacity", None) is not None:
+        steps("Charge des lieux d'accueil et indices 2SFCA")
+        result = capacity_result(args, study, routing, result)
     steps(f"Écriture de {args.out.name}")
     write_gpkg(result, args.out, study.communes)
     if args.summary is not None:
@@ -266,6 +310,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     steps.done()
     if not args.quiet:
         print(format_report(result))
+        if result.capacity is not None:
+            from .load import load_lines
+
+            print("\n" + "\n".join(load_lines(result.capacity)))
         print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
     return 0
 
@@ -321,6 +369,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
     result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
+    result = capacity_result(args, study, routing, result)
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
@@ -365,6 +414,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                          "retirez --sectors, ou utilisez-le avec coverage ou report", column="--sectors")
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
+    if args.capacitated and args.capacity is None:
+        raise InputError("--capacitated sans capacité des lieux", "ajoutez --capacity COLONNE (colonne du fichier "
+                         "--sites) ou --capacity hours (heures d'ouverture hebdomadaires)", column="--capacitated")
+    if args.capacitated and args.model == "cover":
+        raise InputError("le modèle cover n'a pas de version avec capacités", "choisissez --model maxcover ou median",
+                         column="--model")
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
@@ -385,8 +440,20 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                                          max_cells=args.max_cells, cells_method=args.cells_method)
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
           f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
-    suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
-                               weight=args.weight, time_limit_s=args.time_limit)
+    if args.capacitated:
+        from .load import site_capacity
+        from .locate.suggest_capacitated import suggest_capacitated
+
+        if args.weight != "population":
+            raise InputError("le modèle avec capacités sert des habitants : pas de pondération",
+                             "retirez --weight ou --capacitated", column="--weight")
+        capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+        suggestion = suggest_capacitated(study, routing, args.model, args.k, capacity, args.threshold,
+                                         candidates=candidates, new_capacity=args.new_capacity,
+                                         people_per_unit=args.people_per_unit, time_limit_s=args.time_limit)
+    else:
+        suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
+                                   weight=args.weight, time_limit_s=args.time_limit)
     suggestion.notices[:0] = found
     steps(f"Écriture de {args.out.name}")
     write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
@@ -441,6 +508,10 @@ def format_suggestion(suggestion) -> str:
         lines.append("Courbe (nouveaux lieux → population couverte) : " + " ; ".join(
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
             for r in suggestion.curve.itertuples()))
+    if suggestion.capacitated is not None:
+        from .locate.suggest_capacitated import capacitated_lines
+
+        lines += capacitated_lines(suggestion)
     lines += [f"- {notice.message}" for notice in suggestion.notices]
     return "\n".join(lines)
 
@@ -483,6 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     coverage = sub.add_parser("coverage", help="couverture de la population par les lieux d'accueil")
     add_study_arguments(coverage)
+    add_capacity_arguments(coverage)
     coverage.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     coverage.add_argument("--summary", type=chemin, help="résumé JSON")
     moment = coverage.add_mutually_exclusive_group()
@@ -500,6 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="annexe PDF, tableaux XLSX/CSV, carte PNG et GeoPackage")
     add_study_arguments(report)
+    add_capacity_arguments(report)
     report.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie (créé s'il n'existe pas)")
     report.add_argument("--suggest", type=entier, metavar="K",
                         help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : "
@@ -531,6 +604,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pondération : population (défaut) ou une colonne d'équité (poor_households…)")
     suggest.add_argument("--time-limit", type=nombre, default=60.0,
                          help="temps de calcul maximal en secondes (défaut 60)")
+    add_capacity_arguments(suggest)
+    suggest.add_argument("--capacitated", action="store_true",
+                         help="modèle avec capacités (maxcover, median) : chaque lieu sert au plus sa capacité en "
+                              "habitants (capacité × --people-per-unit) ; exige --capacity")
+    suggest.add_argument("--new-capacity", type=nombre, default=None, metavar="N",
+                         help="capacité d'un nouveau lieu, dans l'unité de --capacity (défaut : médiane des "
+                              "capacités connues)")
     suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     suggest.add_argument("--summary", type=chemin, help="résumé JSON")
     suggest.set_defaults(func=cmd_suggest)

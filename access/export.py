@@ -35,6 +35,17 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
     summary["sources"] = list(result.sources)  # with their vintages: network, population, site lists
     if result.sectors is not None:
         summary["sectors"] = result.sectors.summary.to_dict()
+    if result.capacity is not None:
+        summary.update(result.capacity.to_dict())
+        summary["definitions"]["sites_load"] = (
+            "par lieu : population rattachée (lieu le plus proche, à "
+            f"{fmt_num(result.threshold_min)} min ou moins), charge = population rattachée / capacité "
+            f"({result.capacity.unit}) ; capacité en habitants = capacité × habitants par unité "
+            f"({result.capacity.people_label})")
+        summary["definitions"]["access_2sfca"] = (
+            "indice 2SFCA (Luo et Wang 2003) : capacité accessible pour 1 000 habitants, temps exacts sur le "
+            "réseau ; E2SFCA (Luo et Qi 2009) : même indice pondéré par tranches de temps (1 ; 0,68 ; 0,22) ; "
+            "statistiques pondérées par la population")
     if extra:
         summary.update(extra)
     return jsonable(summary)

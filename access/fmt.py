@@ -46,6 +46,13 @@ def fmt_num(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+def fmt_dec(value: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:
+    """A number with ``digits`` decimals, thousands separators and a decimal comma: ``1 234,5``."""
+    if _missing(value):
+        return MISSING
+    return f"{value:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", sep)
+
+
 def fmt_points(delta_share: float, digits: int = 2) -> str:
     """A change of share (0–1 scale) in signed percentage points: ``+0,35 pt``."""
     if _missing(delta_share):

@@ -305,7 +305,8 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     return (_cover(page, zones) + _map_page(page, suggestion, map_png) + _area_sections(page)
-            + _zones_section(page, zones) + _equity_section(page) + _suggestions_part(page, suggestion)
+            + _zones_section(page, zones) + _equity_section(page) + _load_part(page)
+            + _suggestions_part(page, suggestion)
             + _method_section(page) + _sources_and_limits(page))
 
 
@@ -487,6 +488,42 @@ def _zones_section(page: _Page, zones) -> list:
                             st["small"]))
     else:
         story.append(_p("Aucune zone non couverte : toute la population est à moins du seuil.", st["base"]))
+    return story
+
+
+def _load_part(page: _Page, shown: int = 10) -> list:
+    """« Charge des lieux d'accueil » (with ``--capacity`` only): the most loaded sites and the 2SFCA summary."""
+    from reportlab.lib.units import mm
+
+    from .fmt import fmt_dec
+    from .load import unit_plural
+
+    report = page.result.capacity
+    if report is None:
+        return []
+    st, t = page.st, page.t
+    unit = report.unit
+    story: list = [_p("Charge des lieux d'accueil", st["h2"])]
+    how = ("approchée par les heures d'ouverture hebdomadaires (elles disent quand on est reçu, pas combien "
+           "d'agents reçoivent)" if report.capacity.proxy else f"en {unit_plural(unit)}")
+    story.append(_p(escape(f"Capacité {how}. Population rattachée : habitants dont c'est le lieu le plus proche, à "
+                           f"{t}\u00a0min ou moins ; charge : population rattachée par {unit} ; seul lieu à portée : "
+                           "part de cette population sans autre lieu dans le seuil. "
+                           f"{report.people_label}."), st["small"]))
+    rows = [["Lieu", "Capacité", "Population rattachée", "Charge", "Seul lieu à portée", "Surchargé"]]
+    for r in report.most_loaded(shown).itertuples(index=False):
+        rows.append([r.name, fmt_dec(r.capacity, sep=NBSP), fr_int(r.population_assigned),
+                     fmt_dec(r.load, sep=NBSP), fr_pct(r.sole_share) if np.isfinite(r.sole_share) else "–",
+                     "oui" if r.overloaded else "non"])
+    story.append(_table(rows, [w * mm for w in (52, 24, 26, 26, 26, 20)], st, {1, 2, 3, 4}))
+    unknown = int((~report.capacity.known).sum())
+    summary = report.fca.summary(report.population)
+    story.append(_p(escape(
+        f"Indice 2SFCA (Luo et Wang, 2003 ; temps exacts sur le réseau, {report.fca.unit_label}), pondéré par la "
+        f"population : moyenne {fmt_dec(summary['mean'], 2, NBSP)}, médiane {fmt_dec(summary['median'], 2, NBSP)}, "
+        f"10e centile {fmt_dec(summary['p10'], 2, NBSP)}, 90e centile {fmt_dec(summary['p90'], 2, NBSP)}."
+        + (f" {plural(unknown, 'lieu', 'lieux')} sans capacité connue : charge non calculée." if unknown else "")),
+        st["small"]))
     return story
 
 

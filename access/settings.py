@@ -57,3 +57,8 @@ def cache_dir() -> Path:
 def solver_log() -> bool:
     """Whether the HiGHS solver prints its log (``$HIGHS_LOG`` set and not empty)."""
     return bool(os.environ.get("HIGHS_LOG"))
+
+
+def locate_debug() -> bool:
+    """Whether the capacitated location models print each iteration on stderr (``$ACCESS30_LOCATE_DEBUG``)."""
+    return bool(os.environ.get("ACCESS30_LOCATE_DEBUG"))

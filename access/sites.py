@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import InputError, Notice
 from .fmt import fmt_list, fmt_num, plural
-from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector
+from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector, to_number
 from .names import mairie_name
 from .points import points_from_table
 
@@ -89,8 +89,8 @@ def normalise_type(value: str) -> str | None:
     return None
 
 
-def read_sites(path: str | Path, crs: str = "EPSG:4326",
-               default_type: str = "autre") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "autre",
+               capacity_column: str | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
 
     Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
@@ -105,11 +105,15 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326",
         CRS of the table's coordinates (default WGS84 longitude/latitude).
     default_type : str
         Type given to rows without a ``type`` column.
+    capacity_column : str, optional
+        Column holding each site's capacity (agents, ETP or weekly hours; ``--capacity COLUMN``),
+        read into a ``capacity`` column: a number ≥ 0 (decimal comma accepted), NaN when the cell is
+        empty (unknown, never assumed).
 
     Returns
     -------
     sites : GeoDataFrame
-        Standard site columns, WGS84.
+        Standard site columns (and ``capacity`` when asked), WGS84.
     notices : list of Notice
         Rows without coordinates left out, areas read as their inner point, unknown types read as
         ``autre``, duplicate sites removed.
@@ -187,7 +191,45 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326",
         sites["site_id"] = [f"{path.stem}-{i + 1}" for i in range(len(sites))]
     sites["hours_format"] = np.where(sites["hours"] != "", "osm", "")
     sites["source"] = path.name
-    return dedupe_sites(sites[SITE_COLUMNS + ["geometry"]], notices)
+    columns = SITE_COLUMNS + ["geometry"]
+    if capacity_column is not None:
+        sites["capacity"] = read_capacity_column(frame, capacity_column, path)
+        columns.append("capacity")
+    return dedupe_sites(sites[columns], notices)
+
+
+def read_capacity_column(frame: pd.DataFrame, column: str, path: str | Path) -> np.ndarray:
+    """A site file's capacity column as floats: NaN where empty, an error naming the row otherwise.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The site table as read.
+    column : str
+        Its name as the user gave it (case, accents and spacing ignored).
+    path : str or Path
+        The file, for messages.
+
+    Returns
+    -------
+    ndarray
+        One value per row, ≥ 0, NaN when unknown.
+
+    Raises
+    ------
+    InputError
+        Column absent, a value that is not a number, or a negative one.
+    """
+    col = find_column(frame, [column], path, f"de capacité « {column} »",
+                      fix="indiquez après --capacity le nom exact d'une colonne du fichier des lieux, ou "
+                          "--capacity hours pour les heures d'ouverture")
+    raw = frame[col].astype(object).where(frame[col].notna(), "")
+    values = to_number(pd.Series(raw.to_numpy(), dtype=str), path, col, allow_negative=True, allow_missing=True)
+    if (values < 0).any():
+        row = int(np.flatnonzero(values < 0)[0])
+        raise InputError(f"capacité négative « {raw.iloc[row]} »", "une capacité est un nombre positif ou nul, "
+                         "ou une case vide si elle est inconnue", path=path, row=row + 1, column=col)
+    return values
 
 
 def dedupe_sites(sites: gpd.GeoDataFrame, notices: list[Notice]) -> tuple[gpd.GeoDataFrame, list[Notice]]:

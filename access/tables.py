@@ -65,7 +65,11 @@ CSV_NAMES = {
     "Lieux d'accueil": "lieux_accueil.csv",
     "Suggestions": "suggestions.csv",
     "Sources et méthode": "sources_methode.csv",
+    "Charge des lieux": "charge_lieux.csv",
+    "2SFCA par commune": "indice_2sfca_communes.csv",
 }
+# Sheets added only when a capacity is known (``--capacity``), after « Lieux d'accueil ».
+CAPACITY_SHEETS = ("Charge des lieux", "2SFCA par commune")
 
 
 @dataclass
@@ -372,6 +376,50 @@ def sources_table(result: CoverageResult, study: Study | None = None) -> Table:
     return Table(frame, {})
 
 
+def load_table(result: CoverageResult) -> Table:
+    """Charge des lieux d'accueil: capacity, people assigned, load, sole-site share, overload flag."""
+    from .load import unit_plural
+
+    report = result.capacity
+    unit = report.unit
+    frame = report.sites_load
+    out = pd.DataFrame({
+        "Identifiant": frame["site_id"].to_numpy(),
+        "Nom": frame["name"].to_numpy(),
+        f"Capacité ({unit_plural(unit)})": frame["capacity"].to_numpy(dtype=float),
+        "Capacité en habitants": frame["capacity_people"].to_numpy(dtype=float),
+        f"Population rattachée (≤ {fmt_num(result.threshold_min)} min, lieu le plus proche)":
+            frame["population_assigned"].to_numpy(dtype=float),
+        f"Charge (habitants par {unit})": frame["load"].to_numpy(dtype=float),
+        "Part sans autre lieu à portée": frame["sole_share"].to_numpy(dtype=float),
+        "Surchargé": np.where(frame["overloaded"].to_numpy(dtype=bool), "oui", "non"),
+    }).sort_values(f"Charge (habitants par {unit})", ascending=False, kind="stable", na_position="last")
+    kinds = {f"Capacité ({unit_plural(unit)})": "min", "Capacité en habitants": "pop",
+             f"Population rattachée (≤ {fmt_num(result.threshold_min)} min, lieu le plus proche)": "pop",
+             f"Charge (habitants par {unit})": "min", "Part sans autre lieu à portée": "pct"}
+    return Table(out.reset_index(drop=True), kinds, empty_note=report.people_label)
+
+
+def fca_communes_table(result: CoverageResult, study: Study | None = None) -> Table:
+    """2SFCA and E2SFCA per commune, population-weighted (capacity per 1,000 inhabitants)."""
+    report = result.capacity
+    frame = report.by_commune
+    names = _commune_names(study)
+    label = report.fca.unit_label
+    out = pd.DataFrame({
+        "Code commune": frame["commune"].astype(str).to_numpy(),
+        "Commune": frame["commune"].astype(str).map(names).fillna("").to_numpy(),
+        "Population": frame["population"].to_numpy(dtype=float),
+        f"2SFCA moyen ({label})": frame["fca_2sfca_mean"].to_numpy(dtype=float),
+        "2SFCA médian": frame["fca_2sfca_median"].to_numpy(dtype=float),
+        f"E2SFCA moyen ({label})": frame["fca_e2sfca_mean"].to_numpy(dtype=float),
+        "Part sans capacité à portée": frame["share_zero"].to_numpy(dtype=float),
+    }).sort_values(f"2SFCA moyen ({label})", kind="stable")
+    kinds = {"Population": "pop", f"2SFCA moyen ({label})": "num", "2SFCA médian": "num",
+             f"E2SFCA moyen ({label})": "num", "Part sans capacité à portée": "pct"}
+    return Table(out.reset_index(drop=True), kinds)
+
+
 def all_tables(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
                report_date: date | None = None) -> dict[str, Table]:
     """Every table of the workbook, keyed by sheet name (see :data:`SHEETS`)."""
@@ -385,12 +433,14 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
         "EPCI": epci_table(result),
         "Zones non couvertes": zones_table(zones),
         "Lieux d'accueil": sites_table(result, study),
-        "Suggestions": suggestions_table(suggestion, study),
-        "Sources et méthode": sources_table(result, study),
     }
     if result.sectors is not None:
-        tables = {**{k: v for k, v in tables.items() if k != "Sources et méthode"}, "Secteurs": sectors_table(result),
-                  "Sources et méthode": tables["Sources et méthode"]}
+        tables["Secteurs"] = sectors_table(result)
+    if result.capacity is not None:
+        tables["Charge des lieux"] = load_table(result)
+        tables["2SFCA par commune"] = fca_communes_table(result, study)
+    tables["Suggestions"] = suggestions_table(suggestion, study)
+    tables["Sources et méthode"] = sources_table(result, study)
     if result.scenario is not None:
         tables = {"Scénario": scenario_table(result), **tables}
     return tables

@@ -30,7 +30,7 @@ from branca.element import MacroElement, Template
 
 from .analysis import CoverageResult, commune_outlines
 from .coverage import STATUS_COVERED, class_colours, class_labels, time_class
-from .fmt import fmt_int, fmt_num, fmt_pct
+from .fmt import fmt_dec, fmt_int, fmt_num, fmt_pct
 from .names import known_names
 from .sites import SITE_TYPES
 
@@ -149,9 +149,25 @@ def _site_popup(row: pd.Series, threshold_min: float, extra: str = "") -> str:
     if "catchment_population" in row and pd.notna(row["catchment_population"]):
         lines.append(f"Lieu le plus proche pour <b>{fmt_int(row['catchment_population'])}</b> habitants, "
                      f"dont {fmt_int(row.get('catchment_covered', np.nan))} à {fmt_num(threshold_min)} min ou moins")
+    lines += _load_lines(row)
     if extra:
         lines.append(extra)
     return "<br>".join(lines)
+
+
+def _load_lines(row: pd.Series) -> list[str]:
+    """Capacity and load of a site (sites of a result with ``--capacity``), in French."""
+    if "capacity" not in row or "population_assigned" not in row:
+        return []
+    unit = html.escape(str(row.get("capacity_unit", "")))
+    capacity = row["capacity"]
+    if capacity is None or not np.isfinite(capacity):
+        return ["<u>Charge</u> : capacité inconnue (jamais supposée)"]
+    lines = [f"<u>Charge</u> : capacité {fmt_dec(capacity)} ({unit}), {fmt_int(row['population_assigned'])} "
+             f"habitants rattachés, soit <b>{fmt_dec(row.get('load', np.nan))}</b> habitants par {unit}"]
+    if row.get("overloaded"):
+        lines.append("<b>Lieu surchargé</b>")
+    return lines
 
 
 def _data_url(relative: str, mime: str) -> str:

@@ -43,7 +43,8 @@ def metrics(at) -> dict[str, object]:
 
 # Each table of the app is recognised by a column only it has (AppTest does not expose dataframe keys).
 TABLES = {"area_table": "Code", "equity_table": "Public", "sites_table": "Habitants dont c'est le lieu le plus proche",
-          "delta_table": "Nouvellement couverts", "scenarios_table": "Modifications", "sugg_table": "Rang"}
+          "delta_table": "Nouvellement couverts", "scenarios_table": "Modifications", "sugg_table": "Rang",
+          "load_table": "Capacité en habitants"}
 
 
 def frame(at, key: str) -> pd.DataFrame:
@@ -176,6 +177,26 @@ def test_suggestions_section(demo_study, demo_routing):
     full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
     assert full.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, abs=1e-6)
     assert any(fmt_int(suggestion.population_covered_after) in m.value for m in at.markdown)
+
+
+def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo_result):
+    """Capacity « heures d'ouverture »: the load table equals the core's; the capacitated option runs."""
+    from access.load import capacity_indicators, site_capacity
+
+    at = run_app()
+    at.selectbox(key="capacity").set_value("hours").run()
+    assert not at.exception and not at.error
+    table = frame(at, "load_table")
+    report = capacity_indicators(demo_study, demo_routing, site_capacity(demo_study.sites, "hours"), 30.0)
+    shown = table.filter(like="Population rattachée").iloc[:, 0].astype(float).sort_values().to_numpy()
+    assert np.allclose(shown, np.sort(report.sites_load["population_assigned"].to_numpy()), atol=0.5)
+    at.number_input(key="sugg_k").set_value(2).run()
+    at.checkbox(key="sugg_capacitated").check().run()
+    at.button(key="sugg_run").click().run()
+    assert not at.exception and not at.error
+    suggestion = at.session_state["suggestion"][2]
+    assert suggestion.capacitated is not None and suggestion.capacitated["capacity_respected"]
+    assert any("Capacités respectées" in m.value for m in at.markdown)
 
 
 def test_export_buttons(demo_result):

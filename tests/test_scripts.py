@@ -55,6 +55,17 @@ def test_bench_scenario_quick():
     assert last_value(done.stdout, "add_site_with_indicators_s") > 0
 
 
+def test_bench_capacitated_quick():
+    """Capacitated vs uncapacitated location models on the real Martinique grid (reduced sizes)."""
+    done = run("bench_capacitated.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("| maxcover capacitated") for line in lines), done.stdout
+    assert any(line.startswith("| median capacitated") for line in lines), done.stdout
+    assert "capacity_cost_people_k2:" in done.stdout
+    assert "MISMATCH" not in done.stdout
+
+
 def test_figures_modes_quick():
     done = run("figures_modes.py", "--quick")
     assert done.returncode == 0, done.stderr

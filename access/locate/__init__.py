@@ -23,17 +23,22 @@ candidate_unit_times
 Cover, MaxCover, Median, SolveResult
     The models and their result; :func:`solve_cover`, :func:`solve_maxcover` and
     :func:`solve_median` build and solve one in a call.
+CapacitatedMaxCover, CapacitatedMedian, CapacitatedResult
+    Capacitated maximal covering and p-median (:mod:`access.locate.capacitated`): sites have a
+    capacity in people, each unit's people are assigned within it; their own Benders sequence.
 merge_units, dominated_candidates, median_value, MEDIAN_FORMULATIONS
     Reductions and the p-median objective, for tests and benchmarks.
 """
 
 from ._matrix import candidate_unit_times, dominated_candidates, merge_units
 from ._solve import SolveResult
+from .capacitated import CapacitatedMaxCover, CapacitatedMedian, CapacitatedResult
 from .cover import Cover, solve_cover
 from .maxcover import MaxCover, solve_maxcover
 from .median import MEDIAN_FORMULATIONS, Median, median_value, solve_median
 from .suggest import MODELS, Suggestion, suggest_sites
 
-__all__ = ["MEDIAN_FORMULATIONS", "MODELS", "Cover", "MaxCover", "Median", "SolveResult", "Suggestion",
+__all__ = ["MEDIAN_FORMULATIONS", "MODELS", "CapacitatedMaxCover", "CapacitatedMedian", "CapacitatedResult",
+           "Cover", "MaxCover", "Median", "SolveResult", "Suggestion",
            "candidate_unit_times", "dominated_candidates", "median_value", "merge_units", "solve_cover",
            "solve_maxcover", "solve_median", "suggest_sites"]

@@ -21,6 +21,7 @@ from ..candidates import dedupe_candidates, join_candidates
 from ..coverage import covered, within
 from ..errors import InputError, Notice
 from ..fmt import fmt_int, fmt_num, fmt_pct, plural
+from ..io import jsonable
 from ..labels import MODEL_LABELS_FR, units_of
 from ..names import commune_name
 from ..routing import Join, unit_pairs, unit_times
@@ -66,6 +67,10 @@ class Suggestion:
         Population no candidate can reach within the threshold (``cover``, ``maxcover``) or at
         all (``median``), left uncovered, on road.
     notices : list of Notice
+    capacitated : dict, optional
+        Set by :func:`access.locate.suggest_capacitated.suggest_capacitated`: people served within
+        capacity, the people-per-unit ratio, the new sites' capacity, and per site its capacity in
+        people and the people assigned to it (``capacity_respected`` checks every one).
     """
 
     model: str
@@ -90,6 +95,7 @@ class Suggestion:
     seconds: float
     candidates_used: int
     notices: list[Notice] = field(default_factory=list)
+    capacitated: dict | None = None
 
     def to_summary(self) -> dict:
         """JSON-ready summary (plain floats, None for missing values)."""
@@ -130,6 +136,7 @@ class Suggestion:
                        bool(v) if isinstance(v, (bool, np.bool_)) else int(v)) for key, v in rec.items()}
                 for rec in self.curve.to_dict("records")],
             "notices": [n.message for n in self.notices],
+            **({"capacitated": jsonable(self.capacitated)} if self.capacitated is not None else {}),
         }
 
 
