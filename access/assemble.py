@@ -86,6 +86,9 @@ class StudyRequest:
         Where downloaded networks are cached.
     label : str
         Name of the territory in titles.
+    area_buffer_m : float
+        For a département whose network is downloaded: how far beyond its town halls (the national
+        batch takes 20 km, because residents cross the border).
     """
 
     territory: str | None = None
@@ -104,6 +107,7 @@ class StudyRequest:
     max_access_m: float | None = None
     cache_dir: Path | None = None
     label: str = ""
+    area_buffer_m: float = 5_000.0
 
 
 def check_request(request: StudyRequest) -> None:
@@ -227,7 +231,8 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     from .territory import departement_area, departement_communes, download_network
 
     communes, fixes = departement_communes(code)
-    network = _network(request, lambda: download_network(departement_area(communes), request, f"département {code}"))
+    network = _network(request, lambda: download_network(departement_area(communes, request.area_buffer_m), request,
+                                                         f"département {code}"))
     crs = _local_crs(communes)
     points = communes.geometry.to_crs(crs)
     units = gpd.GeoDataFrame({
