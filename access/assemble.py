@@ -90,6 +90,9 @@ class StudyRequest:
     capacity_column : str, optional
         Column of the site file read as each site's capacity (``capacity``; NaN for the built-in
         sites and empty cells).
+    area_buffer_m : float
+        For a département whose network is downloaded: how far beyond its town halls (the national
+        batch takes 20 km, because residents cross the border).
     """
 
     territory: str | None = None
@@ -109,6 +112,7 @@ class StudyRequest:
     cache_dir: Path | None = None
     label: str = ""
     capacity_column: str | None = None
+    area_buffer_m: float = 5_000.0
 
 
 def check_request(request: StudyRequest) -> None:
@@ -232,7 +236,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     from .territory import departement_area, departement_communes, download_network
 
     communes, fixes = departement_communes(code)
-    area = departement_area(communes)
+    area = departement_area(communes, request.area_buffer_m)
     network = _network(request, lambda: download_network(area, request, f"département {code}"))
     demand, population_source, population_notices = departement_demand(code, communes, fixes, request)
     notices = []

@@ -626,9 +626,71 @@ def build_parser() -> argparse.ArgumentParser:
     sites.add_argument("--quiet", action="store_true", help="n'afficher que le chemin du fichier écrit")
     sites.set_defaults(func=cmd_sites)
 
+    batch = sub.add_parser("batch", help="tous les départements (ou une liste) sur un cluster Dask : un tableau, "
+                                         "une carte et un GeoPackage pour le pays")
+    batch.add_argument("--departements", required=True,
+                       help="all (tous) ou des codes séparés par des virgules, par ex. 22,29,972")
+    batch.add_argument("--engine", choices=["dask", "local"], default="dask",
+                       help="dask : un cluster local (défaut) ou celui de --scheduler ; local : l'un après "
+                            "l'autre dans ce processus")
+    batch.add_argument("--scheduler", help="adresse d'un ordonnanceur Dask, par ex. tcp://hote:8786")
+    batch.add_argument("--workers", type=entier, help="nombre de workers du cluster local (défaut : un par cœur)")
+    batch.add_argument("--memory-limit", default="4GB", help="mémoire maximale d'un worker local (défaut 4GB)")
+    batch.add_argument("--networks-dir", type=chemin,
+                       help="dossier d'extraits <code>.osm.pbf ; sinon téléchargés puis gardés en cache")
+    batch.add_argument("--partial-network", action="store_true",
+                       help="les extraits ne contiennent que les routes principales")
+    batch.add_argument("--mode", choices=list(MODES), default="drive",
+                       help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in MODES.items()))
+    batch.add_argument("--threshold", type=nombre, default=30.0, help="seuil en minutes (défaut 30)")
+    batch.add_argument("--cache-dir", type=chemin, help="cache des réseaux téléchargés")
+    batch.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie")
+    batch.add_argument("--resume", action="store_true",
+                       help="reprendre : ne pas recalculer les départements déjà faits")
+    batch.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
+    batch.set_defaults(func=cmd_batch)
+
     territories = sub.add_parser("territories", help="liste des territoires intégrés")
     territories.set_defaults(func=cmd_territories)
     return parser
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Every département asked for, on Dask; the national outputs; exit status = départements failed."""
+    from .analysis import check_threshold
+    from .batch import BatchOptions, national_figures, parse_departements, run_batch
+    from .national import write_national
+
+    check_threshold(args.threshold)
+    codes = parse_departements(args.departements)
+    if args.networks_dir is not None and not Path(args.networks_dir).is_dir():
+        raise InputError("dossier d'extraits introuvable", "indiquez un dossier de fichiers <code>.osm.pbf",
+                         path=args.networks_dir, column="--networks-dir")
+    out_dir = output_folder(args.out_dir)
+    options = BatchOptions(threshold_min=args.threshold, mode=args.mode, networks_dir=args.networks_dir,
+                           partial_network=args.partial_network, cache_dir=args.cache_dir)
+    run = run_batch(codes, options, out_dir, engine=args.engine, scheduler=args.scheduler, resume=args.resume,
+                    workers=args.workers, memory_limit=args.memory_limit, progress=not args.quiet)
+    written = write_national(run.table, out_dir, args.threshold, mode_words(args.mode))
+    figures = national_figures(run.table)
+    if not args.quiet:
+        print(f"access30 — lot national — {plural(len(codes), 'département', 'départements')} : "
+              f"{len(run.ran)} calculés, {len(run.skipped)} repris d'un calcul précédent, "
+              f"{len(run.failed)} en échec")
+        print(f"Population couverte à {fmt_num(args.threshold)} min {mode_words(args.mode)} (lieux du département) : "
+              f"{fmt_int(figures['population_covered'])} sur {fmt_int(figures['population_total'])} "
+              f"({fmt_pct(figures['share_covered'], sep=' ')}), départements réussis")
+        failed = run.table[run.table["status"] != "ok"] if len(run.table) else run.table
+        for row in failed.itertuples():
+            print(f"- {row.code} : {row.error}")
+        print("Écrit : " + ", ".join(str(p) for p in written))
+    return min(len(failed_codes(run)), 100)
+
+
+def failed_codes(run) -> list[str]:
+    """Départements of a batch whose last row is a failure (this run or a resumed one)."""
+    table = run.table
+    return table.loc[table["status"] != "ok", "code"].astype(str).tolist() if len(table) else []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -358,6 +358,16 @@ def _ferry_seconds(tags: dict[str, str], length_m: float) -> float:
     return length_m / (speeds.FERRY_SPEED_KMH / 3.6)
 
 
+def _road_ways(path: str | Path):
+    """The ways of an extract that may be roads or ferries, with node locations (filtered in libosmium:
+    a département extract is mostly buildings and points of interest, which never reach Python)."""
+    import osmium
+    from osmium.filter import EntityFilter, KeyFilter
+
+    return (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+            .with_filter(EntityFilter(osmium.osm.WAY)).with_filter(KeyFilter("highway", "route")))
+
+
 def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> RoadNetwork:
     """Read a drive or walk network from an ``.osm.pbf`` (or ``.osm``) file, offline.
 
@@ -379,7 +389,6 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     InputError
         When the file is missing, empty, not an OSM file, truncated, or has no usable road.
     """
-    import osmium
 
     travel = get_mode(mode)
     path = Path(path)
@@ -400,8 +409,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     highway_counts: dict[str, int] = {}
     missing_locations = 0
     try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-        for obj in processor:
+        for obj in _road_ways(path):
             if not obj.is_way():
                 continue
             tags = {tag.k: tag.v for tag in obj.tags}
@@ -480,7 +488,7 @@ def write_osm_xml(pbf: str | Path, xml: str | Path, mode: str = "drive") -> Path
 
     travel = get_mode(mode)
     ways, locations = [], {}
-    for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+    for obj in _road_ways(pbf):
         if not obj.is_way():
             continue
         tags = {tag.k: tag.v for tag in obj.tags}

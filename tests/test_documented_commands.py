@@ -61,6 +61,7 @@ def local_files(tmp_path_factory):
         "mes_lieux.xlsx": str(F.sites_xlsx(folder)),
         "mes_lieux.csv": str(F.sites_csv_english(folder)),
         "secteurs.csv": str(_sectors_csv(folder)),
+        "extraits/": str(_networks_dir(folder)),
     }, folder
 
 
@@ -74,6 +75,16 @@ def _sectors_csv(folder: Path) -> Path:
     path = folder / "handmade_secteurs.csv"
     pd.DataFrame({"code_insee": sorted(codes), "site_id": "fs-133"}).to_csv(path, index=False)
     return path
+
+
+def _networks_dir(folder: Path) -> Path:
+    """A batch's extracts folder: the demo extract as the Côtes-d'Armor's (22)."""
+    import shutil
+
+    networks = folder / "extraits"
+    networks.mkdir(exist_ok=True)
+    shutil.copy(F.DEMO_PBF, networks / "22.osm.pbf")
+    return networks
 
 
 @pytest.mark.parametrize("source,command", COMMANDS, ids=[f"{s}:{c[:60]}" for s, c in COMMANDS])
@@ -91,7 +102,7 @@ def test_documented_command_runs(capsys, local_files, source, command):
         args += ["--partial-network", "--max-access-m", "12000"]
     if args[0] == "demo" and "--out-dir" not in args:
         args += ["--out-dir", str(out_dir)]
-    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report") else []))
+    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report", "batch") else []))
     err = capsys.readouterr().err
     assert "Traceback" not in err
     if any(offline in command for offline in OFFLINE):

@@ -78,3 +78,10 @@ def test_download_script_fails_clearly_offline(tmp_path, code):
     done = run("download_osm_extract.py", code, "--folder", str(tmp_path), timeout=120)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.strip().splitlines()[-1].startswith("Erreur :")
+
+
+def test_bench_batch_quick():
+    done = run("bench_batch.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "national_projection_minutes_2cores") > 0
+    assert "[assumptions]" in done.stdout and "[read]" in done.stdout
