@@ -56,6 +56,18 @@ scan itself handles 2,151 connections and builds 1,909 profile entries in under 
 Python, so compiling it with numba cannot pay (compilation alone costs seconds); the evaluation is
 NumPy (0.09 s), leaving little to gain. See ``docs/benchmarks_transit.md``.
 
+Example
+-------
+::
+
+    feed = gtfs.read_feed("car_jaune_974.gtfs.zip")
+    chosen = gtfs.choose_date(feed, "mardi 09:00")          # a typical Tuesday, and why (chosen.reason)
+    timetable = gtfs.timetable_for_date(feed, chosen.day)
+    window = DepartureWindow(chosen.minute, 90)              # 09:00–10:30, every minute
+    result = transit_times(timetable, cells_xy, sites_xy, window, crs="EPSG:2975")
+    result.covered(30.0)                                     # median time ≤ 30 min
+    route_usage(result, households, 30.0)                    # which lines carry the covered people
+
 Percentiles are order statistics (``numpy.percentile(..., method="inverted_cdf")``): with 90
 departures the median is the 45th smallest time, always a time some departure actually gets; the
 "median departure" is the earliest departure getting it.
@@ -363,7 +375,9 @@ def _xy(values, what: str) -> np.ndarray:
     if not np.isfinite(xy).all():
         row = int(np.flatnonzero(~np.isfinite(xy).all(axis=1))[0])
         raise InputError(f"coordonnées manquantes pour {what} (ligne {row + 1})", "retirez ou géolocalisez ce point")
-    if len(xy) and np.abs(xy).max() <= 360:
+    if not len(xy):
+        raise InputError(f"aucun point parmi les {what}", "il faut au moins une origine et un lieu d'accueil")
+    if np.abs(xy).max() <= 360:
         raise InputError(f"coordonnées des {what} en degrés ?", "projetez-les dans un CRS en mètres "
                          "(par ex. EPSG:2975 à La Réunion)")
     return xy

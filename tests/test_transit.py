@@ -567,11 +567,18 @@ def test_opening_hours_boundaries():
     np.testing.assert_array_equal(oh.served_many(sites, arrivals), served)
 
 
-def test_parameters_are_checked():
+def test_parameters_and_points_are_checked(timetable, all_sites):
     with pytest.raises(InputError):
         transit.TransitParams(min_transfer_s=0)
     with pytest.raises(InputError):
         transit.DepartureWindow(510, 0)
+    window = transit.DepartureWindow(510, 5)
+    with pytest.raises(InputError, match="aucun point"):
+        transit.transit_times(timetable, all_sites[:3], np.zeros((0, 2)), window, crs=CRS)
+    with pytest.raises(InputError, match="degrés"):
+        transit.transit_times(timetable, [[55.45, -20.88]], all_sites, window, crs=CRS)
+    with pytest.raises(InputError, match="horaires donnés pour 2 lieux"):
+        transit.transit_times(timetable, all_sites[:1], all_sites, window, site_open=[None, None], crs=CRS)
 
 
 def test_intervals_from_weekly_hours():
