@@ -285,6 +285,29 @@ def test_broken_feed_fixtures_name_file_and_column(feed_path, tmp_path, case, ta
     assert words in str(err.value)
 
 
+def test_blank_intermediate_times_are_interpolated_by_distance(feed_path, tmp_path, feed):
+    def blank(frame):  # second stop of the first trip: times left blank, as GTFS allows
+        frame.loc[1, ["arrival_time", "departure_time"]] = ""
+        return frame
+
+    st = pd.read_csv(zipfile.ZipFile(feed_path).open("stop_times.txt"), dtype=str)
+    edited = gtfs.read_feed(_rewrite(feed_path, tmp_path / "fixture_blank_time.zip", "stop_times.txt", blank))
+    assert edited.metadata.n_interpolated_times == 1
+    trip = list(edited.trip_ids).index(st.loc[1, "trip_id"])
+    row = edited.st_offsets[trip] + 1
+    d0, d1, d2 = st.loc[0:2, "shape_dist_traveled"].astype(float)
+    expected = feed.st_dep[row - 1] + (d1 - d0) / (d2 - d0) * (feed.st_arr[row + 1] - feed.st_dep[row - 1])
+    assert edited.st_arr[row] == edited.st_dep[row] == round(expected)
+    assert abs(edited.st_arr[row] - feed.st_arr[row]) <= 60  # close to the published time
+
+    def blank_first(frame):
+        frame.loc[0, ["arrival_time", "departure_time"]] = ""
+        return frame
+
+    with pytest.raises(InputError, match="premier ou dernier arrêt"):
+        gtfs.read_feed(_rewrite(feed_path, tmp_path / "fixture_blank_first.zip", "stop_times.txt", blank_first))
+
+
 FIXTURE_STOPS = [("A", -20.880, 55.450), ("B", -20.880, 55.465), ("C", -20.880, 55.480)]
 
 
