@@ -197,6 +197,7 @@ class Feed:
 
     @property
     def n_trips(self) -> int:
+        """Number of trips."""
         return len(self.trip_ids)
 
     def active_services(self, day: date) -> np.ndarray:
@@ -282,10 +283,12 @@ class Timetable:
 
     @property
     def n_trips(self) -> int:
+        """Number of trips."""
         return len(self.trip_ids)
 
     @property
     def n_stops(self) -> int:
+        """Number of stops of the feed."""
         return len(self.stop_ids)
 
     def served_stops(self) -> np.ndarray:

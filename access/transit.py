@@ -278,6 +278,7 @@ class TransitResult:
 
     @property
     def n_units(self) -> int:
+        """Number of demand units."""
         return self.times_min.shape[0]
 
     def covered(self, threshold_min: float = 30.0) -> np.ndarray:
