@@ -9,9 +9,6 @@ with networkx's Dijkstra, built independently from the stop times.
 from __future__ import annotations
 
 import io
-import re
-import subprocess
-import sys
 import zipfile
 from bisect import bisect_left
 from datetime import date, timedelta
@@ -612,9 +609,3 @@ def test_intervals_from_weekly_hours():
     np.testing.assert_array_equal(tuesday[0], [[450, 960], [1440 + 480, 1440 + 720]])
     assert tuesday[1] is None
 
-
-def test_bench_quick_runs():
-    out = subprocess.run([sys.executable, str(REPO / "scripts" / "bench_transit.py"), "--quick"], cwd=REPO,
-                         capture_output=True, text=True, timeout=120, check=True).stdout.strip().splitlines()
-    assert re.fullmatch(r"transit_all_cells_s: \d+\.\d+", out[-1])
-    assert any(line.startswith("coverage_30min: households") for line in out)
