@@ -610,7 +610,7 @@ def _transit_walk_text(s) -> list[str]:
              f"{fr_num(s.access_speed_kmh)}\u00a0km/h : en moyenne {fr_pct(s.estimated_time_share, 0)} du temps "
              "d'un habitant est de la marche estimée ainsi.",
              f"<b>Temps retenu.</b> Le temps médian sur les départs de la fenêtre ({escape(t.window)}) ; les 25e et "
-             "75e centiles sont dans les tableaux et le GeoPackage (time_p25_min, time_p75_min).",
+             "75e centiles sont dans le GeoPackage (couche des carreaux : time_p25_min, time_p75_min).",
              f"<b>Horaires d'ouverture.</b> {escape(t.opening_hours[:1].upper() + t.opening_hours[1:])}."]
     covered = []
     for threshold, groups in t.thresholds.items():
