@@ -229,13 +229,22 @@ def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, 
 # Sidebar: territory, threshold, mode
 
 
+#: How to get public-transport coverage while the app ships no GTFS feed.
+TRANSIT_HINT = ("Transports en commun : aucun flux GTFS n'est fourni avec l'application. Calculez-les en ligne de "
+                "commande : access30 coverage --mode transit --gtfs FLUX.zip --at \"mardi 09:00\" (flux GTFS du "
+                "réseau, publié par l'autorité organisatrice, par ex. sur transport.data.gouv.fr).")
+
+
 def sidebar():
     """Read the sidebar widgets; return the study (or stop with a French message), its key and the threshold."""
     with st.sidebar:
         st.header("Territoire")
         source = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
-        mode = st.radio("Mode de déplacement", list(MODES), key="mode", horizontal=True,
-                        format_func=lambda key: MODES[key].label)
+        # A timetable mode needs a GTFS feed; none ships with the app (the Car Jaune feed's licence is not
+        # stated in the file), so the app offers the road modes and says how to compute public transport.
+        mode = st.radio("Mode de déplacement", [k for k, m in MODES.items() if not m.timetable], key="mode",
+                        horizontal=True, format_func=lambda key: MODES[key].label)
+        st.caption(TRANSIT_HINT)
         threshold = float(st.slider("Seuil de temps d'accès (minutes)", 5, 90, 30, 5, key="threshold",
                                     help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))

@@ -20,6 +20,7 @@ from .crs import to_projected
 from .errors import InputError, Notice
 from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .labels import units_of
+from .modes import get_mode
 from .network import RoadNetwork
 from .population import Demand
 from .routing import AccessModel, Join, NodeTimes, Pairs, UnitTimes, join_points, route_to_sites, unit_pairs, unit_times
@@ -180,7 +181,26 @@ def join_units(study: Study) -> Join:
     return join_points(study.network, demand.units["x"].to_numpy(), demand.units["y"].to_numpy(), study.access)
 
 
+def engine(study: Study):
+    """``(route, evaluate)`` functions of the study's travel mode: the one place that decides how a
+    mode's times are computed, from its :attr:`~access.modes.TravelMode.kind`.
+
+    Road modes are routed on the OSM network here (:mod:`access.routing`); timetable modes (public
+    transport) by :mod:`access.transit_study` over a GTFS feed.
+    """
+    if get_mode(study.network.mode).timetable:
+        from .transit_study import evaluate_transit, route_transit
+
+        return route_transit, evaluate_transit
+    return route_roads, evaluate_times
+
+
 def route(study: Study, second: bool = True) -> Routing:
+    """Compute every unit's travel times to the sites, once per study (see :func:`engine`)."""
+    return engine(study)[0](study, second=second)
+
+
+def route_roads(study: Study, second: bool = True) -> Routing:
     """Join sites and units to the network, run the searches, and find every unit's two nearest sites."""
     sites, notices = join_sites(study)
     return reroute(study, join_units(study), sites, np.ones(len(sites), dtype=bool), notices, second=second)
@@ -282,13 +302,20 @@ def _commune_names(study: Study) -> pd.DataFrame:
 
 
 def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
-    """Coverage indicators of a routed study for a threshold in minutes.
+    """Coverage indicators of a routed study for a threshold in minutes (see :func:`engine`).
 
     Raises
     ------
     InputError
         If the threshold is not a positive number of minutes up to 24 hours.
     """
+    check_threshold(threshold_min)
+    return engine(study)[1](study, routing, threshold_min)
+
+
+def evaluate_times(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
+    """Coverage indicators from any routing's :class:`~access.routing.UnitTimes` (road modes, and
+    the base of a timetable mode's result)."""
     check_threshold(threshold_min)
     demand = study.demand.to_crs(study.network.crs)
     t = routing.times

@@ -12,7 +12,8 @@ combination into a :class:`~access.analysis.Study`, so that ``coverage``, ``sugg
   département, given or read from the population's commune codes);
 * **communes**: outlines when known (a user file or the territory's), else names and EPCI from the
   national list; every output works without outlines and says so;
-* **network**: a user ``.osm.pbf``, the territory's extract, or a download for a département.
+* **network**: a user ``.osm.pbf``, the territory's extract, or a download for a département; for a
+  timetable mode (public transport), the GTFS feed given (:func:`study_network`).
 
 Files that do not match are caught: when more than 1 % of the population lies outside the road
 network's extent the study carries a warning with the figures, shown first with every result; when
@@ -80,7 +81,17 @@ class StudyRequest:
         them for a territory, or for a known département when no site file is given.
     communes : Path, optional
         Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``).
-    mode : {"drive", "walk"}
+    mode : str
+        A key of :data:`access.modes.MODES` (``drive``, ``walk``, ``transit``).
+    gtfs : Path, optional
+        The GTFS feed of a timetable mode (required for ``transit``).
+    when : str, optional
+        A timetable mode's moment (« mardi 09:00 »): start of the departure window, typical date of
+        that weekday, and the sites' opening hours at that date.
+    service_date : str, optional
+        A timetable mode's service date, ``YYYY-MM-DD``.
+    window_min : int, optional
+        A timetable mode's departure window, minutes (90 by default).
     max_access_m : float, optional
         Farthest crow-fly distance to a road (default: the territory's, else 1,000 m).
     cache_dir : Path, optional
@@ -108,6 +119,10 @@ class StudyRequest:
     sites_builtin: tuple[str, ...] | None = None
     communes: Path | None = None
     mode: str = "drive"
+    gtfs: Path | None = None
+    when: str | None = None
+    service_date: str | None = None
+    window_min: int | None = None
     max_access_m: float | None = None
     cache_dir: Path | None = None
     label: str = ""
@@ -203,8 +218,9 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
 
     territory = TERRITORIES[key]
     communes = load_communes(territory)
-    network = load_network(territory, mode=request.mode, network_path=request.network, cache_dir=request.cache_dir,
-                           communes=communes, partial=request.partial_network or None)
+    network = study_network(request, lambda: load_network(
+        territory, mode=request.mode, network_path=request.network, cache_dir=request.cache_dir, communes=communes,
+        partial=request.partial_network or None))
     demand = load_demand(territory, communes, request.demand)
     builtins = _builtins(request)
     sites, notices = _territory_sites(territory, communes, builtins)
@@ -217,6 +233,8 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     sources = list(territory.sources) + inventory_sources(builtins)
     if request.network is not None:
         sources[0] = territory_network_source(Path(request.network))
+    if not isinstance(network, RoadNetwork):
+        sources[0] = network.source_line()
     if request.sites is not None:
         extra, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
         extra, outside = check_territory(extra, study_area(communes, 20_000.0), request.sites)
@@ -237,7 +255,8 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
 
     communes, fixes = departement_communes(code)
     area = departement_area(communes, request.area_buffer_m)
-    network = _network(request, lambda: download_network(area, request, f"département {code}"))
+    network = study_network(request, lambda: _network(
+        request, lambda: download_network(area, request, f"département {code}")))
     demand, population_source, population_notices = departement_demand(code, communes, fixes, request)
     notices = []
     builtins = _builtins(request)
@@ -252,7 +271,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     # The listing's notices say what a list stands for (mairies for CCAS), what was merged and what
     # could not be placed, and end with the per-source report.
     notices += listing.notices
-    sources = [_network_source(request, area), population_source, *listing.source_lines]
+    sources = [_network_source(request, network, area), population_source, *listing.source_lines]
     if request.sites is not None:
         sites, found = _add_user_sites(sites, request, _area_of_points(communes, 20_000.0))
         notices += found
@@ -297,30 +316,19 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
 
 
 def _files_study(request: StudyRequest) -> Study:
-    from .territory import TERRITORIES, download_network, load_communes, load_network, normalise_departement
+    from .territory import TERRITORIES, load_communes, normalise_departement
 
     territory = TERRITORIES.get(request.territory) if request.territory else None
     demand = read_population(request.population, request.population_column, crs=request.population_crs)
     code = (normalise_departement(request.departement) if request.departement else
             territory.departement if territory else
             normalise_departement(request.territory) if request.territory else infer_departement(demand))
-    if request.network is not None:
-        network = _network(request, None)
-    elif territory is not None:
-        network = load_network(territory, mode=request.mode, cache_dir=request.cache_dir,
-                               partial=request.partial_network or None)
-    elif request.territory is not None:
-        from .territory import departement_area, departement_communes
-
-        network = download_network(departement_area(departement_communes(code)[0]), request, f"département {code}")
-    else:
-        raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
-                         "du territoire)", column="--network")
+    network = study_network(request, lambda: _files_network(request, territory, code))
     access = AccessModel.for_mode(request.mode,
                                   request.max_access_m or (territory.max_access_m if territory else 1000.0))
     notices = _extent_notices(network, demand, access, request)  # before the sites: the population is the study
     communes = _communes(request, demand, territory, code)
-    frames, sources = [], [_network_source(request), f"Population : {demand.source}"]
+    frames, sources = [], [_network_source(request, network), f"Population : {demand.source}"]
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
         user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
@@ -369,6 +377,38 @@ def _files_study(request: StudyRequest) -> Study:
 # Pieces
 
 
+def study_network(request: StudyRequest, road_network):
+    """The study's network: ``road_network()`` for a road mode, the GTFS feed for a timetable mode.
+
+    Raises
+    ------
+    InputError
+        A timetable mode without a feed, or a feed or date that cannot be used.
+    """
+    if get_mode(request.mode).timetable:
+        from .transit_study import read_transit_network
+
+        return read_transit_network(request.gtfs, request.when, request.service_date, request.window_min)
+    return road_network()
+
+
+def _files_network(request: StudyRequest, territory, code: str | None) -> RoadNetwork:
+    """The road network of a files study: the user's extract, the territory's, or a download."""
+    from .territory import download_network, load_network
+
+    if request.network is not None:
+        return _network(request, None)
+    if territory is not None:
+        return load_network(territory, mode=request.mode, cache_dir=request.cache_dir,
+                            partial=request.partial_network or None)
+    if request.territory is not None:
+        from .territory import departement_area, departement_communes
+
+        return download_network(departement_area(departement_communes(code)[0]), request, f"département {code}")
+    raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
+                     "du territoire)", column="--network")
+
+
 def _network(request: StudyRequest, download) -> RoadNetwork:
     """The user's extract (bridged when partial), or ``download()``."""
     if request.network is None:
@@ -380,10 +420,13 @@ def _network(request: StudyRequest, download) -> RoadNetwork:
     return network
 
 
-def _network_source(request: StudyRequest, area=None) -> str:
-    """Source line of the network: the user's file, or the osmnx download with its date when cached."""
+def _network_source(request: StudyRequest, network=None, area=None) -> str:
+    """Source line of the network: a timetable's own line, the user's file, or the osmnx download with
+    its date when cached."""
     from .territory import ODBL
 
+    if network is not None and not isinstance(network, RoadNetwork):
+        return network.source_line()
     where = Path(request.network).name if request.network else "OpenStreetMap téléchargé avec osmnx"
     if request.network is None and area is not None:
         from datetime import date
@@ -505,6 +548,8 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
     """Warn, with the figures, when more than 1 % of the population falls outside the network's
     extent (refuse when all of it does); the user's sites outside it are reported by
     :func:`check_territory`."""
+    if not isinstance(network, RoadNetwork):
+        return []  # a timetable mode: walking straight to a site is always possible, nobody is cut off
     extent = network_extent(network, access.max_distance_m)
     units = demand.units
     wgs = gpd.GeoSeries(gpd.points_from_xy(units["x"], units["y"]), crs=demand.crs).to_crs("EPSG:4326")

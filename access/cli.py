@@ -16,7 +16,7 @@ from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from .inventories import candidate_inventories, inventory_keys
 from .labels import sites_by_type, units_of
-from .modes import MODES, mode_words
+from .modes import MODES, get_mode, mode_words
 
 EXIT_INPUT_ERROR = 2
 
@@ -104,16 +104,7 @@ def format_report(result) -> str:
     mode = mode_words(s.travel_mode)
     lines = [
         f"access30 — couverture à {fmt_num(s.threshold_min)} min {mode} — {s.territory}",
-        f"Réseau : {s.network_source}"
-        + (" — réseau partiel (routes principales)" if s.network_partial else "")
-        + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
-        + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
-           if s["network_estimated_edges"] else "")
-        + (f" ; {plural(s['network_components'] - 1, 'morceau non relié', 'morceaux non reliés')} au réseau principal "
-           f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
-           f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est "
-           "rattaché)"
-           if s["network_components"] > 1 else ""),
+        *(_transit_lines(s) if s.transit is not None else [_network_line(s)]),
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
         *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
@@ -123,8 +114,8 @@ def format_report(result) -> str:
         "",
         f"Population couverte (≤ {fmt_num(s.threshold_min)} min, seuil inclus) : {fmt_int(s.population_covered)} "
         f"soit {fmt_pct(s.share_covered, sep=' ')}",
-        f"Population non couverte : {fmt_int(s.population_uncovered)} ; sans accès routier : "
-        f"{fmt_int(s.population_no_road)}",
+        f"Population non couverte : {fmt_int(s.population_uncovered)}"
+        + ("" if s.transit is not None else f" ; sans accès routier : {fmt_int(s.population_no_road)}"),
         f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s.mean_time_min)}, "
         f"médian {fmt_min(s.median_time_min)}, 90e centile {fmt_min(s.p90_time_min)} "
         "(population ayant un accès routier et un lieu atteignable)",
@@ -133,6 +124,8 @@ def format_report(result) -> str:
         lines.append("Équité (part couverte) : " + " ; ".join(
             f"{_label(row['group'])} {fmt_pct(row['share_covered'], sep=' ')}"
             for _, row in result.equity.iloc[1:].iterrows()))
+    if s.transit is not None:
+        lines += _transit_usage_lines(s)
     worst = result.communes[result.communes["not_covered"] > 0].head(5) if not result.communes.empty else []
     if len(worst):
         lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
@@ -146,6 +139,51 @@ def format_report(result) -> str:
         lines.append("À savoir :")
         lines.extend(f"- {n.message}" for n in result.notices)
     return "\n".join(lines)
+
+
+def _network_line(s) -> str:
+    return (f"Réseau : {s.network_source}"
+        + (" — réseau partiel (routes principales)" if s.network_partial else "")
+        + f" : {fmt_int(s['network_nodes'])} nœuds, {fmt_int(s['network_edges'])} arcs"
+        + (f", dont {fmt_int(s['network_estimated_edges'])} arcs estimés reliant ses morceaux"
+           if s["network_estimated_edges"] else "")
+        + (f" ; {plural(s['network_components'] - 1, 'morceau non relié', 'morceaux non reliés')} au réseau principal "
+           f"({fmt_int(s['network_nodes_outside_largest_component'])} nœuds, dont "
+           f"{fmt_int(s['network_nodes_not_snappable'])} dans des fragments de moins de 20 nœuds où rien n'est "
+           "rattaché)"
+           if s["network_components"] > 1 else ""))
+
+
+def _transit_lines(s) -> list[str]:
+    t = s.transit
+    return [f"Transports en commun : flux GTFS {t.feed_file} ({', '.join(t.feed_agencies) or 'agence non déclarée'}), "
+            f"valable du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; {fmt_int(s['network_nodes'])} "
+            f"arrêts desservis, {fmt_int(s['network_edges'])} courses ce jour-là",
+            f"Date des horaires : {_iso_fr(t.service_date)} ; départs {t.window} (temps médian sur la fenêtre)",
+            f"Horaires d'ouverture : {t.opening_hours}"]
+
+
+def _transit_usage_lines(s) -> list[str]:
+    t = s.transit
+    lines = []
+    for threshold, groups in t.thresholds.items():
+        lines.append(f"Couverts en {threshold} min : " + " ; ".join(
+            f"{_label(g)} {fmt_int(v['covered'])} ({fmt_pct(v['share_covered'], sep=' ')})"
+            for g, v in groups.items()))
+    if t.routes:
+        lines.append(f"Lignes empruntées par les personnes couvertes (≤ {fmt_num(s.threshold_min)} min, trajet "
+                     "médian) : " + " ; ".join(f"{r['route']} {fmt_int(r['population'])}" for r in t.routes[:8]))
+    if t.stops:
+        lines.append("Arrêts où elles montent : " + " ; ".join(f"{r['stop']} {fmt_int(r['population'])}"
+                                                              for r in t.stops[:8]))
+    lines.append(f"Dont à pied directement jusqu'au lieu : {fmt_int(t.walk_only_population)}")
+    return lines
+
+
+def _iso_fr(text: str) -> str:
+    """``2025-12-02`` → ``02/12/2025``."""
+    year, month, day = text.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _label(group: str) -> str:
@@ -183,6 +221,15 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--mode", choices=list(MODES), default="drive",
                        help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in MODES.items())
                        + " (défaut : drive)")
+    transit = parser.add_argument_group("transports en commun (--mode transit)")
+    transit.add_argument("--gtfs", type=chemin,
+                         help="flux GTFS du réseau (fichier .zip), obligatoire avec --mode transit")
+    transit.add_argument("--service-date", dest="service_date", metavar="AAAA-MM-JJ",
+                         help="date des horaires (dans la période de validité du flux) ; par défaut, une date "
+                              "typique du jour de --at (mardi 09:00 si --at n'est pas donné)")
+    transit.add_argument("--window", type=entier, default=None, metavar="MIN",
+                         help="durée de la fenêtre de départ en minutes, un départ par minute (défaut 90) ; "
+                              "le temps retenu est le temps médian")
     group.add_argument("--max-access-m", type=nombre, default=None,
                        help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
     group.add_argument("--cache-dir", type=chemin, help="dossier de cache des réseaux téléchargés")
@@ -201,8 +248,9 @@ def study_request(args: argparse.Namespace):
         territory=args.territory, departement=args.departement, network=args.network,
         partial_network=args.partial_network, population=args.population, population_column=args.population_column,
         population_crs=args.population_crs, demand=args.demand, sites=args.sites, sites_crs=args.sites_crs,
-        sites_builtin=builtins, communes=args.communes, mode=args.mode, max_access_m=args.max_access_m,
-        cache_dir=args.cache_dir, capacity_column=_capacity_column(args))
+        sites_builtin=builtins, communes=args.communes, mode=args.mode, gtfs=args.gtfs,
+        when=getattr(args, "at", None), service_date=args.service_date, window_min=args.window,
+        max_access_m=args.max_access_m, cache_dir=args.cache_dir, capacity_column=_capacity_column(args))
 
 
 def _capacity_column(args: argparse.Namespace) -> str | None:
@@ -255,7 +303,8 @@ def routed_study(args: argparse.Namespace, steps: Steps):
 
     steps("Lecture du réseau, de la population et des lieux d'accueil")
     study = build_study(args)
-    steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
+    steps("Calcul des temps d'accès (horaires du flux GTFS, fenêtre de départ)" if get_mode(args.mode).timetable
+          else "Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
     return study, route(study)
 
 
@@ -271,9 +320,54 @@ def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
                          path=path.parent, column=option)
 
 
+def coverage_result(study, routing, args: argparse.Namespace):
+    """The coverage of a routed study at ``--threshold``, through the opening-hours lens of ``--at`` or
+    ``--workers-hours`` for a road mode (a timetable mode has applied the moment while routing);
+    without a lens, with coverage to the sector's site (``--sectors``) and the load (``--capacity``)."""
+    from .analysis import evaluate
+
+    if get_mode(args.mode).timetable:
+        return evaluate(study, routing, args.threshold)
+    if getattr(args, "at", None):
+        from .hours import coverage_at
+
+        return coverage_at(study, routing, args.at, args.threshold)
+    if getattr(args, "workers_hours", False):
+        from .hours import coverage_for_workers
+
+        return coverage_for_workers(study, routing, args.threshold)
+    # Without an hours lens: the sector's site (residents are sent there whatever its hours) and the load.
+    result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
+    return capacity_result(args, study, routing, result)
+
+
+def _check_lenses(args: argparse.Namespace) -> None:
+    """Refuse options that the chosen lens would leave unused: sectors and load need a road mode and
+    every site (not only those open at a moment)."""
+    hours = getattr(args, "at", None) or getattr(args, "workers_hours", False)
+    options = (("--sectors", getattr(args, "sectors", None)), ("--capacity", getattr(args, "capacity", None)))
+    for option, value in options:
+        if value is None:
+            continue
+        if get_mode(args.mode).timetable:
+            raise InputError(f"{option} : non disponible en mode « {get_mode(args.mode).label.lower()} »",
+                             "utilisez --mode drive ou --mode walk", column=option)
+        if hours:
+            raise InputError(f"{option} ne se combine pas avec --at ou --workers-hours (le calcul porte sur tous "
+                             "les lieux)", f"lancez deux calculs : l'un avec {option}, l'autre avec les horaires",
+                             column=option)
+
+
+def _road_only(args: argparse.Namespace, what: str) -> None:
+    """Refuse ``what`` (site suggestions) in a timetable mode, which has no road network to route new sites."""
+    mode = get_mode(args.mode)
+    if mode.timetable:
+        raise InputError(f"{what} : non disponible en mode « {mode.label.lower()} »",
+                         "utilisez --mode drive ou --mode walk pour chercher de nouveaux lieux", column="--mode")
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
-    from .analysis import evaluate
     from .export import write_gpkg, write_summary
 
     _check_output(args.out, (".gpkg",), "--out")
@@ -281,28 +375,13 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         from .hours import parse_when
 
         parse_when(args.at)  # a typo in --at fails before the network is read
-    if getattr(args, "capacity", None) is not None and (getattr(args, "at", None) or args.workers_hours):
-        raise InputError("--capacity ne se combine pas avec --at ou --workers-hours (la charge se calcule sur "
-                         "tous les lieux)", "lancez deux calculs : l'un avec --capacity, l'autre avec les horaires",
-                         column="--capacity")
+    _check_lenses(args)
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
-    if getattr(args, "at", None):
-        from .hours import coverage_at
-
-        result = coverage_at(study, routing, args.at, args.threshold)
-    elif getattr(args, "workers_hours", False):
-        from .hours import coverage_for_workers
-
-        result = coverage_for_workers(study, routing, args.threshold)
-    else:  # residents are sent to their sector's site whatever its hours: only without an hours lens
-        result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
-    if getattr(args, "capacity", None) is not None:
-        steps("Charge des lieux d'accueil et indices 2SFCA")
-        result = capacity_result(args, study, routing, result)
+    result = coverage_result(study, routing, args)
     steps(f"Écriture de {args.out.name}")
     write_gpkg(result, args.out, study.communes)
     if args.summary is not None:
@@ -345,7 +424,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Convention-ready outputs in ``--out-dir``: PDF report, XLSX and CSV tables, PNG map, GeoPackage."""
     from datetime import date
 
-    from .analysis import evaluate
     from .errors import InputError
     from .export import uncovered_zones, write_gpkg, write_summary
     from .maps import write_png
@@ -364,12 +442,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (100 <= width <= 10_000 and 100 <= height <= 10_000):
         raise InputError(f"taille de carte {width}x{height} hors limites", "indiquez entre 100 et 10 000 pixels "
                          "de côté, par ex. 2000x1600", column="--map-size")
+    if args.suggest:
+        _road_only(args, "--suggest")
+    if getattr(args, "at", None):
+        from .hours import parse_when
+
+        parse_when(args.at)
+    _check_lenses(args)
     out_dir = output_folder(args.out_dir)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
-    result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
-    result = capacity_result(args, study, routing, result)
+    result = coverage_result(study, routing, args)
     suggestion = None
     if args.suggest:
         from .candidates import build_candidates
@@ -408,6 +492,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .labels import MODEL_LABELS_FR
     from .locate import suggest_sites
 
+    _road_only(args, "suggest")
     _check_output(args.out, (".gpkg",), "--out")
     if args.sectors is not None:
         raise InputError("--sectors ne s'applique pas aux suggestions (elles portent sur le lieu le plus proche)",
@@ -564,6 +649,8 @@ def build_parser() -> argparse.ArgumentParser:
     moment.add_argument("--workers-hours", action="store_true",
                         help="ne compter que les lieux ouverts aux horaires accessibles aux actifs "
                              "(après 17 h 30 en semaine, ou le week-end)")
+    coverage.add_argument("--date", dest="service_date", metavar="AAAA-MM-JJ",
+                          help="--mode transit : date des horaires (comme --service-date)")
     coverage.set_defaults(func=cmd_coverage)
 
     demo = sub.add_parser("demo", help="couverture du territoire de démonstration (hors ligne)")
@@ -578,7 +665,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"ajouter K nouveaux lieux suggérés (couverture maximale ; candidats : "
                              f"{_candidate_lists()})")
     report.add_argument("--map-size", default="2000x1600", help="taille de la carte PNG en pixels (défaut 2000x1600)")
-    report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui)")
+    report.add_argument("--date", help="date d'édition imprimée, AAAA-MM-JJ (défaut : aujourd'hui) ; la date des "
+                                       "horaires de transports en commun est --service-date")
+    report.add_argument("--at", metavar="MOMENT",
+                        help="ne compter que les lieux ouverts à ce moment, par ex. \"mardi 09:00\" ; en transports "
+                             "en commun, début de la fenêtre de départ et jour des horaires")
     report.set_defaults(func=cmd_report)
 
     suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")

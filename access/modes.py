@@ -5,6 +5,11 @@ here: which OSM ways are usable, the speed on a way and its one-way rule, the sp
 leg between a point and the road, the speed of the links that bridge a partial network, the osmnx
 network type for downloads, and the French words of every output. Adding a mode is one entry in
 :data:`MODES` (plus a network builder when it does not come from OSM ways).
+
+A mode's :attr:`TravelMode.kind` says how its times are computed, and is read in one place only
+(:data:`access.analysis.ENGINES`): ``"road"`` modes are routed on OSM ways by :mod:`access.routing`;
+``"timetable"`` modes (public transport) come from a GTFS feed, routed by :mod:`access.transit`
+through :mod:`access.transit_study`. The OSM fields are unused by a timetable mode.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ class TravelMode:
     Attributes
     ----------
     key : str
-        Stable identifier, used on the command line and in summaries (``drive``, ``walk``).
+        Stable identifier, used on the command line and in summaries (``drive``, ``walk``, ``transit``).
     label : str
         French name in the interface (« Voiture »).
     words : str
@@ -53,22 +58,37 @@ class TravelMode:
         The main limit of the mode, said in the report's « Limites ».
     speed_table : bool
         Whether the report lists the speed of each road class.
+    kind : str
+        How times are computed: ``"road"`` (OSM ways, :mod:`access.routing`) or ``"timetable"``
+        (a GTFS feed, :mod:`access.transit_study`).
+    needs : str
+        French description of the input a timetable mode needs, for messages (« un flux GTFS »).
+    extra_thresholds : tuple of float
+        Thresholds reported beside the study's own (transit users often live far: 45 and 60 min).
     """
 
     key: str
     label: str
     words: str
-    osmnx_type: str
-    way_allowed: Callable[[Tags], bool]
-    ferry_allowed: Callable[[Tags], bool]
-    way_speed_kmh: Callable[[Tags], float]
-    oneway: Callable[[Tags], int]
-    access_speed_kmh: float
-    bridge_speed_kmh: float
-    nothing_usable: str
     method: str
     limit: str
+    access_speed_kmh: float
+    osmnx_type: str = "walk"
+    way_allowed: Callable[[Tags], bool] = lambda tags: False
+    ferry_allowed: Callable[[Tags], bool] = lambda tags: False
+    way_speed_kmh: Callable[[Tags], float] = lambda tags: 0.0
+    oneway: Callable[[Tags], int] = lambda tags: 0
+    bridge_speed_kmh: float = 0.0
+    nothing_usable: str = ""
     speed_table: bool = False
+    kind: str = "road"
+    needs: str = ""
+    extra_thresholds: tuple[float, ...] = ()
+
+    @property
+    def timetable(self) -> bool:
+        """Whether the mode's times come from a timetable (a GTFS feed) rather than OSM ways."""
+        return self.kind == "timetable"
 
     def usable(self, tags: Tags) -> bool:
         """Whether a way or a ferry route may be used in this mode."""
@@ -119,8 +139,22 @@ WALK = TravelMode(
            "piétons, moitié moins dans les escaliers.",
     limit="Seule la marche est mesurée.")
 
+TRANSIT = TravelMode(
+    key="transit", label="Transports en commun", words="en transports en commun (et à pied)",
+    access_speed_kmh=speeds.WALK_SPEED_KMH, kind="timetable", needs="un flux GTFS (fichier .zip)",
+    extra_thresholds=(45.0, 60.0),
+    method="Temps en transports en commun calculés sur les horaires du flux GTFS (correspondances comprises, "
+           "attente au premier arrêt comptée) pour chaque minute de départ de la fenêtre : on retient pour "
+           "chaque lieu de vie le temps médian (et les 25e et 75e centiles). Marche à "
+           f"{fmt_num(speeds.WALK_SPEED_KMH)} km/h sur la distance à vol d'oiseau × 1,3 (estimée) jusqu'à "
+           "un arrêt à moins de 1 km, entre arrêts en correspondance (400 m, 2 min au moins) et de l'arrêt au "
+           "lieu ; aller à pied directement jusqu'au lieu reste toujours possible.",
+    limit="Seul le réseau décrit par le flux GTFS est pris en compte : un flux interurbain (par ex. Car Jaune "
+          "à La Réunion) ignore les bus urbains, le transport à la demande et les trajets en voiture ; les "
+          "temps de marche sont estimés à vol d'oiseau, et les horaires sont ceux publiés, sans retards.")
+
 #: Every travel mode, by key, in the order the interface offers them.
-MODES: dict[str, TravelMode] = {mode.key: mode for mode in (DRIVE, WALK)}
+MODES: dict[str, TravelMode] = {mode.key: mode for mode in (DRIVE, WALK, TRANSIT)}
 
 
 def get_mode(key: str | TravelMode) -> TravelMode:

@@ -601,6 +601,8 @@ def _method_section(page: _Page) -> list:
     story.append(_p("6. Méthode", st["h1"]))
     net_text = (f"Réseau routier « {escape(s.network_source)} » : {fr_int(s['network_nodes'])} intersections, "
                 f"{fr_int(s['network_edges'])} tronçons orientés")
+    if s.transit is not None:
+        net_text = _transit_network_text(s)
     if s.network_partial:
         net_text += (f". Il ne contient que les routes principales (réseau partiel) : ses morceaux sont reliés par "
                      f"{fr_int(s['network_estimated_edges'])} liaisons estimées, et les petites routes qui "
@@ -622,7 +624,7 @@ def _method_section(page: _Page) -> list:
                       "embouteillages ni arrêts :")
     else:
         speeds = []
-        method.append(f"<b>Vitesse.</b> {escape(travel.method)}")
+        method.append(f"<b>{'Calcul' if travel.timetable else 'Vitesse'}.</b> {escape(travel.method)}")
     for text in method:
         story.append(_p(text, st["base"]))
     if speeds:
@@ -630,7 +632,7 @@ def _method_section(page: _Page) -> list:
             [f"{label} ({key})", f"{fr_num(DRIVE_SPEED_KMH[key])}\u00a0km/h"] for label, key in speeds]
         story.append(_table(rows, [95 * mm, 25 * mm], st, {1}))
         story.append(Spacer(1, 2 * mm))
-    access = [
+    access = _transit_walk_text(s) if s.transit is not None else [
         f"<b>Trajets d'approche.</b> Entre le centre d'un carreau (ou un lieu d'accueil) et la route la plus proche, "
         f"la distance à vol d'oiseau, allongée de {fr_pct(s.access_detour - 1, 0)} pour les détours, est "
         f"parcourue à {fr_num(s.access_speed_kmh)}\u00a0km/h. Au-delà de {fr_int(s.max_access_m)}\u00a0m "
@@ -640,11 +642,55 @@ def _method_section(page: _Page) -> list:
                                                                else "") + ") plutôt que du réseau cartographié.",
         f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
         f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
-        "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s.sites_by_type)) + ".",
     ]
+    access += [f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
+               f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
+               "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s.sites_by_type)) + "."]
     for text in access:
         story.append(_p(text, st["base"]))
     return story
+
+
+def _transit_network_text(s) -> str:
+    """The public-transport network of a transit run: feed, validity, date, window (report section 6)."""
+    t = s.transit
+    agencies = ", ".join(t.feed_agencies) or "agence non déclarée"
+    return (f"Réseau de transports en commun : flux GTFS « {escape(t.feed_file)} » ({escape(agencies)}), valable "
+            f"du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; horaires du "
+            f"{_iso_fr(t.service_date)}, départs {escape(t.window)} ({fr_int(s['network_nodes'])} arrêts desservis, "
+            f"{fr_int(s['network_edges'])} courses ce jour-là). "
+            + escape(t.date_reason[:1].upper() + t.date_reason[1:]))
+
+
+def _transit_walk_text(s) -> list[str]:
+    """Walking legs, estimated share and opening hours of a transit run (report section 6)."""
+    t = s.transit
+    lines = [f"<b>Marche.</b> Distance à vol d'oiseau allongée de {fr_pct(s.access_detour - 1, 0)}, parcourue à "
+             f"{fr_num(s.access_speed_kmh)}\u00a0km/h : en moyenne {fr_pct(s.estimated_time_share, 0)} du temps "
+             "d'un habitant est de la marche estimée ainsi.",
+             f"<b>Temps retenu.</b> Le temps médian sur les départs de la fenêtre ({escape(t.window)}) ; les 25e et "
+             "75e centiles sont dans le GeoPackage (couche des carreaux : time_p25_min, time_p75_min).",
+             f"<b>Horaires d'ouverture.</b> {escape(t.opening_hours[:1].upper() + t.opening_hours[1:])}."]
+    covered = []
+    for threshold, groups in t.thresholds.items():
+        covered.append(f"{threshold}\u00a0min : " + ", ".join(
+            f"{escape(_group_label(g))} {fr_pct(v['share_covered'])}" for g, v in groups.items()))
+    lines.append("<b>Couverture selon le seuil.</b> " + " ; ".join(covered) + ".")
+    if t.routes:
+        lines.append("<b>Lignes utilisées</b> par les habitants couverts (trajet médian) : " + ", ".join(
+            f"{escape(str(r['route']))} ({fr_int(r['population'])})" for r in t.routes[:8]) + ".")
+    return lines
+
+
+def _group_label(group: str) -> str:
+    from .population import EQUITY_LABELS_FR
+
+    return EQUITY_LABELS_FR.get(group, group)
+
+
+def _iso_fr(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _sources_and_limits(page: _Page) -> list:
@@ -665,6 +711,8 @@ def _sources_and_limits(page: _Page) -> list:
         "par semaine compte comme un lieu ouvert tous les jours.",
         "La capacité des lieux (nombre d'agents, temps d'attente) n'est pas prise en compte.",
     ]
+    if s.transit is not None:  # timetable times: published schedules; the hours are said in section 6
+        limits = [get_mode(s.travel_mode).limit, limits[-1]]
     notices = [n.message for n in result.notices if n.code not in ("estimated",)]
     for text in limits:
         story.append(_p("•\u00a0" + escape(text), st["base"]))

@@ -44,6 +44,69 @@ class HoursSummary:
                 "share_covered_if_unknown_open": self.share_covered_if_unknown_open}
 
 
+@dataclass(frozen=True)
+class TransitSummary:
+    """What a public-transport run used and found (see :mod:`access.transit_study`).
+
+    Attributes
+    ----------
+    service_date : str
+        The service date of the timetable, ISO (``2025-12-02``).
+    date_reason : str
+        Why that date, in French (asked for, or the typical date chosen for « mardi 09:00 »).
+    window : str
+        The departure window in French (« 09:00–10:30, départ chaque minute »).
+    window_start, window_minutes : int
+        Start (minutes since midnight) and length of the window.
+    feed_file : str
+        File name of the GTFS feed.
+    feed_agencies : tuple of str
+    feed_valid_from, feed_valid_to : str
+        The feed's validity period, ISO.
+    feed_description : str
+        One French line on the feed (stops, lines, trips, validity).
+    opening_hours : str
+        How opening hours were used, in French.
+    thresholds : dict
+        Threshold (min, as text) → group → ``{"covered", "share_covered"}``; includes the study's
+        threshold and the extra ones of the mode (45 and 60 min).
+    routes : list of dict
+        Lines used by the median journeys of covered units: ``route``, ``name``, ``units``,
+        ``population`` (the study's population column), and each equity group.
+    stops : list of dict
+        Stops where covered people board first: ``stop``, ``units``, ``population``.
+    walk_only_population : float
+        Covered population whose fastest median trip is walking straight to the site.
+    """
+
+    service_date: str
+    date_reason: str
+    window: str
+    window_start: int
+    window_minutes: int
+    feed_file: str
+    feed_agencies: tuple[str, ...]
+    feed_valid_from: str
+    feed_valid_to: str
+    feed_description: str
+    opening_hours: str
+    thresholds: dict
+    routes: list
+    stops: list
+    walk_only_population: float
+
+    def to_dict(self) -> dict:
+        """The JSON keys of a transit run (``transit_*``, ``gtfs_*``, ``coverage_by_threshold``)."""
+        return {"transit_service_date": self.service_date, "transit_date_reason": self.date_reason,
+                "transit_window": self.window, "transit_window_start_min": self.window_start,
+                "transit_window_minutes": self.window_minutes, "gtfs_file": self.feed_file,
+                "gtfs_agencies": list(self.feed_agencies), "gtfs_valid_from": self.feed_valid_from,
+                "gtfs_valid_to": self.feed_valid_to, "gtfs_description": self.feed_description,
+                "transit_opening_hours": self.opening_hours, "coverage_by_threshold": self.thresholds,
+                "transit_routes_used": self.routes, "transit_stops_used": self.stops,
+                "transit_walk_only_population": self.walk_only_population}
+
+
 @dataclass(frozen=True, eq=False)
 class Summary(Mapping):
     """Headline figures of a coverage run and what they count.
@@ -84,6 +147,8 @@ class Summary(Mapping):
         Group → ``total``, ``covered``, ``share_covered``, ``mean_min``.
     hours : HoursSummary, optional
         Set by the opening-hours lens.
+    transit : TransitSummary, optional
+        Set by a public-transport run (travel mode ``transit``).
     """
 
     territory: str
@@ -116,6 +181,7 @@ class Summary(Mapping):
     network: dict = field(default_factory=dict)
     equity: dict = field(default_factory=dict)
     hours: HoursSummary | None = None
+    transit: TransitSummary | None = None
 
     @property
     def population_not_covered(self) -> float:
@@ -139,7 +205,7 @@ class Summary(Mapping):
             value = getattr(self, name)
             if name == "network":
                 out.update(value)
-            elif name == "hours":
+            elif name in ("hours", "transit"):
                 out.update(value.to_dict() if value is not None else {})
             else:
                 out[name] = value

@@ -204,8 +204,10 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     if territory.demand == "filosofi":
         return assign_communes(read_filosofi(data_path(territory.population)), communes)
     if territory.demand == "xy_households":
-        return read_xy_grid(data_path(territory.population), crs="EPSG:2975", population_column="houhold",
-                            equity={"poor_households": "phouhold"})
+        # The grid has no commune column: each cell takes the commune its centre lies in.
+        return assign_communes(read_xy_grid(data_path(territory.population), crs="EPSG:2975",
+                                            population_column="houhold", equity={"poor_households": "phouhold"}),
+                               communes)
     from .crs import local_crs
 
     wgs = communes.to_crs("EPSG:4326").geometry.representative_point()

@@ -66,6 +66,13 @@ def test_bench_capacitated_quick():
     assert "MISMATCH" not in done.stdout
 
 
+def test_bench_transit_quick():
+    done = run("bench_transit.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "transit_all_cells_s") < 60  # the goal: every Réunion cell in under 60 s
+    assert any(line.startswith("coverage_30min: households") for line in done.stdout.splitlines())
+
+
 def test_figures_modes_quick():
     done = run("figures_modes.py", "--quick")
     assert done.returncode == 0, done.stderr
