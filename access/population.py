@@ -181,7 +181,7 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
 
 def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: str = "x",
                  y_column: str = "y", cell_size: float = 200.0, commune_column: str | None = None,
-                 equity: dict[str, str] | None = None) -> Demand:
+                 equity: dict[str, str] | None = None, label: str | None = None) -> Demand:
     """Read a grid given by cell-centre coordinates (e.g. INSEE's RFL 2010 grid of La Réunion).
 
     Parameters
@@ -200,6 +200,9 @@ def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: s
         Column with the INSEE commune code, when the file has one.
     equity : dict, optional
         Standard equity name → column in the file, e.g. ``{"poor_households": "phouhold"}``.
+    label : str, optional
+        What the counted column is, in French, for every output (« ménages … »); default the column
+        name and the cell size.
     """
     from .crs import is_geographic
 
@@ -224,7 +227,7 @@ def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: s
     half = cell_size / 2
     geometry = _square_cells(x - half, y - half, cell_size)
     return Demand(units=gpd.GeoDataFrame(units, geometry=geometry, crs=crs), crs=crs, kind="grid",
-                  source=f"{path.name} ({pc})", population_label=f"{pc} (carroyage {int(cell_size)} m)")
+                  source=f"{path.name} ({pc})", population_label=label or f"{pc} (carroyage {int(cell_size)} m)")
 
 
 def read_demand_layer(path: str | Path, population_column: str, crs: str | None = None,

@@ -206,7 +206,8 @@ def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = 
     if territory.demand == "xy_households":
         # The grid has no commune column: each cell takes the commune its centre lies in.
         return assign_communes(read_xy_grid(data_path(territory.population), crs="EPSG:2975",
-                                            population_column="houhold", equity={"poor_households": "phouhold"}),
+                                            population_column="houhold", equity={"poor_households": "phouhold"},
+                                            label="ménages (carroyage INSEE de 200 m, colonne houhold)"),
                                communes)
     from .crs import local_crs
 
