@@ -230,9 +230,9 @@ def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, 
 
 
 #: How to get public-transport coverage while the app ships no GTFS feed.
-TRANSIT_HINT = ("Transports en commun : aucun flux GTFS n'est fourni avec l'application. Calculez-les en ligne de "
-                "commande : access30 coverage --mode transit --gtfs FLUX.zip --at \"mardi 09:00\" (flux GTFS du "
-                "réseau, publié par l'autorité organisatrice, par ex. sur transport.data.gouv.fr).")
+TRANSIT_HINT = ("Transports en commun : aucun flux d'horaires (GTFS) n'est fourni avec l'application. Ce calcul "
+                "se fait avec l'outil en ligne de commande d'access30 (voir sa documentation), à partir du flux du "
+                "réseau publié par l'autorité organisatrice, par exemple sur transport.data.gouv.fr.")
 
 
 def sidebar():

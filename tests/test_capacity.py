@@ -231,7 +231,9 @@ def test_aggregation_hand_computed():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 50), st.floats(0, 1000), st.integers(0, 3)), min_size=1, max_size=40),
+# Weights are people: zero or at least a thousandth (subnormal weights only measure float rounding).
+@given(st.lists(st.tuples(st.floats(0, 50), st.one_of(st.just(0.0), st.floats(1e-3, 1000)), st.integers(0, 3)),
+                min_size=1, max_size=40),
        st.sampled_from([0.1, 0.5, 0.9]))
 def test_grouped_quantiles_match_coverage_weighted_quantile(rows, q):
     values = np.array([r[0] for r in rows])
