@@ -87,6 +87,25 @@ def stage_times(side: int, cells: int, sites: int) -> dict[str, float]:
     return out
 
 
+def task_overhead() -> float:
+    """Seconds of one real département task whose network is tiny (the demo extract as the Côtes-d'Armor's):
+    national lists, the neighbours' merged site lists, two evaluations, the row; added to every département."""
+    import shutil
+    import tempfile
+
+    from access.batch import BatchOptions, departement_task
+
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(SHARED / "osm" / "st_brieuc_loudeac.osm.pbf", Path(folder) / "22.osm.pbf")
+        row = departement_task("22", BatchOptions(networks_dir=Path(folder), partial_network=True,
+                                                   cache_dir=Path(folder)))
+    assert row.status == "ok", row.error
+    print(f"[task] département 22 on the demo extract (1,084 nodes, {row.population_total:,.0f} inhabitants at "
+          f"348 town halls, {row.neighbour_sites} neighbouring sites): {row.seconds:.1f} s, "
+          f"peak {row.peak_rss_mb:,.0f} MB")
+    return float(row.seconds)
+
+
 def departement_sizes() -> pd.DataFrame:
     """Per département: communes, population, and the assumed nodes, cells and extract size."""
     from access.batch import town_halls
@@ -104,9 +123,11 @@ def departement_sizes() -> pd.DataFrame:
     return grouped
 
 
-def project(sizes: pd.DataFrame, per_node: float, per_cell: float, rate_mb_s: float) -> pd.Series:
-    """Seconds per département: read + (build, join, route, evaluate) × routings, linear in nodes and cells."""
-    return sizes["megabytes"] / rate_mb_s + ROUTINGS * (per_node * sizes["nodes"] + per_cell * sizes["cells"])
+def project(sizes: pd.DataFrame, per_node: float, per_cell: float, rate_mb_s: float, overhead_s: float) -> pd.Series:
+    """Seconds per département: a fixed overhead + read + (build, join, route, evaluate) × routings, linear in
+    nodes and cells."""
+    return (overhead_s + sizes["megabytes"] / rate_mb_s
+            + ROUTINGS * (per_node * sizes["nodes"] + per_cell * sizes["cells"]))
 
 
 def wall_minutes(seconds: pd.Series, workers: int) -> float:
@@ -124,6 +145,7 @@ def main() -> int:
     sides = (100, 200) if args.quick else (500, 707, 1000)
     cells = 5_000 if args.quick else 100_000
     rate = read_rate()
+    overhead = task_overhead()
     rows = []
     for side in sides:
         t = stage_times(side, cells, SITES_PER_DEPARTEMENT)
@@ -135,10 +157,10 @@ def main() -> int:
     per_node = (largest["build"] + largest["route"]) / largest["nodes"]
     per_cell = (largest["join"] + largest["evaluate"]) / cells
     sizes = departement_sizes()
-    seconds = project(sizes, per_node, per_cell, rate)
+    seconds = project(sizes, per_node, per_cell, rate, overhead)
     print(f"[assumptions] nodes = {NODES_PER_COMMUNE} × communes within [{MIN_NODES:,}, {MAX_NODES:,}]; cells = "
           f"population / {PEOPLE_PER_CELL:g}; extract = {BYTES_PER_NODE:g} bytes per node; {ROUTINGS} routings "
-          f"per département (own sites, any site)")
+          f"per département (own sites, any site); {overhead:.1f} s of fixed work per département")
     print(f"[projection] {len(sizes)} départements, {sizes['nodes'].sum():,.0f} nodes and "
           f"{sizes['cells'].sum():,.0f} cells in all; largest task {seconds.max():.0f} s "
           f"(département {sizes.loc[seconds.idxmax(), 'departement']}); sum {seconds.sum() / 60:.1f} min")
