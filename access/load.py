@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .analysis import unique_notices
 from .capacity import (
     Capacity,
     CapacityPeople,
@@ -219,7 +220,7 @@ def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float
                                                    if n.code != "capacity_proxy"]
     return CapacityReport(capacity=capacity, load=load, people=people, fca=fca, efca=efca, sites_load=sites_load,
                           by_commune=by_commune, by_epci=by_epci, threshold_min=float(threshold_min),
-                          population=pop, notices=_dedupe(notices))
+                          population=pop, notices=unique_notices(notices))
 
 
 def _by_area(units: pd.DataFrame, column: str, fca: FCAResult, efca: FCAResult, pop: np.ndarray) -> pd.DataFrame:
@@ -245,13 +246,6 @@ def _named(notices: list[Notice], sites: pd.DataFrame) -> list[Notice]:
     return out
 
 
-def _dedupe(notices: list[Notice]) -> list[Notice]:
-    seen, out = set(), []
-    for notice in notices:
-        if notice.message not in seen:
-            seen.add(notice.message)
-            out.append(notice)
-    return out
 
 
 def with_capacity(result, report: CapacityReport):
