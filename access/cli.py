@@ -731,8 +731,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="dossier d'extraits <code>.osm.pbf ; sinon téléchargés puis gardés en cache")
     batch.add_argument("--partial-network", action="store_true",
                        help="les extraits ne contiennent que les routes principales")
-    batch.add_argument("--mode", choices=list(MODES), default="drive",
-                       help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in MODES.items()))
+    road = {key: mode for key, mode in MODES.items() if not mode.timetable}  # no national set of GTFS feeds
+    batch.add_argument("--mode", choices=list(road), default="drive",
+                       help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in road.items()))
     batch.add_argument("--threshold", type=nombre, default=30.0, help="seuil en minutes (défaut 30)")
     batch.add_argument("--cache-dir", type=chemin, help="cache des réseaux téléchargés")
     batch.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie")

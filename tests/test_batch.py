@@ -103,3 +103,5 @@ def test_departement_lists_are_checked():
     assert len(parse_departements("all")) == 101
     with pytest.raises(InputError, match="code de département inconnu « 20 »"):
         parse_departements("22,20")
+    with pytest.raises(SystemExit):  # a national batch has no feed per département: road modes only
+        main(["batch", "--departements", "22", "--mode", "transit", "--out-dir", "x"])
