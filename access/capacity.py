@@ -40,7 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import InputError, Notice
-from .fmt import fmt_dec, fmt_int
+from .fmt import fmt_dec, fmt_int, plural
 
 # Tolerance on thresholds and band limits, as in access.coverage: 30:00 computed as 1799.9999999 s is within.
 EPS_S = 1e-6
@@ -93,7 +93,7 @@ def _as_capacity(capacity, unit: str | None, n_sites: int | None = None) -> Capa
         cap = Capacity(np.asarray(capacity, dtype=float).ravel(), unit or "unité de capacité")
     values = np.asarray(cap.values, dtype=float)
     if n_sites is not None and values.size != n_sites:
-        raise InputError(f"{values.size} capacité(s) pour {n_sites} lieu(x)",
+        raise InputError(f"{plural(values.size, 'capacité', 'capacités')} pour {plural(n_sites, 'lieu', 'lieux')}",
                          "donnez une capacité par lieu (vide si inconnue)", column="capacité")
     if np.isinf(values).any():
         raise InputError("capacité infinie", "donnez une capacité finie ou laissez-la vide si inconnue",
@@ -378,16 +378,18 @@ def site_load(nearest_site, time1, population, capacity, threshold_min: float = 
         else:
             overloaded = known & np.isinf(load)
         if known.any():
+            sites = plural(int(overloaded.sum()), 'lieu', 'lieux')
             notices.append(Notice("overload_relative",
-                                  f"surcharge relative : {int(overloaded.sum())} lieu(x) parmi les 10 % les plus "
+                                  f"surcharge relative : {sites} parmi les 10 % les plus "
                                   f"chargés (au moins {fmt_dec(level)} habitants par {cap.unit}), "
                                   "faute de seuil fourni ; "
                                   "cela ne prouve pas un dépassement de capacité", count=int(overloaded.sum())))
     unknown = np.flatnonzero(~known)
     if unknown.size:
+        people = plural(assigned[unknown].sum(), "habitant y est rattaché", "habitants y sont rattachés")
         notices.append(Notice("capacity_unknown",
-                              f"{unknown.size} lieu(x) sans capacité connue : charge non calculée (jamais supposée) ; "
-                              f"{fmt_int(assigned[unknown].sum())} habitant(s) y sont rattachés",
+                              f"{plural(unknown.size, 'lieu', 'lieux')} sans capacité connue : charge non calculée "
+                              f"(jamais supposée) ; {people}",
                               count=int(unknown.size), details=[str(i) for i in unknown]))
     if cap.proxy:
         notices.append(Notice("capacity_proxy", f"capacité approchée ({cap.source or cap.unit})"))
@@ -546,13 +548,15 @@ def floating_catchment(times, population, capacity, bands, per: int = 1000, capa
     unknown = np.flatnonzero(~known)
     if unknown.size:
         notices.append(Notice("capacity_unknown",
-                              f"{unknown.size} lieu(x) sans capacité connue, laissé(s) de côté (capacité jamais "
-                              f"supposée) : indice sous-estimé pour {fmt_int(pop[partial].sum())} habitant(s) "
-                              "qui les atteignent", count=int(unknown.size), details=[str(i) for i in unknown]))
+                              f"{plural(unknown.size, 'lieu', 'lieux')} sans capacité connue, laissés de côté "
+                              "(capacité jamais supposée) : indice sous-estimé pour les "
+                              f"{plural(pop[partial].sum(), 'habitant', 'habitants')} qui les atteignent",
+                              count=int(unknown.size), details=[str(i) for i in unknown]))
     idle = np.flatnonzero(known & (supply > 0) & (demand <= 0))
     if idle.size:
         notices.append(Notice("capacity_unreached",
-                              f"{idle.size} lieu(x) sans habitant à portée : leur capacité n'est comptée nulle part",
+                              f"{plural(idle.size, 'lieu', 'lieux')} sans habitant à portée : "
+                              "leur capacité n'est comptée nulle part",
                               count=int(idle.size), details=[str(i) for i in idle]))
     if cap.proxy:
         notices.append(Notice("capacity_proxy", f"capacité approchée ({cap.source or cap.unit})"))

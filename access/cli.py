@@ -118,7 +118,8 @@ def format_report(result) -> str:
         + ("" if s.transit is not None else f" ; sans accès routier : {fmt_int(s.population_no_road)}"),
         f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s.mean_time_min)}, "
         f"médian {fmt_min(s.median_time_min)}, 90e centile {fmt_min(s.p90_time_min)} "
-        "(population ayant un accès routier et un lieu atteignable)",
+        + ("(population ayant un lieu atteignable)" if s.transit is not None
+           else "(population ayant un accès routier et un lieu atteignable)"),
     ]
     if len(result.equity) > 1:
         lines.append("Équité (part couverte) : " + " ; ".join(
@@ -168,8 +169,8 @@ def _transit_usage_lines(s) -> list[str]:
     lines = []
     for threshold, groups in t.thresholds.items():
         lines.append(f"Couverts en {threshold} min : " + " ; ".join(
-            f"{_label(g)} {fmt_int(v['covered'])} ({fmt_pct(v['share_covered'], sep=' ')})"
-            for g, v in groups.items()))
+            f"{_counted(s) if g == 'population' else _label(g)} {fmt_int(v['covered'])} "
+            f"({fmt_pct(v['share_covered'], sep=' ')})" for g, v in groups.items()))
     if t.routes:
         lines.append(f"Lignes empruntées par les personnes couvertes (≤ {fmt_num(s.threshold_min)} min, trajet "
                      "médian) : " + " ; ".join(f"{r['route']} {fmt_int(r['population'])}" for r in t.routes[:8]))
@@ -184,6 +185,11 @@ def _iso_fr(text: str) -> str:
     """``2025-12-02`` → ``02/12/2025``."""
     year, month, day = text.split("-")
     return f"{day}/{month}/{year}"
+
+
+def _counted(s) -> str:
+    """What the population column counts, capitalised: « Habitants », « Ménages »."""
+    return s.population_label.split(" ")[0].capitalize() or "Population"
 
 
 def _label(group: str) -> str:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .fmt import fmt_int
 
 #: Files without which no timetable can be built (plus calendar.txt or calendar_dates.txt).
 REQUIRED_FILES = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -123,14 +124,14 @@ class FeedMetadata:
     def describe_fr(self) -> str:
         """One French line for reports."""
         agencies = ", ".join(self.agencies) if self.agencies else "réseau sans agence déclarée"
-        text = (f"{agencies} : {self.n_stops} arrêts desservis, {self.n_routes} lignes, "
-                f"{self.n_trips} courses ; validité {self.period_fr()}")
+        text = (f"{agencies} : {fmt_int(self.n_stops)} arrêts desservis, {fmt_int(self.n_routes)} lignes, "
+                f"{fmt_int(self.n_trips)} courses ; validité {self.period_fr()}")
         if self.n_frequency_trips:
-            text += f" ; {self.n_frequency_trips} courses déduites des fréquences"
+            text += f" ; {fmt_int(self.n_frequency_trips)} courses déduites des fréquences"
             if self.n_headway_trips:
-                text += f" (dont {self.n_headway_trips} à horaires non garantis, exact_times=0)"
+                text += f" (dont {fmt_int(self.n_headway_trips)} à horaires non garantis, exact_times=0)"
         if self.n_interpolated_times:
-            text += f" ; {self.n_interpolated_times} horaires de passage interpolés"
+            text += f" ; {fmt_int(self.n_interpolated_times)} horaires de passage interpolés"
         return text
 
 
@@ -949,7 +950,7 @@ def choose_date(feed: Feed, when) -> ChosenDate:
     chosen = date.fromordinal(int(days[best]))
     clean = "sans exception de calendrier" if not exceptions[best] else \
         "tous les jours possibles ont des exceptions de calendrier (jours fériés, vacances)"
-    reason = (f"{_DAY_FR[weekday]} {fr_date(chosen)} : {int(trips[best])} courses ce jour-là, "
-              f"semaine de {int(week_total[best])} courses (la plus chargée possible), {clean} ; "
+    reason = (f"{_DAY_FR[weekday]} {fr_date(chosen)} : {fmt_int(trips[best])} courses ce jour-là, "
+              f"semaine de {fmt_int(week_total[best])} courses (la plus chargée possible), {clean} ; "
               f"flux valable {feed.metadata.period_fr()}")
     return ChosenDate(day=chosen, weekday=weekday, minute=minute, n_trips=int(trips[best]), reason=reason)

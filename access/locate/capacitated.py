@@ -81,7 +81,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError, Notice
-from ..fmt import fmt_int, fmt_pct
+from ..fmt import fmt_int, fmt_pct, plural
 from ..settings import locate_debug, solver_log
 from . import _highs
 
@@ -262,11 +262,12 @@ def _pairs_of(times, n_units: int, what: str, limit_s: float | None):
 def _check_capacities(capacity_existing, capacity_new, n_existing: int, n_cand: int) -> np.ndarray:
     cap_e = np.asarray(capacity_existing, dtype=float).ravel()
     if cap_e.size != n_existing:
-        raise InputError(f"{cap_e.size} capacité(s) pour {n_existing} lieu(x) existant(s)",
+        raise InputError(f"{plural(cap_e.size, 'capacité', 'capacités')} pour "
+                         f"{plural(n_existing, 'lieu existant', 'lieux existants')}",
                          "donnez une capacité en habitants par lieu existant")
     unknown = np.flatnonzero(~np.isfinite(cap_e))
     if unknown.size:
-        raise InputError(f"capacité inconnue pour {unknown.size} lieu(x) existant(s) (indices "
+        raise InputError(f"capacité inconnue pour {plural(unknown.size, 'lieu existant', 'lieux existants')} (indices "
                          f"{', '.join(map(str, unknown[:10]))}) : le modèle ne la suppose pas",
                          "renseignez-la (en habitants, voir access.capacity.capacity_in_people) ou retirez ces lieux",
                          column="capacité")
@@ -557,8 +558,9 @@ def _build(kind: str, times_existing, times_candidates, population, capacity_exi
         slow = t >= penalty
         if slow.any():
             notices.append(Notice("pairs_over_penalty",
-                                  f"{int(slow.sum())} trajet(s) plus longs que la pénalité "
-                                  f"({fmt_int(penalty / 60)} min) ignoré(s) : un habitant non affecté compte autant",
+                                  f"{plural(int(slow.sum()), 'trajet plus long', 'trajets plus longs')} "
+                                  "que la pénalité "
+                                  f"({fmt_int(penalty / 60)} min) ignorés : un habitant non affecté compte autant",
                                   count=int(slow.sum())))
     else:
         slow = np.zeros(t.size, dtype=bool)
@@ -917,8 +919,9 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
                                   "pénalités comprises, sans garantir de servir le plus d'habitants possible"))
         if unassigned.sum() > 0:
             notices.append(Notice("unassigned",
-                                  f"{fmt_int(unassigned.sum())} habitant(s) non affecté(s) (hors de portée ou faute de "
-                                  f"capacité), compté(s) à {fmt_int(model.penalty / 60)} min"))
+                                  f"{plural(unassigned.sum(), 'habitant non affecté', 'habitants non affectés')} "
+                                  "(hors de portée ou faute de "
+                                  f"capacité), comptés à {fmt_int(model.penalty / 60)} min"))
     if not optimal:
         notices.append(Notice("not_optimal", f"solution non prouvée optimale ({status}) : écart maximal de "
                                              f"{fmt_pct(_rel_gap(objective, bound_out), 2)} à la borne"))
