@@ -427,18 +427,17 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     b = base.summary
     cols = st.columns(6)
     cols[0].metric("Population couverte", fmt_int(covered),
-                   delta=(fmt_int(covered - b.population_covered) + " hab.") if delta else None,
+                   **_change(delta, fmt_int(covered - b.population_covered) + " hab."),
                    help=f"Habitants à {fmt_num(threshold)} min ou moins du lieu d'accueil le plus proche "
                         f"{mode_words(mode)}.")
-    cols[1].metric("Part couverte", fmt_pct(share),
-                   delta=fmt_points(share - b.share_covered) if delta else None)
+    cols[1].metric("Part couverte", fmt_pct(share), **_change(delta, fmt_points(share - b.share_covered)))
     cols[2].metric(f"Au-delà de {fmt_num(threshold)} min", fmt_int(beyond),
-                   delta=(fmt_int(beyond - b.population_uncovered - b.population_no_road) + " hab.") if delta else None,
-                   delta_color="inverse",
+                   **_change(delta, fmt_int(beyond - b.population_uncovered - b.population_no_road) + " hab.",
+                             inverse=True),
                    help=f"Dont {fmt_int(s.population_no_road)} sans accès routier (à plus de "
                         f"{fmt_metres(s.max_access_m)} de toute route du réseau).")
     cols[3].metric("Temps moyen", fmt_min(s.mean_time_min),
-                   delta=(fmt_min(s.mean_time_min - b.mean_time_min)) if delta else None, delta_color="inverse")
+                   **_change(delta, fmt_min(s.mean_time_min - b.mean_time_min), inverse=True))
     cols[4].metric("Temps médian", fmt_min(s.median_time_min),
                    help="La moitié de la population est à ce temps ou moins du lieu le plus proche.")
     cols[5].metric("90e centile", fmt_min(s.p90_time_min),
@@ -588,6 +587,16 @@ def load_section(result) -> None:
                f"{fmt_num(result.threshold_min)} min ou moins) par {report.unit}. Indice 2SFCA "
                f"({report.fca.unit_label}) pondéré par la population : "
                f"moyenne {fmt_dec(summary['mean'], 2)}, médiane {fmt_dec(summary['median'], 2)}.")
+
+
+def _change(shown: bool, text: str, inverse: bool = False) -> dict:
+    """``st.metric`` delta arguments: a change that rounds to zero is grey and unsigned (never « ↑ 0,0 min » in
+    red); otherwise green when it improves things (``inverse`` when a rise is worse)."""
+    if not shown:
+        return {"delta": None}
+    if not any(c in "123456789" for c in text):
+        return {"delta": text.lstrip("+-−"), "delta_color": "off"}
+    return {"delta": text, "delta_color": "inverse" if inverse else "normal"}
 
 
 def delta_table(base, result, threshold: float) -> pd.DataFrame:

@@ -128,6 +128,10 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     gained = full.summary["population_covered"] - demo_result.summary["population_covered"]
     assert gained > 50
     assert metrics(at)["Population couverte"].delta == fmt_int(gained) + " hab."
+    mean = metrics(at)["Temps moyen"].proto  # a change that rounds to 0,0 min is grey and unsigned
+    change = full.summary["mean_time_min"] - demo_result.summary["mean_time_min"]
+    assert (mean.delta == "0,0 min") == (round(change, 1) == 0)
+    assert (mean.color == mean.GRAY) == (round(change, 1) == 0)
     moved = frame(at, "delta_table")
     assert moved["Nouvellement couverts"].sum() == pytest.approx(round(gained), abs=len(moved))
     # Close the busiest existing site in the same scenario.
