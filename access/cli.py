@@ -488,7 +488,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .analysis import evaluate
     from .candidates import CANDIDATE_SOURCES, build_candidates
     from .export import write_gpkg
-    from .io import atomic_path
+    from .io import atomic_path, split_layer
     from .labels import MODEL_LABELS_FR
     from .locate import suggest_sites
 
@@ -509,7 +509,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
     for path in files:
-        if not path.exists():
+        if not split_layer(path)[0].exists():
             neither = ", ".join(f"ni {source}" for source in CANDIDATE_SOURCES)
             raise InputError(f"fichier d'emplacements candidats introuvable ({neither})",
                              f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG existant",
@@ -585,8 +585,9 @@ def format_suggestion(suggestion) -> str:
     if suggestion.unreachable_population > 0:
         lines.append(f"Hors de portée de tout emplacement candidat : {fmt_int(suggestion.unreachable_population)} hab.")
     for row in suggestion.suggested.itertuples():
-        where = getattr(row, "commune_nom", "") or row.commune
-        lines.append(f"  {row.rank}. {row.name} ({where}) — {fmt_lonlat(row.lon, row.lat, 5)} : "
+        where = str(getattr(row, "commune_nom", "") or row.commune or "").strip()
+        where = f" ({where})" if where and where.lower() != "nan" else ""  # a user file may give no commune
+        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : "
                      f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
                      f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
     if suggestion.curve is not None:

@@ -99,7 +99,8 @@ def normalise_type(value: str) -> str | None:
 
 
 def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "autre",
-               capacity_column: str | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+               capacity_column: str | None = None, crs_option: str = "--sites-crs",
+               what: str = "lieux") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
 
     Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
@@ -118,6 +119,10 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         Column holding each site's capacity (agents, ETP or weekly hours; ``--capacity COLUMN``),
         read into a ``capacity`` column: a number ≥ 0 (decimal comma accepted), NaN when the cell is
         empty (unknown, never assumed).
+    crs_option : str
+        The option that sets ``crs``, named in messages (``--candidates-crs`` for a candidate file).
+    what : str
+        What a row is, in French, for messages (« lieux », « emplacements candidats »).
 
     Returns
     -------
@@ -171,13 +176,14 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
                                   + " en un point intérieur", count=n))
         frame = layer
     else:
-        table = read_table(path, max_rows=MAX_SITES, what="lieux", prefer=looks_like_points)
+        table = read_table(path, max_rows=MAX_SITES, what=what, prefer=looks_like_points)
         if len(table.attrs.get("sheets", [])) > 1:
             others = [n for n in table.attrs["sheets"] if n != table.attrs["sheet"]]
             notices.append(Notice("sites_sheet", f"feuille « {table.attrs['sheet']} » du classeur lue (autres "
                                   f"feuilles : {fmt_list(others)}) ; pour en lire une autre, écrivez "
                                   f"{Path(path).name.split(':')[0]}:feuille"))
-        frame, missing = points_from_table(table, path, crs=crs, what="lieux", allow_missing=True)
+        frame, missing = points_from_table(table, path, crs=crs, what=what, allow_missing=True,
+                                           crs_option=crs_option)
         if missing.size:
             name_col = _name_column(table, path, required=False)
             filled = (table.iloc[missing] != "").sum(axis=1).to_numpy()
@@ -443,7 +449,8 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
 
 
 def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path | None = None,
-                    what: str = "lieux d'accueil") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+                    what: str = "lieux d'accueil",
+                    crs_option: str = "--sites-crs") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Keep the sites inside the territory (a WGS84 polygon), catching swapped coordinates.
 
     Raises
@@ -464,7 +471,7 @@ def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path |
                          path=path, row=row + 1)
     if not inside.any():
         raise InputError(f"aucun des {len(sites)} {what} ne se trouve dans le territoire étudié",
-                         "vérifiez le système de coordonnées (--sites-crs) et le territoire choisi", path=path)
+                         f"vérifiez le système de coordonnées ({crs_option}) et le territoire choisi", path=path)
     outside = sites.loc[~inside, "name"].tolist()
     notice = Notice("sites_outside", f"{len(outside)} {what} hors du territoire étudié, ignorés : "
                     + fmt_list(outside),
