@@ -7,6 +7,7 @@ and exit with code 2; no traceback. Every figure printed says what it counts.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -403,11 +404,18 @@ def output_folder(path: Path, option: str = "--out-dir") -> Path:
     if path.exists() and not path.is_dir():
         raise InputError("le dossier de sortie est un fichier existant",
                          "choisissez un autre nom de dossier, ou déplacez ce fichier", path=path, column=option)
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"le chemin du dossier de sortie passe par le fichier « {blocking} »",
+                         "choisissez un dossier dont le chemin ne traverse aucun fichier", path=path, column=option)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"dossier de sortie impossible à créer ({exc.strerror or exc.__class__.__name__})",
                          "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option) from None
+    if not os.access(path, os.W_OK | os.X_OK):  # found now, not after the whole computation
+        raise InputError("dossier de sortie non accessible en écriture",
+                         "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option)
     return path
 
 
