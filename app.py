@@ -37,8 +37,8 @@ st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", 
 BASELINE = "Situation actuelle"
 OTHER_DEPARTEMENT = "autre"
 MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100}
-TABLE_TYPES = ["csv", "txt", "gz", "xlsx", "xls", "ods"]
-LAYER_TYPES = ["gpkg", "geojson", "json"]
+TABLE_TYPES = ["csv", "txt", "tsv", "gz", "xlsx", "xls", "ods"]
+LAYER_TYPES = ["gpkg", "geojson", "json", "kml", "kmz", "zip"]
 #: Coordinate systems offered for tables (the CLI takes any EPSG code).
 CRS_CHOICES = {"EPSG:4326": "Longitude et latitude (degrés, WGS84)", "EPSG:2154": "Lambert-93 (mètres, métropole)",
                "EPSG:5490": "UTM 20N (mètres, Guadeloupe, Martinique)", "EPSG:2972": "UTM 22N (mètres, Guyane)",
@@ -146,11 +146,11 @@ def user_study(digest: str, mode: str, _files: dict, options: tuple):
 def upload_columns(name: str, data: bytes) -> list[str]:
     """Column names of an uploaded table or layer (for the population column picker); [] if unreadable."""
     from access.errors import Access30Error
-    from access.io import VECTOR_SUFFIXES, read_table, read_vector
+    from access.io import is_vector, read_table, read_vector
 
     path = saved_uploads({"file": (name, data)})["file"]
     try:
-        if path.suffix.lower() in VECTOR_SUFFIXES:
+        if is_vector(path):
             return [c for c in read_vector(path).columns if c != "geometry"]
         return list(read_table(path).columns)
     except Access30Error:

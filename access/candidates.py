@@ -37,7 +37,7 @@ from .fmt import fmt_metres, plural
 from .inventories import InventoryScope, candidate_inventories
 from .names import mairie_name, of_name
 from .routing import Join
-from .sites import read_sites
+from .sites import check_territory, read_sites
 
 CANDIDATE_COLUMNS = ["candidate_id", "name", "type", "commune", "address", "source"]
 CELL_TYPE = "carreau"
@@ -127,8 +127,9 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
 
 
 def file_candidates(path: str | Path, crs: str = "EPSG:4326") -> tuple[gpd.GeoDataFrame, list[Notice]]:
-    """Candidates from a user file (same formats and checks as a site list)."""
-    sites, notices = read_sites(path, crs=crs, default_type="autre")
+    """Candidates from a user file (same formats and checks as a site list, ``--candidates-crs``)."""
+    sites, notices = read_sites(path, crs=crs, default_type="autre", crs_option="--candidates-crs",
+                                what="emplacements candidats")
     return _from_sites(sites, prefix="user-"), notices
 
 
@@ -394,17 +395,22 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = DEFAUL
         raise InputError(f"source d'emplacements candidats inconnue : {', '.join(sorted(unknown))}",
                          f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} (ou un fichier)", column="--candidates")
     frames, notices = inventory_candidates(study, sources, files or {})
+    area = study.area_wgs84(area_buffer_m)
+    user = _empty()
     if path is not None:
         frame, found = file_candidates(path, crs=path_crs)
+        # Swapped coordinates, a file of another territory or a wrong --candidates-crs are said, not dropped silently.
+        frame, outside = check_territory(frame, area, path, what="emplacements candidats",
+                                         crs_option="--candidates-crs")
         frames.append(frame)
-        notices += found
+        user = frame
+        notices += found + outside
     if "cells" in sources:
         frames.append(cell_candidates(study, max_cells=max_cells, method=cells_method))
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty(), notices
     candidates = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    area = study.area_wgs84(area_buffer_m)
     inside = candidates.geometry.within(area).to_numpy()
     candidates = candidates[inside | (candidates["type"] == CELL_TYPE).to_numpy()].reset_index(drop=True)
     ids = candidates["candidate_id"].astype(str)
@@ -413,4 +419,13 @@ def build_candidates(study: Study, sources: list[str] | tuple[str, ...] = DEFAUL
         ids = ids.where(~repeated, ids + "-" + ids.groupby(ids).cumcount().add(1).astype(str))
     candidates["candidate_id"] = ids.to_numpy()
     candidates, notices = dedupe_candidates(study, candidates, notices)
+    if path is not None and not candidates["candidate_id"].astype(str).str.startswith("user-").any():
+        _, why = dedupe_candidates(study, user)
+        reasons = "; ".join(n.message for n in why) or "hors de la zone d'étude"
+        if len(candidates) == 0:
+            raise InputError(f"aucun emplacement candidat du fichier n'est utilisable ({reasons})",
+                             "proposez des emplacements sur le territoire, à distance des lieux d'accueil "
+                             "existants (--sites)", path=path, column="--candidates")
+        notices.append(Notice("candidates_file_unused", f"aucun emplacement du fichier {Path(path).name} retenu "
+                              f"({reasons})"))
     return candidates[CANDIDATE_COLUMNS + ["geometry"]], notices

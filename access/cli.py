@@ -7,6 +7,7 @@ and exit with code 2; no traceback. Every figure printed says what it counts.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -409,11 +410,18 @@ def output_folder(path: Path, option: str = "--out-dir") -> Path:
     if path.exists() and not path.is_dir():
         raise InputError("le dossier de sortie est un fichier existant",
                          "choisissez un autre nom de dossier, ou déplacez ce fichier", path=path, column=option)
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"le chemin du dossier de sortie passe par le fichier « {blocking} »",
+                         "choisissez un dossier dont le chemin ne traverse aucun fichier", path=path, column=option)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"dossier de sortie impossible à créer ({exc.strerror or exc.__class__.__name__})",
                          "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option) from None
+    if not os.access(path, os.W_OK | os.X_OK):  # found now, not after the whole computation
+        raise InputError("dossier de sortie non accessible en écriture",
+                         "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option)
     return path
 
 
@@ -494,7 +502,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .analysis import evaluate
     from .candidates import CANDIDATE_SOURCES, build_candidates
     from .export import write_gpkg
-    from .io import atomic_path
+    from .io import atomic_path, split_layer
     from .labels import MODEL_LABELS_FR
     from .locate import suggest_sites
 
@@ -515,7 +523,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
     for path in files:
-        if not path.exists():
+        if not split_layer(path)[0].exists():
             neither = ", ".join(f"ni {source}" for source in CANDIDATE_SOURCES)
             raise InputError(f"fichier d'emplacements candidats introuvable ({neither})",
                              f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG existant",
@@ -591,8 +599,9 @@ def format_suggestion(suggestion) -> str:
     if suggestion.unreachable_population > 0:
         lines.append(f"Hors de portée de tout emplacement candidat : {fmt_int(suggestion.unreachable_population)} hab.")
     for row in suggestion.suggested.itertuples():
-        where = getattr(row, "commune_nom", "") or row.commune
-        lines.append(f"  {row.rank}. {row.name} ({where}) — {fmt_lonlat(row.lon, row.lat, 5)} : "
+        where = str(getattr(row, "commune_nom", "") or row.commune or "").strip()
+        where = f" ({where})" if where and where.lower() != "nan" else ""  # a user file may give no commune
+        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : "
                      f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
                      f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
     if suggestion.curve is not None:

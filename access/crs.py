@@ -56,3 +56,33 @@ def to_wgs84(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.nda
 def is_geographic(crs: str | CRS) -> bool:
     """Whether a CRS has degrees as units."""
     return CRS.from_user_input(crs).is_geographic
+
+
+#: What each official CRS is called, for messages.
+CRS_LABELS = {"EPSG:2154": "Lambert-93", "EPSG:5490": "UTM 20N, Antilles", "EPSG:2972": "UTM 22N, Guyane",
+              "EPSG:2975": "UTM 40S, La Réunion", "EPSG:4471": "UTM 38S, Mayotte",
+              "EPSG:27572": "Lambert II étendu, ancien"}
+
+
+def guess_crs(x: np.ndarray, y: np.ndarray) -> list[str]:
+    """Official French CRS in which projected coordinates (metres) fall in their own territory.
+
+    Parameters
+    ----------
+    x, y : array-like
+        Projected coordinates of unknown CRS (any sample of them).
+
+    Returns
+    -------
+    list of str
+        EPSG codes (``"EPSG:2154"``…) whose territory holds the median point, best first; empty
+        when none does.
+    """
+    x0, y0 = float(np.nanmedian(x)), float(np.nanmedian(y))
+    found = []
+    boxes = _TERRITORY_CRS + [((-5.8, 41.0, 10.0, 51.6), "EPSG:27572")]
+    for (xmin, ymin, xmax, ymax), code in boxes:
+        lon, lat = to_wgs84(np.array([x0]), np.array([y0]), code)
+        if xmin <= lon[0] <= xmax and ymin <= lat[0] <= ymax and code not in found:
+            found.append(code)
+    return found

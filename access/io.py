@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,9 @@ from .errors import InputError
 from .fmt import plural
 
 MAX_TABLE_ROWS = 2_000_000
-VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
+VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".kmz", ".gpx"}
+#: Files inside a .zip archive that make it a layer (a zipped Shapefile, GeoPackage…).
+_ZIPPED_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".gz"}
 #: Lines looked at to find the header below title lines.
@@ -36,17 +38,37 @@ _HEADER_SCAN_ROWS = 20
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    """Text of a table file: UTF-16/32 (with a BOM, or the NUL bytes of UTF-16 without one), UTF-8 with or
+    without BOM, Windows-1252, Latin-1."""
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    head = raw[:4000]
+    if head and head.count(0) > len(head) // 4:  # UTF-16 without BOM: every other byte is NUL
+        encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
             continue
-    raise InputError("encodage du texte non reconnu", "enregistrez le fichier en UTF-8", path=path)
+        if "\x00" in text:
+            break
+        return text
+    raise InputError("encodage du texte non reconnu", "enregistrez le fichier en CSV UTF-8", path=path)
 
 
 def normalise_name(name) -> str:
     """A column name reduced for matching: lower case, no accents, no units in brackets, single spaces."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[’‘ʼ´`'\u2010-\u2015]", " ", str(name))  # « d’action », « Saint‑Brieuc »: a word break
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"\(.*?\)|\[.*?\]", " ", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -63,8 +85,71 @@ def _header_row(rows: list[list[str]]) -> int:
     return next((i for i, count in enumerate(filled) if count >= need), 0)
 
 
-def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "lignes") -> pd.DataFrame:
+def split_layer(path: str | Path) -> tuple[Path, str | None]:
+    """Split ``FICHIER:couche`` (a GeoPackage layer, a workbook sheet) into the file and the layer name.
+
+    A path that exists is returned whole (no layer), so that names holding a colon still work.
+    """
+    path = Path(path)
+    if path.exists() or ":" not in path.name:
+        return path, None
+    base, _, layer = str(path).rpartition(":")
+    if base and Path(base).is_file() and layer:
+        return Path(base), layer
+    return path, None
+
+
+def file_kind(path: str | Path) -> str:
+    """What a file holds, read from its first bytes rather than its extension.
+
+    Returns
+    -------
+    str
+        ``"xlsx"``, ``"xls"``, ``"ods"``, ``"zip"`` (another archive), ``"html"`` (a web page saved
+        as .xls by some portals), ``"vector"`` (by extension: GeoPackage, GeoJSON, KML…, or a .zip
+        holding one) or ``"text"``.
+    """
+    import zipfile
+
+    path, _ = split_layer(path)
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        return "vector"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2048)
+    except OSError:
+        return "text"
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                if "[Content_Types].xml" in names:
+                    return "xlsx"
+                if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
+                    return "ods"
+        except (zipfile.BadZipFile, OSError):
+            return "zip"
+        return "vector" if any(n.lower().endswith(_ZIPPED_VECTOR_SUFFIXES) for n in names) else "zip"
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table")) or (
+            lowered.startswith(b"<") and b"<table" in lowered):
+        return "html"
+    return "text"
+
+
+def is_vector(path: str | Path) -> bool:
+    """True for a geographic layer (GeoPackage, GeoJSON, Shapefile, KML…, or a .zip holding one)."""
+    return file_kind(path) == "vector"
+
+
+def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "lignes",
+               prefer: Callable[[list[str]], bool] | None = None) -> pd.DataFrame:
     """Read a table (CSV, CSV.GZ, XLSX, XLS, ODS) into a DataFrame of strings.
+
+    The reader follows the file's content, not its extension (a CSV or an .xlsx saved as .xls is
+    read as what it is). ``FICHIER:feuille`` names the sheet of a workbook.
 
     Parameters
     ----------
@@ -74,30 +159,44 @@ def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "li
         Refuse files with more data rows than this (only ``max_rows + 1`` rows are parsed).
     what : str
         What a row is, in French, for the error message (``"lignes"``, ``"lieux"``…).
+    prefer : callable, optional
+        Given a sheet's column names, True for the sheet wanted: of a workbook's sheets, the first
+        for which it holds is read (a « Lisez-moi » sheet before the table is passed over), else
+        the first sheet holding a table.
 
     Returns
     -------
     DataFrame
         All columns as strings (so that codes such as ``01001`` keep their leading zero; callers
         convert numbers with :func:`to_number`), column names stripped of spaces and BOM, empty
-        rows and unnamed empty columns dropped.
+        rows and unnamed empty columns dropped. For a workbook, ``attrs["sheet"]`` names the
+        sheet read and ``attrs["sheets"]`` lists them all.
 
     Raises
     ------
     InputError
         Missing or empty file, header only, more than ``max_rows`` rows, unreadable workbook.
     """
-    path = Path(path)
+    path, sheet = split_layer(path)
     if not path.is_file():
         raise InputError("fichier introuvable", "vérifiez le chemin", path=path)
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        frame = _read_spreadsheet(path, max_rows)
+    kind = file_kind(path)
+    if kind in ("xlsx", "xls", "ods"):
+        frame = _read_spreadsheet(path, max_rows, kind, prefer, sheet)
+    elif kind == "html":
+        raise InputError("ce fichier est une page web (HTML) enregistrée avec une extension de tableur",
+                         "ouvrez-le dans votre tableur et enregistrez-le en .xlsx, .ods ou CSV", path=path)
+    elif kind == "zip":
+        raise InputError("archive .zip sans couche géographique (Shapefile, GeoPackage, GeoJSON, KML)",
+                         "décompressez-la et donnez le fichier qu'elle contient", path=path)
     else:
         frame = _read_text_table(path, max_rows)
+    attrs = dict(frame.attrs)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame = frame.loc[:, [not (c.startswith("Unnamed:") or c in ("", "nan")) or (frame[c].str.strip() != "").any()
                           for c in frame.columns]]
     frame = frame[(frame.apply(lambda col: col.str.strip() != "")).any(axis=1)].reset_index(drop=True)
+    frame.attrs.update(attrs)
     if frame.empty:
         raise InputError("le fichier ne contient que l'en-tête, aucune ligne de données",
                          "ajoutez au moins une ligne", path=path)
@@ -132,10 +231,38 @@ def _read_text_table(path: Path, max_rows: int) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
                             skipinitialspace=True, nrows=max_rows + 1, skiprows=start)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"CSV mal formé ({str(exc).splitlines()[0]})",
-                         "vérifiez le séparateur et les guillemets", path=path) from None
+    except (pd.errors.ParserError, ValueError):
+        frame = _read_ragged(text, separator, start, max_rows, path)
     return frame
+
+
+def _read_ragged(text: str, separator: str, start: int, max_rows: int, path: Path) -> pd.DataFrame:
+    """A CSV whose rows do not all have the header's number of cells (spreadsheet exports add empty
+    cells to some rows, notes below the table fill fewer): short rows are padded, extra cells
+    dropped when empty; a row with more filled cells than the header is refused, its line named."""
+    lines = text.splitlines(keepends=True)[start:]
+    reader = csv.reader(io.StringIO("".join(lines)), delimiter=separator, skipinitialspace=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise InputError(f"CSV mal formé ({exc})", "vérifiez le séparateur et les guillemets", path=path) from None
+    width = len(header)
+    rows = []
+    try:
+        for row in reader:
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise InputError(f"{len(row)} valeurs pour {width} colonnes d'en-tête (séparateur « {separator} » "
+                                 "dans une valeur sans guillemets ?)",
+                                 "mettez entre guillemets les valeurs qui contiennent le séparateur, ou "
+                                 "supprimez les valeurs en trop", path=path, row=reader.line_num - 1)
+            rows.append((row + [""] * width)[:width])
+            if len(rows) > max_rows:
+                break
+    except csv.Error as exc:
+        raise InputError(f"CSV mal formé ({exc})", "vérifiez le séparateur et les guillemets", path=path,
+                         row=reader.line_num - 1) from None
+    columns = pd.io.common.dedup_names(header, is_potential_multiindex=False) if hasattr(pd.io, "common") else header
+    return pd.DataFrame(rows, columns=[c or f"Unnamed: {j}" for j, c in enumerate(columns)], dtype=str)
 
 
 def _separator(lines: list[str]) -> str:
@@ -147,9 +274,14 @@ def _separator(lines: list[str]) -> str:
         return best if counts[best] else ","
 
 
-def _read_spreadsheet(path: Path, max_rows: int) -> pd.DataFrame:
-    """The first sheet holding a table (header found below any title lines), as strings."""
-    engine = "odf" if path.suffix.lower() == ".ods" else None
+def _read_spreadsheet(path: Path, max_rows: int, kind: str = "xlsx",
+                      prefer: Callable[[list[str]], bool] | None = None, sheet: str | None = None) -> pd.DataFrame:
+    """A workbook's table (header found below any title lines), as strings.
+
+    The sheet named by ``sheet``, else the first for which ``prefer`` holds on its header, else the
+    first sheet holding a table.
+    """
+    engine = {"ods": "odf", "xls": "xlrd", "xlsx": "openpyxl"}[kind]
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, nrows=max_rows + _HEADER_SCAN_ROWS + 1,
                                engine=engine)
@@ -160,19 +292,59 @@ def _read_spreadsheet(path: Path, max_rows: int) -> pd.DataFrame:
         raise InputError(f"classeur illisible ({exc.__class__.__name__})",
                          "ouvrez-le dans votre tableur et enregistrez-le à nouveau (.xlsx ou .ods), ou en CSV",
                          path=path) from None
-    for name, sheet in sheets.items():
-        sheet = sheet.fillna("").astype(str)
-        sheet = sheet.loc[:, (sheet.apply(lambda col: col.str.strip() != "")).any(axis=0)]
-        if sheet.shape[0] < 2 or sheet.shape[1] < 1:
+    names = [str(name) for name in sheets]
+    if sheet is not None and sheet not in names:
+        raise InputError(f"feuille « {sheet} » absente du classeur (feuilles : {', '.join(names)})",
+                         "écrivez le nom exact de la feuille après le nom du fichier et deux-points, "
+                         "par ex. classeur.xlsx:Feuil1", path=path)
+    tables = {}
+    for name, frame in sheets.items():
+        if sheet is not None and str(name) != sheet:
             continue
-        start = _header_row(sheet.head(_HEADER_SCAN_ROWS).to_numpy().tolist())
-        header = [cell.strip() or f"Unnamed: {j}" for j, cell in enumerate(sheet.iloc[start])]
-        body = sheet.iloc[start + 1:].reset_index(drop=True)
-        body.columns = header
-        return body.map(_spreadsheet_text)
-    raise InputError(f"aucun tableau dans le classeur (feuilles : {', '.join(map(str, sheets))})",
-                     "mettez le tableau (une ligne d'en-tête puis une ligne par lieu) dans la première feuille",
-                     path=path)
+        frame = frame.fillna("").astype(str)
+        frame = frame.loc[:, (frame.apply(lambda col: col.str.strip() != "")).any(axis=0)]
+        if frame.shape[0] < 2 or frame.shape[1] < 1:
+            continue
+        start = _header_row(frame.head(_HEADER_SCAN_ROWS).to_numpy().tolist())
+        header = [cell.strip() or f"Unnamed: {j}" for j, cell in enumerate(frame.iloc[start])]
+        body = frame.iloc[start + 1:].reset_index(drop=True)
+        body.columns = pd.io.common.dedup_names(header, is_potential_multiindex=False)
+        tables[str(name)] = (body.map(_spreadsheet_text), start)
+    if not tables:
+        raise InputError(f"aucun tableau dans le classeur (feuilles : {', '.join(names)})",
+                         "mettez le tableau (une ligne d'en-tête puis une ligne par lieu) dans une feuille",
+                         path=path)
+    chosen = next((name for name, (body, _) in tables.items() if prefer is not None and prefer(list(body.columns))),
+                  next(iter(tables)))
+    body, start = tables[chosen]
+    if kind == "xlsx":
+        _check_formulas(path, chosen, body)
+    body.attrs["sheet"] = chosen
+    body.attrs["sheets"] = names
+    return body
+
+
+def _check_formulas(path: Path, sheet: str, body: pd.DataFrame) -> None:
+    """Refuse a workbook whose formulas have no saved value (written by a program, never opened in a
+    spreadsheet): their cells would read as empty and the rows be silently lost."""
+    if not (body == "").to_numpy().any() or path.stat().st_size > 20_000_000:
+        return
+    import openpyxl
+
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)[sheet]
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)[sheet]
+    except Exception:  # the values were read already; this check is only a safeguard
+        return
+    missing = [f.coordinate for row_f, row_v in zip(formulas.iter_rows(), values.iter_rows())
+               for f, v in zip(row_f, row_v)
+               if isinstance(f.value, str) and f.value.startswith("=") and v.value is None]
+    if missing:
+        raise InputError(f"{plural(len(missing), 'cellule contient une formule', 'cellules contiennent des formules')} "
+                         f"sans valeur calculée (d'abord {missing[0]}, feuille « {sheet} ») : le classeur a été "
+                         "produit par un programme et jamais recalculé",
+                         "ouvrez-le dans votre tableur et enregistrez-le (les valeurs seront calculées), "
+                         "ou remplacez les formules par leurs valeurs", path=path)
 
 
 def _spreadsheet_text(value: str) -> str:
@@ -230,27 +402,93 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
     return numbers
 
 
-def read_vector(path: str | Path, layer: str | None = None):
-    """Read a GeoPackage, GeoJSON, Shapefile or FlatGeobuf with pyogrio into a GeoDataFrame."""
-    import geopandas as gpd
+def read_vector(path: str | Path, layer: str | None = None, geometry: str | None = None):
+    """Read a GeoPackage, GeoJSON, Shapefile (also zipped), FlatGeobuf, KML or GPX into a GeoDataFrame.
 
-    path = Path(path)
+    Parameters
+    ----------
+    path : str or Path
+        The file; ``FICHIER:couche`` names a layer.
+    layer : str, optional
+        The layer to read (overrides one named in ``path``).
+    geometry : str, optional
+        ``"point"`` for a file that must give points (a site list): of several layers, the only
+        point layer is read, and several point layers are refused (the user names one).
+
+    Returns
+    -------
+    GeoDataFrame
+        With ``attrs["layer"]`` and ``attrs["layers"]`` when the file has several layers.
+
+    Raises
+    ------
+    InputError
+        Missing, empty or unreadable file, unknown or ambiguous layer, no entity, no CRS.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    path, named = split_layer(path)
+    layer = layer or named
     if not path.is_file():
         raise InputError("fichier introuvable", "vérifiez le chemin", path=path)
     if path.stat().st_size == 0:
         raise InputError("le fichier est vide", "fournissez une couche géographique non vide", path=path)
+    source = str(path)
+    if path.suffix.lower() == ".zip" or file_kind(path) == "vector" and path.suffix.lower() not in VECTOR_SUFFIXES:
+        source = _zipped_layer(path)
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+        layers = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
+    except Exception as exc:
+        raise InputError(f"couche géographique illisible ({str(exc).splitlines()[0][:200]})",
+                         "vérifiez le format (GeoPackage, GeoJSON, Shapefile, KML)", path=path) from None
+    names = [name for name, _ in layers]
+    if layer is not None and layer not in names:
+        raise InputError(f"couche « {layer} » absente (couches : {', '.join(names)})",
+                         "écrivez le nom exact de la couche après le nom du fichier et deux-points, "
+                         f"par ex. {path.name}:{names[0] if names else 'couche'}", path=path)
+    if layer is None and len(layers) > 1:
+        wanted = [name for name, kind in layers if geometry is None or "point" in kind.lower()]
+        if geometry is not None and len(wanted) != 1:
+            what = "aucune couche de points" if not wanted else f"{len(wanted)} couches de points"
+            raise InputError(f"{what} parmi les {len(layers)} couches du fichier "
+                             f"({', '.join(f'{n} : {k}' for n, k in layers)})",
+                             f"indiquez la couche à lire après le nom du fichier et deux-points, par ex. "
+                             f"{path.name}:{(wanted or names)[0]}", path=path)
+        layer = wanted[0] if wanted else names[0]
+    try:
+        frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ValueError…
         raise InputError(f"couche géographique illisible ({str(exc).splitlines()[0][:200]})",
                          "vérifiez le format (GeoPackage, GeoJSON) et le nom de couche", path=path) from None
+    if len(layers) > 1:
+        frame.attrs["layer"] = layer
+        frame.attrs["layers"] = names
     if frame.empty:
         raise InputError("la couche ne contient aucune entité", "fournissez une couche non vide", path=path)
     if frame.crs is None:
         raise InputError("la couche n'a pas de système de coordonnées (CRS)",
-                         "définissez-le dans votre SIG (par ex. EPSG:2154 ou EPSG:4326) et réexportez",
-                         path=path)
+                         "définissez-le dans votre SIG (par ex. EPSG:2154 ou EPSG:4326) et réexportez "
+                         "(pour un Shapefile : joignez le fichier .prj)", path=path)
     return frame
+
+
+def _zipped_layer(path: Path) -> str:
+    """The GDAL path of the one layer file inside a .zip (a zipped Shapefile, GeoPackage…)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [n for n in archive.namelist() if n.lower().endswith(_ZIPPED_VECTOR_SUFFIXES)
+                       and not n.startswith("__MACOSX")]
+    except zipfile.BadZipFile:
+        raise InputError("archive .zip illisible", "décompressez-la et donnez le fichier qu'elle contient",
+                         path=path) from None
+    if len(members) != 1:
+        raise InputError(f"archive .zip avec {len(members)} couches géographiques"
+                         + (f" ({', '.join(members[:10])})" if members else ""),
+                         "décompressez-la et donnez le fichier de la couche voulue", path=path)
+    return f"/vsizip/{path.resolve()}/{members[0]}"
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .fmt import plural
+from .fmt import fmt_int, plural
 from .io import find_column, normalise_name, to_number
 
 LON_NAMES = ["lon", "longitude", "lng", "long", "mairie_lon", "longitude wgs84", "x_wgs84", "lon_wgs84"]
@@ -31,7 +31,9 @@ X_NAMES = ["x", "coord_x", "coordonnee x", "east", "easting", "x_l93", "x lamber
 Y_NAMES = ["y", "coord_y", "coordonnee y", "north", "northing", "y_l93", "y lambert", "yl93"]
 COMBINED_NAMES = ["coordonnees", "coordonnees gps", "coordonnees geographiques", "geo_point_2d", "geo_point",
                   "geopoint", "gps", "position", "latlon", "lat lon", "lat_lon", "lat lng", "coordinates",
-                  "geolocalisation", "geo", "localisation", "point"]
+                  "geolocalisation", "geo", "localisation", "point", "geometry", "geometrie", "geom", "the_geom",
+                  "wkt", "coordonnees wgs84", "coordonnees gps wgs84", "latitude longitude", "lat long", "lat/lon",
+                  "lat lon wgs84", "position gps"]
 ADDRESS_NAMES = ["adresse", "address", "adresse postale", "adresse complete", "adresse_complete", "voie",
                  "numero et voie", "rue", "adresse1", "adresse 1", "ligne adresse"]
 BAN_FIX = ("géocodez-le avec le service CSV de la Base Adresse Nationale (adresse.data.gouv.fr, « Géocoder un "
@@ -90,12 +92,19 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
     xs, ys = x[ok], y[ok]
     if geographic and ((np.abs(xs) > 180).any() or (np.abs(ys) > 90).any()):
         bad = (np.abs(x) > 180) | (np.abs(y) > 90)
-        hint = "EPSG:2154 (Lambert-93)" if 6e6 < np.median(ys) < 7.2e6 else "le CRS projeté d'origine"
+        from .crs import CRS_LABELS, guess_crs
+
         row = int(np.flatnonzero(bad & ok)[0])
+        guesses = guess_crs(xs, ys) or guess_crs(ys, xs)
+        if guesses:
+            hint = " ou ".join(f"{crs_option} {code} ({CRS_LABELS[code]})" for code in guesses)
+            fix = f"indiquez le système de coordonnées du fichier : {hint}"
+        else:
+            fix = (f"indiquez le système de coordonnées du fichier avec {crs_option} (code EPSG, par ex. "
+                   "EPSG:2154 pour Lambert-93)")
         raise InputError(
-            f"coordonnées en mètres (ex. {x[row]:.0f}, {y[row]:.0f}) déclarées en degrés WGS84",
-            f"indiquez le système de coordonnées, par ex. {crs_option} {hint.split()[0]} ({hint})",
-            path=path, row=row + 1, column=columns[0])
+            f"coordonnées en mètres (ex. {fmt_int(x[row])} ; {fmt_int(y[row])}) lues comme des "
+            "degrés (longitude, latitude WGS84)", fix, path=path, row=row + 1, column=columns[0])
     if not geographic and (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all():
         raise InputError(f"coordonnées en degrés déclarées dans le CRS projeté {crs}",
                          f"indiquez EPSG:4326 pour des longitudes et latitudes ({crs_option})", path=path,
@@ -106,8 +115,10 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
 
 def _coordinates(frame: pd.DataFrame, path, geographic: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """x and y (NaN where empty) and the column(s) they came from."""
-    x_names = LON_NAMES + ["x"] if geographic else X_NAMES + LON_NAMES
-    y_names = LAT_NAMES + ["y"] if geographic else Y_NAMES + LAT_NAMES
+    # Every name is tried whatever the CRS: the values' range, checked by the caller, tells degrees
+    # from metres (« coord_x » may hold longitudes, « longitude » Lambert-93 metres).
+    x_names = LON_NAMES + X_NAMES if geographic else X_NAMES + LON_NAMES
+    y_names = LAT_NAMES + Y_NAMES if geographic else Y_NAMES + LAT_NAMES
     xc = find_column(frame, x_names, path, "x", required=False)
     yc = find_column(frame, y_names, path, "y", required=False)
     if xc and yc:
@@ -153,6 +164,27 @@ def _dms(text: str, path, column: str, row: int) -> float:
     return -value if negative else value
 
 
+_DMS_PART = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*['′’]\s*)?"
+                       r"(?:(\d+(?:[.,]\d+)?)\s*(?:\"|″|''|”)\s*)?([NSEOW])?", re.IGNORECASE)
+
+
+def _dms_pair(text: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of « 48°30'12"N 2°45'W » (either order when hemispheres say which), else None."""
+    parts = _DMS_PART.findall(text)
+    if len(parts) != 2:
+        return None
+    values, axes = [], []
+    for degrees, minutes, seconds, hemisphere in parts:
+        value = abs(float(degrees.replace(",", "."))) + float((minutes or "0").replace(",", ".")) / 60 \
+            + float((seconds or "0").replace(",", ".")) / 3600
+        hemisphere = hemisphere.upper()
+        values.append(-value if degrees.startswith("-") or hemisphere in ("S", "O", "W") else value)
+        axes.append("lat" if hemisphere in ("N", "S") else "lon" if hemisphere in ("E", "O", "W") else "")
+    if axes == ["lon", "lat"]:
+        return values[1], values[0]
+    return values[0], values[1]
+
+
 def _parse_pairs(values: pd.Series, path, column: str) -> tuple[np.ndarray, np.ndarray]:
     """« lat, lon » pairs, WKT points (lon lat) or ``{'lat': …, 'lon': …}`` texts."""
     x = np.full(len(values), np.nan)
@@ -171,6 +203,11 @@ def _parse_pairs(values: pd.Series, path, column: str) -> tuple[np.ndarray, np.n
             parts = {k.lower().replace("lng", "lon"): float(v) for k, v in keyed}
             x[i], y[i] = parts.get("lon", np.nan), parts.get("lat", np.nan)
             continue
+        if "°" in text:
+            pair = _dms_pair(text)
+            if pair is not None:
+                y[i], x[i] = pair
+                continue
         numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(text)]
         if len(numbers) != 2:
             raise InputError(f"coordonnées illisibles « {raw} »", "écrivez « latitude, longitude » en degrés "

@@ -21,7 +21,7 @@ import shapely
 
 from .errors import InputError
 from .fmt import plural
-from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector, to_number
+from .io import find_column, is_vector, normalise_name, read_table, read_vector, to_number
 
 # Standard equity columns and the Filosofi 2017 columns they come from.
 EQUITY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -147,7 +147,7 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
         Column counted as population (default ``Ind``, individuals).
     """
     path = Path(path)
-    if path.suffix.lower() in VECTOR_SUFFIXES:
+    if is_vector(path):
         frame = pd.DataFrame(read_vector(path).drop(columns="geometry")).astype(str)
     else:
         frame = read_table(path)
@@ -255,7 +255,7 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     from .points import points_from_table
 
     path = Path(path)
-    if path.suffix.lower() in VECTOR_SUFFIXES:
+    if is_vector(path):
         frame = read_vector(path)
         frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
     else:
@@ -410,7 +410,7 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
     ``population_municipale``, ``pop``, ``habitants``).
     """
     path = Path(path)
-    if path.suffix.lower() in VECTOR_SUFFIXES:
+    if is_vector(path):
         columns = list(read_vector(path).columns)
     else:
         columns = list(read_table(path).columns)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import InputError, Notice
 from .fmt import fmt_list, fmt_num, plural
-from .io import VECTOR_SUFFIXES, find_column, normalise_name, read_table, read_vector, to_number
+from .io import find_column, is_vector, normalise_name, read_table, read_vector, to_number
 from .names import mairie_name
 from .points import points_from_table
 
@@ -42,6 +42,7 @@ _TYPE_ALIASES = {
     "hors les murs": "hors_les_murs", "bus": "hors_les_murs", "asso": "association",
     "townhall": "mairie", "hôtel de ville": "mairie",
     "centre social": "centre_social", "centre socio-culturel": "centre_social", "cs": "centre_social",
+    "evs": "centre_social",
 }
 # Words that give a type away in free text (normalised: lower case, no accents), checked in order.
 _TYPE_WORDS = (
@@ -51,6 +52,8 @@ _TYPE_WORDS = (
       "service social departemental", "centre departemental d action sociale", "espace departemental",
       "circonscription d action sociale", "maison des solidarites"), "polyvalence"),
     (("pimms", "point d information mediation multi services"), "pimms"),
+    (("centre social", "centres sociaux", "centre socio culturel", "espace de vie sociale", "espace social",
+      "maison de quartier"), "centre_social"),
     (("hors les murs", "bus", "itinerant", "permanence mobile", "mobile"), "hors_les_murs"),
     (("mairie", "hotel de ville"), "mairie"),
     (("association", "asso"), "association"),
@@ -61,6 +64,11 @@ NAME_NAMES = ["name", "nom", "nom du lieu", "nom de la structure", "nom_structur
               "nom du site", "site", "lieu"]
 TYPE_NAMES = ["type", "categorie", "category", "type_site", "type de structure", "type de lieu", "typologie",
               "nature", "type d accueil"]
+#: Words that make a column a name (« Nom de l'établissement », « Libellé du site »)…
+_NAME_WORDS = {"nom", "name", "libelle", "denomination", "intitule", "appellation", "raison"}
+#: … unless it names something else (the commune, a person, the file).
+_NOT_NAME_WORDS = {"commune", "com", "ville", "departement", "dep", "region", "epci", "responsable", "contact",
+                   "referent", "prenom", "fichier", "rue", "voie", "interlocuteur", "directeur", "agent", "type"}
 _FS_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 CCAS_POPULATION_THRESHOLD = 1500
 # A département has tens to a few hundred reception points; the second-nearest searches cost one
@@ -75,8 +83,9 @@ def normalise_type(value: str) -> str | None:
     Services », « MDS », « Maison départementale des solidarités », « CDAS », « PIMMS »…
     """
     text = str(value).strip().lower()
-    if not text:
+    if not text or text in ("nan", "none"):
         return "autre"
+    text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)|(?<=\b[a-z])\.$", "", text)  # « C.C.A.S. » is « ccas »
     key = text.replace(" ", "_")
     if key in SITE_TYPES:
         return key
@@ -90,7 +99,8 @@ def normalise_type(value: str) -> str | None:
 
 
 def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "autre",
-               capacity_column: str | None = None) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+               capacity_column: str | None = None, crs_option: str = "--sites-crs",
+               what: str = "lieux") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
 
     Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
@@ -109,6 +119,10 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         Column holding each site's capacity (agents, ETP or weekly hours; ``--capacity COLUMN``),
         read into a ``capacity`` column: a number ≥ 0 (decimal comma accepted), NaN when the cell is
         empty (unknown, never assumed).
+    crs_option : str
+        The option that sets ``crs``, named in messages (``--candidates-crs`` for a candidate file).
+    what : str
+        What a row is, in French, for messages (« lieux », « emplacements candidats »).
 
     Returns
     -------
@@ -126,26 +140,70 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     """
     path = Path(path)
     notices: list[Notice] = []
-    if path.suffix.lower() in VECTOR_SUFFIXES:
-        layer = read_vector(path)
+    if is_vector(path):
+        layer = read_vector(path, geometry="point")
+        if "layers" in layer.attrs:
+            others = [n for n in layer.attrs["layers"] if n != layer.attrs["layer"]]
+            notices.append(Notice("sites_layer", f"couche « {layer.attrs['layer']} » lue (seule couche de points du "
+                                  f"fichier ; autres couches : {fmt_list(others)}) ; pour en lire une autre, écrivez "
+                                  f"{Path(path).name.split(':')[0]}:couche"))
         if len(layer) > MAX_SITES:
             raise InputError(f"plus de {MAX_SITES:,} lieux".replace(",", " "),
                              "découpez le fichier ou agrégez les données", path=path)
-        layer = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+        empty = layer.geometry.isna() | layer.geometry.is_empty
+        if empty.any():
+            n = int(empty.sum())
+            notices.append(Notice("sites_without_coordinates",
+                                  plural(n, "entité sans géométrie, non prise en compte",
+                                         "entités sans géométrie, non prises en compte"), count=n))
+        layer = layer[~empty]
+        if layer.empty:
+            raise InputError("aucune entité de la couche n'a de géométrie", "placez les lieux dans votre SIG "
+                             "et réexportez", path=path)
         areas = ~layer.geometry.geom_type.isin(["Point"])
         if areas.any():
             layer = layer.copy()
+            single = layer.geometry.geom_type.eq("MultiPoint") & (layer.geometry.apply(
+                lambda g: len(getattr(g, "geoms", [])) == 1))
+            layer.loc[areas & single, layer.geometry.name] = layer.geometry[areas & single].apply(lambda g: g.geoms[0])
+            areas &= ~single
+        if areas.any():
             layer.loc[areas, layer.geometry.name] = layer.geometry[areas].representative_point()
             n = int(areas.sum())
-            notices.append(Notice("site_areas", plural(n, "lieu décrit par une surface ou une ligne, placé",
-                                                       "lieux décrits par une surface ou une ligne, placés")
+            notices.append(Notice("site_areas", plural(n, "lieu décrit par une surface, une ligne ou plusieurs points, "
+                                                       "placé", "lieux décrits par une surface, une ligne ou plusieurs "
+                                                       "points, placés")
                                   + " en un point intérieur", count=n))
         frame = layer
     else:
-        table = read_table(path, max_rows=MAX_SITES, what="lieux")
-        frame, missing = points_from_table(table, path, crs=crs, what="lieux", allow_missing=True)
+        table = read_table(path, max_rows=MAX_SITES, what=what, prefer=looks_like_points)
+        if len(table.attrs.get("sheets", [])) > 1:
+            others = [n for n in table.attrs["sheets"] if n != table.attrs["sheet"]]
+            notices.append(Notice("sites_sheet", f"feuille « {table.attrs['sheet']} » du classeur lue (autres "
+                                  f"feuilles : {fmt_list(others)}) ; pour en lire une autre, écrivez "
+                                  f"{Path(path).name.split(':')[0]}:feuille"))
+        frame, missing = points_from_table(table, path, crs=crs, what=what, allow_missing=True,
+                                           crs_option=crs_option)
         if missing.size:
-            name_col = find_column(table, NAME_NAMES, path, "de nom", required=False)
+            name_col = _name_column(table, path, required=False)
+            filled = (table.iloc[missing] != "").sum(axis=1).to_numpy()
+            first = table.iloc[missing, 0].astype(str).str.strip()
+            # Notes below the table fill one cell; a totals row says « Total »: neither is a place.
+            not_place = (filled <= 1) | first.map(normalise_name).str.match(
+                r"^(sous )?(total|totaux)\b|^ensemble\b|^somme\b").to_numpy()
+            if name_col:
+                not_place |= table[name_col].iloc[missing].map(normalise_name).str.match(
+                    r"^(sous )?(total|totaux)\b|^somme\b").to_numpy()
+            if not_place.any():
+                lines = [" ".join(c for c in row if c.strip())[:60] for row in
+                         table.iloc[missing[not_place]].astype(str).to_numpy().tolist()]
+                notices.append(Notice("sites_notes_rows",
+                                      plural(int(not_place.sum()), "ligne de note ou de total sans coordonnées, "
+                                             "ignorée", "lignes de notes ou de totaux sans coordonnées, ignorées")
+                                      + " : " + fmt_list(lines), count=int(not_place.sum()), details=lines))
+            missing = missing[~not_place]
+        if missing.size:
+            name_col = _name_column(table, path, required=False)
             names = (table[name_col].iloc[missing].astype(str).tolist() if name_col
                      else [f"ligne {i + 1}" for i in missing])
             notices.append(Notice("sites_without_coordinates",
@@ -154,7 +212,7 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
                                   + " — géocodez leurs adresses (Base Adresse Nationale) pour les ajouter",
                                   count=int(missing.size), details=names))
     frame = frame.to_crs("EPSG:4326")
-    name_col = find_column(frame, NAME_NAMES, path, "de nom", fix="renommez la colonne des noms en « nom »")
+    name_col = _name_column(frame, path)
     type_col = find_column(frame, TYPE_NAMES, path, "type", required=False)
     names = frame[name_col].astype(str).str.strip()
     if (names == "").any():
@@ -174,8 +232,9 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
                                   f"comptés comme « autre » ; types reconnus : {', '.join(SITE_TYPES)}",
                                   count=int(unknown.sum())))
             types = types.fillna("autre")
-    else:
-        types = pd.Series(default_type, index=frame.index)
+    else:  # no type column: the names often say it (« France services de Plérin », « CCAS de Lamballe »)
+        from_names = names.map(lambda name: normalise_type(name) if name else None)
+        types = from_names.where(from_names.notna() & (from_names != "autre"), default_type)
     optional = {
         "site_id": ["site_id", "id", "id_fs", "identifiant", "id_structure"],
         "commune": ["commune", "insee_com", "code_commune", "code_insee", "codgeo", "code insee", "depcom"],
@@ -196,6 +255,30 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         sites["capacity"] = read_capacity_column(frame, capacity_column, path)
         columns.append("capacity")
     return dedupe_sites(sites[columns], notices)
+
+
+def looks_like_points(columns: list[str]) -> bool:
+    """True for a header with coordinate columns (how a workbook's sheet of places is told from a notes sheet)."""
+    from .points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
+
+    plain = {normalise_name(c) for c in columns}
+    has = lambda names: any(normalise_name(n) in plain for n in names)  # noqa: E731
+    return (has(LON_NAMES + X_NAMES) and has(LAT_NAMES + Y_NAMES)) or has(COMBINED_NAMES)
+
+
+def _name_column(frame: pd.DataFrame, path: str | Path, required: bool = True) -> str | None:
+    """The column of place names: a known header (``nom``, ``name``, ``lib_fs``…), else the first whose
+    words say « nom » or « libellé » without naming something else (« Nom de l'établissement »,
+    not « Nom de la commune »)."""
+    column = find_column(frame, NAME_NAMES, path, "de nom", required=False)
+    if column is not None:
+        return column
+    for candidate in frame.columns:
+        words = set(normalise_name(candidate).split())
+        if words & _NAME_WORDS and not words & _NOT_NAME_WORDS:
+            return candidate
+    return find_column(frame, NAME_NAMES, path, "de nom", required=required,
+                       fix="renommez la colonne des noms en « nom »")
 
 
 def read_capacity_column(frame: pd.DataFrame, column: str, path: str | Path) -> np.ndarray:
@@ -366,7 +449,8 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
 
 
 def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path | None = None,
-                    what: str = "lieux d'accueil") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+                    what: str = "lieux d'accueil",
+                    crs_option: str = "--sites-crs") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Keep the sites inside the territory (a WGS84 polygon), catching swapped coordinates.
 
     Raises
@@ -387,7 +471,7 @@ def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path |
                          path=path, row=row + 1)
     if not inside.any():
         raise InputError(f"aucun des {len(sites)} {what} ne se trouve dans le territoire étudié",
-                         "vérifiez le système de coordonnées (--sites-crs) et le territoire choisi", path=path)
+                         f"vérifiez le système de coordonnées ({crs_option}) et le territoire choisi", path=path)
     outside = sites.loc[~inside, "name"].tolist()
     notice = Notice("sites_outside", f"{len(outside)} {what} hors du territoire étudié, ignorés : "
                     + fmt_list(outside),

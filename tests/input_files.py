@@ -206,6 +206,130 @@ def sites_addresses_only(folder: Path) -> Path:
     return path
 
 
+def _dms(value: float, positive: str, negative: str) -> str:
+    """Degrees-minutes-seconds as a GPS app writes them: 48°31'2.17"N."""
+    hemisphere = positive if value >= 0 else negative
+    value = abs(value)
+    degrees, minutes = int(value), int((abs(value) - int(value)) * 60)
+    seconds = ((value - degrees) * 60 - minutes) * 60
+    return f"{degrees}°{minutes}'{seconds:.3f}\"{hemisphere}"
+
+
+def _layer(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    s = demo_sites()
+    return gpd.GeoDataFrame(s.drop(columns=["longitude", "latitude"]),
+                            geometry=gpd.points_from_xy(s["longitude"], s["latitude"]), crs="EPSG:4326").to_crs(crs)
+
+
+def sites_utf16_tab(folder: Path) -> Path:
+    """Tab-separated UTF-16 text (« Texte Unicode » of Excel), with a .txt name."""
+    path = folder / "lieux_unicode.txt"
+    demo_sites().to_csv(path, sep="\t", index=False, encoding="utf-16")
+    return path
+
+
+def sites_ragged_notes_totals(folder: Path) -> Path:
+    """A spreadsheet's CSV export: empty cells after some rows, a totals row and notes below the table."""
+    text = demo_sites().to_csv(index=False, sep=";", decimal=",")
+    rows = text.splitlines()
+    rows[1:6] = [row + ";;;" for row in rows[1:6]]
+    text = "\n".join(rows) + f"\nTotal;{len(rows) - 1};;;\n;;;;;;;;\nSource : ANCT (France Services) et mairies;;;;;;\n"
+    path = folder / "lieux_export_tableur.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def sites_gps_dms(folder: Path) -> Path:
+    """One « Coordonnées GPS » column in degrees-minutes-seconds, latitude first."""
+    s = demo_sites()
+    frame = pd.DataFrame({"Nom": s["nom"], "Type": s["type"],
+                          "Coordonnées GPS": [f"{_dms(a, 'N', 'S')} {_dms(b, 'E', 'W')}"
+                                              for a, b in zip(s["latitude"], s["longitude"])]})
+    path = folder / "lieux_gps_dms.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_coord_x_degrees(folder: Path) -> Path:
+    """« coord_x »/« coord_y » holding longitudes and latitudes, and « Nom de l'établissement »."""
+    s = demo_sites()
+    frame = pd.DataFrame({"Nom de l'établissement": s["nom"], "Type de structure": s["type"],
+                          "coord_x": s["longitude"], "coord_y": s["latitude"]})
+    path = folder / "lieux_coord_x.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_wkt(folder: Path) -> Path:
+    """A GIS's CSV export: a WKT « geometry » column."""
+    s = demo_sites()
+    frame = pd.DataFrame({"nom": s["nom"], "type": s["type"],
+                          "geometry": [f"POINT ({a} {b})" for a, b in zip(s["longitude"], s["latitude"])]})
+    path = folder / "lieux_wkt.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def sites_xlsx_readme_first(folder: Path) -> Path:
+    """A workbook whose first sheet is a « Lisez-moi » of two columns; the places are on the second."""
+    path = folder / "lieux_lisez_moi.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Champ", "Description"], ["nom", "Nom du lieu"], ["type", "Type de structure"],
+                      ["longitude", "WGS84"]]).to_excel(writer, sheet_name="Lisez-moi", index=False, header=False)
+        demo_sites().to_excel(writer, sheet_name="Lieux", index=False)
+    return path
+
+
+def sites_xls_that_is_csv(folder: Path) -> Path:
+    """A portal's « Excel » export that is tab-separated Windows-1252 text named .xls."""
+    path = folder / "export_portail.xls"
+    demo_sites().to_csv(path, sep="\t", index=False, encoding="cp1252")
+    return path
+
+
+def sites_gpkg_with_communes(folder: Path) -> Path:
+    """A GeoPackage holding the commune outlines first and the places (Lambert-93) second."""
+    path = folder / "projet_sig.gpkg"
+    demo_communes()[["code", "nom", "geometry"]].to_file(path, layer="communes")
+    _layer("EPSG:2154").to_file(path, layer="lieux_accueil")
+    return path
+
+
+def sites_gpkg_layer_named(folder: Path) -> str:
+    """Two point layers (France Services, CCAS); the places are named FICHIER:couche (here both, merged)."""
+    path = folder / "deux_couches.gpkg"
+    _layer("EPSG:2154").to_file(path, layer="lieux")
+    _layer("EPSG:2154").iloc[:3].to_file(path, layer="brouillon")
+    return f"{path}:lieux"
+
+
+def sites_shapefile_zip(folder: Path) -> Path:
+    """A zipped Shapefile (Lambert-93), as GIS services send them."""
+    import zipfile
+
+    shp = folder / "shp_lieux"
+    shp.mkdir(exist_ok=True)
+    _layer("EPSG:2154").to_file(shp / "lieux.shp")
+    path = folder / "lieux_shp.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member in shp.iterdir():
+            archive.write(member, member.name)
+    return path
+
+
+def sites_geojson_multipoint_null(folder: Path) -> Path:
+    """GeoJSON with one place as a one-point MultiPoint and one feature without geometry."""
+    from shapely.geometry import MultiPoint
+
+    layer = _layer()
+    layer.loc[0, "geometry"] = MultiPoint([layer.geometry[0]])
+    blank = layer.iloc[[1]].copy()
+    blank["nom"], blank["geometry"] = "Permanence à géolocaliser", None
+    path = folder / "lieux_multipoint.geojson"
+    pd.concat([layer, blank]).to_file(path, driver="GeoJSON")
+    return path
+
+
 SITES = {
     "csv_english": (sites_csv_english, []),
     "csv_french_semicolon": (sites_csv_french, []),
@@ -215,4 +339,15 @@ SITES = {
     "gpkg_lambert93": (sites_gpkg_lambert, []),
     "combined_column": (sites_combined_column, []),
     "csv_lambert93": (sites_lambert_csv, ["--sites-crs", "EPSG:2154"]),
+    "utf16_tab_txt": (sites_utf16_tab, []),
+    "csv_ragged_notes_totals": (sites_ragged_notes_totals, []),
+    "gps_dms_column": (sites_gps_dms, []),
+    "coord_x_degrees_nom_etablissement": (sites_coord_x_degrees, []),
+    "wkt_column": (sites_wkt, []),
+    "xlsx_readme_sheet_first": (sites_xlsx_readme_first, []),
+    "xls_that_is_tab_text": (sites_xls_that_is_csv, []),
+    "gpkg_communes_and_places": (sites_gpkg_with_communes, []),
+    "gpkg_layer_named": (sites_gpkg_layer_named, []),
+    "shapefile_zip": (sites_shapefile_zip, []),
+    "geojson_multipoint_null": (sites_geojson_multipoint_null, []),
 }

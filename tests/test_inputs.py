@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from access.cli import main
@@ -144,3 +146,152 @@ def test_suggest_with_a_departement_uses_the_national_lists(capsys, folder, popu
     summary = json.loads((folder / "sd.json").read_text(encoding="utf-8"))
     assert (summary["candidates_used"] > 10
             and summary["population_covered_after"] >= summary["population_covered_before"])
+
+
+def test_notes_and_totals_below_the_table_are_said_not_counted(capsys, folder, population, reference):
+    summary = folder / "notes.json"
+    code, out, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                  "population_municipale", "--sites", F.sites_ragged_notes_totals(folder),
+                                  "--out", folder / "notes.gpkg", "--summary", summary])
+    assert code == 0, err
+    assert json.loads(summary.read_text(encoding="utf-8"))["sites_total"] == reference["sites_total"]
+    assert "2 lignes de notes ou de totaux sans coordonnées, ignorées" in out and "géocodez" not in out
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("CCAS", "ccas"), ("C.C.A.S.", "ccas"), ("Centre communal d’action sociale", "ccas"),
+    ("Centre social", "centre_social"), ("Espace de vie sociale", "centre_social"),
+    ("Maison France services", "france_services"), ("Espace France Services", "france_services"),
+    ("MDS", "polyvalence"), ("CDAS", "polyvalence"), ("EDAS", "polyvalence"), ("antenne mobile", "hors_les_murs"),
+    ("permanence", None)])
+def test_free_text_types(text, expected):
+    from access.sites import normalise_type
+
+    assert normalise_type(text) == expected
+
+
+def test_types_read_from_names_without_a_type_column(folder):
+    """The ANCT list has no type column: « France services de … » says the type."""
+    from access.sites import read_sites
+
+    sites, _ = read_sites(F.SHARED / "cotes_darmor" / "france_services_22.csv")
+    assert set(sites["type"]) == {"france_services"}
+
+
+def _write_bad(folder, kind):
+    s = F.demo_sites()
+    if kind == "formulas":
+        import openpyxl
+
+        path = folder / "formules.xlsx"
+        s.to_excel(path, index=False)
+        book = openpyxl.load_workbook(path)
+        book.active["A2"] = '=CONCATENATE("France services ", "Saint-Brieuc")'
+        book.save(path)
+        return path, ["formule", "sans valeur calculée", "A2", "enregistrez"]
+    if kind == "html_xls":
+        path = folder / "export_web.xls"
+        s.to_html(path, index=False)
+        return path, ["page web (HTML)", ".xlsx"]
+    if kind == "two_point_layers":
+        path = folder / "deux_couches_points.gpkg"
+        F._layer().iloc[:6].to_file(path, layer="france_services")
+        F._layer().iloc[6:].to_file(path, layer="ccas")
+        return path, ["2 couches de points", "france_services", "ccas", "deux_couches_points.gpkg:"]
+    if kind == "unknown_layer":
+        return f"{F.sites_gpkg_with_communes(folder)}:lieux", ["couche « lieux » absente", "lieux_accueil"]
+    if kind == "lambert_without_crs":
+        return F.sites_lambert_csv(folder), ["en mètres", "--sites-crs EPSG:2154", "Lambert-93", "ligne 1"]
+    if kind == "zip_of_csv":
+        import zipfile
+
+        path = folder / "lieux_csv.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.write(F.sites_csv_english(folder), "lieux.csv")
+        return path, ["archive .zip", "décompressez"]
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["formulas", "html_xls", "two_point_layers", "unknown_layer",
+                                  "lambert_without_crs", "zip_of_csv"])
+def test_bad_site_files_say_what_to_do(capsys, folder, population, kind):
+    path, words = _write_bad(folder, kind)
+    code, _, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                "population_municipale", "--sites", path, "--out", folder / "bad.gpkg"])
+    assert code == 2, err
+    for word in words:
+        assert word in err, (word, err)
+
+
+@pytest.mark.parametrize("departement,crs", [("972", "EPSG:5490"), ("974", "EPSG:2975")])
+def test_overseas_utm_coordinates_name_their_crs(folder, departement, crs):
+    """The CCAS lists of Martinique and La Réunion in their UTM: the error names the right --sites-crs,
+    and with it the file reads."""
+    from access.crs import to_projected
+    from access.errors import InputError
+    from access.sites import read_sites
+
+    table = pd.read_csv(F.SHARED / "inventories" / f"premier_accueil_{departement}.csv", dtype=str)
+    x, y = to_projected(pd.to_numeric(table["lon"]), pd.to_numeric(table["lat"]), crs)
+    path = folder / f"ccas_{departement}_utm.csv"
+    table.assign(X=np.round(x, 1), Y=np.round(y, 1)).drop(columns=["lon", "lat"]).to_csv(
+        path, index=False, sep=";", decimal=",")
+    with pytest.raises(InputError, match=f"--sites-crs {crs}"):
+        read_sites(path)
+    sites, _ = read_sites(path, crs=crs)
+    expected = table["lon"].notna() & (table["lon"] != "")
+    assert len(sites) == int(expected.sum())
+    assert (sites["type"] == "ccas").sum() >= 20
+
+
+def _suggest(capsys, folder, sites, candidates, *extra):
+    return run(capsys, ["suggest", *F.NETWORK_OPTIONS, "--population", F.population_points_csv(folder),
+                        "--population-column", "population_municipale", "--sites", sites,
+                        "--candidates", candidates, "--k", "1", "--out", folder / "cand.gpkg",
+                        "--summary", folder / "cand.json", *extra])
+
+
+def test_candidate_file_shapes_through_suggest(capsys, folder):
+    """Town halls as candidates in a workbook with a notes sheet first, France Services as sites
+    (a layer named FICHIER:couche)."""
+    c = F.demo_communes()
+    path = folder / "candidats.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Lisez-moi"], ["mairies"], ["2025"]]).to_excel(writer, sheet_name="Notes", index=False,
+                                                                      header=False)
+        pd.DataFrame({"Nom": "Mairie de " + c["nom"], "Longitude": c["mairie_lon"].astype(float),
+                      "Latitude": c["mairie_lat"].astype(float)}).to_excel(writer, sheet_name="Candidats", index=False)
+    layers = folder / "fs_ccas.gpkg"
+    layer = F._layer("EPSG:2154")
+    layer[layer["type"].str.contains("France")].to_file(layers, layer="france_services")
+    layer[~layer["type"].str.contains("France")].to_file(layers, layer="ccas")
+    code, out, err = _suggest(capsys, folder, f"{layers}:france_services", path)
+    assert code == 0, err
+    s = json.loads((folder / "cand.json").read_text(encoding="utf-8"))
+    assert s["population_covered_after"] > s["population_covered_before"]
+    assert "feuille « Candidats »" in out and "()" not in out
+    code, _, err = _suggest(capsys, folder, f"{layers}:france_services", f"{layers}:ccas")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("kind,words", [
+    ("same_as_sites", ["aucun emplacement candidat du fichier", "d'un lieu d'accueil existant"]),
+    ("other_territory", ["aucun des", "emplacements candidats", "--candidates-crs"]),
+    ("lambert_without_crs", ["--candidates-crs EPSG:2154"])])
+def test_unusable_candidate_files_say_why(capsys, folder, kind, words):
+    sites = F.sites_csv_english(folder)
+    candidates = {"same_as_sites": sites,
+                  "other_territory": F.SHARED / "inventories" / "premier_accueil_972.csv",
+                  "lambert_without_crs": F.sites_lambert_csv(folder)}[kind]
+    code, _, err = _suggest(capsys, folder, sites, candidates)
+    assert code == 2, err
+    for word in words:
+        assert word in err, (word, err)
+
+
+def test_report_out_dir_under_a_file_is_a_clear_error(capsys, folder, population):
+    target = folder / "un_fichier.txt"
+    target.write_text("x")
+    code, _, err = run(capsys, ["report", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
+                                "population_municipale", "--departement", "22", "--out-dir", target / "rapport"])
+    assert code == 2 and "passe par le fichier" in err
