@@ -43,6 +43,63 @@ EQUITY_LABELS_FR = {
 COMMUNE_NAMES = ["code", "code_commune", "insee_com", "code_insee", "codgeo", "depcom", "code insee", "insee",
                  "com", "code_com", "inseecom", "lcog_geo"]
 _IDCAR = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
+#: INSEE census population columns (``P21_POP``, ``PMUN21``, ``PTOT``…), recognised when alone in a file.
+_CENSUS_POPULATION = re.compile(r"^(p\d{2} pop|pmun ?\d{0,4}|ptot ?\d{0,4}|pop ?\d{2,4}|population ?\d{4})$")
+
+
+def normalise_commune_codes(codes: pd.Series) -> pd.Series:
+    """INSEE commune codes as five-character text, whatever a spreadsheet or GIS made of them.
+
+    A code stored as a number loses its leading zero (``1001`` for ``01001``) or gains a decimal
+    part (``22001.0``); both are restored. Corsican codes (``2A004``) and codes that are not
+    commune codes are left as they are (stripped); missing values become "".
+    """
+    text = codes.astype(object).where(codes.notna(), "").astype(str).str.strip()
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return text.where(~text.str.fullmatch(r"\d{4}"), text.str.zfill(5))
+
+
+def _population_text(values: pd.Series) -> pd.Series:
+    """A population column as text for :func:`access.io.to_number`; a missing value (NaN in a layer) is ""."""
+    return values.astype(object).where(values.notna(), "").astype(str)
+
+
+def repair_polygons(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Repair invalid polygons (self-intersections, as GIS exports often have) and say so.
+
+    Returns
+    -------
+    frame : GeoDataFrame
+        The same rows, invalid polygons replaced by their valid polygonal parts (``make_valid``).
+    notes : list of str
+        One French sentence when some polygons were repaired, naming the first rows.
+
+    Raises
+    ------
+    InputError
+        A polygon with nothing left once repaired (no area), its row named.
+    """
+    polygonal = frame.geometry.geom_type.str.contains("Polygon").to_numpy()
+    invalid = polygonal & ~frame.geometry.is_valid.to_numpy()
+    if not invalid.any():
+        return frame, []
+    frame = frame.copy()
+    repaired = shapely.make_valid(frame.geometry.to_numpy()[invalid])
+    rows = np.flatnonzero(invalid)
+    fixed = []
+    for row, geom in zip(rows, repaired):
+        pieces = [q for q in shapely.get_parts(geom) if q.geom_type == "Polygon" and q.area > 0]
+        if not pieces:
+            raise InputError("polygone invalide sans surface une fois corrigé",
+                             "corrigez la géométrie dans votre SIG (outil « Réparer les géométries »)",
+                             path=path, row=int(row) + 1)
+        fixed.append(shapely.MultiPolygon(pieces))
+    frame.loc[frame.index[invalid], frame.geometry.name] = fixed
+    first = ", ".join(str(r + 1) for r in rows[:5]) + (" …" if rows.size > 5 else "")
+    what = plural(int(rows.size), "polygone invalide (auto-intersection) corrigé",
+                  "polygones invalides (auto-intersections) corrigés")
+    return frame, [f"{what} dans {path.name} (ligne{'s' if rows.size > 1 else ''} {first}) ; vérifiez les "
+                   "contours dans votre SIG"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,7 +221,7 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
     population = to_number(frame[pop_col], path, pop_col)
     units = pd.DataFrame({"unit_id": frame[id_col].astype(str).to_numpy(), "population": population})
     commune_col = find_column(frame, ["lcog_geo", "depcom", "code_commune"], path, "commune", required=False)
-    units["commune"] = frame[commune_col].str.slice(0, 5).to_numpy() if commune_col else ""
+    units["commune"] = normalise_commune_codes(frame[commune_col].str.slice(0, 5)).to_numpy() if commune_col else ""
     # Cells straddling communes list every code run together: kept so that the commune can be
     # settled by location when outlines are known (see assign_communes).
     units["commune_codes"] = frame[commune_col].to_numpy() if commune_col else ""
@@ -263,7 +320,8 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
                                      crs_option="--population-crs")
     pc = find_column(frame, [population_column], path, "de population",
                      fix="indiquez la colonne comptée avec --population-column")
-    population = to_number(frame[pc].astype(str), path, pc)
+    frame, notes = repair_polygons(frame, path)
+    population = to_number(_population_text(frame[pc]), path, pc)
     wgs = frame.to_crs("EPSG:4326")
     centroid = wgs.geometry.representative_point()
     target = local_crs(centroid.x.to_numpy(), centroid.y.to_numpy())
@@ -271,25 +329,26 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     idc = id_column or find_column(frame, ["id", "unit_id", *COMMUNE_NAMES], path, "identifiant", required=False)
     is_polygon = frame.geometry.geom_type.str.contains("Polygon").all()
     if is_polygon and spread_polygons:
-        polygons = gpd.GeoDataFrame({"code": (frame[cc].astype(str).to_numpy() if cc
+        polygons = gpd.GeoDataFrame({"code": (normalise_commune_codes(frame[cc]).to_numpy() if cc
                                               else np.arange(len(frame)).astype(str)),
                                      "population": population}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
         demand = spread_over_polygons(polygons, "population", target, source=f"{path.name} ({pc})")
         if not cc:
             demand.units["commune"] = ""
-        return replace(demand, population_label=f"habitants ({pc}), répartis uniformément sur un carroyage de "
-                                                f"200 m dans chaque polygone de {path.name} (modélisé)")
+        return replace(demand, notes=notes,
+                       population_label=f"habitants ({pc}), répartis uniformément sur un carroyage de "
+                                        f"200 m dans chaque polygone de {path.name} (modélisé)")
     projected = frame.to_crs(target)
     points = projected.geometry.representative_point()
     units = gpd.GeoDataFrame({
         "unit_id": frame[idc].astype(str).to_numpy() if idc else np.arange(len(frame)).astype(str),
         "population": population,
     }, geometry=projected.geometry.to_numpy(), crs=target)
-    units["commune"] = frame[cc].astype(str).to_numpy() if cc else ""
+    units["commune"] = normalise_commune_codes(frame[cc]).to_numpy() if cc else ""
     units["x"], units["y"] = points.x.to_numpy(), points.y.to_numpy()
     where = "placés au point intérieur de chaque polygone" if is_polygon else "placés aux points du fichier"
     return Demand(units=units, crs=target, kind="polygons" if is_polygon else "points",
-                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})")
+                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})", notes=notes)
 
 
 def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs: str,
@@ -420,6 +479,8 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
     if not population_column:
         guess = [plain[n] for n in ("population", "population municipale", "pop", "habitants", "nb habitants",
                                     "population totale", "ind") if n in plain]
+        if not guess:  # INSEE census columns (P21_POP, PMUN21…) when there is exactly one
+            guess = [c for n, c in plain.items() if _CENSUS_POPULATION.match(n)]
         if len(guess) != 1:
             raise InputError(
                 f"impossible de savoir quelle colonne compte la population (colonnes : "
