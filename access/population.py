@@ -228,12 +228,14 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
     for standard, sources in EQUITY_COLUMNS.items():
         if all(find_column(frame, [s], path, s, required=False) for s in sources):
             units[standard] = sum(to_number(frame[find_column(frame, [s], path, s)], path, s) for s in sources)
+    # Filosofi's Men* columns count households, not people: the label says which.
+    noun = "ménages" if normalise_name(pop_col).startswith("men") else "habitants"
     units["x"] = cells["east"].to_numpy() + size / 2
     units["y"] = cells["north"].to_numpy() + size / 2
     units = gpd.GeoDataFrame(units, geometry=_square_cells(cells["east"].to_numpy(), cells["north"].to_numpy(),
                                                            size), crs=crs)
     return Demand(units=units, crs=crs, kind="grid", source=f"{path.name} ({pop_col})",
-                  population_label=f"habitants ({pop_col}, carroyage INSEE {int(size)} m)")
+                  population_label=f"{noun} ({pop_col}, carroyage INSEE {int(size)} m)")
 
 
 def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: str = "x",
@@ -459,6 +461,70 @@ def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "popul
                   population_label=f"habitants ({population_column}, placés à la mairie)", notes=moved)
 
 
+def _has_coordinates(columns: list) -> bool:
+    """Whether a table's columns include coordinates (longitude/latitude, x/y or a combined column)."""
+    from .points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
+
+    names = {normalise_name(c) for c in columns}
+    has = lambda candidates: any(normalise_name(c) in names for c in candidates)  # noqa: E731
+    return (has(LON_NAMES + X_NAMES) and has(LAT_NAMES + Y_NAMES)) or has(COMBINED_NAMES)
+
+
+def read_commune_table(path: str | Path, population_column: str) -> Demand:
+    """A table of communes by INSEE code, without coordinates: each population placed at its town hall.
+
+    The town halls come from the national list (:func:`access.territory.departement_communes`, with
+    its corrections of misplaced points), as for a département study without a grid.
+
+    Raises
+    ------
+    InputError
+        A code that is not a current commune code (its row named), a code given twice.
+    """
+    from .crs import local_crs
+    from .territory import departement_communes
+
+    path = Path(path)
+    frame = read_table(path)
+    cc = find_column(frame, COMMUNE_NAMES, path, "de code commune (INSEE)")
+    pc = find_column(frame, [population_column], path, "de population",
+                     fix="indiquez la colonne comptée avec --population-column")
+    codes = normalise_commune_codes(frame[cc])
+    _check_unique(codes, path, cc)
+    population = to_number(_population_text(frame[pc]), path, pc)
+    departements = codes.str.slice(0, 3).where(codes.str.startswith("97"), codes.str.slice(0, 2))
+    halls, fixes = [], []
+    for departement in sorted(set(departements)):
+        try:
+            communes, found = departement_communes(departement)
+        except InputError:
+            continue  # not a département: its codes are reported as unknown below
+        halls.append(communes)
+        fixes += found
+    known = pd.concat(halls, ignore_index=True).set_index("code") if halls else pd.DataFrame()
+    unknown = ~codes.isin(known.index).to_numpy()
+    if unknown.any():
+        row = int(np.flatnonzero(unknown)[0])
+        count = plural(int(unknown.sum()), "ligne", "lignes")
+        raise InputError(f"code commune inconnu « {frame[cc].iloc[row]} » ({count} en tout), et le fichier n'a pas "
+                         "de coordonnées",
+                         "indiquez le code INSEE en vigueur (5 caractères, par ex. 22278), ou ajoutez des colonnes "
+                         "longitude et latitude", path=path, row=row + 1, column=cc)
+    halls = known.loc[codes.to_numpy()]
+    lon, lat = halls["mairie_lon"].to_numpy(dtype=float), halls["mairie_lat"].to_numpy(dtype=float)
+    crs = local_crs(lon, lat)
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    units = gpd.GeoDataFrame({"unit_id": codes.to_numpy(), "population": population, "commune": codes.to_numpy(),
+                              "x": points.x.to_numpy(), "y": points.y.to_numpy()},
+                             geometry=points.to_numpy(), crs=crs)
+    wanted = set(codes)
+    notes = ["le fichier n'a pas de coordonnées : la population de chaque commune est placée à sa mairie (liste "
+             "nationale des communes) ; les temps d'accès sont ceux des mairies, pas des lieux de vie",
+             *(fix for fix in fixes if fix.split(" ", 1)[0] in wanted)]
+    return Demand(units=units, crs=crs, kind="points", source=f"{path.name} ({pc})", notes=notes,
+                  population_label=f"habitants ({pc}, placés à la mairie de chaque commune)")
+
+
 def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
     """Read any supported population file, choosing the loader from its columns.
 
@@ -487,4 +553,7 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
                 f"{', '.join(map(str, columns[:20]))})",
                 "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
         population_column = guess[0]
+    if "geometry" not in columns and not _has_coordinates(columns) and any(
+            normalise_name(name) in plain for name in COMMUNE_NAMES):
+        return read_commune_table(path, population_column)
     return read_demand_layer(path, population_column, crs=crs)

@@ -177,11 +177,21 @@ def population_grid_points(folder: Path) -> Path:
     return out
 
 
+def population_codes_only(folder: Path) -> Path:
+    """INSEE's legal-population table as downloaded: commune codes and PMUN, no coordinates (semicolons)."""
+    c = demo_communes()
+    path = folder / "populations_legales.csv"
+    pd.DataFrame({"CODGEO": c["code"], "LIBGEO": c["nom"], "PMUN": c["population_municipale"]}).to_csv(
+        path, sep=";", index=False)
+    return path
+
+
 POPULATIONS = {
     "points_csv": (population_points_csv, "population_municipale"),
     "points_xlsx": (population_points_xlsx, "Population municipale"),
     "points_csv_nbsp_thousands": (population_points_thousands, None),
     "points_csv_dot_thousands": (lambda folder: population_points_thousands(folder, "."), None),
+    "townhalls_codes_only_csv": (population_codes_only, None),
     "polygons_gpkg": (population_polygons_gpkg, "population_municipale"),
     "polygons_l93_invalid_geojson": (population_polygons_invalid, None),
     "polygons_iris_shp": (population_polygons_iris, None),

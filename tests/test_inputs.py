@@ -80,7 +80,8 @@ def test_every_population_file_shape(capsys, folder, shape):
         s["population_total"])
     assert 0.9 < s["share_covered"] <= 1.0
     # The label says what is counted and how it is placed.
-    expected = {"points": "placés aux points", "polygons": "modélisé", "grid": "carroyage INSEE"}[shape.split("_")[0]]
+    expected = {"points": "placés aux points", "polygons": "modélisé", "grid": "carroyage INSEE",
+                "townhalls": "placés à la mairie"}[shape.split("_")[0]]
     assert expected in s["population_label"]
 
 
@@ -190,6 +191,18 @@ def test_commune_codes_stored_as_numbers_are_restored(tmp_path):
     demand = read_population(path)
     assert demand.units["commune"].tolist() == ain["code"].tolist()
     assert infer_departement(demand) == "01"
+
+
+def test_commune_table_without_coordinates_unknown_code(tmp_path):
+    import pandas as pd
+
+    from access.errors import InputError
+    from access.population import read_population
+
+    path = tmp_path / "codes.csv"
+    pd.DataFrame({"code_insee": ["22278", "22999"], "population": ["1 000", "20"]}).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"ligne 2.*code_insee.*code commune inconnu « 22999 »"):
+        read_population(path)
 
 
 def outlines_run(capsys, folder, outlines, name):
