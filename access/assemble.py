@@ -553,7 +553,7 @@ def _outline_coverage(communes: gpd.GeoDataFrame, demand: Demand, path: Path) ->
         raise InputError(f"aucune unité de population ne se trouve dans les {len(communes)} contours de communes "
                          f"(la population est à {fmt_int(away / 1000, sep=' ')} km des contours)",
                          "vérifiez que les contours et la population concernent le même territoire et que leur "
-                         "système de coordonnées est défini, ou retirez --communes", path=path)
+                         "système de coordonnées est défini, ou retirez ces contours (--communes)", path=path)
     if total <= 0 or outside / total <= WARN_OUTSIDE_SHARE:
         return []
     return [Notice("population_outside_outlines",
