@@ -184,8 +184,9 @@ def assemble_study(request: StudyRequest) -> Study:
     Raises
     ------
     InputError
-        Any input problem, naming the file, row or column and the fix; notably a network that does
-        not cover the population (more than half of it outside), or no site at all.
+        Any input problem, naming the file, row or column and the fix; notably a network that
+        covers none of the population (a notice with the figures when more than 1 % lies outside), or no
+        site at all.
     NetworkUnavailableError
         The network must be downloaded and there is no connection.
     """
