@@ -184,8 +184,9 @@ def assemble_study(request: StudyRequest) -> Study:
     Raises
     ------
     InputError
-        Any input problem, naming the file, row or column and the fix; notably a network that does
-        not cover the population (more than half of it outside), or no site at all.
+        Any input problem, naming the file, row or column and the fix; notably a network that
+        covers none of the population (a notice with the figures when more than 1 % lies outside), or no
+        site at all.
     NetworkUnavailableError
         The network must be downloaded and there is no connection.
     """
@@ -327,7 +328,8 @@ def _files_study(request: StudyRequest) -> Study:
     access = AccessModel.for_mode(request.mode,
                                   request.max_access_m or (territory.max_access_m if territory else 1000.0))
     notices = _extent_notices(network, demand, access, request)  # before the sites: the population is the study
-    communes = _communes(request, demand, territory, code)
+    communes, demand, found = _communes(request, demand, territory, code)
+    notices += found + [Notice("population_file", f"Population : {note}.") for note in demand.notes]
     frames, sources = [], [_network_source(request, network), f"Population : {demand.source}"]
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
@@ -440,38 +442,127 @@ def _network_source(request: StudyRequest, network=None, area=None) -> str:
         + f", {ODBL}"
 
 
-def _communes(request: StudyRequest, demand: Demand, territory, code: str | None):
-    """Outlines from the user's file or the territory, else names and EPCI from the national list."""
-    from .io import find_column, read_vector
-    from .population import COMMUNE_NAMES, assign_communes
+def _communes(request: StudyRequest, demand: Demand, territory, code: str | None
+              ) -> tuple[gpd.GeoDataFrame | pd.DataFrame | None, Demand, list[Notice]]:
+    """Outlines from the user's file or the territory, else names and EPCI from the national list.
+
+    Returns
+    -------
+    communes : GeoDataFrame, DataFrame or None
+        Outlines (GeoDataFrame), or names and EPCI only (DataFrame), or nothing.
+    demand : Demand
+        ``demand`` with the commune of units lacking a single code settled by location when there
+        are outlines (:func:`access.population.assign_communes`).
+    notices : list of Notice
+        What was corrected in the user's outlines, and how much of the population they leave out.
+    """
+    from .population import assign_communes
     from .territory import load_communes, national_communes_table
 
+    notices: list[Notice] = []
     if request.communes is not None:
-        path = Path(request.communes)
-        communes = read_vector(path)
-        code_col = find_column(communes, COMMUNE_NAMES, path, "de code commune (INSEE)",
-                               fix="renommez la colonne du code commune en « code »")
-        name_col = find_column(communes, ["nom", "libgeo", "nom_com", "name", "libelle", "nom commune"], path, "nom",
-                               required=False)
-        communes = communes.rename(columns={code_col: "code", **({name_col: "nom"} if name_col else {})})
-        communes["code"] = communes["code"].astype(str)
-        if "nom" not in communes.columns:
-            communes["nom"] = ""
-        if "epci_code" not in communes.columns:
-            national = national_communes_table(set(communes["code"]))
-            if national is not None:
-                communes = communes.merge(national[["code", "epci_code", "epci_nom"]], on="code", how="left")
-        return communes
-    if territory is not None:
+        communes, notices = read_outlines(Path(request.communes), demand)
+    elif territory is not None:
         communes = load_communes(territory)
     else:
         codes = set(demand.units["commune"].astype(str)) - {""}
         communes = national_communes_table(codes) if codes else None
         if communes is None and code:
             communes = national_communes_table(None, departement=code)
-    if communes is not None and "commune_codes" in demand.units.columns and isinstance(communes, gpd.GeoDataFrame):
-        assign_communes(demand, communes)
-    return communes
+    if isinstance(communes, gpd.GeoDataFrame):
+        demand = assign_communes(demand, communes)
+    return communes, demand, notices
+
+
+def _outline_layer(path: Path) -> gpd.GeoDataFrame:
+    """The polygon layer of an outlines file: the file's own, or its only polygon layer when the file
+    has several (mapsf's ``mtq.gpkg`` holds points, lines and polygons, and reads its points by default).
+
+    Raises
+    ------
+    InputError
+        No polygon layer, or several.
+    """
+    import pyogrio
+
+    from .io import read_vector
+
+    try:
+        layers = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(path)]
+    except Exception:  # noqa: BLE001 (read_vector below names what is wrong with the file)
+        layers = []
+    polygons = [name for name, kind in layers if "polygon" in kind.lower()]
+    communes = read_vector(path, layer=polygons[0] if len(layers) > 1 and len(polygons) == 1 else
+                           layers[0][0] if layers else None)
+    if communes.geom_type.str.contains("Polygon").all():
+        return communes
+    nouns = {"Point": "points", "MultiPoint": "points", "LineString": "lignes", "MultiLineString": "lignes"}
+    kinds = " ni des ".join(sorted({nouns.get(kind, kind) for kind in communes.geom_type.dropna()
+                                    if "Polygon" not in kind}))
+    listed = f" (couches : {', '.join(f'{n} : {k}' for n, k in layers)})" if len(layers) > 1 else ""
+    raise InputError(f"les contours des communes doivent être des polygones, pas des {kinds}{listed}",
+                     "exportez la couche des contours (polygones) seule, en GeoPackage ou GeoJSON", path=path)
+
+
+def read_outlines(path: Path, demand: Demand) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """Read the user's commune outlines and check them against the population.
+
+    Codes stored as numbers are restored (``1001`` → ``01001``), invalid polygons repaired; the
+    population outside every outline is reported with its figures.
+
+    Raises
+    ------
+    InputError
+        No code column, no polygon layer, or outlines that contain none of the population (another
+        territory, or coordinates in the wrong CRS).
+    """
+    from .io import find_column
+    from .population import COMMUNE_NAMES, normalise_commune_codes, repair_polygons
+    from .territory import national_communes_table
+
+    communes = _outline_layer(path)
+    code_col = find_column(communes, COMMUNE_NAMES, path, "de code commune (INSEE)",
+                           fix="renommez la colonne du code commune en « code »")
+    name_col = find_column(communes, ["nom", "libgeo", "nom_com", "name", "libelle", "nom commune"], path, "nom",
+                           required=False)
+    communes = communes.rename(columns={code_col: "code", **({name_col: "nom"} if name_col else {})})
+    communes = communes[~(communes.geometry.isna() | communes.geometry.is_empty)].reset_index(drop=True)
+    communes["code"] = normalise_commune_codes(communes["code"])
+    communes, repaired = repair_polygons(communes, path)
+    notices = [Notice("outlines_repaired", "Contours des communes : " + note) for note in repaired]
+    if "nom" not in communes.columns:
+        communes["nom"] = ""
+    if "epci_code" not in communes.columns:
+        national = national_communes_table(set(communes["code"]))
+        if national is not None:
+            communes = communes.merge(national[["code", "epci_code", "epci_nom"]], on="code", how="left")
+    return communes, notices + _outline_coverage(communes, demand, path)
+
+
+def _outline_coverage(communes: gpd.GeoDataFrame, demand: Demand, path: Path) -> list[Notice]:
+    """Warn, with the figures, when more than 1 % of the population lies outside the outlines (200 m of
+    tolerance for coastal cells); refuse when all of it does."""
+    import shapely
+
+    area = shapely.union_all(communes.to_crs(demand.crs).geometry.to_numpy()).buffer(200.0)
+    units = demand.units
+    pop = units["population"].to_numpy(dtype=float)
+    inside = shapely.contains_xy(area, units["x"].to_numpy(dtype=float), units["y"].to_numpy(dtype=float))
+    total, outside = float(pop.sum()), float(pop[~inside].sum())
+    if not inside.any():
+        away = shapely.distance(area, shapely.multipoints(np.column_stack([units["x"], units["y"]])))
+        raise InputError(f"aucune unité de population ne se trouve dans les {len(communes)} contours de communes "
+                         f"(la population est à {fmt_int(away / 1000, sep=' ')} km des contours)",
+                         "vérifiez que les contours et la population concernent le même territoire et que leur "
+                         "système de coordonnées est défini, ou retirez ces contours (--communes)", path=path)
+    if total <= 0 or outside / total <= WARN_OUTSIDE_SHARE:
+        return []
+    return [Notice("population_outside_outlines",
+                   f"Attention : {fmt_int(outside, sep=' ')} habitants sur {fmt_int(total, sep=' ')} "
+                   f"({fmt_pct(outside / total, sep=' ')}) sont hors des contours des communes de « {path.name} » "
+                   f"({len(communes)} communes) : ils sont comptés, mais leurs communes n'ont ni nom ni contour "
+                   "dans les tableaux et sur la carte. Fournissez les contours de tout le territoire de la population.",
+                   count=int((~inside).sum()))]
 
 
 def infer_departement(demand: Demand) -> str | None:
@@ -559,7 +650,9 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
     name = Path(request.network).name if request.network else network.source
     where = Path(request.population).name if request.population else "la population du territoire"
     if not inside.any():
-        raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {name} »",
+        away = _distance_km(extent, wgs)
+        raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {name} » (la "
+                         f"population est à {fmt_int(away, sep=' ')} km de cette emprise)",
                          "vérifiez que le réseau et la population concernent le même territoire, et le CRS "
                          "de la population", path=request.population)
     share = outside / total if total > 0 else 0.0
@@ -573,6 +666,18 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
             "Fournissez un réseau qui couvre tout le territoire (par ex. l'extrait régional OpenStreetMap), ou une "
             "population limitée au territoire du réseau.", count=int((~inside).sum())))
     return notices
+
+
+def _distance_km(area, points: gpd.GeoSeries) -> float:
+    """Great-circle distance in km from a WGS84 area to the nearest of some WGS84 points."""
+    import shapely
+    from shapely.ops import nearest_points
+
+    near_area, near_point = nearest_points(area, shapely.multipoints(
+        np.column_stack([points.x.to_numpy(), points.y.to_numpy()])))
+    lon1, lat1, lon2, lat2 = map(math.radians, (near_area.x, near_area.y, near_point.x, near_point.y))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
 def request_with(request: StudyRequest, **changes) -> StudyRequest:

@@ -553,7 +553,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     else:
         suggestion = suggest_sites(study, routing, args.model, args.k, args.threshold, candidates=candidates,
                                    weight=args.weight, time_limit_s=args.time_limit)
-    suggestion.notices[:0] = found
+    # What the study found (population outside the network, sites left out…) first, as coverage does.
+    suggestion.notices[:0] = [*study.notices, *found]
     steps(f"Écriture de {args.out.name}")
     write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
     if args.summary is not None:

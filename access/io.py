@@ -383,8 +383,10 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
     ``strict=False`` unreadable values become NaN instead (the caller reads them another way).
     """
     text = values.astype(str).str.strip()
-    for mark in ("\u00a0", "\u202f", " "):  # thousands separators
+    for mark in ("\u00a0", "\u202f", " ", "'"):  # thousands separators
         text = text.str.replace(mark, "", regex=False)
+    if not allow_negative and _dots_mark_thousands(text):
+        text = text.str.replace(".", "", regex=False)
     text = text.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(numbers)
@@ -392,6 +394,10 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
         bad &= text.to_numpy() != ""
     if bad.any() and strict:
         row = int(np.flatnonzero(bad)[0])
+        if text.iloc[row] in ("", "nan", "None", "NaN"):
+            raise InputError(f"valeur manquante ({plural(int(bad.sum()), 'ligne', 'lignes')} en tout)",
+                             "complétez la valeur (0 si personne n'y vit) ou supprimez ces lignes", path=path,
+                             row=row + 1, column=column)
         raise InputError(f"valeur non numérique « {values.iloc[row]} » "
                          f"({plural(int(bad.sum()), 'ligne', 'lignes')} en tout)",
                          "corrigez ou supprimez ces lignes", path=path, row=row + 1, column=column)
@@ -400,6 +406,22 @@ def to_number(values: pd.Series, path: Path | str, column: str, allow_negative: 
         raise InputError(f"valeur négative « {values.iloc[row]} »", "une population ne peut être négative",
                          path=path, row=row + 1, column=column)
     return numbers
+
+
+def _dots_mark_thousands(text: pd.Series) -> bool:
+    """True when the dots of a count column group thousands (« 1.234 », « 12.345.678 », « 1.234,5 »).
+
+    Either a value has several dot groups or a dot before a decimal comma, or the column mixes plain
+    integers with values whose only dot is followed by exactly three digits (« 567 », « 1.234 »): a
+    decimal column would show other numbers of decimals.
+    """
+    dotted = text[text.str.contains(".", regex=False)]
+    if dotted.empty:
+        return False
+    if dotted.str.fullmatch(r"[1-9]\d{0,2}(\.\d{3}){2,}(,\d*)?|[1-9]\d{0,2}(\.\d{3})+,\d*").any():
+        return True
+    plain = text.str.fullmatch(r"\d+")
+    return bool(plain.any() and dotted.str.fullmatch(r"[1-9]\d{0,2}(\.\d{3})+").all())
 
 
 def read_vector(path: str | Path, layer: str | None = None, geometry: str | None = None):

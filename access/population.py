@@ -43,6 +43,63 @@ EQUITY_LABELS_FR = {
 COMMUNE_NAMES = ["code", "code_commune", "insee_com", "code_insee", "codgeo", "depcom", "code insee", "insee",
                  "com", "code_com", "inseecom", "lcog_geo"]
 _IDCAR = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
+#: INSEE census population columns (``P21_POP``, ``PMUN21``, ``PTOT``…), recognised when alone in a file.
+_CENSUS_POPULATION = re.compile(r"^(p\d{2} pop|pmun ?\d{0,4}|ptot ?\d{0,4}|pop ?\d{2,4}|population ?\d{4})$")
+
+
+def normalise_commune_codes(codes: pd.Series) -> pd.Series:
+    """INSEE commune codes as five-character text, whatever a spreadsheet or GIS made of them.
+
+    A code stored as a number loses its leading zero (``1001`` for ``01001``) or gains a decimal
+    part (``22001.0``); both are restored. Corsican codes (``2A004``) and codes that are not
+    commune codes are left as they are (stripped); missing values become "".
+    """
+    text = codes.astype(object).where(codes.notna(), "").astype(str).str.strip()
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return text.where(~text.str.fullmatch(r"\d{4}"), text.str.zfill(5))
+
+
+def _population_text(values: pd.Series) -> pd.Series:
+    """A population column as text for :func:`access.io.to_number`; a missing value (NaN in a layer) is ""."""
+    return values.astype(object).where(values.notna(), "").astype(str)
+
+
+def repair_polygons(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Repair invalid polygons (self-intersections, as GIS exports often have) and say so.
+
+    Returns
+    -------
+    frame : GeoDataFrame
+        The same rows, invalid polygons replaced by their valid polygonal parts (``make_valid``).
+    notes : list of str
+        One French sentence when some polygons were repaired, naming the first rows.
+
+    Raises
+    ------
+    InputError
+        A polygon with nothing left once repaired (no area), its row named.
+    """
+    polygonal = frame.geometry.geom_type.str.contains("Polygon").to_numpy()
+    invalid = polygonal & ~frame.geometry.is_valid.to_numpy()
+    if not invalid.any():
+        return frame, []
+    frame = frame.copy()
+    repaired = shapely.make_valid(frame.geometry.to_numpy()[invalid])
+    rows = np.flatnonzero(invalid)
+    fixed = []
+    for row, geom in zip(rows, repaired):
+        pieces = [q for q in shapely.get_parts(geom) if q.geom_type == "Polygon" and q.area > 0]
+        if not pieces:
+            raise InputError("polygone invalide sans surface une fois corrigé",
+                             "corrigez la géométrie dans votre SIG (outil « Réparer les géométries »)",
+                             path=path, row=int(row) + 1)
+        fixed.append(shapely.MultiPolygon(pieces))
+    frame.loc[frame.index[invalid], frame.geometry.name] = fixed
+    first = ", ".join(str(r + 1) for r in rows[:5]) + (" …" if rows.size > 5 else "")
+    what = plural(int(rows.size), "polygone invalide (auto-intersection) corrigé",
+                  "polygones invalides (auto-intersections) corrigés")
+    return frame, [f"{what} dans {path.name} (ligne{'s' if rows.size > 1 else ''} {first}) ; vérifiez les "
+                   "contours dans votre SIG"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,19 +221,21 @@ def read_filosofi(path: str | Path, population_column: str = "Ind") -> Demand:
     population = to_number(frame[pop_col], path, pop_col)
     units = pd.DataFrame({"unit_id": frame[id_col].astype(str).to_numpy(), "population": population})
     commune_col = find_column(frame, ["lcog_geo", "depcom", "code_commune"], path, "commune", required=False)
-    units["commune"] = frame[commune_col].str.slice(0, 5).to_numpy() if commune_col else ""
+    units["commune"] = normalise_commune_codes(frame[commune_col].str.slice(0, 5)).to_numpy() if commune_col else ""
     # Cells straddling communes list every code run together: kept so that the commune can be
     # settled by location when outlines are known (see assign_communes).
     units["commune_codes"] = frame[commune_col].to_numpy() if commune_col else ""
     for standard, sources in EQUITY_COLUMNS.items():
         if all(find_column(frame, [s], path, s, required=False) for s in sources):
             units[standard] = sum(to_number(frame[find_column(frame, [s], path, s)], path, s) for s in sources)
+    # Filosofi's Men* columns count households, not people: the label says which.
+    noun = "ménages" if normalise_name(pop_col).startswith("men") else "habitants"
     units["x"] = cells["east"].to_numpy() + size / 2
     units["y"] = cells["north"].to_numpy() + size / 2
     units = gpd.GeoDataFrame(units, geometry=_square_cells(cells["east"].to_numpy(), cells["north"].to_numpy(),
                                                            size), crs=crs)
     return Demand(units=units, crs=crs, kind="grid", source=f"{path.name} ({pop_col})",
-                  population_label=f"habitants ({pop_col}, carroyage INSEE {int(size)} m)")
+                  population_label=f"{noun} ({pop_col}, carroyage INSEE {int(size)} m)")
 
 
 def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: str = "x",
@@ -263,7 +322,8 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
                                      crs_option="--population-crs")
     pc = find_column(frame, [population_column], path, "de population",
                      fix="indiquez la colonne comptée avec --population-column")
-    population = to_number(frame[pc].astype(str), path, pc)
+    frame, notes = repair_polygons(frame, path)
+    population = to_number(_population_text(frame[pc]), path, pc)
     wgs = frame.to_crs("EPSG:4326")
     centroid = wgs.geometry.representative_point()
     target = local_crs(centroid.x.to_numpy(), centroid.y.to_numpy())
@@ -271,25 +331,26 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     idc = id_column or find_column(frame, ["id", "unit_id", *COMMUNE_NAMES], path, "identifiant", required=False)
     is_polygon = frame.geometry.geom_type.str.contains("Polygon").all()
     if is_polygon and spread_polygons:
-        polygons = gpd.GeoDataFrame({"code": (frame[cc].astype(str).to_numpy() if cc
+        polygons = gpd.GeoDataFrame({"code": (normalise_commune_codes(frame[cc]).to_numpy() if cc
                                               else np.arange(len(frame)).astype(str)),
                                      "population": population}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
         demand = spread_over_polygons(polygons, "population", target, source=f"{path.name} ({pc})")
         if not cc:
             demand.units["commune"] = ""
-        return replace(demand, population_label=f"habitants ({pc}), répartis uniformément sur un carroyage de "
-                                                f"200 m dans chaque polygone de {path.name} (modélisé)")
+        return replace(demand, notes=notes,
+                       population_label=f"habitants ({pc}), répartis uniformément sur un carroyage de "
+                                        f"200 m dans chaque polygone de {path.name} (modélisé)")
     projected = frame.to_crs(target)
     points = projected.geometry.representative_point()
     units = gpd.GeoDataFrame({
         "unit_id": frame[idc].astype(str).to_numpy() if idc else np.arange(len(frame)).astype(str),
         "population": population,
     }, geometry=projected.geometry.to_numpy(), crs=target)
-    units["commune"] = frame[cc].astype(str).to_numpy() if cc else ""
+    units["commune"] = normalise_commune_codes(frame[cc]).to_numpy() if cc else ""
     units["x"], units["y"] = points.x.to_numpy(), points.y.to_numpy()
     where = "placés au point intérieur de chaque polygone" if is_polygon else "placés aux points du fichier"
     return Demand(units=units, crs=target, kind="polygons" if is_polygon else "points",
-                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})")
+                  source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})", notes=notes)
 
 
 def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs: str,
@@ -400,6 +461,70 @@ def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "popul
                   population_label=f"habitants ({population_column}, placés à la mairie)", notes=moved)
 
 
+def _has_coordinates(columns: list) -> bool:
+    """Whether a table's columns include coordinates (longitude/latitude, x/y or a combined column)."""
+    from .points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
+
+    names = {normalise_name(c) for c in columns}
+    has = lambda candidates: any(normalise_name(c) in names for c in candidates)  # noqa: E731
+    return (has(LON_NAMES + X_NAMES) and has(LAT_NAMES + Y_NAMES)) or has(COMBINED_NAMES)
+
+
+def read_commune_table(path: str | Path, population_column: str) -> Demand:
+    """A table of communes by INSEE code, without coordinates: each population placed at its town hall.
+
+    The town halls come from the national list (:func:`access.territory.departement_communes`, with
+    its corrections of misplaced points), as for a département study without a grid.
+
+    Raises
+    ------
+    InputError
+        A code that is not a current commune code (its row named), a code given twice.
+    """
+    from .crs import local_crs
+    from .territory import departement_communes
+
+    path = Path(path)
+    frame = read_table(path)
+    cc = find_column(frame, COMMUNE_NAMES, path, "de code commune (INSEE)")
+    pc = find_column(frame, [population_column], path, "de population",
+                     fix="indiquez la colonne comptée avec --population-column")
+    codes = normalise_commune_codes(frame[cc])
+    _check_unique(codes, path, cc)
+    population = to_number(_population_text(frame[pc]), path, pc)
+    departements = codes.str.slice(0, 3).where(codes.str.startswith("97"), codes.str.slice(0, 2))
+    halls, fixes = [], []
+    for departement in sorted(set(departements)):
+        try:
+            communes, found = departement_communes(departement)
+        except InputError:
+            continue  # not a département: its codes are reported as unknown below
+        halls.append(communes)
+        fixes += found
+    known = pd.concat(halls, ignore_index=True).set_index("code") if halls else pd.DataFrame()
+    unknown = ~codes.isin(known.index).to_numpy()
+    if unknown.any():
+        row = int(np.flatnonzero(unknown)[0])
+        count = plural(int(unknown.sum()), "ligne", "lignes")
+        raise InputError(f"code commune inconnu « {frame[cc].iloc[row]} » ({count} en tout), et le fichier n'a pas "
+                         "de coordonnées",
+                         "indiquez le code INSEE en vigueur (5 caractères, par ex. 22278), ou ajoutez des colonnes "
+                         "longitude et latitude", path=path, row=row + 1, column=cc)
+    halls = known.loc[codes.to_numpy()]
+    lon, lat = halls["mairie_lon"].to_numpy(dtype=float), halls["mairie_lat"].to_numpy(dtype=float)
+    crs = local_crs(lon, lat)
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    units = gpd.GeoDataFrame({"unit_id": codes.to_numpy(), "population": population, "commune": codes.to_numpy(),
+                              "x": points.x.to_numpy(), "y": points.y.to_numpy()},
+                             geometry=points.to_numpy(), crs=crs)
+    wanted = set(codes)
+    notes = ["le fichier n'a pas de coordonnées : la population de chaque commune est placée à sa mairie (liste "
+             "nationale des communes) ; les temps d'accès sont ceux des mairies, pas des lieux de vie",
+             *(fix for fix in fixes if fix.split(" ", 1)[0] in wanted)]
+    return Demand(units=units, crs=crs, kind="points", source=f"{path.name} ({pc})", notes=notes,
+                  population_label=f"habitants ({pc}, placés à la mairie de chaque commune)")
+
+
 def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
     """Read any supported population file, choosing the loader from its columns.
 
@@ -420,10 +545,15 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
     if not population_column:
         guess = [plain[n] for n in ("population", "population municipale", "pop", "habitants", "nb habitants",
                                     "population totale", "ind") if n in plain]
+        if not guess:  # INSEE census columns (P21_POP, PMUN21…) when there is exactly one
+            guess = [c for n, c in plain.items() if _CENSUS_POPULATION.match(n)]
         if len(guess) != 1:
             raise InputError(
                 f"impossible de savoir quelle colonne compte la population (colonnes : "
                 f"{', '.join(map(str, columns[:20]))})",
                 "indiquez-la avec --population-column (par ex. population_municipale)", path=path)
         population_column = guess[0]
+    if "geometry" not in columns and not _has_coordinates(columns) and any(
+            normalise_name(name) in plain for name in COMMUNE_NAMES):
+        return read_commune_table(path, population_column)
     return read_demand_layer(path, population_column, crs=crs)

@@ -99,12 +99,106 @@ def population_grid(folder: Path, vintage: str = "2017", suffix: str = ".csv") -
     return path
 
 
+def population_points_thousands(folder: Path, mark: str = "\u00a0") -> Path:
+    """A spreadsheet's French CSV export: semicolons, decimal commas, populations written « 1 234 »
+    (``mark`` = no-break space, narrow no-break space, space) or « 1.234 » (``mark`` = ".")."""
+    c = demo_communes()
+    frame = pd.DataFrame({"Code commune": c["code"], "Nom": c["nom"], "Longitude": c["mairie_lon"].astype(float),
+                          "Latitude": c["mairie_lat"].astype(float),
+                          "Population municipale": [f"{int(v):,}".replace(",", mark)
+                                                    for v in c["population_municipale"]]})
+    path = folder / f"communes_milliers_{ord(mark):04x}.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    return path
+
+
+def population_polygons_invalid(folder: Path) -> Path:
+    """Commune outlines in Lambert-93 as a GIS export may leave them: the first one self-intersecting
+    (two of its vertices swapped), the others single Polygons rather than MultiPolygons."""
+    import shapely
+
+    c = demo_communes().to_crs("EPSG:2154")
+    c["geometry"] = [g.geoms[0] if len(g.geoms) == 1 else g for g in c.geometry]
+    ring = list(shapely.get_exterior_ring(shapely.get_parts(c.geometry.iloc[0])[0]).coords)
+    ring[1], ring[3] = ring[3], ring[1]
+    c.loc[0, "geometry"] = shapely.Polygon(ring)
+    assert not c.geometry.iloc[0].is_valid
+    path = folder / "communes_l93_invalides.geojson"
+    c.to_file(path, driver="GeoJSON")
+    return path
+
+
+def population_polygons_iris(folder: Path) -> Path:
+    """IRIS-like polygons: each real commune cut in two at its centroid, its legal population shared by
+    area, in INSEE census columns (``CODE_IRIS``, ``INSEE_COM``, ``P21_POP``), Lambert-93 Shapefile."""
+    import shapely
+
+    rows = []
+    for _, commune in demo_communes().to_crs("EPSG:2154").iterrows():
+        xmin, ymin, xmax, ymax = commune.geometry.bounds
+        middle = commune.geometry.centroid.x
+        halves = [commune.geometry.intersection(shapely.box(xmin - 1, ymin - 1, middle, ymax + 1)),
+                  commune.geometry.intersection(shapely.box(middle, ymin - 1, xmax + 1, ymax + 1))]
+        for i, half in enumerate(halves):
+            rows.append({"CODE_IRIS": f"{commune['code']}{i + 1:04d}", "INSEE_COM": commune["code"],
+                         "P21_POP": float(commune["population_municipale"]) * half.area / commune.geometry.area,
+                         "geometry": half})
+    folder = folder / "iris"
+    folder.mkdir(exist_ok=True)
+    path = folder / "iris.shp"
+    gpd.GeoDataFrame(rows, crs="EPSG:2154").to_file(path)
+    return path
+
+
+def population_grid_laea(folder: Path) -> Path:
+    """The demo's modelled grid in the Filosofi 2019/2021 CSV layout of metropolitan France: cell ids in
+    ETRS89-LAEA (``CRS3035RES200m…``), lower-case columns, equity columns ``men``, ``men_pauv`` and
+    the ``ind_snv`` income column (derived from the population, to show the layout only)."""
+    from access.population import spread_over_polygons
+
+    units = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:3035").units
+    east, north = (units["x"] - 100).astype(int), (units["y"] - 100).astype(int)
+    frame = pd.DataFrame({"idcar_200m": "CRS3035RES200mN" + north.astype(str) + "E" + east.astype(str),
+                          "ind": units["population"].round(6), "men": (units["population"] / 2.2).round(6),
+                          "men_pauv": (units["population"] / 25).round(6), "ind_snv": 21_000.5,
+                          "lcog_geo": units["commune"]})
+    path = folder / "carreaux_200m_met.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def population_grid_points(folder: Path) -> Path:
+    """The Filosofi 2021 GeoPackage layout with each cell as its centre point instead of a square."""
+    path = population_grid(folder, "2021", ".gpkg")
+    cells = gpd.read_file(path)
+    cells["geometry"] = cells.geometry.centroid
+    out = folder / "carreaux_200m_points.gpkg"
+    cells.to_file(out)
+    return out
+
+
+def population_codes_only(folder: Path) -> Path:
+    """INSEE's legal-population table as downloaded: commune codes and PMUN, no coordinates (semicolons)."""
+    c = demo_communes()
+    path = folder / "populations_legales.csv"
+    pd.DataFrame({"CODGEO": c["code"], "LIBGEO": c["nom"], "PMUN": c["population_municipale"]}).to_csv(
+        path, sep=";", index=False)
+    return path
+
+
 POPULATIONS = {
     "points_csv": (population_points_csv, "population_municipale"),
     "points_xlsx": (population_points_xlsx, "Population municipale"),
+    "points_csv_nbsp_thousands": (population_points_thousands, None),
+    "points_csv_dot_thousands": (lambda folder: population_points_thousands(folder, "."), None),
+    "townhalls_codes_only_csv": (population_codes_only, None),
     "polygons_gpkg": (population_polygons_gpkg, "population_municipale"),
+    "polygons_l93_invalid_geojson": (population_polygons_invalid, None),
+    "polygons_iris_shp": (population_polygons_iris, None),
     "grid_2017_csv": (lambda folder: population_grid(folder, "2017", ".csv"), None),
     "grid_2021_gpkg": (lambda folder: population_grid(folder, "2021", ".gpkg"), None),
+    "grid_2021_laea_csv": (population_grid_laea, None),
+    "grid_2021_points_gpkg": (population_grid_points, None),
 }
 
 

@@ -300,3 +300,53 @@ def test_my_files_error_is_in_app_terms(tmp_path):
     assert not at.exception
     message = at.error[0].value
     assert "colonne" in message and "« Colonne de population »" in message and "--" not in message
+
+
+def upload_my_files(at, population: Path, sites: Path, communes: Path | None = None):
+    """« Mes fichiers » with the demo network (partial, 12 km of access), the given files uploaded."""
+    from . import input_files as F
+
+    at.radio(key="source").set_value("Mes fichiers").run()
+    at.file_uploader(key="up_network").set_value((F.DEMO_PBF.name, F.DEMO_PBF.read_bytes(), "application/octet-stream"))
+    at.file_uploader(key="up_population").set_value((population.name, population.read_bytes(), "text/csv"))
+    at.file_uploader(key="up_sites").set_value((sites.name, sites.read_bytes(), "application/octet-stream"))
+    if communes is not None:
+        at.file_uploader(key="up_communes").set_value((communes.name, communes.read_bytes(), "application/geopackage"))
+    at.run()
+    at.checkbox(key="up_partial").check()
+    at.number_input(key="up_max_access").set_value(12000)
+    at.run()
+
+
+def test_my_files_grid_and_outlines_of_part_of_the_area(tmp_path):
+    """An INSEE grid in the 2019/2021 layout (LAEA cell ids), sites in a LibreOffice workbook, outlines of
+    5 communes only: the figures equal the core's and the population outside the outlines is said."""
+    from access.assemble import StudyRequest, assemble_study
+
+    from . import input_files as F
+
+    population, sites = F.population_grid_laea(tmp_path), F.sites_ods(tmp_path)
+    communes = tmp_path / "cinq_communes.gpkg"
+    F.demo_communes().head(5)[["code", "nom", "geometry"]].to_file(communes)
+    at = run_app()
+    upload_my_files(at, population, sites, communes)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    core = assemble_study(StudyRequest(network=F.DEMO_PBF, population=population, sites=sites, communes=communes,
+                                       partial_network=True, max_access_m=12000))
+    check_headline(at, run_coverage(core).summary)
+    assert len(at.tabs) == 6
+    texts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning)]
+    assert any("hors des contours des communes de « cinq_communes.gpkg »" in t for t in texts)
+    assert not [t for t in texts if re.search(r"--[a-z]", t)], "a message names a command-line option"
+
+
+def test_my_files_outlines_of_another_territory_refused_in_app_terms(tmp_path):
+    from . import input_files as F
+
+    population, sites = F.population_grid(tmp_path), F.sites_csv_english(tmp_path)
+    at = run_app()
+    upload_my_files(at, population, sites, F.SHARED / "martinique" / "communes_972_datafrance.gpkg")
+    assert not at.exception and not at.metric
+    message = at.error[0].value
+    assert "communes_972_datafrance.gpkg" in message and "aucune unité de population" in message
+    assert "« Contours des communes »" in message and "--" not in message

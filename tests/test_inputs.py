@@ -82,7 +82,8 @@ def test_every_population_file_shape(capsys, folder, shape):
         s["population_total"])
     assert 0.9 < s["share_covered"] <= 1.0
     # The label says what is counted and how it is placed.
-    expected = {"points": "placés aux points", "polygons": "modélisé", "grid": "carroyage INSEE"}[shape.split("_")[0]]
+    expected = {"points": "placés aux points", "polygons": "modélisé", "grid": "carroyage INSEE",
+                "townhalls": "placés à la mairie"}[shape.split("_")[0]]
     assert expected in s["population_label"]
 
 
@@ -295,3 +296,119 @@ def test_report_out_dir_under_a_file_is_a_clear_error(capsys, folder, population
     code, _, err = run(capsys, ["report", *F.NETWORK_OPTIONS, "--population", population, "--population-column",
                                 "population_municipale", "--departement", "22", "--out-dir", target / "rapport"])
     assert code == 2 and "passe par le fichier" in err
+
+
+# --------------------------------------------------------------------------- population and outline files
+def test_population_repairs_and_notes(capsys, folder):
+    """An invalid polygon is repaired and said so; IRIS columns (P21_POP) are recognised alone."""
+    summary = coverage(capsys, folder, F.population_polygons_invalid(folder), None, F.sites_csv_english(folder))
+    notes = " ".join(n["message"] if isinstance(n, dict) else str(n) for n in summary.get("notices", []))
+    assert "1 polygone invalide (auto-intersection) corrigé" in notes and "ligne 1" in notes
+
+
+def test_number_columns_with_thousands_marks():
+    import pandas as pd
+
+    from access.io import to_number
+
+    read = lambda *values: to_number(pd.Series(values), "f.csv", "pop").tolist()  # noqa: E731
+    assert read("567", "1.234", "12.345") == [567, 1234, 12345]
+    assert read("1.234.567", "12") == [1234567, 12]
+    assert read("1.234,5", "0,5") == [1234.5, 0.5]
+    assert read("1\u00a0234", "1\u202f234", "1 234", "1'234") == [1234] * 4
+    # Decimals stay decimals: several decimal counts, or no plain integer beside them.
+    assert read("12.5", "1.234", "3") == [12.5, 1.234, 3]
+    assert read("1.234", "5.678") == [1.234, 5.678]
+    from access.errors import InputError
+
+    with pytest.raises(InputError, match="ligne 2.*valeur manquante"):
+        to_number(pd.Series(["3", ""]), "f.csv", "pop")
+
+
+def test_commune_codes_stored_as_numbers_are_restored(tmp_path):
+    """Codes typed as numbers lose their leading zero (Ain: 1001 for 01001); Corsica's 2A stays."""
+    import pandas as pd
+
+    from access.assemble import infer_departement
+    from access.population import normalise_commune_codes, read_population
+
+    codes = pd.Series([1001, "2A004", "22001.0", None, "97209"], dtype=object)
+    assert normalise_commune_codes(codes).tolist() == ["01001", "2A004", "22001", "", "97209"]
+    table = pd.read_csv(F.SHARED / "france" / "communes_population.csv", dtype=str)
+    ain = table[table["departement"] == "01"].head(40)
+    path = tmp_path / "ain.csv"
+    ain.assign(code=ain["code"].astype(int))[["code", "nom", "mairie_lon", "mairie_lat",
+                                              "population_municipale"]].to_csv(path, index=False)
+    demand = read_population(path)
+    assert demand.units["commune"].tolist() == ain["code"].tolist()
+    assert infer_departement(demand) == "01"
+
+
+def test_commune_table_without_coordinates_unknown_code(tmp_path):
+    import pandas as pd
+
+    from access.errors import InputError
+    from access.population import read_population
+
+    path = tmp_path / "codes.csv"
+    pd.DataFrame({"code_insee": ["22278", "22999"], "population": ["1 000", "20"]}).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"ligne 2.*code_insee.*code commune inconnu « 22999 »"):
+        read_population(path)
+
+
+def outlines_run(capsys, folder, outlines, name):
+    summary = folder / f"{name}.json"
+    code, out, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", F.population_grid(folder),
+                                  "--sites", F.sites_csv_english(folder), "--communes", outlines,
+                                  "--out", folder / f"{name}.gpkg", "--summary", summary])
+    return code, out, err, (json.loads(summary.read_text(encoding="utf-8")) if code == 0 else None)
+
+
+def test_outlines_in_every_shape(capsys, folder):
+    """Outlines as a multi-layer GeoPackage (points first, as mapsf's mtq.gpkg), in Lambert-93, with codes
+    stored as numbers: the polygons are read and named communes come out the same."""
+    import geopandas as gpd
+
+    communes = F.demo_communes()
+    plain = folder / "contours.gpkg"
+    communes[["code", "nom", "geometry"]].to_file(plain)
+    layered = folder / "contours_couches.gpkg"
+    numbers = communes[["code", "nom", "geometry"]].assign(code=communes["code"].astype(int)).to_crs("EPSG:2154")
+    gpd.GeoDataFrame(numbers.drop(columns="geometry"), geometry=numbers.geometry.centroid).to_file(
+        layered, layer="points")
+    numbers.to_file(layered, layer="polygons")
+    _, _, _, reference = outlines_run(capsys, folder, plain, "contours")
+    code, out, err, summary = outlines_run(capsys, folder, layered, "contours_couches")
+    assert code == 0, err
+    assert summary["population_covered"] == pytest.approx(reference["population_covered"])
+    assert "hors des contours" not in out
+
+
+def test_outlines_not_covering_the_population(capsys, folder):
+    """Outlines of part of the area: the population left out is said with its figures; outlines of another
+    territory (Martinique) are refused, naming the file and the distance."""
+    partial = folder / "contours_5.gpkg"
+    F.demo_communes().head(5)[["code", "nom", "geometry"]].to_file(partial)
+    code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5")
+    assert code == 0, err
+    assert "habitants sur 176 836" in out and "hors des contours des communes de « contours_5.gpkg »" in out
+    code, _, err, _ = outlines_run(capsys, folder, F.SHARED / "martinique" / "communes_972_datafrance.gpkg", "mtq")
+    assert code == 2 and "communes_972_datafrance.gpkg" in err and "aucune unité de population" in err
+    assert " km des contours" in err
+
+
+def test_population_far_from_the_network_is_refused_with_the_distance(capsys, folder):
+    code, _, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population",
+                                F.SHARED / "martinique" / "filosofi2017_200m_972.csv", "--sites",
+                                F.sites_csv_english(folder), "--out", folder / "far.gpkg"])
+    assert code == 2 and "filosofi2017_200m_972.csv" in err and "km de cette emprise" in err
+
+
+def test_suggest_says_the_population_outside_the_network(capsys, folder):
+    """A population file larger than the network: suggest warns with the figures, as coverage does."""
+    communes = F.SHARED / "cotes_darmor" / "communes_22.gpkg"
+    code, out, err = run(capsys, ["suggest", *F.NETWORK_OPTIONS, "--population", communes, "--population-column",
+                                  "population_municipale", "--sites", F.sites_csv_english(folder), "--k", "1",
+                                  "--out", folder / "big.gpkg"])
+    assert code == 0, err
+    assert "hors de l'emprise du réseau routier" in out and "habitants sur 598 814" in out

@@ -372,7 +372,7 @@ def test_population_missing_value(capsys, tmp_path, population_table, sites_csv)
     table.loc[10, "population_municipale"] = ""
     path = write_csv(table, tmp_path / "handmade_pop_blank.csv")
     error_of(capsys, tmp_path, path, sites_csv, None, "population_municipale",
-             "handmade_pop_blank.csv", "ligne 11", "population_municipale", "non numérique", "corrigez")
+             "handmade_pop_blank.csv", "ligne 11", "population_municipale", "valeur manquante", "complétez")
 
 
 def test_population_duplicate_cells(capsys, tmp_path, grid_table, sites_csv):
