@@ -39,6 +39,10 @@ OPTION_CONTROLS: dict[str, str] = {
     "--cache-dir": "« Réseau routier (.osm.pbf) »",
 }
 _OPTION = re.compile(r"--[a-z][a-z-]*(?:\s+(?=[A-Z0-9])[A-Za-z0-9_.:,]+)?")
+#: « FICHIER:couche » picks a layer or sheet on the command line; an upload cannot carry it.
+_LAYER_SUFFIX = re.compile(r"(?:écrivez le nom exact de la|indiquez la) (feuille|couche)(?: à lire)? après le nom du "
+                           r"fichier et deux-points, par ex\. [^\s;)]+")
+_OTHER_SHEET = re.compile(r"pour en lire une autre, écrivez [^\s;)]+")
 
 
 def for_app(message) -> str:
@@ -48,6 +52,9 @@ def for_app(message) -> str:
     ``option « --threshold »`` becomes the control « Seuil de temps d'accès ».
     """
     text = str(message)
+    text = _LAYER_SUFFIX.sub(lambda m: f"chargez un fichier qui ne contient que la {m.group(1)} voulue (enregistrez-la "
+                             "seule depuis votre tableur ou votre SIG)", text)
+    text = _OTHER_SHEET.sub("pour en lire une autre, chargez un classeur qui ne contient qu'elle", text)
     text = re.sub(r"option « (--[a-z-]+) »", lambda m: "champ " + OPTION_CONTROLS.get(m.group(1), "concerné"), text)
 
     def control(match: re.Match) -> str:

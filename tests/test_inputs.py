@@ -224,6 +224,21 @@ def test_bad_site_files_say_what_to_do(capsys, folder, population, kind):
         assert word in err, (word, err)
 
 
+@pytest.mark.parametrize("kind", ["two_point_layers", "unknown_layer", "lambert_without_crs"])
+def test_bad_site_files_in_app_terms(folder, kind):
+    """The same errors as the app shows them: no option, no « FICHIER:couche » an upload cannot carry."""
+    from access.errors import InputError
+    from access.labels import for_app
+    from access.sites import read_sites
+
+    path, _ = _write_bad(folder, kind)
+    with pytest.raises(InputError) as caught:
+        read_sites(path)
+    shown = for_app(caught.value)
+    assert "--" not in shown and "deux-points" not in shown and ".gpkg:" not in shown, shown
+    assert "chargez un fichier" in shown or "« Coordonnées des lieux d'accueil » : EPSG:2154" in shown, shown
+
+
 @pytest.mark.parametrize("departement,crs", [("972", "EPSG:5490"), ("974", "EPSG:2975")])
 def test_overseas_utm_coordinates_name_their_crs(folder, departement, crs):
     """The CCAS lists of Martinique and La Réunion in their UTM: the error names the right --sites-crs,
