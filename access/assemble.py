@@ -32,7 +32,7 @@ import pandas as pd
 
 from .analysis import Study
 from .errors import InputError, Notice
-from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .inventories import (
     INVENTORIES,
     InventoryScope,
@@ -658,13 +658,17 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
     share = outside / total if total > 0 else 0.0
     notices = []
     if share > WARN_OUTSIDE_SHARE:
+        word = demand.population_label.split(" ")[0]
+        noun = word if word.isalpha() and word.islower() else "habitants"  # « ménages » when households are counted
         notices.append(Notice(
             NOTICE_OUTSIDE_NETWORK,
-            f"Attention : {fmt_int(outside, sep=' ')} habitants sur {fmt_int(total, sep=' ')} "
-            f"({fmt_pct(share, sep=' ')}, {where}) sont hors de l'emprise du réseau routier « {name} » : ils sont "
-            "comptés « sans accès routier » et les chiffres ne valent que pour la partie couverte par le réseau. "
-            "Fournissez un réseau qui couvre tout le territoire (par ex. l'extrait régional OpenStreetMap), ou une "
-            "population limitée au territoire du réseau.", count=int((~inside).sum())))
+            f"Attention : {fmt_int(outside, sep=' ')} {noun} sur {fmt_int(total, sep=' ')} "
+            f"({fmt_pct(share, sep=' ')}, {where}) sont hors de l'emprise du réseau routier « {name} » (à plus de "
+            f"{fmt_metres(access.max_distance_m)} de ses routes) : ils sont comptés « sans accès routier », sauf "
+            "ceux qu'un trajet d'approche estimé mène à un lieu d'accueil proche, et les chiffres ne valent que "
+            "pour la partie couverte par le réseau. Fournissez un réseau qui couvre tout le territoire (par ex. "
+            "l'extrait régional OpenStreetMap), ou une population limitée au territoire du réseau.",
+            count=int((~inside).sum())))
     return notices
 
 
