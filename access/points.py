@@ -5,7 +5,8 @@ Accepted, found by name (case, accents and units in brackets ignored):
 * longitude and latitude columns (``lon``/``longitude``/``lng``, ``lat``/``latitude``, or ``x``/``y``);
 * projected coordinates (``x``/``y``, ``coord_x``/``coord_y``…) with their CRS (``--sites-crs``);
 * one combined column (``coordonnées``, ``geo_point_2d``, ``gps``…) holding « latitude, longitude »
-  (the order of map applications and open-data portals) or a WKT ``POINT (lon lat)``;
+  (the order of map applications and open-data portals), a WKT ``POINT (lon lat)`` or a GeoJSON point
+  (the « Geo Shape » column of open-data portal exports);
 * degrees-minutes-seconds (``48°30'12"N``) and decimal commas.
 
 A table with addresses but no coordinates is refused with the way to geocode it: the Base Adresse
@@ -33,13 +34,15 @@ COMBINED_NAMES = ["coordonnees", "coordonnees gps", "coordonnees geographiques",
                   "geopoint", "gps", "position", "latlon", "lat lon", "lat_lon", "lat lng", "coordinates",
                   "geolocalisation", "geo", "localisation", "point", "geometry", "geometrie", "geom", "the_geom",
                   "wkt", "coordonnees wgs84", "coordonnees gps wgs84", "latitude longitude", "lat long", "lat/lon",
-                  "lat lon wgs84", "position gps"]
+                  "lat lon wgs84", "position gps", "geo point", "geo shape", "geo_shape", "geoshape", "geojson"]
 ADDRESS_NAMES = ["adresse", "address", "adresse postale", "adresse complete", "adresse_complete", "voie",
                  "numero et voie", "rue", "adresse1", "adresse 1", "ligne adresse"]
 BAN_FIX = ("géocodez-le avec le service CSV de la Base Adresse Nationale (adresse.data.gouv.fr, « Géocoder un "
            "fichier CSV ») : le fichier rendu a des colonnes latitude et longitude, lues telles quelles")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _WKT = re.compile(r"POINT\s*Z?\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)", re.IGNORECASE)
+#: A GeoJSON point written in a cell (the « Geo Shape » column of open-data portal exports): lon, lat.
+_GEOJSON = re.compile(r"[\"']coordinates[\"']\s*:\s*\[\s*(-?[\d.]+(?:e-?\d+)?)\s*,\s*(-?[\d.]+(?:e-?\d+)?)")
 _DMS = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*['′’])?\s*(?:(\d+(?:[.,]\d+)?)\s*(?:\"|″|''))?"
                   r"\s*([NSEOW])?\s*$", re.IGNORECASE)
 
@@ -186,7 +189,7 @@ def _dms_pair(text: str) -> tuple[float, float] | None:
 
 
 def _parse_pairs(values: pd.Series, path, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """« lat, lon » pairs, WKT points (lon lat) or ``{'lat': …, 'lon': …}`` texts."""
+    """« lat, lon » pairs, WKT points (lon lat), GeoJSON points or ``{'lat': …, 'lon': …}`` texts."""
     x = np.full(len(values), np.nan)
     y = np.full(len(values), np.nan)
     lon_first = normalise_name(column) in ("lonlat", "lon lat", "x y", "xy")
@@ -194,7 +197,7 @@ def _parse_pairs(values: pd.Series, path, column: str) -> tuple[np.ndarray, np.n
         text = raw.strip()
         if not text or text.lower() in ("nan", "none", "null"):
             continue
-        wkt = _WKT.search(text)
+        wkt = _WKT.search(text) or _GEOJSON.search(text)
         if wkt:
             x[i], y[i] = float(wkt.group(1)), float(wkt.group(2))
             continue

@@ -267,6 +267,23 @@ def sites_combined_column(folder: Path) -> Path:
     return path
 
 
+def sites_open_data_export(folder: Path, geo_point: bool = True) -> Path:
+    """An open-data portal export (OpenDataSoft): semicolons, « Geo Point » « lat, lon » and « Geo Shape »
+    holding a GeoJSON point; with ``geo_point=False`` only the GeoJSON column is left."""
+    import json
+
+    s = demo_sites()
+    frame = pd.DataFrame({"Nom": s["nom"], "Type": s["type"], "Adresse": s["adresse"],
+                          "Geo Point": [f"{lat}, {lon}" for lat, lon in zip(s["latitude"], s["longitude"])],
+                          "Geo Shape": [json.dumps({"coordinates": [lon, lat], "type": "Point"})
+                                        for lat, lon in zip(s["latitude"], s["longitude"])]})
+    if not geo_point:
+        frame = frame.drop(columns=["Geo Point"])
+    path = folder / ("export_opendatasoft.csv" if geo_point else "export_geo_shape.csv")
+    frame.to_csv(path, index=False, sep=";")
+    return path
+
+
 def sites_lambert_csv(folder: Path) -> Path:
     """Projected Lambert-93 X/Y columns (read with --sites-crs EPSG:2154)."""
     from access.crs import to_projected
@@ -444,4 +461,6 @@ SITES = {
     "gpkg_layer_named": (sites_gpkg_layer_named, []),
     "shapefile_zip": (sites_shapefile_zip, []),
     "geojson_multipoint_null": (sites_geojson_multipoint_null, []),
+    "open_data_export": (sites_open_data_export, []),
+    "open_data_geo_shape_only": (lambda folder: sites_open_data_export(folder, geo_point=False), []),
 }
