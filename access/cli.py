@@ -109,7 +109,8 @@ def format_report(result) -> str:
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
         *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
-        f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})"
+        (f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})" if s.sites_total
+         else "Lieux d'accueil : aucun")
         + (f", dont {s.sites_total - s.sites_on_network} trop loin de toute route, non pris en compte"
            if s.sites_on_network < s.sites_total else ""),
         "",

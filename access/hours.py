@@ -622,6 +622,14 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
         # Snap units and sites once; each subset of sites then only reruns the searches.
         routing = route(study)
     unknown = np.array([a is None for a in available], dtype=bool)
+    if len(study.sites) and unknown.all():
+        # Every site « unknown »: the headline would read 0 % covered, a figure about the file, not the territory.
+        read = plural(len(study.sites), "lieu lu", "lieux lus")
+        raise InputError(f"aucun lieu d'accueil n'a d'horaires d'ouverture lisibles ({read}) : la couverture "
+                         f"{what} ne peut pas être calculée",
+                         "ajoutez aux lieux une colonne « horaires » (syntaxe OpenStreetMap opening_hours, par ex. "
+                         "« Mo-Fr 09:00-12:00,14:00-17:00 »), ou calculez la couverture sans --at ni --workers-hours",
+                         column="horaires")
     result = _coverage_of(study, routing, is_open, threshold_min)
     upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary.share_covered
              if unknown.any() else result.summary.share_covered)

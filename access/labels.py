@@ -33,6 +33,7 @@ OPTION_CONTROLS: dict[str, str] = {
     "--weight": "« Public pris en compte »",
     "--max-cells": "« Emplacements candidats »",
     "--at": "« Moment »",
+    "--workers-hours": "« Moment »",
     "--out": "« Export »",
     "--out-dir": "« Export »",
     "--summary": "« Export »",

@@ -371,3 +371,19 @@ def test_cli_at_and_workers_hours(tmp_path):
     assert data["at"]["sites_total"] < data["workers"]["sites_total"] < data["all"]["sites_total"] == 34
     assert data["at"]["share_covered"] <= data["workers"]["share_covered"] <= data["all"]["share_covered"]
     assert main(["coverage", "--out", str(tmp_path / "x.gpkg"), "--at", "mardo 18:00", "--quiet"]) == 2
+
+
+@pytest.mark.parametrize("lens", [["--at", "mardi 18:00"], ["--workers-hours"]])
+def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens):
+    """The planner's own list has no hours column: a moment cannot be answered (never « 0,0 % couverts »)."""
+    from access.cli import main
+
+    from . import input_files as F
+
+    code = main(["coverage", *F.NETWORK_OPTIONS, "--population", str(F.population_points_csv(tmp_path)),
+                 "--population-column", "population_municipale", "--sites", str(F.sites_csv_english(tmp_path)),
+                 "--out", str(tmp_path / "x.gpkg"), "--quiet", *lens])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "aucun lieu d'accueil n'a d'horaires d'ouverture lisibles (32 lieux lus)" in err
+    assert "colonne « horaires »" in err and not (tmp_path / "x.gpkg").exists()
