@@ -483,23 +483,16 @@ def _outline_layer(path: Path) -> gpd.GeoDataFrame:
     InputError
         No polygon layer, or several.
     """
-    import pyogrio
-
     from .io import read_vector
 
-    try:
-        layers = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(path)]
-    except Exception:  # noqa: BLE001 (read_vector below names what is wrong with the file)
-        layers = []
-    polygons = [name for name, kind in layers if "polygon" in kind.lower()]
-    communes = read_vector(path, layer=polygons[0] if len(layers) > 1 and len(polygons) == 1 else
-                           layers[0][0] if layers else None)
+    communes = read_vector(path, geometry="polygon")
+    layers = communes.attrs.get("layers", [])
     if communes.geom_type.str.contains("Polygon").all():
         return communes
     nouns = {"Point": "points", "MultiPoint": "points", "LineString": "lignes", "MultiLineString": "lignes"}
     kinds = " ni des ".join(sorted({nouns.get(kind, kind) for kind in communes.geom_type.dropna()
                                     if "Polygon" not in kind}))
-    listed = f" (couches : {', '.join(f'{n} : {k}' for n, k in layers)})" if len(layers) > 1 else ""
+    listed = f" (couches : {', '.join(layers)})" if len(layers) > 1 else ""
     raise InputError(f"les contours des communes doivent être des polygones, pas des {kinds}{listed}",
                      "exportez la couche des contours (polygones) seule, en GeoPackage ou GeoJSON", path=path)
 

@@ -433,9 +433,10 @@ def read_vector(path: str | Path, layer: str | None = None, geometry: str | None
         The file; ``FICHIER:couche`` names a layer.
     layer : str, optional
         The layer to read (overrides one named in ``path``).
-    geometry : str, optional
-        ``"point"`` for a file that must give points (a site list): of several layers, the only
-        point layer is read, and several point layers are refused (the user names one).
+    geometry : {"point", "polygon"}, optional
+        The kind of geometry the file must give (points for a site list, polygons for commune
+        outlines): of several layers, the only one of that kind is read, and several are refused
+        (the user names one).
 
     Returns
     -------
@@ -470,9 +471,10 @@ def read_vector(path: str | Path, layer: str | None = None, geometry: str | None
                          "écrivez le nom exact de la couche après le nom du fichier et deux-points, "
                          f"par ex. {path.name}:{names[0] if names else 'couche'}", path=path)
     if layer is None and len(layers) > 1:
-        wanted = [name for name, kind in layers if geometry is None or "point" in kind.lower()]
+        wanted = [name for name, kind in layers if geometry is None or geometry in kind.lower()]
         if geometry is not None and len(wanted) != 1:
-            what = "aucune couche de points" if not wanted else f"{len(wanted)} couches de points"
+            noun = {"point": "points", "polygon": "polygones"}[geometry]
+            what = f"aucune couche de {noun}" if not wanted else f"{len(wanted)} couches de {noun}"
             raise InputError(f"{what} parmi les {len(layers)} couches du fichier "
                              f"({', '.join(f'{n} : {k}' for n, k in layers)})",
                              f"indiquez la couche à lire après le nom du fichier et deux-points, par ex. "
