@@ -61,8 +61,14 @@ argparse.ngettext = _argparse_fr_plural
 
 
 def nombre(text: str) -> float:
-    """A number on the command line, decimal comma accepted (``--threshold 22,5``)."""
-    return float(str(text).replace(",", "."))
+    """A finite number on the command line, decimal comma accepted (``--threshold 22,5``); « nan » and
+    « inf » are refused by argparse as not a number."""
+    import math
+
+    value = float(str(text).replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def entier(text: str) -> int:

@@ -46,6 +46,22 @@ def fmt_num(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+def fmt_given(value: float) -> str:
+    """A number a user gave, quoted back in a message: shortest form, thousands separated, decimal
+    comma (``0``, ``100 000``, ``22,5``); « non numérique » or « infini » for what is not a number."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if np.isnan(value):
+        return "non numérique"
+    if not np.isfinite(value):
+        return "infini" if value > 0 else "moins l'infini"
+    whole, _, decimals = f"{abs(value):.6f}".rstrip("0").partition(".")
+    text = f"{int(whole):,}".replace(",", NARROW_NBSP) + (f",{decimals}" if decimals else "")
+    return ("-" if value < 0 else "") + text
+
+
 def fmt_dec(value: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:
     """A number with ``digits`` decimals, thousands separators and a decimal comma: ``1 234,5``."""
     if _missing(value):
