@@ -560,8 +560,9 @@ def _outline_coverage(communes: gpd.GeoDataFrame, demand: Demand, path: Path) ->
     return [Notice("population_outside_outlines",
                    f"Attention : {fmt_int(outside, sep=' ')} habitants sur {fmt_int(total, sep=' ')} "
                    f"({fmt_pct(outside / total, sep=' ')}) sont hors des contours des communes de « {path.name} » "
-                   f"({len(communes)} communes) : ils sont comptés, mais leurs communes n'ont ni nom ni contour "
-                   "dans les tableaux et sur la carte. Fournissez les contours de tout le territoire de la population.",
+                   f"({len(communes)} communes) : ils sont comptés, mais leurs communes n'ont pas de contour sur la "
+                   "carte (leur nom et leur EPCI viennent de la liste nationale quand leur code est connu). "
+                   "Fournissez les contours de tout le territoire de la population.",
                    count=int((~inside).sum()))]
 
 
