@@ -40,10 +40,11 @@ def fmt_min(value: float, digits: int = 1, sep: str = " ") -> str:
 
 
 def fmt_num(value: float) -> str:
-    """A number in its shortest form with a decimal comma: ``1,3``, ``30``, ``4,5``."""
+    """A number in its shortest form with a decimal comma, thousands separated and never in exponent
+    form: ``1,3``, ``30``, ``4,5``, ``1 186,6``, ``12 000``."""
     if _missing(value):
         return MISSING
-    return f"{value:g}".replace(".", ",")
+    return fmt_given(float(f"{value:.12g}"))
 
 
 def fmt_given(value: float) -> str:
