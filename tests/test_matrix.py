@@ -82,6 +82,12 @@ REFUSALS = {
     "capacitated_cover": (["suggest", "--capacity", "agents", "--capacitated", "--model", "cover"],
                           ["--model", "maxcover ou median"]),
     "transit_without_feed": (["coverage", "--mode", "transit"], ["--gtfs"]),
+    # Options that would be silently unused are refused, naming what they need.
+    "k_with_cover": (["suggest", "--model", "cover", "--k", "3"], ["--k", "--model maxcover"]),
+    "demand_mairies_with_population": (["coverage", "--demand", "mairies"], ["--demand", "retirez --population"]),
+    "people_per_unit_without_capacity": (["report", "--people-per-unit", "3000"], ["--people-per-unit", "--capacity"]),
+    "overload_without_capacity": (["coverage", "--overload", "3000"], ["--overload", "--capacity"]),
+    "new_capacity_without_capacitated": (["suggest", "--k", "1", "--new-capacity", "2"], ["--capacitated"]),
 }
 
 
