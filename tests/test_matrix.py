@@ -82,6 +82,8 @@ REFUSALS = {
     "capacitated_cover": (["suggest", "--capacity", "agents", "--capacitated", "--model", "cover"],
                           ["--model", "maxcover ou median"]),
     "transit_without_feed": (["coverage", "--mode", "transit"], ["--gtfs"]),
+    "sectors_of_other_sites": (["coverage", "--sectors", "SECTORS_OTHER"],
+                               ["secteurs_autres.csv", "site_id", "aucun identifiant de lieu"]),
     # Options that would be silently unused are refused, naming what they need.
     "k_with_cover": (["suggest", "--model", "cover", "--k", "3"], ["--k", "--model maxcover"]),
     "demand_mairies_with_population": (["coverage", "--demand", "mairies"], ["--demand", "retirez --population"]),
@@ -101,6 +103,10 @@ def test_refused_combinations(capsys, folder, populations, case):
     if not sites.exists():
         frame = F.demo_sites().assign(agents=1.0)
         frame.to_csv(sites, index=False)
+    other = folder / "secteurs_autres.csv"
+    if not other.exists():  # a sectorisation naming sites of another list (none of the study's site ids)
+        other.write_text("code_insee,site_id\n22278,cdas_inconnu\n22187,cdas_inconnu\n", encoding="utf-8")
+    args = [str(other) if a == "SECTORS_OTHER" else a for a in args]
     command, *options = [str(folder / "secteurs.csv") if a == "SECTORS" else a for a in args]
     out = ["--out-dir", folder / f"refus_{case}"] if command == "report" else ["--out", folder / f"{case}.gpkg"]
     try:
