@@ -9,6 +9,7 @@ app can move the threshold slider without routing again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -18,7 +19,7 @@ import pandas as pd
 from . import coverage as cov
 from .crs import to_projected
 from .errors import InputError, Notice
-from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
+from .fmt import fmt_given, fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .labels import units_of
 from .modes import get_mode
 from .network import RoadNetwork
@@ -32,6 +33,9 @@ from .summary import Summary
 
 if TYPE_CHECKING:
     from .load import CapacityReport
+
+#: Name of the EPCI row of the population whose commune has no known EPCI (no code, or outside the list).
+NO_EPCI = "Sans intercommunalité connue"
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,14 +295,30 @@ class ScenarioInfo:
         return sum(1 for line in self.changes if line.startswith("Fermeture"))
 
 
-def _commune_names(study: Study) -> pd.DataFrame:
-    if study.communes is None:
-        return pd.DataFrame(columns=["code", "nom", "epci_code", "epci_nom"])
-    frame = pd.DataFrame(study.communes.drop(columns="geometry", errors="ignore"))
-    for column in ["nom", "epci_code", "epci_nom"]:
-        if column not in frame.columns:
-            frame[column] = ""
-    return frame[["code", "nom", "epci_code", "epci_nom"]].astype(str)
+def _commune_names(study: Study, codes=()) -> pd.DataFrame:
+    """``code, nom, epci_code, epci_nom`` of the study's communes, completed from the national list
+    for the ``codes`` of the population that the study's communes lack (outlines of part of the
+    territory): a commune is named, and counted in its EPCI, whatever the outlines given."""
+    columns = ["code", "nom", "epci_code", "epci_nom"]
+    frame = pd.DataFrame(columns=columns)
+    if study.communes is not None:
+        frame = pd.DataFrame(study.communes.drop(columns="geometry", errors="ignore"))
+        for column in ["nom", "epci_code", "epci_nom"]:
+            if column not in frame.columns:
+                frame[column] = ""
+        frame = frame[columns].fillna("").astype(str)
+    missing = frozenset(pd.Series(codes, dtype=object).astype(str).unique()) - set(frame["code"]) - {""}
+    extra = _national_names(missing) if missing else None
+    if extra is not None:
+        frame = pd.concat([frame, extra[columns].fillna("").astype(str)], ignore_index=True)
+    return frame
+
+
+@lru_cache(maxsize=8)
+def _national_names(codes: frozenset) -> pd.DataFrame | None:
+    from .territory import national_communes_table
+
+    return national_communes_table(set(codes))
 
 
 def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
@@ -343,17 +363,19 @@ def evaluate_times(study: Study, routing: Routing, threshold_min: float = 30.0) 
     pop = units["population"].to_numpy(dtype=float)
     routed_time = np.where(status == cov.STATUS_NO_ROAD, np.inf, t.time1)
 
-    names_table = _commune_names(study)
+    names_table = _commune_names(study, units["commune"])
     communes = cov.by_area(units, status, routed_time, "commune", equity_cols)
     if not communes.empty:
         communes = communes.merge(names_table, how="left", left_on="commune", right_on="code").drop(columns="code")
-        communes["nom"] = communes["nom"].fillna("")
+        communes[["nom", "epci_code", "epci_nom"]] = communes[["nom", "epci_code", "epci_nom"]].fillna("")
     epci = pd.DataFrame()
     if (names_table["epci_code"] != "").any():
         units["epci"] = units["commune"].map(dict(zip(names_table["code"], names_table["epci_code"]))).fillna("")
         epci = cov.by_area(units, status, routed_time, "epci", equity_cols)
         epci = epci.merge(names_table.drop_duplicates("epci_code")[["epci_code", "epci_nom"]],
                           how="left", left_on="epci", right_on="epci_code").drop(columns="epci_code")
+        epci["epci_nom"] = epci["epci_nom"].fillna("")
+        epci.loc[epci["epci"] == "", "epci_nom"] = NO_EPCI
 
     sites = study.sites.copy()
     catch = cov.site_catchments(len(sites), t.site1, pop, status)
@@ -435,7 +457,7 @@ def check_threshold(threshold_min: float) -> None:
         raise InputError(f"seuil « {threshold_min} » non numérique", "indiquez un nombre de minutes, par ex. 30",
                          column="--threshold") from None
     if not np.isfinite(value) or value <= 0 or value > 24 * 60:
-        raise InputError(f"seuil de {threshold_min} min hors limites",
+        raise InputError(f"seuil de {fmt_given(value)} min hors limites",
                          "indiquez un seuil entre 1 et 1 440 minutes (30 par défaut)", column="--threshold")
 
 

@@ -161,6 +161,10 @@ def check_request(request: StudyRequest) -> None:
                          column="--max-access-m")
     if request.demand not in ("grid", "mairies"):
         raise InputError(f"population « {request.demand} » inconnue", "choisissez grid ou mairies", column="--demand")
+    if request.demand == "mairies" and request.population is not None:
+        raise InputError("--demand mairies place la population d'un territoire intégré à ses mairies ; avec "
+                         "--population, c'est votre fichier qui est compté", "retirez --demand, ou retirez "
+                         "--population pour compter la population du territoire à ses mairies", column="--demand")
     key = request.territory
     if key is not None and key not in TERRITORIES and not is_departement_code(key):
         raise InputError(f"territoire inconnu « {key} »", f"territoires disponibles : {', '.join(TERRITORIES)}, "
@@ -291,7 +295,9 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
     population at its town hall with a notice saying why (no grid published, or not cached)."""
     from .sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path, load_filosofi_grid
 
-    if code not in NO_GRID:
+    if request.demand == "mairies":
+        why = "choix de l'étude, plutôt que le carroyage INSEE"
+    elif code not in NO_GRID:
         cached = filosofi_cache_path(code, DEFAULT_VINTAGE, request.cache_dir, create=False)
         if cached.is_file():
             demand = load_filosofi_grid(code, DEFAULT_VINTAGE, cache_dir=request.cache_dir)
@@ -553,8 +559,9 @@ def _outline_coverage(communes: gpd.GeoDataFrame, demand: Demand, path: Path) ->
     return [Notice("population_outside_outlines",
                    f"Attention : {fmt_int(outside, sep=' ')} habitants sur {fmt_int(total, sep=' ')} "
                    f"({fmt_pct(outside / total, sep=' ')}) sont hors des contours des communes de « {path.name} » "
-                   f"({len(communes)} communes) : ils sont comptés, mais leurs communes n'ont ni nom ni contour "
-                   "dans les tableaux et sur la carte. Fournissez les contours de tout le territoire de la population.",
+                   f"({len(communes)} communes) : ils sont comptés, mais leurs communes n'ont pas de contour sur la "
+                   "carte (leur nom et leur EPCI viennent de la liste nationale quand leur code est connu). "
+                   "Fournissez les contours de tout le territoire de la population.",
                    count=int((~inside).sum()))]
 
 

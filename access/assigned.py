@@ -279,6 +279,16 @@ def sectorisation_for(study: Study, path=None) -> tuple[dict, str, list[Notice]]
 
     if path is not None:
         sectors = read_sectors(path, sites=study.sites, departement=study.departement)
+        known = study.sites["site_id"].astype(str)
+        if not set(sectors.table["site_id"]) & set(known):
+            from .errors import InputError
+
+            raise InputError("aucun identifiant de lieu de la sectorisation n'est un des lieux d'accueil de l'étude "
+                             f"(par ex. « {sectors.table['site_id'].iloc[0]} »)",
+                             "reprenez les identifiants (site_id) des lieux de l'étude, par ex. "
+                             + ", ".join(f"« {i} »" for i in known.head(3)) + " (couche « sites » du GeoPackage "
+                             "de coverage), ou ajoutez le fichier de ces lieux avec --sites",
+                             path=path, column="site_id")
         return sectors.sites_by_commune, Path(path).name, list(sectors.notices)
     if not study.departement:
         return None

@@ -40,7 +40,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import InputError, Notice
-from .fmt import fmt_dec, fmt_int, plural
+from .fmt import fmt_dec, fmt_given, fmt_int, plural
 
 # Tolerance on thresholds and band limits, as in access.coverage: 30:00 computed as 1799.9999999 s is within.
 EPS_S = 1e-6
@@ -198,8 +198,8 @@ def capacity_in_people(capacity, population_total: float | None = None, people_p
     else:
         ratio = float(people_per_unit)
         if not np.isfinite(ratio) or ratio <= 0:
-            raise InputError(f"ratio habitants par unité de capacité invalide ({people_per_unit})",
-                             "indiquez un nombre strictement positif")
+            raise InputError(f"ratio habitants par unité de capacité invalide ({fmt_given(people_per_unit)})",
+                             "indiquez un nombre strictement positif", column="--people-per-unit")
         how = "ratio fourni"
     label = f"1 {cap.unit} = {fmt_dec(ratio)} habitants ({how})"
     if cap.proxy:
@@ -364,8 +364,9 @@ def site_load(nearest_site, time1, population, capacity, threshold_min: float = 
                         np.where(known, np.where(assigned > 0, np.inf, 0.0), np.nan))
     if max_load is not None:
         if not np.isfinite(max_load) or max_load <= 0:
-            raise InputError(f"seuil de charge invalide ({max_load})", "indiquez un nombre strictement positif",
-                             column="--max-load")
+            raise InputError(f"seuil de charge invalide ({fmt_given(max_load)})",
+                             "indiquez un nombre strictement positif d'habitants par unité de capacité",
+                             column="--overload")
         rule, level = "ratio", float(max_load)
         overloaded = known & (load > level)
     else:
@@ -528,7 +529,7 @@ def floating_catchment(times, population, capacity, bands, per: int = 1000, capa
     n_units, n_sites = pop.size, cap.values.size
     uppers, weights = _check_bands(bands)
     if not (np.isfinite(per) and per > 0):
-        raise InputError(f"base de population invalide ({per})", "par exemple 1000 ou 10000")
+        raise InputError(f"base de population invalide ({fmt_given(per)})", "par exemple 1000 ou 10000")
     row, col, t = _pairs(times, n_units, n_sites)
     band = np.searchsorted(uppers * 60.0 + EPS_S, t, side="left")
     keep = band < uppers.size

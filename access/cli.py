@@ -61,8 +61,14 @@ argparse.ngettext = _argparse_fr_plural
 
 
 def nombre(text: str) -> float:
-    """A number on the command line, decimal comma accepted (``--threshold 22,5``)."""
-    return float(str(text).replace(",", "."))
+    """A finite number on the command line, decimal comma accepted (``--threshold 22,5``); « nan » and
+    « inf » are refused by argparse as not a number."""
+    import math
+
+    value = float(str(text).replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def entier(text: str) -> int:
@@ -366,6 +372,21 @@ def _check_lenses(args: argparse.Namespace) -> None:
                              column=option)
 
 
+def _check_capacity_options(args: argparse.Namespace) -> None:
+    """Refuse the options of the load that would be silently unused: they need ``--capacity`` (and
+    ``--new-capacity`` needs ``--capacitated``)."""
+    if getattr(args, "capacity", None) is None:
+        for option, attribute in (("--people-per-unit", "people_per_unit"), ("--overload", "overload"),
+                                  ("--capacity-unit", "capacity_unit")):
+            if getattr(args, attribute, None) is not None:
+                raise InputError(f"{option} sans capacité des lieux : l'option ne serait pas utilisée",
+                                 "ajoutez --capacity COLONNE (colonne du fichier --sites) ou --capacity hours, "
+                                 f"ou retirez {option}", column=option)
+    if getattr(args, "new_capacity", None) is not None and not getattr(args, "capacitated", False):
+        raise InputError("--new-capacity sans --capacitated : l'option ne serait pas utilisée",
+                         "ajoutez --capacitated (avec --capacity), ou retirez --new-capacity", column="--new-capacity")
+
+
 def _road_only(args: argparse.Namespace, what: str) -> None:
     """Refuse ``what`` (site suggestions) in a timetable mode, which has no road network to route new sites."""
     mode = get_mode(args.mode)
@@ -384,6 +405,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
         parse_when(args.at)  # a typo in --at fails before the network is read
     _check_lenses(args)
+    _check_capacity_options(args)
     if args.summary is not None:
         _check_output(args.summary, (".json",), "--summary")
     steps = Steps(args.quiet)
@@ -464,6 +486,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         parse_when(args.at)
     _check_lenses(args)
+    _check_capacity_options(args)
     out_dir = output_folder(args.out_dir)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
@@ -520,6 +543,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.capacitated and args.model == "cover":
         raise InputError("le modèle cover n'a pas de version avec capacités", "choisissez --model maxcover ou median",
                          column="--model")
+    if args.model == "cover" and args.k is not None:
+        raise InputError("--k ne s'applique pas au modèle cover : il cherche le nombre minimal de lieux couvrant "
+                         "tous les habitants atteignables", "retirez --k, ou choisissez --model maxcover pour "
+                         "placer k lieux", column="--k")
+    _check_capacity_options(args)
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
@@ -556,6 +584,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                                    weight=args.weight, time_limit_s=args.time_limit)
     # What the study found (population outside the network, sites left out…) first, as coverage does.
     suggestion.notices[:0] = [*study.notices, *found]
+    if args.capacity is not None and not args.capacitated:
+        from .errors import Notice
+
+        suggestion.notices.append(Notice("capacity_unused", "Capacités des lieux lues (--capacity) mais non "
+                                         "utilisées par ce modèle : ajoutez --capacitated pour que chaque lieu ne "
+                                         "serve pas plus d'habitants que sa capacité."))
     steps(f"Écriture de {args.out.name}")
     write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
     if args.summary is not None:

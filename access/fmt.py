@@ -40,10 +40,27 @@ def fmt_min(value: float, digits: int = 1, sep: str = " ") -> str:
 
 
 def fmt_num(value: float) -> str:
-    """A number in its shortest form with a decimal comma: ``1,3``, ``30``, ``4,5``."""
+    """A number in its shortest form with a decimal comma, thousands separated and never in exponent
+    form: ``1,3``, ``30``, ``4,5``, ``1 186,6``, ``12 000``."""
     if _missing(value):
         return MISSING
-    return f"{value:g}".replace(".", ",")
+    return fmt_given(float(f"{value:.12g}"))
+
+
+def fmt_given(value: float) -> str:
+    """A number a user gave, quoted back in a message: shortest form, thousands separated, decimal
+    comma (``0``, ``100 000``, ``22,5``); « non numérique » or « infini » for what is not a number."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if np.isnan(value):
+        return "non numérique"
+    if not np.isfinite(value):
+        return "infini" if value > 0 else "moins l'infini"
+    whole, _, decimals = f"{abs(value):.6f}".rstrip("0").partition(".")
+    text = f"{int(whole):,}".replace(",", NARROW_NBSP) + (f",{decimals}" if decimals else "")
+    return ("-" if value < 0 else "") + text
 
 
 def fmt_dec(value: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:

@@ -452,6 +452,9 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
         if result is not None:
             results.append(result)
             used += [(inventory, result)] if len(result.records) else []
+        elif keys is not None:  # asked for by name: say why it gives nothing rather than leave it out unsaid
+            notices.append(Notice(f"{inventory.key}_absent", f"{inventory.plural.capitalize()} : aucune liste "
+                                  f"intégrée pour le département {code}, aucun lieu de ce type n'est compté."))
     results += list(extra)
     for inventory in [i for i in selected if i.stands_in_for]:
         givers = [SOURCE_LABELS_FR.get(r.key, r.key) for r in results

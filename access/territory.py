@@ -16,6 +16,7 @@ import pandas as pd
 
 from .analysis import Study
 from .errors import InputError
+from .fmt import fmt_num
 from .io import read_table, read_vector
 from .names import with_full_names
 from .network import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
@@ -352,7 +353,8 @@ def _fix_outlying_points(lon: np.ndarray, lat: np.ndarray,
     for i in np.flatnonzero(~(distance <= limit)):
         flipped = haversine_m(-lon[i], lat[i], centre_lon, centre_lat)
         if np.isfinite(flipped) and flipped <= limit:
-            fixes.append(f"{labels.iloc[i]} : signe de la longitude rétabli ({lon[i]:.4f} → {-lon[i]:.4f})")
+            fixes.append(f"{labels.iloc[i]} : signe de la longitude rétabli ({fmt_num(round(lon[i], 4))} → "
+                         f"{fmt_num(round(-lon[i], 4))})")
             lon[i] = -lon[i]
         else:
             fixes.append(f"{labels.iloc[i]} : mairie mal géolocalisée, population placée au centre du département")

@@ -12,6 +12,7 @@ def test_french_formats():
     assert fmt_pct(0.98765, 0, sep=" ") == "99 %"
     assert fmt_min(11.26) == "11,3 min"
     assert fmt_num(1.3) == "1,3" and fmt_num(30.0) == "30"
+    assert fmt_num(1186.6) == "1\u202f186,6" and fmt_num(1234567.0) == "1\u202f234\u202f567"  # never « 1,23457e+06 »
     assert fmt_points(0.0035) == "+0,35 pt" and fmt_points(-0.0001) == "-0,01 pt"
     for f in (fmt_int, fmt_pct, fmt_min, fmt_num, fmt_points):
         assert f(np.nan) == "–" and f(None) == "–" and f(np.inf) == "–"

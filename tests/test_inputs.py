@@ -404,9 +404,23 @@ def test_outlines_not_covering_the_population(capsys, folder):
     territory (Martinique) are refused, naming the file and the distance."""
     partial = folder / "contours_5.gpkg"
     F.demo_communes().head(5)[["code", "nom", "geometry"]].to_file(partial)
-    code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5")
+    code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5_run")
     assert code == 0, err
     assert "habitants sur 176 836" in out and "hors des contours des communes de « contours_5.gpkg »" in out
+    # The communes left out keep their name and EPCI (national list): no « nan », every EPCI named.
+    import geopandas as gpd
+
+    epci = gpd.read_file(folder / "contours_5_run.gpkg", layer="epci")
+    assert epci["population"].sum() == pytest.approx(176_836, rel=1e-6)
+    assert (epci["epci_nom"].str.len() > 0).all() and "nan" not in out
+    from access.analysis import _commune_names
+    from access.assemble import StudyRequest, assemble_study
+
+    study = assemble_study(StudyRequest(population=F.population_grid(folder), sites=F.sites_csv_english(folder),
+                                        communes=partial, network=F.DEMO_PBF, partial_network=True,
+                                        max_access_m=12000.0))
+    names = _commune_names(study, study.demand.units["commune"]).set_index("code")
+    assert names.loc["22278", "nom"] == "Saint-Brieuc" and names.loc["22278", "epci_nom"].startswith("Communauté")
     code, _, err, _ = outlines_run(capsys, folder, F.SHARED / "martinique" / "communes_972_datafrance.gpkg", "mtq")
     assert code == 2 and "communes_972_datafrance.gpkg" in err and "aucune unité de population" in err
     assert " km des contours" in err

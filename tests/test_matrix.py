@@ -65,3 +65,57 @@ def test_commands_agree(capsys, folder, populations, population, sites, mode):
         assert report["population_covered"] == pytest.approx(coverage["population_covered"], rel=1e-12)
     err = capsys.readouterr().err
     assert "Traceback" not in err
+
+
+# Combinations that must be refused: exit code 2, one French sentence naming the option and the fix,
+# numbers written the French way (« 100 000 », « 0 », never « 100000.0 », « nan » or « inf »).
+REFUSALS = {
+    "threshold_zero": (["coverage", "--threshold", "0"], ["--threshold", "seuil de 0 min hors limites"]),
+    "threshold_huge": (["coverage", "--threshold", "100000"], ["seuil de 100\u202f000 min hors limites"]),
+    "threshold_nan": (["coverage", "--threshold", "nan"], ["--threshold", "nombre attendu"]),
+    "threshold_inf": (["report", "--threshold", "inf"], ["--threshold", "nombre attendu"]),
+    "overload_zero": (["coverage", "--capacity", "agents", "--overload", "0"],
+                      ["--overload", "seuil de charge invalide (0)"]),
+    "people_per_unit_negative": (["coverage", "--capacity", "agents", "--people-per-unit", "-3"],
+                                 ["--people-per-unit", "(-3)"]),
+    "sectors_at": (["coverage", "--sectors", "SECTORS", "--at", "mardi 18:00"], ["--sectors", "--at"]),
+    "capacitated_cover": (["suggest", "--capacity", "agents", "--capacitated", "--model", "cover"],
+                          ["--model", "maxcover ou median"]),
+    "transit_without_feed": (["coverage", "--mode", "transit"], ["--gtfs"]),
+    "sectors_of_other_sites": (["coverage", "--sectors", "SECTORS_OTHER"],
+                               ["secteurs_autres.csv", "site_id", "aucun identifiant de lieu"]),
+    # Options that would be silently unused are refused, naming what they need.
+    "k_with_cover": (["suggest", "--model", "cover", "--k", "3"], ["--k", "--model maxcover"]),
+    "demand_mairies_with_population": (["coverage", "--demand", "mairies"], ["--demand", "retirez --population"]),
+    "people_per_unit_without_capacity": (["report", "--people-per-unit", "3000"], ["--people-per-unit", "--capacity"]),
+    "overload_without_capacity": (["coverage", "--overload", "3000"], ["--overload", "--capacity"]),
+    "new_capacity_without_capacitated": (["suggest", "--k", "1", "--new-capacity", "2"], ["--capacitated"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_refused_combinations(capsys, folder, populations, case):
+    import re
+
+    args, words = REFUSALS[case]
+    path, column = populations["points_csv"]
+    sites = F.sites_csv_english(folder).with_name("lieux_agents.csv")
+    if not sites.exists():
+        frame = F.demo_sites().assign(agents=1.0)
+        frame.to_csv(sites, index=False)
+    other = folder / "secteurs_autres.csv"
+    if not other.exists():  # a sectorisation naming sites of another list (none of the study's site ids)
+        other.write_text("code_insee,site_id\n22278,cdas_inconnu\n22187,cdas_inconnu\n", encoding="utf-8")
+    args = [str(other) if a == "SECTORS_OTHER" else a for a in args]
+    command, *options = [str(folder / "secteurs.csv") if a == "SECTORS" else a for a in args]
+    out = ["--out-dir", folder / f"refus_{case}"] if command == "report" else ["--out", folder / f"{case}.gpkg"]
+    try:
+        code = cli([command, *F.NETWORK_OPTIONS, "--population", path, "--population-column", column,
+                    "--sites", sites, *options, *out, "--quiet"])
+    except SystemExit as exc:  # refused by argparse itself (not a number)
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    for word in words:
+        assert word in err
+    assert not re.search(r"\d\.\d|(?<!')\b(nan|inf)\b|--max-load", err)  # what was typed is quoted

@@ -117,3 +117,16 @@ def test_input_errors(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_list_asked_for_that_the_departement_lacks_is_said(tmp_path, capsys):
+    """premier_accueil exists for 972, 974 and 29 only: asked for 22, the listing says it gives nothing
+    (not « 0 lieu » unexplained); the town halls whose longitude sign was restored are quoted in French."""
+    assert main(["sites", "--departement", "22", "--sites-builtin", "premier_accueil",
+                 "--out", str(tmp_path / "l.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Lieux de premier accueil : aucune liste intégrée pour le département 22" in out
+    from access.territory import departement_communes
+
+    _, fixes = departement_communes("22")
+    assert any("(3,5651 → -3,5651)" in fix for fix in fixes)
