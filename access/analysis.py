@@ -458,7 +458,8 @@ def check_threshold(threshold_min: float) -> None:
                          column="--threshold") from None
     if not np.isfinite(value) or value <= 0 or value > 24 * 60:
         raise InputError(f"seuil de {fmt_given(value)} min hors limites",
-                         "indiquez un seuil entre 1 et 1 440 minutes (30 par défaut)", column="--threshold")
+                         "indiquez un seuil de plus de 0 et d'au plus 1 440 minutes (30 par défaut)",
+                         column="--threshold")
 
 
 def run_coverage(study: Study, threshold_min: float = 30.0) -> CoverageResult:

@@ -322,9 +322,24 @@ def routed_study(args: argparse.Namespace, steps: Steps):
     return study, route(study)
 
 
-def _check_output(path: Path, suffixes: tuple[str, ...], option: str) -> None:
-    from .errors import InputError
+#: Options that name a file the command reads (an output must never replace one of them).
+_INPUT_OPTIONS = ("network", "population", "sites", "communes", "candidates", "sectors", "gtfs", "mairies_file",
+                  "france_services_file")
 
+
+def _check_output(path: Path, suffixes: tuple[str, ...], option: str, args: argparse.Namespace | None = None) -> None:
+    from .errors import InputError
+    from .io import split_layer
+
+    for name in _INPUT_OPTIONS:
+        given = getattr(args, name, None)
+        if not given:
+            continue
+        for value in str(given).split(","):
+            source, _ = split_layer(value)
+            if source.exists() and path.exists() and source.resolve() == path.resolve():
+                raise InputError(f"le fichier de sortie est aussi un fichier lu (--{name.replace('_', '-')})",
+                                 "choisissez un autre nom de sortie : il serait remplacé", path=path, column=option)
     if path.suffix.lower() not in suffixes:
         raise InputError(f"extension « {path.suffix} » non prise en charge", f"utilisez {' ou '.join(suffixes)}",
                          path=path, column=option)
@@ -399,7 +414,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
     from .export import write_gpkg, write_summary
 
-    _check_output(args.out, (".gpkg",), "--out")
+    _check_output(args.out, (".gpkg",), "--out", args)
     if getattr(args, "at", None):
         from .hours import parse_when
 
@@ -407,7 +422,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     _check_lenses(args)
     _check_capacity_options(args)
     if args.summary is not None:
-        _check_output(args.summary, (".json",), "--summary")
+        _check_output(args.summary, (".json",), "--summary", args)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
@@ -531,12 +546,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .locate import suggest_sites
 
     _road_only(args, "suggest")
-    _check_output(args.out, (".gpkg",), "--out")
+    _check_output(args.out, (".gpkg",), "--out", args)
     if args.sectors is not None:
         raise InputError("--sectors ne s'applique pas aux suggestions (elles portent sur le lieu le plus proche)",
                          "retirez --sectors, ou utilisez-le avec coverage ou report", column="--sectors")
     if args.summary is not None:
-        _check_output(args.summary, (".json",), "--summary")
+        _check_output(args.summary, (".json",), "--summary", args)
     if args.capacitated and args.capacity is None:
         raise InputError("--capacitated sans capacité des lieux", "ajoutez --capacity COLONNE (colonne du fichier "
                          "--sites) ou --capacity hours (heures d'ouverture hebdomadaires)", column="--capacitated")
@@ -658,7 +673,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from .sources import describe_listing, write_listing
     from .sources.listing import OUTPUT_SUFFIXES
 
-    _check_output(args.out, OUTPUT_SUFFIXES, "--out")
+    _check_output(args.out, OUTPUT_SUFFIXES, "--out", args)
     keys = None
     if args.sites_builtin is not None:
         keys = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
@@ -848,6 +863,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrompu.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a reader that stopped early (« | head »): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush would raise again
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The command line end to end on real data: outputs read back and checked against the summary."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -85,3 +86,30 @@ def test_missing_file_is_a_clear_error(tmp_path, capsys):
 def test_unknown_territory(tmp_path, capsys):
     assert main(["coverage", "--territory", "atlantide", "--out", str(tmp_path / "x.gpkg")]) == 2
     assert "st-brieuc-loudeac" in capsys.readouterr().err
+
+
+def test_an_output_never_replaces_an_input(tmp_path, capsys):
+    """``--out`` naming the file given to ``--communes`` is refused before anything is written."""
+    from . import input_files as F
+
+    outlines = F.population_polygons_gpkg(tmp_path)
+    before = outlines.read_bytes()
+    code = main(["coverage", *F.NETWORK_OPTIONS, "--population", str(F.population_points_csv(tmp_path)),
+                 "--population-column", "population_municipale", "--sites", str(F.sites_csv_english(tmp_path)),
+                 "--communes", str(outlines), "--out", str(outlines), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "le fichier de sortie est aussi un fichier lu (--communes)" in err
+    assert outlines.read_bytes() == before
+
+
+def test_output_piped_into_a_reader_that_stops_is_not_an_error(tmp_path):
+    """« access30 sites … | head -1 »: the reader closes the pipe; no traceback, exit status 0."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "access.cli", "sites", "--departement", "22", "--out",
+                                str(tmp_path / "lieux.csv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=Path(__file__).resolve().parents[1])
+    process.stdout.close()  # the reader is gone before the first line is printed
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
