@@ -397,6 +397,17 @@ _PARSERS = {"france_services": parse_france_services, "mairie_json": parse_mairi
             "fr_text": parse_fr_text}
 
 
+def guess_hours_format(text: str) -> str:
+    """The format of hours a planner typed: ``"osm"`` (``Mo-Fr 09:00-12:00``) when it reads as the
+    OpenStreetMap syntax, ``"fr_text"`` (``lundi-vendredi 9h-12h``) when it reads as French text, else
+    ``"osm"`` (so that the reason given is the OpenStreetMap parser's); ``""`` for no hours."""
+    if not str(text).strip():
+        return ""
+    if read_hours(text, "osm").status != STATUS_UNPARSED:
+        return "osm"
+    return "fr_text" if read_hours(text, "fr_text").status == STATUS_KNOWN else "osm"
+
+
 @lru_cache(maxsize=65_536)
 def read_hours(text: str, hours_format: str) -> SiteHours:
     """Read one site's hours in any supported format, never raising.

@@ -248,7 +248,9 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         sites[standard] = frame[col].astype(str).to_numpy() if col else ""
     if (sites["site_id"] == "").all():
         sites["site_id"] = [f"{path.stem}-{i + 1}" for i in range(len(sites))]
-    sites["hours_format"] = np.where(sites["hours"] != "", "osm", "")
+    from .hours import guess_hours_format
+
+    sites["hours_format"] = [guess_hours_format(text) if text.strip() else "" for text in sites["hours"]]
     sites["source"] = path.name
     columns = SITE_COLUMNS + ["geometry"]
     if capacity_column is not None:

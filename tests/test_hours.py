@@ -387,3 +387,26 @@ def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens
     assert code == 2 and "Traceback" not in err
     assert "aucun lieu d'accueil n'a d'horaires d'ouverture lisibles (32 lieux lus)" in err
     assert "colonne « horaires »" in err and not (tmp_path / "x.gpkg").exists()
+
+
+def test_a_planner_list_with_hours_in_french_or_osm_syntax(tmp_path, capsys):
+    """Hours typed in the planner's own list, in French text or in OpenStreetMap syntax, both count."""
+    from access.cli import main
+
+    from . import input_files as F
+
+    sites = pd.read_csv(F.sites_csv_english(tmp_path))
+    texts = ["du lundi au vendredi de 9h à 12h et de 14h à 17h", "Mo-Fr 08:30-12:00,13:30-17:00",
+             "lundi, mercredi et vendredi 8h30-12h ; samedi 9h-12h", "Lun-Ven 17h-19h", "Sur rendez-vous"]
+    sites["horaires"] = [texts[i % len(texts)] for i in range(len(sites))]
+    path = tmp_path / "lieux_horaires.csv"
+    sites.to_csv(path, index=False)
+    summary = tmp_path / "s.json"
+    code = main(["coverage", *F.NETWORK_OPTIONS, "--population", str(F.population_points_csv(tmp_path)),
+                 "--population-column", "population_municipale", "--sites", str(path),
+                 "--out", str(tmp_path / "x.gpkg"), "--summary", str(summary), "--quiet", "--at", "mardi 18:00"])
+    assert code == 0, capsys.readouterr().err
+    hours = json.loads(summary.read_text(encoding="utf-8"))  # the hours lens keys, flattened
+    unknown = sum(1 for i in range(len(sites)) if i % len(texts) == 4)
+    open_at_18 = sum(1 for i in range(len(sites)) if i % len(texts) == 3)  # only « Lun-Ven 17h-19h »
+    assert (hours["sites_open"], hours["sites_hours_unknown"]) == (open_at_18, unknown)
