@@ -406,15 +406,23 @@ def site_search(network: RoadNetwork, site: Join, limit_s: float = np.inf) -> tu
 
 
 def merge_site(node_times: NodeTimes, times: np.ndarray, estimated: np.ndarray, site: int) -> NodeTimes:
-    """Two nearest sites per node after adding ``site`` at per-node ``times`` (exact update)."""
+    """Two nearest sites per node after adding ``site`` at per-node ``times`` (exact update).
+
+    ``times`` must be exact wherever they could be a node's nearest (an unbounded
+    :func:`site_search`): the nearest site is never capped. Second-nearest times above
+    ``node_times.second_cap_s`` become inf, as :func:`route_to_sites` reports them, so that the
+    update equals a full routing of the site list with the new site.
+    """
     t1, s1, t2, s2 = node_times.time1, node_times.site1, node_times.time2, node_times.site2
     first = times < t1
     second = ~first & (times < t2)
+    time2 = np.where(first, t1, np.where(second, times, t2))
+    site2 = np.where(first, s1, np.where(second, site, s2))
+    beyond = time2 > node_times.second_cap_s
     return replace(
         node_times,
         time1=np.where(first, times, t1), site1=np.where(first, site, s1),
-        time2=np.where(first, t1, np.where(second, times, t2)),
-        site2=np.where(first, s1, np.where(second, site, s2)),
+        time2=np.where(beyond, np.inf, time2), site2=np.where(beyond, -1, site2),
         estimated1=np.where(first, estimated, node_times.estimated1),
     )
 

@@ -3,7 +3,7 @@
 A scenario starts from a routed study (:func:`start`) and applies changes one at a time without
 rerouting everything:
 
-* **Adding a site** joins the point to the network exactly as sites are joined, runs one bounded
+* **Adding a site** joins the point to the network exactly as sites are joined, runs one
   search from it (:func:`access.routing.site_search`) and merges it into every road node's two
   nearest sites (:func:`access.routing.merge_site`): the two nearest among old ∪ {new} are the best
   two of (old nearest, old second, new), so the update is exact.
@@ -108,7 +108,7 @@ def new_site(study: Study, lon: float, lat: float, name: str, site_type: str = "
 
 def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: str,
              site_type: str = "autre") -> ScenarioState:
-    """Open a new site at (lon, lat): one bounded search and an element-wise minimum.
+    """Open a new site at (lon, lat): one search from it and an element-wise minimum.
 
     Raises
     ------
@@ -122,7 +122,8 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
                          f"{fmt_metres(study.access.max_distance_m)} de toute route du réseau",
                          "choisissez un emplacement plus proche d'une route")
     index = len(state.sites)
-    times, estimated = site_search(study.network, joined, state.node_times.second_cap_s)
+    # Unbounded: the new site may be the nearest of nodes farther than any cap (walking, sparse sites).
+    times, estimated = site_search(study.network, joined)
     existing = set(state.sites["site_id"].astype(str))
     number = sum(state.sites["origin"] == ORIGIN_ADDED) + 1
     site_id = f"scenario-{number}"
