@@ -657,7 +657,7 @@ def site_unit_times(network: RoadNetwork, units: Join, sites: Join, access: Acce
             ids = np.arange(start, min(start + batch, idx.size))
             dist = dijkstra(graph, directed=True, indices=n + ids, limit=limit_s)
             block = np.minimum(dist[:, u.a] + base_a, dist[:, u.b] + base_b)
-            r, c = np.nonzero(block <= limit_s)
+            r, c = np.nonzero(np.isfinite(block) & (block <= limit_s))  # limit_s may be inf
             rows.append(idx[ids[r]])
             cols.append(ok_units[c])
             vals.append(block[r, c])
