@@ -3,7 +3,7 @@
 A scenario starts from a routed study (:func:`start`) and applies changes one at a time without
 rerouting everything:
 
-* **Adding a site** joins the point to the network exactly as sites are joined, runs one bounded
+* **Adding a site** joins the point to the network exactly as sites are joined, runs one
   search from it (:func:`access.routing.site_search`) and merges it into every road node's two
   nearest sites (:func:`access.routing.merge_site`): the two nearest among old ∪ {new} are the best
   two of (old nearest, old second, new), so the update is exact.
@@ -33,6 +33,8 @@ from .routing import (
     Join,
     NodeTimes,
     Pairs,
+    colocated_site_times,
+    colocated_twin,
     merge_site,
     route_to_sites,
     site_search,
@@ -108,7 +110,7 @@ def new_site(study: Study, lon: float, lat: float, name: str, site_type: str = "
 
 def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: str,
              site_type: str = "autre") -> ScenarioState:
-    """Open a new site at (lon, lat): one bounded search and an element-wise minimum.
+    """Open a new site at (lon, lat): one search from it and an element-wise minimum.
 
     Raises
     ------
@@ -122,7 +124,17 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
                          f"{fmt_metres(study.access.max_distance_m)} de toute route du réseau",
                          "choisissez un emplacement plus proche d'une route")
     index = len(state.sites)
-    times, estimated = site_search(study.network, joined, state.node_times.second_cap_s)
+    joins = Join.concat([state.joins, joined])
+    twin = colocated_twin(joins, np.append(~state.closed, True))
+    if index in twin:
+        # Where open sites already are (the same join): exactly as close as they are.
+        old = state.joins
+        group = np.flatnonzero(~state.closed & old.on_road & (old.segment == joined.segment[0])
+                               & (old.frac == joined.frac[0]) & (old.leg_s == joined.leg_s[0]))
+        times, estimated = colocated_site_times(state.node_times, group)
+    else:
+        # Unbounded: the new site may be the nearest of nodes farther than any cap (walking, sparse sites).
+        times, estimated = site_search(study.network, joined)
     existing = set(state.sites["site_id"].astype(str))
     number = sum(state.sites["origin"] == ORIGIN_ADDED) + 1
     site_id = f"scenario-{number}"
@@ -135,7 +147,7 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
     own = unit_pairs(state.units, joined, study.access)
     own = replace(own, site=np.full(own.site.size, index, dtype=np.int64))
     return ScenarioState(
-        sites=sites, joins=Join.concat([state.joins, joined]), units=state.units,
+        sites=sites, joins=joins, units=state.units,
         pairs=Pairs.concat([state.pairs, own]), closed=np.append(state.closed, False),
         node_times=merge_site(state.node_times, times, estimated, index),
         changes=state.changes + (("add", float(lon), float(lat), site["name"].iloc[0], site_type),))

@@ -342,3 +342,21 @@ def test_cli_suggest_writes_outputs(tmp_path, capsys):
     code = main(["suggest", "--candidates", "mairies,absent.csv", "--k", "2", "--out", str(out), "--quiet"])
     assert code == 2
     assert "absent.csv" in capsys.readouterr().err
+
+
+def test_suggestion_figures_equal_a_rerun_on_foot_beyond_the_median_cap():
+    """On foot, the demo's farthest units are hours from a site: the p-median searches up to 3 hours,
+    but the figures after opening the chosen site (mean time, its catchment) are exact, as a rerun."""
+    study = load_study("st-brieuc-loudeac", mode="walk")
+    routing = route(study)
+    assert (routing.times.time1 > 3 * 3600.0).sum() > 50
+    candidates = gpd.GeoDataFrame({"candidate_id": ["sud"], "name": ["Sud"], "type": ["autre"], "commune": [""],
+                                   "address": [""], "source": ["test"]},
+                                  geometry=gpd.points_from_xy([-2.6909595], [48.1600536]), crs="EPSG:4326")
+    suggestion = suggest_sites(study, routing, "median", 1, THRESHOLD, candidates=candidates, time_limit_s=60)
+    assert suggestion.suggested["candidate_id"].tolist() == ["sud"]
+    rerun = run_coverage(with_new_sites(study, candidates, ["sud"]), THRESHOLD)
+    assert rerun.summary["mean_time_min"] == pytest.approx(suggestion.mean_time_after_min, rel=1e-12)
+    assert rerun.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, rel=1e-12)
+    catchment = rerun.sites.set_index("site_id")["catchment_population"]["sud"]
+    assert suggestion.suggested["catchment_population"].iloc[0] == pytest.approx(catchment, rel=1e-9)

@@ -193,6 +193,25 @@ def test_nodes_equal_networkx_per_site(case):
     np.testing.assert_allclose(nt.time2[served], nt.time1[served], atol=TOL, rtol=0)
 
 
+def test_colocated_sites_tie_to_the_lowest_index(case):
+    """Two sites at the same point: the first listed serves everyone it ties for, the other is second,
+    at nodes and units, whatever the order of the direct and same-segment pairs."""
+    sites, units, nt, got = case["sites"], case["units"], case["node_times"], case["got"]
+    last = len(sites) - 1  # the copy of site 0
+    assert not np.isin(last, nt.site1) and not np.isin(last, got.site1)
+    served = nt.site1 == 0
+    assert served.sum() > 0 and np.all(nt.site2[served] == last)
+    np.testing.assert_array_equal(nt.time2[served], nt.time1[served])
+    pairs = unit_pairs(units, sites, MODEL)
+    shuffled = np.random.default_rng(0).permutation(pairs.unit.size)
+    again = unit_times(nt, units, type(pairs)(*(getattr(pairs, f)[shuffled[::-1]] for f in
+                                                ("unit", "site", "seconds", "estimated", "leg"))))
+    for field in ("time1", "site1", "time2", "site2", "estimated_s", "access_leg_s"):
+        np.testing.assert_array_equal(getattr(again, field), getattr(got, field), err_msg=field)
+    mine = got.site1 == 0
+    assert mine.sum() > 0 and np.all(got.site2[mine] == last)
+
+
 def test_site_search_equals_networkx(case):
     net, sites = case["net"], case["sites"]
     s = int(np.flatnonzero(sites.on_road)[1])

@@ -137,3 +137,41 @@ def test_commune_points_and_their_ranking(demo_study, demo_routing, base):
     assert ranked["name"].iloc[0] == "Mairie d'Allineuc" and ranked["newly_covered"].iloc[0] > 50
     empty = sc.rank_candidates(demo_study, demo_routing, base, points.iloc[:0], 30.0)
     assert empty.empty and "newly_covered" in empty.columns
+
+
+@pytest.fixture(scope="module")
+def demo_walk():
+    """The demo on foot: with 12 km access legs at 4.5 km/h, 1,100 road nodes are over 3 hours from any site."""
+    from access.analysis import route
+    from access.territory import load_study
+
+    study = load_study(mode="walk")
+    return study, route(study)
+
+
+def test_walk_add_site_beyond_the_second_cap_equals_full_run(demo_walk):
+    """A site added where the nearest site is hours away on foot: the new times of nodes still more
+    than 3 hours away (the second-nearest cap) are exact, and second-nearest times are capped as in a
+    full run."""
+    study, routing = demo_walk
+    assert (routing.node_times.time1 > routing.node_times.second_cap_s).sum() > 500
+    state = sc.add_site(study, sc.start(study, routing), -2.6909595, 48.1600536, "Sud", "ccas")
+    for threshold in (30.0, 45.0):
+        fast = sc.evaluate_scenario(study, routing, state, threshold)
+        _same(fast, run_coverage(sc.scenario_study(study, state), threshold))
+    assert (fast.units["time_min"] > 180.0).sum() > 50  # the case: nearest times beyond the cap
+
+
+def test_site_added_where_one_is_equals_full_run(demo_study, demo_routing, base):
+    """A site added exactly where an existing one is (a France Services in a town hall): the existing one
+    keeps its catchment, the copy is everyone's second nearest, as in a full run of the new list."""
+    before = evaluate(demo_study, demo_routing, 30.0).sites["catchment_population"].to_numpy()
+    for i in (0, 13, 27, 33):
+        where = demo_study.sites.geometry.iloc[i]
+        state = sc.add_site(demo_study, base, where.x, where.y, "Copie", "ccas")
+        fast = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0)
+        _same(fast, run_coverage(sc.scenario_study(demo_study, state), 30.0))
+        np.testing.assert_allclose(fast.sites["catchment_population"].to_numpy()[:-1], before, atol=1e-6)
+        assert fast.sites["catchment_population"].iloc[-1] == 0
+        served = fast.units["site_id"] == demo_study.sites["site_id"].iloc[i]
+        assert (fast.units.loc[served, "site2_id"] == "scenario-1").all()

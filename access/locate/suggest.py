@@ -18,13 +18,13 @@ import scipy.sparse as sp
 
 from ..analysis import Routing, Study, check_threshold
 from ..candidates import dedupe_candidates, join_candidates
-from ..coverage import covered, within
+from ..coverage import covered, longest_covered_s, within
 from ..errors import InputError, Notice
 from ..fmt import fmt_int, fmt_num, fmt_pct, plural
 from ..io import jsonable
 from ..labels import MODEL_LABELS_FR, units_of
 from ..names import commune_name
-from ..routing import Join, unit_pairs, unit_times
+from ..routing import Join, site_unit_times, unit_pairs, unit_times
 from ._matrix import candidate_unit_times, with_sites
 from ._solve import SolveResult
 from .cover import solve_cover
@@ -270,7 +270,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, thr
     chosen = res.chosen
     # Exact times from the chosen sites to every unit they serve faster (not only within the threshold).
     chosen_joins = req.joins.take(chosen)
-    chosen_times = candidate_unit_times(study, routing, chosen_joins, req.search_limit(req.on_road))
+    chosen_times = _chosen_times(req, chosen_joins)
     new_times = with_sites(chosen_times, np.arange(chosen.size), req.t0)
     covered1 = within(new_times, threshold_min)  # a finite time carries access (a road, or a site within reach)
     suggested = describe(req, candidates.iloc[chosen], chosen_joins, chosen_times, model)
@@ -360,6 +360,32 @@ def _notices(req: _Request, model: str, k: int | None, res: SolveResult, n_chose
                               f"{plural(unreachable, 'habitant', 'habitants')} hors de portée de tout "
                               "emplacement candidat"))
     return notices
+
+
+def _chosen_times(req: _Request, joins: Join) -> sp.csr_matrix:
+    """Exact times from the chosen sites to every unit they serve faster than today (chosen × units).
+
+    Not capped like the p-median's search (:data:`MEDIAN_MAX_LIMIT_S`): the figures after opening
+    them (mean time, catchments) must equal a coverage rerun with them added, also for units hours
+    away on foot. Units reached today need searching up to the longest current time (at least the
+    threshold); units no site reaches today, without limit.
+    """
+    t0 = req.t0
+    finite = np.isfinite(t0)
+    longest = max(float(t0[finite].max()) if finite.any() else 0.0, longest_covered_s(req.thr))
+    rows, cols, vals = [], [], []
+    for units, limit in ((np.flatnonzero(finite), longest), (np.flatnonzero(~finite), np.inf)):
+        if units.size == 0:
+            continue
+        part = site_unit_times(req.study.network, req.routing.units.take(units), joins, req.study.access,
+                               limit).tocoo()
+        rows.append(part.row)
+        cols.append(units[part.col])
+        vals.append(part.data)
+    if not rows:
+        return sp.csr_matrix((len(joins), t0.size))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(len(joins), t0.size))
 
 
 def _mean_min(t: np.ndarray, pop: np.ndarray) -> float:
