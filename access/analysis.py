@@ -172,11 +172,13 @@ def join_sites(study: Study) -> tuple[Join, list[Notice]]:
 
 
 def far_sites_notice(study: Study, names: list[str]) -> Notice:
-    """The notice for sites too far from any road to be reached (left out of the coverage)."""
+    """The notice for sites too far from any road to join the network (reached only straight, from
+    within the access distance)."""
+    reach = fmt_metres(study.access.max_distance_m)
     return Notice("sites_far_from_road",
-                  f"{plural(len(names), 'lieu', 'lieux')} à plus de {fmt_metres(study.access.max_distance_m)} de "
-                  "toute route du réseau, non pris en compte : " + fmt_list(names),
-                  count=len(names), details=names)
+                  f"{plural(len(names), 'lieu', 'lieux')} à plus de {reach} de toute route du réseau, atteints "
+                  f"seulement en ligne droite (trajet estimé) par les habitants à moins de {reach} : "
+                  + fmt_list(names), count=len(names), details=names)
 
 
 def join_units(study: Study) -> Join:
@@ -416,7 +418,7 @@ def evaluate_times(study: Study, routing: Routing, threshold_min: float = 30.0) 
                               f"({fmt_int(summary.population_no_road)} habitants) : population comptée comme non "
                               "couverte (sans accès routier)",
                               count=summary.cells_no_road))
-    if summary.sites_on_network == 0:
+    if summary.sites_total == 0:
         notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte."))
     elif summary.cells_unreachable:
         notices.append(Notice("unreachable",

@@ -143,8 +143,7 @@ def assigned_coverage(study: Study, routing: Routing, result: CoverageResult,
     ids = study.sites["site_id"].astype(str).to_numpy()
     position = {site: i for i, site in enumerate(ids)}
     wanted = sorted({str(s) for sites in sites_by_commune.values() for s in sites})
-    on_road = routing.sites.on_road
-    located = [s for s in wanted if s in position and on_road[position[s]]]
+    located = [s for s in wanted if s in position]  # a site off the roads is still reached straight
     unlocated = tuple(s for s in wanted if s not in located)
 
     times = np.full((len(located), len(units)), np.inf)

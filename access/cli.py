@@ -117,8 +117,8 @@ def format_report(result) -> str:
         *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
         (f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})" if s.sites_total
          else "Lieux d'accueil : aucun")
-        + (f", dont {s.sites_total - s.sites_on_network} trop loin de toute route, non pris en compte"
-           if s.sites_on_network < s.sites_total else ""),
+        + (f", dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
+           "ligne droite" if s.sites_on_network < s.sites_total else ""),
         "",
         f"Population couverte (≤ {fmt_num(s.threshold_min)} min, seuil inclus) : {fmt_int(s.population_covered)} "
         f"soit {fmt_pct(s.share_covered, sep=' ')}",

@@ -116,17 +116,19 @@ def units_of(count: int, kind: str) -> str:
 
 
 def sites_counted(summary: dict, added: int = 0) -> str:
-    """« 35 lieux d'accueil pris en compte (dont 1 hypothétique ; 2 autres trop loin d'une route, non comptés) ».
+    """« 35 lieux d'accueil pris en compte (dont 1 hypothétique ; dont 2 loin de toute route, atteints
+    seulement en ligne droite) ».
 
-    The same count everywhere (headline, report, tables): the sites on the network; those too far
-    from any road are said apart, and a scenario's hypothetical ones among them.
+    The same count everywhere (headline, report, tables): every site of the study; those too far
+    from any road to join the network (reached only straight, from within the access distance) are
+    said apart, and a scenario's hypothetical ones among them.
     """
-    counted = int(summary.sites_on_network)
-    far = int(summary.sites_total) - counted
+    counted = int(summary.sites_total)
+    far = counted - int(summary.sites_on_network)
     parts = []
     if added:
         parts.append(f"dont {added} hypothétique{'s' if added > 1 else ''}")
     if far:
-        parts.append(f"{far} autre{'s' if far > 1 else ''} trop loin d'une route, non compté{'s' if far > 1 else ''}")
+        parts.append(f"dont {far} loin de toute route, atteint{'s' if far > 1 else ''} seulement en ligne droite")
     noun = "lieu d'accueil pris en compte" if counted == 1 else "lieux d'accueil pris en compte"
     return f"{counted} {noun}" + (f" ({' ; '.join(parts)})" if parts else "")

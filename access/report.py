@@ -172,7 +172,7 @@ def _key_figures(result: CoverageResult, st, width: float):
         (fr_int(not_covered), f"habitants au-delà de {t}\u00a0min" +
          (f" (dont {fr_int(s.population_no_road)} sans accès routier)" if s.population_no_road >= 0.5 else "")),
         (fr_min(s.mean_time_min), "temps d'accès moyen (médian " + fr_min(s.median_time_min) + ")"),
-        (str(s.sites_on_network), sites_label(result)),
+        (str(s.sites_total), sites_label(result)),
     ]
     row1 = [_p(escape(v), st["figure"]) for v, _ in cells]
     row2 = [_p(escape(label), st["figlabel"]) for _, label in cells]
@@ -230,8 +230,8 @@ def _scenario_block(result: CoverageResult, st, width: float) -> list:
              _signed(beyond(s) - beyond(b), fr_int)],
             ["Temps d'accès moyen", fr_min(b.mean_time_min), fr_min(s.mean_time_min),
              _signed(s.mean_time_min - b.mean_time_min, fr_min)],
-            ["Lieux d'accueil pris en compte", str(b.sites_on_network), str(s.sites_on_network),
-             _signed(s.sites_on_network - b.sites_on_network, str)]]
+            ["Lieux d'accueil pris en compte", str(b.sites_total), str(s.sites_total),
+             _signed(s.sites_total - b.sites_total, str)]]
     out.append(_p("Avant et après", st["h2"]))
     out.append(_table(rows, [w * 1.0 for w in (width * 0.34, width * 0.22, width * 0.26, width * 0.18)], st,
                       {1, 2, 3}))

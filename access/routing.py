@@ -537,11 +537,15 @@ class Pairs:
 
 def direct_pairs(units: Join, sites: Join, access: AccessModel, active: np.ndarray | None = None,
                  limit_s: float = np.inf) -> Pairs:
-    """Straight legs from units to the active on-road sites within the access distance."""
+    """Straight legs from units to the active sites within the access distance.
+
+    Every active site counts, also one too far from any road to join the network: nobody is ever
+    farther from a site than going straight to it.
+    """
     from scipy.spatial import cKDTree
 
     active = np.ones(len(sites), dtype=bool) if active is None else np.asarray(active, dtype=bool)
-    idx = np.flatnonzero(active & sites.on_road)
+    idx = np.flatnonzero(active)
     reach = access.max_distance_m
     if np.isfinite(limit_s):
         reach = min(reach, float(limit_s) * (access.speed_kmh / 3.6) / access.detour)

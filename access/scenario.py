@@ -322,13 +322,16 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
     joined = join_xy(study, lon, lat)
     gains = np.zeros(lon.size)
     best = np.full(lon.size, np.nan)
-    if todo.size and joined.on_road.any():
-        times = site_unit_times(study.network, routing.units.take(todo), joined, study.access, limit).tocsr()
+    # A point off the roads cannot be opened (add_site refuses it, as suggestions drop such candidates).
+    on = np.flatnonzero(joined.on_road)
+    if todo.size and on.size:
+        times = site_unit_times(study.network, routing.units.take(todo), joined.take(on), study.access,
+                                limit).tocsr()
         per_candidate = np.diff(times.indptr)
-        rows = np.repeat(np.arange(lon.size), per_candidate)
+        rows = on[np.repeat(np.arange(on.size), per_candidate)]
         gains = np.bincount(rows, weights=pop[todo][times.indices], minlength=lon.size)
         has = per_candidate > 0
-        best[has] = np.minimum.reduceat(times.data, times.indptr[:-1][has]) / 60.0
+        best[on[has]] = np.minimum.reduceat(times.data, times.indptr[:-1][has]) / 60.0
     return pd.DataFrame({"newly_covered": gains, "best_time_min": best, "on_network": joined.on_road})
 
 

@@ -300,8 +300,8 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Temps d'accès médian (min)", s.median_time_min, "min", "la moitié de la population est plus proche"),
         ("Temps d'accès, 90e centile (min)", s.p90_time_min, "min", "90 % de la population est plus proche"),
         ("Lieux d'accueil", s.sites_total, "int", sites_by_type(s.sites_by_type)
-         + (f" ; {s.sites_total - s.sites_on_network} trop loin de toute route, non comptés"
-            if s.sites_on_network < s.sites_total else "")),
+         + (f" ; dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
+            "ligne droite" if s.sites_on_network < s.sites_total else "")),
         ("Unités de population (carreaux)", s.cells_total, "int", ""),
         ("Unités couvertes", s.cells_covered, "int", ""),
         ("Unités non couvertes", s.cells_uncovered, "int", ""),
@@ -468,7 +468,7 @@ def scenario_table(result: CoverageResult) -> Table:
     rows += [("Modification", line, "", "") for line in info.changes]
     for label, key in (("Population couverte", "population_covered"), ("Part couverte", "share_covered"),
                        ("Temps d'accès moyen (min)", "mean_time_min"), ("Lieux d'accueil pris en compte",
-                                                                        "sites_on_network")):
+                                                                        "sites_total")):
         rows.append((label, b[key], s[key], s[key] - b[key]))
     kinds = ["text"] * (1 + len(info.changes)) + ["pop", "pct2", "min", "int"]
     frame = pd.DataFrame(rows, columns=["Ligne", "Situation actuelle", "Scénario", "Écart"])

@@ -68,9 +68,7 @@ def reference_graph(net, units: Join, sites: Join, model: AccessModel) -> nx.DiG
                 graph.add_edge(name, ("p", name), weight=float(join.leg_s[i]))
             else:
                 graph.add_edge(("p", name), name, weight=float(join.leg_s[i]))
-    for s in range(len(sites)):
-        if not sites.on_road[s]:
-            continue
+    for s in range(len(sites)):  # direct legs to every site, also one too far from any road to join it
         d = np.hypot(units.x - sites.x[s], units.y - sites.y[s])
         for u in np.flatnonzero(d <= model.max_distance_m):
             graph.add_edge(("u", int(u)), ("s", s), weight=float(model.seconds(d[u])))
@@ -129,12 +127,14 @@ def case(request):
     pick = rng.choice(net.n_nodes, n_sites, replace=False)
     sx, sy = net.x[pick] + rng.uniform(-300, 300, n_sites), net.y[pick] + rng.uniform(-300, 300, n_sites)
     ox, oy = one_way_points(net, rng, 3)
-    sx, sy = np.concatenate([sx, ox, sx[:1]]), np.concatenate([sy, oy, sy[:1]])  # last = first: co-located
+    far = (net.x.min() - 5000.0, net.y.min() - 5000.0)  # out at sea or beyond the border: no road
+    # last = first: co-located; then a site 600 m from the « far » unit, too far from any road to join it
+    sx, sy = np.concatenate([sx, ox, sx[:1], [far[0] + 600.0]]), np.concatenate([sy, oy, sy[:1], [far[1]]])
     sites = join_points(net, sx, sy, MODEL)
+    assert not sites.on_road[-1]
     pick = rng.choice(net.n_nodes, 250, replace=False)
     ux, uy = net.x[pick] + rng.uniform(-900, 900, 250), net.y[pick] + rng.uniform(-900, 900, 250)
     wx, wy = one_way_points(net, rng, 40)
-    far = (net.x.min() - 5000.0, net.y.min() - 5000.0)  # out at sea or beyond the border: no road
     ux, uy = np.concatenate([[far[0]], ux, wx, sx[:4] + 5.0]), np.concatenate([[far[1]], uy, wy, sy[:4]])
     units = join_points(net, ux, uy, MODEL)
     node_times = route_to_sites(net, sites)
@@ -186,7 +186,7 @@ def test_nodes_equal_networkx_per_site(case):
     ok = np.isfinite(second)
     np.testing.assert_allclose(nt.time2[ok], second[ok], atol=TOL, rtol=0)
     # The co-located pair (first and last site): wherever one is nearest, the other is second, as close.
-    pair = {0, len(sites) - 1}
+    pair = {0, len(sites) - 2}
     served = np.flatnonzero(np.isin(nt.site1, list(pair)))
     assert served.size > 0
     assert np.all(np.isin(nt.site2[served], list(pair))) and np.all(nt.site2[served] != nt.site1[served])
@@ -197,7 +197,7 @@ def test_colocated_sites_tie_to_the_lowest_index(case):
     """Two sites at the same point: the first listed serves everyone it ties for, the other is second,
     at nodes and units, whatever the order of the direct and same-segment pairs."""
     sites, units, nt, got = case["sites"], case["units"], case["node_times"], case["got"]
-    last = len(sites) - 1  # the copy of site 0
+    last = len(sites) - 2  # the copy of site 0 (the last site is the one off the road)
     assert not np.isin(last, nt.site1) and not np.isin(last, got.site1)
     served = nt.site1 == 0
     assert served.sum() > 0 and np.all(nt.site2[served] == last)
@@ -243,10 +243,11 @@ def test_site_unit_times_equal_the_reference_table(case):
 def test_nobody_is_farther_than_the_direct_leg(case):
     """No unit's time exceeds the direct leg to any site within the access distance."""
     units, sites, got = case["units"], case["sites"], case["got"]
-    on = np.flatnonzero(sites.on_road)
-    d = np.hypot(units.x[:, None] - sites.x[on][None, :], units.y[:, None] - sites.y[on][None, :])
+    d = np.hypot(units.x[:, None] - sites.x[None, :], units.y[:, None] - sites.y[None, :])  # every site
     direct = np.where(d <= MODEL.max_distance_m, MODEL.seconds(d), np.inf).min(axis=1)
     assert np.all(got.time1 <= direct + TOL)
+    # The unit out at sea reaches only the site 600 m away, itself too far from any road: straight there.
+    assert got.site1[0] == len(sites) - 1 and got.time1[0] == pytest.approx(MODEL.seconds(600.0))
     # The units placed 5 m from a site are at most the 5 m leg away.
     near = np.arange(len(units) - 4, len(units))
     assert np.all(got.time1[near] <= MODEL.seconds(5.0) + TOL)
