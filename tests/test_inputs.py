@@ -375,7 +375,7 @@ def outlines_run(capsys, folder, outlines, name):
     summary = folder / f"{name}.json"
     code, out, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", F.population_grid(folder),
                                   "--sites", F.sites_csv_english(folder), "--communes", outlines,
-                                  "--out", folder / f"{name}.gpkg", "--summary", summary])
+                                  "--out", folder / f"{name}_couverture.gpkg", "--summary", summary])
     return code, out, err, (json.loads(summary.read_text(encoding="utf-8")) if code == 0 else None)
 
 

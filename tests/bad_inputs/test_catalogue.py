@@ -588,17 +588,30 @@ def test_network_walk_mode_footways_ok(capsys, tmp_path):
 
 
 # --------------------------------------------------------------------------- options
-@pytest.mark.parametrize("threshold", ["0", "-5", "100000", "nan", "inf"])
+@pytest.mark.parametrize("threshold", ["0", "-5", "100000"])
 def test_threshold_out_of_range(capsys, tmp_path, pop_csv, sites_csv, threshold):
     error_of(capsys, tmp_path, pop_csv, sites_csv, ["--threshold", threshold], "population_municipale",
              "--threshold", "hors limites", "1 440")
 
 
-@pytest.mark.parametrize("distance", ["0", "-100", "nan"])
+@pytest.mark.parametrize("distance", ["0", "-100"])
 def test_max_access_out_of_range(capsys, tmp_path, pop_csv, sites_csv, distance):
     args = ["coverage", "--network", DEMO_PBF, "--population", pop_csv, "--population-column",
             "population_municipale", "--sites", sites_csv, "--out", tmp_path / "o.gpkg", "--max-access-m", distance]
     expect_error(capsys, args, "--max-access-m", "mètres")
+
+
+@pytest.mark.parametrize("option", ["--threshold", "--max-access-m"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_not_a_number_on_the_command_line(capsys, tmp_path, pop_csv, sites_csv, option, value):
+    """« nan » and « inf » are refused by the option parser, in French, before anything is read."""
+    args = ["coverage", "--network", DEMO_PBF, "--population", pop_csv, "--population-column",
+            "population_municipale", "--sites", sites_csv, "--out", tmp_path / "o.gpkg", option, value]
+    with pytest.raises(SystemExit) as stop:
+        run_cli(capsys, args)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "Traceback" not in err
+    assert f"{option} : valeur invalide (nombre attendu) : '{value}'" in err, err
 
 
 def test_unknown_territory(capsys, tmp_path):
