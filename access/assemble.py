@@ -202,7 +202,7 @@ def assemble_study(request: StudyRequest) -> Study:
         if key is None and request.departement is None:
             key = DEFAULT_TERRITORY
         if key in TERRITORIES:
-            study = _builtin_study(key, request)
+            study = _builtin_study(key, replace(request, territory=key))  # its own lists (_builtins)
         else:
             study = _departement_study(normalise_departement(key or request.departement), request)
     else:
