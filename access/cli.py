@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .assigned import with_study_sectors
+from .crs import crs_option
 from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from .inventories import candidate_inventories, inventory_keys
@@ -218,7 +219,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--population", type=chemin,
                        help="carroyage INSEE (Idcar_200m) ou couche avec une colonne de population")
     group.add_argument("--population-column", help="colonne comptée (Ind pour Filosofi, population_municipale…)")
-    group.add_argument("--population-crs", help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326)")
+    group.add_argument("--population-crs", type=crs_option,
+                       help="CRS des coordonnées d'un CSV de population (par défaut EPSG:4326 ; « Lambert93 », "
+                            "« 2154 », « UTM20N » compris)")
     group.add_argument("--sectors", type=chemin, metavar="FICHIER",
                        help="sectorisation (code_insee,site_id) : couverture par le lieu de rattachement en plus du "
                             "lieu le plus proche ; sans ce fichier, celle livrée pour le département s'il y en a une "
@@ -228,7 +231,8 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--communes", type=chemin, help="contours communaux (code, nom, epci_code, epci_nom)")
     group.add_argument("--departement", help="code département pour les listes intégrées (22, 972…)")
     group.add_argument("--sites", type=chemin, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
-    group.add_argument("--sites-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des lieux")
+    group.add_argument("--sites-crs", default="EPSG:4326", type=crs_option,
+                       help="CRS des coordonnées du CSV des lieux (« EPSG:2154 », « Lambert93 », « 2154 »…)")
     group.add_argument("--sites-builtin", default=None,
                        help=f"listes intégrées séparées par des virgules : {inventory_keys()} "
                             "(défaut pour un territoire intégré : les deux)")
@@ -744,7 +748,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--candidates", default=",".join(listed),
                          help=f"emplacements candidats séparés par des virgules : {', '.join(listed)}, cells "
                               f"(carreaux habités) et/ou un fichier CSV/GPKG (défaut : {','.join(listed)})")
-    suggest.add_argument("--candidates-crs", default="EPSG:4326", help="CRS des coordonnées du CSV des candidats")
+    suggest.add_argument("--candidates-crs", default="EPSG:4326", type=crs_option,
+                         help="CRS des coordonnées du CSV des candidats (comme --sites-crs)")
     suggest.add_argument("--max-cells", type=entier, default=1000,
                          help="nombre maximal de carreaux candidats (défaut 1000)")
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",

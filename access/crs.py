@@ -16,6 +16,34 @@ _TERRITORY_CRS = [
 ]
 
 
+#: Names planners write for the coordinate systems of French data (normalised: lower case, no
+#: spaces, hyphens, slashes or underscores) → their EPSG code.
+CRS_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["wgs84", "gps", "degres", "latlon", "lonlat", "4326"], "EPSG:4326"),
+    **dict.fromkeys(["lambert93", "l93", "rgf93", "rgf93lambert93", "2154"], "EPSG:2154"),
+    **dict.fromkeys(["lambert2etendu", "lambertiietendu", "lambert2e", "lambertiie", "l2e", "lii", "27572"],
+                    "EPSG:27572"),
+    **dict.fromkeys(["utm20", "utm20n", "utm20nord", "rgaf09", "rgaf09utm20n", "antilles", "5490"], "EPSG:5490"),
+    **dict.fromkeys(["utm40", "utm40s", "utm40sud", "rgr92", "rgr92utm40s", "reunion", "2975"],
+                    "EPSG:2975"),
+    **dict.fromkeys(["utm22", "utm22n", "rgfg95", "guyane", "2972"], "EPSG:2972"),
+    **dict.fromkeys(["utm38s", "rgm04", "mayotte", "4471"], "EPSG:4471"),
+    **dict.fromkeys(["laea", "etrs89laea", "3035"], "EPSG:3035"),
+    **dict.fromkeys(["webmercator", "pseudomercator", "3857"], "EPSG:3857"),
+}
+
+
+def crs_option(text: str) -> str:
+    """A coordinate system as planners name it (« Lambert 93 », « L93 », « 2154 », « UTM 20N », « WGS84 »)
+    → an EPSG code; anything else is returned as given, for pyproj to read (« EPSG:2154 », a WKT)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(text).strip().lower()).encode("ascii", "ignore").decode()
+    key = "".join(ch for ch in plain if ch not in " -_/.")
+    key = key.removeprefix("epsg:").removeprefix("epsg")
+    return CRS_ALIASES.get(key, str(text).strip())
+
+
 def local_crs(lon: np.ndarray, lat: np.ndarray) -> str:
     """Projected CRS (metres) suited to points given in WGS84.
 

@@ -441,3 +441,19 @@ def test_suggest_says_the_population_outside_the_network(capsys, folder):
                                   "--out", folder / "big.gpkg"])
     assert code == 0, err
     assert "hors de l'emprise du réseau routier" in out and "habitants sur 598 814" in out
+
+
+@pytest.mark.parametrize("name,code", [("Lambert 93", "EPSG:2154"), ("L93", "EPSG:2154"), ("2154", "EPSG:2154"),
+                                       ("epsg:2154", "EPSG:2154"), ("UTM 20N", "EPSG:5490"),
+                                       ("UTM40S", "EPSG:2975"), ("WGS 84", "EPSG:4326"),
+                                       ("Lambert II étendu", "EPSG:27572"), ("EPSG:3857", "EPSG:3857")])
+def test_coordinate_systems_as_planners_name_them(name, code):
+    from access.crs import crs_option
+
+    assert crs_option(name) == code
+
+
+def test_sites_crs_written_lambert93(capsys, folder, population, reference):
+    summary = coverage(capsys, folder, population, "population_municipale", F.sites_lambert_csv(folder),
+                       extra=["--sites-crs", "Lambert93"])
+    assert summary["population_covered"] == reference["population_covered"]
