@@ -375,7 +375,7 @@ def outlines_run(capsys, folder, outlines, name):
     summary = folder / f"{name}.json"
     code, out, err = run(capsys, ["coverage", *F.NETWORK_OPTIONS, "--population", F.population_grid(folder),
                                   "--sites", F.sites_csv_english(folder), "--communes", outlines,
-                                  "--out", folder / f"{name}_couverture.gpkg", "--summary", summary])
+                                  "--out", folder / f"{name}_run.gpkg", "--summary", summary])
     return code, out, err, (json.loads(summary.read_text(encoding="utf-8")) if code == 0 else None)
 
 
@@ -404,7 +404,7 @@ def test_outlines_not_covering_the_population(capsys, folder):
     territory (Martinique) are refused, naming the file and the distance."""
     partial = folder / "contours_5.gpkg"
     F.demo_communes().head(5)[["code", "nom", "geometry"]].to_file(partial)
-    code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5_run")
+    code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5")
     assert code == 0, err
     assert "habitants sur 176 836" in out and "hors des contours des communes de « contours_5.gpkg »" in out
     # The communes left out keep their name and EPCI (national list): no « nan », every EPCI named.
