@@ -48,7 +48,7 @@ from .modes import get_mode
 from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population
 from .routing import AccessModel
-from .sites import check_territory, dedupe_sites, read_sites
+from .sites import check_territory, dedupe_sites, read_sites, relocated_notice
 
 #: Above this share of the population outside the network's extent a study carries a warning.
 WARN_OUTSIDE_SHARE = 0.01
@@ -602,7 +602,17 @@ def _territory_sites(territory, communes: gpd.GeoDataFrame, builtins) -> tuple[g
 
     sites, notices = load_inventories(builtins, InventoryScope.of_territory(territory))
     inside = sites.geometry.within(study_area(communes)).to_numpy()
-    return sites[inside].reset_index(drop=True), notices
+    sites = sites[inside].reset_index(drop=True)
+    # Town halls moved back into their commune: only those of the study are said.
+    kept = set(sites["commune"].astype(str))
+    said = []
+    for notice in notices:
+        if notice.code == "mairie_relocated":
+            fixed = [line for line in notice.details if line.split(" ", 1)[0] in kept]
+            notice = relocated_notice(fixed) if fixed else None
+        if notice is not None:
+            said.append(notice)
+    return sites, said
 
 
 def _require_sites(sites: gpd.GeoDataFrame, request: StudyRequest) -> None:

@@ -407,12 +407,16 @@ def load_mairies(path: str | Path, departements: list[str] | None = None,
     if communes is not None:
         sites, fixed = relocate_outside_commune(sites, communes)
         if fixed:
-            notices.append(Notice("mairie_relocated",
-                                  plural(len(fixed), "mairie géolocalisée hors de sa commune dans la source, "
-                                         "replacée", "mairies géolocalisées hors de leur commune dans la source, "
-                                         "replacées") + " au centre de la commune : " + fmt_list(fixed, 8, " ; "),
-                                  count=len(fixed), details=fixed))
+            notices.append(relocated_notice(fixed))
     return sites[SITE_COLUMNS + ["geometry"]], notices
+
+
+def relocated_notice(fixed: list[str]) -> Notice:
+    """The notice of town halls moved back into their commune (``fixed``: « 22161 Mairie de Pabu (…) »)."""
+    return Notice("mairie_relocated",
+                  plural(len(fixed), "mairie géolocalisée hors de sa commune dans la source, replacée",
+                         "mairies géolocalisées hors de leur commune dans la source, replacées")
+                  + " au centre de la commune : " + fmt_list(fixed, 8, " ; "), count=len(fixed), details=list(fixed))
 
 
 def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
