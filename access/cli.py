@@ -19,6 +19,7 @@ from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from .inventories import candidate_inventories, inventory_keys
 from .labels import sites_by_type, units_of
 from .modes import MODES, get_mode, mode_words
+from .outputs import Output, file_sources, output_folder, prepare_outputs, protected_folders, writing_together
 
 EXIT_INPUT_ERROR = 2
 
@@ -326,31 +327,28 @@ def routed_study(args: argparse.Namespace, steps: Steps):
     return study, route(study)
 
 
-#: Options that name a file the command reads (an output must never replace one of them).
-_INPUT_OPTIONS = ("network", "population", "sites", "communes", "candidates", "sectors", "gtfs", "mairies_file",
-                  "france_services_file")
+#: Options that name what a command writes; every other option given as a path is read.
+_OUTPUT_OPTIONS = ("out", "summary", "out_dir")
+#: Options naming a folder read (the cache is protected as a whole by :func:`protected_folders`).
+_FOLDER_OPTIONS = ("cache_dir", "networks_dir")
+#: The national outputs of ``access30 batch`` (see :func:`access.national.write_national`).
+BATCH_FILES = ("national.csv", "national.xlsx", "national.gpkg", "national.png")
 
 
-def _check_output(path: Path, suffixes: tuple[str, ...], option: str, args: argparse.Namespace | None = None) -> None:
-    from .errors import InputError
-    from .io import split_layer
+def command_sources(args: argparse.Namespace) -> list:
+    """What a command reads (:class:`~access.outputs.Source`): every file given to an option
+    (``--network``, ``--population``, ``--sites``, ``--communes``, ``--sectors``, ``--gtfs``,
+    ``--candidates``, ``--*-file``…), and the folders of the built-in data and of the cache."""
+    values = [(f"--{name.replace('_', '-')}", value) for name, value in sorted(vars(args).items())
+              if isinstance(value, Path) and name not in _OUTPUT_OPTIONS + _FOLDER_OPTIONS]
+    values.append(("--candidates", getattr(args, "candidates", None)))
+    return file_sources(values) + protected_folders(getattr(args, "cache_dir", None))
 
-    for name in _INPUT_OPTIONS:
-        given = getattr(args, name, None)
-        if not given:
-            continue
-        for value in str(given).split(","):
-            source, _ = split_layer(value)
-            if source.exists() and path.exists() and source.resolve() == path.resolve():
-                raise InputError(f"le fichier de sortie est aussi un fichier lu (--{name.replace('_', '-')})",
-                                 "choisissez un autre nom de sortie : il serait remplacé", path=path, column=option)
-    if path.suffix.lower() not in suffixes:
-        raise InputError(f"extension « {path.suffix} » non prise en charge", f"utilisez {' ou '.join(suffixes)}",
-                         path=path, column=option)
-    if not path.parent.is_dir():
-        what = "n'est pas un dossier" if path.parent.exists() else "n'existe pas"
-        raise InputError(f"le dossier de sortie {what}", "créez-le d'abord ou choisissez un autre dossier",
-                         path=path.parent, column=option)
+
+def check_command_outputs(args: argparse.Namespace, outputs: list[Output]) -> None:
+    """Check ALL the outputs of a command against everything it reads, before any computation
+    (:func:`access.outputs.prepare_outputs`)."""
+    prepare_outputs(outputs, command_sources(args))
 
 
 def coverage_result(study, routing, args: argparse.Namespace):
@@ -418,23 +416,25 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
     from .export import write_gpkg, write_summary
 
-    _check_output(args.out, (".gpkg",), "--out", args)
+    outputs = [Output(args.out, "--out", (".gpkg",))]
+    if args.summary is not None:
+        outputs.append(Output(args.summary, "--summary", (".json",)))
+    check_command_outputs(args, outputs)
     if getattr(args, "at", None):
         from .hours import parse_when
 
         parse_when(args.at)  # a typo in --at fails before the network is read
     _check_lenses(args)
     _check_capacity_options(args)
-    if args.summary is not None:
-        _check_output(args.summary, (".json",), "--summary", args)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
     steps("Indicateurs de couverture")
     result = coverage_result(study, routing, args)
     steps(f"Écriture de {args.out.name}")
-    write_gpkg(result, args.out, study.communes)
-    if args.summary is not None:
-        write_summary(result, args.summary)
+    with writing_together([output.path for output in outputs]) as written:  # both files, or neither
+        write_gpkg(result, written.path(args.out), study.communes)
+        if args.summary is not None:
+            write_summary(result, written.path(args.summary))
     steps.done()
     if not args.quiet:
         print(format_report(result))
@@ -446,34 +446,20 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
-def output_folder(path: Path, option: str = "--out-dir") -> Path:
-    """Create the output folder if needed; refuse a path that is a file or cannot be created."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError("le dossier de sortie est un fichier existant",
-                         "choisissez un autre nom de dossier, ou déplacez ce fichier", path=path, column=option)
-    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
-    if blocking is not None:
-        raise InputError(f"le chemin du dossier de sortie passe par le fichier « {blocking} »",
-                         "choisissez un dossier dont le chemin ne traverse aucun fichier", path=path, column=option)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"dossier de sortie impossible à créer ({exc.strerror or exc.__class__.__name__})",
-                         "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option) from None
-    if not os.access(path, os.W_OK | os.X_OK):  # found now, not after the whole computation
-        raise InputError("dossier de sortie non accessible en écriture",
-                         "choisissez un dossier où vous avez les droits d'écriture", path=path, column=option)
-    return path
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """Coverage on the embedded demo territory, written to ``--out-dir``."""
-    out_dir = output_folder(args.out_dir)
+    out_dir = Path(args.out_dir)
     parser = build_parser()
     coverage_args = parser.parse_args(["coverage", "--out", str(out_dir / "demo_couverture.gpkg"),
                                        "--summary", str(out_dir / "demo_couverture.json")])
+    check_command_outputs(coverage_args, [Output(coverage_args.out, "--out-dir", new_folder=True),
+                                          Output(coverage_args.summary, "--out-dir", new_folder=True)])
+    output_folder(out_dir)
     return cmd_coverage(coverage_args)
+
+
+#: The files of a report pack besides its CSV tables (:data:`access.tables.CSV_NAMES`), in this order.
+REPORT_FILES = ("couverture.gpkg", "tableaux.xlsx", "carte.png", "rapport.pdf", "synthese.json")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -484,7 +470,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .export import uncovered_zones, write_gpkg, write_summary
     from .maps import write_png
     from .report import write_pdf
-    from .tables import write_csv_tables, write_xlsx
+    from .tables import CSV_NAMES, write_csv_tables, write_xlsx
 
     try:
         width, height = (int(v) for v in args.map_size.lower().split("x"))
@@ -506,6 +492,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         parse_when(args.at)
     _check_lenses(args)
     _check_capacity_options(args)
+    names = [*REPORT_FILES, *CSV_NAMES.values()]
+    outputs = [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in names]
+    check_command_outputs(args, outputs)
     out_dir = output_folder(args.out_dir)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)
@@ -522,15 +511,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         suggestion = suggest_sites(study, routing, "maxcover", args.suggest, args.threshold, candidates=candidates)
     zones = uncovered_zones(result, study.communes)
     steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
-    written = [out_dir / "couverture.gpkg", out_dir / "tableaux.xlsx", out_dir / "carte.png",
-               out_dir / "rapport.pdf", out_dir / "synthese.json"]
-    write_gpkg(result, written[0], study.communes, suggestion=suggestion)
-    write_xlsx(result, written[1], study, suggestion, zones, day)
-    written += write_csv_tables(result, out_dir, study, suggestion, zones, day)
-    write_png(result, written[2], study, width, height, suggestion)
-    write_pdf(result, written[3], study, suggestion, report_date=day, zones=zones)
-    write_summary(result, written[4], {"suggestion": suggestion.to_summary()} if suggestion is not None and
-                  hasattr(suggestion, "to_summary") else None)
+    with writing_together([output.path for output in outputs]) as pack:  # the whole pack, or nothing new
+        folder = pack.folder(out_dir)
+        gpkg, xlsx, png, pdf, summary = (folder / name for name in REPORT_FILES)
+        write_gpkg(result, gpkg, study.communes, suggestion=suggestion)
+        write_xlsx(result, xlsx, study, suggestion, zones, day)
+        tables = write_csv_tables(result, folder, study, suggestion, zones, day)
+        write_png(result, png, study, width, height, suggestion)
+        write_pdf(result, pdf, study, suggestion, report_date=day, zones=zones)
+        write_summary(result, summary, {"suggestion": suggestion.to_summary()} if suggestion is not None and
+                      hasattr(suggestion, "to_summary") else None)
+    written = [out_dir / name for name in REPORT_FILES] + [out_dir / path.name for path in tables]
     steps.done()
     if not args.quiet:
         print(format_report(result))
@@ -550,12 +541,13 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .locate import suggest_sites
 
     _road_only(args, "suggest")
-    _check_output(args.out, (".gpkg",), "--out", args)
+    outputs = [Output(args.out, "--out", (".gpkg",))]
+    if args.summary is not None:
+        outputs.append(Output(args.summary, "--summary", (".json",)))
+    check_command_outputs(args, outputs)
     if args.sectors is not None:
         raise InputError("--sectors ne s'applique pas aux suggestions (elles portent sur le lieu le plus proche)",
                          "retirez --sectors, ou utilisez-le avec coverage ou report", column="--sectors")
-    if args.summary is not None:
-        _check_output(args.summary, (".json",), "--summary", args)
     if args.capacitated and args.capacity is None:
         raise InputError("--capacitated sans capacité des lieux", "ajoutez --capacity COLONNE (colonne du fichier "
                          "--sites) ou --capacity hours (heures d'ouverture hebdomadaires)", column="--capacitated")
@@ -610,10 +602,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                                          "utilisées par ce modèle : ajoutez --capacitated pour que chaque lieu ne "
                                          "serve pas plus d'habitants que sa capacité."))
     steps(f"Écriture de {args.out.name}")
-    write_gpkg(evaluate(study, routing, args.threshold), args.out, study.communes, suggestion=suggestion)
-    if args.summary is not None:
-        with atomic_path(args.summary) as tmp:
-            tmp.write_text(json.dumps(suggestion.to_summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    with writing_together([output.path for output in outputs]) as written:  # both files, or neither
+        write_gpkg(evaluate(study, routing, args.threshold), written.path(args.out), study.communes,
+                   suggestion=suggestion)
+        if args.summary is not None:
+            with atomic_path(written.path(args.summary)) as tmp:
+                tmp.write_text(json.dumps(suggestion.to_summary(), ensure_ascii=False, indent=2), encoding="utf-8")
     steps.done()
     if not args.quiet:
         print(format_suggestion(suggestion))
@@ -677,12 +671,13 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from .sources import describe_listing, write_listing
     from .sources.listing import OUTPUT_SUFFIXES
 
-    _check_output(args.out, OUTPUT_SUFFIXES, "--out", args)
+    check_command_outputs(args, [Output(args.out, "--out", OUTPUT_SUFFIXES)])
     keys = None
     if args.sites_builtin is not None:
         keys = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
     listing = list_sites(args.departement, keys, cache_dir=args.cache_dir)
-    write_listing(listing, args.out)
+    with writing_together([args.out]) as written:
+        write_listing(listing, written.path(args.out))
     if not args.quiet:
         print("\n".join(describe_listing(listing)))
     print(f"Liste écrite : {args.out}")
@@ -828,7 +823,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     codes = parse_departements(args.departements)
     if args.networks_dir is not None and not Path(args.networks_dir).is_dir():
         raise InputError("dossier d'extraits introuvable", "indiquez un dossier de fichiers <code>.osm.pbf",
-                         path=args.networks_dir, column="--networks-dir")
+                         path=args.networks_dir, column="--networks-dir", folder=True)
+    check_command_outputs(args, [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in BATCH_FILES])
     out_dir = output_folder(args.out_dir)
     options = BatchOptions(threshold_min=args.threshold, mode=args.mode, networks_dir=args.networks_dir,
                            partial_network=args.partial_network, cache_dir=args.cache_dir)

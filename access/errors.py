@@ -8,6 +8,7 @@ read them; code and docs stay in English.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class InputError(Access30Error):
         1-based data row (header excluded) when a single row is at fault.
     column : str, optional
         The column concerned.
+    folder : bool
+        ``path`` is a folder (also one that does not exist yet): it is shown whole, so that the user
+        knows which one. A file is shown by its name; an existing folder is always shown whole.
     """
 
     problem: str
@@ -39,6 +43,7 @@ class InputError(Access30Error):
     path: str | Path | None = None
     row: int | None = None
     column: str | None = None
+    folder: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -46,7 +51,11 @@ class InputError(Access30Error):
     def __str__(self) -> str:
         where = []
         if self.path is not None:
-            where.append(f"fichier « {Path(self.path).name} »")
+            path = Path(self.path)
+            if self.folder or _is_folder(path):
+                where.append(f"dossier « {os.path.abspath(path)} »")
+            else:
+                where.append(f"fichier « {path.name} »")
         if self.row is not None:
             where.append(f"ligne {self.row}")
         if self.column is not None:
@@ -57,6 +66,13 @@ class InputError(Access30Error):
         if self.fix:
             text += " — " + self.fix
         return text
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a folder one can show
+        return False
 
 
 class NetworkUnavailableError(Access30Error):

@@ -47,6 +47,7 @@ import pandas as pd
 
 from .errors import InputError
 from .fmt import fmt_int
+from .io import binary_format
 
 #: Files without which no timetable can be built (plus calendar.txt or calendar_dates.txt).
 REQUIRED_FILES = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -431,7 +432,9 @@ def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
     try:
         feed = gtfs_kit.read_feed(path, dist_units="km")
     except zipfile.BadZipFile:
-        raise InputError("le fichier n'est pas une archive zip lisible", "fournissez le flux GTFS tel que "
+        what = binary_format(path)
+        raise InputError(f"ce fichier est {what}, pas un flux GTFS (archive .zip)" if what else
+                         "le fichier n'est pas une archive zip lisible", "fournissez le flux GTFS tel que "
                          "publié (un .zip contenant stops.txt, trips.txt…)", path=path) from None
     except (ValueError, TypeError):
         # gtfs-kit reads with typed columns: a text in a numeric column fails for the whole file.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import math
 import os
@@ -139,6 +140,83 @@ def file_kind(path: str | Path) -> str:
     return "text"
 
 
+#: Binary formats recognised by their first bytes: (signature, offset, what the file is, in French).
+_SIGNATURES = (
+    (b"SQLite format 3\x00", 0, "une base SQLite"),
+    (b"PAR1", 0, "un fichier Parquet"),
+    (b"\x1f\x8b", 0, "une archive gzip"),
+    (b"%PDF", 0, "un document PDF"),
+    (b"\x89PNG\r\n\x1a\n", 0, "une image PNG"),
+    (b"\xff\xd8\xff", 0, "une image JPEG"),
+    (b"GIF8", 0, "une image GIF"),
+    (b"II*\x00", 0, "une image TIFF"),
+    (b"MM\x00*", 0, "une image TIFF"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "une archive 7-Zip"),
+    (b"Rar!\x1a\x07", 0, "une archive RAR"),
+    (b"\xfd7zXZ\x00", 0, "une archive xz"),
+    (b"BZh", 0, "une archive bzip2"),
+    (b"\x00\x00\x27\x0a", 0, "la géométrie d'un Shapefile (.shp)"),
+    (b"fgb\x03", 0, "une couche FlatGeobuf"),
+    (b"ARROW1", 0, "un fichier Arrow (Feather)"),
+    (b"\x89HDF\r\n\x1a\n", 0, "un fichier HDF5 ou NetCDF"),
+    (b"CDF\x01", 0, "un fichier NetCDF"),
+    (b"CDF\x02", 0, "un fichier NetCDF"),
+    (b"PK\x03\x04", 0, "une archive zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "un classeur Excel ancien (.xls)"),
+)
+#: The geographic layers among them (given where a table is expected: said to go to a layer option).
+_GEOGRAPHIC = ("une couche géographique", "un GeoPackage", "la géométrie d'un Shapefile (.shp)",
+               "une couche FlatGeobuf")
+
+
+def binary_format(head: bytes | str | Path) -> str | None:
+    """What a binary file is, in French, read from its first bytes (``None`` for text or unknown).
+
+    Parameters
+    ----------
+    head : bytes, str or Path
+        The first bytes of the file (at least 100), or the file itself.
+
+    Returns
+    -------
+    str or None
+        « un GeoPackage », « un extrait OpenStreetMap (.osm.pbf) », « un fichier Parquet »,
+        « une archive gzip », « un document PDF », « une image PNG »…
+    """
+    if not isinstance(head, bytes):
+        try:
+            with open(split_layer(head)[0], "rb") as handle:
+                head = handle.read(128)
+        except OSError:
+            return None
+    if head.startswith(b"SQLite format 3\x00"):
+        return "un GeoPackage" if head[68:72] in (b"GPKG", b"GP10", b"GP11") else "une base SQLite"
+    if b"OSMHeader" in head[4:24]:  # a PBF blob header: 4-byte length, then the type « OSMHeader »
+        return "un extrait OpenStreetMap (.osm.pbf)"
+    for signature, offset, what in _SIGNATURES:
+        if head[offset:offset + len(signature)] == signature:
+            return what
+    return None
+
+
+def _not_a_table(what: str, path: Path) -> InputError:
+    """The error of a binary file given where a table (CSV, XLSX, ODS) is expected."""
+    if what in _GEOGRAPHIC:
+        fix = "exportez la table en CSV depuis votre SIG ; une couche géographique se donne à --sites, --population " \
+              "ou --communes"
+        if what == "un GeoPackage" and path.suffix.lower() != ".gpkg":
+            fix += f" (avec l'extension .gpkg : renommez « {path.name} »)"
+    elif what.startswith("un extrait OpenStreetMap"):
+        fix = "un extrait OpenStreetMap se donne à --network ; ici, donnez un tableau"
+    elif what == "une archive zip":
+        fix = "décompressez-la et donnez le tableau qu'elle contient (un flux GTFS se donne à --gtfs)"
+    elif what.startswith("une archive"):
+        fix = "décompressez-la et donnez le tableau qu'elle contient"
+    else:
+        fix = "donnez le tableau lui-même, enregistré depuis votre tableur en CSV, XLSX ou ODS"
+    return InputError(f"ce fichier est {what} : un tableau (CSV, XLSX ou ODS) est attendu ici", fix, path=path)
+
+
 def is_vector(path: str | Path) -> bool:
     """True for a geographic layer (GeoPackage, GeoJSON, Shapefile, KML…, or a .zip holding one)."""
     return file_kind(path) == "vector"
@@ -189,6 +267,9 @@ def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "li
     elif kind == "zip":
         raise InputError("archive .zip sans couche géographique (Shapefile, GeoPackage, GeoJSON, KML)",
                          "décompressez-la et donnez le fichier qu'elle contient", path=path)
+    elif kind == "vector":  # by its extension (GeoJSON, KML…) or a .zip holding a layer
+        what = binary_format(path)
+        raise _not_a_table(what if what not in (None, "une archive zip") else "une couche géographique", path)
     else:
         frame = _read_text_table(path, max_rows)
     attrs = dict(frame.attrs)
@@ -208,16 +289,19 @@ def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "li
 
 def _read_text_table(path: Path, max_rows: int) -> pd.DataFrame:
     raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
+    if path.suffix.lower() == ".gz" or raw[:2] == b"\x1f\x8b":  # a gzipped CSV, whatever its name
         import gzip
 
         try:
             raw = gzip.decompress(raw)
-        except OSError:
+        except (OSError, EOFError):
             raise InputError("archive gzip illisible", "fournissez un CSV ou un .csv.gz valide", path=path) from None
     if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError("ce fichier est un classeur (Excel ou LibreOffice), pas un CSV",
                          "donnez-lui l'extension .xlsx, .xls ou .ods, ou enregistrez-le en CSV", path=path)
+    what = binary_format(raw[:128])
+    if what is not None:
+        raise _not_a_table(what, path)
     text = _decode(raw, path)
     if not text.strip():
         raise InputError("le fichier est vide", "fournissez un CSV avec une ligne d'en-tête et des données",
@@ -526,10 +610,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if not path.parent.is_dir():
         raise InputError("dossier de sortie inexistant" if not path.parent.exists() else
                          "le chemin de sortie passe par un fichier, pas un dossier",
-                         "créez le dossier ou choisissez un autre dossier", path=path.parent)
+                         "créez le dossier ou choisissez un autre dossier", path=path.parent, folder=True)
     if not os.access(path.parent, os.W_OK):
         raise InputError("dossier de sortie non accessible en écriture",
-                         "choisissez un dossier où vous avez les droits d'écriture", path=path.parent)
+                         "choisissez un dossier où vous avez les droits d'écriture", path=path.parent, folder=True)
     # Keep the real extension last: GDAL checks it (a .gpkg must end in .gpkg).
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.part-", suffix=path.suffix, dir=path.parent)
@@ -553,19 +637,68 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+#: The reasons of the common system errors, in French (the system's own text is English).
+_OS_REASONS = {
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "disque ou dossier en lecture seule",
+    errno.EEXIST: "un fichier ou un dossier de ce nom existe déjà",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.EBUSY: "fichier ou dossier occupé par un autre programme",
+    errno.ETXTBSY: "fichier occupé par un autre programme",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.ENFILE: "trop de fichiers ouverts sur le système",
+    errno.ELOOP: "trop de liens symboliques (une boucle ?)",
+    errno.EXDEV: "déplacement impossible d'un disque à un autre",
+    errno.EINVAL: "nom de fichier ou opération invalide",
+    errno.ENOTEMPTY: "le dossier n'est pas vide",
+    errno.EFBIG: "fichier trop volumineux pour ce disque",
+    errno.ENODEV: "périphérique absent",
+    errno.ENXIO: "périphérique absent",
+}
+if hasattr(errno, "EDQUOT"):
+    _OS_REASONS[errno.EDQUOT] = "quota de disque dépassé"
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a file operation failed, in French, from the error number (never the system's English text).
+
+    Parameters
+    ----------
+    exc : BaseException
+        An :class:`OSError` (its ``errno`` is read) or the error of a library that writes files
+        (GDAL through pyogrio reports without an error number).
+
+    Returns
+    -------
+    str
+        For example « permission refusée », « c'est un dossier, pas un fichier », « disque plein ».
+    """
+    number = getattr(exc, "errno", None)
+    if isinstance(number, int):
+        return _OS_REASONS.get(number, f"erreur système n° {number}")
+    if type(exc).__module__.startswith("pyogrio"):
+        return "erreur de la bibliothèque GDAL pendant l'écriture"
+    return f"erreur inattendue ({type(exc).__name__})"
+
+
 def _write_error(exc: Exception, path: Path) -> InputError:
-    """The user-facing error of a failed write (disk full, permission, I/O)."""
+    """The user-facing error of a failed write (disk full, permission, I/O), its reason in French."""
     import shutil
 
     try:
         full = shutil.disk_usage(path.parent).free < 1024 * 1024
     except OSError:
         full = False
-    if getattr(exc, "errno", None) == 28 or full:  # ENOSPC
+    if getattr(exc, "errno", None) in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or full:
         return InputError("disque plein pendant l'écriture", "libérez de la place et relancez ; "
                           "l'ancien fichier, s'il existait, est intact", path=path)
-    reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-    return InputError(f"écriture impossible ({reason})",
+    return InputError(f"écriture impossible ({os_reason(exc)})",
                       "vérifiez le dossier de sortie, vos droits et la place disponible ; "
                       "l'ancien fichier, s'il existait, est intact", path=path)
 

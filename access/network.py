@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from . import settings, speeds
 from .crs import local_crs, to_projected
 from .errors import InputError, NetworkUnavailableError
+from .io import binary_format
 from .modes import get_mode
 
 MIN_SNAP_COMPONENT_NODES = 20
@@ -397,6 +398,9 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
         raise InputError("fichier réseau introuvable", fix, path=path)
     if path.stat().st_size == 0:
         raise InputError("le fichier réseau est vide", fix, path=path)
+    what = binary_format(path)
+    if what is not None and not what.startswith("un extrait OpenStreetMap"):
+        raise InputError(f"ce fichier est {what}, pas un extrait OpenStreetMap (.osm.pbf)", fix, path=path)
 
     node_ids: list[int] = []
     lons: list[float] = []

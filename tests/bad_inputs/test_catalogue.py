@@ -691,7 +691,9 @@ def test_output_disk_full_keeps_old_file(capsys, tmp_path, pop_csv, sites_csv, m
 def test_output_other_write_error_is_clear(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
     out = tmp_path / "res.gpkg"
     _fail_during_write(monkeypatch, OSError(errno.EIO, "Input/output error"))
-    _run_to(capsys, tmp_path, pop_csv, sites_csv, out, "res.gpkg", "écriture impossible", "Input/output error")
+    line = _run_to(capsys, tmp_path, pop_csv, sites_csv, out, "res.gpkg", "écriture impossible",
+                   "erreur d'entrée-sortie du disque")
+    assert "Input/output" not in line  # the system's reason, said in French
     assert not out.exists()
     assert [p for p in tmp_path.iterdir() if ".part-" in p.name] == []
 
@@ -731,6 +733,104 @@ def test_summary_disk_full(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
     expect_error(capsys, args, "res.json", "disque plein")
     assert json.loads(summary.read_text()) == {"ancien": True}
     assert [p for p in tmp_path.iterdir() if ".part-" in p.name] == []
+
+
+# --------------------------------------------------------------------------- outputs over inputs (nothing lost)
+def _digest(path: Path) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+@pytest.mark.parametrize("output", ["--out", "--summary"])
+@pytest.mark.parametrize("given", ["--population", "--sites"])
+def test_output_over_an_input_refused_first(capsys, tmp_path, pop_csv, sites_csv, output, given):
+    """Any output option naming any input file: refused before reading it, the file unchanged."""
+    target = pop_csv if given == "--population" else sites_csv
+    before = _digest(target)
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--out", tmp_path / "res.gpkg", "--summary", tmp_path / "res.json", "--quiet"]
+    args[args.index(output) + 1] = target
+    line = expect_error(capsys, args, f"fichier lu ({given})", str(target), output)
+    assert _digest(target) == before and not (tmp_path / "res.gpkg").exists()
+    assert "serait remplacé" in line
+
+
+def test_output_through_a_symlink_to_an_input(capsys, tmp_path, pop_csv, sites_csv):
+    link = tmp_path / "resultat.json"
+    link.symlink_to(sites_csv)
+    before = _digest(sites_csv)
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--out", tmp_path / "res.gpkg", "--summary", link]
+    expect_error(capsys, args, "fichier lu (--sites)", str(sites_csv), "même fichier")
+    assert _digest(sites_csv) == before
+
+
+def test_output_into_the_shipped_data(capsys, tmp_path):
+    """The demo's own commune outlines (data/cotes_darmor/communes_22.gpkg): never replaced."""
+    shipped = ROOT / "data" / "cotes_darmor" / "communes_22.gpkg"
+    before = _digest(shipped)
+    expect_error(capsys, ["coverage", "--territory", "st-brieuc-loudeac", "--demand", "mairies", "--out", shipped],
+                 "données livrées", str(shipped), "lu par les territoires et listes intégrés", "autre dossier")
+    assert _digest(shipped) == before
+
+
+def test_summary_is_a_folder_refused_before_computing(capsys, tmp_path, pop_csv, sites_csv):
+    (tmp_path / "res.json").mkdir()
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--out", tmp_path / "res.gpkg", "--summary", tmp_path / "res.json"]
+    line = expect_error(capsys, args, "--summary", "est un dossier existant", str(tmp_path / "res.json"))
+    assert "Is a directory" not in line
+    assert not (tmp_path / "res.gpkg").exists()  # nothing computed, nothing written
+
+
+# --------------------------------------------------------------------------- a binary file where a table is expected
+def test_sectors_given_a_geopackage(capsys, tmp_path):
+    """``--sectors communes_22.gpkg`` (the real outlines): said to be a GeoPackage, not an encoding problem."""
+    line = expect_error(capsys, ["coverage", "--demand", "mairies", "--sectors",
+                                 SHARED / "cotes_darmor" / "communes_22.gpkg", "--out", tmp_path / "o.gpkg"],
+                        "communes_22.gpkg", "GeoPackage", "tableau (CSV, XLSX ou ODS)", "--communes")
+    assert "encodage" not in line
+
+
+def test_sites_given_an_osm_extract(capsys, tmp_path, pop_csv):
+    line = error_of(capsys, tmp_path, pop_csv, DEMO_PBF, None, "population_municipale",
+                    "st_brieuc_loudeac.osm.pbf", "extrait OpenStreetMap", "--network")
+    assert "encodage" not in line
+
+
+def test_population_given_a_parquet_file(capsys, tmp_path, population_table, sites_csv):
+    path = tmp_path / "pop_communes_demo.parquet"
+    population_table.to_parquet(path)
+    line = error_of(capsys, tmp_path, path, sites_csv, None, "population_municipale",
+                    "pop_communes_demo.parquet", "Parquet", "tableau")
+    assert "encodage" not in line
+
+
+def test_sites_given_a_geopackage_named_csv(capsys, tmp_path, pop_csv, sites_table):
+    """A GeoPackage renamed .csv: what it is, and to name it .gpkg."""
+    path = tmp_path / "sites_france_services.gpkg"
+    gpd.GeoDataFrame(sites_table, geometry=gpd.points_from_xy(sites_table["lon"], sites_table["lat"]),
+                     crs="EPSG:4326").to_file(path, driver="GPKG")
+    path = path.rename(tmp_path / "sites_france_services.csv")
+    error_of(capsys, tmp_path, pop_csv, path, None, "population_municipale", "GeoPackage", "extension .gpkg")
+
+
+def test_sites_given_a_pdf(capsys, tmp_path, pop_csv):
+    path = tmp_path / "handmade_liste_lieux.pdf"
+    path.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n")
+    error_of(capsys, tmp_path, pop_csv, path, None, "population_municipale", "document PDF", "tableur")
+
+
+def test_sites_gzipped_under_a_csv_name_read(capsys, tmp_path, pop_csv, sites_table, clean):
+    """A CSV compressed with gzip but named .csv is read as what it is: the same figures."""
+    import gzip
+
+    path = tmp_path / "sites_france_services.csv"
+    path.write_bytes(gzip.compress(sites_table.to_csv(index=False).encode("utf-8")))
+    code, _, _, summary = coverage(capsys, tmp_path, pop_csv, path, ["--quiet"])
+    assert code == 0
+    same_figures(summary, clean)
 
 
 # --------------------------------------------------------------------------- whole command, as users run it
