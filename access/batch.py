@@ -380,7 +380,7 @@ def reuse_refusal(record, code: str, options: BatchOptions) -> str:
         return " ; ".join(reasons)
     stored = {i.get("role"): i for i in run.get("inputs") or [] if isinstance(i, dict)}
     if not stored:
-        return "ligne sans fichiers d'entrée (ancienne version)"
+        return "fichiers d'entrée non relevés"
     now = {i["role"]: i for i in departement_inputs(code, options, run.get("neighbours") or [])}
     for role in list(now) + [r for r in stored if r not in now]:
         old = stored.get(role, {"size": None, "sha256": None, "path": ""})
