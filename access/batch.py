@@ -9,16 +9,24 @@ network, bad data) comes back as a row with its error, and the others go on.
 
 :func:`run_batch` sends the tasks to a Dask cluster (a ``LocalCluster`` by default, or the
 scheduler at ``--scheduler``) with retries, so that a task whose worker dies is run again. The
-client writes each département's row atomically as it arrives (``departements/<code>.json``): a
-second run with ``resume`` skips the départements already done and rebuilds the national outputs
-(:mod:`access.national`) from the rows.
+client writes each département's row atomically as it arrives (``departements/<code>.json``).
+
+Each row records, under ``run``, the options it was computed with and the files that fed it (path,
+size, SHA-256: the network extract, the population grid, the national lists, the shipped inventories
+and cached directories; :func:`run_record`). A second run with ``resume`` reuses only the rows that
+succeeded with the same options from the same files, and says why it computes the others
+(:func:`resume_plan`); the national outputs (:mod:`access.national`) are built from this run's rows
+only. A lock (:func:`batch_folder`) keeps a second batch out of the folder while one runs, and the
+temporary files of an interrupted batch are removed when the next one starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,7 +34,17 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, NetworkUnavailableError
+from .fmt import fmt_int, fmt_list, fmt_num, plural
+from .folderlock import folder_lock
 from .io import jsonable, write_text_atomic
+from .modes import MODES
+from .network import cached_network_path
+from .provenance import file_fingerprint, options_record, same_content
+from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_root
+from .sources._common import cache_folder
+from .sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path
+from .sources.inventories import SHIPPED
+from .territory import departement_area, departement_communes
 
 #: Every département: metropolitan 01–95 (2A, 2B for Corsica, no 20) and the five overseas.
 ALL_DEPARTEMENTS = tuple([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"]
@@ -35,6 +53,10 @@ ALL_DEPARTEMENTS = tuple([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"]
 BORDER_BUFFER_M = 20_000.0
 #: Status of a département's row.
 DONE, FAILED = "ok", "erreur"
+#: The lock file of a batch's output folder.
+BATCH_LOCK = ".access30-batch.lock"
+#: Options naming folders: what they hold is compared through the input files, not their path.
+_FOLDER_OPTIONS = ("networks_dir", "cache_dir")
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,9 @@ class DepartementRow:
         Wall time of the task.
     peak_rss_mb : float
         Peak resident memory of the worker process so far (MB).
+    run : dict
+        What the row was computed with (:func:`run_record`): ``options``, ``inputs`` and
+        ``neighbours``.
     """
 
     code: str
@@ -118,6 +143,7 @@ class DepartementRow:
     sources: list = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    run: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The row as JSON (NaN as null)."""
@@ -168,7 +194,10 @@ def town_halls() -> pd.DataFrame:
 
 
 def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = None):
-    """Sites of the départements around ``code`` that lie within ``buffer_m`` of its communes (WGS84)."""
+    """Sites of the départements around ``code`` that lie within ``buffer_m`` of its communes (WGS84).
+
+    ``attrs["departements"]`` lists the départements whose site lists were read.
+    """
     import geopandas as gpd
 
     from .inventories import InventoryScope, list_sites
@@ -181,7 +210,8 @@ def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = 
     points = gpd.GeoSeries(gpd.points_from_xy(national["lon"], national["lat"]), crs="EPSG:4326").to_crs(crs)
     near = national.loc[points.within(area).to_numpy() & (national["departement"] != code), "departement"]
     frames = []
-    for other in sorted(set(near.dropna())):
+    others = sorted(set(near.dropna()))
+    for other in others:
         communes, fixes = departement_communes(other)
         scope = InventoryScope(other, town_halls=communes, fixes=tuple(fixes), cache_dir=cache_dir)
         sites = list_sites(other, None, scope=scope).sites  # the same lists as the département's own study
@@ -189,8 +219,11 @@ def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = 
             inside = sites.to_crs(crs).geometry.within(area).to_numpy()
             frames.append(sites[inside])
     if not frames:
-        return study.sites.iloc[:0]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=study.sites.crs)
+        found = study.sites.iloc[:0].copy()
+    else:
+        found = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=study.sites.crs)
+    found.attrs["departements"] = others  # whose lists were read (their files fed the row)
+    return found
 
 
 def departement_task(code: str, options: BatchOptions) -> DepartementRow:
@@ -200,6 +233,7 @@ def departement_task(code: str, options: BatchOptions) -> DepartementRow:
 
     started = time.perf_counter()
     row = DepartementRow(code=code)
+    neighbours: list[str] = []
     try:
         request = StudyRequest(departement=code, network=_network_file(code, options),
                                partial_network=options.partial_network, mode=options.mode,
@@ -207,6 +241,7 @@ def departement_task(code: str, options: BatchOptions) -> DepartementRow:
         study = assemble_study(request)
         result = evaluate(study, route(study), options.threshold_min)
         extra = neighbour_sites(code, study, options.buffer_m, options.cache_dir)
+        neighbours = list(extra.attrs.get("departements", []))
         if len(extra):
             wider = study.with_sites(pd.concat([study.sites, extra[study.sites.columns]], ignore_index=True))
             any_site = evaluate(wider, route(wider), options.threshold_min).summary
@@ -221,6 +256,11 @@ def departement_task(code: str, options: BatchOptions) -> DepartementRow:
         row.status, row.error = FAILED, str(exc)
     except Exception as exc:  # noqa: BLE001 — a département's failure must not stop the batch
         row.status, row.error = FAILED, f"erreur inattendue ({exc.__class__.__name__} : {exc})"
+    try:  # after the study: a network it downloaded is in the cache now
+        row.run = run_record(code, options, neighbours)
+    except Exception as exc:  # noqa: BLE001 — the row stands; without its inputs it is computed again on resume
+        row.run = {"options": options_record(options), "inputs": [], "neighbours": neighbours,
+                   "inputs_error": f"{exc.__class__.__name__} : {exc}"}
     row.seconds = round(time.perf_counter() - started, 2)
     row.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
     return row
@@ -250,17 +290,143 @@ def row_path(out_dir: Path, code: str) -> Path:
     return Path(out_dir) / "departements" / f"{code}.json"
 
 
-def done_codes(out_dir: Path) -> set[str]:
-    """Départements whose row is written and succeeded (a failed one is run again on resume)."""
-    folder = Path(out_dir) / "departements"
-    done = set()
-    for path in folder.glob("*.json") if folder.is_dir() else []:
+# --------------------------------------------------------------------------------------------
+# What a row was computed with
+
+#: Roles of a row's input files and their French names (all masculine) for the resume report.
+_INPUT_WORDS = {"reseau": "extrait", "population": "carroyage de population", "communes": "fichier des communes",
+                "france_services": "fichier des France Services", "inventaire": "inventaire livré",
+                "dila": "annuaire DILA en cache", "data_inclusion": "export data·inclusion en cache"}
+
+
+def departement_inputs(code: str, options: BatchOptions, neighbours=()) -> list[dict]:
+    """The files that feed a département's row, fingerprinted (:func:`access.provenance.file_fingerprint`).
+
+    The network (the extract of ``--networks-dir``, else the network downloaded into the cache), the
+    INSEE grid when the département has one (absent from the cache: recorded as absent, the
+    population then being placed at the town halls), the national lists of communes and France
+    Services, the shipped inventories of the département and of its ``neighbours``, and the cached
+    DILA directory and data·inclusion export (their metadata file, rewritten with every refresh).
+    A missing file is recorded as such (``size`` None): its appearance is a change too.
+    """
+    inputs = []
+    extract = _network_file(code, options)
+    if extract is not None:
+        inputs.append(file_fingerprint(extract, "reseau"))
+    else:  # downloaded: the cached file of the département's area and mode
         try:
-            if json.loads(path.read_text(encoding="utf-8")).get("status") == DONE:
-                done.add(path.stem)
+            area = departement_area(departement_communes(code)[0], options.buffer_m)
+            inputs.append(file_fingerprint(cached_network_path(area, options.mode, options.cache_dir), "reseau"))
+        except (InputError, OSError, ValueError):
+            inputs.append({"role": "reseau", "path": "", "size": None, "sha256": None})
+    if code not in NO_GRID:
+        inputs.append(file_fingerprint(filosofi_cache_path(code, DEFAULT_VINTAGE, options.cache_dir, create=False),
+                                       "population"))
+    inputs.append(file_fingerprint(data_root() / NATIONAL_COMMUNES, "communes"))
+    inputs.append(file_fingerprint(data_root() / NATIONAL_FRANCE_SERVICES, "france_services"))
+    for other in [code, *sorted(set(neighbours) - {code})]:
+        if other in SHIPPED:
+            inputs.append(file_fingerprint(data_root() / SHIPPED[other].path, f"inventaire:{other}"))
+    inputs.append(file_fingerprint(cache_folder("dila", options.cache_dir, create=False) / "dila_meta.json", "dila"))
+    inputs.append(file_fingerprint(cache_folder("data_inclusion", options.cache_dir, create=False) / "di_meta.json",
+                                   "data_inclusion"))
+    return inputs
+
+
+def run_record(code: str, options: BatchOptions, neighbours=()) -> dict:
+    """What a département's row is computed with: ``options`` (every field of :class:`BatchOptions`),
+    ``inputs`` (:func:`departement_inputs`) and ``neighbours`` (the départements whose sites counted)."""
+    return {"options": options_record(options), "inputs": departement_inputs(code, options, neighbours),
+            "neighbours": sorted(set(neighbours))}
+
+
+def _option_change(key: str, old, new) -> str:
+    if key == "threshold_min":
+        return f"seuil différent : {_number(old)} → {_number(new)}"
+    if key == "mode":
+        words = {k: m.label.lower() for k, m in MODES.items()}
+        return f"mode différent : {words.get(old, old)} → {words.get(new, new)}"
+    if key == "partial_network":
+        return f"réseau partiel (routes principales seulement) : {'oui' if old else 'non'} → {'oui' if new else 'non'}"
+    if key == "buffer_m":
+        return f"zone tampon différente : {_number(old)} → {_number(new)} m"
+    return f"option {key} différente : {old} → {new}"
+
+
+def _number(value) -> str:
+    return fmt_num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def reuse_refusal(record, code: str, options: BatchOptions) -> str:
+    """Why a stored row cannot stand for this run (French, « ; »-separated), or ``""`` when it can.
+
+    A row stands when it succeeded, and was computed with the same options (the folders of
+    ``networks_dir`` and ``cache_dir`` aside: the files they gave are compared instead) from the
+    same input files (same size and SHA-256, wherever they lie).
+    """
+    if not isinstance(record, dict):
+        return "ligne illisible"
+    if record.get("status") != DONE:
+        return "en échec au calcul précédent"
+    run = record.get("run")
+    if not isinstance(run, dict) or not isinstance(run.get("options"), dict):
+        return "ligne sans paramètres (ancienne version)"
+    current = options_record(options)
+    recorded = run["options"]
+    reasons = [_option_change(key, recorded.get(key), current.get(key))
+               for key in list(current) + [k for k in recorded if k not in current]
+               if key not in _FOLDER_OPTIONS and recorded.get(key) != current.get(key)]
+    if reasons:
+        return " ; ".join(reasons)
+    stored = {i.get("role"): i for i in run.get("inputs") or [] if isinstance(i, dict)}
+    if not stored:
+        return "fichiers d'entrée non relevés"
+    now = {i["role"]: i for i in departement_inputs(code, options, run.get("neighbours") or [])}
+    for role in list(now) + [r for r in stored if r not in now]:
+        old = stored.get(role, {"size": None, "sha256": None, "path": ""})
+        new = now.get(role, {"size": None, "sha256": None, "path": ""})
+        if same_content(old, new):
+            continue
+        noun = _INPUT_WORDS.get(str(role).split(":")[0], "fichier d'entrée")
+        if old.get("size") is None:
+            reasons.append(f"{noun} apparu : {Path(new['path']).name}")
+        elif new.get("size") is None:
+            reasons.append(f"{noun} disparu : {Path(old['path']).name}")
+        elif Path(old["path"]).name == Path(new["path"]).name:
+            reasons.append(f"{noun} modifié : {Path(new['path']).name}")
+        else:
+            reasons.append(f"{noun} différent : {Path(old['path']).name} → {Path(new['path']).name}")
+    return " ; ".join(reasons)
+
+
+def resume_plan(codes: list[str], options: BatchOptions, out_dir: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """The stored rows this run can reuse, and the départements to compute with the reason why.
+
+    Returns
+    -------
+    reused : dict
+        Code → the row as stored (a dict), for the rows :func:`reuse_refusal` accepts.
+    todo : dict
+        Code → why it is computed (« pas encore calculé », « seuil différent : 30 → 5 »…), in the
+        order of ``codes``.
+    """
+    reused, todo = {}, {}
+    for code in codes:
+        path = row_path(out_dir, code)
+        if not path.is_file():
+            todo[code] = "pas encore calculé"
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue  # a torn file: run it again
-    return done
+            todo[code] = "ligne illisible"  # a torn file
+            continue
+        why = reuse_refusal(record, code, options)
+        if why:
+            todo[code] = why
+        else:
+            reused[code] = record
+    return reused, todo
 
 
 def read_rows(out_dir: Path, codes: list[str]) -> pd.DataFrame:
@@ -273,19 +439,92 @@ def read_rows(out_dir: Path, codes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+# --------------------------------------------------------------------------------------------
+# The output folder
+
+
+def leftover_files(out_dir: Path) -> list[Path]:
+    """Temporary files an interrupted batch left in its folder (:func:`access.io.atomic_path` names them
+    ``.<name>.part-…``): those of the national outputs and of the départements' rows."""
+    out_dir = Path(out_dir)
+    found = list(out_dir.glob(".national.part-*"))
+    if (out_dir / "departements").is_dir():
+        found += (out_dir / "departements").glob(".*.part-*")
+    return sorted(p for p in found if p.is_file() or p.is_symlink())
+
+
+@contextlib.contextmanager
+def batch_folder(out_dir: Path) -> Iterator[list[str]]:
+    """Hold a batch's output folder for the ``with`` block: its lock, then the leftovers of an
+    interrupted batch removed.
+
+    Yields
+    ------
+    list of str
+        What was done, in French (a stale lock taken over, temporary files removed).
+
+    Raises
+    ------
+    InputError
+        Another batch runs in the folder (:func:`access.folderlock.folder_lock`).
+    """
+    out_dir = Path(out_dir)
+    (out_dir / "departements").mkdir(parents=True, exist_ok=True)
+    with folder_lock(out_dir, BATCH_LOCK, "un autre lot national") as notices:
+        removed = []
+        for path in leftover_files(out_dir):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path.name)
+        if removed:
+            notices.append(plural(len(removed), "fichier temporaire", "fichiers temporaires")
+                           + " d'un lot interrompu " + ("supprimé" if len(removed) < 2 else "supprimés")
+                           + " : " + fmt_list(removed))
+        yield notices
+
+
 @dataclass
 class BatchRun:
-    """What a batch did: the national table and the départements run, skipped and failed."""
+    """What a batch did.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The national table: the rows of this run's options only (computed now or reused).
+    ran, skipped, failed : list of str
+        Départements computed, reused from a previous run with the same options and inputs, failed.
+    reasons : dict
+        Code → why it was computed, when resuming (empty otherwise).
+    notices : list of str
+        What was done to the folder (a stale lock taken over, temporary files removed).
+    """
 
     table: pd.DataFrame
     ran: list[str]
     skipped: list[str]
     failed: list[str]
+    reasons: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
+
+
+def resume_report(run: BatchRun) -> list[str]:
+    """The lines saying what a resumed batch reused and why it computed the others (French)."""
+    lines = [f"Reprise : {plural(len(run.skipped), 'département repris', 'départements repris')}"
+             + (" (mêmes paramètres, mêmes fichiers d'entrée)" if run.skipped else "")
+             + f", {fmt_int(len(run.ran))} {'recalculé' if len(run.ran) < 2 else 'recalculés'}"
+             + (" :" if run.ran else "")]
+    by_reason: dict[str, list[str]] = {}
+    for code in run.ran:
+        by_reason.setdefault(run.reasons.get(code, ""), []).append(code)
+    for why, codes in by_reason.items():
+        lines.append(f"- {fmt_list(codes, limit=12)} : {why or 'à calculer'}")
+    return lines
 
 
 def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: str = "dask",
               scheduler: str | None = None, resume: bool = False, workers: int | None = None,
-              memory_limit: str = "4GB", task=departement_task, progress: bool = True) -> BatchRun:
+              memory_limit: str = "4GB", task=departement_task, progress: bool = True, lock: bool = True,
+              say: Callable[[str], None] | None = None) -> BatchRun:
     """Run every département's task and write its row as it arrives; return the national table.
 
     Parameters
@@ -299,18 +538,47 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
         ``dask``: a ``LocalCluster`` (``workers`` processes of one thread, ``memory_limit`` each) or
         the scheduler at ``scheduler``; ``local``: one after the other in this process (debugging).
     resume : bool
-        Skip the départements whose row is already written and succeeded.
+        Reuse the rows already written that succeeded with the same options from the same input
+        files (:func:`resume_plan`); compute the others.
     task : callable
         ``task(code, options) -> DepartementRow`` (tests pass a wrapper).
+    lock : bool
+        Hold the folder (:func:`batch_folder`) for the run; False when the caller holds it already
+        (the command line holds it until the national outputs are written).
+    say : callable, optional
+        Called with each line worth saying before the computation (folder notices, resume report).
+
+    Raises
+    ------
+    InputError
+        Another batch runs in ``out_dir``.
     """
+    if lock:
+        with batch_folder(out_dir) as notices:
+            for line in notices if say is not None else ():
+                say(line)
+            run = run_batch(codes, options, out_dir, engine, scheduler, resume, workers, memory_limit, task,
+                            progress, lock=False, say=say)
+            run.notices[:0] = notices
+            return run
     out_dir = Path(out_dir)
     (out_dir / "departements").mkdir(parents=True, exist_ok=True)
-    skipped = sorted(done_codes(out_dir) & set(codes)) if resume else []
-    todo = [c for c in codes if c not in skipped]
+    if resume:
+        reused, reasons = resume_plan(codes, options, out_dir)
+    else:
+        reused, reasons = {}, dict.fromkeys(codes, "")
+    todo = [c for c in codes if c not in reused]
+    if resume and say is not None:
+        for line in resume_report(BatchRun(pd.DataFrame(), todo, list(reused), [], reasons)):
+            say(line)
     failed: list[str] = []
+    fresh: dict[str, dict] = {}
 
     def keep(row: DepartementRow) -> None:
-        write_text_atomic(row_path(out_dir, row.code), row.to_json())
+        row.run.setdefault("options", options_record(options))  # a lost task's row too
+        text = row.to_json()
+        write_text_atomic(row_path(out_dir, row.code), text)
+        fresh[row.code] = json.loads(text)
         if row.status != DONE:
             failed.append(row.code)
 
@@ -319,8 +587,11 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
             keep(task(code, options))
     elif todo:
         _run_dask(todo, options, task, keep, scheduler, workers, memory_limit, progress)
-    table = read_rows(out_dir, codes)
-    return BatchRun(table=table, ran=todo, skipped=skipped, failed=failed)
+    # This run's rows only (never a row another run wrote meanwhile).
+    records = [fresh.get(c) or reused.get(c) for c in codes]
+    table = pd.DataFrame([r for r in records if r is not None])
+    return BatchRun(table=table, ran=todo, skipped=[c for c in codes if c in reused], failed=failed,
+                    reasons={c: reasons.get(c, "") for c in todo} if resume else {})
 
 
 def _progress(items, show: bool):

@@ -804,7 +804,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--cache-dir", type=chemin, help="cache des réseaux téléchargés")
     batch.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie")
     batch.add_argument("--resume", action="store_true",
-                       help="reprendre : ne pas recalculer les départements déjà faits")
+                       help="reprendre : garder les départements déjà calculés avec les mêmes paramètres et les "
+                            "mêmes fichiers d'entrée, recalculer les autres (en disant pourquoi)")
     batch.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
     batch.set_defaults(func=cmd_batch)
 
@@ -814,9 +815,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    """Every département asked for, on Dask; the national outputs; exit status = départements failed."""
+    """Every département asked for, on Dask; the national outputs; exit status = départements failed.
+
+    The output folder is locked from the start until the national outputs are written; with
+    ``--resume``, the rows of other options or other input files are computed again, and said.
+    """
     from .analysis import check_threshold
-    from .batch import BatchOptions, national_figures, parse_departements, run_batch
+    from .batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
     from .national import write_national
 
     check_threshold(args.threshold)
@@ -828,9 +833,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out_dir = output_folder(args.out_dir)
     options = BatchOptions(threshold_min=args.threshold, mode=args.mode, networks_dir=args.networks_dir,
                            partial_network=args.partial_network, cache_dir=args.cache_dir)
-    run = run_batch(codes, options, out_dir, engine=args.engine, scheduler=args.scheduler, resume=args.resume,
-                    workers=args.workers, memory_limit=args.memory_limit, progress=not args.quiet)
-    written = write_national(run.table, out_dir, args.threshold, mode_words(args.mode))
+    say = None if args.quiet else print
+    with batch_folder(out_dir) as notices:
+        for line in notices if say is not None else ():
+            say(line)
+        run = run_batch(codes, options, out_dir, engine=args.engine, scheduler=args.scheduler, resume=args.resume,
+                        workers=args.workers, memory_limit=args.memory_limit, progress=not args.quiet, lock=False,
+                        say=say)
+        written = write_national(run.table, out_dir, args.threshold, mode_words(args.mode))
     figures = national_figures(run.table)
     if not args.quiet:
         print(f"access30 — lot national — {plural(len(codes), 'département', 'départements')} : "

@@ -115,7 +115,8 @@ def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode
     from .batch import ALL_DEPARTEMENTS
 
     shapes = departement_shapes(list(ALL_DEPARTEMENTS))  # the whole country, those not computed in grey
-    layer = shapes.merge(rows.drop(columns=[c for c in ("sources", "sites_by_type") if c in rows.columns]),
+    nested = ("sources", "sites_by_type", "run")  # lists and dicts: not GeoPackage fields (the table has them)
+    layer = shapes.merge(rows.drop(columns=[c for c in nested if c in rows.columns]),
                          on="code", how="left")
     with atomic_path(written[2]) as tmp:
         layer.to_file(tmp, layer="departements", driver="GPKG")

@@ -857,3 +857,17 @@ def test_builtin_demo_with_user_sites(capsys, tmp_path, sites_table):
     assert data["sites_total"] == 34
     assert "6 lieux en double retirés" in out
     assert data["population_total"] == pytest.approx(176_836)
+
+
+def test_batch_into_a_folder_another_batch_holds(capsys, tmp_path):
+    """Two batches into one folder would mix their rows: the second is refused, the first's lock kept."""
+    import socket
+
+    from access.batch import BATCH_LOCK
+
+    lock = tmp_path / BATCH_LOCK
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": "2025-06-30T09:00:00"}))
+    expect_error(capsys, ["batch", "--departements", "22", "--out-dir", tmp_path, "--engine", "local"],
+                 "--out-dir", "un autre lot national", str(tmp_path), f"processus {os.getpid()}",
+                 "lancé le 2025-06-30 à 09:00:00", "supprimez le fichier verrou")
+    assert lock.exists() and not (tmp_path / "national.csv").exists()
