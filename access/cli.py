@@ -736,8 +736,11 @@ def format_suggestion(suggestion) -> str:
 
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
+    short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
     if suggestion.optimal:
-        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)")
+        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"
+                     + (" — optimale pour ces capacités, qui ne suffisent pas (voir « Capacités insuffisantes »)"
+                        if short else ""))
     else:
         lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
                      f"{fmt_pct(suggestion.gap, 2)} au plus à l'optimum")
@@ -761,7 +764,8 @@ def format_suggestion(suggestion) -> str:
         from .locate.suggest_capacitated import capacitated_lines
 
         lines += capacitated_lines(suggestion)
-    lines += [f"- {notice.message}" for notice in suggestion.notices]
+    shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
+    lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]
     return "\n".join(lines)
 
 
