@@ -194,8 +194,8 @@ class CapacitatedResult:
     reachable : ndarray of bool
         Per unit (with people): it has a pair with some site, existing or candidate.
     reachable_open : ndarray of bool
-        Per unit (with people): it has a pair with an open site (existing or chosen); those of its
-        people left unassigned lack capacity, not reach.
+        Per unit (with people): it has a pair with an open site (existing or chosen) of capacity
+        above 0; those of its people left unassigned lack capacity, not reach.
     """
 
     model: str
@@ -933,13 +933,14 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
     open_site = np.zeros(model.n_sites, dtype=bool)
     open_site[:model.n_existing] = True
     open_site[model.n_existing + np.asarray(sites, dtype=np.int64)] = True
+    open_site &= model.cap > 0  # a site of capacity 0 (or unknown) serves nobody: it does not put people in reach
     reachable_open = reachable & np.isin(model.group_of_unit, np.unique(model.p_group[open_site[model.p_site]]))
     short = float(unassigned[reachable_open].sum())
     if unassigned.sum() > 0:
         notices.append(Notice("unassigned",
                               f"{plural(unassigned.sum(), 'habitant non affecté', 'habitants non affectés')} : "
-                              f"{fmt_int(unassigned[~reachable_open].sum())} hors de portée des lieux ouverts, "
-                              f"{fmt_int(short)} faute de capacité"
+                              f"{fmt_int(unassigned[~reachable_open].sum())} hors de portée des lieux ouverts de "
+                              f"capacité non nulle, {fmt_int(short)} faute de capacité"
                               + (f" ; comptés à {fmt_int(model.penalty / 60)} min chacun" if kind == "median" else "")))
     if kind == "median":
         n_open = model.n_existing + sites.size

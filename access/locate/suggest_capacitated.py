@@ -215,7 +215,7 @@ def capacity_shortfall(check: dict, threshold_min: float, model: str) -> str:
     unit = check["capacity_unit"]
     reach = (f"à {fmt_num(threshold_min)} min ou moins" if model == "maxcover" else "à portée")
     text = (f"Capacités insuffisantes : {fmt_int(check['population_served'])} habitants servis sur "
-            f"{fmt_int(check['population_within_reach'])} {reach} des lieux ouverts ; "
+            f"{fmt_int(check['population_within_reach'])} {reach} des lieux ouverts de capacité connue ; "
             f"{fmt_int(check['population_unserved_for_capacity'])} restent sans place faute de capacité")
     if check["capacity_open_people"] >= check["capacity_needed_people"]:
         saturated = [site["name"] for site in check["sites"] if site["utilisation"] >= 1 - 1e-9]
