@@ -1000,7 +1000,7 @@ def main() -> None:
     with tabs[0]:
         map_tab(study, routing, study_key, base, result, state, threshold)
     for notice in result.notices:
-        if notice.code == "population_outside_network":
+        if notice.code in ("population_outside_network", "transit_stops_far"):
             st.sidebar.warning(notice.message)
     with tabs[1]:
         indicators_tab(result, threshold, mode)

@@ -118,7 +118,7 @@ def format_report(result) -> str:
         *(_transit_lines(s) if s.transit is not None else [_network_line(s)]),
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
-        *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
+        *(f"⚠ {n.message}" for n in result.notices if n.code in ("population_outside_network", "transit_stops_far")),
         (f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})" if s.sites_total
          else "Lieux d'accueil : aucun")
         + (f", dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
@@ -439,7 +439,7 @@ def _check_unused_options(args: argparse.Namespace) -> None:
             if value is not None:
                 raise _unused(option, f"ne sert qu'en transports en commun, pas en mode « {args.mode} »",
                               f"ajoutez --mode transit (avec --gtfs FICHIER.zip), ou retirez {option}")
-    else:
+    elif args.gtfs is not None:  # without a feed, its absence is said first (when the study is read)
         for option, value in (("--network", args.network), ("--partial-network", args.partial_network or None),
                               ("--max-access-m", args.max_access_m),
                               ("--workers-hours", getattr(args, "workers_hours", False) or None)):
@@ -473,6 +473,12 @@ def _check_unused_options(args: argparse.Namespace) -> None:
                       "hebdomadaire)", "retirez --capacity-unit, ou donnez --capacity COLONNE (colonne du fichier "
                       "--sites)")
     if args.command == "suggest":
+        if args.overload is not None:
+            raise _unused("--overload", "avec suggest (les suggestions ne calculent pas la charge des lieux)",
+                          "retirez --overload, ou utilisez-le avec coverage ou report")
+        if args.people_per_unit is not None and args.capacity is not None and not args.capacitated:
+            raise _unused("--people-per-unit", "sans --capacitated (les capacités ne servent qu'au modèle avec "
+                          "capacités)", "ajoutez --capacitated, ou retirez --people-per-unit")
         _check_candidate_options(args)
 
 

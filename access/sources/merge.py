@@ -318,6 +318,10 @@ def report_fr(report: pd.DataFrame) -> pd.DataFrame:
 # A user's own site file next to the built-in lists
 
 
+#: The type of a user's row whose file states none (« autre »): it may be the same place as a typed one.
+UNTYPED = "autre"
+
+
 def _generated_ids(sites: pd.DataFrame) -> np.ndarray:
     """True where a site id was made up by :func:`access.sites.read_sites` (« <file>-<row> »), not given."""
     stems = sites["source"].astype(str).map(lambda name: re.escape(Path(name).stem))
@@ -326,9 +330,9 @@ def _generated_ids(sites: pd.DataFrame) -> np.ndarray:
 
 
 def _same_places(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame) -> list[tuple[int, int]]:
-    """(user row, built-in row) pairs that are the same place: same type, and the same name and point
-    (to 1 m) or points within :data:`MATCH_RADIUS_M` and similar names (≥ :data:`NAME_SIMILARITY`).
-    Closest pairs first; each row is used once."""
+    """(user row, built-in row) pairs that are the same place: same type (or none stated in the user's
+    file), and the same name and point (to 1 m) or points within :data:`MATCH_RADIUS_M` and similar
+    names (≥ :data:`NAME_SIMILARITY`). Closest pairs first; each row is used once."""
     from scipy.spatial import cKDTree
 
     if not len(listed) or not len(user):
@@ -341,7 +345,7 @@ def _same_places(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame) -> list[tuple
     found = []
     for i, near in enumerate(cKDTree(xy[:n]).query_ball_point(xy[n:], MATCH_RADIUS_M)):
         for j in near:
-            if listed["type"].iat[j] != user["type"].iat[i]:
+            if user["type"].iat[i] not in (listed["type"].iat[j], UNTYPED):  # a row of no stated type may match
                 continue
             distance = float(np.hypot(*(xy[n + i] - xy[j])))
             same_name = str(listed["name"].iat[j]).strip().lower() == str(user["name"].iat[i]).strip().lower()
@@ -362,7 +366,7 @@ def _given(user: gpd.GeoDataFrame, i: int, generated_id: bool) -> list[str]:
     capacity is the user's « unknown »), its id unless made up, and every other non-empty value."""
     given = []
     for column in user.columns:
-        if column in ("source", "hours_format"):
+        if column in ("source", "hours_format") or (column == "type" and user[column].iat[i] == UNTYPED):
             continue
         if column in ("geometry", "capacity"):
             given.append(column)
@@ -378,13 +382,13 @@ def merge_user_sites(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame,
                      notices: list[Notice]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """The built-in sites and the user's own, one row per place, the user's values kept.
 
-    A row of the user's file and a built-in row are the same place when they have the same type and
-    the same name and point (to 1 m), or points within :data:`MATCH_RADIUS_M` (50 m) and similar
-    names (:func:`~access.sources._common.name_similarity` ≥ :data:`NAME_SIMILARITY`). The merged row
-    takes the user's values for every column the user gave (name, point, capacity, hours, address,
-    commune, id), and the built-in row's for the others (an id the file did not give, hours it
-    lacks, the built-in list's own columns): a ``--capacity`` column survives, and so does the id a
-    sectorisation file names.
+    A row of the user's file and a built-in row are the same place when they have the same type (or
+    the user's row has none, « autre ») and the same name and point (to 1 m), or points within
+    :data:`MATCH_RADIUS_M` (50 m) and similar names (:func:`~access.sources._common.name_similarity`
+    ≥ :data:`NAME_SIMILARITY`). The merged row takes the user's values for every column the user
+    gave (name, point, capacity, hours, address, commune, id, a stated type), and the built-in row's
+    for the others (an id the file did not give, hours it lacks, the built-in list's own columns): a
+    ``--capacity`` column survives, and so does the id a sectorisation file names.
 
     Parameters
     ----------

