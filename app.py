@@ -838,6 +838,8 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.session_state["suggested_map"] = table
     gap = ("optimum prouvé par le solveur" if suggestion.optimal else
            f"solution non prouvée optimale : écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}")
+    if suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True):
+        gap += " pour ces capacités, qui ne suffisent pas (voir ci-dessous)"
     st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
     st.markdown(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
                 f"**{fmt_int(suggestion.population_covered_after)}** habitants à {fmt_num(threshold)} min ou moins.")
@@ -865,7 +867,8 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
 
         st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
-        st.caption(f"- {notice.message}")
+        if notice.code != "capacity_insufficient":  # the first of the capacitated lines above
+            st.caption(f"- {notice.message}")
     st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
 
@@ -997,7 +1000,7 @@ def main() -> None:
     with tabs[0]:
         map_tab(study, routing, study_key, base, result, state, threshold)
     for notice in result.notices:
-        if notice.code == "population_outside_network":
+        if notice.code in ("population_outside_network", "transit_stops_far"):
             st.sidebar.warning(notice.message)
     with tabs[1]:
         indicators_tab(result, threshold, mode)

@@ -49,6 +49,8 @@ from .network import RoadNetwork, bridge_gaps, read_pbf
 from .population import Demand, read_population
 from .routing import AccessModel
 from .sites import check_territory, dedupe_sites, read_sites, relocated_notice
+from .sources.merge import merge_user_sites
+from .transit_study import TransitNetwork, stop_reach_notices
 
 #: Above this share of the population outside the network's extent a study carries a warning.
 WARN_OUTSIDE_SHARE = 0.01
@@ -243,8 +245,8 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     if request.sites is not None:
         extra, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
         extra, outside = check_territory(extra, study_area(communes, 20_000.0), request.sites)
-        sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
-        sites, notices = dedupe_sites(sites, notices + [n for n in found if n.code != "duplicate_sites"] + outside)
+        sites, notices = merge_user_sites(sites, extra, notices + found + outside)
+        sites, notices = dedupe_sites(sites, notices)
         sources.append(f"Lieux d'accueil ajoutés : {Path(request.sites).name}")
     notices += inventory_notices(builtins)
     _require_sites(sites, request)
@@ -336,12 +338,12 @@ def _files_study(request: StudyRequest) -> Study:
     notices = _extent_notices(network, demand, access, request)  # before the sites: the population is the study
     communes, demand, found = _communes(request, demand, territory, code)
     notices += found + [Notice("population_file", f"Population : {note}.") for note in demand.notes]
-    frames, sources = [], [_network_source(request, network), f"Population : {demand.source}"]
+    user, listed = None, None
+    sources = [_network_source(request, network), f"Population : {demand.source}"]
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
         user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
         user, outside = check_territory(user, extent, request.sites)
-        frames.append(user)
         notices += found + outside
         sources.append(f"Lieux d'accueil : {Path(request.sites).name}")
     builtins = request.sites_builtin
@@ -362,13 +364,16 @@ def _files_study(request: StudyRequest) -> Study:
             raise InputError("les listes intégrées de lieux demandent un département",
                              "ajoutez --departement (par ex. 22 ou 972)", column="--sites-builtin")
         # Built-in sites beyond the network's reach are expected (the lists cover the whole département).
-        frames.append(listed[listed.geometry.within(extent).to_numpy()])
+        listed = listed[listed.geometry.within(extent).to_numpy()]
         notices += found
-    if not frames:
+    if user is None and listed is None:
         raise InputError("aucun lieu d'accueil fourni", "indiquez --sites FICHIER et/ou --sites-builtin "
                          f"{inventory_keys()} avec --departement")
-    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    sites, notices = dedupe_sites(sites, notices)
+    if user is not None and listed is not None:
+        sites, notices = merge_user_sites(listed, user, notices)
+    else:
+        sites = user if user is not None else listed
+    sites, notices = dedupe_sites(gpd.GeoDataFrame(sites, geometry="geometry", crs="EPSG:4326"), notices)
     if len(sites) == 0:
         raise InputError("aucun lieu d'accueil dans l'emprise du réseau routier",
                          "vérifiez que le réseau couvre le territoire des lieux", path=request.network)
@@ -579,8 +584,8 @@ def infer_departement(demand: Demand) -> str | None:
 def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     extra, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
     extra, outside = check_territory(extra, area, request.sites)
-    sites = gpd.GeoDataFrame(pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    return dedupe_sites(sites, found + outside)
+    sites, notices = merge_user_sites(sites, extra, found + outside)
+    return dedupe_sites(sites, notices)
 
 
 def _builtins(request: StudyRequest) -> tuple[str, ...]:
@@ -649,8 +654,13 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
     """Warn, with the figures, when more than 1 % of the population falls outside the network's
     extent (refuse when all of it does); the user's sites outside it are reported by
     :func:`check_territory`."""
+    where = Path(request.population).name if request.population else "la population du territoire"
+    if isinstance(network, TransitNetwork):
+        # Walking straight to a site is always possible, nobody is cut off; but a feed whose stops
+        # lie elsewhere would make every figure a walking one: refused, or said when most live far.
+        return stop_reach_notices(network, demand, f"la population de {where}" if request.population else where)
     if not isinstance(network, RoadNetwork):
-        return []  # a timetable mode: walking straight to a site is always possible, nobody is cut off
+        return []
     extent = network_extent(network, access.max_distance_m)
     units = demand.units
     wgs = gpd.GeoSeries(gpd.points_from_xy(units["x"], units["y"]), crs=demand.crs).to_crs("EPSG:4326")
@@ -658,7 +668,6 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
     pop = units["population"].to_numpy(dtype=float)
     total, outside = float(pop.sum()), float(pop[~inside].sum())
     name = Path(request.network).name if request.network else network.source
-    where = Path(request.population).name if request.population else "la population du territoire"
     if not inside.any():
         away = _distance_km(extent, wgs)
         raise InputError(f"aucune unité de population ne se trouve dans l'emprise du réseau « {name} » (la "

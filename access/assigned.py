@@ -13,20 +13,29 @@ several sites is counted at the nearest of those sites (the files give no sub-co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .analysis import CoverageResult, Routing, Study
 from .coverage import STATUS_COVERED, STATUS_NO_ROAD, covered
-from .errors import Notice
-from .fmt import fmt_int, fmt_list, plural
+from .errors import InputError, Notice
+from .fmt import fmt_int, fmt_list, fmt_pct, plural
 from .routing import site_unit_times
+
+if TYPE_CHECKING:
+    from .sources.sectors import Sectorisation
 
 #: Times to the assigned site are searched up to this bound; beyond it a resident is « hors d'atteinte ».
 ASSIGNED_LIMIT_S = 3 * 3600.0
+#: A sectorisation file whose unknown site ids exceed this share of its rows or of the population is refused.
+MAX_UNKNOWN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,18 @@ class SectorSummary:
     population_without_sector : float
         Inhabitants of communes absent from the sectorisation.
     population_sector_unlocated : float
-        Inhabitants whose sector's sites have no location on the network (no coordinates, or too far
-        from any road): not covered by their sector.
+        Inhabitants whose sector has a known site but reach none of them (within
+        :data:`ASSIGNED_LIMIT_S`, or on a piece of network they cannot leave): not covered by their sector.
     mean_assigned_min : float
         Population-weighted mean time to the assigned site (reachable residents).
     communes_without_sector : tuple of str
         Codes of the communes with no sector.
     sites_unlocated : tuple of str
-        Sector sites that cannot be placed on the network.
+        Known sector sites that none of the residents of their sector reaches.
+    sites_unknown : tuple of str
+        Sector site ids that are none of the study's sites (« inconnus »).
+    population_sector_unknown : float
+        Inhabitants whose sector names only unknown sites: not covered by their sector.
     """
 
     source: str
@@ -73,12 +86,15 @@ class SectorSummary:
     mean_assigned_min: float
     communes_without_sector: tuple[str, ...]
     sites_unlocated: tuple[str, ...]
+    sites_unknown: tuple[str, ...] = ()
+    population_sector_unknown: float = 0.0
 
     def to_dict(self) -> dict:
         """The JSON form (key ``sectors`` of the summary file)."""
         out = dict(self.__dict__)
         out["communes_without_sector"] = list(self.communes_without_sector)
         out["sites_unlocated"] = list(self.sites_unlocated)
+        out["sites_unknown"] = list(self.sites_unknown)
         return out
 
 
@@ -144,7 +160,7 @@ def assigned_coverage(study: Study, routing: Routing, result: CoverageResult,
     position = {site: i for i, site in enumerate(ids)}
     wanted = sorted({str(s) for sites in sites_by_commune.values() for s in sites})
     located = [s for s in wanted if s in position]  # a site off the roads is still reached straight
-    unlocated = tuple(s for s in wanted if s not in located)
+    unknown = tuple(s for s in wanted if s not in located)  # no site of the study has that id
 
     times = np.full((len(located), len(units)), np.inf)
     if located:
@@ -159,10 +175,14 @@ def assigned_coverage(study: Study, routing: Routing, result: CoverageResult,
     assigned_s = allowed.min(axis=0) if located else np.full(len(units), np.inf)
     assigned_s = np.where(has_sector, assigned_s, np.nan)
     no_road = units["status"].to_numpy() == STATUS_NO_ROAD
-    covered_assigned = has_sector & ~no_road & covered(np.nan_to_num(assigned_s, nan=np.inf), threshold_s)
+    reached = np.isfinite(assigned_s)  # NaN (no sector) and inf (out of reach) alike are not reached
+    covered_assigned = has_sector & ~no_road & reached & covered(np.where(reached, assigned_s, np.inf), threshold_s)
     covered_nearest = units["status"].to_numpy() == STATUS_COVERED
-    reachable_sector = serves.any(axis=0) if located else np.zeros(len(units), dtype=bool)
-    assigned_id = np.where(has_sector & np.isfinite(np.nan_to_num(assigned_s, nan=np.inf)),
+    known_sector = serves.any(axis=0) if located else np.zeros(len(units), dtype=bool)
+    # A known sector site that none of the residents of its sector reaches.
+    unreached = tuple(site for k, site in enumerate(located)
+                      if serves[k].any() and not np.isfinite(times[k][serves[k]]).any())
+    assigned_id = np.where(has_sector & reached,
                            np.asarray(located + [""], dtype=object)[np.where(np.isfinite(assigned_s), best, -1)], "")
     sector_text = {str(c): " ; ".join(map(str, s)) for c, s in sites_by_commune.items()}
     nearest_id = units["site_id"].astype(str).to_numpy() if "site_id" in units.columns else np.full(len(units), "")
@@ -176,7 +196,7 @@ def assigned_coverage(study: Study, routing: Routing, result: CoverageResult,
     })
     communes = _commune_table(table, result)
     sectorised = float(pop[has_sector].sum())
-    finite = has_sector & np.isfinite(np.nan_to_num(assigned_s, nan=np.inf)) & ~no_road
+    finite = has_sector & reached & ~no_road
     summary = SectorSummary(
         source=source, population_sectorised=sectorised,
         population_covered_nearest=float(pop[has_sector & covered_nearest].sum()),
@@ -186,11 +206,12 @@ def assigned_coverage(study: Study, routing: Routing, result: CoverageResult,
         population_gap=float(pop[has_sector & covered_nearest & ~covered_assigned].sum()),
         population_nearest_elsewhere=float(pop[elsewhere].sum()),
         population_without_sector=float(pop[~has_sector].sum()),
-        population_sector_unlocated=float(pop[has_sector & ~reachable_sector].sum()),
+        population_sector_unlocated=float(pop[has_sector & known_sector & ~reached].sum()),
         mean_assigned_min=float(np.average(assigned_s[finite] / 60.0, weights=pop[finite]))
         if finite.any() and pop[finite].sum() > 0 else np.nan,
         communes_without_sector=tuple(sorted(set(unit_communes[~has_sector]))),
-        sites_unlocated=unlocated)
+        sites_unlocated=unreached, sites_unknown=unknown,
+        population_sector_unknown=float(pop[has_sector & ~known_sector].sum()))
     return AssignedCoverage(units=table, communes=communes, summary=summary, notices=_notices(summary, study))
 
 
@@ -224,14 +245,25 @@ def _notices(summary: SectorSummary, study: Study) -> list[Notice]:
             f"dans {summary.source} ({fmt_int(summary.population_without_sector)} habitants) : comptées seulement "
             f"pour le lieu le plus proche : {fmt_list(summary.communes_without_sector)}",
             count=len(summary.communes_without_sector), details=list(summary.communes_without_sector)))
+    if summary.sites_unknown:
+        unknown = list(summary.sites_unknown)
+        notices.append(Notice(
+            "sector_unknown", f"{plural(len(unknown), 'identifiant de lieu inconnu', 'identifiants de lieu inconnus')}"
+            f" dans {summary.source} (aucun lieu de l'étude ne le porte) : {fmt_list(unknown)} ; "
+            f"{fmt_int(summary.population_sector_unknown)} habitants des communes rattachées seulement à "
+            f"{'lui' if len(unknown) == 1 else 'eux'} sont comptés non couverts par leur lieu de rattachement"
+            + _near_hint(unknown, study.sites["site_id"].astype(str)),
+            count=len(unknown), details=unknown))
     if summary.sites_unlocated:
         names = dict(zip(study.sites["site_id"].astype(str), study.sites["name"].astype(str)))
         shown = [names.get(s, s) for s in summary.sites_unlocated]
         notices.append(Notice(
-            "sector_unlocated", f"{plural(len(shown), 'lieu de secteur', 'lieux de secteur')} sans position sur le "
-            f"réseau (coordonnées manquantes ou trop loin d'une route) : {fmt_list(shown)} ; "
-            f"{fmt_int(summary.population_sector_unlocated)} habitants de ces secteurs sont comptés non couverts "
-            "par leur lieu de rattachement", count=len(shown), details=shown))
+            "sector_unlocated", f"{plural(len(shown), 'lieu de secteur', 'lieux de secteur')} qu'aucun habitant de "
+            f"{'son' if len(shown) == 1 else 'leur'} secteur n'atteint (à plus de "
+            f"{fmt_int(ASSIGNED_LIMIT_S / 3600)} h, "
+            f"ou sur un morceau de réseau non relié) : {fmt_list(shown)} ; "
+            f"{fmt_int(summary.population_sector_unlocated)} habitants sans lieu de rattachement atteignable sont "
+            "comptés non couverts par leur lieu de rattachement", count=len(shown), details=shown))
     return notices
 
 
@@ -272,22 +304,12 @@ def sectorisation_for(study: Study, path=None) -> tuple[dict, str, list[Notice]]
         Commune code → ids of the sites serving it; where it comes from; the reader's notices
         (split communes, unknown sites, communes without a sector).
     """
-    from pathlib import Path
-
+    # Imported here as before: the sources package weighs half a second on every command's start.
     from .sources.sectors import load_sectors, read_sectors
 
     if path is not None:
         sectors = read_sectors(path, sites=study.sites, departement=study.departement)
-        known = study.sites["site_id"].astype(str)
-        if not set(sectors.table["site_id"]) & set(known):
-            from .errors import InputError
-
-            raise InputError("aucun identifiant de lieu de la sectorisation n'est un des lieux d'accueil de l'étude "
-                             f"(par ex. « {sectors.table['site_id'].iloc[0]} »)",
-                             "reprenez les identifiants (site_id) des lieux de l'étude, par ex. "
-                             + ", ".join(f"« {i} »" for i in known.head(3)) + " (couche « sites » du GeoPackage "
-                             "de coverage), ou ajoutez le fichier de ces lieux avec --sites",
-                             path=path, column="site_id")
+        check_sectorisation(sectors, study, path)
         return sectors.sites_by_commune, Path(path).name, list(sectors.notices)
     if not study.departement:
         return None
@@ -295,6 +317,104 @@ def sectorisation_for(study: Study, path=None) -> tuple[dict, str, list[Notice]]
     if sectors is None or not set(sectors.table["site_id"]) & set(study.sites["site_id"].astype(str)):
         return None
     return sectors.sites_by_commune, f"sectorisation livrée {sectors.source}", list(sectors.notices)
+
+
+def check_sectorisation(sectors: Sectorisation, study: Study, path) -> None:
+    """Refuse a sectorisation file that does not describe the study: none of its communes is one of
+    the study's (another département), or most of its site ids (more than
+    :data:`MAX_UNKNOWN_SHARE` of its rows, or of the population it sectorises) are none of the
+    study's sites; the message gives the codes found and expected, or the near matches of the ids
+    (« fs-0133 » → « fs-133 »).
+
+    Raises
+    ------
+    InputError
+        Naming the file and the column.
+    """
+    table = sectors.table
+    units = study.demand.units
+    name = Path(path).name
+    codes = set(table["code_insee"].astype(str))
+    unit_communes = units["commune"].astype(str) if "commune" in units.columns else pd.Series("", index=units.index)
+    studied = sorted(set(unit_communes) - {"", "nan", "None"})
+    if studied and not codes & set(studied):
+        raise InputError(f"aucune commune de l'étude dans la sectorisation {name} : "
+                         f"{plural(len(codes), 'commune', 'communes')} du fichier ({_few(sorted(codes))}), "
+                         f"{plural(len(studied), 'commune', 'communes')} dans l'étude ({_few(studied)})",
+                         "donnez la sectorisation des communes du territoire étudié (codes INSEE), ou étudiez le "
+                         "territoire de ce fichier (--territory, --departement)", path=path, column="code_insee")
+    known = study.sites["site_id"].astype(str)
+    unknown_rows = ~table["site_id"].astype(str).isin(set(known)).to_numpy()
+    if not unknown_rows.any():
+        return
+    pop = units["population"].to_numpy(dtype=float)
+    by_commune = pd.Series(pop).groupby(unit_communes.to_numpy()).sum()
+    lost = [code for code, ids in sectors.sites_by_commune.items() if not set(ids) & set(known)]
+    in_file = by_commune.reindex(sorted(codes)).fillna(0.0)
+    pop_share = float(in_file.reindex(lost).fillna(0.0).sum() / in_file.sum()) if in_file.sum() > 0 else 0.0
+    row_share = float(unknown_rows.mean())
+    if row_share <= MAX_UNKNOWN_SHARE and pop_share <= MAX_UNKNOWN_SHARE:
+        return
+    unknown = list(dict.fromkeys(table.loc[unknown_rows, "site_id"].astype(str)))
+    hint = _near_hint(unknown, known)
+    if unknown_rows.all():
+        problem = (f"aucun identifiant de lieu de la sectorisation n'est un des lieux d'accueil de l'étude (par ex. "
+                   f"« {unknown[0]} »){hint}")
+    else:
+        problem = (f"{plural(int(unknown_rows.sum()), 'ligne', 'lignes')} sur {len(table)} de la sectorisation "
+                   f"({fmt_pct(row_share, 0)} ; {fmt_pct(pop_share, 0)} de la population sectorisée) rattachent "
+                   f"leur commune à un lieu inconnu de l'étude, par ex. {fmt_list([f'« {u} »' for u in unknown], 3)}"
+                   f"{hint}")
+    raise InputError(problem, "reprenez les identifiants (site_id) des lieux de l'étude, par ex. "
+                     + ", ".join(f"« {i} »" for i in known.head(3)) + " (couche « sites » du GeoPackage de coverage), "
+                     "ou ajoutez le fichier de ces lieux avec --sites", path=path, column="site_id")
+
+
+def _plain_id(text: str) -> str:
+    """An id reduced for comparison: lower case, letters and digits only, no leading zeros in numbers
+    (« FS-0133 », « fs_133 » and « fs 133 » all give « fs133 »)."""
+    words = re.findall(r"[a-z]+|\d+", str(text).lower())
+    return "".join((w.lstrip("0") or "0") if w.isdigit() else w for w in words)
+
+
+def near_matches(unknown, known) -> dict[str, str]:
+    """For each unknown site id, the known id it was probably meant to be: the same once case,
+    punctuation and leading zeros are set aside, else the closest spelling (difflib, ratio ≥ 0.8).
+
+    Parameters
+    ----------
+    unknown, known : iterable of str
+
+    Returns
+    -------
+    dict
+        Unknown id → known id, for those with a near match only.
+    """
+    known = [str(k) for k in known]
+    plain: dict[str, str] = {}
+    for k in known:
+        plain.setdefault(_plain_id(k), k)
+    out = {}
+    for u in map(str, unknown):
+        match = plain.get(_plain_id(u))
+        if match is None:
+            close = get_close_matches(u, known, n=1, cutoff=0.8)
+            match = close[0] if close else None
+        if match is not None:
+            out[u] = match
+    return out
+
+
+def _near_hint(unknown, known) -> str:
+    """« ; identifiants proches de ceux de l'étude : « fs-0133 » → « fs-133 »… » (empty without any)."""
+    near = near_matches(unknown, known)
+    return (" ; identifiants proches de ceux de l'étude : "
+            + fmt_list([f"« {u} » → « {k} »" for u, k in near.items()], limit=4)) if near else ""
+
+
+def _few(codes: list[str], n: int = 4) -> str:
+    """The first codes of a list, « 29001, 29002, 29003, 29004… »."""
+    return ", ".join(codes[:n]) + ("…" if len(codes) > n else "")
 
 
 def with_study_sectors(result: CoverageResult, study: Study, routing: Routing, path=None) -> CoverageResult:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .assigned import with_study_sectors
+from .candidates import DEFAULT_MAX_CELLS
 from .crs import crs_option
 from .errors import Access30Error, InputError
 from .fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
@@ -22,6 +23,8 @@ from .modes import MODES, get_mode, mode_words
 from .outputs import Output, file_sources, output_folder, prepare_outputs, protected_folders, writing_together
 
 EXIT_INPUT_ERROR = 2
+#: Coordinates of a CSV of sites or candidates when no --sites-crs / --candidates-crs is given.
+DEFAULT_CRS = "EPSG:4326"
 
 # argparse's own words (usage, help, errors), in French: argparse looks them up through gettext at
 # each call, so its module-level ``_`` and ``ngettext`` are replaced once, here.
@@ -116,7 +119,7 @@ def format_report(result) -> str:
         *(_transit_lines(s) if s.transit is not None else [_network_line(s)]),
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
-        *(f"⚠ {n.message}" for n in result.notices if n.code == "population_outside_network"),
+        *(f"⚠ {n.message}" for n in result.notices if n.code in ("population_outside_network", "transit_stops_far")),
         (f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})" if s.sites_total
          else "Lieux d'accueil : aucun")
         + (f", dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
@@ -232,8 +235,9 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--communes", type=chemin, help="contours communaux (code, nom, epci_code, epci_nom)")
     group.add_argument("--departement", help="code département pour les listes intégrées (22, 972…)")
     group.add_argument("--sites", type=chemin, help="lieux d'accueil : CSV (name,type,lon,lat), GeoJSON ou GPKG")
-    group.add_argument("--sites-crs", default="EPSG:4326", type=crs_option,
-                       help="CRS des coordonnées du CSV des lieux (« EPSG:2154 », « Lambert93 », « 2154 »…)")
+    group.add_argument("--sites-crs", default=None, type=crs_option,
+                       help="CRS des coordonnées du CSV des lieux (« EPSG:2154 », « Lambert93 », « 2154 »… ; "
+                            "par défaut EPSG:4326)")
     group.add_argument("--sites-builtin", default=None,
                        help=f"listes intégrées séparées par des virgules : {inventory_keys()} "
                             "(défaut pour un territoire intégré : les deux)")
@@ -266,7 +270,8 @@ def study_request(args: argparse.Namespace):
     return StudyRequest(
         territory=args.territory, departement=args.departement, network=args.network,
         partial_network=args.partial_network, population=args.population, population_column=args.population_column,
-        population_crs=args.population_crs, demand=args.demand, sites=args.sites, sites_crs=args.sites_crs,
+        population_crs=args.population_crs, demand=args.demand, sites=args.sites,
+        sites_crs=args.sites_crs or DEFAULT_CRS,
         sites_builtin=builtins, communes=args.communes, mode=args.mode, gtfs=args.gtfs,
         when=getattr(args, "at", None), service_date=args.service_date, window_min=args.window,
         max_access_m=args.max_access_m, cache_dir=args.cache_dir, capacity_column=_capacity_column(args))
@@ -303,7 +308,7 @@ def capacity_result(args: argparse.Namespace, study, routing, result):
         return result
     from .load import capacity_indicators, site_capacity, with_capacity
 
-    capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+    capacity = site_capacity(study.sites, args.capacity, args.capacity_unit, path=args.sites)
     report = capacity_indicators(study, routing, capacity, args.threshold, people_per_unit=args.people_per_unit,
                                  max_load=args.overload)
     return with_capacity(result, report)
@@ -392,6 +397,10 @@ def _check_lenses(args: argparse.Namespace) -> None:
 def _check_capacity_options(args: argparse.Namespace) -> None:
     """Refuse the options of the load that would be silently unused: they need ``--capacity`` (and
     ``--new-capacity`` needs ``--capacitated``)."""
+    capacity = getattr(args, "capacity", None)
+    if capacity is not None and not capacity.strip():
+        raise InputError("--capacity sans nom de colonne", "indiquez le nom d'une colonne du fichier --sites "
+                         "(par ex. --capacity agents), ou --capacity hours", column="--capacity")
     if getattr(args, "capacity", None) is None:
         for option, attribute in (("--people-per-unit", "people_per_unit"), ("--overload", "overload"),
                                   ("--capacity-unit", "capacity_unit")):
@@ -402,6 +411,93 @@ def _check_capacity_options(args: argparse.Namespace) -> None:
     if getattr(args, "new_capacity", None) is not None and not getattr(args, "capacitated", False):
         raise InputError("--new-capacity sans --capacitated : l'option ne serait pas utilisée",
                          "ajoutez --capacitated (avec --capacity), ou retirez --new-capacity", column="--new-capacity")
+
+
+def _unused(option: str, why: str, fix: str) -> InputError:
+    return InputError(f"{option} {why} : l'option ne serait pas utilisée", fix, column=option)
+
+
+def _check_unused_options(args: argparse.Namespace) -> None:
+    """Refuse the study options that the other options given would leave silently unused: the
+    public-transport options without ``--mode transit`` (and the road ones with it), the options of a
+    population or site file given without that file, a ``--departement`` that a territory overrides,
+    and (suggest) the options of a candidate source not asked for.
+
+    Raises
+    ------
+    InputError
+        Naming the option and the fix (add the option it needs, or remove it).
+    """
+    from .territory import TERRITORIES, is_departement_code, normalise_departement
+
+    transit = get_mode(args.mode).timetable
+    date_option = "--date" if args.command == "coverage" else "--service-date"
+    if not transit:
+        for option, value in (("--gtfs", args.gtfs), (date_option, args.service_date), ("--window", args.window)):
+            if value is not None:
+                raise _unused(option, f"ne sert qu'en transports en commun, pas en mode « {args.mode} »",
+                              f"ajoutez --mode transit (avec --gtfs FICHIER.zip), ou retirez {option}")
+    elif args.gtfs is not None:  # without a feed, its absence is said first (when the study is read)
+        for option, value in (("--network", args.network), ("--partial-network", args.partial_network or None),
+                              ("--max-access-m", args.max_access_m),
+                              ("--workers-hours", getattr(args, "workers_hours", False) or None)):
+            if value is not None:
+                raise _unused(option, "ne s'applique pas aux transports en commun (--mode transit : le réseau est "
+                              "le flux GTFS, la marche est estimée jusqu'à 1 000 m des arrêts)",
+                              f"retirez {option}, ou choisissez --mode drive ou --mode walk"
+                              + (" ; en transports en commun, --at \"jour HH:MM\" applique les horaires d'ouverture"
+                                 if option == "--workers-hours" else ""))
+    if args.population is None:
+        for option, value in (("--population-column", args.population_column),
+                              ("--population-crs", args.population_crs), ("--communes", args.communes)):
+            if value is not None:
+                raise _unused(option, "sans --population (fichier de population)",
+                              f"ajoutez --population FICHIER, ou retirez {option} : un territoire intégré ou un "
+                              "département a sa propre population et ses contours")
+        territory = args.territory
+        if territory is not None and args.departement is not None and (territory in TERRITORIES
+                                                                      or is_departement_code(territory)):
+            own = (TERRITORIES[territory].departement if territory in TERRITORIES
+                   else normalise_departement(territory))
+            if normalise_departement(args.departement) != own:
+                raise _unused("--departement", f"« {args.departement} » avec --territory {territory} (département "
+                              f"{own}) sans --population", "retirez --departement, ou --territory pour étudier un "
+                              "autre département")
+    if args.sites is None and args.sites_crs is not None:
+        raise _unused("--sites-crs", "sans --sites (fichier de lieux)",
+                      "ajoutez --sites FICHIER, ou retirez --sites-crs")
+    if getattr(args, "capacity", None) == "hours" and getattr(args, "capacity_unit", None) is not None:
+        raise _unused("--capacity-unit", "avec --capacity hours (l'unité est alors l'heure d'ouverture "
+                      "hebdomadaire)", "retirez --capacity-unit, ou donnez --capacity COLONNE (colonne du fichier "
+                      "--sites)")
+    if args.command == "suggest":
+        if args.overload is not None:
+            raise _unused("--overload", "avec suggest (les suggestions ne calculent pas la charge des lieux)",
+                          "retirez --overload, ou utilisez-le avec coverage ou report")
+        if args.people_per_unit is not None and args.capacity is not None and not args.capacitated:
+            raise _unused("--people-per-unit", "sans --capacitated (les capacités ne servent qu'au modèle avec "
+                          "capacités)", "ajoutez --capacitated, ou retirez --people-per-unit")
+        _check_candidate_options(args)
+
+
+def _check_candidate_options(args: argparse.Namespace) -> None:
+    """``suggest``: refuse the options of a candidate source that ``--candidates`` does not name."""
+    from .candidates import CANDIDATE_SOURCES
+
+    items = [item.strip() for item in args.candidates.split(",") if item.strip()]
+    if "cells" not in items:
+        for option, value in (("--max-cells", args.max_cells), ("--cells-method", args.cells_method)):
+            if value is not None:
+                raise _unused(option, "sans « cells » dans --candidates", f"ajoutez cells à --candidates (par ex. "
+                              f"--candidates {','.join([*items, 'cells'])}), ou retirez {option}")
+    if not [item for item in items if item not in CANDIDATE_SOURCES] and args.candidates_crs is not None:
+        raise _unused("--candidates-crs", "sans fichier d'emplacements candidats dans --candidates",
+                      "ajoutez le fichier à --candidates, ou retirez --candidates-crs")
+    for inventory in candidate_inventories():
+        option = _file_option(inventory)
+        if getattr(args, f"{inventory.key}_file") is not None and inventory.key not in items:
+            raise _unused(option, f"sans « {inventory.key} » dans --candidates",
+                          f"ajoutez {inventory.key} à --candidates, ou retirez {option}")
 
 
 def _road_only(args: argparse.Namespace, what: str) -> None:
@@ -424,6 +520,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         from .hours import parse_when
 
         parse_when(args.at)  # a typo in --at fails before the network is read
+    _check_unused_options(args)
     _check_lenses(args)
     _check_capacity_options(args)
     steps = Steps(args.quiet)
@@ -490,6 +587,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from .hours import parse_when
 
         parse_when(args.at)
+    _check_unused_options(args)
     _check_lenses(args)
     _check_capacity_options(args)
     names = [*REPORT_FILES, *CSV_NAMES.values()]
@@ -559,6 +657,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                          "tous les habitants atteignables", "retirez --k, ou choisissez --model maxcover pour "
                          "placer k lieux", column="--k")
     _check_capacity_options(args)
+    _check_unused_options(args)
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]
     sources = [item for item in items if item in CANDIDATE_SOURCES]
     files = [Path(item) for item in items if item not in CANDIDATE_SOURCES]
@@ -575,8 +674,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     study, routing = routed_study(args, steps)
     steps("Emplacements candidats")
     candidates, found = build_candidates(study, sources, path=files[0] if files else None,
-                                         path_crs=args.candidates_crs, files=_candidate_files(args),
-                                         max_cells=args.max_cells, cells_method=args.cells_method)
+                                         path_crs=args.candidates_crs or DEFAULT_CRS, files=_candidate_files(args),
+                                         max_cells=DEFAULT_MAX_CELLS if args.max_cells is None else args.max_cells,
+                                         cells_method=args.cells_method or "grid")
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
           f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
     if args.capacitated:
@@ -586,7 +686,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         if args.weight != "population":
             raise InputError("le modèle avec capacités sert des habitants : pas de pondération",
                              "retirez --weight ou --capacitated", column="--weight")
-        capacity = site_capacity(study.sites, args.capacity, args.capacity_unit)
+        capacity = site_capacity(study.sites, args.capacity, args.capacity_unit, path=args.sites)
         suggestion = suggest_capacitated(study, routing, args.model, args.k, capacity, args.threshold,
                                          candidates=candidates, new_capacity=args.new_capacity,
                                          people_per_unit=args.people_per_unit, time_limit_s=args.time_limit)
@@ -636,8 +736,11 @@ def format_suggestion(suggestion) -> str:
 
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
+    short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
     if suggestion.optimal:
-        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)")
+        lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"
+                     + (" — optimale pour ces capacités, qui ne suffisent pas (voir « Capacités insuffisantes »)"
+                        if short else ""))
     else:
         lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
                      f"{fmt_pct(suggestion.gap, 2)} au plus à l'optimum")
@@ -661,7 +764,8 @@ def format_suggestion(suggestion) -> str:
         from .locate.suggest_capacitated import capacitated_lines
 
         lines += capacitated_lines(suggestion)
-    lines += [f"- {notice.message}" for notice in suggestion.notices]
+    shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
+    lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]
     return "\n".join(lines)
 
 
@@ -743,11 +847,11 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--candidates", default=",".join(listed),
                          help=f"emplacements candidats séparés par des virgules : {', '.join(listed)}, cells "
                               f"(carreaux habités) et/ou un fichier CSV/GPKG (défaut : {','.join(listed)})")
-    suggest.add_argument("--candidates-crs", default="EPSG:4326", type=crs_option,
-                         help="CRS des coordonnées du CSV des candidats (comme --sites-crs)")
-    suggest.add_argument("--max-cells", type=entier, default=1000,
-                         help="nombre maximal de carreaux candidats (défaut 1000)")
-    suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default="grid",
+    suggest.add_argument("--candidates-crs", default=None, type=crs_option,
+                         help="CRS des coordonnées du CSV des candidats (comme --sites-crs ; par défaut EPSG:4326)")
+    suggest.add_argument("--max-cells", type=entier, default=None,
+                         help=f"nombre maximal de carreaux candidats (défaut {DEFAULT_MAX_CELLS})")
+    suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default=None,
                          help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes "
                               "pondérées")
     for inventory in candidate_inventories():

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -359,6 +360,17 @@ def read_feed(path: str | Path) -> Feed:
     path = Path(path)
     if not path.exists():
         raise InputError("flux GTFS introuvable", "vérifiez le chemin du fichier .zip", path=path)
+    try:
+        return _read_feed(path)
+    except InputError as exc:
+        # A message names the member (stops.txt…): say which feed it belongs to as well.
+        if exc.path is not None and Path(exc.path) != path and path.name not in exc.problem:
+            exc = InputError(f"{exc.problem} (flux GTFS « {path.name} »)", exc.fix, exc.path, exc.row, exc.column)
+        raise exc from None
+
+
+def _read_feed(path: Path) -> Feed:
+    """:func:`read_feed` of an existing path (its errors name the member file only)."""
     tables = _read_tables(path)
     for name in REQUIRED_FILES:
         if tables.get(name) is None:
@@ -429,6 +441,7 @@ def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
     """Every GTFS table of the feed, read by gtfs-kit (None when absent or empty)."""
     import gtfs_kit
 
+    _check_members(path)
     try:
         feed = gtfs_kit.read_feed(path, dist_units="km")
     except zipfile.BadZipFile:
@@ -436,10 +449,12 @@ def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
         raise InputError(f"ce fichier est {what}, pas un flux GTFS (archive .zip)" if what else
                          "le fichier n'est pas une archive zip lisible", "fournissez le flux GTFS tel que "
                          "publié (un .zip contenant stops.txt, trips.txt…)", path=path) from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as exc:
         # gtfs-kit reads with typed columns: a text in a numeric column fails for the whole file.
         _raise_bad_number(path)
-        raise
+        _raise_unreadable(path, exc)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        _raise_unreadable(path, exc)
     names = {"stops.txt": feed.stops, "routes.txt": feed.routes, "trips.txt": feed.trips,
              "stop_times.txt": feed.stop_times, "calendar.txt": feed.calendar,
              "calendar_dates.txt": feed.calendar_dates, "frequencies.txt": feed.frequencies,
@@ -447,27 +462,114 @@ def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
     return {name: (None if df is None or df.empty else df.reset_index(drop=True)) for name, df in names.items()}
 
 
+def _members(path: Path):
+    """(name, bytes) of each GTFS table file of the feed that gtfs-kit reads (zip members or the
+    folder's files), lazily; an unreadable archive or member raises an InputError naming it."""
+    from gtfs_kit import constants
+
+    tables = set(constants.DTYPES)
+    if path.is_dir():
+        for file in sorted(path.glob("*.txt")):
+            if file.stem in tables and file.stat().st_size:
+                yield file.name, file.read_bytes()
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise InputError("le fichier n'est pas une archive zip lisible (tronqué, ou pas un .zip)",
+                         "fournissez le flux GTFS tel que publié (un .zip contenant stops.txt, trips.txt…)",
+                         path=path) from None
+    with archive:
+        for info in archive.infolist():
+            name = Path(info.filename).name
+            if info.is_dir() or not info.file_size or not name.endswith(".txt") or Path(name).stem not in tables:
+                continue
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+                raise InputError(f"fichier corrompu dans l'archive du flux GTFS « {path.name} » "
+                                 f"({exc.__class__.__name__} : {exc})",
+                                 "téléchargez à nouveau le flux : l'archive est abîmée", path=path / name) from None
+            yield name, data
+
+
+def _check_members(path: Path) -> None:
+    """Check that every table file of the feed is UTF-8 CSV with no row longer than its header.
+
+    pandas would either fail with a parser error (a quote left open) or, worse, shift the values of a
+    row with extra fields into the wrong columns; the message names the member and the data row.
+
+    Raises
+    ------
+    InputError
+        Archive or member unreadable, text not UTF-8, a quote left open, a row with more fields than
+        the header.
+    """
+    import csv
+    import io
+
+    for name, data in _members(path):
+        member = path / name
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n")  # header = line 0, so this is the data row
+            raise InputError(f"texte non UTF-8 (octet {data[exc.start]:#04x} illisible) : fichier corrompu, ou "
+                             "encodé autrement", "réenregistrez le fichier en UTF-8, ou téléchargez "
+                             "à nouveau le flux GTFS", path=member, row=line or None) from None
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                continue
+            width = len(header)
+            row = 0
+            for row, fields in enumerate(reader, start=1):
+                if len(fields) > width:
+                    raise InputError(f"{len(fields)} valeurs au lieu de {width} (colonnes de l'en-tête) : "
+                                     "virgule en trop, ou guillemet mal fermé", "corrigez la ligne (un "
+                                     "texte contenant une virgule s'écrit entre guillemets)", path=member, row=row)
+        except csv.Error as exc:
+            raise InputError(f"texte illisible à partir de cette ligne ({exc}) : guillemet jamais refermé, ou "
+                             "fichier tronqué", "corrigez le fichier ou téléchargez à nouveau le flux GTFS",
+                             path=member, row=row + 1) from None
+
+
+def _read_text_table(data: bytes) -> pd.DataFrame:
+    import io
+
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
 def _raw_tables(path: Path) -> dict[str, pd.DataFrame]:
     """The tables as plain text, to locate a value that typed reading rejected."""
-    out = {}
-    if path.is_file():
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = Path(info.filename).name
-                if name.endswith(".txt") and info.file_size:
-                    with zf.open(info) as handle:
-                        out[name] = pd.read_csv(handle, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    else:
-        for file in path.glob("*.txt"):
-            out[file.name] = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return out
+    return {name: _read_text_table(data) for name, data in _members(path)}
+
+
+def _raise_unreadable(path: Path, exc: Exception) -> None:
+    """Raise an InputError for a feed gtfs-kit could not read: naming the member that plain text
+    reading also fails on, else the feed itself."""
+    for name, data in _members(path):
+        try:
+            _read_text_table(data)
+        except (ValueError, UnicodeDecodeError) as error:  # pandas' ParserError is a ValueError
+            raise InputError(f"fichier illisible dans le flux GTFS « {path.name} » ({error.__class__.__name__} : "
+                             f"{str(error).strip()})", "corrigez le fichier, ou téléchargez à nouveau le flux GTFS",
+                             path=path / name) from None
+    raise InputError(f"flux GTFS « {path.name} » illisible ({exc.__class__.__name__} : {str(exc).strip()})",
+                     "vérifiez le flux avec un validateur GTFS (par ex. celui de transport.data.gouv.fr)",
+                     path=path) from None
 
 
 def _raise_bad_number(path: Path) -> None:
     """Find the first non-numeric value in a numeric GTFS column and raise an InputError on it."""
     from gtfs_kit import constants
 
-    for name, frame in _raw_tables(path).items():
+    try:
+        tables = _raw_tables(path)
+    except (ValueError, UnicodeDecodeError):  # a member unreadable even as text: _raise_unreadable says which
+        return
+    for name, frame in tables.items():
         frame.columns = [c.strip() for c in frame.columns]
         dtypes = constants.DTYPES.get(Path(name).stem, {})
         for column, kind in dtypes.items():

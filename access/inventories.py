@@ -32,7 +32,7 @@ import pandas as pd
 from .errors import InputError, Notice
 from .fmt import plural
 from .settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
-from .sites import dedupe_sites, load_france_services, load_mairies
+from .sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
 from .territory import Territory, territory_outlines
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class SiteInventory:
 
 
 def _no_sites() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(columns=["site_id", "name", "type", "geometry"], geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(columns=[*SITE_COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326")
 
 
 def _premier_accueil(scope: InventoryScope) -> SourceResult | None:

@@ -36,14 +36,14 @@ from .capacity import (
     two_step_fca,
 )
 from .errors import InputError, Notice
-from .fmt import fmt_dec, fmt_int
+from .fmt import fmt_dec, fmt_int, plural
 
 HOURS = "hours"
 DEFAULT_UNIT = "ETP"
 FCA_PER = 1000
 
 
-def site_capacity(sites: pd.DataFrame, spec: str, unit: str | None = None) -> Capacity:
+def site_capacity(sites: pd.DataFrame, spec: str, unit: str | None = None, path=None) -> Capacity:
     """The capacity of every site of a study, as asked on the command line or in the app.
 
     Parameters
@@ -54,6 +54,8 @@ def site_capacity(sites: pd.DataFrame, spec: str, unit: str | None = None) -> Ca
         ``"hours"`` (weekly opening hours, a proxy) or the name of the site file's column.
     unit : str, optional
         What one unit of the column is (default ``ETP``); ignored for ``hours``.
+    path : path, optional
+        The site file, for messages.
 
     Returns
     -------
@@ -63,16 +65,75 @@ def site_capacity(sites: pd.DataFrame, spec: str, unit: str | None = None) -> Ca
     Raises
     ------
     InputError
-        A column was named but no site file gave it.
+        A column was named but no site file gave it, or a capacity that would make every load and
+        2SFCA figure nought or unknown (:func:`check_capacity`).
     """
     if spec == HOURS:
-        return opening_hours_capacity(sites)
+        return check_capacity(opening_hours_capacity(sites), spec, path)
+    if not str(spec).strip():
+        raise InputError("nom de colonne de capacité vide", "indiquez après --capacity le nom d'une colonne du "
+                         "fichier des lieux, ou hours pour les heures d'ouverture", column="--capacity")
     if "capacity" not in sites.columns:
         raise InputError(f"colonne de capacité « {spec} » demandée sans fichier de lieux qui la contienne",
                          "indiquez --sites FICHIER avec cette colonne, ou --capacity hours pour les heures "
                          "d'ouverture hebdomadaires", column="--capacity")
     values = pd.to_numeric(sites["capacity"], errors="coerce").to_numpy(dtype=float)
-    return Capacity(values, unit or DEFAULT_UNIT, proxy=False, source=f"colonne « {spec} » du fichier des lieux")
+    capacity = Capacity(values, unit or DEFAULT_UNIT, proxy=False, source=f"colonne « {spec} » du fichier des lieux")
+    return check_capacity(capacity, spec, path)
+
+
+def check_capacity(capacity: Capacity, spec: str, path=None) -> Capacity:
+    """Refuse a capacity from which no load and no accessibility index can be computed: no site of
+    known capacity (an empty column, ``hours`` on sites without readable hours), every known capacity
+    nought, or a negative or infinite one. The one check of ``coverage``, ``report``, ``suggest`` and
+    the app.
+
+    Parameters
+    ----------
+    capacity : Capacity
+    spec : str
+        ``"hours"`` or the column's name, for messages.
+    path : path, optional
+        The site file, for messages.
+
+    Returns
+    -------
+    Capacity
+        ``capacity`` unchanged.
+
+    Raises
+    ------
+    InputError
+        Saying why every figure would be nought or unknown, and what to give instead.
+    """
+    values = np.asarray(capacity.values, dtype=float)
+    hours = spec == HOURS
+    column = "--capacity" if hours else spec
+    where = "heures d'ouverture" if hours else f"colonne « {spec} »"
+    bad = np.isinf(values) | (values < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"capacité {fmt_dec(values[i])} invalide ({where})", "une capacité est un nombre positif "
+                         "ou nul, ou une case vide si elle est inconnue", path=path, column=column)
+    known = np.isfinite(values)
+    n = plural(values.size, "lieu", "lieux")
+    if not known.any():
+        if hours:
+            raise InputError(f"--capacity hours : aucun des {n} n'a d'horaires d'ouverture lisibles ; la capacité "
+                             "serait inconnue partout, et charges et indices 2SFCA nuls", "ajoutez les horaires "
+                             "des lieux (colonne « horaires » du fichier --sites, par ex. « lundi-vendredi "
+                             "9h-12h »), ou donnez --capacity COLONNE (colonne de capacité du fichier --sites)",
+                             path=path, column=column)
+        raise InputError(f"colonne de capacité « {spec} » vide pour les {n} de l'étude : la capacité serait "
+                         "inconnue partout, et charges et indices 2SFCA nuls", "renseignez la capacité (agents, "
+                         "ETP, heures…) d'au moins un lieu dans cette colonne, ou utilisez --capacity hours",
+                         path=path, column=column)
+    if not (values[known] > 0).any():
+        raise InputError(f"toutes les capacités connues sont nulles ({where}, "
+                         f"{plural(int(known.sum()), 'lieu', 'lieux')} à 0) : charges infinies et indices 2SFCA "
+                         "nuls partout", "renseignez des capacités positives (une case vide si elle est inconnue), "
+                         "ou retirez --capacity", path=path, column=column)
+    return capacity
 
 
 @dataclass

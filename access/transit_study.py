@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from . import gtfs
-from .crs import local_crs, to_projected
+from .crs import local_crs, to_projected, to_wgs84
 from .errors import InputError, Notice
-from .fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from .fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from .modes import get_mode
 from .routing import UnitTimes
 from .transit import (
@@ -47,6 +47,9 @@ DEFAULT_WHEN = "mardi 09:00"
 DEFAULT_WINDOW_MIN = 90
 #: Lines and stops listed in the JSON summary (most used first).
 USAGE_ROWS = 15
+#: Below this share of the population within walking reach of a served stop, a notice says so.
+WARN_STOP_REACH_SHARE = 0.5
+_EARTH_RADIUS_M = 6_371_000.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +187,89 @@ def read_transit_network(gtfs_path, when: str | None = None, service_date: str |
     return TransitNetwork(feed=feed, path=path, day=day, date_reason=reason, window=window,
                           timetable=gtfs.timetable_for_date(feed, day), crs=crs,
                           hours_weekday=day.weekday() if when is not None else None)
+
+
+def _nearest_m(lon_from, lat_from, lon_to, lat_to) -> np.ndarray:
+    """Great-circle distance (m) from each ``from`` point to the nearest ``to`` point (inf when no ``to``).
+
+    Measured on the sphere rather than in a projected CRS: a feed and a territory may be oceans apart,
+    and the study's projected CRS is the feed's, which distorts far away from its stops.
+    """
+    from scipy.spatial import cKDTree
+
+    def xyz(lon, lat):
+        phi, lam = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
+        return np.c_[np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+
+    if len(lon_to) == 0:
+        return np.full(len(lon_from), np.inf)
+    chord, _ = cKDTree(xyz(lon_to, lat_to)).query(xyz(lon_from, lat_from))
+    return 2 * _EARTH_RADIUS_M * np.arcsin(np.minimum(np.asarray(chord) / 2, 1.0))
+
+
+def stop_reach_notices(net: TransitNetwork, demand, where: str,
+                       params: TransitParams | None = None) -> list[Notice]:
+    """Check that the feed serves the territory: refuse a feed none of whose stops served on the
+    service date lies within walking reach of the population, and say, with the figures, when only a
+    small share of the population lives within walking reach of a served stop.
+
+    Parameters
+    ----------
+    net : TransitNetwork
+    demand : Demand
+        The study's population (its units and CRS).
+    where : str
+        The population in words, for messages (« la population du territoire », « la population de
+        pop.csv »).
+    params : TransitParams, optional
+        Its ``walk_radius_m`` is the walking reach (1,000 m by default, as in routing).
+
+    Returns
+    -------
+    list of Notice
+        Empty, or one ``transit_stops_far`` notice (share below :data:`WARN_STOP_REACH_SHARE`).
+
+    Raises
+    ------
+    InputError
+        No unit within walking reach of a stop served that day; the message names the feed, the
+        date and the distance to the nearest served stop (and says when stops of the feed are
+        nearer but not served that day).
+    """
+    params = params or TransitParams()
+    radius = float(params.walk_radius_m)
+    units = demand.units
+    lon, lat = to_wgs84(units["x"].to_numpy(dtype=float), units["y"].to_numpy(dtype=float), demand.crs)
+    tt = net.timetable
+    served = tt.served_stops()
+    distance = _nearest_m(lon, lat, tt.stop_lon[served], tt.stop_lat[served])
+    pop = units["population"].to_numpy(dtype=float)
+    near = distance <= radius
+    day = gtfs.fr_date(net.day)
+    if not near.any():
+        located = np.flatnonzero(np.isfinite(tt.stop_lon) & np.isfinite(tt.stop_lat))
+        any_stop = _nearest_m(lon, lat, tt.stop_lon[located], tt.stop_lat[located])
+        unserved = (" ; des arrêts du flux sont plus proches mais sans course ce jour-là"
+                    if any_stop.min() <= radius else "")
+        raise InputError(f"aucun arrêt du flux GTFS « {net.source} » desservi le {day} n'est à moins de "
+                         f"{fmt_metres(radius)} à pied de {where} : l'arrêt desservi le plus "
+                         f"proche est à {fmt_metres(float(distance.min()))}{unserved}",
+                         "donnez le flux GTFS du réseau qui dessert ce territoire (publié par l'autorité "
+                         "organisatrice, par ex. sur transport.data.gouv.fr), ou un autre territoire ou fichier "
+                         "de population" + (", ou une autre date (--service-date)" if unserved else ""),
+                         path=net.path, column="--gtfs")
+    total = float(pop.sum())
+    share = float(pop[near].sum()) / total if total > 0 else 0.0
+    if share >= WARN_STOP_REACH_SHARE:
+        return []
+    word = demand.population_label.split(" ")[0]
+    noun = word if word.isalpha() and word.islower() else "habitants"
+    return [Notice("transit_stops_far",
+                   f"Attention : seuls {fmt_int(pop[near].sum(), sep=' ')} {noun} sur {fmt_int(total, sep=' ')} "
+                   f"({fmt_pct(share, sep=' ')}) vivent à moins de {fmt_metres(radius)} d'un arrêt du "
+                   f"flux GTFS « {net.source} » desservi le {day} ; les autres ne peuvent que marcher jusqu'au "
+                   "lieu d'accueil : vérifiez que le flux couvre bien le territoire (un flux interurbain ignore "
+                   "les bus urbains).", count=int((~near).sum()))]
 
 
 @dataclass(frozen=True, eq=False)

@@ -53,10 +53,13 @@ def test_a_sector_site_that_does_not_exist_is_said(demo_study, demo_routing, dem
     sectors = {c: ["cdas-inconnu"] for c in communes}  # hand-made: no such site
     out = assigned_coverage(demo_study, demo_routing, demo_result, sectors, "secteurs_test.csv")
     s = out.summary
-    assert s.sites_unlocated == ("cdas-inconnu",) and s.population_covered_assigned == 0
-    assert s.population_sector_unlocated == pytest.approx(demo_result.summary.population_total)
-    notice = next(n for n in out.notices if n.code == "sector_unlocated")
-    assert "cdas-inconnu" in notice.message
+    assert s.sites_unknown == ("cdas-inconnu",) and s.population_covered_assigned == 0
+    assert s.population_sector_unknown == pytest.approx(demo_result.summary.population_total)
+    # An id that matches no site is « inconnu », not a known site « sans position sur le réseau ».
+    assert s.sites_unlocated == () and s.population_sector_unlocated == 0
+    notice = next(n for n in out.notices if n.code == "sector_unknown")
+    assert "cdas-inconnu" in notice.message and "inconnu" in notice.message
+    assert not any("sans position" in n.message or n.code == "sector_unlocated" for n in out.notices)
 
 
 def test_every_output_carries_the_sector_figures(demo_study, demo_routing, demo_result, tmp_path):

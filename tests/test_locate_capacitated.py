@@ -183,6 +183,20 @@ def test_capacity_binds_on_a_hand_made_case():
     assert m.mean_time_min == pytest.approx((30_000 + 32_000) / 130 / 60)
 
 
+def test_unassigned_people_split_into_out_of_reach_and_short_of_capacity():
+    # Hand-made: the hand-made case above plus a third unit of 40 people that no site reaches.
+    te = sp.csr_matrix(np.array([[600.0], [900.0], [0.0]]))  # the 0 is not stored: no pair
+    tc = sp.csr_matrix(np.array([[300.0, 700.0], [0.0, 400.0], [0.0, 0.0]]))
+    pop = np.array([100.0, 100.0, 40.0])
+    for r in (CapacitatedMaxCover(te, tc, pop, [50.0], 1, capacity_new=[30.0, 80.0]).solve(),
+              CapacitatedMedian(te, tc, pop, [50.0], 1, capacity_new=[30.0, 80.0], penalty_s=3600).solve()):
+        assert r.reachable_open.tolist() == [True, True, False]
+        assert r.reachable_open_population == pytest.approx(200.0)
+        assert r.unserved_for_capacity == pytest.approx(70.0) and r.unassigned_population == pytest.approx(110.0)
+        notice = next(n for n in r.notices if n.code == "unassigned")
+        assert "40 hors de portée" in notice.message and "70 faute de capacité" in notice.message
+
+
 def test_threshold_is_inclusive_and_filters_pairs():
     te = sp.csr_matrix(np.array([[1800.0], [1800.5]]))
     tc = sp.csr_matrix(np.array([[0.0], [0.0]]))

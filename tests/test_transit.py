@@ -276,6 +276,7 @@ def test_broken_feed_fixtures_name_file_and_column(feed_path, tmp_path, case, ta
     with pytest.raises(InputError) as err:
         gtfs.read_feed(broken)
     assert Path(err.value.path).name == file
+    assert broken.name in str(err.value)  # the member and its feed
     assert err.value.column == column
     if row is not None:
         assert err.value.row == row

