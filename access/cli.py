@@ -587,12 +587,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         from .hours import parse_when
 
         parse_when(args.at)
-    _check_unused_options(args)
-    _check_lenses(args)
-    _check_capacity_options(args)
     names = [*REPORT_FILES, *CSV_NAMES.values()]
     outputs = [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in names]
     check_command_outputs(args, outputs)
+    _check_unused_options(args)
+    _check_lenses(args)
+    _check_capacity_options(args)
     out_dir = output_folder(args.out_dir)
     steps = Steps(args.quiet)
     study, routing = routed_study(args, steps)

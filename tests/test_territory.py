@@ -8,7 +8,9 @@ from access.network import cached_network_path, download_osmnx, from_osmnx
 
 
 def test_overseas_territory_offline_says_what_to_do(tmp_path, capsys):
-    code = main(["coverage", "--territory", "martinique", "--cache-dir", str(tmp_path),
+    cache = tmp_path / "cache"  # an output is never written into the cache folder
+    cache.mkdir()
+    code = main(["coverage", "--territory", "martinique", "--cache-dir", str(cache),
                  "--out", str(tmp_path / "m.gpkg")])
     err = capsys.readouterr().err
     assert code == 2
