@@ -10,9 +10,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev,bench]"
-	# pysal `access` (reference of the 2SFCA tests) imports as `access` like this project: a side
-	# directory, never the dev extras. Optional (leading -): offline it fails and those tests skip, saying why.
-	-bash scripts/install_pysal_access.sh $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)

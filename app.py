@@ -17,20 +17,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from access import scenario as sc
-from access import webmap
-from access.analysis import route
-from access.candidates import commune_points
-from access.coverage import population_by_class
-from access.errors import InputError, NetworkUnavailableError
-from access.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
-from access.inventories import INVENTORIES, candidate_inventories, described
-from access.labels import for_app, sites_counted
-from access.modes import MODES, mode_words
-from access.names import commune_name
-from access.population import EQUITY_LABELS_FR
-from access.sites import SITE_TYPES
-from access.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
+from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
+from access30.base.labels import for_app, sites_counted
+from access30.base.names import commune_name
+from access30.coverage import scenario as sc
+from access30.coverage.engine import route
+from access30.coverage.rules import population_by_class
+from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
+from access30.inputs.population import EQUITY_LABELS_FR
+from access30.inputs.sites import SITE_TYPES
+from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
+from access30.network.modes import MODES, mode_words
+from access30.outputs import webmap
+from access30.suggest.candidates import commune_points
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
 
@@ -129,7 +129,7 @@ def saved_uploads(files: dict) -> dict:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def user_study(digest: str, mode: str, _files: dict, options: tuple):
     """The study of the user's files: the same input path as the command line (StudyRequest)."""
-    from access.assemble import StudyRequest, assemble_study
+    from access30.inputs.assemble import StudyRequest, assemble_study
 
     paths = saved_uploads(_files)
     settings = dict(options)
@@ -145,8 +145,8 @@ def user_study(digest: str, mode: str, _files: dict, options: tuple):
 @st.cache_data(show_spinner=False, max_entries=8)
 def upload_columns(name: str, data: bytes) -> list[str]:
     """Column names of an uploaded table or layer (for the population column picker); [] if unreadable."""
-    from access.errors import Access30Error
-    from access.io import is_vector, read_table, read_vector
+    from access30.base.errors import Access30Error
+    from access30.base.io import is_vector, read_table, read_vector
 
     path = saved_uploads({"file": (name, data)})["file"]
     try:
@@ -184,7 +184,7 @@ def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _r
 @st.cache_resource(show_spinner=False, max_entries=8)
 def capacity_report(study_key: str, threshold: float, _study, _routing):
     """Load per site and 2SFCA with the weekly opening hours as capacity (a proxy)."""
-    from access.load import HOURS, capacity_indicators, site_capacity
+    from access30.coverage.capacity import HOURS, capacity_indicators, site_capacity
 
     return capacity_indicators(_study, _routing, site_capacity(_study.sites, HOURS), threshold)
 
@@ -196,7 +196,7 @@ def with_load(result, study, routing, study_key: str, threshold: float):
     """The result with its load per site when a capacity is chosen (current situation only)."""
     if not st.session_state.get("capacity") or result.scenario is not None:
         return result
-    from access.load import with_capacity
+    from access30.coverage.capacity import with_capacity
 
     try:
         return with_capacity(result, capacity_report(study_key, threshold, study, routing))
@@ -570,8 +570,8 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
 
 def load_section(result) -> None:
     """« Charge des lieux d'accueil »: the capacity choice, then the load table and the 2SFCA summary."""
-    from access.fmt import fmt_dec
-    from access.tables import load_table
+    from access30.base.fmt import fmt_dec
+    from access30.outputs.tables import load_table
 
     st.subheader("Charge des lieux d'accueil")
     selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
@@ -782,15 +782,15 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
                    sources: tuple, time_limit_s: float, _study, _routing, capacitated: bool = False):
-    from access.candidates import build_candidates
-    from access.locate import suggest_sites
+    from access30.suggest.candidates import build_candidates
+    from access30.suggest.suggestion import suggest_sites
 
     if capacitated:  # the capacitated model assigns every unit: listed places only, not a thousand cells
         sources = tuple(source for source in sources if source != "cells") or sources
     candidates, notices = build_candidates(_study, sources=list(sources))
     if capacitated:
-        from access.load import HOURS, site_capacity
-        from access.locate.suggest_capacitated import suggest_capacitated
+        from access30.coverage.capacity import HOURS, site_capacity
+        from access30.suggest.capacitated import suggest_capacitated
 
         return suggest_capacitated(_study, _routing, model, k, site_capacity(_study.sites, HOURS), threshold,
                                    candidates=candidates, time_limit_s=time_limit_s), notices
@@ -800,7 +800,7 @@ def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight:
 
 def suggestions_tab(study, routing, study_key, base, threshold) -> None:
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    from access.labels import MODEL_LABELS_FR
+    from access30.base.labels import MODEL_LABELS_FR
 
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
@@ -863,7 +863,7 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
         st.dataframe(french(frame, {"Population couverte": "int", "Part couverte": "pct"}), hide_index=True,
                      width="stretch", key="sugg_curve")
     if suggestion.capacitated is not None:
-        from access.locate.suggest_capacitated import capacitated_lines
+        from access30.suggest.capacitated import capacitated_lines
 
         st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
@@ -889,10 +889,10 @@ def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: st
 
 
 def export_tab(study, study_key: str, result, threshold: float) -> None:
-    from access import export
-    from access.maps import png_bytes
-    from access.report import pdf_bytes
-    from access.tables import communes_table, csv_bytes, xlsx_bytes
+    from access30.outputs import export
+    from access30.outputs.maps import png_bytes
+    from access30.outputs.report import pdf_bytes
+    from access30.outputs.tables import communes_table, csv_bytes, xlsx_bytes
 
     st.subheader("Télécharger les résultats")
     name = result.scenario.name if result.scenario is not None else BASELINE

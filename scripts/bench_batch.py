@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_routing import synthetic_grid  # noqa: E402
 
-from access.network import read_pbf  # noqa: E402
-from access.routing import AccessModel, join_points, route_to_sites, unit_pairs, unit_times  # noqa: E402
+from access30.network.roads import read_pbf  # noqa: E402
+from access30.routing.roads import AccessModel, join_points, route_to_sites, unit_pairs, unit_times  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: Assumptions of the projection (stated in the output and in docs/benchmarks.md).
@@ -93,7 +93,7 @@ def task_overhead() -> float:
     import shutil
     import tempfile
 
-    from access.batch import BatchOptions, departement_task
+    from access30.national.batch import BatchOptions, departement_task
 
     with tempfile.TemporaryDirectory() as folder:
         shutil.copy(SHARED / "osm" / "st_brieuc_loudeac.osm.pbf", Path(folder) / "22.osm.pbf")
@@ -108,9 +108,9 @@ def task_overhead() -> float:
 
 def departement_sizes() -> pd.DataFrame:
     """Per département: communes, population, and the assumed nodes, cells and extract size."""
-    from access.batch import town_halls
-    from access.io import read_table
-    from access.settings import NATIONAL_COMMUNES, data_path
+    from access30.base.io import read_table
+    from access30.base.settings import NATIONAL_COMMUNES, data_path
+    from access30.national.batch import town_halls
 
     table = read_table(data_path(NATIONAL_COMMUNES))
     table = table[table["type"] == "COM"]

@@ -42,10 +42,11 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from access.locate import solve_maxcover, solve_median  # noqa: E402
-from access.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian  # noqa: E402
-from access.population import read_filosofi  # noqa: E402
-from access.sites import load_france_services  # noqa: E402
+from access30.inputs.population import read_filosofi  # noqa: E402
+from access30.inputs.sites import load_france_services  # noqa: E402
+from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian  # noqa: E402
+from access30.locate.maxcover import solve_maxcover
+from access30.locate.median import solve_median  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "martinique"
 RADIUS_M = 3000.0

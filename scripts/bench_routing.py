@@ -41,9 +41,9 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from access.modes import MODES
-from access.network import RoadNetwork, read_pbf, write_osm_xml
-from access.routing import AccessModel, join_points, route_to_sites, unit_pairs, unit_times
+from access30.network.modes import MODES
+from access30.network.roads import RoadNetwork, read_pbf, write_osm_xml
+from access30.routing.roads import AccessModel, join_points, route_to_sites, unit_pairs, unit_times
 
 REPO = Path(__file__).resolve().parents[1]
 OSM = REPO.parent / "shared" / "data" / "osm"
@@ -240,8 +240,8 @@ def bench_liechtenstein(repeat: int, n_units: int | None = None, n_sites: int = 
 
 
 def bench_demo(repeat: int) -> None:
-    from access.analysis import route
-    from access.territory import load_study
+    from access30.coverage.engine import route
+    from access30.inputs.territory import load_study
 
     read_s, study = best_of(repeat, load_study)
     net = study.network
@@ -273,7 +273,7 @@ def synthetic_grid(side: int, spacing_m: float = 200.0, seed: int = 0) -> RoadNe
 
 def per_site_second(net: RoadNetwork, sites, node_times) -> np.ndarray:
     """The former method: one bounded search per site for the second nearest (for comparison)."""
-    from access.routing import site_search
+    from access30.routing.roads import site_search
 
     time2 = np.full(net.n_nodes, np.inf)
     for s in np.flatnonzero(sites.on_road):
@@ -288,7 +288,7 @@ def numba_two_label(net: RoadNetwork, sites):
     from distinct sites per node (numba, a binary heap). Exact; no faster than two SciPy runs (see docs)."""
     import numba
 
-    from access.routing import _reverse_graph
+    from access30.routing.roads import _reverse_graph
 
     kernel = _two_label_kernel(numba)
     graph, idx, _ = _reverse_graph(net, sites, sites.on_road)

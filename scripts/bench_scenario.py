@@ -31,10 +31,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.repeat = 1
-    from access import scenario as sc
-    from access import webmap
-    from access.analysis import evaluate, route, run_coverage
-    from access.territory import load_study
+    from access30.coverage import scenario as sc
+    from access30.coverage.engine import evaluate, route, run_coverage
+    from access30.inputs.territory import load_study
+    from access30.outputs import webmap
 
     study = load_study(mode=args.mode)
     routing = route(study)

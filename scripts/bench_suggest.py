@@ -42,8 +42,10 @@ from scipy.spatial.distance import cdist
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from access.locate import solve_cover, solve_maxcover, solve_median  # noqa: E402
-from access.population import read_filosofi  # noqa: E402
+from access30.inputs.population import read_filosofi  # noqa: E402
+from access30.locate.cover import solve_cover
+from access30.locate.maxcover import solve_maxcover
+from access30.locate.median import solve_median  # noqa: E402
 
 GRID = ROOT.parent / "shared" / "data" / "martinique" / "filosofi2017_200m_972.csv"
 RADIUS_M = 3000.0

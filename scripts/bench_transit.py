@@ -42,8 +42,9 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's package, also when another copy is installed
 
-from access import gtfs, transit  # noqa: E402
-from access.crs import to_projected  # noqa: E402
+from access30.base.crs import to_projected  # noqa: E402
+from access30.network import gtfs
+from access30.routing import transit  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 CRS = "EPSG:2975"
@@ -57,7 +58,7 @@ def load_site_hours(data: Path, weekday: int) -> tuple[list, int]:
     at any time)."""
     import json
 
-    from access import hours
+    from access30.inputs import hours
 
     accueil = pd.read_csv(data / "inventories" / "premier_accueil_974.csv").dropna(subset=["lon", "lat"])
     fs = pd.read_csv(data / "reunion" / "france_services_974.csv", dtype=str)

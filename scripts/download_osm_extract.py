@@ -10,8 +10,8 @@ Needs internet; offline it says what to download by hand and where to put it.
 import argparse
 import sys
 
-from access.download import download_osm_extract, osm_extract_url
-from access.errors import Access30Error
+from access30.base.download import download_osm_extract, osm_extract_url
+from access30.base.errors import Access30Error
 
 
 def main() -> int:

@@ -15,15 +15,15 @@ import time
 
 import numpy as np
 
-from access import hours as H
-from access.analysis import evaluate, route, run_coverage
-from access.compare import TOTAL_CODE, compare_modes
-from access.fmt import fmt_int, fmt_min
-from access.territory import load_study
+from access30.base.fmt import fmt_int, fmt_min
+from access30.coverage.compare import TOTAL_CODE, compare_modes
+from access30.coverage.engine import evaluate, route, run_coverage
+from access30.inputs import hours as H
+from access30.inputs.territory import load_study
 
 
 def pct(x: float) -> str:
-    from access.fmt import fmt_pct
+    from access30.base.fmt import fmt_pct
 
     return fmt_pct(x, sep=" ")
 

@@ -20,7 +20,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_study():
     """The offline demo study (Saint-Brieuc – Loudéac), from the project's data/ copy."""
-    from access.territory import load_study
+    from access30.inputs.territory import load_study
 
     return load_study()
 
@@ -28,7 +28,7 @@ def demo_study():
 @pytest.fixture(scope="session")
 def demo_routing(demo_study):
     """Routing of the demo study (both nearest sites)."""
-    from access.analysis import route
+    from access30.coverage.engine import route
 
     return route(demo_study)
 
@@ -36,6 +36,6 @@ def demo_routing(demo_study):
 @pytest.fixture(scope="session")
 def demo_result(demo_study, demo_routing):
     """Coverage of the demo study at 30 minutes."""
-    from access.analysis import evaluate
+    from access30.coverage.engine import evaluate
 
     return evaluate(demo_study, demo_routing, 30.0)

@@ -81,7 +81,7 @@ def population_polygons_gpkg(folder: Path) -> Path:
 
 def population_grid(folder: Path, vintage: str = "2017", suffix: str = ".csv") -> Path:
     """The demo's modelled grid in an INSEE Filosofi layout (derived from the legal populations)."""
-    from access.population import spread_over_polygons
+    from access30.inputs.population import spread_over_polygons
 
     demand = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:2154")
     units = demand.units
@@ -154,7 +154,7 @@ def population_grid_laea(folder: Path) -> Path:
     """The demo's modelled grid in the Filosofi 2019/2021 CSV layout of metropolitan France: cell ids in
     ETRS89-LAEA (``CRS3035RES200m…``), lower-case columns, equity columns ``men``, ``men_pauv`` and
     the ``ind_snv`` income column (derived from the population, to show the layout only)."""
-    from access.population import spread_over_polygons
+    from access30.inputs.population import spread_over_polygons
 
     units = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:3035").units
     east, north = (units["x"] - 100).astype(int), (units["y"] - 100).astype(int)
@@ -286,7 +286,7 @@ def sites_open_data_export(folder: Path, geo_point: bool = True) -> Path:
 
 def sites_lambert_csv(folder: Path) -> Path:
     """Projected Lambert-93 X/Y columns (read with --sites-crs EPSG:2154)."""
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     s = demo_sites()
     x, y = to_projected(s["longitude"], s["latitude"], "EPSG:2154")

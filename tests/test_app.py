@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access import scenario as sc
-from access.analysis import evaluate, run_coverage
+from access30.coverage import scenario as sc
+from access30.coverage.engine import evaluate, run_coverage
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 pytest.importorskip("streamlit.testing.v1")
@@ -105,7 +105,7 @@ def test_threshold_and_walk_mode(demo_study, demo_routing):
     at = run_app()
     at.slider(key="threshold").set_value(20).run()
     check_headline(at, evaluate(demo_study, demo_routing, 20.0).summary, 20.0)
-    from access.territory import load_study
+    from access30.inputs.territory import load_study
 
     at.radio(key="mode").set_value("walk").run()
     assert not at.exception
@@ -164,7 +164,7 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
 
 
 def test_suggestions_section(demo_study, demo_routing):
-    pytest.importorskip("access.locate")
+    pytest.importorskip("access30.locate")
     at = run_app()
     at.number_input(key="sugg_k").set_value(2).run()
     at.button(key="sugg_run").click().run()
@@ -185,7 +185,7 @@ def test_suggestions_section(demo_study, demo_routing):
 
 def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo_result):
     """Capacity « heures d'ouverture »: the load table equals the core's; the capacitated option runs."""
-    from access.load import capacity_indicators, site_capacity
+    from access30.coverage.capacity import capacity_indicators, site_capacity
 
     at = run_app()
     at.selectbox(key="capacity").set_value("hours").run()
@@ -257,7 +257,7 @@ def test_my_files_without_outlines_works_in_every_tab(tmp_path):
     The same figures as the command line on the same files, every tab drawn, no message naming a
     command-line option.
     """
-    from access.assemble import StudyRequest, assemble_study
+    from access30.inputs.assemble import StudyRequest, assemble_study
 
     from . import input_files as F
 
@@ -321,7 +321,7 @@ def upload_my_files(at, population: Path, sites: Path, communes: Path | None = N
 def test_my_files_grid_and_outlines_of_part_of_the_area(tmp_path):
     """An INSEE grid in the 2019/2021 layout (LAEA cell ids), sites in a LibreOffice workbook, outlines of
     5 communes only: the figures equal the core's and the population outside the outlines is said."""
-    from access.assemble import StudyRequest, assemble_study
+    from access30.inputs.assemble import StudyRequest, assemble_study
 
     from . import input_files as F
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from access.assigned import assigned_coverage
+from access30.coverage.sectors import assigned_coverage
 
 
 def test_served_by_every_site_is_the_nearest(demo_study, demo_routing, demo_result):
@@ -68,11 +68,11 @@ def test_every_output_carries_the_sector_figures(demo_study, demo_routing, demo_
 
     from pypdf import PdfReader
 
-    from access.assigned import with_sectors
-    from access.cli import format_report
-    from access.export import write_summary
-    from access.report import pdf_bytes
-    from access.tables import all_tables, csv_frame
+    from access30.cli.text import format_report
+    from access30.coverage.sectors import with_sectors
+    from access30.outputs.export import write_summary
+    from access30.outputs.report import pdf_bytes
+    from access30.outputs.tables import all_tables, csv_frame
 
     sites = demo_study.sites.reset_index(drop=True)
     site = str(sites.loc[sites["name"] == "France services Le Mené", "site_id"].iloc[0])
@@ -95,7 +95,7 @@ def test_coverage_with_a_sectors_file_reports_both_figures(demo_study, tmp_path,
 
     import pandas as pd
 
-    from access.cli import main
+    from access30.cli import main
 
     codes = sorted(demo_study.demand.units["commune"].astype(str).unique())
     # Hand-made sectorisation (labelled): the west of the demo to Saint-Brieuc's France Services, the rest to Le Mené's.
@@ -120,7 +120,7 @@ def test_coverage_with_a_sectors_file_reports_both_figures(demo_study, tmp_path,
 
 
 def test_the_finistere_sectorisation_is_shipped():
-    from access.sources.sectors import commune_sites
+    from access30.inputs.sources.sectors import commune_sites
 
     table = commune_sites("29")
     assert table["site_id"].nunique() == 16 and table["code_insee"].nunique() >= 270

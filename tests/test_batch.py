@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from access.batch import DONE, FAILED, BatchOptions, departement_task, parse_departements, run_batch
-from access.cli import main
-from access.errors import InputError
+from access30.base.errors import InputError
+from access30.cli import main
+from access30.national.batch import DONE, FAILED, BatchOptions, departement_task, parse_departements, run_batch
 
 pytest.importorskip("distributed")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -223,7 +223,7 @@ def test_resume_recomputes_a_row_without_its_run_record(resumed, networks):
 def _hold_lock(out: Path, pid: int) -> Path:
     import socket
 
-    from access.batch import BATCH_LOCK
+    from access30.national.batch import BATCH_LOCK
 
     lock = out / BATCH_LOCK
     lock.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "started": "2025-06-30T14:03:05"}))
@@ -268,7 +268,7 @@ def test_a_stale_lock_is_taken_over_and_leftovers_removed(resumed, networks, cap
 
 
 def test_the_lock_is_released_on_interrupt(resumed, networks):
-    from access.batch import BATCH_LOCK
+    from access30.national.batch import BATCH_LOCK
 
     out, cache = resumed
 

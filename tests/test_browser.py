@@ -224,7 +224,7 @@ def on_territory(view: dict) -> bool:
 
 
 def test_a_planner_walks_through_every_tab(app_url, driver, demo_study, demo_routing):
-    from access.analysis import evaluate
+    from access30.coverage.engine import evaluate
 
     folder = Path(os.environ.get("ACCESS30_SCREENSHOTS") or tempfile.mkdtemp(prefix="access30_shots_"))
     folder.mkdir(parents=True, exist_ok=True)

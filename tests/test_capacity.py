@@ -7,9 +7,6 @@ proxy on the real France Services of Martinique.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from access.capacity import (
+from access30.base.errors import InputError
+from access30.coverage.fca import (
     LUO_QI_BANDS,
     Capacity,
     aggregate_by_area,
@@ -32,12 +30,10 @@ from access.capacity import (
     site_load,
     two_step_fca,
 )
-from access.coverage import weighted_quantile
-from access.errors import InputError
+from access30.coverage.rules import weighted_quantile
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-PYSAL_DIR = Path(os.environ.get("ACCESS30_PYSAL_ACCESS_DIR", ROOT / ".cache" / "pysal_access"))
 MIN = 60.0
 # pysal access 1.1.10 calls set_index(inplace=True), deprecated in pandas 3.1: its warning, not ours.
 PYSAL_WARNINGS = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning",
@@ -308,30 +304,10 @@ def test_load_properties(seed, threshold):
 
 @pytest.fixture(scope="module")
 def pysal_access():
-    """pysal's ``access`` package, loaded from its side directory as module ``pysal_access``.
-
-    It is never installed into site-packages, where it would shadow this project's ``access``:
-    ``bash scripts/install_pysal_access.sh .venv/bin/python`` puts it in .cache/pysal_access.
-    Its internal imports are relative (``from . import fca``), so it loads under any name.
-    """
-    init = PYSAL_DIR / "access" / "__init__.py"
-    if not init.is_file():
-        pytest.skip(f"pysal access absent from {PYSAL_DIR}: run `bash scripts/install_pysal_access.sh "
-                    ".venv/bin/python` (it installs into a side directory, never site-packages)")
-    name = "pysal_access"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception:
-            del sys.modules[name]
-            raise
-    import access as ours
-
-    assert Path(ours.__file__).resolve().parent == ROOT / "access", "this project's access must stay importable"
-    return sys.modules[name]
+    """pysal's ``access`` package, installed beside this project (the dev extras): ``import access``."""
+    module = pytest.importorskip("access", reason="pysal access absent: pip install -e '.[dev]'")
+    assert hasattr(module, "Access"), "``access`` must be pysal's package"
+    return module
 
 
 def pysal_index(module, times, pop, cap, method: str, max_cost: float) -> np.ndarray:
@@ -350,12 +326,12 @@ def pysal_index(module, times, pop, cap, method: str, max_cost: float) -> np.nda
 
 
 @PYSAL_WARNINGS
-def test_pysal_loaded_under_its_own_name(pysal_access):
-    assert pysal_access.__name__ == "pysal_access"
-    assert pysal_access.weights.__name__ == "pysal_access.weights"
-    import access
+def test_pysal_access_installs_beside_access30(pysal_access):
+    import access30
 
-    assert not hasattr(access, "Access")  # ours was not shadowed
+    assert pysal_access.__name__ == "access" and pysal_access.weights.__name__ == "access.weights"
+    assert Path(access30.__file__).resolve().parent == ROOT / "access30"
+    assert not hasattr(access30, "Access")  # two packages, two names
 
 
 @PYSAL_WARNINGS
@@ -381,7 +357,7 @@ def test_random_cases_against_pysal(pysal_access, seed, method):
 # Opening hours as a capacity proxy (real data: France Services of Martinique, ANCT list)
 
 def test_opening_hours_capacity_on_martinique():
-    from access.sites import load_france_services
+    from access30.inputs.sites import load_france_services
 
     sites = load_france_services(SHARED / "martinique" / "france_services_972.csv")
     cap = opening_hours_capacity(sites)

@@ -7,7 +7,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from access.cli import main
+from access30.cli import main
 
 
 def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
@@ -107,7 +107,7 @@ def test_output_piped_into_a_reader_that_stops_is_not_an_error(tmp_path):
     import subprocess
     import sys
 
-    process = subprocess.Popen([sys.executable, "-m", "access.cli", "sites", "--departement", "22", "--out",
+    process = subprocess.Popen([sys.executable, "-m", "access30.cli", "sites", "--departement", "22", "--out",
                                 str(tmp_path / "lieux.csv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                cwd=Path(__file__).resolve().parents[1])
     process.stdout.close()  # the reader is gone before the first line is printed

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access import coverage as cov
-from access.analysis import evaluate
-from access.errors import InputError
+from access30.base.errors import InputError
+from access30.coverage import rules as cov
+from access30.coverage.engine import evaluate
 
 
 def test_weighted_quantile_matches_repeated_values():
@@ -137,8 +137,8 @@ def test_class_colours_green_within_red_beyond_and_as_matplotlib():
 
 def test_exported_times_never_contradict_the_status(demo_result):
     """Times are written rounded *up*: a unit shown at or under the threshold is covered, and back."""
-    from access.export import units_layer
-    from access.fmt import round_up_minutes
+    from access30.base.fmt import round_up_minutes
+    from access30.outputs.export import units_layer
 
     assert round_up_minutes([30.0000000001, 30.004, 29.996, np.inf]).tolist() == [30.0, 30.01, 30.0, np.inf]
     layer = units_layer(demo_result)

@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from access.cli import main
-from access.territory import departement_communes, departement_study, is_departement_code
+from access30.cli import main
+from access30.inputs.territory import departement_communes, departement_study, is_departement_code
 
 
 def test_codes():
@@ -48,7 +48,7 @@ def test_departement_study_with_a_local_network(tmp_path, shared_data, capsys):
 
 
 def test_departement_sites_are_the_national_lists(shared_data):
-    from access.inventories import InventoryScope, load_inventories
+    from access30.inputs.inventories import InventoryScope, load_inventories
 
     communes, fixes = departement_communes("22")
     sites, _ = load_inventories(("france_services", "mairies"),
@@ -70,7 +70,7 @@ def test_paris_lyon_marseille_are_their_arrondissements():
 
 
 def test_departement_study_offline_is_a_clear_error(tmp_path):
-    from access.errors import NetworkUnavailableError
+    from access30.base.errors import NetworkUnavailableError
 
     with pytest.raises(NetworkUnavailableError, match="département 29"):
         departement_study("29", cache_dir=tmp_path)

@@ -7,8 +7,8 @@ temporary ``ACCESS30_CACHE`` through the loader, as a first online run would lea
 
 import pytest
 
-from access.assemble import StudyRequest, assemble_study, departement_demand
-from access.territory import departement_communes
+from access30.inputs.assemble import StudyRequest, assemble_study, departement_demand
+from access30.inputs.territory import departement_communes
 from tests.test_sources_filosofi import _gpkg_2021, _zip, real_cells  # noqa: F401  (fixture)
 
 
@@ -39,7 +39,7 @@ def test_no_grid_is_published_for_971_973_976(cache, code, name):
 
 
 def test_a_cached_grid_is_used(cache, real_cells, tmp_path):  # noqa: F811
-    from access.sources.filosofi import filosofi_cache_path, load_filosofi_grid
+    from access30.inputs.sources.filosofi import filosofi_cache_path, load_filosofi_grid
 
     frame, _ = real_cells
     archive = _zip(_gpkg_2021(frame, tmp_path), tmp_path)
@@ -55,8 +55,8 @@ def test_a_cached_grid_is_used(cache, real_cells, tmp_path):  # noqa: F811
 def test_a_departement_study_names_its_sources_with_their_vintage(cache, shared_data):
     """Sources with vintage reach the study (and from it the report and the workbook's « Sources et
     méthode »); the default lists are all of them, merged, with the per-source report."""
-    from access.analysis import evaluate, route
-    from access.tables import method_lines
+    from access30.coverage.engine import evaluate, route
+    from access30.outputs.tables import method_lines
 
     study = assemble_study(StudyRequest(territory="22", network=shared_data / "osm" / "st_brieuc_loudeac.osm.pbf",
                                         partial_network=True, max_access_m=12_000.0))

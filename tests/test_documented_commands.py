@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from access.cli import main
+from access30.cli import main
 
 from . import input_files as F
 
@@ -70,7 +70,7 @@ def _sectors_csv(folder: Path) -> Path:
     """Hand-made sectorisation (labelled): every commune of the demo extract to one France Services of 22."""
     import pandas as pd
 
-    from access.territory import load_study
+    from access30.inputs.territory import load_study
 
     codes = load_study("st-brieuc-loudeac").demand.units["commune"].astype(str).drop_duplicates()
     path = folder / "handmade_secteurs.csv"

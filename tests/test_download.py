@@ -2,8 +2,8 @@
 
 import pytest
 
-from access.download import download_file, download_osm_extract, osm_extract_url
-from access.errors import InputError, NetworkUnavailableError
+from access30.base.download import download_file, download_osm_extract, osm_extract_url
+from access30.base.errors import InputError, NetworkUnavailableError
 
 
 def test_region_of_departement():

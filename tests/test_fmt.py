@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from access.fmt import fmt_int, fmt_min, fmt_num, fmt_pct, fmt_points
+from access30.base.fmt import fmt_int, fmt_min, fmt_num, fmt_pct, fmt_points
 
 
 def test_french_formats():
@@ -19,7 +19,7 @@ def test_french_formats():
 
 
 def test_plural_lonlat_metres_and_lists():
-    from access.fmt import fmt_list, fmt_lonlat, fmt_metres, plural
+    from access30.base.fmt import fmt_list, fmt_lonlat, fmt_metres, plural
 
     assert plural(0, "lieu", "lieux") == "0 lieu" and plural(1, "lieu", "lieux") == "1 lieu"
     assert plural(2, "lieu", "lieux") == "2 lieux" and plural(12000, "habitant", "habitants") == "12\u202f000 habitants"
@@ -31,7 +31,7 @@ def test_plural_lonlat_metres_and_lists():
 
 
 def test_commune_names_keep_their_article():
-    from access.names import commune_name, full_name, mairie_name
+    from access30.base.names import commune_name, full_name, mairie_name
 
     assert full_name("22073", "Harmoye") == "La Harmoye" and full_name("22073", "La Harmoye") == "La Harmoye"
     assert mairie_name("22073", "Harmoye") == "Mairie de La Harmoye"

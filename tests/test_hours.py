@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access import hours as H
-from access.analysis import run_coverage
-from access.compare import TOTAL_CODE, compare_modes, compare_results
-from access.errors import InputError
-from access.sites import load_france_services, load_mairies
+from access30.base.errors import InputError
+from access30.coverage.compare import TOTAL_CODE, compare_modes, compare_results
+from access30.coverage.engine import run_coverage
+from access30.base import moments
+from access30.coverage import hours as lens
+from access30.inputs import hours as H
+from access30.inputs.sites import load_france_services, load_mairies
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -228,13 +230,13 @@ def test_france_services_and_mairie_edge_cases():
     ((3, 600), (3, 600)), (datetime(2025, 10, 9, 14, 45), (3, 885)),
 ])
 def test_parse_when(text, expected):
-    assert H.parse_when(text) == expected
+    assert moments.parse_when(text) == expected
 
 
 @pytest.mark.parametrize("text", ["mardo 18:00", "mardi", "mardi 25:00", "mardi 24:00", "18:00", "lundi 12:75"])
 def test_parse_when_rejects(text):
     with pytest.raises(InputError) as err:
-        H.parse_when(text)
+        moments.parse_when(text)
     assert err.value.column == "--at"
 
 
@@ -242,7 +244,7 @@ def test_parse_when_rejects(text):
 
 
 def test_coverage_at_keeps_only_open_sites(demo_study, demo_routing, demo_result):
-    result = H.coverage_at(demo_study, demo_routing, "mardi 18:00")
+    result = lens.coverage_at(demo_study, demo_routing, "mardi 18:00")
     open_now = H.open_at(demo_study.sites, TUE, hm("18:00"))
     assert result.summary["sites_open"] == int(sum(o is True for o in open_now)) == len(result.sites)
     assert set(result.sites["site_id"]) == set(demo_study.sites.loc[[o is True for o in open_now], "site_id"])
@@ -253,19 +255,19 @@ def test_coverage_at_keeps_only_open_sites(demo_study, demo_routing, demo_result
     assert result.summary["share_covered"] == pytest.approx(fresh.summary["share_covered"])
     assert result.summary["share_covered"] < demo_result.summary["share_covered"]
     # Reusing the routing or not gives the same answer.
-    again = H.coverage_at(demo_study, None, (TUE, hm("18:00")))
+    again = lens.coverage_at(demo_study, None, (TUE, hm("18:00")))
     np.testing.assert_allclose(again.units["time_min"], result.units["time_min"])
 
 
 def test_coverage_at_tuesday_morning_and_sunday(demo_study, demo_routing, demo_result):
-    morning = H.coverage_at(demo_study, demo_routing, "mardi 10:00")
+    morning = lens.coverage_at(demo_study, demo_routing, "mardi 10:00")
     assert morning.summary["sites_open"] > 20
     assert np.all(morning.units["time_min"].to_numpy() >= demo_result.units["time_min"].to_numpy() - 1e-9)
-    sunday = H.coverage_at(demo_study, demo_routing, "dimanche 11:00")
+    sunday = lens.coverage_at(demo_study, demo_routing, "dimanche 11:00")
     assert sunday.summary["sites_open"] == 0
     assert sunday.summary["population_covered"] == 0
     assert sunday.summary["share_covered"] == 0
-    assert H.coverage_at(demo_study, None, "sunday 11:00").summary["population_covered"] == 0
+    assert lens.coverage_at(demo_study, None, "sunday 11:00").summary["population_covered"] == 0
 
 
 def test_unknown_hours_reported_apart(demo_study, demo_routing):
@@ -274,21 +276,21 @@ def test_unknown_hours_reported_apart(demo_study, demo_routing):
     target = (sites["name"] == "France services Saint-Brieuc").to_numpy()
     sites.loc[target, "hours"] = ""
     study = demo_study.with_sites(sites)
-    result = H.coverage_at(study, demo_routing, "mardi 10:00")
+    result = lens.coverage_at(study, demo_routing, "mardi 10:00")
     assert result.summary["sites_hours_unknown"] == 1
     assert "France services Saint-Brieuc" not in set(result.sites["name"])
     notice = [n for n in result.notices if n.code == "hours_unknown"]
     assert len(notice) == 1 and notice[0].count == 1 and "Saint-Brieuc" in notice[0].message
     # Upper bound: as if it were open, which it really is on Tuesday at 10:00.
-    real = H.coverage_at(demo_study, demo_routing, "mardi 10:00")
+    real = lens.coverage_at(demo_study, demo_routing, "mardi 10:00")
     assert result.summary["share_covered_if_unknown_open"] == pytest.approx(real.summary["share_covered"])
     assert result.summary["share_covered"] <= real.summary["share_covered"]
 
 
 def test_workers_summary(demo_study, demo_routing, demo_result):
-    table = H.workers_summary(demo_study, demo_routing, 30.0, demo_result)
+    table = lens.workers_summary(demo_study, demo_routing, 30.0, demo_result)
     total = table[table["commune"] == TOTAL_CODE].iloc[0]
-    workers = H.coverage_for_workers(demo_study, demo_routing, 30.0)
+    workers = lens.coverage_for_workers(demo_study, demo_routing, 30.0)
     assert total["population_share_all_hours"] == pytest.approx(demo_result.summary["share_covered"])
     assert total["population_share_workers_hours"] == pytest.approx(workers.summary["share_covered"])
     assert len(table) == demo_result.communes.shape[0] + 1
@@ -303,7 +305,7 @@ def test_workers_summary(demo_study, demo_routing, demo_result):
 
 
 def test_compare_modes_demo(demo_study, demo_result):
-    from access.territory import load_study
+    from access30.inputs.territory import load_study
 
     walk = run_coverage(load_study(mode="walk"), 30.0)
     table = compare_modes(demo_result, walk)
@@ -322,7 +324,7 @@ def test_compare_results_equity_columns():
     """Hand-made fixture: four units in two communes with equity counts, shares computed by hand."""
     from types import SimpleNamespace
 
-    from access.analysis import CoverageResult
+    from access30.coverage.result import CoverageResult
 
     def result(status, mode):
         units = pd.DataFrame({
@@ -356,7 +358,7 @@ def test_compare_results_equity_columns():
 
 
 def test_cli_at_and_workers_hours(tmp_path):
-    from access.cli import main
+    from access30.cli import main
 
     # Commune populations at their town halls (--demand mairies) keep the run short.
     runs = {"at": ["--at", "mardi 18:00"], "workers": ["--workers-hours"], "all": []}
@@ -376,7 +378,7 @@ def test_cli_at_and_workers_hours(tmp_path):
 @pytest.mark.parametrize("lens", [["--at", "mardi 18:00"], ["--workers-hours"]])
 def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens):
     """The planner's own list has no hours column: a moment cannot be answered (never « 0,0 % couverts »)."""
-    from access.cli import main
+    from access30.cli import main
 
     from . import input_files as F
 
@@ -391,7 +393,7 @@ def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens
 
 def test_a_planner_list_with_hours_in_french_or_osm_syntax(tmp_path, capsys):
     """Hours typed in the planner's own list, in French text or in OpenStreetMap syntax, both count."""
-    from access.cli import main
+    from access30.cli import main
 
     from . import input_files as F
 

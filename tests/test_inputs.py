@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.cli import main
+from access30.cli import main
 
 from . import input_files as F
 
@@ -166,14 +166,14 @@ def test_notes_and_totals_below_the_table_are_said_not_counted(capsys, folder, p
     ("MDS", "polyvalence"), ("CDAS", "polyvalence"), ("EDAS", "polyvalence"), ("antenne mobile", "hors_les_murs"),
     ("permanence", None)])
 def test_free_text_types(text, expected):
-    from access.sites import normalise_type
+    from access30.inputs.sites import normalise_type
 
     assert normalise_type(text) == expected
 
 
 def test_types_read_from_names_without_a_type_column(folder):
     """The ANCT list has no type column: « France services de … » says the type."""
-    from access.sites import read_sites
+    from access30.inputs.sites import read_sites
 
     sites, _ = read_sites(F.SHARED / "cotes_darmor" / "france_services_22.csv")
     assert set(sites["type"]) == {"france_services"}
@@ -227,9 +227,9 @@ def test_bad_site_files_say_what_to_do(capsys, folder, population, kind):
 @pytest.mark.parametrize("kind", ["two_point_layers", "unknown_layer", "lambert_without_crs"])
 def test_bad_site_files_in_app_terms(folder, kind):
     """The same errors as the app shows them: no option, no « FICHIER:couche » an upload cannot carry."""
-    from access.errors import InputError
-    from access.labels import for_app
-    from access.sites import read_sites
+    from access30.base.errors import InputError
+    from access30.base.labels import for_app
+    from access30.inputs.sites import read_sites
 
     path, _ = _write_bad(folder, kind)
     with pytest.raises(InputError) as caught:
@@ -243,9 +243,9 @@ def test_bad_site_files_in_app_terms(folder, kind):
 def test_overseas_utm_coordinates_name_their_crs(folder, departement, crs):
     """The CCAS lists of Martinique and La Réunion in their UTM: the error names the right --sites-crs,
     and with it the file reads."""
-    from access.crs import to_projected
-    from access.errors import InputError
-    from access.sites import read_sites
+    from access30.base.crs import to_projected
+    from access30.base.errors import InputError
+    from access30.inputs.sites import read_sites
 
     table = pd.read_csv(F.SHARED / "inventories" / f"premier_accueil_{departement}.csv", dtype=str)
     x, y = to_projected(pd.to_numeric(table["lon"]), pd.to_numeric(table["lat"]), crs)
@@ -324,7 +324,7 @@ def test_population_repairs_and_notes(capsys, folder):
 def test_number_columns_with_thousands_marks():
     import pandas as pd
 
-    from access.io import to_number
+    from access30.base.io import to_number
 
     read = lambda *values: to_number(pd.Series(values), "f.csv", "pop").tolist()  # noqa: E731
     assert read("567", "1.234", "12.345") == [567, 1234, 12345]
@@ -334,7 +334,7 @@ def test_number_columns_with_thousands_marks():
     # Decimals stay decimals: several decimal counts, or no plain integer beside them.
     assert read("12.5", "1.234", "3") == [12.5, 1.234, 3]
     assert read("1.234", "5.678") == [1.234, 5.678]
-    from access.errors import InputError
+    from access30.base.errors import InputError
 
     with pytest.raises(InputError, match="ligne 2.*valeur manquante"):
         to_number(pd.Series(["3", ""]), "f.csv", "pop")
@@ -344,8 +344,8 @@ def test_commune_codes_stored_as_numbers_are_restored(tmp_path):
     """Codes typed as numbers lose their leading zero (Ain: 1001 for 01001); Corsica's 2A stays."""
     import pandas as pd
 
-    from access.assemble import infer_departement
-    from access.population import normalise_commune_codes, read_population
+    from access30.inputs.assemble import infer_departement
+    from access30.inputs.population import normalise_commune_codes, read_population
 
     codes = pd.Series([1001, "2A004", "22001.0", None, "97209"], dtype=object)
     assert normalise_commune_codes(codes).tolist() == ["01001", "2A004", "22001", "", "97209"]
@@ -362,8 +362,8 @@ def test_commune_codes_stored_as_numbers_are_restored(tmp_path):
 def test_commune_table_without_coordinates_unknown_code(tmp_path):
     import pandas as pd
 
-    from access.errors import InputError
-    from access.population import read_population
+    from access30.base.errors import InputError
+    from access30.inputs.population import read_population
 
     path = tmp_path / "codes.csv"
     pd.DataFrame({"code_insee": ["22278", "22999"], "population": ["1 000", "20"]}).to_csv(path, index=False)
@@ -413,8 +413,8 @@ def test_outlines_not_covering_the_population(capsys, folder):
     epci = gpd.read_file(folder / "contours_5_run.gpkg", layer="epci")
     assert epci["population"].sum() == pytest.approx(176_836, rel=1e-6)
     assert (epci["epci_nom"].str.len() > 0).all() and "nan" not in out
-    from access.analysis import _commune_names
-    from access.assemble import StudyRequest, assemble_study
+    from access30.coverage.indicators import _commune_names
+    from access30.inputs.assemble import StudyRequest, assemble_study
 
     study = assemble_study(StudyRequest(population=F.population_grid(folder), sites=F.sites_csv_english(folder),
                                         communes=partial, network=F.DEMO_PBF, partial_network=True,
@@ -448,7 +448,7 @@ def test_suggest_says_the_population_outside_the_network(capsys, folder):
                                        ("UTM40S", "EPSG:2975"), ("WGS 84", "EPSG:4326"),
                                        ("Lambert II étendu", "EPSG:27572"), ("EPSG:3857", "EPSG:3857")])
 def test_coordinate_systems_as_planners_name_them(name, code):
-    from access.crs import crs_option
+    from access30.base.crs import crs_option
 
     assert crs_option(name) == code
 

@@ -2,12 +2,18 @@
 
 import pytest
 
-from access.candidates import CANDIDATE_SOURCES, DEFAULT_CANDIDATES
-from access.cli import build_parser
-from access.errors import InputError
-from access.hours import HOURS_FORMATS
-from access.inventories import INVENTORIES, InventoryScope, candidate_inventories, load_inventories, select_inventories
-from access.territory import TERRITORIES
+from access30.base.errors import InputError
+from access30.cli.parser import build_parser
+from access30.inputs.hours import HOURS_FORMATS
+from access30.inputs.inventories import (
+    INVENTORIES,
+    InventoryScope,
+    candidate_inventories,
+    load_inventories,
+    select_inventories,
+)
+from access30.inputs.territory import TERRITORIES
+from access30.suggest.candidates import CANDIDATE_SOURCES, DEFAULT_CANDIDATES
 
 #: Where each list has sites without a download: the national lists everywhere, the shipped
 #: first-reception inventory in 972, 974 and 29; DILA and data·inclusion need a cache (below).
@@ -37,9 +43,9 @@ def test_each_list_yields_its_declared_types_and_hours_format(key, tmp_path):
 def test_a_cached_dila_is_merged_and_its_ccas_replace_the_town_halls(tmp_path):
     """DILA read from the cache (FIXTURE offices, real schema) merges with the shipped CDAS of the
     Finistère; its CCAS make the town halls' stand-in unnecessary."""
-    from access.inventories import list_sites
-    from access.sources._common import cache_folder
-    from access.sources.dila import build_dila_cache
+    from access30.inputs.inventories import list_sites
+    from access30.inputs.sources._common import cache_folder
+    from access30.inputs.sources.dila import build_dila_cache
     from tests.test_sources_dila import _archive
 
     without = list_sites("29", cache_dir=tmp_path / "empty")

@@ -12,10 +12,10 @@ import json
 import numpy as np
 import pytest
 
-from access.errors import InputError
-from access.export import summary_json
-from access.load import capacity_indicators, site_capacity, with_capacity
-from access.sites import read_sites
+from access30.base.errors import InputError
+from access30.coverage.capacity import capacity_indicators, site_capacity, with_capacity
+from access30.inputs.sites import read_sites
+from access30.outputs.export import summary_json
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,8 @@ def test_no_capacity_no_change(demo_result):
 
 
 def test_capacitated_maxcover_k2_on_the_demo(demo_study, demo_routing):
-    from access.candidates import build_candidates
-    from access.locate.suggest_capacitated import suggest_capacitated
+    from access30.suggest.candidates import build_candidates
+    from access30.suggest.capacitated import suggest_capacitated
 
     candidates, _ = build_candidates(demo_study)
     capacity = site_capacity(demo_study.sites, "hours")
@@ -107,7 +107,7 @@ def test_capacity_column_without_a_site_file(demo_study):
 
 
 def test_cli_capacitated_needs_a_capacity(tmp_path, capsys):
-    from access.cli import main
+    from access30.cli import main
 
     code = main(["suggest", "--capacitated", "--k", "2", "--out", str(tmp_path / "s.gpkg"), "--quiet"])
     assert code == 2

@@ -17,14 +17,24 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from access.analysis import route, run_coverage
-from access.candidates import SAME_PLACE_M, build_candidates, cell_candidates, dedupe_candidates, join_candidates
-from access.cli import main
-from access.coverage import EPS_S
-from access.errors import InputError
-from access.locate import candidate_unit_times, median_value, solve_cover, solve_maxcover, solve_median, suggest_sites
-from access.routing import route_to_sites, unit_pairs, unit_times
-from access.territory import load_study
+from access30.base.errors import InputError
+from access30.cli import main
+from access30.coverage.engine import route, run_coverage
+from access30.coverage.rules import EPS_S
+from access30.inputs.territory import load_study
+from access30.locate.cover import solve_cover
+from access30.locate.maxcover import solve_maxcover
+from access30.locate.median import median_value, solve_median
+from access30.routing.roads import route_to_sites, unit_pairs, unit_times
+from access30.suggest.candidates import (
+    SAME_PLACE_M,
+    build_candidates,
+    cell_candidates,
+    dedupe_candidates,
+    join_candidates,
+)
+from access30.suggest.matrix import candidate_unit_times
+from access30.suggest.suggestion import suggest_sites
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 THRESHOLD = 30.0

@@ -18,9 +18,9 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from access.errors import InputError
-from access.locate import solve_maxcover
-from access.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian, _merge_identical
+from access30.base.errors import InputError
+from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian, _merge_identical
+from access30.locate.maxcover import solve_maxcover
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLD_S = 1200.0  # 20 minutes in the fixtures

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from access.cli import main
+from access30.cli import main
 
 from . import input_files as F
 

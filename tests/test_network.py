@@ -18,10 +18,18 @@ import osmium
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-from access import speeds
-from access.errors import InputError
-from access.modes import MODES
-from access.network import bridge_gaps, build_network, from_osmnx, read_graphml, read_pbf, write_graphml, write_osm_xml
+from access30.base.errors import InputError
+from access30.network import speeds
+from access30.network.modes import MODES
+from access30.network.roads import (
+    bridge_gaps,
+    build_network,
+    from_osmnx,
+    read_graphml,
+    read_pbf,
+    write_graphml,
+    write_osm_xml,
+)
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 LIECHTENSTEIN = OSM / "liechtenstein.osm.pbf"
@@ -126,9 +134,9 @@ def test_maxspeed_overrides_default_and_walk_ignores_it():
 
 
 def test_every_travel_mode_is_complete_and_unknown_modes_are_refused():
-    from access.errors import InputError
-    from access.modes import get_mode
-    from access.routing import AccessModel
+    from access30.base.errors import InputError
+    from access30.network.modes import get_mode
+    from access30.routing.roads import AccessModel
 
     for key, mode in MODES.items():
         assert mode.key == key and mode.label and mode.words and mode.method and mode.limit

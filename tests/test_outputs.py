@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-import access.outputs as outputs_module
-from access.cli import REPORT_FILES, main
-from access.errors import InputError
-from access.io import _write_error, atomic_path, os_reason
-from access.outputs import PART_PREFIX, Output, Source, check_outputs, clean_leftovers, writing_together
-from access.tables import CSV_NAMES
+import access30.base.writes as outputs_module
+from access30.base.errors import InputError
+from access30.base.io import _write_error, atomic_path, os_reason
+from access30.base.writes import PART_PREFIX, Output, Source, check_outputs, clean_leftovers, writing_together
+from access30.cli import main
+from access30.cli.commands import REPORT_FILES
+from access30.outputs.tables import CSV_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -283,7 +284,7 @@ def test_no_command_writes_into_its_cache_dir(tmp_path, capsys, command):
 @pytest.fixture
 def no_routing(monkeypatch):
     """Fail the test if a command starts computing: every check must come before."""
-    import access.cli as cli
+    from access30.cli import commands as cli
 
     def routed(*args, **kwargs):
         raise AssertionError("computation started before the outputs were checked")
@@ -341,7 +342,7 @@ def _old_pack(folder: Path) -> dict[str, str]:
 def test_report_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The PDF (written after the GeoPackage, the workbook, the CSV tables and the map) fails: no new
     file of the pack appears, the older ones are intact, no temporary folder is left."""
-    import access.report as report
+    import access30.outputs.report as report
 
     before = _old_pack(tmp_path)
 
@@ -372,7 +373,7 @@ def test_report_pack_replaces_the_older_files_as_a_whole(tmp_path, capsys):
 
 def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The JSON summary fails after the GeoPackage was written: neither appears (the older GeoPackage stays)."""
-    import access.export as export
+    import access30.outputs.export as export
 
     out = tmp_path / "c.gpkg"
     out.write_bytes(b"ancienne version")
@@ -390,7 +391,7 @@ def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
 
 
 def test_demo_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
-    import access.export as export
+    import access30.outputs.export as export
 
     def failing(result, path, *args, **kwargs):
         with atomic_path(path) as tmp:

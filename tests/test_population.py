@@ -5,8 +5,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from access.errors import InputError
-from access.population import decode_idcar, read_demand_layer, read_filosofi, read_xy_grid, spread_over_polygons
+from access30.base.errors import InputError
+from access30.inputs.population import (
+    decode_idcar,
+    read_demand_layer,
+    read_filosofi,
+    read_xy_grid,
+    spread_over_polygons,
+)
 
 
 def test_filosofi_martinique_cells_and_totals(shared_data):
@@ -91,8 +97,8 @@ def test_commune_polygons_are_spread_over_a_modelled_grid(shared_data):
 
 
 def test_town_hall_demand_moves_the_four_misplaced_demo_halls():
-    from access.population import town_hall_demand
-    from access.territory import get_territory, load_communes
+    from access30.inputs.population import town_hall_demand
+    from access30.inputs.territory import get_territory, load_communes
 
     communes = load_communes(get_territory("st-brieuc-loudeac"))
     demand = town_hall_demand(communes)
@@ -106,7 +112,7 @@ def test_town_hall_demand_moves_the_four_misplaced_demo_halls():
 def test_straddling_cells_take_the_commune_of_their_centre(shared_data):
     import geopandas as gpd
 
-    from access.population import assign_communes
+    from access30.inputs.population import assign_communes
 
     demand = read_filosofi(shared_data / "martinique" / "filosofi2017_200m_972.csv")
     communes = gpd.read_file(shared_data / "martinique" / "communes_972_datafrance.gpkg")

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.analysis import evaluate, route
-from access.coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
-from access.network import build_network, read_pbf
-from access.routing import Join, route_to_sites
-from access.territory import load_study
+from access30.coverage.engine import evaluate, route
+from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
+from access30.inputs.territory import load_study
+from access30.network.roads import build_network, read_pbf
+from access30.routing.roads import Join, route_to_sites
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FAST = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

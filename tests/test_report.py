@@ -18,17 +18,17 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from access.analysis import evaluate, route
-from access.candidates import build_candidates
-from access.cli import main
-from access.coverage import class_colours, class_labels, time_class
-from access.errors import InputError
-from access.export import uncovered_zones, write_gpkg
-from access.locate import suggest_sites
-from access.maps import png_bytes, write_png
-from access.report import fr_pct, pdf_bytes, write_pdf
-from access.tables import SHEETS, write_csv_tables, write_xlsx, xlsx_bytes
-from access.territory import load_study
+from access30.base.errors import InputError
+from access30.cli import main
+from access30.coverage.engine import evaluate, route
+from access30.coverage.rules import class_colours, class_labels, time_class
+from access30.inputs.territory import load_study
+from access30.outputs.export import uncovered_zones, write_gpkg
+from access30.outputs.maps import png_bytes, write_png
+from access30.outputs.report import fr_pct, pdf_bytes, write_pdf
+from access30.outputs.tables import SHEETS, write_csv_tables, write_xlsx, xlsx_bytes
+from access30.suggest.candidates import build_candidates
+from access30.suggest.suggestion import suggest_sites
 
 DAY = date(2025, 1, 15)
 

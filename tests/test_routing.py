@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.coverage import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED, classify
-from access.crs import to_wgs84
-from access.network import RoadNetwork, SegmentIndex, build_network, read_pbf
-from access.routing import (
+from access30.base.crs import to_wgs84
+from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED, classify
+from access30.network.roads import RoadNetwork, SegmentIndex, build_network, read_pbf
+from access30.routing.roads import (
     AccessModel,
     Join,
     join_points,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from access import provenance
-from access.errors import InputError
-from access.folderlock import folder_lock
-from access.provenance import file_fingerprint, options_record
+from access30.base import provenance
+from access30.base.errors import InputError
+from access30.base.folderlock import folder_lock
+from access30.base.provenance import file_fingerprint, options_record
 
 
 def test_a_fingerfoundis_path_size_and_sha256(tmp_path):
@@ -44,7 +44,7 @@ def test_a_fingerfoundis_hashed_once_while_the_file_is_unchanged(tmp_path, monke
 
 
 def test_options_are_recorded_as_json(tmp_path):
-    from access.batch import BatchOptions
+    from access30.national.batch import BatchOptions
 
     record = options_record(BatchOptions(threshold_min=5, networks_dir=tmp_path))
     assert record["threshold_min"] == 5 and record["networks_dir"] == str(tmp_path)

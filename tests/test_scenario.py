@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access import scenario as sc
-from access.analysis import evaluate, run_coverage
-from access.candidates import commune_points
-from access.errors import InputError
-from access.routing import route_to_sites
+from access30.base.errors import InputError
+from access30.coverage import scenario as sc
+from access30.coverage.engine import evaluate, run_coverage
+from access30.routing.roads import route_to_sites
+from access30.suggest.candidates import commune_points
 
 
 def _same(fast, full):
@@ -142,8 +142,8 @@ def test_commune_points_and_their_ranking(demo_study, demo_routing, base):
 @pytest.fixture(scope="module")
 def demo_walk():
     """The demo on foot: with 12 km access legs at 4.5 km/h, 1,100 road nodes are over 3 hours from any site."""
-    from access.analysis import route
-    from access.territory import load_study
+    from access30.coverage.engine import route
+    from access30.inputs.territory import load_study
 
     study = load_study(mode="walk")
     return study, route(study)

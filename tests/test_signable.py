@@ -17,10 +17,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from access.maps import default_title, map_figure
-from access.report import pdf_bytes
-from access.scenario import apply_changes, evaluate_scenario
-from access.tables import all_tables, csv_frame, xlsx_bytes
+from access30.coverage.scenario import apply_changes, evaluate_scenario
+from access30.outputs.maps import default_title, map_figure
+from access30.outputs.report import pdf_bytes
+from access30.outputs.tables import all_tables, csv_frame, xlsx_bytes
 
 DAY = date(2026, 11, 25)
 ALLINEUC = (-2.8734, 48.3109)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from access.errors import InputError
-from access.sites import check_territory, load_france_services, load_mairies, read_sites
+from access30.base.errors import InputError
+from access30.inputs.sites import check_territory, load_france_services, load_mairies, read_sites
 
 # The 17 town-hall points of 22 that lie outside their own commune (shared/data/SOURCES.md), less
 # Hénansal's (22077), which is on the boundary line, within the outlines' precision (50 m): kept.

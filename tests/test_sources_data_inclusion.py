@@ -13,10 +13,10 @@ import json
 import pandas as pd
 import pytest
 
-from access import hours as H
-from access.errors import InputError
-from access.sources._common import SourceUnavailableError
-from access.sources.data_inclusion import (
+from access30.base.errors import InputError
+from access30.inputs import hours as H
+from access30.inputs.sources._common import SourceUnavailableError
+from access30.inputs.sources.data_inclusion import (
     _codes,
     data_inclusion_cached,
     load_data_inclusion,

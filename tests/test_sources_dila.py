@@ -13,10 +13,10 @@ import tarfile
 
 import pytest
 
-from access import hours as H
-from access.errors import InputError
-from access.sources._common import SourceUnavailableError
-from access.sources.dila import DILA_PIVOTS, dila_cached, dila_hours, load_dila, normalise_dila
+from access30.base.errors import InputError
+from access30.inputs import hours as H
+from access30.inputs.sources._common import SourceUnavailableError
+from access30.inputs.sources.dila import DILA_PIVOTS, dila_cached, dila_hours, load_dila, normalise_dila
 
 TUE = 1
 
@@ -153,7 +153,7 @@ def test_broken_transfer_leaves_nothing(tmp_path):
     import http.server
     import threading
 
-    from access.sources._common import fetch
+    from access30.inputs.sources._common import fetch
 
     class Short(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from access.errors import InputError
-from access.population import decode_idcar, read_filosofi
-from access.sources.filosofi import (
+from access30.base.errors import InputError
+from access30.inputs.population import decode_idcar, read_filosofi
+from access30.inputs.sources.filosofi import (
     FilosofiUnavailable,
     cells_of_departement,
     filosofi_cache_path,

@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from access import hours as H
-from access.errors import InputError
-from access.sites import SITE_TYPES, normalise_type
-from access.sources.inventories import (
+from access30.base.errors import InputError
+from access30.inputs import hours as H
+from access30.inputs.sites import SITE_TYPES, normalise_type
+from access30.inputs.sources.sectors import load_sectors, read_sectors
+from access30.inputs.sources.shipped import (
     SHIPPED,
     hours_format_of,
     load_inventory,
@@ -18,7 +19,6 @@ from access.sources.inventories import (
     site_id_of,
     translate_qa_note,
 )
-from access.sources.sectors import load_sectors, read_sectors
 
 REPO = Path(__file__).resolve().parents[1]
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

@@ -10,12 +10,12 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from access.errors import InputError
-from access.inventories import list_sites
-from access.sources._common import SourceResult, make_records, name_similarity, normalise_name
-from access.sources.inventories import load_inventory
-from access.sources.listing import france_services_source, write_listing
-from access.sources.merge import merge_sources, report_fr
+from access30.base.errors import InputError
+from access30.inputs.inventories import list_sites
+from access30.inputs.sources._common import SourceResult, make_records, name_similarity, normalise_name
+from access30.inputs.sources.listing import france_services_source, write_listing
+from access30.inputs.sources.merge import merge_sources, report_fr
+from access30.inputs.sources.shipped import load_inventory
 
 
 def fixture_source(key: str, rows: list[dict]) -> SourceResult:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from access.errors import InputError
-from access.sources.osm import read_osm, type_from_name
+from access30.base.errors import InputError
+from access30.inputs.sources.osm import read_osm, type_from_name
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "FIXTURE_social_facilities.osm"
 

@@ -2,9 +2,9 @@
 
 import shapely
 
-from access.cli import main
-from access.errors import NetworkUnavailableError
-from access.network import cached_network_path, download_osmnx, from_osmnx
+from access30.base.errors import NetworkUnavailableError
+from access30.cli import main
+from access30.network.roads import cached_network_path, download_osmnx, from_osmnx
 
 
 def test_overseas_territory_offline_says_what_to_do(tmp_path, capsys):
@@ -21,7 +21,7 @@ def test_cached_download_is_used_offline(tmp_path, shared_data):
     import osmnx as ox
     import pytest
 
-    from access.network import write_osm_xml as pbf_to_osm_xml
+    from access30.network.roads import write_osm_xml as pbf_to_osm_xml
 
     xml = tmp_path / "stbarth.osm"
     pbf_to_osm_xml(shared_data / "osm" / "saint_barthelemy.osm.pbf", xml)

@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
-from access import gtfs, transit
-from access.crs import to_projected
-from access.errors import InputError
+from access30.base.crs import to_projected
+from access30.base.errors import InputError
+from access30.network import gtfs
+from access30.routing import transit
 
 REPO = Path(__file__).resolve().parents[1]
 CRS = "EPSG:2975"
@@ -603,7 +604,7 @@ def test_parameters_and_points_are_checked(timetable, all_sites):
 
 
 def test_intervals_from_weekly_hours():
-    from access.hours import parse_france_services
+    from access30.inputs.hours import parse_france_services
 
     weekly = parse_france_services('{"lundi": "08:00 - 12:00", "mardi": "07:30 - 16:00", "mercredi": "08:00 - 12:00"}')
     tuesday = transit.intervals_for_day([weekly, None], 1)

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from access.cli import main
-from access.errors import InputError
-from access.modes import MODES, get_mode
-from access.transit_study import read_transit_network
+from access30.base.errors import InputError
+from access30.cli import main
+from access30.network.modes import MODES, get_mode
+from access30.network.transit import read_transit_network
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import osmium
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from access.network import haversine_m, read_pbf
-from access.speeds import STEPS_SPEED_FACTOR, WALK_SPEED_KMH
+from access30.network.roads import haversine_m, read_pbf
+from access30.network.speeds import STEPS_SPEED_FACTOR, WALK_SPEED_KMH
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
 EXTRACTS = ["paris_bss", "saint_barthelemy", "liechtenstein"]

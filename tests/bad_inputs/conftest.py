@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from access.cli import main
+from access30.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
@@ -69,8 +69,8 @@ def _demo_network_read_once(monkeypatch):
     Only the unchanged demo file is cached; every other network file (the broken and hand-made ones)
     goes through the real reader each time.
     """
-    import access.network as network_module
-    import access.territory as territory
+    import access30.inputs.territory as territory
+    import access30.network.roads as network_module
 
     real_read, real_bridge = network_module.read_pbf, network_module.bridge_gaps
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.cli import main
-from access.fmt import fmt_int
+from access30.base.fmt import fmt_int
+from access30.cli import main
 
 from .conftest import DEMO_PBF, ROOT, SHARED, run_cli, write_csv
 
@@ -123,7 +123,7 @@ def test_sites_swapped_lat_lon(capsys, tmp_path, pop_csv, sites_table):
 
 
 def test_sites_lambert93_declared_wgs84(capsys, tmp_path, pop_csv, sites_table):
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(sites_table["lon"], sites_table["lat"], "EPSG:2154")
     bad = write_csv(sites_table.assign(lon=x.round(1), lat=y.round(1)), tmp_path / "sites_lambert93.csv")
@@ -132,7 +132,7 @@ def test_sites_lambert93_declared_wgs84(capsys, tmp_path, pop_csv, sites_table):
 
 
 def test_sites_lambert93_with_crs_option_gives_same_result(capsys, tmp_path, pop_csv, sites_table, clean):
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(sites_table["lon"], sites_table["lat"], "EPSG:2154")
     projected = write_csv(pd.DataFrame({"name": sites_table["name"], "type": sites_table["type"],
@@ -211,9 +211,9 @@ def test_clean_run_covers_the_town_with_a_france_services(capsys, tmp_path, pop_
 
 def test_sites_html_in_name_escaped_on_the_map(tmp_path, population_table, sites_table):
     """On the web map the same name is shown as text, never run as markup."""
-    webmap = pytest.importorskip("access.webmap")
-    from access.analysis import run_coverage
-    from access.assemble import StudyRequest, assemble_study
+    webmap = pytest.importorskip("access30.outputs.webmap")
+    from access30.coverage.engine import run_coverage
+    from access30.inputs.assemble import StudyRequest, assemble_study
 
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     table = sites_table.copy()
@@ -321,7 +321,7 @@ def test_sites_million_rows_refused_quickly(capsys, tmp_path, pop_csv, sites_tab
 # --------------------------------------------------------------------------- population
 def _handmade_grid(population_table: pd.DataFrame) -> pd.DataFrame:
     """A hand-made INSEE-style 200 m grid (EPSG:3035 ids): one cell per commune point, real populations."""
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:3035")
     east, north = (np.floor(x / 200) * 200).astype(int), (np.floor(y / 200) * 200).astype(int)
@@ -398,7 +398,7 @@ def test_population_cells_in_two_crs(capsys, tmp_path, grid_table, sites_csv):
 
 def test_population_ids_in_another_crs_than_declared(capsys, tmp_path, population_table, sites_csv):
     """Lambert-93 metres written into ids that declare EPSG:3035: the grid lands off the network."""
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
     grid = pd.DataFrame({"Idcar_200m": [f"CRS3035RES200mN{int(b // 200 * 200)}E{int(a // 200 * 200)}"
@@ -409,7 +409,7 @@ def test_population_ids_in_another_crs_than_declared(capsys, tmp_path, populatio
 
 
 def test_population_lambert93_declared_wgs84(capsys, tmp_path, population_table, sites_csv):
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
     path = write_csv(population_table.assign(lon=x, lat=y), tmp_path / "pop_lambert93.csv")
@@ -418,7 +418,7 @@ def test_population_lambert93_declared_wgs84(capsys, tmp_path, population_table,
 
 
 def test_population_lambert93_with_crs_option(capsys, tmp_path, population_table, sites_csv, clean):
-    from access.crs import to_projected
+    from access30.base.crs import to_projected
 
     x, y = to_projected(population_table["lon"], population_table["lat"], "EPSG:2154")
     table = population_table.drop(columns=["lon", "lat"]).assign(x=x, y=y)
@@ -838,7 +838,7 @@ def test_sites_gzipped_under_a_csv_name_read(capsys, tmp_path, pop_csv, sites_ta
 def test_subprocess_error_has_no_traceback(tmp_path):
     path = tmp_path / "handmade_sites_header.csv"
     path.write_text("name;type;lon;lat\n")
-    proc = subprocess.run([sys.executable, "-m", "access.cli", "coverage", "--sites", str(path),
+    proc = subprocess.run([sys.executable, "-m", "access30.cli", "coverage", "--sites", str(path),
                            "--out", str(tmp_path / "o.gpkg")], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert proc.returncode == 2
@@ -864,7 +864,7 @@ def test_batch_into_a_folder_another_batch_holds(capsys, tmp_path):
     """Two batches into one folder would mix their rows: the second is refused, the first's lock kept."""
     import socket
 
-    from access.batch import BATCH_LOCK
+    from access30.national.batch import BATCH_LOCK
 
     lock = tmp_path / BATCH_LOCK
     lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": "2025-06-30T09:00:00"}))

@@ -1,0 +1,134 @@
+"""French labels of the interface, defined once: options and the app's controls.
+
+The command line names its options (``--population-column``); the app has French controls for the
+same things. Messages are written once, in the command line's terms, and :func:`for_app` rewrites
+every option they name as the matching control, so that an app user is never sent to a flag.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Command-line option → the app control that sets the same thing.
+OPTION_CONTROLS: dict[str, str] = {
+    "--territory": "« Territoire »",
+    "--departement": "« Code du département »",
+    "--network": "« Réseau routier (.osm.pbf) »",
+    "--partial-network": "« Réseau partiel (routes principales seulement) »",
+    "--population": "« Population »",
+    "--population-column": "« Colonne de population »",
+    "--population-crs": "« Coordonnées de la population »",
+    "--demand": "« Population »",
+    "--sites": "« Lieux d'accueil »",
+    "--sites-crs": "« Coordonnées des lieux d'accueil »",
+    "--sites-builtin": "« Listes nationales de lieux »",
+    "--communes": "« Contours des communes »",
+    "--mode": "« Mode de déplacement »",
+    "--max-access-m": "« Distance maximale à une route (m) »",
+    "--threshold": "« Seuil de temps d'accès »",
+    "--candidates": "« Emplacements candidats »",
+    "--candidates-crs": "« Emplacements candidats »",
+    "--k": "« Nombre de nouveaux lieux »",
+    "--model": "« Objectif »",
+    "--weight": "« Public pris en compte »",
+    "--max-cells": "« Emplacements candidats »",
+    "--at": "« Moment »",
+    "--workers-hours": "« Moment »",
+    "--out": "« Export »",
+    "--out-dir": "« Export »",
+    "--summary": "« Export »",
+    "--cache-dir": "« Réseau routier (.osm.pbf) »",
+}
+_OPTION = re.compile(r"--[a-z][a-z-]*(?:\s+(?=[A-Z0-9])[A-Za-z0-9_.:,]+)?")
+#: « FICHIER:couche » picks a layer or sheet on the command line; an upload cannot carry it.
+_LAYER_SUFFIX = re.compile(r"(?:écrivez le nom exact de la|indiquez la) (feuille|couche)(?: à lire)? après le nom du "
+                           r"fichier et deux-points, par ex\. [^\s;)]+")
+_OTHER_SHEET = re.compile(r"pour en lire une autre, écrivez [^\s;)]+")
+
+
+def for_app(message) -> str:
+    """A message (or an error) with every command-line option replaced by the app control it matches.
+
+    ``--sites-crs EPSG:2154`` becomes « Coordonnées des lieux d'accueil » : EPSG:2154;
+    ``option « --threshold »`` becomes the control « Seuil de temps d'accès ».
+    """
+    text = str(message)
+    text = _LAYER_SUFFIX.sub(lambda m: f"chargez un fichier qui ne contient que la {m.group(1)} voulue (enregistrez-la "
+                             "seule depuis votre tableur ou votre SIG)", text)
+    text = _OTHER_SHEET.sub("pour en lire une autre, chargez un classeur qui ne contient qu'elle", text)
+    text = re.sub(r"option « (--[a-z-]+) »", lambda m: "champ " + OPTION_CONTROLS.get(m.group(1), "concerné"), text)
+
+    def control(match: re.Match) -> str:
+        flag, _, value = match.group(0).partition(" ")
+        label = OPTION_CONTROLS.get(flag.strip())
+        if label is None:
+            return "le champ correspondant"
+        return f"le champ {label}" + (f" : {value.strip()}" if value.strip() and value.strip() != "FICHIER" else "")
+
+    return _OPTION.sub(control, text)
+
+#: Location model (:data:`access.locate.MODELS`) → its French name.
+MODEL_LABELS_FR: dict[str, str] = {
+    "cover": "couverture totale (nombre minimal de lieux)",
+    "maxcover": "couverture maximale (k lieux)",
+    "median": "temps moyen minimal (p-médian, k lieux)",
+}
+
+#: Site type → (one, several), to write counts: « 28 mairies (indicateurs de CCAS), 6 France Services ».
+SITE_TYPE_NOUNS: dict[str, tuple[str, str]] = {
+    "polyvalence": ("service social départemental", "services sociaux départementaux"),
+    "ccas": ("CCAS/CIAS", "CCAS/CIAS"),
+    "centre_social": ("centre social", "centres sociaux"),
+    "france_services": ("France Services", "France Services"),
+    "pimms": ("PIMMS", "PIMMS"),
+    "association": ("association", "associations"),
+    "mairie": ("mairie (indicateur de CCAS)", "mairies (indicateurs de CCAS)"),
+    "hors_les_murs": ("point mobile « hors les murs »", "points mobiles « hors les murs »"),
+    "autre": ("autre lieu d'accueil", "autres lieux d'accueil"),
+}
+
+
+def count_of(count: int, site_type: str) -> str:
+    """« 28 mairies (indicateurs de CCAS) », « 1 France Services »."""
+    one, several = SITE_TYPE_NOUNS.get(site_type, (site_type, site_type))
+    return f"{count} {one if abs(count) < 2 else several}"
+
+
+def sites_by_type(counts: dict[str, int]) -> str:
+    """« 28 mairies (indicateurs de CCAS), 6 France Services », most numerous first."""
+    return ", ".join(count_of(n, t) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+#: What a demand unit is, by the kind of population (:class:`access.population.Demand`).
+UNIT_NOUNS: dict[str, tuple[str, str]] = {
+    "grid": ("carreau", "carreaux"),
+    "modelled_grid": ("carreau (modélisé)", "carreaux (modélisés)"),
+    "points": ("point de population", "points de population"),
+    "polygons": ("zone", "zones"),
+}
+
+
+def units_of(count: int, kind: str) -> str:
+    """« 30 674 carreaux (modélisés) », « 46 points de population »."""
+    from access30.base.fmt import plural
+
+    return plural(count, *UNIT_NOUNS.get(kind, ("unité", "unités")))
+
+
+def sites_counted(summary: dict, added: int = 0) -> str:
+    """« 35 lieux d'accueil pris en compte (dont 1 hypothétique ; dont 2 loin de toute route, atteints
+    seulement en ligne droite) ».
+
+    The same count everywhere (headline, report, tables): every site of the study; those too far
+    from any road to join the network (reached only straight, from within the access distance) are
+    said apart, and a scenario's hypothetical ones among them.
+    """
+    counted = int(summary.sites_total)
+    far = counted - int(summary.sites_on_network)
+    parts = []
+    if added:
+        parts.append(f"dont {added} hypothétique{'s' if added > 1 else ''}")
+    if far:
+        parts.append(f"dont {far} loin de toute route, atteint{'s' if far > 1 else ''} seulement en ligne droite")
+    noun = "lieu d'accueil pris en compte" if counted == 1 else "lieux d'accueil pris en compte"
+    return f"{counted} {noun}" + (f" ({' ; '.join(parts)})" if parts else "")

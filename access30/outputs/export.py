@@ -1,0 +1,227 @@
+"""Writing results: GeoPackage layers and the JSON summary, atomically.
+
+GeoPackages open cleanly in QGIS: CRS set on every layer, one geometry type per layer, field names
+of at most 30 characters, no NumPy objects in attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from access30.base.fmt import fmt_num, round_up_minutes
+from access30.base.io import atomic_path, jsonable, write_text_atomic
+from access30.base.names import known_names
+from access30.coverage.result import CoverageResult
+from access30.inputs.study import commune_outlines
+
+MAX_FIELD_NAME = 30
+
+
+def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
+    """The JSON summary of a coverage run: headline figures, meaning of each, notices."""
+    summary = result.summary.to_dict()
+    summary["notices"] = [n.message for n in result.notices]
+    summary["definitions"] = {
+        "population_covered": f"population à {fmt_num(result.threshold_min)} min ou moins du lieu d'accueil le plus "
+                              "proche (seuil inclus), trajets d'approche compris",
+        "population_no_road": "population à plus de max_access_m de toute route : jamais comptée comme couverte",
+        "estimated_time_share": "part moyenne des temps d'accès estimée (trajets d'approche, liaisons estimées) "
+                                "plutôt que calculée sur le réseau",
+    }
+    summary["sources"] = list(result.sources)  # with their vintages: network, population, site lists
+    if result.sectors is not None:
+        summary["sectors"] = result.sectors.summary.to_dict()
+    if result.capacity is not None:
+        summary.update(result.capacity.to_dict())
+        summary["definitions"]["sites_load"] = (
+            "par lieu : population rattachée (lieu le plus proche, à "
+            f"{fmt_num(result.threshold_min)} min ou moins), charge = population rattachée / capacité "
+            f"({result.capacity.unit}) ; capacité en habitants = capacité × habitants par unité "
+            f"({result.capacity.people_label})")
+        summary["definitions"]["access_2sfca"] = (
+            "indice 2SFCA (Luo et Wang 2003) : capacité accessible pour 1 000 habitants, temps exacts sur le "
+            "réseau ; E2SFCA (Luo et Qi 2009) : même indice pondéré par tranches de temps (1 ; 0,68 ; 0,22) ; "
+            "statistiques pondérées par la population")
+    if extra:
+        summary.update(extra)
+    return jsonable(summary)
+
+
+def write_summary(result: CoverageResult, path: str | Path, extra: dict | None = None) -> None:
+    """Write the JSON summary atomically."""
+    write_text_atomic(path, json.dumps(summary_json(result, extra), ensure_ascii=False, indent=2))
+
+
+def _clean_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    renamed = {}
+    for column in frame.columns:
+        if column == frame.geometry.name:
+            continue
+        name = str(column)[:MAX_FIELD_NAME]
+        renamed[column] = name
+        values = frame[column]
+        if values.dtype == object or str(values.dtype).startswith("string"):
+            frame[column] = values.astype(str)
+        elif values.dtype.kind == "f":
+            frame[column] = values.replace([np.inf, -np.inf], np.nan)
+    return frame.rename(columns=renamed)
+
+
+def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
+    """The per-unit layer as written (times rounded up to 0.01 min, so that they agree with the status)."""
+    units = result.units.copy()
+    for column in ["time_min", "time2_min", "access_leg_min", "estimated_min"]:
+        units[column] = round_up_minutes(units[column])
+    units["snap_m"] = units["snap_m"].round(1)
+    units["covered"] = (units["status"] == "couvert").astype(int)
+    return units
+
+
+def communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Commune indicators with outlines (from ``communes`` when given, else the union of their units)."""
+    table = result.communes
+    outlines = commune_outlines(communes)
+    if outlines is not None:
+        outlines = outlines[["code", "geometry"]].to_crs(result.units.crs)
+        layer = outlines.merge(table, left_on="code", right_on="commune", how="inner").drop(columns="code")
+    else:
+        dissolved = result.units[["commune", "geometry"]].dissolve(by="commune").reset_index()
+        layer = dissolved.merge(table, on="commune", how="inner")
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=result.units.crs)
+
+
+ZONE_POINT_BUFFER_M = 100.0
+
+
+def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Uncovered demand units dissolved into contiguous polygons (the *zones blanches*).
+
+    Units whose status is not ``couvert`` are merged by status (``non couvert``, ``sans accès
+    routier``), then split into connected polygons; each zone gets the population, unit count and
+    time figures of the units whose representative point falls in it.
+
+    Parameters
+    ----------
+    result : CoverageResult
+    communes : GeoDataFrame, optional
+        Commune outlines (``code``, ``nom``), to name each zone's main commune.
+
+    Returns
+    -------
+    GeoDataFrame
+        One Polygon per zone in the units' CRS, most populated first, with ``zone_id``, ``status``,
+        ``population``, ``units``, ``area_km2``, ``mean_min`` (population-weighted, finite times
+        only), ``max_min``, ``commune`` and ``nom`` (commune holding most of the zone's people).
+        Point units (populations placed at a town hall) are drawn as discs of
+        :data:`ZONE_POINT_BUFFER_M` metres.
+    """
+    units = result.units
+    columns = ["zone_id", "status", "population", "units", "area_km2", "mean_min", "max_min", "commune", "nom"]
+    out = units[units["status"] != "couvert"]
+    if out.empty:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=units.crs), crs=units.crs)
+    shapes = out.geometry
+    if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        shapes = shapes.where(shapes.geom_type.isin(["Polygon", "MultiPolygon"]), shapes.buffer(ZONE_POINT_BUFFER_M))
+    merged = (gpd.GeoDataFrame({"status": out["status"].to_numpy()}, geometry=shapes.to_numpy(), crs=units.crs)
+              .dissolve(by="status").explode(index_parts=False).reset_index())
+    merged = merged[merged.geom_type == "Polygon"].reset_index(drop=True)
+    points = gpd.GeoDataFrame({"status": out["status"].to_numpy(), "row": np.arange(len(out))},
+                              geometry=out.geometry.representative_point().to_numpy(), crs=units.crs)
+    joined = gpd.sjoin(points, merged[["status", "geometry"]].rename(columns={"status": "zone_status"}),
+                       predicate="within", how="left")
+    joined = joined[joined["status"] == joined["zone_status"]]
+    joined = joined[~joined.index.duplicated()]
+    zone = np.full(len(out), -1, dtype=np.int64)
+    zone[joined["row"].to_numpy()] = joined["index_right"].to_numpy()
+    pop = out["population"].to_numpy(dtype=float)
+    time = out["time_min"].to_numpy(dtype=float)
+    n = len(merged)
+    ok = zone >= 0
+    population = np.bincount(zone[ok], weights=pop[ok], minlength=n)
+    count = np.bincount(zone[ok], minlength=n)
+    finite = ok & np.isfinite(time)
+    weighted = np.bincount(zone[finite], weights=(pop * np.where(np.isfinite(time), time, 0.0))[finite], minlength=n)
+    weight = np.bincount(zone[finite], weights=pop[finite], minlength=n)
+    max_min = np.full(n, np.nan)
+    if finite.any():
+        np.fmax.at(max_min, zone[finite], time[finite])
+    frame = pd.DataFrame({"zone": zone[ok], "commune": out["commune"].to_numpy()[ok], "population": pop[ok]})
+    main = (frame.groupby(["zone", "commune"], sort=False)["population"].sum().reset_index()
+            .sort_values(["zone", "population"], ascending=[True, False]).drop_duplicates("zone")
+            .set_index("zone")["commune"])
+    merged["population"] = population
+    merged["units"] = count.astype(np.int64)
+    merged["area_km2"] = merged.geometry.area / 1e6
+    merged["mean_min"] = np.where(weight > 0, weighted / np.maximum(weight, 1e-12), np.nan)
+    merged["max_min"] = round_up_minutes(max_min)
+    merged["commune"] = main.reindex(np.arange(n)).fillna("").astype(str).to_numpy()
+    names = known_names(communes, result.communes)
+    merged["nom"] = [names.get(code, "") for code in merged["commune"]]
+    merged = merged.sort_values(["population", "area_km2"], ascending=False).reset_index(drop=True)
+    merged["zone_id"] = np.arange(1, len(merged) + 1)
+    return gpd.GeoDataFrame(merged[columns + ["geometry"]], geometry="geometry", crs=units.crs)
+
+
+def suggestions_layer(suggestion) -> gpd.GeoDataFrame:
+    """The suggested sites of an optimisation result as a point layer.
+
+    ``suggestion`` is duck-typed (see :mod:`access.locate`): its ``.suggested`` GeoDataFrame is
+    written with ``rank`` (order of the suggestion) and the run's ``k``, ``objective``, ``bound``,
+    ``gap``, ``optimal`` and ``model`` repeated on every row so the layer is self-describing.
+    """
+    suggested = suggestion.suggested
+    layer = gpd.GeoDataFrame(suggested.copy(), geometry=suggested.geometry.name, crs=suggested.crs)
+    if not layer.geom_type.isin(["Point"]).all():
+        layer = layer.set_geometry(layer.geometry.representative_point())
+    if "rank" not in layer.columns:
+        layer.insert(0, "rank", np.arange(1, len(layer) + 1))
+    for name in ("k", "objective", "bound", "gap", "optimal", "model"):
+        value = getattr(suggestion, name, None)
+        if isinstance(value, (bool, np.bool_)):
+            value = int(value)
+        layer[f"run_{name}"] = value if value is None or np.isscalar(value) else str(value)
+    return layer
+
+
+def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFrame | None = None,
+               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None) -> list[str]:
+    """Write the coverage GeoPackage atomically and return its layer names.
+
+    Layers: ``cells`` (one row per demand unit: times to nearest and second-nearest site, access leg,
+    estimated part, status, covered flag), ``sites`` (catchment population), ``communes`` (indicators),
+    ``epci`` (indicators, when known), ``zones_non_couvertes`` (uncovered units dissolved into
+    polygons, see :func:`uncovered_zones`), ``suggestions`` (when ``suggestion`` is given, see
+    :func:`suggestions_layer`), plus ``extra_layers``.
+    """
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "cells": units_layer(result),
+        "sites": result.sites,
+        "communes": communes_layer(result, communes),
+    }
+    if not result.epci.empty and "epci" in result.units.columns:
+        dissolved = result.units[["epci", "geometry"]].dissolve(by="epci").reset_index()
+        layers["epci"] = gpd.GeoDataFrame(dissolved.merge(result.epci, on="epci"), geometry="geometry",
+                                          crs=result.units.crs)
+    zones = uncovered_zones(result, communes)
+    if len(zones):
+        layers["zones_non_couvertes"] = zones
+    if suggestion is not None and len(suggestion.suggested):
+        layers["suggestions"] = suggestions_layer(suggestion)
+    layers.update(extra_layers or {})
+    with atomic_path(path) as tmp:
+        for name, layer in layers.items():
+            _clean_layer(layer).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return list(layers)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as UTF-8 CSV with BOM (so Excel shows accents), atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -1,0 +1,476 @@
+"""Interactive web map of a coverage result (folium / Leaflet), for the Streamlit app.
+
+Tens of thousands of 200 m cells cannot be drawn one by one in a browser and stay responsive, so
+grid cells are *dissolved* by commune and time class (the classes of :mod:`access.coverage`,
+shared with the PNG map; ``shapely.coverage_union_all``, which merges
+the edge-sharing squares of a grid in a fraction of a second) and lightly simplified: on the
+Saint-Brieuc – Loudéac demo, 30,674 cells become about 110 polygons (about 7,000 vertices). Point
+units (town halls) are drawn as circles.
+
+Leaflet 1.9.4 (BSD-2-Clause) and jQuery 3.7.1 (MIT, used by folium's popups) are embedded from the
+copies shipped in ``access/static`` as data URLs,
+so the map renders with no internet access (background tiles then stay grey; the layers do not need
+them). All text put in popups and tooltips is escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+
+from access30.base.fmt import fmt_dec, fmt_int, fmt_num, fmt_pct
+from access30.base.names import known_names
+from access30.coverage.result import CoverageResult
+from access30.coverage.rules import STATUS_COVERED, class_colours, class_labels, time_class
+from access30.inputs.sites import SITE_TYPES
+from access30.inputs.study import commune_outlines
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+#: Marker style per site type: (letter, background colour).
+SITE_STYLES: dict[str, tuple[str, str]] = {
+    "polyvalence": ("S", "#00796b"),
+    "ccas": ("C", "#ef6c00"),
+    "france_services": ("FS", "#1f4e9c"),
+    "pimms": ("P", "#6a1b9a"),
+    "centre_social": ("CS", "#558b2f"),
+    "association": ("A", "#ad1457"),
+    "mairie": ("M", "#5d4037"),
+    "hors_les_murs": ("B", "#00838f"),
+    "autre": ("•", "#455a64"),
+}
+ADDED_STYLE = ("+", "#2e7d32")
+CLOSED_STYLE = ("×", "#9e9e9e")
+SUGGESTED_COLOUR = "#c2185b"
+
+SIMPLIFY_M = 15.0
+
+
+def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Units dissolved by commune and time class, in WGS84.
+
+    Columns: ``commune``, ``klass`` (index into :func:`access.coverage.class_labels` of the result's
+    threshold), ``label``, ``colour``,
+    ``population``, ``uncovered_population`` (beyond the threshold or without road access),
+    ``units``, ``geometry``. Point units are kept as points (one row per unit).
+    """
+    units = result.units
+    threshold = result.threshold_min
+    klass = time_class(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold)
+    uncovered = np.where(units["status"].to_numpy() != STATUS_COVERED, units["population"].to_numpy(dtype=float), 0.0)
+    frame = pd.DataFrame({"commune": units["commune"].astype(str).to_numpy(), "klass": klass,
+                          "population": units["population"].to_numpy(dtype=float),
+                          "uncovered_population": uncovered})
+    geoms = units.geometry.to_numpy()
+    polygons = shapely.get_type_id(geoms) >= 3
+    rows, shapes = [], []
+    if polygons.any():
+        # A regular grid is a valid polygon coverage: coverage_union_all is exact and fast there.
+        grid = polygons.all() and np.allclose(shapely.area(geoms), shapely.area(geoms[0]), rtol=1e-6)
+        sub = frame[polygons]
+        for (commune, k), index in sub.groupby(["commune", "klass"]).indices.items():
+            parts = geoms[polygons][index]
+            merged = shapely.coverage_union_all(parts) if grid else shapely.union_all(parts)
+            part = sub.iloc[index]
+            rows.append({"commune": commune, "klass": int(k), "population": part["population"].sum(),
+                         "uncovered_population": part["uncovered_population"].sum(), "units": len(index)})
+            shapes.append(merged)
+    if (~polygons).any():
+        sub = frame[~polygons]
+        for i in range(len(sub)):
+            rows.append({**sub.iloc[i].to_dict(), "units": 1})
+        shapes.extend(geoms[~polygons])
+    table = pd.DataFrame(rows, columns=["commune", "klass", "population", "uncovered_population", "units"])
+    out = gpd.GeoDataFrame(table, geometry=list(shapes), crs=units.crs)
+    if simplify_m:
+        out["geometry"] = out.geometry.simplify(simplify_m, preserve_topology=True)
+    out = out.to_crs("EPSG:4326")
+    out["klass"] = out["klass"].astype(int)
+    labels, colours = class_labels(threshold), class_colours(threshold)
+    out["label"] = [labels[k] for k in out["klass"]]
+    out["colour"] = [colours[k] for k in out["klass"]]
+    return out
+
+
+def format_hours(hours: str, hours_format: str) -> list[str]:
+    """Readable opening-hour lines (``"lundi : 08:00 - 12:00"``) from the stored formats; [] when unknown."""
+    text = str(hours or "").strip()
+    if not text or text.lower() == "nan":
+        return []
+    try:
+        if hours_format == "france_services":
+            days = json.loads(text)
+            return [f"{day} : {slots}" for day, slots in days.items() if str(slots).strip()]
+        if hours_format == "mairie_json":
+            lines = []
+            for first, last, slots in json.loads(text):
+                span = first if first == last else f"{first} au {last}"
+                times = " / ".join(f"{a[:5]}–{b[:5]}" for a, b in slots)
+                lines.append(f"{span} : {times}")
+            return lines
+    except (ValueError, TypeError):
+        pass
+    return [text]
+
+
+def _icon_html(letter: str, colour: str, shape: str = "circle", size: int = 24) -> str:
+    radius = "50%" if shape == "circle" else "4px"
+    font = 11 if len(letter) > 1 else 13
+    return (f'<div style="width:{size}px;height:{size}px;border-radius:{radius};background:{colour};'
+            f'border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6);color:#fff;font:bold {font}px/{size - 4}px '
+            f'Arial,sans-serif;text-align:center">{html.escape(letter)}</div>')
+
+
+def _div_icon(letter: str, colour: str, shape: str = "circle", size: int = 24) -> folium.DivIcon:
+    return folium.DivIcon(html=_icon_html(letter, colour, shape, size), icon_size=(size, size),
+                          icon_anchor=(size // 2, size // 2))
+
+
+def _site_popup(row: pd.Series, threshold_min: float, extra: str = "") -> str:
+    label = SITE_TYPES.get(row.get("type", ""), row.get("type", ""))
+    lines = [f"<b>{html.escape(str(row.get('name', '')))}</b>", html.escape(str(label))]
+    address = str(row.get("address", "") or "")
+    if address and address.lower() != "nan":
+        lines.append(html.escape(address))
+    hours = format_hours(row.get("hours", ""), row.get("hours_format", ""))
+    if hours:
+        lines.append("<u>Horaires</u><br>" + "<br>".join(html.escape(h) for h in hours[:7]))
+    else:
+        lines.append("<i>Horaires non renseignés</i>")
+    if "catchment_population" in row and pd.notna(row["catchment_population"]):
+        lines.append(f"Lieu le plus proche pour <b>{fmt_int(row['catchment_population'])}</b> habitants, "
+                     f"dont {fmt_int(row.get('catchment_covered', np.nan))} à {fmt_num(threshold_min)} min ou moins")
+    lines += _load_lines(row)
+    if extra:
+        lines.append(extra)
+    return "<br>".join(lines)
+
+
+def _load_lines(row: pd.Series) -> list[str]:
+    """Capacity and load of a site (sites of a result with ``--capacity``), in French."""
+    if "capacity" not in row or "population_assigned" not in row:
+        return []
+    unit = html.escape(str(row.get("capacity_unit", "")))
+    capacity = row["capacity"]
+    if capacity is None or not np.isfinite(capacity):
+        return ["<u>Charge</u> : capacité inconnue (jamais supposée)"]
+    lines = [f"<u>Charge</u> : capacité {fmt_dec(capacity)} ({unit}), {fmt_int(row['population_assigned'])} "
+             f"habitants rattachés, soit <b>{fmt_dec(row.get('load', np.nan))}</b> habitants par {unit}"]
+    if row.get("overloaded"):
+        lines.append("<b>Lieu surchargé</b>")
+    return lines
+
+
+def _data_url(relative: str, mime: str) -> str:
+    text = (STATIC / relative).read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("//# sourceMappingURL"))
+    return f"data:{mime};base64," + base64.b64encode(text.encode()).decode()
+
+
+@lru_cache(maxsize=1)
+def _asset_urls() -> tuple[str, str, str]:
+    css = (STATIC / "leaflet" / "leaflet.css").read_text(encoding="utf-8")
+    for image in ("layers-2x.png", "layers.png"):  # the layer-control icon, inlined too
+        data = base64.b64encode((STATIC / "leaflet" / image).read_bytes()).decode()
+        css = css.replace(f"url(images/{image})", f"url(data:image/png;base64,{data})")
+    css_url = "data:text/css;base64," + base64.b64encode(css.encode()).decode()
+    return (_data_url("leaflet/leaflet.js", "text/javascript"), _data_url("jquery/jquery.min.js", "text/javascript"),
+            css_url)
+
+
+def use_local_leaflet(fmap: folium.Map) -> folium.Map:
+    """Load Leaflet (and jQuery, which folium's popups use) from the copies shipped in ``access/static``.
+
+    The map then renders without internet access; Bootstrap and the Font Awesome markers that folium
+    loads by default are not needed (site markers are plain HTML icons).
+    """
+    leaflet, jquery, css = _asset_urls()
+    fmap.default_js = [("leaflet", leaflet), ("jquery", jquery)]
+    fmap.default_css = [("leaflet_css", css)]
+    return fmap
+
+
+_LEGEND = """
+{% macro html(this, kwargs) %}
+<details id="access30-legend" open style="position:absolute;z-index:9999;bottom:24px;right:10px;
+ background:rgba(255,255,255,.94);padding:6px 9px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);
+ font:11px/1.3 Arial,sans-serif;max-width:215px;max-height:70%;overflow:auto">
+<summary style="cursor:pointer;font-weight:bold">Légende</summary>
+{{ this.body }}
+</details>
+{% endmacro %}
+"""
+
+
+class Legend(MacroElement):
+    """A compact legend in the lower right corner that folds away (content already escaped)."""
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "Legend"
+        self.body = body
+        self._template = Template(_LEGEND)
+
+
+_FIT = """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var bounds = L.latLngBounds({{ this.bounds }});
+  L.control.scale({imperial: false, metric: true, position: "bottomleft"}).addTo(map);
+  var container = map.getContainer();
+  function legendWidth() {
+    var legend = document.getElementById("access30-legend");
+    return legend ? legend.offsetWidth : 0;
+  }
+  // The user's own view wins: once they pan or zoom the map, resizes no longer refit it.
+  var userMoved = false;
+  ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
+    container.addEventListener(name, function (event) {
+      if (!(event.target.closest && event.target.closest("#access30-legend"))) { userMoved = true; }
+    }, {passive: true});
+  });
+  // Fit the territory, leaving the legend's corner free; only when the map has a real size (a map
+  // drawn in a hidden tab has none, and would otherwise show the whole world). A map shown in a
+  // hidden tab grows in steps, so every resize refits until the user moves the map.
+  function fit() {
+    var width = container.clientWidth, height = container.clientHeight;
+    if (width < 50 || height < 50) { return false; }
+    map.invalidateSize(false);
+    var right = legendWidth() + 20;
+    if (width - right < 0.6 * width) { right = 12; }  // narrow map: the folded legend may cover a corner
+    map.fitBounds(bounds, {paddingTopLeft: [12, 12], paddingBottomRight: [right, 12]});
+    return true;
+  }
+  fit();
+  map.whenReady(fit);
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      if (!userMoved || map.getZoom() < 5) { fit(); } else { map.invalidateSize(false); }
+    }).observe(container);
+  }
+  var legend = document.getElementById("access30-legend");
+  if (legend) { legend.addEventListener("toggle", function () { if (!userMoved || map.getZoom() < 5) { fit(); } }); }
+})();
+{% endmacro %}
+"""
+
+
+class FitTerritory(MacroElement):
+    """Opens the map on the territory (and again when a hidden map is shown), with a metric scale."""
+
+    def __init__(self, south: float, west: float, north: float, east: float):
+        super().__init__()
+        self._name = "FitTerritory"
+        self.bounds = json.dumps([[south, west], [north, east]])
+        self._template = Template(_FIT)
+
+
+def legend_html(threshold_min: float, site_types: list[str], scenario: bool = False, suggestions: bool = False) -> str:
+    """Legend body: time classes, uncovered outline, site symbols."""
+    rows = ["<b>Temps d'accès au lieu le plus proche</b>"]
+    for label, colour in zip(class_labels(threshold_min), class_colours(threshold_min)):
+        rows.append(f'<span style="display:inline-block;width:14px;height:10px;background:{colour};'
+                    f'border:1px solid #555;margin-right:5px"></span>{html.escape(label)}')
+    rows.append(f'<span style="display:inline-block;width:14px;height:10px;border:2px solid #b00020;'
+                f'margin-right:5px"></span>Population au-delà de {fmt_num(threshold_min)} min')
+    rows.append("<b>Lieux d'accueil</b>")
+    for key in site_types:
+        letter, colour = SITE_STYLES.get(key, SITE_STYLES["autre"])
+        rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
+                    f'{_icon_html(letter, colour, size=16)}</span>{html.escape(SITE_TYPES.get(key, key))}')
+    if scenario:
+        for (letter, colour), text in ((ADDED_STYLE, "Lieu hypothétique, ouvert dans le scénario"),
+                                       (CLOSED_STYLE, "Lieu fermé dans le scénario")):
+            rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
+                        f'{_icon_html(letter, colour, size=16)}</span>{text}')
+    if suggestions:
+        rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
+                    f'{_icon_html("1", SUGGESTED_COLOUR, "square", 16)}</span>Lieu suggéré (rang)')
+    return "<br>".join(rows)
+
+
+def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
+              areas: gpd.GeoDataFrame | None = None, closed_sites: gpd.GeoDataFrame | None = None,
+              suggestions: gpd.GeoDataFrame | None = None, tiles: bool = True) -> folium.Map:
+    """The interactive map of a coverage result.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        Units, sites (with ``catchment_population``; an ``origin`` column marks scenario sites).
+    communes : DataFrame or GeoDataFrame, optional
+        The study's communes (``code``, ``nom``); their outlines are drawn when they are polygons
+        (a names-only table, as from the national list, only names the areas).
+    areas : GeoDataFrame, optional
+        Output of :func:`class_areas` for ``result`` (computed when not given; pass a cached copy).
+    closed_sites : GeoDataFrame, optional
+        Sites closed in a scenario, drawn greyed.
+    suggestions : GeoDataFrame, optional
+        Suggested sites with ``rank``, ``name``, ``lon``, ``lat`` and a gain column
+        (``population_newly_covered``).
+    tiles : bool
+        Add OpenStreetMap background tiles (they need internet; layers do not).
+
+    Returns
+    -------
+    folium.Map
+    """
+    threshold = result.threshold_min
+    areas = class_areas(result) if areas is None else areas
+    west, south, east, north = areas.total_bounds if len(areas) else (-5, 41, 10, 51)
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=False,
+                      prefer_canvas=True, zoom_start=10, zoom_snap=0.25, zoom_delta=0.5)  # fit the territory closely
+    use_local_leaflet(fmap)
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap", control=True,
+                         attr="© les contributeurs d'OpenStreetMap").add_to(fmap)
+    names = known_names(communes, result.communes)
+    outlines = commune_outlines(communes)
+
+    frame = areas.copy()
+    frame["nom"] = [names.get(code, code) for code in frame["commune"]]
+    _class_layer(fmap, frame)
+    _gap_layer(fmap, frame, names, threshold)
+    if outlines is not None:
+        _outline_layer(fmap, outlines, result)
+    sites = result.sites
+    origin = sites["origin"] if "origin" in sites.columns else pd.Series("existant", index=sites.index)
+    types_present = _site_layers(fmap, sites, origin, threshold)
+    scenario = _scenario_layer(fmap, sites, origin, closed_sites, threshold)
+    has_suggestions = suggestions is not None and len(suggestions) > 0
+    if has_suggestions:
+        _suggestion_layer(fmap, suggestions)
+
+    fmap.get_root().add_child(Legend(legend_html(threshold, types_present, scenario=scenario,
+                                                 suggestions=has_suggestions)))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    fmap.add_child(FitTerritory(south, west, north, east))
+    return fmap
+
+
+def _class_layer(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """Travel-time classes dissolved by commune (areas; point units as discs), with a tooltip each."""
+    layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
+    frame["tip"] = [f"{html.escape(str(n))} — {html.escape(lab)} : {fmt_int(p)} hab."
+                    for n, lab, p in zip(frame["nom"], frame["label"], frame["population"])]
+    is_point = frame.geometry.geom_type == "Point"
+    polys = frame[~is_point][["tip", "colour", "geometry"]]
+    if len(polys):
+        folium.GeoJson(
+            polys.to_json(drop_id=True, to_wgs84=False),
+            style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["colour"],
+                                      "weight": 0.5, "fillOpacity": 0.62},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+            smooth_factor=1.0,
+        ).add_to(layer)
+    for _, row in frame[is_point].iterrows():
+        folium.CircleMarker([row.geometry.y, row.geometry.x], radius=4 + 2 * np.log10(max(row["population"], 1)),
+                            color="#333", weight=1, fill=True, fill_color=row["colour"], fill_opacity=0.9,
+                            tooltip=row["tip"]).add_to(layer)
+    layer.add_to(fmap)
+
+
+def _gap_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, names: dict, threshold: float) -> None:
+    """The population beyond the threshold (zones blanches), outlined in red by commune."""
+    gaps = frame[frame["uncovered_population"] > 0]
+    if len(gaps):
+        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)",
+                                        show=True)
+        grouped = gaps.dissolve(by="commune", aggfunc={"uncovered_population": "sum"}).reset_index()
+        grouped["tip"] = [f"Zone blanche — {html.escape(str(names.get(c, c)))} : {fmt_int(p)} hab. au-delà de "
+                          f"{fmt_num(threshold)} min ou sans accès routier"
+                          for c, p in zip(grouped["commune"], grouped["uncovered_population"])]
+        folium.GeoJson(
+            grouped[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
+            style_function=lambda f: {"color": "#b00020", "weight": 2.5, "fill": False, "dashArray": "4 3"},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+            marker=folium.CircleMarker(radius=9, weight=2.5, fill=False),  # point units: rings, not pin images
+        ).add_to(gap_layer)
+        gap_layer.add_to(fmap)
+
+
+def _outline_layer(fmap: folium.Map, outlines: gpd.GeoDataFrame, result: CoverageResult) -> None:
+    """Commune outlines, each with its covered share in the tooltip."""
+    outline = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
+    outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)
+    table = result.communes.set_index("commune") if len(result.communes) else None
+    tips = []
+    for code, nom in zip(outline["code"].astype(str), outline["nom"].astype(str)):
+        tip = html.escape(nom)
+        if table is not None and code in table.index:
+            row = table.loc[code]
+            tip += (f" — {fmt_pct(row['share_covered'], sep=' ')} couverts"
+                    + f", {fmt_int(row['uncovered'] + row['no_road'])} hab. au-delà du seuil")
+        tips.append(tip)
+    outline["tip"] = tips
+    group = folium.FeatureGroup(name="Contours des communes", show=True)
+    folium.GeoJson(outline[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
+                   style_function=lambda f: {"color": "#222", "weight": 0.8, "fill": False, "opacity": 0.7},
+                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
+    group.add_to(fmap)
+
+
+def _site_layers(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, threshold: float) -> list[str]:
+    """One layer per site type (existing sites); return the types drawn, for the legend."""
+    types_present = [t for t in SITE_STYLES if (sites["type"] == t).any()]
+    for site_type in types_present:
+        group = folium.FeatureGroup(name=f"Lieux : {SITE_TYPES.get(site_type, site_type)}", show=True)
+        letter, colour = SITE_STYLES[site_type]
+        for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != "ajouté")).to_numpy()):
+            row = sites.iloc[idx]
+            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(letter, colour),
+                          tooltip=html.escape(str(row["name"])),
+                          popup=folium.Popup(_site_popup(row, threshold), max_width=320)).add_to(group)
+        group.add_to(fmap)
+    return types_present
+
+
+def _scenario_layer(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, closed_sites,
+                    threshold: float) -> bool:
+    """A scenario's hypothetical and closed sites; whether there were any."""
+    added = np.flatnonzero((origin == "ajouté").to_numpy())
+    scenario = bool(added.size) or (closed_sites is not None and len(closed_sites) > 0)
+    if not scenario:
+        return False
+    group = folium.FeatureGroup(name="Scénario : lieux hypothétiques et fermés", show=True)
+    for idx in added:
+        row = sites.iloc[idx]
+        folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*ADDED_STYLE, size=28),
+                      tooltip=html.escape(f"Hypothétique : {row['name']}"),
+                      popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce "
+                                                                     "scénario</i>"),
+                                         max_width=320)).add_to(group)
+    if closed_sites is not None:
+        for _, row in closed_sites.iterrows():
+            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*CLOSED_STYLE),
+                          tooltip=html.escape(f"Fermé : {row['name']}"),
+                          popup=folium.Popup(_site_popup(row, threshold, "<i>Fermé dans ce scénario</i>"),
+                                             max_width=320)).add_to(group)
+    group.add_to(fmap)
+    return True
+
+
+def _suggestion_layer(fmap: folium.Map, suggestions: gpd.GeoDataFrame) -> None:
+    """Suggested sites, numbered, with their gain in the popup."""
+    group = folium.FeatureGroup(name="Lieux suggérés", show=True)
+    gain = next((c for c in ("population_newly_covered", "gain", "population_gain") if c in suggestions.columns), None)
+    for _, row in suggestions.iterrows():
+        text = f"<b>{html.escape(str(row.get('name', '')))}</b><br>Suggestion n° {int(row['rank'])}"
+        if gain:
+            text += f"<br>Population nouvellement couverte : <b>{fmt_int(row[gain])}</b> hab."
+        icon = _div_icon(str(int(row["rank"])), SUGGESTED_COLOUR, "square", 26)
+        folium.Marker([row["lat"], row["lon"]], icon=icon,
+                      tooltip=html.escape(f"Suggestion {int(row['rank'])} : {row.get('name', '')}"),
+                      popup=folium.Popup(text, max_width=300)).add_to(group)
+    group.add_to(fmap)
