@@ -24,10 +24,12 @@ from access30.base.names import commune_name
 from access30.coverage import scenario as sc
 from access30.coverage.engine import route
 from access30.coverage.rules import population_by_class
+from access30.inputs.assemble import load_study
+from access30.inputs.communes import is_departement_code
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.population import EQUITY_LABELS_FR
 from access30.inputs.sites import SITE_TYPES
-from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES, is_departement_code, load_study
+from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES
 from access30.network.modes import MODES, mode_words
 from access30.outputs import webmap
 from access30.suggest.candidates import commune_points

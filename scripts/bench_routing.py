@@ -241,7 +241,7 @@ def bench_liechtenstein(repeat: int, n_units: int | None = None, n_sites: int = 
 
 def bench_demo(repeat: int) -> None:
     from access30.coverage.engine import route
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     read_s, study = best_of(repeat, load_study)
     net = study.network

@@ -33,7 +33,7 @@ def main() -> None:
         args.repeat = 1
     from access30.coverage import scenario as sc
     from access30.coverage.engine import evaluate, route, run_coverage
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
     from access30.outputs import webmap
 
     study = load_study(mode=args.mode)

@@ -19,7 +19,7 @@ from access30.base.fmt import fmt_int, fmt_min
 from access30.coverage.compare import TOTAL_CODE, compare_modes
 from access30.coverage.engine import evaluate, route, run_coverage
 from access30.inputs import hours as H
-from access30.inputs.territory import load_study
+from access30.inputs.assemble import load_study
 
 
 def pct(x: float) -> str:

@@ -20,7 +20,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_study():
     """The offline demo study (Saint-Brieuc – Loudéac), from the project's data/ copy."""
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     return load_study()
 

@@ -105,7 +105,7 @@ def test_threshold_and_walk_mode(demo_study, demo_routing):
     at = run_app()
     at.slider(key="threshold").set_value(20).run()
     check_headline(at, evaluate(demo_study, demo_routing, 20.0).summary, 20.0)
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     at.radio(key="mode").set_value("walk").run()
     assert not at.exception

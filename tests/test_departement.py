@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from access30.cli import main
-from access30.inputs.territory import departement_communes, departement_study, is_departement_code
+from access30.inputs.assemble import departement_study
+from access30.inputs.communes import departement_communes, is_departement_code
 
 
 def test_codes():

@@ -8,7 +8,7 @@ temporary ``ACCESS30_CACHE`` through the loader, as a first online run would lea
 import pytest
 
 from access30.inputs.assemble import StudyRequest, assemble_study, departement_demand
-from access30.inputs.territory import departement_communes
+from access30.inputs.communes import departement_communes
 from tests.test_sources_filosofi import _gpkg_2021, _zip, real_cells  # noqa: F401  (fixture)
 
 

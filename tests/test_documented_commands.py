@@ -70,7 +70,7 @@ def _sectors_csv(folder: Path) -> Path:
     """Hand-made sectorisation (labelled): every commune of the demo extract to one France Services of 22."""
     import pandas as pd
 
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     codes = load_study("st-brieuc-loudeac").demand.units["commune"].astype(str).drop_duplicates()
     path = folder / "handmade_secteurs.csv"

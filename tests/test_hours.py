@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from access30.base import moments
 from access30.base.errors import InputError
+from access30.coverage import hours as lens
 from access30.coverage.compare import TOTAL_CODE, compare_modes, compare_results
 from access30.coverage.engine import run_coverage
-from access30.base import moments
-from access30.coverage import hours as lens
 from access30.inputs import hours as H
 from access30.inputs.sites import load_france_services, load_mairies
 
@@ -305,7 +305,7 @@ def test_workers_summary(demo_study, demo_routing, demo_result):
 
 
 def test_compare_modes_demo(demo_study, demo_result):
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     walk = run_coverage(load_study(mode="walk"), 30.0)
     table = compare_modes(demo_result, walk)

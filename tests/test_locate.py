@@ -21,7 +21,7 @@ from access30.base.errors import InputError
 from access30.cli import main
 from access30.coverage.engine import route, run_coverage
 from access30.coverage.rules import EPS_S
-from access30.inputs.territory import load_study
+from access30.inputs.assemble import load_study
 from access30.locate.cover import solve_cover
 from access30.locate.maxcover import solve_maxcover
 from access30.locate.median import median_value, solve_median

@@ -342,7 +342,7 @@ def _old_pack(folder: Path) -> dict[str, str]:
 def test_report_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The PDF (written after the GeoPackage, the workbook, the CSV tables and the map) fails: no new
     file of the pack appears, the older ones are intact, no temporary folder is left."""
-    import access30.outputs.report as report
+    from access30.cli import commands as report  # the name the command calls
 
     before = _old_pack(tmp_path)
 
@@ -373,7 +373,7 @@ def test_report_pack_replaces_the_older_files_as_a_whole(tmp_path, capsys):
 
 def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The JSON summary fails after the GeoPackage was written: neither appears (the older GeoPackage stays)."""
-    import access30.outputs.export as export
+    from access30.cli import commands as export  # the name the command calls
 
     out = tmp_path / "c.gpkg"
     out.write_bytes(b"ancienne version")
@@ -391,7 +391,7 @@ def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
 
 
 def test_demo_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
-    import access30.outputs.export as export
+    from access30.cli import commands as export  # the name the command calls
 
     def failing(result, path, *args, **kwargs):
         with atomic_path(path) as tmp:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from access30.coverage.engine import evaluate, route
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
-from access30.inputs.territory import load_study
+from access30.inputs.assemble import load_study
 from access30.network.roads import build_network, read_pbf
 from access30.routing.roads import Join, route_to_sites
 

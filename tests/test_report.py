@@ -22,7 +22,7 @@ from access30.base.errors import InputError
 from access30.cli import main
 from access30.coverage.engine import evaluate, route
 from access30.coverage.rules import class_colours, class_labels, time_class
-from access30.inputs.territory import load_study
+from access30.inputs.assemble import load_study
 from access30.outputs.export import uncovered_zones, write_gpkg
 from access30.outputs.maps import png_bytes, write_png
 from access30.outputs.report import fr_pct, pdf_bytes, write_pdf

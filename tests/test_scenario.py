@@ -143,7 +143,7 @@ def test_commune_points_and_their_ranking(demo_study, demo_routing, base):
 def demo_walk():
     """The demo on foot: with 12 km access legs at 4.5 km/h, 1,100 road nodes are over 3 hours from any site."""
     from access30.coverage.engine import route
-    from access30.inputs.territory import load_study
+    from access30.inputs.assemble import load_study
 
     study = load_study(mode="walk")
     return study, route(study)

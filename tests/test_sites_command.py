@@ -126,7 +126,7 @@ def test_a_list_asked_for_that_the_departement_lacks_is_said(tmp_path, capsys):
                  "--out", str(tmp_path / "l.csv")]) == 0
     out = capsys.readouterr().out
     assert "Lieux de premier accueil : aucune liste intégrée pour le département 22" in out
-    from access30.inputs.territory import departement_communes
+    from access30.inputs.communes import departement_communes
 
     _, fixes = departement_communes("22")
     assert any("(3,5651 → -3,5651)" in fix for fix in fixes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 from pyproj import CRS, Transformer
 
@@ -36,8 +38,6 @@ CRS_ALIASES: dict[str, str] = {
 def crs_option(text: str) -> str:
     """A coordinate system as planners name it (« Lambert 93 », « L93 », « 2154 », « UTM 20N », « WGS84 »)
     → an EPSG code; anything else is returned as given, for pyproj to read (« EPSG:2154 », a WKT)."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", str(text).strip().lower()).encode("ascii", "ignore").decode()
     key = "".join(ch for ch in plain if ch not in " -_/.")
     key = key.removeprefix("epsg:").removeprefix("epsg")

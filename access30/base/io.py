@@ -13,12 +13,15 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import gzip
 import io
 import math
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -110,8 +113,6 @@ def file_kind(path: str | Path) -> str:
         as .xls by some portals), ``"vector"`` (by extension: GeoPackage, GeoJSON, KML…, or a .zip
         holding one) or ``"text"``.
     """
-    import zipfile
-
     path, _ = split_layer(path)
     if path.suffix.lower() in VECTOR_SUFFIXES:
         return "vector"
@@ -290,7 +291,6 @@ def read_table(path: str | Path, max_rows: int = MAX_TABLE_ROWS, what: str = "li
 def _read_text_table(path: Path, max_rows: int) -> pd.DataFrame:
     raw = path.read_bytes()
     if path.suffix.lower() == ".gz" or raw[:2] == b"\x1f\x8b":  # a gzipped CSV, whatever its name
-        import gzip
 
         try:
             raw = gzip.decompress(raw)
@@ -583,8 +583,6 @@ def read_vector(path: str | Path, layer: str | None = None, geometry: str | None
 
 def _zipped_layer(path: Path) -> str:
     """The GDAL path of the one layer file inside a .zip (a zipped Shapefile, GeoPackage…)."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             members = [n for n in archive.namelist() if n.lower().endswith(_ZIPPED_VECTOR_SUFFIXES)
@@ -689,8 +687,6 @@ def os_reason(exc: BaseException) -> str:
 
 def _write_error(exc: Exception, path: Path) -> InputError:
     """The user-facing error of a failed write (disk full, permission, I/O), its reason in French."""
-    import shutil
-
     try:
         full = shutil.disk_usage(path.parent).free < 1024 * 1024
     except OSError:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from access30.base.fmt import plural
+
 #: Command-line option → the app control that sets the same thing.
 OPTION_CONTROLS: dict[str, str] = {
     "--territory": "« Territoire »",
@@ -110,8 +112,6 @@ UNIT_NOUNS: dict[str, tuple[str, str]] = {
 
 def units_of(count: int, kind: str) -> str:
     """« 30 674 carreaux (modélisés) », « 46 points de population »."""
-    from access30.base.fmt import plural
-
     return plural(count, *UNIT_NOUNS.get(kind, ("unité", "unités")))
 
 

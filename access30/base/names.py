@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from access30.base.io import read_table
 from access30.base.settings import NATIONAL_COMMUNES, data_path
 
 #: INSEE article type → article (written before the name) and the « de » form (« Mairie du Mené »).
@@ -62,8 +63,6 @@ def with_full_names(frame: pd.DataFrame, code: str = "code", name: str = "nom") 
 
 @lru_cache(maxsize=1)
 def _national_names() -> dict[str, str]:
-    from access30.base.io import read_table
-
     table = read_table(data_path(NATIONAL_COMMUNES))
     return {code: full_name(code, nom) for code, nom in zip(table["code"], table["nom"])}
 

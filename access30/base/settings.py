@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from access30.base.errors import InputError
+
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 #: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`.
@@ -37,8 +39,6 @@ def data_path(relative: str) -> Path:
     InputError
         When the file is missing (a broken install, or ``ACCESS30_DATA`` pointing elsewhere).
     """
-    from access30.base.errors import InputError
-
     path = data_root() / relative
     if not path.exists():
         raise InputError("fichier de données intégré manquant",

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+from datetime import date
 from pathlib import Path
 
-from access30.base.errors import InputError
+from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
+from access30.base.io import atomic_path, split_layer
+from access30.base.labels import MODEL_LABELS_FR
+from access30.base.moments import parse_when
 from access30.base.writes import (
     Output,
     file_sources,
@@ -17,16 +22,30 @@ from access30.base.writes import (
 )
 from access30.cli.parser import DEFAULT_CRS, build_parser, candidate_lists, file_option
 from access30.cli.text import Steps, format_report, format_suggestion
+from access30.coverage.capacity import HOURS, capacity_indicators, load_lines, site_capacity, with_capacity
+from access30.coverage.engine import evaluate, route
+from access30.coverage.hours import coverage_at, coverage_for_workers
+from access30.coverage.rules import check_threshold
 from access30.coverage.sectors import with_study_sectors
-from access30.inputs.inventories import candidate_inventories
+from access30.inputs.assemble import StudyRequest, assemble_study
+from access30.inputs.communes import is_departement_code, normalise_departement
+from access30.inputs.inventories import candidate_inventories, list_sites
+from access30.inputs.sources.listing import OUTPUT_SUFFIXES, describe_listing, write_listing
+from access30.inputs.territory import TERRITORIES
+from access30.national.batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
+from access30.national.outputs import write_national
 from access30.network.modes import get_mode, mode_words
-from access30.suggest.candidates import DEFAULT_MAX_CELLS
+from access30.outputs.export import uncovered_zones, write_gpkg, write_summary
+from access30.outputs.maps import write_png
+from access30.outputs.report import write_pdf
+from access30.outputs.tables import CSV_NAMES, write_csv_tables, write_xlsx
+from access30.suggest.candidates import CANDIDATE_SOURCES, DEFAULT_MAX_CELLS, build_candidates
+from access30.suggest.capacitated import suggest_capacitated
+from access30.suggest.suggestion import suggest_sites
 
 
 def study_request(args: argparse.Namespace):
     """The :class:`~access.assemble.StudyRequest` of the shared options."""
-    from access30.inputs.assemble import StudyRequest
-
     builtins = None
     if args.sites_builtin is not None:
         builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
@@ -42,8 +61,6 @@ def study_request(args: argparse.Namespace):
 
 def _capacity_column(args: argparse.Namespace) -> str | None:
     """The site file's column named by ``--capacity`` (None for ``hours`` or no capacity)."""
-    from access30.coverage.capacity import HOURS
-
     spec = getattr(args, "capacity", None)
     return None if spec in (None, HOURS) else spec
 
@@ -52,7 +69,6 @@ def capacity_result(args: argparse.Namespace, study, routing, result):
     """``result`` with its load per site and 2SFCA indices when ``--capacity`` is given, else unchanged."""
     if getattr(args, "capacity", None) is None:
         return result
-    from access30.coverage.capacity import capacity_indicators, site_capacity, with_capacity
 
     capacity = site_capacity(study.sites, args.capacity, args.capacity_unit, path=args.sites)
     report = capacity_indicators(study, routing, capacity, args.threshold, people_per_unit=args.people_per_unit,
@@ -62,15 +78,11 @@ def capacity_result(args: argparse.Namespace, study, routing, result):
 
 def build_study(args: argparse.Namespace):
     """Build the :class:`~access.analysis.Study` described by the shared options (one input path)."""
-    from access30.inputs.assemble import assemble_study
-
     return assemble_study(study_request(args))
 
 
 def routed_study(args: argparse.Namespace, steps: Steps):
     """Build the study of the shared options and route it, announcing both steps."""
-    from access30.coverage.engine import route
-
     steps("Lecture du réseau, de la population et des lieux d'accueil")
     study = build_study(args)
     steps("Calcul des temps d'accès (horaires du flux GTFS, fenêtre de départ)" if get_mode(args.mode).timetable
@@ -110,17 +122,11 @@ def coverage_result(study, routing, args: argparse.Namespace):
     """The coverage of a routed study at ``--threshold``, through the opening-hours lens of ``--at`` or
     ``--workers-hours`` for a road mode (a timetable mode has applied the moment while routing);
     without a lens, with coverage to the sector's site (``--sectors``) and the load (``--capacity``)."""
-    from access30.coverage.engine import evaluate
-
     if get_mode(args.mode).timetable:
         return evaluate(study, routing, args.threshold)
     if getattr(args, "at", None):
-        from access30.coverage.hours import coverage_at
-
         return coverage_at(study, routing, args.at, args.threshold)
     if getattr(args, "workers_hours", False):
-        from access30.coverage.hours import coverage_for_workers
-
         return coverage_for_workers(study, routing, args.threshold)
     # Without an hours lens: the sector's site (residents are sent there whatever its hours) and the load.
     result = with_study_sectors(evaluate(study, routing, args.threshold), study, routing, args.sectors)
@@ -178,8 +184,6 @@ def _check_unused_options(args: argparse.Namespace) -> None:
     InputError
         Naming the option and the fix (add the option it needs, or remove it).
     """
-    from access30.inputs.territory import TERRITORIES, is_departement_code, normalise_departement
-
     transit = get_mode(args.mode).timetable
     date_option = "--date" if args.command == "coverage" else "--service-date"
     if not transit:
@@ -232,8 +236,6 @@ def _check_unused_options(args: argparse.Namespace) -> None:
 
 def _check_candidate_options(args: argparse.Namespace) -> None:
     """``suggest``: refuse the options of a candidate source that ``--candidates`` does not name."""
-    from access30.suggest.candidates import CANDIDATE_SOURCES
-
     items = [item.strip() for item in args.candidates.split(",") if item.strip()]
     if "cells" not in items:
         for option, value in (("--max-cells", args.max_cells), ("--cells-method", args.cells_method)):
@@ -260,15 +262,11 @@ def _road_only(args: argparse.Namespace, what: str) -> None:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
-    from access30.outputs.export import write_gpkg, write_summary
-
     outputs = [Output(args.out, "--out", (".gpkg",))]
     if args.summary is not None:
         outputs.append(Output(args.summary, "--summary", (".json",)))
     check_command_outputs(args, outputs)
     if getattr(args, "at", None):
-        from access30.base.moments import parse_when
-
         parse_when(args.at)  # a typo in --at fails before the network is read
     _check_unused_options(args)
     _check_lenses(args)
@@ -286,8 +284,6 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_report(result))
         if result.capacity is not None:
-            from access30.coverage.capacity import load_lines
-
             print("\n" + "\n".join(load_lines(result.capacity)))
         print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
     return 0
@@ -311,14 +307,6 @@ REPORT_FILES = ("couverture.gpkg", "tableaux.xlsx", "carte.png", "rapport.pdf", 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Convention-ready outputs in ``--out-dir``: PDF report, XLSX and CSV tables, PNG map, GeoPackage."""
-    from datetime import date
-
-    from access30.base.errors import InputError
-    from access30.outputs.export import uncovered_zones, write_gpkg, write_summary
-    from access30.outputs.maps import write_png
-    from access30.outputs.report import write_pdf
-    from access30.outputs.tables import CSV_NAMES, write_csv_tables, write_xlsx
-
     try:
         width, height = (int(v) for v in args.map_size.lower().split("x"))
     except ValueError:
@@ -334,8 +322,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.suggest:
         _road_only(args, "--suggest")
     if getattr(args, "at", None):
-        from access30.base.moments import parse_when
-
         parse_when(args.at)
     names = [*REPORT_FILES, *CSV_NAMES.values()]
     outputs = [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in names]
@@ -350,9 +336,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = coverage_result(study, routing, args)
     suggestion = None
     if args.suggest:
-        from access30.suggest.candidates import build_candidates
-        from access30.suggest.suggestion import suggest_sites
-
         steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, "
               f"candidats : {candidate_lists()})")
         candidates, _ = build_candidates(study)
@@ -379,15 +362,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     """Suggest new reception points (cover, maxcover or median) and write a GeoPackage and JSON summary."""
-    import json
-
-    from access30.base.io import atomic_path, split_layer
-    from access30.base.labels import MODEL_LABELS_FR
-    from access30.coverage.engine import evaluate
-    from access30.outputs.export import write_gpkg
-    from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
-    from access30.suggest.suggestion import suggest_sites
-
     _road_only(args, "suggest")
     outputs = [Output(args.out, "--out", (".gpkg",))]
     if args.summary is not None:
@@ -430,9 +404,6 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     steps(f"Optimisation : {MODEL_LABELS_FR[args.model]} sur "
           f"{plural(len(candidates), 'emplacement candidat', 'emplacements candidats')}")
     if args.capacitated:
-        from access30.coverage.capacity import site_capacity
-        from access30.suggest.capacitated import suggest_capacitated
-
         if args.weight != "population":
             raise InputError("le modèle avec capacités sert des habitants : pas de pondération",
                              "retirez --weight ou --capacitated", column="--weight")
@@ -446,8 +417,6 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     # What the study found (population outside the network, sites left out…) first, as coverage does.
     suggestion.notices[:0] = [*study.notices, *found]
     if args.capacity is not None and not args.capacitated:
-        from access30.base.errors import Notice
-
         suggestion.notices.append(Notice("capacity_unused", "Capacités des lieux lues (--capacity) mais non "
                                          "utilisées par ce modèle : ajoutez --capacitated pour que chaque lieu ne "
                                          "serve pas plus d'habitants que sa capacité."))
@@ -472,9 +441,6 @@ def _candidate_files(args: argparse.Namespace) -> dict:
 
 def cmd_sites(args: argparse.Namespace) -> int:
     """List a département's built-in first-reception places for review (no network needed)."""
-    from access30.inputs.inventories import list_sites
-    from access30.inputs.sources.listing import OUTPUT_SUFFIXES, describe_listing, write_listing
-
     check_command_outputs(args, [Output(args.out, "--out", OUTPUT_SUFFIXES)])
     keys = None
     if args.sites_builtin is not None:
@@ -490,8 +456,6 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def cmd_territories(args: argparse.Namespace) -> int:
     """List the built-in territories."""
-    from access30.inputs.territory import TERRITORIES
-
     for key, territory in TERRITORIES.items():
         network = territory.network or "téléchargé avec osmnx (internet requis la première fois)"
         print(f"{key:20s} {territory.label} — réseau : {network}")
@@ -504,10 +468,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     The output folder is locked from the start until the national outputs are written; with
     ``--resume``, the rows of other options or other input files are computed again, and said.
     """
-    from access30.coverage.rules import check_threshold
-    from access30.national.batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
-    from access30.national.outputs import write_national
-
     check_threshold(args.threshold)
     codes = parse_departements(args.departements)
     if args.networks_dir is not None and not Path(args.networks_dir).is_dir():

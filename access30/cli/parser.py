@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from access30.base.crs import crs_option
@@ -56,8 +57,6 @@ argparse.ngettext = _argparse_fr_plural
 def nombre(text: str) -> float:
     """A finite number on the command line, decimal comma accepted (``--threshold 22,5``); « nan » and
     « inf » are refused by argparse as not a number."""
-    import math
-
     value = float(str(text).replace(",", "."))
     if not math.isfinite(value):
         raise ValueError(text)

@@ -6,8 +6,11 @@ import sys
 import time
 
 from access30.base.fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
-from access30.base.labels import sites_by_type, units_of
+from access30.base.labels import MODEL_LABELS_FR, sites_by_type, units_of
+from access30.coverage.sectors import sector_lines
+from access30.inputs.population import EQUITY_LABELS_FR
 from access30.network.modes import mode_words
+from access30.suggest.capacitated import capacitated_lines
 
 
 class Steps:
@@ -69,8 +72,6 @@ def format_report(result) -> str:
         lines.append("Communes avec le plus d'habitants non couverts : " + " ; ".join(
             f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
     if result.sectors is not None:
-        from access30.coverage.sectors import sector_lines
-
         lines.extend(sector_lines(result.sectors, s.threshold_min))
     if result.notices:
         lines.append("")
@@ -130,15 +131,11 @@ def _counted(s) -> str:
 
 
 def _label(group: str) -> str:
-    from access30.inputs.population import EQUITY_LABELS_FR
-
     return EQUITY_LABELS_FR.get(group, group)
 
 
 def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access.locate.Suggestion`."""
-    from access30.base.labels import MODEL_LABELS_FR
-
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
     short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
@@ -166,8 +163,6 @@ def format_suggestion(suggestion) -> str:
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
             for r in suggestion.curve.itertuples()))
     if suggestion.capacitated is not None:
-        from access30.suggest.capacitated import capacitated_lines
-
         lines += capacitated_lines(suggestion)
     shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
     lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]

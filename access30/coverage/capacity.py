@@ -17,7 +17,7 @@ The glue between a study and the pure functions of :mod:`access.capacity`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -26,9 +26,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_int, plural
 from access30.coverage.fca import (
     Capacity,
-    CapacityPeople,
     FCAResult,
-    SiteLoad,
     capacity_in_people,
     enhanced_two_step_fca,
     equal_bands,
@@ -36,7 +34,9 @@ from access30.coverage.fca import (
     site_load,
     two_step_fca,
 )
-from access30.coverage.result import unique_notices
+from access30.coverage.result import CapacityReport, unique_notices
+from access30.coverage.rules import longest_covered_s
+from access30.routing.roads import site_unit_times
 
 HOURS = "hours"
 DEFAULT_UNIT = "ETP"
@@ -136,87 +136,6 @@ def check_capacity(capacity: Capacity, spec: str, path=None) -> Capacity:
     return capacity
 
 
-@dataclass
-class CapacityReport:
-    """Capacity indicators of one coverage run.
-
-    Attributes
-    ----------
-    capacity : Capacity
-    load : SiteLoad
-    people : CapacityPeople or None
-        Capacity in people (capacity × people per unit); None when no capacity is known.
-    fca, efca : FCAResult
-        2SFCA (one band up to the threshold) and E2SFCA (three equal bands, weights 1, 0.68, 0.22).
-    sites_load : DataFrame
-        One row per site: ``site_id``, ``name``, ``capacity``, ``capacity_unit``, ``capacity_people``,
-        ``population_assigned``, ``load`` (people per capacity unit), ``sole_share``, ``overloaded``.
-    by_commune, by_epci : DataFrame
-        Population-weighted 2SFCA and E2SFCA per area (``epci`` empty when unknown).
-    threshold_min : float
-    notices : list of Notice
-    """
-
-    capacity: Capacity
-    load: SiteLoad
-    people: CapacityPeople | None
-    fca: FCAResult
-    efca: FCAResult
-    sites_load: pd.DataFrame
-    by_commune: pd.DataFrame
-    by_epci: pd.DataFrame
-    threshold_min: float
-    population: np.ndarray
-    notices: list[Notice] = field(default_factory=list)
-
-    @property
-    def unit(self) -> str:
-        """The capacity unit, in French."""
-        return self.capacity.unit
-
-    @property
-    def people_label(self) -> str:
-        """The people-per-unit ratio in words, stated in every output."""
-        return self.people.label if self.people is not None else "capacité en habitants inconnue"
-
-    def most_loaded(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` most loaded sites of known capacity, most loaded first."""
-        known = self.sites_load[np.isfinite(self.sites_load["capacity"])]
-        return known.sort_values("load", ascending=False, kind="stable").head(n)
-
-    def overloaded(self) -> pd.DataFrame:
-        """The overloaded sites (over ``--overload``, or the top decile), most loaded first."""
-        return self.sites_load[self.sites_load["overloaded"]].sort_values("load", ascending=False, kind="stable")
-
-    def to_dict(self) -> dict:
-        """The JSON keys: ``capacity``, ``sites_load``, ``sites_overloaded``, ``access_2sfca``, ``access_e2sfca``."""
-        def records(frame: pd.DataFrame) -> list[dict]:
-            return [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
-                    for rec in frame.to_dict("records")]
-
-        rule = self.load.overload_rule
-        return {
-            "capacity": {
-                "unit": self.unit, "proxy": bool(self.capacity.proxy), "source": self.capacity.source,
-                "sites_known": int(self.capacity.known.sum()), "sites_unknown": int((~self.capacity.known).sum()),
-                "total_known": float(np.nansum(self.capacity.values)),
-                "people_per_unit": None if self.people is None else float(self.people.people_per_unit),
-                "people_per_unit_default": None if self.people is None else bool(self.people.default_ratio),
-                "people_per_unit_label": self.people_label,
-                "overload_rule": rule, "overload_threshold": float(self.load.overload_threshold),
-            },
-            "sites_load": records(self.sites_load),
-            "sites_overloaded": [str(v) for v in self.overloaded()["site_id"]],
-            "access_2sfca": {**self._fca_meta(self.fca), **self.fca.summary(self.population)},
-            "access_e2sfca": {**self._fca_meta(self.efca), **self.efca.summary(self.population)},
-        }
-
-    def _fca_meta(self, fca: FCAResult) -> dict:
-        return {"method": fca.method, "unit": fca.unit_label, "per": fca.per,
-                "bands_min": [[u, w] for u, w in fca.bands],
-                "population_partial": float(self.population[fca.partial].sum())}
-
-
 def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float = 30.0,
                         people_per_unit: float | None = None, max_load: float | None = None) -> CapacityReport:
     """Load per site, capacity in people, 2SFCA and E2SFCA of a routed study.
@@ -242,9 +161,6 @@ def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float
     -------
     CapacityReport
     """
-    from access30.coverage.rules import longest_covered_s
-    from access30.routing.roads import site_unit_times
-
     units = study.demand.units
     pop = units["population"].to_numpy(dtype=float)
     times = routing.times
@@ -305,8 +221,6 @@ def _named(notices: list[Notice], sites: pd.DataFrame) -> list[Notice]:
             notice = replace(notice, details=[names[int(d)] for d in details])
         out.append(notice)
     return out
-
-
 
 
 def with_capacity(result, report: CapacityReport):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from access30.coverage.transit import evaluate_transit, route_transit
 from access30.network.modes import get_mode
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ def engine(study: Study):
     transport) by :mod:`access.transit_study` over a GTFS feed.
     """
     if get_mode(study.network.mode).timetable:
-        from access30.coverage.transit import evaluate_transit, route_transit
-
         return route_transit, evaluate_transit
     return route_roads, evaluate_times
 

@@ -41,6 +41,7 @@ import scipy.sparse as sp
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_given, fmt_int, plural
+from access30.inputs.hours import site_hours
 
 # Tolerance on thresholds and band limits, as in access.coverage: 30:00 computed as 1799.9999999 s is within.
 EPS_S = 1e-6
@@ -121,8 +122,6 @@ def opening_hours_capacity(sites: pd.DataFrame) -> Capacity:
         ``values`` in hours per week, ``unit`` ``"heure d'ouverture hebdomadaire"``, ``proxy`` True:
         open hours say when people can come, not how many staff receive them.
     """
-    from access30.inputs.hours import site_hours
-
     parsed = site_hours(sites)
     values = np.array([p.hours.minutes_per_week() / 60.0 if p.hours is not None else np.nan for p in parsed],
                       dtype=float)

@@ -10,6 +10,7 @@ import pandas as pd
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, fmt_pct, plural
 from access30.base.moments import format_when, parse_when
+from access30.coverage.compare import compare_results
 from access30.coverage.engine import evaluate, route
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.roads import far_sites_notice, reroute
@@ -145,8 +146,6 @@ def workers_summary(study: Study, routing: Routing | None = None, threshold_min:
     DataFrame
         See :func:`access.compare.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
     """
-    from access30.coverage.compare import compare_results
-
     routing = routing if routing is not None else route(study)
     full = full if full is not None else evaluate(study, routing, threshold_min)
     workers = coverage_for_workers(study, routing, threshold_min)

@@ -12,6 +12,7 @@ from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_metres, fmt_num, fmt_pct
 from access30.base.labels import units_of
 from access30.coverage import rules as cov
+from access30.inputs.communes import national_communes_table
 from access30.inputs.sites import SITE_TYPES
 
 if TYPE_CHECKING:
@@ -49,8 +50,6 @@ def _commune_names(study: Study, codes=()) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _national_names(codes: frozenset) -> pd.DataFrame | None:
-    from access30.inputs.territory import national_communes_table
-
     return national_communes_table(set(codes))
 
 

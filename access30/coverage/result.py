@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -18,11 +18,12 @@ from access30.routing.roads import (
 )
 
 if TYPE_CHECKING:
-    from access30.coverage.sectors import AssignedCoverage
+    from access30.coverage.result import AssignedCoverage
 from access30.coverage.summary import Summary
 
 if TYPE_CHECKING:
-    from access30.coverage.capacity import CapacityReport
+    from access30.coverage.result import CapacityReport
+from access30.coverage.fca import Capacity, CapacityPeople, FCAResult, SiteLoad
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,3 +144,168 @@ def unique_notices(notices: list[Notice]) -> list[Notice]:
             seen.add(notice.message)
             out.append(notice)
     return out
+
+
+@dataclass
+class CapacityReport:
+    """Capacity indicators of one coverage run.
+
+    Attributes
+    ----------
+    capacity : Capacity
+    load : SiteLoad
+    people : CapacityPeople or None
+        Capacity in people (capacity × people per unit); None when no capacity is known.
+    fca, efca : FCAResult
+        2SFCA (one band up to the threshold) and E2SFCA (three equal bands, weights 1, 0.68, 0.22).
+    sites_load : DataFrame
+        One row per site: ``site_id``, ``name``, ``capacity``, ``capacity_unit``, ``capacity_people``,
+        ``population_assigned``, ``load`` (people per capacity unit), ``sole_share``, ``overloaded``.
+    by_commune, by_epci : DataFrame
+        Population-weighted 2SFCA and E2SFCA per area (``epci`` empty when unknown).
+    threshold_min : float
+    notices : list of Notice
+    """
+
+    capacity: Capacity
+    load: SiteLoad
+    people: CapacityPeople | None
+    fca: FCAResult
+    efca: FCAResult
+    sites_load: pd.DataFrame
+    by_commune: pd.DataFrame
+    by_epci: pd.DataFrame
+    threshold_min: float
+    population: np.ndarray
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def unit(self) -> str:
+        """The capacity unit, in French."""
+        return self.capacity.unit
+
+    @property
+    def people_label(self) -> str:
+        """The people-per-unit ratio in words, stated in every output."""
+        return self.people.label if self.people is not None else "capacité en habitants inconnue"
+
+    def most_loaded(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` most loaded sites of known capacity, most loaded first."""
+        known = self.sites_load[np.isfinite(self.sites_load["capacity"])]
+        return known.sort_values("load", ascending=False, kind="stable").head(n)
+
+    def overloaded(self) -> pd.DataFrame:
+        """The overloaded sites (over ``--overload``, or the top decile), most loaded first."""
+        return self.sites_load[self.sites_load["overloaded"]].sort_values("load", ascending=False, kind="stable")
+
+    def to_dict(self) -> dict:
+        """The JSON keys: ``capacity``, ``sites_load``, ``sites_overloaded``, ``access_2sfca``, ``access_e2sfca``."""
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+                    for rec in frame.to_dict("records")]
+
+        rule = self.load.overload_rule
+        return {
+            "capacity": {
+                "unit": self.unit, "proxy": bool(self.capacity.proxy), "source": self.capacity.source,
+                "sites_known": int(self.capacity.known.sum()), "sites_unknown": int((~self.capacity.known).sum()),
+                "total_known": float(np.nansum(self.capacity.values)),
+                "people_per_unit": None if self.people is None else float(self.people.people_per_unit),
+                "people_per_unit_default": None if self.people is None else bool(self.people.default_ratio),
+                "people_per_unit_label": self.people_label,
+                "overload_rule": rule, "overload_threshold": float(self.load.overload_threshold),
+            },
+            "sites_load": records(self.sites_load),
+            "sites_overloaded": [str(v) for v in self.overloaded()["site_id"]],
+            "access_2sfca": {**self._fca_meta(self.fca), **self.fca.summary(self.population)},
+            "access_e2sfca": {**self._fca_meta(self.efca), **self.efca.summary(self.population)},
+        }
+
+    def _fca_meta(self, fca: FCAResult) -> dict:
+        return {"method": fca.method, "unit": fca.unit_label, "per": fca.per,
+                "bands_min": [[u, w] for u, w in fca.bands],
+                "population_partial": float(self.population[fca.partial].sum())}
+
+
+@dataclass(frozen=True)
+class SectorSummary:
+    """Headline figures of coverage to the assigned site.
+
+    Attributes
+    ----------
+    source : str
+        Where the sectorisation comes from (file name or built-in list).
+    population_sectorised : float
+        Inhabitants of communes that have a sector.
+    population_covered_nearest, population_covered_assigned : float
+        Inhabitants within the threshold of the nearest site, and of their sector's site.
+    share_covered_nearest, share_covered_assigned : float
+        The same, as shares of the sectorised population (0–1).
+    population_gap : float
+        Covered by the nearest site but not by their own sector's site.
+    population_nearest_elsewhere : float
+        Inhabitants whose nearest site is not one of their sector's sites.
+    population_without_sector : float
+        Inhabitants of communes absent from the sectorisation.
+    population_sector_unlocated : float
+        Inhabitants whose sector has a known site but reach none of them (within
+        :data:`ASSIGNED_LIMIT_S`, or on a piece of network they cannot leave): not covered by their sector.
+    mean_assigned_min : float
+        Population-weighted mean time to the assigned site (reachable residents).
+    communes_without_sector : tuple of str
+        Codes of the communes with no sector.
+    sites_unlocated : tuple of str
+        Known sector sites that none of the residents of their sector reaches.
+    sites_unknown : tuple of str
+        Sector site ids that are none of the study's sites (« inconnus »).
+    population_sector_unknown : float
+        Inhabitants whose sector names only unknown sites: not covered by their sector.
+    """
+
+    source: str
+    population_sectorised: float
+    population_covered_nearest: float
+    population_covered_assigned: float
+    share_covered_nearest: float
+    share_covered_assigned: float
+    population_gap: float
+    population_nearest_elsewhere: float
+    population_without_sector: float
+    population_sector_unlocated: float
+    mean_assigned_min: float
+    communes_without_sector: tuple[str, ...]
+    sites_unlocated: tuple[str, ...]
+    sites_unknown: tuple[str, ...] = ()
+    population_sector_unknown: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The JSON form (key ``sectors`` of the summary file)."""
+        out = dict(self.__dict__)
+        out["communes_without_sector"] = list(self.communes_without_sector)
+        out["sites_unlocated"] = list(self.sites_unlocated)
+        out["sites_unknown"] = list(self.sites_unknown)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class AssignedCoverage:
+    """Coverage to the assigned site next to coverage to the nearest.
+
+    Attributes
+    ----------
+    units : DataFrame
+        One row per unit: ``unit_id``, ``commune``, ``population``, ``sector_sites`` (« ; »-joined ids),
+        ``assigned_site_id`` (the sector site reached first), ``assigned_min`` (inf when out of reach or
+        no located sector site, NaN without sector), ``covered_nearest``, ``covered_assigned``.
+    communes : DataFrame
+        Per commune: ``commune``, ``nom``, ``sector_sites``, ``population``, ``covered_nearest``,
+        ``covered_assigned``, ``share_nearest``, ``share_assigned``, ``gap`` (people), ``mean_assigned_min``;
+        largest gap first.
+    summary : SectorSummary
+    notices : list of Notice
+    """
+
+    units: pd.DataFrame
+    communes: pd.DataFrame
+    summary: SectorSummary
+    notices: list[Notice]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError
-from access30.base.fmt import fmt_given
+from access30.base.fmt import fmt_given, fmt_num
 
 STATUS_COVERED = "couvert"
 STATUS_UNCOVERED = "non couvert"
@@ -161,8 +161,6 @@ def time_breaks(threshold_min: float) -> list[float]:
 
 def class_labels(threshold_min: float) -> list[str]:
     """Labels of the classes of :func:`time_breaks` (``"0–10 min"`` … ``"> 45 min"``), then « sans accès routier »."""
-    from access30.base.fmt import fmt_num
-
     breaks = time_breaks(threshold_min)
     lows = [0.0, *breaks[:-1]]
     return ([f"{fmt_num(low)}–{fmt_num(b)} min" for low, b in zip(lows, breaks)]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError
-from access30.base.fmt import fmt_metres
+from access30.base.fmt import fmt_lonlat, fmt_metres
 from access30.coverage.engine import evaluate
 from access30.coverage.result import CoverageResult, Routing, ScenarioInfo
 from access30.coverage.roads import join_xy
@@ -239,8 +239,6 @@ def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, thre
 
 def change_lines(state: ScenarioState) -> list[str]:
     """One French line per change of a scenario, in order."""
-    from access30.base.fmt import fmt_lonlat
-
     names = dict(zip(state.sites["site_id"].astype(str), state.sites["name"].astype(str)))
     lines = []
     for change in state.changes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,103 +24,21 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError, Notice
-from access30.base.fmt import fmt_int, fmt_list, fmt_pct, plural
+from access30.base.fmt import fmt_int, fmt_list, fmt_min, fmt_num, fmt_pct, plural
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, covered
+from access30.inputs.sources.sectors import load_sectors, read_sectors
 from access30.inputs.study import Study
 from access30.routing.roads import site_unit_times
 
 if TYPE_CHECKING:
     from access30.inputs.sources.sectors import Sectorisation
+from access30.coverage.result import AssignedCoverage, SectorSummary
 
 #: Times to the assigned site are searched up to this bound; beyond it a resident is « hors d'atteinte ».
 ASSIGNED_LIMIT_S = 3 * 3600.0
 #: A sectorisation file whose unknown site ids exceed this share of its rows or of the population is refused.
 MAX_UNKNOWN_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class SectorSummary:
-    """Headline figures of coverage to the assigned site.
-
-    Attributes
-    ----------
-    source : str
-        Where the sectorisation comes from (file name or built-in list).
-    population_sectorised : float
-        Inhabitants of communes that have a sector.
-    population_covered_nearest, population_covered_assigned : float
-        Inhabitants within the threshold of the nearest site, and of their sector's site.
-    share_covered_nearest, share_covered_assigned : float
-        The same, as shares of the sectorised population (0–1).
-    population_gap : float
-        Covered by the nearest site but not by their own sector's site.
-    population_nearest_elsewhere : float
-        Inhabitants whose nearest site is not one of their sector's sites.
-    population_without_sector : float
-        Inhabitants of communes absent from the sectorisation.
-    population_sector_unlocated : float
-        Inhabitants whose sector has a known site but reach none of them (within
-        :data:`ASSIGNED_LIMIT_S`, or on a piece of network they cannot leave): not covered by their sector.
-    mean_assigned_min : float
-        Population-weighted mean time to the assigned site (reachable residents).
-    communes_without_sector : tuple of str
-        Codes of the communes with no sector.
-    sites_unlocated : tuple of str
-        Known sector sites that none of the residents of their sector reaches.
-    sites_unknown : tuple of str
-        Sector site ids that are none of the study's sites (« inconnus »).
-    population_sector_unknown : float
-        Inhabitants whose sector names only unknown sites: not covered by their sector.
-    """
-
-    source: str
-    population_sectorised: float
-    population_covered_nearest: float
-    population_covered_assigned: float
-    share_covered_nearest: float
-    share_covered_assigned: float
-    population_gap: float
-    population_nearest_elsewhere: float
-    population_without_sector: float
-    population_sector_unlocated: float
-    mean_assigned_min: float
-    communes_without_sector: tuple[str, ...]
-    sites_unlocated: tuple[str, ...]
-    sites_unknown: tuple[str, ...] = ()
-    population_sector_unknown: float = 0.0
-
-    def to_dict(self) -> dict:
-        """The JSON form (key ``sectors`` of the summary file)."""
-        out = dict(self.__dict__)
-        out["communes_without_sector"] = list(self.communes_without_sector)
-        out["sites_unlocated"] = list(self.sites_unlocated)
-        out["sites_unknown"] = list(self.sites_unknown)
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class AssignedCoverage:
-    """Coverage to the assigned site next to coverage to the nearest.
-
-    Attributes
-    ----------
-    units : DataFrame
-        One row per unit: ``unit_id``, ``commune``, ``population``, ``sector_sites`` (« ; »-joined ids),
-        ``assigned_site_id`` (the sector site reached first), ``assigned_min`` (inf when out of reach or
-        no located sector site, NaN without sector), ``covered_nearest``, ``covered_assigned``.
-    communes : DataFrame
-        Per commune: ``commune``, ``nom``, ``sector_sites``, ``population``, ``covered_nearest``,
-        ``covered_assigned``, ``share_nearest``, ``share_assigned``, ``gap`` (people), ``mean_assigned_min``;
-        largest gap first.
-    summary : SectorSummary
-    notices : list of Notice
-    """
-
-    units: pd.DataFrame
-    communes: pd.DataFrame
-    summary: SectorSummary
-    notices: list[Notice]
 
 
 def _sector_masks(unit_communes: np.ndarray, sites_by_commune: Mapping[str, Sequence[str]],
@@ -277,8 +195,6 @@ def with_sectors(result: CoverageResult, study: Study, routing: Routing,
 
 def sector_lines(sectors: AssignedCoverage, threshold_min: float) -> list[str]:
     """French lines on coverage to the assigned site, for the command line and the report."""
-    from access30.base.fmt import fmt_min, fmt_num, fmt_pct
-
     s = sectors.summary
     t = fmt_num(threshold_min)
     lines = [f"Rattachement aux secteurs ({s.source}) : {fmt_int(s.population_covered_assigned)} habitants à "
@@ -306,7 +222,6 @@ def sectorisation_for(study: Study, path=None) -> tuple[dict, str, list[Notice]]
         (split communes, unknown sites, communes without a sector).
     """
     # Imported here as before: the sources package weighs half a second on every command's start.
-    from access30.inputs.sources.sectors import load_sectors, read_sectors
 
     if path is not None:
         sectors = read_sectors(path, sites=study.sites, departement=study.departement)

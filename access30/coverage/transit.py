@@ -26,6 +26,11 @@ import numpy as np
 from access30.base.crs import to_projected
 from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from access30.base.labels import units_of
+from access30.coverage.indicators import evaluate_times
+from access30.coverage.result import unique_notices
+from access30.coverage.summary import TransitSummary
+from access30.inputs.hours import site_hours
 from access30.network import gtfs
 from access30.network.modes import get_mode
 from access30.network.transit import TransitNetwork
@@ -70,8 +75,6 @@ class TransitRouting:
 
 def route_transit(study, second: bool = True) -> TransitRouting:
     """Public-transport times of every unit of ``study`` to its sites (``second`` is ignored)."""
-    from access30.inputs.hours import site_hours
-
     net: TransitNetwork = study.network
     demand = study.demand.to_crs(net.crs)
     units_xy = np.c_[demand.units["x"].to_numpy(dtype=float), demand.units["y"].to_numpy(dtype=float)]
@@ -105,10 +108,6 @@ def route_transit(study, second: bool = True) -> TransitRouting:
 
 def evaluate_transit(study, routing: TransitRouting, threshold_min: float = 30.0):
     """The :class:`~access.analysis.CoverageResult` of a transit routing (see the module docstring)."""
-    from access30.base.labels import units_of
-    from access30.coverage.indicators import evaluate_times
-    from access30.coverage.result import unique_notices
-
     base = evaluate_times(study, routing, threshold_min)
     net: TransitNetwork = study.network
     res = routing.result
@@ -170,8 +169,6 @@ def evaluate_transit(study, routing: TransitRouting, threshold_min: float = 30.0
 
 
 def _transit_summary(net: TransitNetwork, meta, hours_text, by_threshold, route_rows, stop_rows, walk_only):
-    from access30.coverage.summary import TransitSummary
-
     return TransitSummary(
         service_date=net.day.isoformat(), date_reason=net.date_reason, window=net.window.label_fr(),
         window_start=int(net.window.start_min), window_minutes=int(net.window.duration_min), feed_file=net.source,

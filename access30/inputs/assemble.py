@@ -24,14 +24,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access30.base.crs import local_crs, to_wgs84
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
+from access30.base.io import find_column, read_vector
+from access30.inputs.communes import (
+    departement_area,
+    departement_communes,
+    is_departement_code,
+    national_communes_table,
+    normalise_departement,
+)
 from access30.inputs.inventories import (
     INVENTORIES,
     InventoryScope,
@@ -43,14 +53,33 @@ from access30.inputs.inventories import (
     load_inventories,
     select_inventories,
 )
-from access30.inputs.population import Demand, read_population
+from access30.inputs.population import (
+    COMMUNE_NAMES,
+    Demand,
+    assign_communes,
+    normalise_commune_codes,
+    read_population,
+    repair_polygons,
+)
 from access30.inputs.sites import check_territory, dedupe_sites, read_sites, relocated_notice
+from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path, load_filosofi_grid
 from access30.inputs.sources.merge import merge_user_sites
 from access30.inputs.study import Study
+from access30.inputs.territory import (
+    DEFAULT_TERRITORY,
+    ODBL,
+    TERRITORIES,
+    download_network,
+    load_communes,
+    load_demand,
+    load_network,
+    study_area,
+    territory_network_source,
+)
 from access30.inputs.transit import stop_reach_notices
 from access30.network.modes import get_mode
-from access30.network.roads import RoadNetwork, bridge_gaps, read_pbf
-from access30.network.transit import TransitNetwork
+from access30.network.roads import RoadNetwork, bridge_gaps, cached_network_path, read_pbf
+from access30.network.transit import TransitNetwork, read_transit_network
 from access30.routing.roads import AccessModel
 
 #: Above this share of the population outside the network's extent a study carries a warning.
@@ -144,8 +173,6 @@ def check_request(request: StudyRequest) -> None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    from access30.inputs.territory import TERRITORIES, is_departement_code
-
     get_mode(request.mode)
     for option, value in (("--sites-crs", request.sites_crs), ("--population-crs", request.population_crs)):
         if value is None:
@@ -197,8 +224,6 @@ def assemble_study(request: StudyRequest) -> Study:
     NetworkUnavailableError
         The network must be downloaded and there is no connection.
     """
-    from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES, normalise_departement
-
     check_request(request)
     key = request.territory
     if request.population is None:
@@ -222,15 +247,6 @@ def assemble_study(request: StudyRequest) -> Study:
 
 
 def _builtin_study(key: str, request: StudyRequest) -> Study:
-    from access30.inputs.territory import (
-        TERRITORIES,
-        load_communes,
-        load_demand,
-        load_network,
-        study_area,
-        territory_network_source,
-    )
-
     territory = TERRITORIES[key]
     communes = load_communes(territory)
     network = study_network(request, lambda: load_network(
@@ -266,8 +282,6 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
 
 
 def _departement_study(code: str, request: StudyRequest) -> Study:
-    from access30.inputs.territory import departement_area, departement_communes, download_network
-
     communes, fixes = departement_communes(code)
     area = departement_area(communes, request.area_buffer_m)
     network = study_network(request, lambda: _network(
@@ -303,8 +317,6 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
                         request: StudyRequest) -> tuple[Demand, str, list[Notice]]:
     """The INSEE Filosofi 200 m grid of the département when it is in the cache, else each commune's
     population at its town hall with a notice saying why (no grid published, or not cached)."""
-    from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path, load_filosofi_grid
-
     if request.demand == "mairies":
         why = "choix de l'étude, plutôt que le carroyage INSEE"
     elif code not in NO_GRID:
@@ -333,8 +345,6 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
 
 
 def _files_study(request: StudyRequest) -> Study:
-    from access30.inputs.territory import TERRITORIES, load_communes, normalise_departement
-
     territory = TERRITORIES.get(request.territory) if request.territory else None
     demand = read_population(request.population, request.population_column, crs=request.population_crs)
     code = (normalise_departement(request.departement) if request.departement else
@@ -407,24 +417,18 @@ def study_network(request: StudyRequest, road_network):
         A timetable mode without a feed, or a feed or date that cannot be used.
     """
     if get_mode(request.mode).timetable:
-        from access30.network.transit import read_transit_network
-
         return read_transit_network(request.gtfs, request.when, request.service_date, request.window_min)
     return road_network()
 
 
 def _files_network(request: StudyRequest, territory, code: str | None) -> RoadNetwork:
     """The road network of a files study: the user's extract, the territory's, or a download."""
-    from access30.inputs.territory import download_network, load_network
-
     if request.network is not None:
         return _network(request, None)
     if territory is not None:
         return load_network(territory, mode=request.mode, cache_dir=request.cache_dir,
                             partial=request.partial_network or None)
     if request.territory is not None:
-        from access30.inputs.territory import departement_area, departement_communes
-
         return download_network(departement_area(departement_communes(code)[0]), request, f"département {code}")
     raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
                      "du territoire)", column="--network")
@@ -444,16 +448,10 @@ def _network(request: StudyRequest, download) -> RoadNetwork:
 def _network_source(request: StudyRequest, network=None, area=None) -> str:
     """Source line of the network: a timetable's own line, the user's file, or the osmnx download with
     its date when cached."""
-    from access30.inputs.territory import ODBL
-
     if network is not None and not isinstance(network, RoadNetwork):
         return network.source_line()
     where = Path(request.network).name if request.network else "OpenStreetMap téléchargé avec osmnx"
     if request.network is None and area is not None:
-        from datetime import date
-
-        from access30.network.roads import cached_network_path
-
         cached = cached_network_path(area, request.mode, request.cache_dir)
         if cached.is_file():
             where += f" le {date.fromtimestamp(cached.stat().st_mtime).isoformat()}"
@@ -475,9 +473,6 @@ def _communes(request: StudyRequest, demand: Demand, territory, code: str | None
     notices : list of Notice
         What was corrected in the user's outlines, and how much of the population they leave out.
     """
-    from access30.inputs.population import assign_communes
-    from access30.inputs.territory import load_communes, national_communes_table
-
     notices: list[Notice] = []
     if request.communes is not None:
         communes, notices = read_outlines(Path(request.communes), demand)
@@ -502,8 +497,6 @@ def _outline_layer(path: Path) -> gpd.GeoDataFrame:
     InputError
         No polygon layer, or several.
     """
-    from access30.base.io import read_vector
-
     communes = read_vector(path, geometry="polygon")
     layers = communes.attrs.get("layers", [])
     if communes.geom_type.str.contains("Polygon").all():
@@ -528,10 +521,6 @@ def read_outlines(path: Path, demand: Demand) -> tuple[gpd.GeoDataFrame, list[No
         No code column, no polygon layer, or outlines that contain none of the population (another
         territory, or coordinates in the wrong CRS).
     """
-    from access30.base.io import find_column
-    from access30.inputs.population import COMMUNE_NAMES, normalise_commune_codes, repair_polygons
-    from access30.inputs.territory import national_communes_table
-
     communes = _outline_layer(path)
     code_col = find_column(communes, COMMUNE_NAMES, path, "de code commune (INSEE)",
                            fix="renommez la colonne du code commune en « code »")
@@ -599,8 +588,6 @@ def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tup
 def _builtins(request: StudyRequest) -> tuple[str, ...]:
     """The site lists of a territory or département: those asked for, else a built-in territory's
     own lists (:attr:`access.territory.Territory.inventories`), else all of them (a département)."""
-    from access30.inputs.territory import TERRITORIES
-
     if request.sites_builtin is not None:
         return tuple(request.sites_builtin)
     territory = TERRITORIES.get(request.territory) if request.territory else None
@@ -611,8 +598,6 @@ def _builtins(request: StudyRequest) -> tuple[str, ...]:
 
 def _territory_sites(territory, communes: gpd.GeoDataFrame, builtins) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """The built-in lists of a territory, within reach of its study area (communes buffered by 2 km)."""
-    from access30.inputs.territory import study_area
-
     sites, notices = load_inventories(builtins, InventoryScope.of_territory(territory))
     inside = sites.geometry.within(study_area(communes)).to_numpy()
     sites = sites[inside].reset_index(drop=True)
@@ -635,8 +620,6 @@ def _require_sites(sites: gpd.GeoDataFrame, request: StudyRequest) -> None:
 
 
 def _local_crs(points: gpd.GeoDataFrame) -> str:
-    from access30.base.crs import local_crs
-
     wgs = points.to_crs("EPSG:4326").geometry.representative_point()
     return local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
 
@@ -650,8 +633,6 @@ def _area_of_points(points: gpd.GeoDataFrame, buffer_m: float):
 def network_extent(network: RoadNetwork, margin_m: float):
     """Convex hull of the network nodes buffered by ``margin_m``, in WGS84."""
     import shapely
-
-    from access30.base.crs import to_wgs84
 
     hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
     lon, lat = to_wgs84(*np.asarray(hull.exterior.coords).T, network.crs)
@@ -714,3 +695,48 @@ def _distance_km(area, points: gpd.GeoSeries) -> float:
 def request_with(request: StudyRequest, **changes) -> StudyRequest:
     """A copy of ``request`` with some fields changed (the app's mode switch, for instance)."""
     return replace(request, **changes)
+
+
+def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = "grid",
+               builtins: tuple[str, ...] | None = None,
+               network_path: str | Path | None = None, cache_dir: str | Path | None = None,
+               extra_sites: str | Path | None = None, max_access_m: float | None = None,
+               partial_network: bool = False) -> Study:
+    """The :class:`Study` of a built-in territory or a département code (see :mod:`access.assemble`).
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TERRITORIES`, or an INSEE département code.
+    mode : {"drive", "walk"}
+    demand : {"grid", "mairies"}
+    builtins : tuple of str, optional
+        Keys of the site lists to include (:data:`access.inventories.INVENTORIES`); None: all.
+    network_path : path, optional
+        A user ``.osm.pbf`` instead of the built-in extract or download.
+    cache_dir : path, optional
+        Download cache.
+    extra_sites : path, optional
+        A user site file added to the built-in ones.
+    max_access_m : float, optional
+        Overrides the territory's access distance.
+    partial_network : bool
+        The network maps only main roads (bridged, flagged).
+    """
+    return assemble_study(StudyRequest(
+        territory=key, mode=mode, demand=demand, sites_builtin=builtins, network=network_path,
+        cache_dir=cache_dir, sites=extra_sites, max_access_m=max_access_m, partial_network=partial_network))
+
+
+def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
+                      cache_dir: str | Path | None = None, max_access_m: float = 1000.0,
+                      partial_network: bool = False) -> Study:
+    """Study of any French département from the national lists (see :mod:`access.assemble`).
+
+    Demand: each commune's legal population at its town hall. Sites: the département's France
+    Services and the town halls of communes of 1,500+ inhabitants. Network: ``network_path`` if
+    given, else downloaded with osmnx for the town halls' convex hull plus 5 km and cached;
+    offline, :class:`~access.errors.NetworkUnavailableError` says what to do.
+    """
+    return assemble_study(StudyRequest(territory=code, mode=mode, network=network_path, cache_dir=cache_dir,
+                                       max_access_m=max_access_m, partial_network=partial_network))

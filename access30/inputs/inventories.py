@@ -30,9 +30,24 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError, Notice
-from access30.base.fmt import plural
+from access30.base.fmt import fmt_list, plural
+from access30.base.labels import SITE_TYPE_NOUNS
 from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
+from access30.inputs.communes import departement_communes
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
+from access30.inputs.sources._common import (
+    SourceResult,
+    SourceUnavailableError,
+    cache_folder,
+    check_points_in_departement,
+    empty_records,
+    normalise_departement,
+)
+from access30.inputs.sources.data_inclusion import data_inclusion_cached, load_data_inclusion
+from access30.inputs.sources.dila import dila_cached, load_dila
+from access30.inputs.sources.listing import MAIRIES_LABEL, assemble_listing, france_services_source, source_from_sites
+from access30.inputs.sources.merge import SOURCE_LABELS_FR
+from access30.inputs.sources.shipped import load_inventory
 from access30.inputs.territory import Territory, territory_outlines
 
 if TYPE_CHECKING:
@@ -197,15 +212,11 @@ def _no_sites() -> gpd.GeoDataFrame:
 
 def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
     """The shipped first-reception inventory of the département (972, 974, 29), if any."""
-    from access30.inputs.sources.shipped import load_inventory
-
     return load_inventory(scope.departement) if scope.departement else None
 
 
 def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
     """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
-    from access30.inputs.sources._common import SourceResult, SourceUnavailableError, cache_folder, empty_records
-
     if not scope.departement:
         return None
     if not cached(scope.cache_dir):
@@ -223,8 +234,6 @@ def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> Source
 def _dila(scope: InventoryScope) -> SourceResult | None:
     """The DILA directory's offices of the département, without its town halls (the stand-in for
     CCAS comes from the national list, with its population threshold)."""
-    from access30.inputs.sources.dila import dila_cached, load_dila
-
     result = _cached(scope, "dila", "Annuaire de l'administration (DILA)", dila_cached, load_dila)
     if result is not None and len(result.records):
         town_halls = result.records["type"].isin(INVENTORIES["mairies"].site_types)
@@ -237,27 +246,18 @@ def _dila(scope: InventoryScope) -> SourceResult | None:
 
 
 def _data_inclusion(scope: InventoryScope) -> SourceResult | None:
-    from access30.inputs.sources.data_inclusion import data_inclusion_cached, load_data_inclusion
-
     return _cached(scope, "data_inclusion", "data·inclusion", data_inclusion_cached, load_data_inclusion)
 
 
 def _france_services_read(scope: InventoryScope) -> SourceResult | None:
-    from access30.inputs.sources.listing import france_services_source
-
     return france_services_source(scope.departement) if scope.departement else None
 
 
 def _mairies_read(scope: InventoryScope) -> SourceResult | None:
     """Town halls of communes of 1,500+ inhabitants, at the corrected points of the national list."""
-    from access30.inputs.sources._common import check_points_in_departement
-    from access30.inputs.sources.listing import MAIRIES_LABEL, source_from_sites
-
     if not scope.departement:
         return None
     if scope.town_halls is None:
-        from access30.inputs.territory import departement_communes
-
         communes, fixes = departement_communes(scope.departement)
         scope = replace(scope, town_halls=communes, fixes=tuple(fixes))
     sites, notices = _mairies(data_path(NATIONAL_COMMUNES), scope)
@@ -436,12 +436,6 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
     InputError
         Unknown département code or list key.
     """
-    from access30.base.fmt import fmt_list
-    from access30.base.labels import SITE_TYPE_NOUNS
-    from access30.inputs.sources._common import normalise_departement
-    from access30.inputs.sources.listing import assemble_listing
-    from access30.inputs.sources.merge import SOURCE_LABELS_FR
-
     code = normalise_departement(departement)
     if scope is None:
         scope = InventoryScope(code, cache_dir=Path(cache_dir) if cache_dir else None)

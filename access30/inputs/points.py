@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access30.base.crs import CRS_LABELS, guess_crs, is_geographic
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_int, plural
 from access30.base.io import find_column, normalise_name, to_number
@@ -81,8 +82,6 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
         coordinates (row named), projected coordinates declared as degrees or the reverse (the CRS
         option suggested), every row without coordinates.
     """
-    from access30.base.crs import is_geographic
-
     geographic = is_geographic(crs)
     x, y, columns = _coordinates(frame, path, geographic)
     empty = ~(np.isfinite(x) & np.isfinite(y))
@@ -95,7 +94,6 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
     xs, ys = x[ok], y[ok]
     if geographic and ((np.abs(xs) > 180).any() or (np.abs(ys) > 90).any()):
         bad = (np.abs(x) > 180) | (np.abs(y) > 90)
-        from access30.base.crs import CRS_LABELS, guess_crs
 
         row = int(np.flatnonzero(bad & ok)[0])
         guesses = guess_crs(xs, ys) or guess_crs(ys, xs)

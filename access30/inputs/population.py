@@ -19,9 +19,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from access30.base.crs import is_geographic, local_crs
 from access30.base.errors import InputError
 from access30.base.fmt import plural
 from access30.base.io import find_column, is_vector, normalise_name, read_table, read_vector, to_number
+from access30.inputs.communes import departement_communes
+from access30.inputs.points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES, points_from_table
+from access30.inputs.sites import relocate_outside_commune
 
 # Standard equity columns and the Filosofi 2017 columns they come from.
 EQUITY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -263,8 +267,6 @@ def read_xy_grid(path: str | Path, crs: str, population_column: str, x_column: s
         What the counted column is, in French, for every output (« ménages … »); default the column
         name and the cell size.
     """
-    from access30.base.crs import is_geographic
-
     path = Path(path)
     if is_geographic(crs):
         raise InputError(f"le CRS {crs} est en degrés", "une grille se décrit en mètres : indiquez un CRS "
@@ -310,9 +312,6 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
     spread_polygons : bool
         Spread polygon populations over a grid (default) rather than placing them at one point.
     """
-    from access30.base.crs import local_crs
-    from access30.inputs.points import points_from_table
-
     path = Path(path)
     if is_vector(path):
         frame = read_vector(path)
@@ -440,9 +439,6 @@ def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "popul
     column. A town hall that the source places outside its own commune is moved inside the outline,
     and the move is listed in the demand's notes.
     """
-    from access30.base.crs import local_crs
-    from access30.inputs.sites import relocate_outside_commune
-
     wgs = communes.to_crs("EPSG:4326").reset_index(drop=True)
     halls = gpd.GeoDataFrame(
         {"name": wgs["nom"].astype(str), "commune": wgs["code"].astype(str)},
@@ -463,8 +459,6 @@ def town_hall_demand(communes: gpd.GeoDataFrame, population_column: str = "popul
 
 def _has_coordinates(columns: list) -> bool:
     """Whether a table's columns include coordinates (longitude/latitude, x/y or a combined column)."""
-    from access30.inputs.points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
-
     names = {normalise_name(c) for c in columns}
     has = lambda candidates: any(normalise_name(c) in names for c in candidates)  # noqa: E731
     return (has(LON_NAMES + X_NAMES) and has(LAT_NAMES + Y_NAMES)) or has(COMBINED_NAMES)
@@ -481,9 +475,6 @@ def read_commune_table(path: str | Path, population_column: str) -> Demand:
     InputError
         A code that is not a current commune code (its row named), a code given twice.
     """
-    from access30.base.crs import local_crs
-    from access30.inputs.territory import departement_communes
-
     path = Path(path)
     frame = read_table(path)
     cc = find_column(frame, COMMUNE_NAMES, path, "de code commune (INSEE)")

@@ -17,11 +17,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access30.base.crs import local_crs
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, fmt_num, plural
 from access30.base.io import find_column, is_vector, normalise_name, read_table, read_vector, to_number
 from access30.base.names import mairie_name
-from access30.inputs.points import points_from_table
+from access30.inputs.hours import guess_hours_format
+from access30.inputs.points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES, points_from_table
 
 SITE_TYPES: dict[str, str] = {
     "polyvalence": "Service social départemental (polyvalence, MDS)",
@@ -248,7 +250,6 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
         sites[standard] = frame[col].astype(str).to_numpy() if col else ""
     if (sites["site_id"] == "").all():
         sites["site_id"] = [f"{path.stem}-{i + 1}" for i in range(len(sites))]
-    from access30.inputs.hours import guess_hours_format
 
     sites["hours_format"] = [guess_hours_format(text) if text.strip() else "" for text in sites["hours"]]
     sites["source"] = path.name
@@ -261,8 +262,6 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
 
 def looks_like_points(columns: list[str]) -> bool:
     """True for a header with coordinate columns (how a workbook's sheet of places is told from a notes sheet)."""
-    from access30.inputs.points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
-
     plain = {normalise_name(c) for c in columns}
     has = lambda names: any(normalise_name(n) in plain for n in names)  # noqa: E731
     return (has(LON_NAMES + X_NAMES) and has(LAT_NAMES + Y_NAMES)) or has(COMBINED_NAMES)
@@ -429,8 +428,6 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
 
     Returns the corrected sites and one line per moved point (code, name, distance to the outline).
     """
-    from access30.base.crs import local_crs
-
     outlines = communes.set_index(communes[code_column].astype(str)).geometry.to_crs("EPSG:4326")
     matched = sites["commune"].isin(outlines.index)
     own = outlines.reindex(sites["commune"]).to_numpy()

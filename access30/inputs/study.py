@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from access30.base.crs import local_crs
 from access30.base.errors import Notice
 from access30.inputs.population import Demand
 from access30.network.roads import RoadNetwork
@@ -71,8 +72,6 @@ class Study:
 
     def area_wgs84(self, buffer_m: float = 2000.0):
         """The study area buffered by ``buffer_m``, WGS84: the communes' outlines, else the demand's extent."""
-        from access30.base.crs import local_crs
-
         outlines = self.outlines
         if outlines is not None:
             wgs = outlines.to_crs("EPSG:4326")

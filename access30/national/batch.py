@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -36,13 +37,16 @@ import pandas as pd
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, plural
 from access30.base.folderlock import folder_lock
-from access30.base.io import jsonable, write_text_atomic
+from access30.base.io import jsonable, read_table, write_text_atomic
 from access30.base.provenance import file_fingerprint, options_record, same_content
-from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_root
+from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path, data_root
+from access30.coverage.engine import evaluate, route
+from access30.inputs.assemble import StudyRequest, assemble_study
+from access30.inputs.communes import departement_area, departement_communes, is_departement_code, normalise_departement
+from access30.inputs.inventories import InventoryScope, list_sites
 from access30.inputs.sources._common import cache_folder
 from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path
 from access30.inputs.sources.shipped import SHIPPED
-from access30.inputs.territory import departement_area, departement_communes
 from access30.network.modes import MODES
 from access30.network.roads import cached_network_path
 
@@ -158,8 +162,6 @@ def parse_departements(text: str) -> list[str]:
     InputError
         For an unknown code, naming it.
     """
-    from access30.inputs.territory import is_departement_code, normalise_departement
-
     if text.strip().lower() in ("all", "tous", "toutes"):
         return list(ALL_DEPARTEMENTS)
     codes = [c.strip() for c in text.split(",") if c.strip()]
@@ -182,9 +184,6 @@ def _network_file(code: str, options: BatchOptions) -> Path | None:
 
 def town_halls() -> pd.DataFrame:
     """Every town hall of the national list (arrondissements' too): ``code``, ``departement``, ``lon``, ``lat``."""
-    from access30.base.io import read_table
-    from access30.base.settings import NATIONAL_COMMUNES, data_path
-
     table = read_table(data_path(NATIONAL_COMMUNES))
     table = table[table["type"].isin(["COM", "ARM"])]  # Paris, Lyon, Marseille: their arrondissements' points
     out = pd.DataFrame({"code": table["code"].to_numpy(), "departement": table["departement"].to_numpy(),
@@ -199,9 +198,6 @@ def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = 
     ``attrs["departements"]`` lists the départements whose site lists were read.
     """
     import geopandas as gpd
-
-    from access30.inputs.inventories import InventoryScope, list_sites
-    from access30.inputs.territory import departement_communes
 
     national = town_halls()
     crs = study.demand.crs
@@ -228,9 +224,6 @@ def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = 
 
 def departement_task(code: str, options: BatchOptions) -> DepartementRow:
     """Coverage of one département (sites of the département only, and any site): a row, never an exception."""
-    from access30.coverage.engine import evaluate, route
-    from access30.inputs.assemble import StudyRequest, assemble_study
-
     started = time.perf_counter()
     row = DepartementRow(code=code)
     neighbours: list[str] = []
@@ -614,8 +607,6 @@ def _run_dask(todo, options, task, keep, scheduler, workers, memory_limit, progr
                              "--scheduler pour calculer sur cette machine", column="--scheduler") from None
         cluster = None
     else:
-        import os
-
         n = workers or max(1, min(len(todo), os.cpu_count() or 1))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, memory_limit=memory_limit, processes=True,
                                dashboard_address=None)

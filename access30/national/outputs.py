@@ -14,9 +14,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access30.base.fmt import fmt_int, fmt_pct, plural
+from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path
-from access30.national.batch import DONE, national_figures
+from access30.base.labels import sites_by_type
+from access30.national.batch import ALL_DEPARTEMENTS, DONE, national_figures, town_halls
+from access30.outputs.tables import Table, _write_sheet, csv_bytes
 
 OVERSEAS = ("971", "972", "973", "974", "976")
 #: Local projections: metropolitan France (Lambert-93) and each overseas département.
@@ -41,9 +43,6 @@ COLUMNS = {
 
 def national_table(rows: pd.DataFrame):
     """The national table (:class:`access.tables.Table`), one row per département, in French."""
-    from access30.base.labels import sites_by_type
-    from access30.outputs.tables import Table
-
     frame = rows.copy()
     for column in COLUMNS:
         if column not in frame.columns:
@@ -59,8 +58,6 @@ def departement_shapes(codes: list[str]) -> gpd.GeoDataFrame:
     5 km beyond the outermost town halls."""
     from shapely import voronoi_polygons
     from shapely.geometry import MultiPoint
-
-    from access30.national.batch import town_halls
 
     national = town_halls()
     national = national[national["departement"].isin(codes)]
@@ -99,8 +96,6 @@ def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode
     """Write ``national.csv``, ``national.xlsx``, ``national.gpkg`` and ``national.png``; return them."""
     from openpyxl import Workbook
 
-    from access30.outputs.tables import _write_sheet, csv_bytes
-
     out_dir = Path(out_dir)
     table = national_table(rows)
     written = [out_dir / "national.csv", out_dir / "national.xlsx", out_dir / "national.gpkg",
@@ -112,7 +107,6 @@ def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode
     _write_sheet(book.create_sheet("Départements"), table)
     with atomic_path(written[1]) as tmp:
         book.save(tmp)
-    from access30.national.batch import ALL_DEPARTEMENTS
 
     shapes = departement_shapes(list(ALL_DEPARTEMENTS))  # the whole country, those not computed in grey
     nested = ("sources", "sites_by_type", "run")  # lists and dicts: not GeoPackage fields (the table has them)
@@ -130,8 +124,6 @@ def national_figure(layer: gpd.GeoDataFrame, rows: pd.DataFrame, threshold_min: 
     """Départements coloured by covered share, overseas as insets, failed ones hatched in grey."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
-
-    from access30.base.fmt import fmt_num
 
     bins = [0.0, 0.9, 0.95, 0.98, 0.99, 1.0001]
     colours = ["#b2182b", "#ef8a62", "#fddbc7", "#a6dba0", "#1b7837"]

@@ -36,6 +36,8 @@ Conventions
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import zipfile
 import zlib
@@ -46,9 +48,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access30.base.crs import to_projected
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_int
 from access30.base.io import binary_format
+from access30.base.moments import parse_when
 
 #: Files without which no timetable can be built (plus calendar.txt or calendar_dates.txt).
 REQUIRED_FILES = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -300,8 +304,6 @@ class Timetable:
 
     def stops_xy(self, crs: str) -> tuple[np.ndarray, np.ndarray]:
         """Stop coordinates projected to ``crs`` (metres); NaN for stops without coordinates."""
-        from access30.base.crs import to_projected
-
         return to_projected(self.stop_lon, self.stop_lat, crs)
 
     def subset(self, trip_mask: np.ndarray) -> "Timetable":
@@ -505,9 +507,6 @@ def _check_members(path: Path) -> None:
         Archive or member unreadable, text not UTF-8, a quote left open, a row with more fields than
         the header.
     """
-    import csv
-    import io
-
     for name, data in _members(path):
         member = path / name
         try:
@@ -536,8 +535,6 @@ def _check_members(path: Path) -> None:
 
 
 def _read_text_table(data: bytes) -> pd.DataFrame:
-    import io
-
     return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
@@ -1035,8 +1032,6 @@ def choose_date(feed: Feed, when) -> ChosenDate:
     InputError
         When ``when`` cannot be read, or no date of the period on that weekday has a trip.
     """
-    from access30.base.moments import parse_when
-
     weekday, minute = parse_when(when)
     counts = feed.trips_per_date()
     days = np.array([d.toordinal() for d in counts.index])

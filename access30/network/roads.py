@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -591,8 +592,6 @@ OVERPASS_HOST = "overpass-api.de"
 
 def _reachable(host: str, port: int = 443, timeout_s: float = 3.0) -> bool:
     """Whether a TCP connection to ``host`` opens within a few seconds (fail fast when offline)."""
-    import socket
-
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
             return True

@@ -10,6 +10,7 @@ import numpy as np
 
 from access30.base.crs import local_crs, to_projected
 from access30.base.errors import InputError
+from access30.base.moments import DAY_NAMES_FR, parse_when
 from access30.network import gtfs
 from access30.network.modes import get_mode
 from access30.routing.transit import (
@@ -120,8 +121,6 @@ def read_transit_network(gtfs_path, when: str | None = None, service_date: str |
         No feed given, a feed that cannot be read, a date outside its period (the message gives the
         period), a date whose weekday is not the one of ``when``, or a bad window.
     """
-    from access30.base.moments import DAY_NAMES_FR, parse_when
-
     if gtfs_path is None:
         mode = get_mode("transit")
         raise InputError(f"le mode « {mode.label.lower()} » demande {mode.needs}",

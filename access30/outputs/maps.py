@@ -20,6 +20,8 @@ from pathlib import Path
 
 import matplotlib
 
+from access30.base.errors import InputError
+
 matplotlib.use("Agg")
 
 import geopandas as gpd  # noqa: E402
@@ -160,8 +162,6 @@ def map_figure(result: CoverageResult, study: Study | None = None, width_px: int
     """
     width_px, height_px = int(width_px), int(height_px)
     if width_px < 200 or height_px < 150:
-        from access30.base.errors import InputError
-
         raise InputError(f"taille de carte {width_px}×{height_px} px trop petite", "demandez au moins 200×150 pixels")
     W = float(width_in)
     dpi = width_px / W

@@ -27,15 +27,21 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from access30.base.fmt import NBSP, fmt_int, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path
 from access30.base.labels import MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
+from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import population_by_class
+from access30.coverage.sectors import sector_lines
 from access30.inputs.population import EQUITY_LABELS_FR
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
+from access30.network.speeds import DRIVE_SPEED_KMH
+from access30.outputs.export import uncovered_zones
+from access30.outputs.maps import png_bytes
+from access30.outputs.tables import objective_kind, suggestion_gain_column
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
@@ -299,8 +305,6 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     """The list of ReportLab flowables of the report (see :func:`pdf_bytes`)."""
     from reportlab.lib.units import mm
 
-    from access30.outputs.export import uncovered_zones
-
     _register_fonts()
     page = _Page(result, study, _styles(), 174 * mm, report_date or date.today())
     if zones is None:
@@ -396,8 +400,6 @@ def _map_page(page: _Page, suggestion, map_png: bytes | None) -> list:
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, PageBreak
 
-    from access30.outputs.maps import png_bytes
-
     width, result, study = page.width, page.result, page.study
     story: list = []
     if map_png is None:  # a whole page: 174 × 240 mm
@@ -451,8 +453,6 @@ def _sectors_part(page: _Page) -> list:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether
 
-    from access30.coverage.sectors import sector_lines
-
     st, result = page.st, page.result
     story = [_p("Rattachement aux secteurs", st["h2"])]
     story += [_p(escape(line), st["base"]) for line in sector_lines(result.sectors, result.threshold_min)]
@@ -495,9 +495,6 @@ def _zones_section(page: _Page, zones) -> list:
 def _load_part(page: _Page, shown: int = 10) -> list:
     """« Charge des lieux d'accueil » (with ``--capacity`` only): the most loaded sites and the 2SFCA summary."""
     from reportlab.lib.units import mm
-
-    from access30.base.fmt import fmt_dec
-    from access30.coverage.capacity import unit_plural
 
     report = page.result.capacity
     if report is None:
@@ -594,8 +591,6 @@ def _method_section(page: _Page) -> list:
     from reportlab.lib.units import mm
     from reportlab.platypus import CondPageBreak, Spacer
 
-    from access30.network.speeds import DRIVE_SPEED_KMH
-
     st, s, t, mode = page.st, page.result.summary, page.t, page.mode
     story: list = []
     story.append(CondPageBreak(90 * mm))
@@ -684,8 +679,6 @@ def _transit_walk_text(s) -> list[str]:
 
 
 def _group_label(group: str) -> str:
-    from access30.inputs.population import EQUITY_LABELS_FR
-
     return EQUITY_LABELS_FR.get(group, group)
 
 
@@ -726,8 +719,6 @@ def _sources_and_limits(page: _Page) -> list:
 
 def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | None) -> list:
     from reportlab.lib.units import mm
-
-    from access30.outputs.tables import objective_kind, suggestion_gain_column
 
     s = result.summary
     frame = suggestion.suggested

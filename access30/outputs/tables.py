@@ -28,13 +28,15 @@ import pandas as pd
 from access30.base.fmt import fmt_int, fmt_num
 from access30.base.io import atomic_path
 from access30.base.labels import MODEL_LABELS_FR, sites_by_type
-from access30.base.names import commune_name
+from access30.base.names import commune_name, known_names
+from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from access30.inputs.population import EQUITY_LABELS_FR
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
+from access30.outputs.export import uncovered_zones
 
 # Column kinds and their Excel display formats (Excel shows ``#,##0`` with the reader's own
 # thousands separator, a space in a French Excel).
@@ -109,8 +111,6 @@ class Table:
 
 
 def _commune_names(study: Study | None) -> dict[str, str]:
-    from access30.base.names import known_names
-
     return known_names(study.communes if study is not None else None)
 
 
@@ -379,8 +379,6 @@ def sources_table(result: CoverageResult, study: Study | None = None) -> Table:
 
 def load_table(result: CoverageResult) -> Table:
     """Charge des lieux d'accueil: capacity, people assigned, load, sole-site share, overload flag."""
-    from access30.coverage.capacity import unit_plural
-
     report = result.capacity
     unit = report.unit
     frame = report.sites_load
@@ -424,8 +422,6 @@ def fca_communes_table(result: CoverageResult, study: Study | None = None) -> Ta
 def all_tables(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
                report_date: date | None = None) -> dict[str, Table]:
     """Every table of the workbook, keyed by sheet name (see :data:`SHEETS`)."""
-    from access30.outputs.export import uncovered_zones
-
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     tables = {

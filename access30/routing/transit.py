@@ -75,6 +75,7 @@ departures the median is the 45th smallest time, always a time some departure ac
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError
+from access30.base.moments import parse_when
 from access30.network.gtfs import Timetable
 
 #: Percentiles reported per unit.
@@ -157,8 +159,6 @@ class DepartureWindow:
     @classmethod
     def from_when(cls, when, duration_min: int = 90, step_min: int = 1) -> "DepartureWindow":
         """The window starting at the time of ``when`` (``"mardi 08:30"``; the day is ignored)."""
-        from access30.base.moments import parse_when
-
         return cls(parse_when(when)[1], duration_min, step_min)
 
     @property
@@ -321,8 +321,6 @@ def transit_times(timetable: Timetable, origins_xy, sites_xy, window: DepartureW
     InputError
         Coordinates missing or not in metres, opening hours of the wrong length.
     """
-    import time
-
     params = params or TransitParams()
     clock = {"start": time.perf_counter()}
     origins = _xy(origins_xy, "origines")

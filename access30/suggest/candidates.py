@@ -36,9 +36,10 @@ from access30.base.fmt import fmt_metres, plural
 from access30.base.names import mairie_name, of_name
 from access30.coverage.roads import join_xy
 from access30.inputs.inventories import InventoryScope, candidate_inventories
-from access30.inputs.sites import check_territory, read_sites
-from access30.inputs.study import Study
-from access30.routing.roads import Join
+from access30.inputs.sites import check_territory, read_sites, relocate_outside_commune
+from access30.inputs.study import Study, commune_outlines
+from access30.inputs.territory import TERRITORIES
+from access30.routing.roads import Join, join_points
 
 CANDIDATE_COLUMNS = ["candidate_id", "name", "type", "commune", "address", "source"]
 CELL_TYPE = "carreau"
@@ -91,9 +92,6 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
         one row per commune in input order. Without outlines, the town halls when their points are
         known (a département from the national list), else empty.
     """
-    from access30.inputs.sites import relocate_outside_commune
-    from access30.inputs.study import commune_outlines
-
     columns = ["code", "nom", "name", "lon", "lat"]
     if communes is None or not len(communes):
         return pd.DataFrame(columns=columns)
@@ -156,7 +154,6 @@ def cell_candidates(study: Study, max_cells: int | None = DEFAULT_MAX_CELLS, met
         else study.demand.units
     x, y = units["x"].to_numpy(dtype=float), units["y"].to_numpy(dtype=float)
     pop = units["population"].to_numpy(dtype=float)
-    from access30.routing.roads import join_points
 
     keep = np.flatnonzero((pop > 0) & join_points(study.network, x, y, study.access).on_road)
     if max_cells is not None and int(max_cells) < 1:
@@ -328,8 +325,6 @@ def candidate_scope(study: Study) -> InventoryScope:
     InputError
         When the study has neither a built-in territory nor a known département.
     """
-    from access30.inputs.territory import TERRITORIES
-
     if study.territory in TERRITORIES:
         return InventoryScope.of_territory(TERRITORIES[study.territory])
     if study.departement:

@@ -21,6 +21,8 @@ import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from access30.coverage.capacity import unit_plural
+from access30.coverage.fca import capacity_in_people
 from access30.coverage.result import Routing
 from access30.coverage.rules import longest_covered_s, within
 from access30.inputs.study import Study
@@ -72,8 +74,6 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
     InputError
         Unknown model, bad ``k``, no known capacity, no candidate, a bad new capacity.
     """
-    from access30.coverage.fca import capacity_in_people
-
     t_start = time.perf_counter()
     if model not in CAPACITATED_MODELS:
         raise InputError(f"modèle « {model} » sans version avec capacités", "choisissez maxcover ou median",
@@ -212,8 +212,6 @@ def capacity_shortfall(check: dict, threshold_min: float, model: str) -> str:
     """« Capacités insuffisantes… » in French: the people within reach of the open sites left without
     a place and, when the open capacity is short in total, the capacity that would serve them all
     (lower bounds: places must also be where the people are); when it is not, that it is misplaced."""
-    from access30.coverage.capacity import unit_plural
-
     unit = check["capacity_unit"]
     reach = (f"à {fmt_num(threshold_min)} min ou moins" if model == "maxcover" else "à portée")
     text = (f"Capacités insuffisantes : {fmt_int(check['population_served'])} habitants servis sur "
@@ -240,8 +238,6 @@ def capacity_shortfall(check: dict, threshold_min: float, model: str) -> str:
 def capacitated_lines(suggestion: Suggestion) -> list[str]:
     """French lines for the command line and the app: whether the capacities suffice (first), people
     served within capacity and whether every capacity holds."""
-    from access30.coverage.capacity import unit_plural
-
     check = suggestion.capacitated
     if not check:
         return []

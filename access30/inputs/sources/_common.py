@@ -9,6 +9,7 @@ import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access30.base.download import REGION_OF_DEPARTEMENT
 from access30.base.errors import InputError, NetworkUnavailableError, Notice
-from access30.base.io import atomic_path
+from access30.base.io import atomic_path, read_table
+from access30.base.settings import NATIONAL_COMMUNES, data_path
+from access30.base.settings import cache_dir as default_cache_dir
 from access30.inputs.sites import SITE_COLUMNS, SITE_TYPES
 
 #: Columns the loaders add to the site table contract of :mod:`access.sites`.
@@ -124,8 +128,6 @@ def normalise_departement(code: str) -> str:
     InputError
         When the code is not a French département.
     """
-    from access30.base.download import REGION_OF_DEPARTEMENT
-
     text = str(code).strip().upper().zfill(2)
     if text not in REGION_OF_DEPARTEMENT:
         raise InputError(f"département « {code} » inconnu",
@@ -174,8 +176,6 @@ def name_similarity(a: str, b: str) -> float:
     """Similarity of two names in [0, 1]: the larger of the share of the shorter name's words found
     in the other (« CCAS Le Lorrain » in « CCAS du Lorrain, antenne ») and the character similarity
     of the normalised names (typos, « Schœlcher »/« Schoelcher »)."""
-    from difflib import SequenceMatcher
-
     na, nb = normalise_name(a), normalise_name(b)
     if not na or not nb:
         return 0.0
@@ -186,8 +186,6 @@ def name_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=4)
 def _national_town_halls(path: str) -> pd.DataFrame:
-    from access30.base.io import read_table
-
     frame = read_table(path)
     frame = frame[frame["type"] == "COM"]
     out = pd.DataFrame({
@@ -203,8 +201,6 @@ def _national_town_halls(path: str) -> pd.DataFrame:
 def national_town_halls() -> pd.DataFrame:
     """Every commune of France with its town-hall point (``code, nom, departement, lon, lat,
     population``) from the national list shipped in ``data/france``."""
-    from access30.base.settings import NATIONAL_COMMUNES, data_path
-
     return _national_town_halls(str(data_path(NATIONAL_COMMUNES)))
 
 
@@ -299,8 +295,6 @@ def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
 def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = True) -> Path:
     """``<cache>/<name>`` (created unless ``create`` is False), the cache being ``cache_dir`` or
     :func:`access.settings.cache_dir`."""
-    from access30.base.settings import cache_dir as default_cache_dir
-
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / name
     if create:
         folder.mkdir(parents=True, exist_ok=True)

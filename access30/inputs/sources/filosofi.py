@@ -37,16 +37,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access30.base.crs import is_geographic, local_crs
 from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.io import atomic_path
+from access30.inputs.communes import departement_communes
 from access30.inputs.population import EQUITY_COLUMNS, Demand, decode_idcar
 from access30.inputs.sources._common import (
     SourceUnavailableError,
     cache_folder,
     departement_of,
     fetch,
+    national_town_halls,
     normalise_departement,
 )
+from access30.network.roads import haversine_m
 
 
 @dataclass(frozen=True)
@@ -182,14 +186,11 @@ def _read_layer(gpkg: Path, layer: str, departement: str) -> gpd.GeoDataFrame:
 
 
 def _check_on_departement(frame: gpd.GeoDataFrame, departement: str, source: Path) -> None:
-    from access30.inputs.sources._common import national_town_halls
-
     halls = national_town_halls()
     halls = halls[halls["departement"] == departement]
     centre = frame.geometry.centroid.to_crs("EPSG:4326")
     lon, lat = float(np.median(centre.x)), float(np.median(centre.y))
     hall_lon, hall_lat = float(np.nanmedian(halls["lon"])), float(np.nanmedian(halls["lat"]))
-    from access30.network.roads import haversine_m
 
     distance = float(haversine_m(np.array([lon]), np.array([lat]), hall_lon, hall_lat)[0])
     if distance > 60_000:
@@ -199,12 +200,8 @@ def _check_on_departement(frame: gpd.GeoDataFrame, departement: str, source: Pat
 
 
 def _demand(frame: gpd.GeoDataFrame, departement: str, vintage: str, layer: str) -> Demand:
-    from access30.base.crs import is_geographic
-
     crs = frame.crs.to_string() if frame.crs.to_epsg() is None else f"EPSG:{frame.crs.to_epsg()}"
     if is_geographic(crs):
-        from access30.base.crs import local_crs
-
         wgs = frame.geometry.centroid
         crs = local_crs(wgs.x.to_numpy(), wgs.y.to_numpy())
         frame = frame.to_crs(crs)
@@ -327,8 +324,6 @@ def grid_or_town_halls(departement: str, vintage: str = DEFAULT_VINTAGE,
         return load_filosofi_grid(departement, vintage, cache_dir), []
     except FilosofiUnavailable as exc:
         unavailable = exc
-    from access30.base.crs import local_crs
-    from access30.inputs.territory import departement_communes
 
     communes, fixes = departement_communes(unavailable.departement)
     crs = local_crs(communes.geometry.x.to_numpy(), communes.geometry.y.to_numpy())

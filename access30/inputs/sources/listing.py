@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError, Notice
+from access30.base.fmt import fmt_list, plural
 from access30.base.io import atomic_path
+from access30.base.labels import count_of
+from access30.base.settings import NATIONAL_FRANCE_SERVICES, data_path
 from access30.inputs.sites import SITE_COLUMNS, load_france_services
 from access30.inputs.sources._common import (
     SourceResult,
@@ -28,7 +31,7 @@ from access30.inputs.sources._common import (
     type_label,
 )
 from access30.inputs.sources.merge import SOURCE_LABELS_FR, merge_sources, report_fr
-from access30.inputs.sources.sectors import Sectorisation
+from access30.inputs.sources.sectors import Sectorisation, load_sectors
 
 FRANCE_SERVICES_VINTAGE = "2024-08-01"
 FRANCE_SERVICES_LABEL = "France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0"
@@ -89,8 +92,6 @@ def source_from_sites(key: str, label: str, sites: gpd.GeoDataFrame, vintage: st
 
 def france_services_source(departement: str) -> SourceResult:
     """The département's France Services from the national ANCT list shipped in ``data/france``."""
-    from access30.base.settings import NATIONAL_FRANCE_SERVICES, data_path
-
     try:
         sites = load_france_services(data_path(NATIONAL_FRANCE_SERVICES), [departement])
     except InputError as exc:
@@ -131,8 +132,6 @@ def assemble_listing(departement: str, results: list[SourceResult], notices: lis
     -------
     SiteListing
     """
-    from access30.inputs.sources.sectors import load_sectors
-
     dep = normalise_departement(departement)
     notices = list(notices or [])
     merged = merge_sources(results)
@@ -166,9 +165,6 @@ def report_notice(departement: str, report: pd.DataFrame) -> Notice:
     2 autres lieux d'accueil ; France Services (ANCT) : 20 France Services ; après fusion : 56 lieux,
     0 doublon fusionné, 2 sans coordonnées (gardés à part). »
     """
-    from access30.base.fmt import plural
-    from access30.base.labels import count_of
-
     parts, details = [], []
     by_source = report[report["source"] != "ensemble"]
     for source, group in by_source.groupby("source", sort=False):
@@ -203,9 +199,6 @@ def describe_listing(listing: SiteListing) -> list[str]:
     list of str
         One line each, indented under their heading.
     """
-    from access30.base.fmt import fmt_list, plural
-    from access30.base.labels import count_of
-
     kept = len(listing.sites) + len(listing.without_coordinates)
     lines = [f"Lieux d'accueil intégrés du département {listing.departement} : {plural(kept, 'lieu', 'lieux')} "
              f"({len(listing.sites)} avec coordonnées, {len(listing.without_coordinates)} sans coordonnées)"]

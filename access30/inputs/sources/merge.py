@@ -157,8 +157,6 @@ def merge_sources(results: list[SourceResult], priority: tuple[str, ...] = SOURC
     -------
     MergeResult
     """
-    from access30.base.crs import local_crs
-
     frames = [r.records for r in results if len(r.records)]
     if not frames:
         empty = gpd.GeoDataFrame(columns=SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"], geometry="geometry",

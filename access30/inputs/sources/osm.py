@@ -25,7 +25,13 @@ import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
-from access30.inputs.sources._common import SourceResult, departement_at, make_records, normalise_name
+from access30.inputs.sources._common import (
+    SourceResult,
+    departement_at,
+    make_records,
+    normalise_departement,
+    normalise_name,
+)
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"
 #: Name patterns (on :func:`access.sources._common.normalise_name`) → site type, first match wins.
@@ -119,8 +125,6 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
     InputError
         Missing or unreadable file.
     """
-    from access30.inputs.sources._common import normalise_departement
-
     path = Path(path)
     if not path.is_file():
         raise InputError("fichier OpenStreetMap introuvable", "vérifiez le chemin", path=path)

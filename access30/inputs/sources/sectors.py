@@ -24,7 +24,9 @@ import pandas as pd
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import find_column, read_table
+from access30.base.settings import data_path
 from access30.inputs.sources._common import national_town_halls, normalise_departement
+from access30.inputs.sources.shipped import SHIPPED
 
 _CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 ISSUE_COLUMNS = ["problem", "code_insee", "site_id", "detail"]
@@ -180,9 +182,6 @@ def read_sectors(path: str | Path, sites: pd.DataFrame | None = None,
 
 def load_sectors(departement: str, sites: pd.DataFrame | None = None) -> Sectorisation | None:
     """The shipped sectorisation of a département (the Finistère's CDAS), checked, or None."""
-    from access30.base.settings import data_path
-    from access30.inputs.sources.shipped import SHIPPED
-
     code = normalise_departement(departement)
     inventory = SHIPPED.get(code)
     if inventory is None or inventory.sectors is None:

@@ -20,6 +20,7 @@ import pandas as pd
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import find_column, read_table
+from access30.base.settings import data_path
 from access30.inputs.sites import normalise_type
 from access30.inputs.sources._common import SourceResult, make_records, normalise_departement
 
@@ -217,8 +218,6 @@ def load_inventory(departement: str) -> SourceResult | None:
 
     Files are read from the data folder (``$ACCESS30_DATA`` or the project's ``data/``).
     """
-    from access30.base.settings import data_path
-
     code = normalise_departement(departement)
     inventory = SHIPPED.get(code)
     if inventory is None:
