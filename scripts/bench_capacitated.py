@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from access30.inputs.population import read_filosofi  # noqa: E402
 from access30.inputs.sites import load_france_services  # noqa: E402
 from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian  # noqa: E402
-from access30.locate.maxcover import solve_maxcover
+from access30.locate.maxcover import solve_maxcover  # noqa: E402
 from access30.locate.median import solve_median  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "martinique"

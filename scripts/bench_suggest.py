@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from access30.inputs.population import read_filosofi  # noqa: E402
-from access30.locate.cover import solve_cover
-from access30.locate.maxcover import solve_maxcover
+from access30.locate.cover import solve_cover  # noqa: E402
+from access30.locate.maxcover import solve_maxcover  # noqa: E402
 from access30.locate.median import solve_median  # noqa: E402
 
 GRID = ROOT.parent / "shared" / "data" / "martinique" / "filosofi2017_200m_972.csv"

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's package, also when another copy is installed
 
 from access30.base.crs import to_projected  # noqa: E402
-from access30.network import gtfs
+from access30.network import gtfs  # noqa: E402
 from access30.routing import transit  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"

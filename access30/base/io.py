@@ -25,8 +25,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
+import pyogrio
 
 from access30.base.errors import InputError
 from access30.base.fmt import plural
@@ -413,7 +416,6 @@ def _check_formulas(path: Path, sheet: str, body: pd.DataFrame) -> None:
     spreadsheet): their cells would read as empty and the rows be silently lost."""
     if not (body == "").to_numpy().any() or path.stat().st_size > 20_000_000:
         return
-    import openpyxl
 
     try:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)[sheet]
@@ -532,9 +534,6 @@ def read_vector(path: str | Path, layer: str | None = None, geometry: str | None
     InputError
         Missing, empty or unreadable file, unknown or ambiguous layer, no entity, no CRS.
     """
-    import geopandas as gpd
-    import pyogrio
-
     path, named = split_layer(path)
     layer = layer or named
     if not path.is_file():

@@ -28,6 +28,7 @@ class HoursError(ValueError):
 
 
 def normalise_day_text(text: str) -> str:
+    """A day name or text reduced for matching: no accents, lower case, no final dot."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return text.strip().lower().rstrip(".")
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from access30.base.errors import InputError
 
+#: The access-time threshold, minutes, when none is given: the 30 minutes of the national commitment.
+DEFAULT_THRESHOLD_MIN = 30.0
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 #: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`.

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from access30.base.crs import crs_option
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.inputs.inventories import candidate_inventories, inventory_keys
 from access30.network.modes import MODES
 from access30.suggest.candidates import DEFAULT_MAX_CELLS
@@ -118,7 +119,8 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-access-m", type=nombre, default=None,
                        help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
     group.add_argument("--cache-dir", type=chemin, help="dossier de cache des réseaux téléchargés")
-    parser.add_argument("--threshold", type=nombre, default=30.0, help="seuil en minutes (défaut 30, inclus)")
+    parser.add_argument("--threshold", type=nombre, default=DEFAULT_THRESHOLD_MIN,
+                        help="seuil en minutes (défaut 30, inclus)")
     parser.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
 
 
@@ -250,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     road = {key: mode for key, mode in MODES.items() if not mode.timetable}  # no national set of GTFS feeds
     batch.add_argument("--mode", choices=list(road), default="drive",
                        help=" ; ".join(f"{key} : {mode.label.lower()}" for key, mode in road.items()))
-    batch.add_argument("--threshold", type=nombre, default=30.0, help="seuil en minutes (défaut 30)")
+    batch.add_argument("--threshold", type=nombre, default=DEFAULT_THRESHOLD_MIN, help="seuil en minutes (défaut 30)")
     batch.add_argument("--cache-dir", type=chemin, help="cache des réseaux téléchargés")
     batch.add_argument("--out-dir", type=chemin, required=True, help="dossier de sortie")
     batch.add_argument("--resume", action="store_true",
@@ -258,5 +260,5 @@ def build_parser() -> argparse.ArgumentParser:
                             "mêmes fichiers d'entrée, recalculer les autres (en disant pourquoi)")
     batch.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
 
-    territories = sub.add_parser("territories", help="liste des territoires intégrés")
+    sub.add_parser("territories", help="liste des territoires intégrés")
     return parser

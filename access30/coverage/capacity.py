@@ -24,6 +24,7 @@ import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_int, plural
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.fca import (
     Capacity,
     FCAResult,
@@ -136,7 +137,7 @@ def check_capacity(capacity: Capacity, spec: str, path=None) -> Capacity:
     return capacity
 
 
-def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float = 30.0,
+def capacity_indicators(study, routing, capacity: Capacity, threshold_min: float = DEFAULT_THRESHOLD_MIN,
                         people_per_unit: float | None = None, max_load: float | None = None) -> CapacityReport:
     """Load per site, capacity in people, 2SFCA and E2SFCA of a routed study.
 

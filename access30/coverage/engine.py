@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     pass
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.indicators import evaluate_times
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.roads import route_roads
@@ -42,7 +43,7 @@ def route(study: Study, second: bool = True) -> Routing:
     return engine(study)[0](study, second=second)
 
 
-def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
+def evaluate(study: Study, routing: Routing, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Coverage indicators of a routed study for a threshold in minutes (see :func:`engine`).
 
     Raises
@@ -54,7 +55,7 @@ def evaluate(study: Study, routing: Routing, threshold_min: float = 30.0) -> Cov
     return engine(study)[1](study, routing, threshold_min)
 
 
-def run_coverage(study: Study, threshold_min: float = 30.0) -> CoverageResult:
+def run_coverage(study: Study, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Route a study and evaluate it against a threshold (the whole coverage job)."""
     check_threshold(threshold_min)
     return evaluate(study, route(study), threshold_min)

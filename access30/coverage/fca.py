@@ -41,6 +41,7 @@ import scipy.sparse as sp
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_given, fmt_int, plural
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.inputs.hours import site_hours
 
 # Tolerance on thresholds and band limits, as in access.coverage: 30:00 computed as 1799.9999999 s is within.
@@ -297,7 +298,7 @@ def _check_units(population, *arrays) -> np.ndarray:
     return pop
 
 
-def site_load(nearest_site, time1, population, capacity, threshold_min: float = 30.0, time2=None,
+def site_load(nearest_site, time1, population, capacity, threshold_min: float = DEFAULT_THRESHOLD_MIN, time2=None,
               capacity_unit: str | None = None, max_load: float | None = None,
               people_per_unit: float | None = None) -> SiteLoad:
     """Population assigned to each site, its load, sole-site share and the overloaded sites.
@@ -567,7 +568,7 @@ def floating_catchment(times, population, capacity, bands, per: int = 1000, capa
                      capacity_unit=cap.unit, unit_label=label, notices=notices)
 
 
-def two_step_fca(times, population, capacity, threshold_min: float = 30.0, per: int = 1000,
+def two_step_fca(times, population, capacity, threshold_min: float = DEFAULT_THRESHOLD_MIN, per: int = 1000,
                  capacity_unit: str | None = None) -> FCAResult:
     """2SFCA (Luo & Wang 2003): capacity per inhabitant of each catchment, summed over reachable sites.
 

@@ -10,6 +10,7 @@ import pandas as pd
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, fmt_pct, plural
 from access30.base.moments import format_when, parse_when
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.compare import compare_results
 from access30.coverage.engine import evaluate, route
 from access30.coverage.result import CoverageResult, Routing
@@ -37,7 +38,7 @@ def _coverage_of(study: Study, routing: Routing, mask: np.ndarray, threshold_min
 
 
 def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, what: str,
-                  threshold_min: float = 30.0) -> CoverageResult:
+                  threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Coverage by the sites ``available`` (True/False/None per site, from :func:`open_at` or
     :func:`open_for_workers`), with unknown-hours sites reported apart.
 
@@ -98,7 +99,8 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
     return result
 
 
-def coverage_at(study: Study, routing: Routing | None, when, threshold_min: float = 30.0) -> CoverageResult:
+def coverage_at(study: Study, routing: Routing | None, when,
+                threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Coverage by the sites open at a moment of the week.
 
     Parameters
@@ -122,13 +124,14 @@ def coverage_at(study: Study, routing: Routing | None, when, threshold_min: floa
     return coverage_when(study, routing, open_at(study.sites, day, minute), what, threshold_min)
 
 
-def coverage_for_workers(study: Study, routing: Routing | None, threshold_min: float = 30.0) -> CoverageResult:
+def coverage_for_workers(study: Study, routing: Routing | None,
+                         threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Coverage by the sites open at hours people in work can come (:func:`open_for_workers`)."""
     what = "aux horaires accessibles aux actifs (après 17 h 30 en semaine, ou le week-end)"
     return coverage_when(study, routing, open_for_workers(study.sites), what, threshold_min)
 
 
-def workers_summary(study: Study, routing: Routing | None = None, threshold_min: float = 30.0,
+def workers_summary(study: Study, routing: Routing | None = None, threshold_min: float = DEFAULT_THRESHOLD_MIN,
                     full: CoverageResult | None = None) -> pd.DataFrame:
     """Per commune: share covered by all sites and « couvert aux horaires accessibles aux actifs ».
 

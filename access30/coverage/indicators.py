@@ -1,4 +1,8 @@
-"""Coverage indicators from any routing's unit times: per unit, commune, EPCI, site catchment and equity group, with the headline :class:`~access30.coverage.summary.Summary`."""
+"""Coverage indicators from any routing's unit times.
+
+Per unit, commune, EPCI, site catchment and equity group, with the headline
+:class:`~access30.coverage.summary.Summary`: the same for every travel mode.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from access30.coverage.summary import Summary
 
 if TYPE_CHECKING:
     pass
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.result import CoverageResult, Routing, unique_notices
 from access30.coverage.rules import check_threshold
 from access30.inputs.study import Study
@@ -53,7 +58,7 @@ def _national_names(codes: frozenset) -> pd.DataFrame | None:
     return national_communes_table(set(codes))
 
 
-def evaluate_times(study: Study, routing: Routing, threshold_min: float = 30.0) -> CoverageResult:
+def evaluate_times(study: Study, routing: Routing, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
     """Coverage indicators from any routing's :class:`~access.routing.UnitTimes` (road modes, and
     the base of a timetable mode's result)."""
     check_threshold(threshold_min)

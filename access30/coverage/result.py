@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from access30.base.errors import Notice
+from access30.coverage.fca import Capacity, CapacityPeople, FCAResult, SiteLoad
+from access30.coverage.summary import Summary
 from access30.routing.roads import (
     Join,
     NodeTimes,
     Pairs,
     UnitTimes,
 )
-
-if TYPE_CHECKING:
-    from access30.coverage.result import AssignedCoverage
-from access30.coverage.summary import Summary
-
-if TYPE_CHECKING:
-    from access30.coverage.result import CapacityReport
-from access30.coverage.fca import Capacity, CapacityPeople, FCAResult, SiteLoad
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,8 @@
-"""Routing a study on roads: its sites and demand units joined to the network, then the two nearest sites of every unit."""
+"""Routing a study on roads.
+
+Its sites and demand units joined to the network, then the two nearest sites of every unit
+(the searches themselves live in :mod:`access30.routing.roads`).
+"""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_lonlat, fmt_metres
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.engine import evaluate
 from access30.coverage.result import CoverageResult, Routing, ScenarioInfo
 from access30.coverage.roads import join_xy
@@ -217,8 +218,9 @@ def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Ro
                    times=unit_times(node_times, routing.units, pairs), notices=routing.notices, active=active)
 
 
-def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState, threshold_min: float = 30.0,
-                      name: str | None = None, baseline: CoverageResult | None = None) -> CoverageResult:
+def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState,
+                      threshold_min: float = DEFAULT_THRESHOLD_MIN, name: str | None = None,
+                      baseline: CoverageResult | None = None) -> CoverageResult:
     """Coverage indicators of a scenario (same code and figures as :func:`~access.analysis.evaluate`).
 
     The result's ``sites`` table has the open sites with an ``origin`` column (existant / ajouté).
@@ -291,7 +293,7 @@ def compare(before: CoverageResult, after: CoverageResult, min_change: float = 0
 
 
 def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: np.ndarray, lat: np.ndarray,
-                    threshold_min: float = 30.0) -> pd.DataFrame:
+                    threshold_min: float = DEFAULT_THRESHOLD_MIN) -> pd.DataFrame:
     """Population each candidate point would newly cover if opened alone in the scenario.
 
     One bounded search per candidate (limited to the threshold: beyond it a site covers nobody new)
@@ -337,7 +339,7 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
 
 
 def rank_candidates(study: Study, routing: Routing, state: ScenarioState, points: pd.DataFrame,
-                    threshold_min: float = 30.0, tie_break: str = "name") -> pd.DataFrame:
+                    threshold_min: float = DEFAULT_THRESHOLD_MIN, tie_break: str = "name") -> pd.DataFrame:
     """Candidate places with the population each would newly cover in the scenario, best first.
 
     Parameters

@@ -18,22 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_min, fmt_num, fmt_pct, plural
-from access30.coverage.result import CoverageResult, Routing
+from access30.coverage.result import AssignedCoverage, CoverageResult, Routing, SectorSummary
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, covered
-from access30.inputs.sources.sectors import load_sectors, read_sectors
+from access30.inputs.sources.sectors import Sectorisation, load_sectors, read_sectors
 from access30.inputs.study import Study
 from access30.routing.roads import site_unit_times
-
-if TYPE_CHECKING:
-    from access30.inputs.sources.sectors import Sectorisation
-from access30.coverage.result import AssignedCoverage, SectorSummary
 
 #: Times to the assigned site are searched up to this bound; beyond it a resident is « hors d'atteinte ».
 ASSIGNED_LIMIT_S = 3 * 3600.0

@@ -27,6 +27,7 @@ from access30.base.crs import to_projected
 from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
 from access30.base.labels import units_of
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.indicators import evaluate_times
 from access30.coverage.result import unique_notices
 from access30.coverage.summary import TransitSummary
@@ -106,7 +107,7 @@ def route_transit(study, second: bool = True) -> TransitRouting:
                           site_on_network=np.ones(len(study.sites), dtype=bool), hours_known=known)
 
 
-def evaluate_transit(study, routing: TransitRouting, threshold_min: float = 30.0):
+def evaluate_transit(study, routing: TransitRouting, threshold_min: float = DEFAULT_THRESHOLD_MIN):
     """The :class:`~access.analysis.CoverageResult` of a transit routing (see the module docstring)."""
     base = evaluate_times(study, routing, threshold_min)
     net: TransitNetwork = study.network

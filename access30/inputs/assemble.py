@@ -30,6 +30,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.ops import nearest_points
 
 from access30.base.crs import local_crs, to_wgs84
 from access30.base.errors import InputError, Notice
@@ -170,9 +174,6 @@ def check_request(request: StudyRequest) -> None:
     InputError
         Naming the option and the accepted values.
     """
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
     get_mode(request.mode)
     for option, value in (("--sites-crs", request.sites_crs), ("--population-crs", request.population_crs)):
         if value is None:
@@ -543,8 +544,6 @@ def read_outlines(path: Path, demand: Demand) -> tuple[gpd.GeoDataFrame, list[No
 def _outline_coverage(communes: gpd.GeoDataFrame, demand: Demand, path: Path) -> list[Notice]:
     """Warn, with the figures, when more than 1 % of the population lies outside the outlines (200 m of
     tolerance for coastal cells); refuse when all of it does."""
-    import shapely
-
     area = shapely.union_all(communes.to_crs(demand.crs).geometry.to_numpy()).buffer(200.0)
     units = demand.units
     pop = units["population"].to_numpy(dtype=float)
@@ -632,8 +631,6 @@ def _area_of_points(points: gpd.GeoDataFrame, buffer_m: float):
 
 def network_extent(network: RoadNetwork, margin_m: float):
     """Convex hull of the network nodes buffered by ``margin_m``, in WGS84."""
-    import shapely
-
     hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
     lon, lat = to_wgs84(*np.asarray(hull.exterior.coords).T, network.crs)
     return shapely.Polygon(np.column_stack([lon, lat]))
@@ -682,9 +679,6 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
 
 def _distance_km(area, points: gpd.GeoSeries) -> float:
     """Great-circle distance in km from a WGS84 area to the nearest of some WGS84 points."""
-    import shapely
-    from shapely.ops import nearest_points
-
     near_area, near_point = nearest_points(area, shapely.multipoints(
         np.column_stack([points.x.to_numpy(), points.y.to_numpy()])))
     lon1, lat1, lon2, lat2 = map(math.radians, (near_area.x, near_area.y, near_point.x, near_point.y))

@@ -36,6 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from opening_hours import OpeningHours, ParserError, State
 
 from access30.base.errors import InputError
 from access30.base.fmt import plural
@@ -216,8 +217,6 @@ def parse_mairie_json(text: str) -> WeeklyHours | None:
 
 
 def _osm_week(expression, monday: date) -> tuple[tuple, tuple]:
-    from opening_hours import State
-
     start = datetime.combine(monday, datetime.min.time())
     stop = start + timedelta(days=7)
     found: dict[State, list[tuple[int, int, int]]] = {State.OPEN: [], State.UNKNOWN: []}
@@ -259,8 +258,6 @@ def parse_osm(text: str, reference_week: date = REFERENCE_WEEK) -> WeeklyHours |
     HoursError
         When ``opening-hours-py`` cannot parse the expression.
     """
-    from opening_hours import OpeningHours, ParserError
-
     if not str(text).strip():
         return None
     try:

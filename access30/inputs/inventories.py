@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -45,14 +44,16 @@ from access30.inputs.sources._common import (
 )
 from access30.inputs.sources.data_inclusion import data_inclusion_cached, load_data_inclusion
 from access30.inputs.sources.dila import dila_cached, load_dila
-from access30.inputs.sources.listing import MAIRIES_LABEL, assemble_listing, france_services_source, source_from_sites
+from access30.inputs.sources.listing import (
+    MAIRIES_LABEL,
+    SiteListing,
+    assemble_listing,
+    france_services_source,
+    source_from_sites,
+)
 from access30.inputs.sources.merge import SOURCE_LABELS_FR
 from access30.inputs.sources.shipped import load_inventory
 from access30.inputs.territory import Territory, territory_outlines
-
-if TYPE_CHECKING:
-    from access30.inputs.sources._common import SourceResult
-    from access30.inputs.sources.listing import SiteListing
 
 Loaded = tuple[gpd.GeoDataFrame, list[Notice]]
 

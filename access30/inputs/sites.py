@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from access30.base.crs import local_crs
 from access30.base.errors import InputError, Notice
@@ -484,6 +485,4 @@ def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path |
 
 def shapely_within(points, polygon):
     """Vectorised point-in-polygon test."""
-    import shapely
-
     return shapely.within(np.asarray(points), polygon)

@@ -13,6 +13,7 @@ integer solution until it is exact or time runs out.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -81,8 +82,6 @@ class Benders(Model):
     """The Benders master of a :class:`access.locate.median.Median`, built around its heuristic ``sites``."""
 
     def __init__(self, median, sites: np.ndarray):
-        import highspy
-
         self.median, self.k, self.n_sites = median, median.k, median.times.shape[0]
         self.groups = _groups(median.cand, median.unit, median.t, median.w, median.cap)
         g_cand, g_t, g_pair, g_start, g_weight, g_cap = self.groups
@@ -131,8 +130,6 @@ class Benders(Model):
 
     def relax(self, sites: np.ndarray, clock: Clock) -> Relaxation:
         """LP relaxation by cutting planes: first the heuristic's cuts, then in-out separation."""
-        import highspy
-
         h, n_cand = self.h, self.n_sites
         y_h, _ = self._theta_of(sites)
         pending = [y_h]
@@ -160,8 +157,6 @@ class Benders(Model):
 
     def milp(self, sites: np.ndarray, incumbent: float, lp_bound: float, clock: Clock) -> Outcome:
         """Reduced-cost fixing, then the master MILP with cuts added at each integer solution."""
-        import highspy
-
         h, n_cand = self.h, self.n_sites
         n_all = n_cand + self.groups[4].size
         # Reduced-cost fixing: opening j costs at least lp_bound + its reduced cost.

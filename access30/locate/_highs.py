@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -38,8 +39,6 @@ def _quiet_highs(highspy):
 
 def new_highs(options: dict | None = None):
     """A quiet Highs instance with ``options``, exact MIP gaps and one thread (log with ``HIGHS_LOG=1``)."""
-    import highspy
-
     h = _quiet_highs(highspy)
     for key, value in {**(options or {}), "output_flag": solver_log(), **MIP_OPTIONS}.items():
         h.setOptionValue(key, value)
@@ -70,8 +69,6 @@ def run(arrays: Arrays, time_limit_s: float, start: np.ndarray | None = None, op
     tuple
         ``(x or None, objective, best bound, status text, optimal)``.
     """
-    import highspy
-
     h = new_highs(options)
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
     matrix = sp.csc_matrix(arrays.matrix)

@@ -77,12 +77,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_pct, plural
-from access30.base.settings import locate_debug, solver_log
+from access30.base.settings import DEFAULT_THRESHOLD_MIN, locate_debug, solver_log
 from access30.locate import _highs
 
 EPS_S = 1e-6  # inclusive thresholds, as in access.coverage
@@ -99,8 +101,6 @@ MAX_CUTS_PER_ROUND = 200_000
 def _new_highs():
     """A quiet Highs instance (:func:`access.locate._highs.new_highs`'s banner handling), one thread,
     log with ``HIGHS_LOG=1``; the gap options are this module's (continuous flows, see ``REL_TOL``)."""
-    import highspy
-
     h = _highs._quiet_highs(highspy)
     h.setOptionValue("output_flag", solver_log())
     h.setOptionValue("threads", 1)
@@ -120,8 +120,6 @@ def _pass_model(h, cost, lower, upper, matrix: sp.csc_matrix, row_lower, row_upp
 
 
 def _status_fr(h) -> str:
-    import highspy
-
     status = h.getModelStatus()
     known = {
         highspy.HighsModelStatus.kOptimal: "optimal (prouvé par HiGHS)",
@@ -146,8 +144,6 @@ def _stop_at(h, deadline: float) -> None:
 
 
 def _is_optimal(h) -> bool:
-    import highspy
-
     return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
@@ -439,8 +435,6 @@ class _Model:
         otherwise: the minimum cut with the smallest source side. Measured on the Martinique
         benchmark, its cuts prove k = 5 optimal in a fifth of the time of the LP solver's duals.
         """
-        from scipy.sparse.csgraph import breadth_first_order
-
         is_open = np.zeros(self.n_sites, dtype=bool)
         is_open[: self.n_existing] = True
         is_open[self.n_existing + np.asarray(chosen, dtype=np.int64)] = True
@@ -617,8 +611,6 @@ def _solve_compact(model: _Model, kind: str, time_limit_s: float, t0: float):
     """The compact MILP (y and every x): greedy, LP tightened by violated x ≤ min(P, C) y rows,
     rounding, then the whole MILP from the best incumbent. Returns internal (minimisation)
     figures: sites, x, objective, bound, optimal, status, heuristic objective."""
-    import highspy
-
     deadline = t0 + float(time_limit_s)
 
     def remaining():
@@ -740,8 +732,6 @@ def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
     incumbent when they repeat), then at each MILP master optimum, the master pruned by the
     incumbent. Returns internal (minimisation) figures like :func:`_solve_compact`.
     """
-    import highspy
-
     deadline = t0 + float(time_limit_s)
 
     def remaining():
@@ -1011,7 +1001,7 @@ class CapacitatedMaxCover:
     """
 
     def __init__(self, times_existing, times_candidates, population, capacity_existing, k: int,
-                 threshold_min: float | None = 30.0, capacity_new=None, time_limit_s: float = 60.0,
+                 threshold_min: float | None = DEFAULT_THRESHOLD_MIN, capacity_new=None, time_limit_s: float = 60.0,
                  merge: bool = True, formulation: str = "benders"):
         self.times_existing = times_existing
         self.times_candidates = times_candidates

@@ -31,15 +31,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, plural
 from access30.base.folderlock import folder_lock
 from access30.base.io import jsonable, read_table, write_text_atomic
 from access30.base.provenance import file_fingerprint, options_record, same_content
-from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path, data_root
+from access30.base.settings import (
+    DEFAULT_THRESHOLD_MIN,
+    NATIONAL_COMMUNES,
+    NATIONAL_FRANCE_SERVICES,
+    data_path,
+    data_root,
+)
 from access30.coverage.engine import evaluate, route
 from access30.inputs.assemble import StudyRequest, assemble_study
 from access30.inputs.communes import departement_area, departement_communes, is_departement_code, normalise_departement
@@ -83,7 +91,7 @@ class BatchOptions:
         Roads and neighbouring sites are taken this far beyond the border.
     """
 
-    threshold_min: float = 30.0
+    threshold_min: float = DEFAULT_THRESHOLD_MIN
     mode: str = "drive"
     networks_dir: Path | None = None
     partial_network: bool = False
@@ -197,8 +205,6 @@ def neighbour_sites(code: str, study, buffer_m: float, cache_dir: Path | None = 
 
     ``attrs["departements"]`` lists the départements whose site lists were read.
     """
-    import geopandas as gpd
-
     national = town_halls()
     crs = study.demand.crs
     own = study.communes.to_crs(crs) if study.communes is not None else study.demand.units
@@ -590,12 +596,12 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
 def _progress(items, show: bool):
     if not show:
         return items
-    from tqdm import tqdm
 
     return tqdm(items, desc="Départements", unit="dép.")
 
 
 def _run_dask(todo, options, task, keep, scheduler, workers, memory_limit, progress) -> None:
+    # optional heavy dependency, needed only by the national batch on Dask
     from distributed import Client, LocalCluster, as_completed
 
     if scheduler:

@@ -13,6 +13,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from openpyxl import Workbook
+from shapely import voronoi_polygons
+from shapely.geometry import MultiPoint
 
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path
@@ -56,9 +61,6 @@ def national_table(rows: pd.DataFrame):
 def departement_shapes(codes: list[str]) -> gpd.GeoDataFrame:
     """Approximate outlines of départements (WGS84): Voronoi cells of their town halls, dissolved, clipped
     5 km beyond the outermost town halls."""
-    from shapely import voronoi_polygons
-    from shapely.geometry import MultiPoint
-
     national = town_halls()
     national = national[national["departement"].isin(codes)]
     parts = []
@@ -94,8 +96,6 @@ def _plausible(points: gpd.GeoSeries, departement: pd.Series) -> np.ndarray:
 
 def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode_words: str) -> list[Path]:
     """Write ``national.csv``, ``national.xlsx``, ``national.gpkg`` and ``national.png``; return them."""
-    from openpyxl import Workbook
-
     out_dir = Path(out_dir)
     table = national_table(rows)
     written = [out_dir / "national.csv", out_dir / "national.xlsx", out_dir / "national.gpkg",
@@ -122,9 +122,6 @@ def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode
 
 def national_figure(layer: gpd.GeoDataFrame, rows: pd.DataFrame, threshold_min: float, mode_words: str):
     """Départements coloured by covered share, overseas as insets, failed ones hatched in grey."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
     bins = [0.0, 0.9, 0.95, 0.98, 0.99, 1.0001]
     colours = ["#b2182b", "#ef8a62", "#fddbc7", "#a6dba0", "#1b7837"]
     labels = ["moins de 90 %", "90 à 95 %", "95 à 98 %", "98 à 99 %", "99 % ou plus"]

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access30.base.crs import to_projected
 from access30.base.errors import InputError
@@ -441,7 +442,7 @@ def _read_feed(path: Path) -> Feed:
 
 def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
     """Every GTFS table of the feed, read by gtfs-kit (None when absent or empty)."""
-    import gtfs_kit
+    import gtfs_kit  # optional heavy dependency, needed only for a timetable study
 
     _check_members(path)
     try:
@@ -467,7 +468,7 @@ def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
 def _members(path: Path):
     """(name, bytes) of each GTFS table file of the feed that gtfs-kit reads (zip members or the
     folder's files), lazily; an unreadable archive or member raises an InputError naming it."""
-    from gtfs_kit import constants
+    from gtfs_kit import constants  # optional heavy dependency, needed only for a timetable study
 
     tables = set(constants.DTYPES)
     if path.is_dir():
@@ -560,7 +561,7 @@ def _raise_unreadable(path: Path, exc: Exception) -> None:
 
 def _raise_bad_number(path: Path) -> None:
     """Find the first non-numeric value in a numeric GTFS column and raise an InputError on it."""
-    from gtfs_kit import constants
+    from gtfs_kit import constants  # optional heavy dependency, needed only for a timetable study
 
     try:
         tables = _raw_tables(path)
@@ -785,7 +786,6 @@ def _check_isolated(lon, lat, served, stops, path) -> None:
     """A served stop hundreds of kilometres from every other one is misplaced (sign lost, swapped)."""
     if len(served) < 2:
         return
-    from scipy.spatial import cKDTree
 
     phi, lam = np.radians(lat[served]), np.radians(lon[served])
     xyz = np.c_[np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
@@ -897,7 +897,7 @@ def _expand_frequencies(tables: dict, path: Path) -> tuple[dict, int, int]:
     ``end_time``): for ``exact_times=1`` these are the published times; for ``exact_times=0`` the
     agency only promises the headway, so the times are one plausible schedule (reported).
     """
-    import gtfs_kit
+    import gtfs_kit  # optional heavy dependency, needed only for a timetable study
 
     freq = tables["frequencies.txt"]
     name = "frequencies.txt"

@@ -28,8 +28,11 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import osmium
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from osmium.filter import EntityFilter, KeyFilter
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.spatial import cKDTree
 
 from access30.base import settings
 from access30.base.crs import local_crs, to_projected
@@ -191,8 +194,6 @@ class SegmentIndex:
     @classmethod
     def of(cls, network: "RoadNetwork", piece_m: float = SEGMENT_PIECE_M) -> "SegmentIndex":
         """Build the index of a network."""
-        from scipy.spatial import cKDTree
-
         usable = network.snappable[network.tail] & network.snappable[network.head]
         if network.estimated is not None:
             usable &= ~network.estimated
@@ -364,9 +365,6 @@ def _ferry_seconds(tags: dict[str, str], length_m: float) -> float:
 def _road_ways(path: str | Path):
     """The ways of an extract that may be roads or ferries, with node locations (filtered in libosmium:
     a département extract is mostly buildings and points of interest, which never reach Python)."""
-    import osmium
-    from osmium.filter import EntityFilter, KeyFilter
-
     return (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
             .with_filter(EntityFilter(osmium.osm.WAY)).with_filter(KeyFilter("highway", "route")))
 
@@ -490,8 +488,6 @@ def write_osm_xml(pbf: str | Path, xml: str | Path, mode: str = "drive") -> Path
     offline (osmnx cannot read PBF). Node references without a location (ways cut at the extract
     border) are left out, as :func:`read_pbf` does; ways left with fewer than two nodes are dropped.
     """
-    import osmium
-
     travel = get_mode(mode)
     ways, locations = [], {}
     for obj in _road_ways(pbf):
@@ -564,7 +560,7 @@ def from_osmnx(graph, mode: str = "drive", source: str = "osmnx", partial: bool 
 
 def read_graphml(path: str | Path, mode: str = "drive") -> RoadNetwork:
     """Read an osmnx GraphML file (as written by :func:`write_graphml` or ``osmnx.save_graphml``)."""
-    import osmnx as ox
+    import osmnx as ox  # optional heavy dependency (2 s to import), needed only to download a network
 
     path = Path(path)
     if not path.is_file():
@@ -579,7 +575,7 @@ def read_graphml(path: str | Path, mode: str = "drive") -> RoadNetwork:
 
 def write_graphml(graph, path: str | Path) -> None:
     """Write an osmnx graph to GraphML atomically (temporary file, then rename)."""
-    import osmnx as ox
+    import osmnx as ox  # optional heavy dependency (2 s to import), needed only to download a network
 
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -630,7 +626,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
             "être téléchargé. Fournissez un extrait .osm.pbf du territoire avec --network (voir "
             f"scripts/download_osm_extract.py), ou relancez une fois connecté : il sera gardé en cache dans {cache}.",
             label=label)
-    import osmnx as ox
+    import osmnx as ox  # optional heavy dependency (2 s to import), needed only to download a network
 
     ox.settings.use_cache = True
     ox.settings.cache_folder = str(cache / "http")
@@ -679,9 +675,6 @@ def bridge_gaps(network: RoadNetwork, short_gap_m: float = 250.0, max_gap_m: flo
     RoadNetwork
         A copy with the links added and ``partial=True``.
     """
-    from scipy.sparse.csgraph import minimum_spanning_tree
-    from scipy.spatial import cKDTree
-
     # Pieces are *strongly* connected components, so that a piece one can drive into but not out of
     # (a one-way stretch whose continuation is not mapped) gets its way out.
     if speed_kmh is None:

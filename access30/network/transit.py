@@ -7,15 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from access30.base.crs import local_crs, to_projected
 from access30.base.errors import InputError
 from access30.base.moments import DAY_NAMES_FR, parse_when
 from access30.network import gtfs
 from access30.network.modes import get_mode
-from access30.routing.transit import (
-    DepartureWindow,
-)
 
 #: The moment used when neither a date nor a moment is given: a typical Tuesday morning.
 DEFAULT_WHEN = "mardi 09:00"
@@ -169,8 +167,6 @@ def nearest_m(lon_from, lat_from, lon_to, lat_to) -> np.ndarray:
     Measured on the sphere rather than in a projected CRS: a feed and a territory may be oceans apart,
     and the study's projected CRS is the feed's, which distorts far away from its stops.
     """
-    from scipy.spatial import cKDTree
-
     def xyz(lon, lat):
         phi, lam = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
         return np.c_[np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
@@ -179,3 +175,41 @@ def nearest_m(lon_from, lat_from, lon_to, lat_to) -> np.ndarray:
         return np.full(len(lon_from), np.inf)
     chord, _ = cKDTree(xyz(lon_to, lat_to)).query(xyz(lon_from, lat_from))
     return 2 * _EARTH_RADIUS_M * np.arcsin(np.minimum(np.asarray(chord) / 2, 1.0))
+
+
+@dataclass(frozen=True)
+class DepartureWindow:
+    """Departures every ``step_min`` minutes from ``start_min`` (included) for ``duration_min``.
+
+    Minutes are counted from midnight of the timetable's service date; ``DepartureWindow(510, 90)``
+    is 08:30–10:00, i.e. 90 departures 08:30, 08:31, …, 09:59.
+    """
+
+    start_min: int
+    duration_min: int = 90
+    step_min: int = 1
+
+    def __post_init__(self) -> None:
+        if self.duration_min <= 0 or self.step_min <= 0 or self.start_min < 0:
+            raise InputError(f"fenêtre de départ invalide ({self.start_min}, {self.duration_min} min, "
+                             f"pas {self.step_min} min)", "durée et pas positifs, début ≥ 00:00", column="--window")
+
+    @classmethod
+    def from_when(cls, when, duration_min: int = 90, step_min: int = 1) -> "DepartureWindow":
+        """The window starting at the time of ``when`` (``"mardi 08:30"``; the day is ignored)."""
+        return cls(parse_when(when)[1], duration_min, step_min)
+
+    @property
+    def departures_s(self) -> np.ndarray:
+        """Departure times, seconds since midnight."""
+        return np.arange(self.start_min, self.start_min + self.duration_min, self.step_min) * 60.0
+
+    def label_fr(self) -> str:
+        """``08:30–10:00, départ chaque minute``."""
+        end = self.start_min + self.duration_min
+        step = "chaque minute" if self.step_min == 1 else f"toutes les {self.step_min} minutes"
+        return f"{_hhmm(self.start_min)}–{_hhmm(end)}, départ {step}"
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"

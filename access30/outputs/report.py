@@ -24,8 +24,31 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from PIL import Image as PILImage
+from reportlab.lib import colors
+from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.fonts import addMapping
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path
@@ -56,10 +79,6 @@ def _register_fonts() -> None:
     global _FONTS_READY
     if _FONTS_READY:
         return
-    import matplotlib
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
     for suffix, file in (("", "DejaVuSans.ttf"), ("-Bold", "DejaVuSans-Bold.ttf"),
@@ -96,10 +115,6 @@ def fr_date(day: date) -> str:
 
 
 def _styles():
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_LEFT
-    from reportlab.lib.styles import ParagraphStyle
-
     base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=13, alignment=TA_LEFT, spaceAfter=4)
     return {
         "base": base,
@@ -133,8 +148,6 @@ _FRENCH_SPACES = ((" ;", "\u00a0;"), (" :", "\u00a0:"), (" ?", "\u00a0?"), (" !"
 
 
 def _p(text: str, style):
-    from reportlab.platypus import Paragraph
-
     for plain, tied in _FRENCH_SPACES:  # a line never starts with « ; », « : » or « »
         text = text.replace(plain, tied)
     return Paragraph(text, style)
@@ -142,9 +155,6 @@ def _p(text: str, style):
 
 def _table(rows: list[list[str]], widths: list[float], st, numeric: set[int] | None = None, highlight=None):
     """A data table with a blue header row repeated on every page and zebra rows."""
-    from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
-
     numeric = numeric or set()
     data = [[_p(escape(str(h)), st["headr"] if j in numeric else st["head"]) for j, h in enumerate(rows[0])]]
     for row in rows[1:]:
@@ -168,9 +178,6 @@ def _table(rows: list[list[str]], widths: list[float], st, numeric: set[int] | N
 
 
 def _key_figures(result: CoverageResult, st, width: float):
-    from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
-
     s = result.summary
     t = fr_num(s.threshold_min)
     not_covered = s.population_uncovered + s.population_no_road
@@ -209,9 +216,6 @@ def sites_label(result: CoverageResult) -> str:
 
 def _scenario_block(result: CoverageResult, st, width: float) -> list:
     """The scenario's banner, its changes and its figures before and after (page 1)."""
-    from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
-
     info = result.scenario
     s, b = result.summary, info.baseline
     t = fr_num(s.threshold_min)
@@ -303,8 +307,6 @@ class _Page:
 def report_story(result: CoverageResult, study: Study | None = None, suggestion=None, map_png: bytes | None = None,
                  report_date: date | None = None, zones=None) -> list:
     """The list of ReportLab flowables of the report (see :func:`pdf_bytes`)."""
-    from reportlab.lib.units import mm
-
     _register_fonts()
     page = _Page(result, study, _styles(), 174 * mm, report_date or date.today())
     if zones is None:
@@ -317,9 +319,6 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
 
 def _cover(page: _Page, zones) -> list:
     """Page 1: title (a scenario says so first), key figures, summary sentences, time classes."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Spacer
-
     st, s, t = page.st, page.result.summary, page.t
     mode, width, result, day = page.mode, page.width, page.result, page.day
     scenario = result.scenario
@@ -397,14 +396,10 @@ def _cover(page: _Page, zones) -> list:
 
 def _map_page(page: _Page, suggestion, map_png: bytes | None) -> list:
     """The map, on a page of its own."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Image, PageBreak
-
     width, result, study = page.width, page.result, page.study
     story: list = []
     if map_png is None:  # a whole page: 174 × 240 mm
         map_png = png_bytes(result, study, 1800, int(1800 * 240 / 174), suggestion, width_in=7.5)
-    from PIL import Image as PILImage
 
     with PILImage.open(io.BytesIO(map_png)) as im:
         w_px, h_px = im.size
@@ -419,9 +414,6 @@ def _map_page(page: _Page, suggestion, map_png: bytes | None) -> list:
 
 def _area_sections(page: _Page) -> list:
     """Sections 1 and 2: results by commune and by EPCI."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, PageBreak
-
     st, t, result = page.st, page.t, page.result
     story: list = []
     story.append(PageBreak())
@@ -450,9 +442,6 @@ def _area_sections(page: _Page) -> list:
 
 def _sectors_part(page: _Page) -> list:
     """Coverage to the sector's own site next to the nearest site, and the communes where they differ most."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether
-
     st, result = page.st, page.result
     story = [_p("Rattachement aux secteurs", st["h2"])]
     story += [_p(escape(line), st["base"]) for line in sector_lines(result.sectors, result.threshold_min)]
@@ -468,8 +457,6 @@ def _sectors_part(page: _Page) -> list:
 
 def _zones_section(page: _Page, zones) -> list:
     """Section 3: the uncovered zones, largest first."""
-    from reportlab.lib.units import mm
-
     st, t = page.st, page.t
     story: list = []
     story.append(_p("3. Zones non couvertes", st["h1"]))
@@ -494,8 +481,6 @@ def _zones_section(page: _Page, zones) -> list:
 
 def _load_part(page: _Page, shown: int = 10) -> list:
     """« Charge des lieux d'accueil » (with ``--capacity`` only): the most loaded sites and the 2SFCA summary."""
-    from reportlab.lib.units import mm
-
     report = page.result.capacity
     if report is None:
         return []
@@ -527,9 +512,6 @@ def _load_part(page: _Page, shown: int = 10) -> list:
 
 def _equity_section(page: _Page) -> list:
     """Section 4: time classes, gaps between communes, the publics most exposed to poverty."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak
-
     st, result = page.st, page.result
     classes = time_class_table(result)
     story: list = []
@@ -565,9 +547,6 @@ def _equity_section(page: _Page) -> list:
 
 def _suggestions_part(page: _Page, suggestion) -> list:
     """Section 5: the suggested sites, or why there are none."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak
-
     st, result, study = page.st, page.result, page.study
     scenario = result.scenario
     story: list = []
@@ -588,9 +567,6 @@ def _suggestions_part(page: _Page, suggestion) -> list:
 
 def _method_section(page: _Page) -> list:
     """Section 6: what is measured, speeds, access legs, estimated share."""
-    from reportlab.lib.units import mm
-    from reportlab.platypus import CondPageBreak, Spacer
-
     st, s, t, mode = page.st, page.result.summary, page.t, page.mode
     story: list = []
     story.append(CondPageBreak(90 * mm))
@@ -718,8 +694,6 @@ def _sources_and_limits(page: _Page) -> list:
 
 
 def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | None) -> list:
-    from reportlab.lib.units import mm
-
     s = result.summary
     frame = suggestion.suggested
     gain_col = suggestion_gain_column(frame)
@@ -765,10 +739,6 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
 
 
 def _numbered_canvas(footer_left: str, scenario: str | None = None):
-    from reportlab.lib.colors import HexColor
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
-
     class NumberedCanvas(canvas.Canvas):
         """Canvas that writes « page n / N » once the number of pages is known."""
 
@@ -821,10 +791,6 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
     zones : GeoDataFrame, optional
         Precomputed :func:`access.export.uncovered_zones`.
     """
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate
-
     _register_fonts()
     day = report_date or date.today()
     story = report_story(result, study, suggestion, map_png, day, zones)

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from access30.base.fmt import fmt_int, fmt_num
 from access30.base.io import atomic_path
@@ -490,9 +493,6 @@ def _cell_value(value, kind: str = ""):
 
 
 def _write_sheet(ws, table: Table) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     frame = table.frame
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F4E79")
@@ -537,8 +537,6 @@ def _write_sheet(ws, table: Table) -> None:
 def workbook(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
              report_date: date | None = None):
     """The openpyxl ``Workbook`` with the sheets of :data:`SHEETS`."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
     for name, table in all_tables(result, study, suggestion, zones, report_date).items():

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from access30.network.modes import get_mode
 from access30.network.roads import RoadNetwork
@@ -542,8 +543,6 @@ def direct_pairs(units: Join, sites: Join, access: AccessModel, active: np.ndarr
     Every active site counts, also one too far from any road to join the network: nobody is ever
     farther from a site than going straight to it.
     """
-    from scipy.spatial import cKDTree
-
     active = np.ones(len(sites), dtype=bool) if active is None else np.asarray(active, dtype=bool)
     idx = np.flatnonzero(active)
     reach = access.max_distance_m

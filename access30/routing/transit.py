@@ -83,10 +83,12 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access30.base.errors import InputError
-from access30.base.moments import parse_when
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.network.gtfs import Timetable
+from access30.network.transit import DepartureWindow
 
 #: Percentiles reported per unit.
 PERCENTILES = (25, 50, 75)
@@ -137,44 +139,6 @@ class TransitParams:
     def walk_seconds(self, metres):
         """Walking time (s) of a crow-fly distance (m)."""
         return np.asarray(metres, dtype=float) * self.detour / (self.walk_speed_kmh / 3.6)
-
-
-@dataclass(frozen=True)
-class DepartureWindow:
-    """Departures every ``step_min`` minutes from ``start_min`` (included) for ``duration_min``.
-
-    Minutes are counted from midnight of the timetable's service date; ``DepartureWindow(510, 90)``
-    is 08:30–10:00, i.e. 90 departures 08:30, 08:31, …, 09:59.
-    """
-
-    start_min: int
-    duration_min: int = 90
-    step_min: int = 1
-
-    def __post_init__(self) -> None:
-        if self.duration_min <= 0 or self.step_min <= 0 or self.start_min < 0:
-            raise InputError(f"fenêtre de départ invalide ({self.start_min}, {self.duration_min} min, "
-                             f"pas {self.step_min} min)", "durée et pas positifs, début ≥ 00:00", column="--window")
-
-    @classmethod
-    def from_when(cls, when, duration_min: int = 90, step_min: int = 1) -> "DepartureWindow":
-        """The window starting at the time of ``when`` (``"mardi 08:30"``; the day is ignored)."""
-        return cls(parse_when(when)[1], duration_min, step_min)
-
-    @property
-    def departures_s(self) -> np.ndarray:
-        """Departure times, seconds since midnight."""
-        return np.arange(self.start_min, self.start_min + self.duration_min, self.step_min) * 60.0
-
-    def label_fr(self) -> str:
-        """``08:30–10:00, départ chaque minute``."""
-        end = self.start_min + self.duration_min
-        step = "chaque minute" if self.step_min == 1 else f"toutes les {self.step_min} minutes"
-        return f"{_hhmm(self.start_min)}–{_hhmm(end)}, départ {step}"
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 #: Opening hours of the sites: one entry per site, ``None`` (no restriction) or an array of
@@ -281,7 +245,7 @@ class TransitResult:
         """Number of demand units."""
         return self.times_min.shape[0]
 
-    def covered(self, threshold_min: float = 30.0) -> np.ndarray:
+    def covered(self, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> np.ndarray:
         """Units whose median time is within the threshold (inclusive)."""
         return self.median_min <= threshold_min
 
@@ -553,8 +517,6 @@ class _Geometry:
 
     @classmethod
     def build(cls, origins, sites, stops, conn: _Connections, params: TransitParams) -> "_Geometry":
-        from scipy.spatial import cKDTree
-
         n_stops = len(stops)
         boarding = np.unique(conn.u[conn.pickup])
         alighting = np.unique(conn.v[conn.dropoff])
@@ -733,8 +695,6 @@ def _evaluate(profiles: _Profiles, near: _Geometry, departures: np.ndarray, n_un
 
 def _direct_walk(origins, sites, departures, best, params: TransitParams, hours: _OpeningHours) -> np.ndarray:
     """Served moment when walking straight to a site, per unit and departure."""
-    from scipy.spatial import cKDTree
-
     if not len(sites):
         return np.full_like(best, _INF)
     tree = cKDTree(sites)
@@ -841,7 +801,7 @@ def _walk_site(origins, sites, tau, params, hours) -> np.ndarray:
 # Analysis: which lines and stops carry the covered people
 
 
-def route_usage(result: TransitResult, weights=None, threshold_min: float = 30.0) -> pd.DataFrame:
+def route_usage(result: TransitResult, weights=None, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> pd.DataFrame:
     """Per route, the units (and weight) whose median journey within the threshold uses it.
 
     Parameters
@@ -875,7 +835,7 @@ def route_usage(result: TransitResult, weights=None, threshold_min: float = 30.0
     return frame.sort_values(["weight", "units_any"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def boarding_usage(result: TransitResult, weights=None, threshold_min: float = 30.0) -> pd.DataFrame:
+def boarding_usage(result: TransitResult, weights=None, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> pd.DataFrame:
     """Per stop, units (and weight) within the threshold that board there on their median journey.
 
     Returns

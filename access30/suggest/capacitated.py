@@ -21,6 +21,7 @@ import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_dec, fmt_int, fmt_list, fmt_num, fmt_pct, plural
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.capacity import unit_plural
 from access30.coverage.fca import capacity_in_people
 from access30.coverage.result import Routing
@@ -36,8 +37,9 @@ from access30.suggest.suggestion import MEDIAN_MAX_LIMIT_S, Suggestion, _check_k
 CAPACITATED_MODELS = ("maxcover", "median")
 
 
-def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capacity, threshold_min: float = 30.0,
-                        candidates=None, new_capacity: float | None = None, people_per_unit: float | None = None,
+def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capacity,
+                        threshold_min: float = DEFAULT_THRESHOLD_MIN, candidates=None,
+                        new_capacity: float | None = None, people_per_unit: float | None = None,
                         time_limit_s: float = 60.0) -> Suggestion:
     """Suggest ``k`` new reception points with site capacities, existing sites kept.
 

@@ -21,6 +21,7 @@ from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
 from access30.base.io import jsonable
 from access30.base.labels import MODEL_LABELS_FR, units_of
 from access30.base.names import commune_name
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.result import Routing
 from access30.coverage.rules import check_threshold, covered, longest_covered_s, within
 from access30.inputs.study import Study
@@ -218,8 +219,9 @@ def _check_request(study: Study, model: str, k, threshold_min: float, candidates
     return k
 
 
-def suggest_sites(study: Study, routing: Routing, model: str, k: int | None, threshold_min: float = 30.0,
-                  candidates: gpd.GeoDataFrame | None = None, weight: str = "population",
+def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
+                  threshold_min: float = DEFAULT_THRESHOLD_MIN, candidates: gpd.GeoDataFrame | None = None,
+                  weight: str = "population",
                   time_limit_s: float = 60.0, capacity: float | None = None) -> Suggestion:
     """Suggest where to open new reception points, existing sites kept.
 

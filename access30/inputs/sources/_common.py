@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access30.base.download import REGION_OF_DEPARTEMENT
 from access30.base.errors import InputError, NetworkUnavailableError, Notice
@@ -205,8 +206,6 @@ def national_town_halls() -> pd.DataFrame:
 
 
 def _tree(lon: np.ndarray, lat: np.ndarray):
-    from scipy.spatial import cKDTree
-
     return cKDTree(_unit_xyz(lon, lat))
 
 

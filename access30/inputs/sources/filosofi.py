@@ -36,6 +36,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import py7zr
+import pyogrio
+import shapely
 
 from access30.base.crs import is_geographic, local_crs
 from access30.base.errors import Access30Error, InputError, Notice
@@ -132,8 +135,6 @@ def _extract_gpkgs(archive: Path, folder: Path) -> list[Path]:
 
 
 def _extract_7z(seven: Path, work: Path, folder: Path) -> None:
-    import py7zr
-
     try:
         with py7zr.SevenZipFile(seven, mode="r") as archive:
             names = [n for n in archive.getnames() if n.lower().endswith(".gpkg")]
@@ -146,8 +147,6 @@ def _extract_7z(seven: Path, work: Path, folder: Path) -> None:
 
 
 def _find_layer(gpkgs: list[Path], suffix: str) -> tuple[Path, str]:
-    import pyogrio
-
     for gpkg in gpkgs:
         for name, _geometry in pyogrio.list_layers(gpkg):
             lowered = str(name).lower()
@@ -160,8 +159,6 @@ def _find_layer(gpkgs: list[Path], suffix: str) -> tuple[Path, str]:
 
 
 def _read_layer(gpkg: Path, layer: str, departement: str) -> gpd.GeoDataFrame:
-    import pyogrio
-
     fields = {str(f).lower(): str(f) for f in pyogrio.read_info(gpkg, layer=layer)["fields"]}
     missing = [f for f in ("idcar_200m", "ind", "lcog_geo") if f not in fields]
     if missing:
@@ -176,7 +173,6 @@ def _read_layer(gpkg: Path, layer: str, departement: str) -> gpd.GeoDataFrame:
     frame = frame[cells_of_departement(frame["lcog_geo"], departement)].reset_index(drop=True)
     if frame.crs is None:
         # No declared CRS: the cells are rebuilt from their ids (south-west corner, size, EPSG).
-        import shapely
 
         cells = decode_idcar(frame["idcar_200m"], gpkg)
         frame = frame.set_geometry(shapely.box(cells["east"], cells["north"], cells["east"] + cells["size"],

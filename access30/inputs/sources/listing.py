@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, plural
@@ -258,8 +259,6 @@ def write_listing(listing: SiteListing, path: str | Path) -> Path:
     InputError
         Unsupported extension, or the file cannot be written.
     """
-    import pyogrio
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:

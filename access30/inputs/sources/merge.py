@@ -36,6 +36,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access30.base.crs import local_crs, to_projected
 from access30.base.errors import Notice
@@ -101,8 +102,6 @@ def _valid_siret(siret: pd.Series) -> np.ndarray:
 
 
 def _candidate_pairs(records: gpd.GeoDataFrame, xy: np.ndarray) -> set[tuple[int, int]]:
-    from scipy.spatial import cKDTree
-
     pairs: set[tuple[int, int]] = set()
     located = np.flatnonzero(np.isfinite(xy[:, 0]))
     if located.size > 1:
@@ -331,8 +330,6 @@ def _same_places(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame) -> list[tuple
     """(user row, built-in row) pairs that are the same place: same type (or none stated in the user's
     file), and the same name and point (to 1 m) or points within :data:`MATCH_RADIUS_M` and similar
     names (≥ :data:`NAME_SIMILARITY`). Closest pairs first; each row is used once."""
-    from scipy.spatial import cKDTree
-
     if not len(listed) or not len(user):
         return []
     lon = np.r_[listed.geometry.x.to_numpy(), user.geometry.x.to_numpy()]

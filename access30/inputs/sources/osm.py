@@ -21,7 +21,9 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import osmium
 import pandas as pd
+import shapely
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
@@ -57,8 +59,6 @@ def type_from_name(name: str) -> str:
 
 
 def _scan(path: Path) -> tuple[list[dict], set[int], int]:
-    import osmium
-
     tagged = osmium.filter.TagFilter(("amenity", "social_facility"), ("office", "government"))
     found, refs, relations = [], set(), 0
     processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
@@ -79,8 +79,6 @@ def _scan(path: Path) -> tuple[list[dict], set[int], int]:
 
 
 def _node_locations(path: Path, refs: set[int]) -> dict[int, tuple[float, float]]:
-    import osmium
-
     if not refs:
         return {}
     locations = {}
@@ -91,8 +89,6 @@ def _node_locations(path: Path, refs: set[int]) -> dict[int, tuple[float, float]
 
 
 def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
-    import shapely
-
     if not points:
         return np.nan, np.nan
     if len(points) >= 4 and points[0] == points[-1]:
@@ -201,8 +197,6 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
 
 def _vintage(path: Path) -> str:
     """The extract's replication timestamp when its header has one, else the file date."""
-    import osmium
-
     try:
         header = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header()
         stamp = header.get("osmosis_replication_timestamp") or header.get("timestamp")
