@@ -1,4 +1,4 @@
-"""Benchmark: what capacities cost, in people and in solver time (access.locate.capacitated).
+"""Benchmark: what capacities cost, in people and in solver time (access30.locate.capacitated).
 
 Instance (the project's baseline, BASELINES.md): the Martinique INSEE Filosofi 2017 200 m grid
 (11,132 cells, weights ``Ind``), 1,000 candidate cells drawn at random (seed 0), coverage = cell
@@ -10,14 +10,14 @@ same number of people, the 20 capacities adding up to the grid's population (16,
 each); a new site gets the median, the same. A second, tighter assumption (capacities adding up
 to 30 % of the population: 5,061 people each) shows what binding capacities cost.
 
-* Maximal covering, k = 2 and 5: :class:`access.locate.capacitated.CapacitatedMaxCover` vs the
-  project's uncapacitated :func:`access.locate.solve_maxcover` (cells the France Services already
+* Maximal covering, k = 2 and 5: :class:`access30.locate.capacitated.CapacitatedMaxCover` vs the
+  project's uncapacitated :func:`access30.locate.maxcover.solve_maxcover` (cells the France Services already
   cover removed and added back, as ``suggest_sites`` does), and the capacitated model with huge
   capacities (must equal the uncapacitated optimum). ``--compact`` adds the compact MILP.
 * p-median, k = 5, on 3,000 cells (seeded sample) × 300 candidates: times estimated as the
   project's access legs (crow-fly × 1.3 at 30 km/h), pairs within 30 minutes, unassigned people
-  counted 3 h; :class:`access.locate.capacitated.CapacitatedMedian` vs the uncapacitated
-  :func:`access.locate.solve_median` (times capped at the nearest France Services, or 3 h).
+  counted 3 h; :class:`access30.locate.capacitated.CapacitatedMedian` vs the uncapacitated
+  :func:`access30.locate.median.solve_median` (times capped at the nearest France Services, or 3 h).
 
 Rows: ``| model | k | seconds | objective | bound | gap | optimal | notes |``; the last lines give
 ``capacity_cost_people_k<k>:`` (people covered without capacities minus people served with them).
@@ -72,7 +72,7 @@ def pairs(cells: np.ndarray, sites: np.ndarray, radius_m: float, seconds: bool) 
     """Cells × sites sparse matrix of the pairs within ``radius_m``: metres, or estimated seconds."""
     m = cKDTree(sites).sparse_distance_matrix(cKDTree(cells), radius_m, output_type="coo_matrix")
     value = m.data * DETOUR / SPEED_M_S if seconds else m.data
-    # + 1 ms: a site on a cell centre stays a stored pair (as in access.locate, every leg ≥ 1 ms)
+    # + 1 ms: a site on a cell centre stays a stored pair (as in access30.locate, every leg ≥ 1 ms)
     return sp.csr_matrix((value + 1e-3, (m.col, m.row)), shape=(len(cells), len(sites)))
 
 
@@ -101,7 +101,7 @@ def bench_maxcover(n_cells, n_candidates, ks, time_limit, compact: bool, share: 
         ref = solve_maxcover(cover, pop[rest], k, time_limit_s=time_limit)
         seconds = time.perf_counter() - t0
         base = float(pop[covered0].sum())
-        row("maxcover uncapacitated (access.locate)", k, seconds, ref.objective + base, ref.bound + base, ref.gap,
+        row("maxcover uncapacitated (access30.locate)", k, seconds, ref.objective + base, ref.bound + base, ref.gap,
             ref.optimal, f"covered within {RADIUS_M:.0f} m, capacity ignored")
         t0 = time.perf_counter()
         res = CapacitatedMaxCover(te, tc, pop, cap, k, threshold_min=None, time_limit_s=time_limit).solve()
@@ -149,7 +149,7 @@ def bench_median(n_cells, n_candidates, k, time_limit) -> None:
     ref = solve_median(sp.csr_matrix(tc.T), pop, t_fs, k, time_limit_s=time_limit)
     seconds = time.perf_counter() - t0
     total = pop.sum()
-    row("median uncapacitated (access.locate)", k, seconds, ref.objective, ref.bound, ref.gap, ref.optimal,
+    row("median uncapacitated (access30.locate)", k, seconds, ref.objective, ref.bound, ref.gap, ref.optimal,
         f"mean {ref.objective / total / 60:.2f} min per person, capacity ignored")
     t0 = time.perf_counter()
     res = CapacitatedMedian(te, tc, pop, cap, k, penalty_s=PENALTY_S, time_limit_s=time_limit).solve()

@@ -5,13 +5,13 @@ weights ``Ind``), 1,000 candidate cells drawn at random (seed 0), coverage = cel
 3 km of the candidate as the crow flies. Both sides start from the same dense cost matrix:
 
 * MCLP (maximal covering, p = 5): spopt ``MCLP.from_cost_matrix`` + CBC vs
-  :func:`access.locate.solve_maxcover`;
+  :func:`access30.locate.maxcover.solve_maxcover`;
 * LSCP (set covering of every cell some candidate reaches; 6,000 cells × 600 candidates, the full
   size being too hard for CBC in reasonable time): spopt ``LSCP`` + CBC vs
-  :func:`access.locate.solve_cover`;
+  :func:`access30.locate.cover.solve_cover`;
 * p-median (p = 5) on a smaller dense instance (spopt builds one variable per cell × candidate
   pair through PuLP, so the full size is out of its reach): spopt ``PMedian`` + CBC vs
-  :func:`access.locate.solve_median` (``--median-formulation benders``, the default, or
+  :func:`access30.locate.median.solve_median` (``--median-formulation benders``, the default, or
   ``radius``, the compact radius MILP given whole to HiGHS).
 
 Each side's time covers building the model from the cost matrix and solving it. Objectives must

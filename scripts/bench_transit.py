@@ -16,7 +16,7 @@ Inputs (real, from ../shared/data):
   coordinates (27 of 28; CCAS Saint-André has none) and the 29 France Services of
   ``reunion/france_services_974.csv``: 56 sites.
 
-The date is the typical Tuesday chosen by :func:`access.gtfs.choose_date` (the weekday of the week with
+The date is the typical Tuesday chosen by :func:`access30.network.gtfs.choose_date` (the weekday of the week with
 the most trips, without calendar exceptions). Default transit parameters (4.5 km/h, ×1.3, walks up to
 1,000 m, transfers up to 400 m and at least 2 min, 180-min horizon). Every time is the best of
 ``--repeat`` runs. Coverage is the share of households whose *median* time over the window is within
@@ -26,7 +26,7 @@ printed beside it as a sanity check: transit can only add to it.
 ``--compare-forward N`` times the alternative design, a forward Connection Scan per (cell, departure),
 on N cells (numba-compiled, and pure Python on N/20 cells), checks it finds the same times, and
 extrapolates to all cells. The last line is ``transit_all_cells_s: X``: the routing time of all cells
-(timetable of the day + :func:`access.transit.transit_times`), the feed being read once beforehand.
+(timetable of the day + :func:`access30.routing.transit.transit_times`), the feed being read once beforehand.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ THRESHOLDS = (30, 45, 60)
 
 
 def load_site_hours(data: Path, weekday: int) -> tuple[list, int]:
-    """Open intervals of the 56 sites on ``weekday`` (see :func:`access.transit.intervals_for_day`) and
+    """Open intervals of the 56 sites on ``weekday`` (see :func:`access30.routing.transit.intervals_for_day`) and
     how many sites have known hours: France Services from the ANCT list, the La Rivière antenna from
     its OpenStreetMap hours; the other CCAS and centres sociaux have none in the source (they count
     at any time)."""

@@ -1,4 +1,4 @@
-"""Capacity, load and floating-catchment indices (access.capacity).
+"""Capacity, load and floating-catchment indices (access30.coverage.fca).
 
 Hand-computed cases (arithmetic in the comments), the same inputs through the pysal ``access``
 package (loaded under another name, see ``pysal_access``), property tests, and the opening-hours

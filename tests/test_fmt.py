@@ -1,4 +1,4 @@
-"""French number formatting (access.fmt), hand-written expectations."""
+"""French number formatting (access30.base.fmt), hand-written expectations."""
 
 import numpy as np
 

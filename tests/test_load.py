@@ -1,4 +1,6 @@
-"""Charge des lieux d'accueil on the demo study (access.load, suggest --capacitated, --capacity on the CLI).
+"""Charge des lieux d'accueil on the demo study.
+
+access30.coverage.capacity, suggest --capacitated, --capacity on the CLI.
 
 The issue's done-when: with ``--capacity hours`` the JSON has a load per site and a 2SFCA summary;
 a capacitated maximal covering with k = 2 is proven optimal and its assignment respects every

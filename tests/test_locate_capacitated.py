@@ -1,4 +1,4 @@
-"""Capacitated location models (access.locate.capacitated).
+"""Capacitated location models (access30.locate.capacitated).
 
 Optima are checked against brute force over every k-subset of candidates on small seeded
 instances (hand-made: random points in a 10 × 10 square, named as such), each subset's best
@@ -152,7 +152,7 @@ def test_huge_capacities_equal_uncapacitated(seed):
 
 
 def test_huge_capacities_match_the_projects_uncapacitated_maxcover():
-    """On a larger seeded instance (beyond brute force), against access.locate.solve_maxcover."""
+    """On a larger seeded instance (beyond brute force), against access30.locate.maxcover.solve_maxcover."""
     te, tc, pop, cap_e, _, de, dc = fixture(11, n_units=600, n_existing=3, n_cand=60, cap_scale=1e6)
     covered0 = np.asarray((te != 0).sum(axis=1)).ravel() > 0
     rest = np.flatnonzero(~covered0)

@@ -1,4 +1,6 @@
-"""What a result was computed from (access.provenance) and the lock of an output folder (access.folderlock).
+"""What a result was computed from, and the lock of an output folder.
+
+access30.base.provenance, access30.base.folderlock.
 
 Hand-made files (``handmade_*``): the batch tests (tests/test_batch.py) use them on the real data.
 """

@@ -1,4 +1,4 @@
-"""Public transport: GTFS reading (access.gtfs) and exact earliest arrivals (access.transit).
+"""Public transport: GTFS reading (access30.network.gtfs) and exact earliest arrivals (access30.routing.transit).
 
 Real data: the Car Jaune feed of La Réunion, the INSEE 200 m grid and the real reception sites.
 Hand-made feeds are named ``fixture_*`` and only cover what the real feed lacks (frequencies.txt,

@@ -38,7 +38,7 @@ def paris():
 
 def _ways(path: Path, keep) -> set[tuple[int, int]]:
     """Undirected node-id pairs of consecutive nodes of the ways whose tags satisfy ``keep``
-    (read straight from the file, independently of access.network)."""
+    (read straight from the file, independently of access30.network.roads)."""
     pairs = set()
     for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
         tags = {t.k: t.v for t in way.tags}

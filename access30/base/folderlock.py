@@ -3,7 +3,7 @@
 The lock is a small JSON file created atomically (``O_CREAT | O_EXCL``) in the folder, holding the
 process id, the host and the start time of its holder. A lock whose holder is gone (its process no
 longer runs on this host, e.g. after a kill or a power cut) is taken over with a notice; a live one
-makes the second run stop with an :class:`~access.errors.InputError` saying who holds it and what to
+makes the second run stop with an :class:`~access30.base.errors.InputError` saying who holds it and what to
 do. The lock is removed on every way out of the ``with`` block (error, Ctrl-C), and only when it is
 still the one this process wrote.
 """

@@ -69,7 +69,7 @@ def for_app(message) -> str:
 
     return _OPTION.sub(control, text)
 
-#: Location model (:data:`access.locate.MODELS`) → its French name.
+#: Location model (:data:`access30.suggest.suggestion.MODELS`) → its French name.
 MODEL_LABELS_FR: dict[str, str] = {
     "cover": "couverture totale (nombre minimal de lieux)",
     "maxcover": "couverture maximale (k lieux)",
@@ -101,7 +101,7 @@ def sites_by_type(counts: dict[str, int]) -> str:
     return ", ".join(count_of(n, t) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-#: What a demand unit is, by the kind of population (:class:`access.population.Demand`).
+#: What a demand unit is, by the kind of population (:class:`access30.inputs.population.Demand`).
 UNIT_NOUNS: dict[str, tuple[str, str]] = {
     "grid": ("carreau", "carreaux"),
     "modelled_grid": ("carreau (modélisé)", "carreaux (modélisés)"),

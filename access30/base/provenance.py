@@ -2,7 +2,7 @@
 
 A figure is only comparable with another computed with the same options from the same files. These
 helpers give the pieces of that record, JSON-ready, so that a later run can tell whether a stored
-result still holds (:mod:`access.batch` reuses a département's row only when they match):
+result still holds (:mod:`access30.national.batch` reuses a département's row only when they match):
 
 * :func:`file_fingerprint`: a file's path, size and SHA-256 (hashed in chunks, remembered within the
   process while its size and modification time stay the same);

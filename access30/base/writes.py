@@ -93,7 +93,7 @@ def protected_folders(cache_dir: str | Path | None = None) -> list[Source]:
     Parameters
     ----------
     cache_dir : str or Path, optional
-        The command's ``--cache-dir`` (the cache of :func:`access.settings.cache_dir` is always
+        The command's ``--cache-dir`` (the cache of :func:`access30.base.settings.cache_dir` is always
         included).
 
     Returns

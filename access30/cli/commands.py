@@ -45,7 +45,7 @@ from access30.suggest.suggestion import suggest_sites
 
 
 def study_request(args: argparse.Namespace):
-    """The :class:`~access.assemble.StudyRequest` of the shared options."""
+    """The :class:`~access30.inputs.assemble.StudyRequest` of the shared options."""
     builtins = None
     if args.sites_builtin is not None:
         builtins = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
@@ -77,7 +77,7 @@ def capacity_result(args: argparse.Namespace, study, routing, result):
 
 
 def build_study(args: argparse.Namespace):
-    """Build the :class:`~access.analysis.Study` described by the shared options (one input path)."""
+    """Build the :class:`~access30.inputs.study.Study` described by the shared options (one input path)."""
     return assemble_study(study_request(args))
 
 
@@ -98,12 +98,12 @@ _OUTPUT_OPTIONS = ("out", "summary", "out_dir")
 _FOLDER_OPTIONS = ("cache_dir", "networks_dir")
 
 
-#: The national outputs of ``access30 batch`` (see :func:`access.national.write_national`).
+#: The national outputs of ``access30 batch`` (see :func:`access30.national.outputs.write_national`).
 BATCH_FILES = ("national.csv", "national.xlsx", "national.gpkg", "national.png")
 
 
 def command_sources(args: argparse.Namespace) -> list:
-    """What a command reads (:class:`~access.outputs.Source`): every file given to an option
+    """What a command reads (:class:`~access30.base.writes.Source`): every file given to an option
     (``--network``, ``--population``, ``--sites``, ``--communes``, ``--sectors``, ``--gtfs``,
     ``--candidates``, ``--*-file``…), and the folders of the built-in data and of the cache."""
     values = [(f"--{name.replace('_', '-')}", value) for name, value in sorted(vars(args).items())
@@ -114,7 +114,7 @@ def command_sources(args: argparse.Namespace) -> list:
 
 def check_command_outputs(args: argparse.Namespace, outputs: list[Output]) -> None:
     """Check ALL the outputs of a command against everything it reads, before any computation
-    (:func:`access.outputs.prepare_outputs`)."""
+    (:func:`access30.base.writes.prepare_outputs`)."""
     prepare_outputs(outputs, command_sources(args))
 
 
@@ -301,7 +301,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_coverage(coverage_args)
 
 
-#: The files of a report pack besides its CSV tables (:data:`access.tables.CSV_NAMES`), in this order.
+#: The files of a report pack besides its CSV tables (:data:`access30.outputs.tables.CSV_NAMES`), in this order.
 REPORT_FILES = ("couverture.gpkg", "tableaux.xlsx", "carte.png", "rapport.pdf", "synthese.json")
 
 

@@ -135,7 +135,7 @@ def _label(group: str) -> str:
 
 
 def format_suggestion(suggestion) -> str:
-    """Plain-text French summary of a :class:`~access.locate.Suggestion`."""
+    """Plain-text French summary of a :class:`~access30.suggest.suggestion.Suggestion`."""
     lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
     short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)

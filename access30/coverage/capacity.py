@@ -1,6 +1,6 @@
 """Charge des lieux d'accueil: capacity indicators of a coverage run (``--capacity``).
 
-The glue between a study and the pure functions of :mod:`access.capacity`:
+The glue between a study and the pure functions of :mod:`access30.coverage.fca`:
 
 * :func:`site_capacity` reads the capacity the user asked for: a column of the site file
   (``--capacity COLUMN``, agents, ETP or weekly hours, unit stated with ``--capacity-unit``) or the
@@ -8,9 +8,9 @@ The glue between a study and the pure functions of :mod:`access.capacity`:
 * :func:`capacity_indicators` computes, on the routing of the coverage run, the load per site
   (population assigned to its nearest site within the threshold, population per capacity unit,
   share for whom it is the only site within the threshold, overloaded sites) and the 2SFCA and
-  E2SFCA indices on exact network times (:func:`access.routing.site_unit_times`), per unit, per
+  E2SFCA indices on exact network times (:func:`access30.routing.roads.site_unit_times`), per unit, per
   commune and per EPCI;
-* :func:`with_capacity` attaches them to a :class:`~access.analysis.CoverageResult`: the sites get
+* :func:`with_capacity` attaches them to a :class:`~access30.coverage.result.CoverageResult`: the sites get
   the load columns (GeoPackage, map popups), the units the two indices, and every output that finds
   ``result.capacity`` shows it. Without ``--capacity`` nothing changes.
 """
@@ -230,7 +230,7 @@ def with_capacity(result, report: CapacityReport):
     Parameters
     ----------
     result : CoverageResult
-        From :func:`access.analysis.evaluate` on the same study and routing.
+        From :func:`access30.coverage.engine.evaluate` on the same study and routing.
     report : CapacityReport
 
     Returns

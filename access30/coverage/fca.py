@@ -15,12 +15,12 @@ Pure functions over NumPy arrays and SciPy sparse matrices, so that they plug on
 Conventions
 -----------
 * Travel times are in seconds, thresholds and bands in minutes, inclusive: a unit at exactly
-  30:00 is within 30 minutes (same tolerance as :mod:`access.coverage`).
+  30:00 is within 30 minutes (same tolerance as :mod:`access30.coverage.rules`).
 * A capacity is given per site in a unit the caller names (``"ETP"``, ``"guichets"``,
   ``"heures d'ouverture par semaine"``…). NaN means unknown: such a site is reported, and its
   capacity is never assumed (no load for it; in 2SFCA it adds nothing and the units it serves get
   a lower bound, flagged ``partial``).
-* Messages (:class:`access.errors.Notice`, :class:`access.errors.InputError`) are in French.
+* Messages (:class:`access30.base.errors.Notice`, :class:`access30.base.errors.InputError`) are in French.
 
 References
 ----------
@@ -44,7 +44,7 @@ from access30.base.fmt import fmt_dec, fmt_given, fmt_int, plural
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.inputs.hours import site_hours
 
-# Tolerance on thresholds and band limits, as in access.coverage: 30:00 computed as 1799.9999999 s is within.
+# Tolerance on thresholds and band limits, as in access30.coverage.rules: 30:00 computed as 1799.9999999 s is within.
 EPS_S = 1e-6
 
 #: E2SFCA bands of Luo & Qi (2009): 0–10, 10–20 and 20–30 minutes weighted 1, 0.68 and 0.22 (their
@@ -108,14 +108,14 @@ def _as_capacity(capacity, unit: str | None, n_sites: int | None = None) -> Capa
 def opening_hours_capacity(sites: pd.DataFrame) -> Capacity:
     """Weekly open hours per site, as a capacity proxy (``--capacity hours``).
 
-    The hours are read by :func:`access.hours.site_hours` (``hours`` and ``hours_format`` columns)
-    and counted by :meth:`access.hours.WeeklyHours.minutes_per_week`. Hours missing or unreadable
+    The hours are read by :func:`access30.inputs.hours.site_hours` (``hours`` and ``hours_format`` columns)
+    and counted by :meth:`access30.inputs.hours.WeeklyHours.minutes_per_week`. Hours missing or unreadable
     give NaN (unknown), never a default.
 
     Parameters
     ----------
     sites : DataFrame
-        Sites with ``hours`` and ``hours_format`` columns (as from :mod:`access.sites`).
+        Sites with ``hours`` and ``hours_format`` columns (as from :mod:`access30.inputs.sites`).
 
     Returns
     -------
@@ -606,7 +606,7 @@ def enhanced_two_step_fca(times, population, capacity, bands=LUO_QI_BANDS, per: 
 
 def _grouped_quantile(values: np.ndarray, weights: np.ndarray, codes: np.ndarray, n_groups: int,
                       q: float) -> np.ndarray:
-    """Weighted quantile per group, with the definition of :func:`access.coverage.weighted_quantile`:
+    """Weighted quantile per group, with the definition of :func:`access30.coverage.rules.weighted_quantile`:
     the smallest value v such that the weight of values ≤ v is at least ``q`` of the group's total."""
     keep = weights > 0
     values, weights, codes = values[keep], weights[keep], codes[keep]
@@ -640,7 +640,7 @@ def index_summary(index, population) -> dict[str, float]:
     -------
     dict
         ``population``, ``mean``, ``median``, ``p10``, ``p90`` (weighted quantiles as in
-        :func:`access.coverage.weighted_quantile`), ``population_zero`` and ``share_zero`` (people
+        :func:`access30.coverage.rules.weighted_quantile`), ``population_zero`` and ``share_zero`` (people
         with an index of 0: no site with a known capacity within reach).
     """
     table = aggregate_by_area(index, population, np.zeros(np.asarray(population).size, dtype=np.int8))

@@ -116,7 +116,7 @@ def coverage_at(study: Study, routing: Routing | None, when,
     -------
     CoverageResult
         As :func:`analysis.evaluate` with only open sites; ``summary.hours``
-        (:class:`~access.summary.HoursSummary`) counts the sites open, closed and of unknown hours, and
+        (:class:`~access30.coverage.summary.HoursSummary`) counts the sites open, closed and of unknown hours, and
         the share covered if those were open; notices list the sites with unknown hours.
     """
     day, minute = parse_when(when)
@@ -147,7 +147,7 @@ def workers_summary(study: Study, routing: Routing | None = None, threshold_min:
     Returns
     -------
     DataFrame
-        See :func:`access.compare.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
+        See :func:`access30.coverage.compare.compare_results`; suffixes ``all_hours`` and ``workers_hours``.
     """
     routing = routing if routing is not None else route(study)
     full = full if full is not None else evaluate(study, routing, threshold_min)

@@ -7,7 +7,6 @@ Per unit, commune, EPCI, site catchment and equity group, with the headline
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,19 +14,13 @@ import pandas as pd
 from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_metres, fmt_num, fmt_pct
 from access30.base.labels import units_of
-from access30.coverage import rules as cov
-from access30.inputs.communes import national_communes_table
-from access30.inputs.sites import SITE_TYPES
-
-if TYPE_CHECKING:
-    pass
-from access30.coverage.summary import Summary
-
-if TYPE_CHECKING:
-    pass
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
+from access30.coverage import rules as cov
 from access30.coverage.result import CoverageResult, Routing, unique_notices
 from access30.coverage.rules import check_threshold
+from access30.coverage.summary import Summary
+from access30.inputs.communes import national_communes_table
+from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import Study
 
 #: Name of the EPCI row of the population whose commune has no known EPCI (no code, or outside the list).
@@ -59,7 +52,7 @@ def _national_names(codes: frozenset) -> pd.DataFrame | None:
 
 
 def evaluate_times(study: Study, routing: Routing, threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
-    """Coverage indicators from any routing's :class:`~access.routing.UnitTimes` (road modes, and
+    """Coverage indicators from any routing's :class:`~access30.routing.roads.UnitTimes` (road modes, and
     the base of a timetable mode's result)."""
     check_threshold(threshold_min)
     demand = study.demand.to_crs(study.network.crs)

@@ -76,9 +76,9 @@ class CoverageResult:
     scenario : ScenarioInfo, optional
         Set when the result is a scenario, not the current situation.
     sectors : AssignedCoverage, optional
-        Coverage to each resident's sector site (:func:`access.assigned.with_sectors`).
+        Coverage to each resident's sector site (:func:`access30.coverage.sectors.with_sectors`).
     capacity : CapacityReport, optional
-        Load per site and 2SFCA indices, set by :func:`access.load.with_capacity` (``--capacity``).
+        Load per site and 2SFCA indices, set by :func:`access30.coverage.capacity.with_capacity` (``--capacity``).
     sources : tuple of str
         The study's sources with their vintages (network, population, site lists), for every output.
     """

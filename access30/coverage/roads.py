@@ -23,8 +23,6 @@ from access30.routing.roads import (
 
 if TYPE_CHECKING:
     pass
-if TYPE_CHECKING:
-    pass
 from access30.coverage.result import Routing
 from access30.inputs.study import Study
 

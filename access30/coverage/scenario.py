@@ -4,17 +4,17 @@ A scenario starts from a routed study (:func:`start`) and applies changes one at
 rerouting everything:
 
 * **Adding a site** joins the point to the network exactly as sites are joined, runs one
-  search from it (:func:`access.routing.site_search`) and merges it into every road node's two
-  nearest sites (:func:`access.routing.merge_site`): the two nearest among old ∪ {new} are the best
+  search from it (:func:`access30.routing.roads.site_search`) and merges it into every road node's two
+  nearest sites (:func:`access30.routing.roads.merge_site`): the two nearest among old ∪ {new} are the best
   two of (old nearest, old second, new), so the update is exact.
 * **Closing a site** reroutes the open sites: the nearest and exact second-nearest site of every
-  node cost two Dijkstra runs (:func:`access.routing.route_to_sites`).
+  node cost two Dijkstra runs (:func:`access30.routing.roads.route_to_sites`).
 
-Unit times then follow from node times with :func:`access.routing.unit_times` and the direct and
+Unit times then follow from node times with :func:`access30.routing.roads.unit_times` and the direct and
 same-segment pairs of the open sites, and :func:`evaluate_scenario` returns an ordinary
-:class:`~access.analysis.CoverageResult`, so that every indicator of a scenario is computed by the
+:class:`~access30.coverage.result.CoverageResult`, so that every indicator of a scenario is computed by the
 same code as the baseline. Tests check each step against a full
-:func:`~access.analysis.run_coverage` of the changed site list.
+:func:`~access30.coverage.engine.run_coverage` of the changed site list.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def scenario_study(study: Study, state: ScenarioState) -> Study:
 
 
 def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Routing:
-    """A :class:`~access.analysis.Routing` for :func:`scenario_study`, from the scenario's node times."""
+    """A :class:`~access30.coverage.result.Routing` for :func:`scenario_study`, from the scenario's node times."""
     keep = state.open_mask
     remap = np.full(len(state.sites) + 1, -1)
     remap[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
@@ -221,10 +221,10 @@ def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Ro
 def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState,
                       threshold_min: float = DEFAULT_THRESHOLD_MIN, name: str | None = None,
                       baseline: CoverageResult | None = None) -> CoverageResult:
-    """Coverage indicators of a scenario (same code and figures as :func:`~access.analysis.evaluate`).
+    """Coverage indicators of a scenario (same code and figures as :func:`~access30.coverage.engine.evaluate`).
 
     The result's ``sites`` table has the open sites with an ``origin`` column (existant / ajouté).
-    With a ``name``, the result carries a :class:`~access.analysis.ScenarioInfo` (its changes, the
+    With a ``name``, the result carries a :class:`~access30.coverage.result.ScenarioInfo` (its changes, the
     closed sites, and the current situation's figures, from ``baseline`` or computed), so that every
     output says it is a scenario.
     """
@@ -297,7 +297,7 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
     """Population each candidate point would newly cover if opened alone in the scenario.
 
     One bounded search per candidate (limited to the threshold: beyond it a site covers nobody new)
-    and the same unit-time rule as :func:`access.routing.unit_times`.
+    and the same unit-time rule as :func:`access30.routing.roads.unit_times`.
 
     Parameters
     ----------
@@ -347,7 +347,7 @@ def rank_candidates(study: Study, routing: Routing, state: ScenarioState, points
     study, routing, state : as for :func:`candidate_gains`
     points : DataFrame
         Candidate places with ``lon``, ``lat`` (WGS84) and the ``tie_break`` column (for example
-        :func:`access.candidates.commune_points`).
+        :func:`access30.suggest.candidates.commune_points`).
     threshold_min : float
     tie_break : str
         Column ordering candidates of equal gain (ascending).

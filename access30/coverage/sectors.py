@@ -6,7 +6,7 @@ the nearest site, whichever it is; a planner also needs the time to the site a r
 to. :func:`assigned_coverage` gives both, per unit and per commune, and the gap between them.
 
 The time to the assigned site uses the same network joins as the headline (units and sites joined
-on road segments, direct legs, access legs; :func:`access.routing.site_unit_times`), so that where
+on road segments, direct legs, access legs; :func:`access30.routing.roads.site_unit_times`), so that where
 the assigned site is the nearest one, both times are equal. A resident of a commune split between
 several sites is counted at the nearest of those sites (the files give no sub-commune boundary).
 """

@@ -18,7 +18,7 @@ from access30.base.io import jsonable
 
 @dataclass(frozen=True)
 class HoursSummary:
-    """What the opening-hours lens counted (see :func:`access.hours.coverage_at`).
+    """What the opening-hours lens counted (see :func:`access30.coverage.hours.coverage_at`).
 
     Attributes
     ----------
@@ -46,7 +46,7 @@ class HoursSummary:
 
 @dataclass(frozen=True)
 class TransitSummary:
-    """What a public-transport run used and found (see :mod:`access.transit_study`).
+    """What a public-transport run used and found (see :mod:`access30.coverage.transit`).
 
     Attributes
     ----------
@@ -118,7 +118,7 @@ class Summary(Mapping):
     threshold_min : float
         The threshold, inclusive.
     travel_mode : str
-        Key of :data:`access.modes.MODES`.
+        Key of :data:`access30.network.modes.MODES`.
     population_label, population_kind : str
         What the population counts, and the kind of demand units (``grid``, ``points``…).
     population_modelled : bool
@@ -142,7 +142,7 @@ class Summary(Mapping):
     access_detour, access_speed_kmh, max_access_m : float
         The access-leg model.
     network : dict
-        The network's counts (:meth:`access.network.RoadNetwork.summary`, keys ``network_*``).
+        The network's counts (:meth:`access30.network.roads.RoadNetwork.summary`, keys ``network_*``).
     equity : dict
         Group → ``total``, ``covered``, ``share_covered``, ``mean_min``.
     hours : HoursSummary, optional

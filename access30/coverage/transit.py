@@ -1,14 +1,14 @@
 """Public transport in a coverage study: a GTFS feed as the study's network.
 
-A travel mode of kind ``"timetable"`` (:data:`access.modes.TRANSIT`) has no road network: its
+A travel mode of kind ``"timetable"`` (:data:`access30.network.modes.TRANSIT`) has no road network: its
 network is a :class:`TransitNetwork`, the timetable of one service date of a GTFS feed with the
 departure window, read by :func:`read_transit_network` when the study is assembled. Routing
-(:func:`route_transit`) runs :func:`access.transit.transit_times` once for every demand unit and
-site; :func:`evaluate_transit` then gives the usual :class:`~access.analysis.CoverageResult`:
+(:func:`route_transit`) runs :func:`access30.routing.transit.transit_times` once for every demand unit and
+site; :func:`evaluate_transit` then gives the usual :class:`~access30.coverage.result.CoverageResult`:
 
 * ``time_min`` is the median travel time over the departures of the window, ``time_p25_min`` and
   ``time_p75_min`` its 25th and 75th percentiles, ``lines`` the lines of the median journey;
-* the summary's ``transit`` part (:class:`~access.summary.TransitSummary`) gives the date and why,
+* the summary's ``transit`` part (:class:`~access30.coverage.summary.TransitSummary`) gives the date and why,
   the window, the feed and its validity, coverage at 30, 45 and 60 min per equity group, and the
   lines and stops that carry the covered people.
 
@@ -108,7 +108,7 @@ def route_transit(study, second: bool = True) -> TransitRouting:
 
 
 def evaluate_transit(study, routing: TransitRouting, threshold_min: float = DEFAULT_THRESHOLD_MIN):
-    """The :class:`~access.analysis.CoverageResult` of a transit routing (see the module docstring)."""
+    """The :class:`~access30.coverage.result.CoverageResult` of a transit routing (see the module docstring)."""
     base = evaluate_times(study, routing, threshold_min)
     net: TransitNetwork = study.network
     res = routing.result

@@ -3,7 +3,7 @@
 A :class:`StudyRequest` says what a user asked for, in the terms of the command line and of the
 app's « Mes fichiers » panel alike: a built-in territory or a département code, and/or their own
 road network, population, site list and commune outlines. :func:`assemble_study` turns any
-combination into a :class:`~access.analysis.Study`, so that ``coverage``, ``suggest``, ``report``,
+combination into a :class:`~access30.inputs.study.Study`, so that ``coverage``, ``suggest``, ``report``,
 ``demo`` and the app read inputs in exactly one way:
 
 * **population**: the territory's (a 200 m grid, or communes at their town hall) or a user file
@@ -113,12 +113,12 @@ class StudyRequest:
     sites, sites_crs
         The user's site list and the CRS of a table's coordinates.
     sites_builtin : tuple of str, optional
-        Built-in lists to include (keys of :data:`access.inventories.INVENTORIES`); None: all of
+        Built-in lists to include (keys of :data:`access30.inputs.inventories.INVENTORIES`); None: all of
         them for a territory, or for a known département when no site file is given.
     communes : Path, optional
         Commune outlines (``code``, ``nom``, optionally ``epci_code``, ``epci_nom``).
     mode : str
-        A key of :data:`access.modes.MODES` (``drive``, ``walk``, ``transit``).
+        A key of :data:`access30.network.modes.MODES` (``drive``, ``walk``, ``transit``).
     gtfs : Path, optional
         The GTFS feed of a timetable mode (required for ``transit``).
     when : str, optional
@@ -470,7 +470,7 @@ def _communes(request: StudyRequest, demand: Demand, territory, code: str | None
         Outlines (GeoDataFrame), or names and EPCI only (DataFrame), or nothing.
     demand : Demand
         ``demand`` with the commune of units lacking a single code settled by location when there
-        are outlines (:func:`access.population.assign_communes`).
+        are outlines (:func:`access30.inputs.population.assign_communes`).
     notices : list of Notice
         What was corrected in the user's outlines, and how much of the population they leave out.
     """
@@ -586,7 +586,7 @@ def _add_user_sites(sites: gpd.GeoDataFrame, request: StudyRequest, area) -> tup
 
 def _builtins(request: StudyRequest) -> tuple[str, ...]:
     """The site lists of a territory or département: those asked for, else a built-in territory's
-    own lists (:attr:`access.territory.Territory.inventories`), else all of them (a département)."""
+    own lists (:attr:`access30.inputs.territory.Territory.inventories`), else all of them (a département)."""
     if request.sites_builtin is not None:
         return tuple(request.sites_builtin)
     territory = TERRITORIES.get(request.territory) if request.territory else None
@@ -696,7 +696,7 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
                network_path: str | Path | None = None, cache_dir: str | Path | None = None,
                extra_sites: str | Path | None = None, max_access_m: float | None = None,
                partial_network: bool = False) -> Study:
-    """The :class:`Study` of a built-in territory or a département code (see :mod:`access.assemble`).
+    """The :class:`Study` of a built-in territory or a département code (see :mod:`access30.inputs.assemble`).
 
     Parameters
     ----------
@@ -705,7 +705,7 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
     mode : {"drive", "walk"}
     demand : {"grid", "mairies"}
     builtins : tuple of str, optional
-        Keys of the site lists to include (:data:`access.inventories.INVENTORIES`); None: all.
+        Keys of the site lists to include (:data:`access30.inputs.inventories.INVENTORIES`); None: all.
     network_path : path, optional
         A user ``.osm.pbf`` instead of the built-in extract or download.
     cache_dir : path, optional
@@ -725,12 +725,12 @@ def load_study(key: str = DEFAULT_TERRITORY, mode: str = "drive", demand: str = 
 def departement_study(code: str, mode: str = "drive", network_path: str | Path | None = None,
                       cache_dir: str | Path | None = None, max_access_m: float = 1000.0,
                       partial_network: bool = False) -> Study:
-    """Study of any French département from the national lists (see :mod:`access.assemble`).
+    """Study of any French département from the national lists (see :mod:`access30.inputs.assemble`).
 
     Demand: each commune's legal population at its town hall. Sites: the département's France
     Services and the town halls of communes of 1,500+ inhabitants. Network: ``network_path`` if
     given, else downloaded with osmnx for the town halls' convex hull plus 5 km and cached;
-    offline, :class:`~access.errors.NetworkUnavailableError` says what to do.
+    offline, :class:`~access30.base.errors.NetworkUnavailableError` says what to do.
     """
     return assemble_study(StudyRequest(territory=code, mode=mode, network=network_path, cache_dir=cache_dir,
                                        max_access_m=max_access_m, partial_network=partial_network))

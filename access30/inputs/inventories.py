@@ -4,7 +4,7 @@ Each :class:`SiteInventory` of :data:`INVENTORIES` says everything the rest of t
 know about one list: its label, its source line, the site types and hours format it yields, how to
 load it for a territory or a département (:class:`InventoryScope`), and whether and how it gives
 candidate places for new sites (:class:`CandidatePolicy`). The study assembler
-(:mod:`access.assemble`), the candidates (:mod:`access.candidates`), the command line and the app
+(:mod:`access30.inputs.assemble`), the candidates (:mod:`access30.suggest.candidates`), the command line and the app
 all go through this registry; adding a list is one entry here plus its loader.
 
 The registry's order is the order in which lists are loaded and credited.
@@ -13,8 +13,8 @@ The registry's order is the order in which lists are loaded and credited.
 something for it — the shipped first-reception inventory (``premier_accueil``: 972, 974, 29), the
 DILA directory and the data·inclusion export when they are in the cache, the France Services, and the
 town halls as a stand-in for CCAS when no list gives a CCAS — merged by
-:func:`access.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
-copies of its lists (:attr:`access.territory.Territory.inventories`), as before.
+:func:`access30.inputs.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
+copies of its lists (:attr:`access30.inputs.territory.Territory.inventories`), as before.
 """
 
 from __future__ import annotations
@@ -73,11 +73,11 @@ class InventoryScope:
         Commune outlines (``code``): a town hall geocoded outside its commune is put back inside.
     town_halls : GeoDataFrame, optional
         Town-hall points of the national list as corrected by
-        :func:`access.territory.departement_communes` (with their ``fixes``).
+        :func:`access30.inputs.communes.departement_communes` (with their ``fixes``).
     fixes : tuple of str
         The corrections made to ``town_halls``, one line each.
     cache_dir : Path, optional
-        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`): the DILA
+        Cache root of the downloaded sources (default :func:`access30.base.settings.cache_dir`): the DILA
         directory and data·inclusion are read from it, never downloaded by a study.
     """
 
@@ -96,7 +96,7 @@ class InventoryScope:
 
 @dataclass(frozen=True)
 class CandidatePolicy:
-    """How an inventory gives candidate places for new sites (:func:`access.candidates.build_candidates`).
+    """How an inventory gives candidate places for new sites (:func:`access30.suggest.candidates.build_candidates`).
 
     Attributes
     ----------
@@ -139,7 +139,7 @@ class SiteInventory:
     site_types : tuple of str
         Values of the sites' ``type`` column.
     hours_format : str
-        Format of the sites' opening hours (a key of :data:`access.hours.HOURS_FORMATS`).
+        Format of the sites' opening hours (a key of :data:`access30.inputs.hours.HOURS_FORMATS`).
     other_hours_formats : tuple of str
         Further formats some of its rows may use (an inventory written by hand: French text, and
         now and then the OpenStreetMap syntax).
@@ -150,7 +150,7 @@ class SiteInventory:
         (not cached).
     national : str, optional
         Path of the national file under the data folder; a territory may hold its own copy
-        (:attr:`access.territory.Territory.inventories`). None for the lists read by ``read`` only.
+        (:attr:`access30.inputs.territory.Territory.inventories`). None for the lists read by ``read`` only.
     load : callable, optional
         ``load(path, scope) -> (sites, notices)``: the sites of ``scope`` read from ``path`` (a
         territory's copy or the national file); None: the located records of ``read``.
@@ -409,7 +409,7 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
 
     Each list's :attr:`SiteInventory.read` gives its records (a list not in the cache gives a notice);
     a list that only stands in for a site type (the town halls for the CCAS) is read only when no
-    other list gives that type; the records are merged by :func:`access.sources.assemble_listing`
+    other list gives that type; the records are merged by :func:`access30.inputs.sources.listing.assemble_listing`
     (same type and SIRET, or ≤ 50 m with similar names; every source id kept, the winner said) with a
     per-source, per-type report among the notices.
 
@@ -420,12 +420,12 @@ def list_sites(departement: str, keys=None, cache_dir: str | Path | None = None,
     keys : iterable of str, optional
         Keys of :data:`INVENTORIES` (default: all of them).
     cache_dir : path, optional
-        Cache root of the downloaded sources (default :func:`access.settings.cache_dir`).
+        Cache root of the downloaded sources (default :func:`access30.base.settings.cache_dir`).
     scope : InventoryScope, optional
-        With the département's corrected town halls (:func:`access.territory.departement_communes`),
+        With the département's corrected town halls (:func:`access30.inputs.communes.departement_communes`),
         when the caller has them.
     extra : iterable of SourceResult
-        Further sources to merge (an OpenStreetMap extract read by :func:`access.sources.read_osm`).
+        Further sources to merge (an OpenStreetMap extract read by :func:`access30.inputs.sources.osm.read_osm`).
 
     Returns
     -------

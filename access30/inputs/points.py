@@ -56,7 +56,7 @@ def points_from_table(frame: pd.DataFrame, path: Path | str, crs: str = "EPSG:43
     Parameters
     ----------
     frame : DataFrame
-        The table as read by :func:`access.io.read_table` (strings).
+        The table as read by :func:`access30.base.io.read_table` (strings).
     path : str or Path
         Its file, for messages.
     crs : str

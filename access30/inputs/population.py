@@ -64,7 +64,7 @@ def normalise_commune_codes(codes: pd.Series) -> pd.Series:
 
 
 def _population_text(values: pd.Series) -> pd.Series:
-    """A population column as text for :func:`access.io.to_number`; a missing value (NaN in a layer) is ""."""
+    """A population column as text for :func:`access30.base.io.to_number`; a missing value (NaN in a layer) is ""."""
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
@@ -467,7 +467,7 @@ def _has_coordinates(columns: list) -> bool:
 def read_commune_table(path: str | Path, population_column: str) -> Demand:
     """A table of communes by INSEE code, without coordinates: each population placed at its town hall.
 
-    The town halls come from the national list (:func:`access.territory.departement_communes`, with
+    The town halls come from the national list (:func:`access30.inputs.communes.departement_communes`, with
     its corrections of misplaced points), as for a département study without a grid.
 
     Raises

@@ -3,7 +3,7 @@
 A site table is a GeoDataFrame in WGS84 with the columns ``site_id``, ``name``, ``type`` (a key of
 :data:`SITE_TYPES`), ``commune`` (INSEE code or ""), ``address``, ``hours`` (opening hours as given
 by the source, or ""), ``hours_format`` (``"france_services"``, ``"mairie_json"``, ``"osm"``,
-``"fr_text"`` or "") and ``source``. Loaders of the first-reception sources (:mod:`access.sources`)
+``"fr_text"`` or "") and ``source``. Loaders of the first-reception sources (:mod:`access30.inputs.sources`)
 add ``siret``, ``source_ids`` and ``vintage``.
 """
 
@@ -106,8 +106,8 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
                what: str = "lieux") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Read a user's site list: CSV, Excel/LibreOffice workbook, GeoJSON or GeoPackage.
 
-    Tables are read by :func:`access.io.read_table` (any separator, encoding, title lines) and
-    their coordinates by :func:`access.points.points_from_table` (longitude/latitude, projected x/y
+    Tables are read by :func:`access30.base.io.read_table` (any separator, encoding, title lines) and
+    their coordinates by :func:`access30.inputs.points.points_from_table` (longitude/latitude, projected x/y
     with ``crs``, a combined « latitude, longitude » column, degrees-minutes-seconds). French or
     English headers (``nom``/``name``, ``type``/``catégorie``…).
 

@@ -18,8 +18,6 @@ from access30.routing.roads import (
 
 if TYPE_CHECKING:
     pass
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +29,7 @@ class Study:
     network : RoadNetwork
     demand : Demand
     sites : GeoDataFrame
-        Standard site columns (see :mod:`access.sites`), WGS84.
+        Standard site columns (see :mod:`access30.inputs.sites`), WGS84.
     access : AccessModel
     communes : DataFrame or GeoDataFrame, optional
         The communes with ``code``, ``nom`` and, when known, ``epci_code`` and ``epci_nom``; a

@@ -54,9 +54,9 @@ class Territory:
     epci : str or None
         CSV with ``code, epci_code, epci_nom`` when the commune layer lacks them.
     sources : tuple of str
-        Source lines for reports (those of the site lists come from :mod:`access.inventories`).
+        Source lines for reports (those of the site lists come from :mod:`access30.inputs.inventories`).
     inventories : dict of str to str
-        The territory's own copy of site lists (key of :data:`access.inventories.INVENTORIES` →
+        The territory's own copy of site lists (key of :data:`access30.inputs.inventories.INVENTORIES` →
         relative path); the other lists are read from the national files.
     """
 

@@ -10,7 +10,7 @@ Three models, with the existing sites kept:
   sites, each unit's time being capped by its time to the existing sites.
 
 Each model is built from a candidate × unit matrix and solved by ``.solve(time_limit_s)``, which
-runs the one sequence of :mod:`access.locate._solve` on HiGHS: a greedy + swap heuristic, the LP
+runs the one sequence of :mod:`access30.locate._solve` on HiGHS: a greedy + swap heuristic, the LP
 relaxation first, then the MILP warm-started from the best known sites. Objective, best bound and
 gap are always reported; only a proven optimum is called optimal.
 
@@ -24,7 +24,7 @@ Cover, MaxCover, Median, SolveResult
     The models and their result; :func:`solve_cover`, :func:`solve_maxcover` and
     :func:`solve_median` build and solve one in a call.
 CapacitatedMaxCover, CapacitatedMedian, CapacitatedResult
-    Capacitated maximal covering and p-median (:mod:`access.locate.capacitated`): sites have a
+    Capacitated maximal covering and p-median (:mod:`access30.locate.capacitated`): sites have a
     capacity in people, each unit's people are assigned within it; their own Benders sequence.
 merge_units, dominated_candidates, median_value, MEDIAN_FORMULATIONS
     Reductions and the p-median objective, for tests and benchmarks.

@@ -79,7 +79,7 @@ def _finite_tolerance(value: float) -> float:
 
 
 class Benders(Model):
-    """The Benders master of a :class:`access.locate.median.Median`, built around its heuristic ``sites``."""
+    """The Benders master of a :class:`access30.locate.median.Median`, built around its heuristic ``sites``."""
 
     def __init__(self, median, sites: np.ndarray):
         self.median, self.k, self.n_sites = median, median.k, median.times.shape[0]

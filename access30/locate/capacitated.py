@@ -25,7 +25,7 @@ problem)::
 * maximal covering: maximise Σ x (people served within the threshold and within capacity);
 * p-median: minimise Σ t_ij x_ij + M Σ_i (P_i − Σ_j x_ij): people left unassigned (beyond every
   stored pair, or for lack of capacity) cost a penalty time M per person, ``penalty_s`` (default
-  3 h, the cap :mod:`access.locate` puts on its uncapacitated p-median for unreachable units).
+  3 h, the cap :mod:`access30.locate` puts on its uncapacitated p-median for unreachable units).
   Pairs slower than M are never worth using and are dropped. When M exceeds (number of open
   sites) × the largest pair time, the optimal assignment of the chosen sites serves as many
   people as their capacities allow (any augmenting path gains M and costs less); the result says
@@ -52,11 +52,11 @@ interchangeable). Two formulations:
   ``x ≤ min(P, C) y`` rows it violates, then the MILP from the best incumbent. Kept for small
   instances and cross-checks (on the Martinique benchmark its LP alone takes about a minute).
 
-Why not the shared sequence of :mod:`access.locate._solve`: that sequence chooses sites over a
+Why not the shared sequence of :mod:`access30.locate._solve`: that sequence chooses sites over a
 candidate × unit matrix whose value for a set of sites is a closed form (covered weight, capped
 times). Here the value of a set of sites is itself an LP (the transportation problem of the
 assignment), so the sequence is Benders on that LP: greedy warm start, LP-rounding cuts, MILP
-master pruned by the incumbent. It reuses the HiGHS instance of :mod:`access.locate._highs`.
+master pruned by the incumbent. It reuses the HiGHS instance of :mod:`access30.locate._highs`.
 
 Objective, best bound, gap and status (in French) are always reported; a solution is called
 optimal only when proven, to a relative tolerance of 1e-7 (flows are continuous, so the LP's
@@ -67,8 +67,8 @@ not, they are short).
 ``ACCESS30_LOCATE_DEBUG=1`` prints the bound and incumbent at each iteration on stderr.
 
 Inputs are NumPy arrays and SciPy sparse matrices (units × sites), so that the module plugs onto
-any routing; it depends on nothing else in the package but :mod:`access.errors` and the HiGHS plumbing of
-:mod:`access.locate._highs`.
+any routing; it depends on nothing else in the package but :mod:`access30.base.errors` and the HiGHS plumbing of
+:mod:`access30.locate._highs`.
 """
 
 from __future__ import annotations
@@ -87,19 +87,19 @@ from access30.base.fmt import fmt_int, fmt_pct, plural
 from access30.base.settings import DEFAULT_THRESHOLD_MIN, locate_debug, solver_log
 from access30.locate import _highs
 
-EPS_S = 1e-6  # inclusive thresholds, as in access.coverage
+EPS_S = 1e-6  # inclusive thresholds, as in access30.coverage.rules
 REL_TOL = 1e-7  # relative optimality tolerance (continuous flows)
-DEFAULT_PENALTY_S = 3 * 3600.0  # as access.locate.suggest.MEDIAN_MAX_LIMIT_S
+DEFAULT_PENALTY_S = 3 * 3600.0  # as access30.suggest.suggestion.MEDIAN_MAX_LIMIT_S
 MAX_CUTS_PER_ROUND = 200_000
 
 
 # --------------------------------------------------------------------------------------------
-# HiGHS plumbing (on top of access.locate._highs: the instance; the model passing and statuses this
+# HiGHS plumbing (on top of access30.locate._highs: the instance; the model passing and statuses this
 # sequence needs)
 # --------------------------------------------------------------------------------------------
 
 def _new_highs():
-    """A quiet Highs instance (:func:`access.locate._highs.new_highs`'s banner handling), one thread,
+    """A quiet Highs instance (:func:`access30.locate._highs.new_highs`'s banner handling), one thread,
     log with ``HIGHS_LOG=1``; the gap options are this module's (continuous flows, see ``REL_TOL``)."""
     h = _highs._quiet_highs(highspy)
     h.setOptionValue("output_flag", solver_log())
@@ -285,7 +285,7 @@ def _check_capacities(capacity_existing, capacity_new, n_existing: int, n_cand: 
     if unknown.size:
         raise InputError(f"capacité inconnue pour {plural(unknown.size, 'lieu existant', 'lieux existants')} (indices "
                          f"{', '.join(map(str, unknown[:10]))}) : le modèle ne la suppose pas",
-                         "renseignez-la (en habitants, voir access.capacity.capacity_in_people) ou retirez ces lieux",
+                         "renseignez-la (en habitants) ou retirez ces lieux",
                          column="capacité")
     if capacity_new is None:
         if n_existing == 0:
@@ -976,7 +976,7 @@ class CapacitatedMaxCover:
     population : array_like
         People per unit.
     capacity_existing : array_like
-        Capacity of each existing site, in people (see :func:`access.capacity.capacity_in_people`);
+        Capacity of each existing site, in people (see :func:`access30.coverage.fca.capacity_in_people`);
         an unknown (NaN) capacity is refused, never assumed.
     k : int
         Number of new sites (at most; fewer when more would serve nobody more).

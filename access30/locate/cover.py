@@ -80,7 +80,7 @@ class Cover(Model):
     def solve(self, time_limit_s: float = 60.0) -> SolveResult:
         """Solve (reductions included in the time limit); objective = number of sites.
 
-        See :func:`access.locate._solve.solve_sequence`.
+        See :func:`access30.locate._solve.solve_sequence`.
         """
         clock = Clock(time_limit_s)
         if self.sets.shape[1] == 0:

@@ -120,7 +120,7 @@ class MaxCover(Model):
     def solve(self, time_limit_s: float = 60.0) -> SolveResult:
         """Solve (reductions included in the time limit); objective = covered weight.
 
-        See :func:`access.locate._solve.solve_sequence`.
+        See :func:`access30.locate._solve.solve_sequence`.
         """
         clock = Clock(time_limit_s)
         if 0 in self.sets.shape or self.k == 0:

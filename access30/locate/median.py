@@ -2,7 +2,7 @@
 
 Each unit's time is capped by its time to the existing sites. Two formulations of the "radius"
 model (Elloumi 2010; Cornuéjols, Nemhauser, Wolsey 1980): by default its level variables are
-projected out (Benders cuts, :mod:`access.locate._benders`); the compact form, chained so that
+projected out (Benders cuts, :mod:`access30.locate._benders`); the compact form, chained so that
 the matrix stays linear in the (unit, candidate) pairs, remains selectable.
 """
 
@@ -85,7 +85,7 @@ class Median:
         Number of sites (at most).
     formulation : {"benders", "radius"}
         ``"benders"`` (default): the radius formulation projected onto the site variables, solved
-        by cutting planes (:class:`access.locate._benders.Benders`); ``"radius"``: the compact
+        by cutting planes (:class:`access30.locate._benders.Benders`); ``"radius"``: the compact
         radius formulation given whole to HiGHS (slower; kept for comparison).
 
     Raises

@@ -15,7 +15,7 @@ Each row records, under ``run``, the options it was computed with and the files 
 size, SHA-256: the network extract, the population grid, the national lists, the shipped inventories
 and cached directories; :func:`run_record`). A second run with ``resume`` reuses only the rows that
 succeeded with the same options from the same files, and says why it computes the others
-(:func:`resume_plan`); the national outputs (:mod:`access.national`) are built from this run's rows
+(:func:`resume_plan`); the national outputs (:mod:`access30.national.outputs`) are built from this run's rows
 only. A lock (:func:`batch_folder`) keeps a second batch out of the folder while one runs, and the
 temporary files of an interrupted batch are removed when the next one starts.
 """
@@ -79,7 +79,7 @@ class BatchOptions:
     ----------
     threshold_min : float
     mode : str
-        Key of :data:`access.modes.MODES`.
+        Key of :data:`access30.network.modes.MODES`.
     networks_dir : Path, optional
         Folder of extracts named ``<code>.osm.pbf``; a département without one is downloaded (and
         cached) as for ``--departement``.
@@ -299,7 +299,7 @@ _INPUT_WORDS = {"reseau": "extrait", "population": "carroyage de population", "c
 
 
 def departement_inputs(code: str, options: BatchOptions, neighbours=()) -> list[dict]:
-    """The files that feed a département's row, fingerprinted (:func:`access.provenance.file_fingerprint`).
+    """The files that feed a département's row, fingerprinted (:func:`access30.base.provenance.file_fingerprint`).
 
     The network (the extract of ``--networks-dir``, else the network downloaded into the cache), the
     INSEE grid when the département has one (absent from the cache: recorded as absent, the
@@ -443,7 +443,7 @@ def read_rows(out_dir: Path, codes: list[str]) -> pd.DataFrame:
 
 
 def leftover_files(out_dir: Path) -> list[Path]:
-    """Temporary files an interrupted batch left in its folder (:func:`access.io.atomic_path` names them
+    """Temporary files an interrupted batch left in its folder (:func:`access30.base.io.atomic_path` names them
     ``.<name>.part-…``): those of the national outputs and of the départements' rows."""
     out_dir = Path(out_dir)
     found = list(out_dir.glob(".national.part-*"))
@@ -465,7 +465,7 @@ def batch_folder(out_dir: Path) -> Iterator[list[str]]:
     Raises
     ------
     InputError
-        Another batch runs in the folder (:func:`access.folderlock.folder_lock`).
+        Another batch runs in the folder (:func:`access30.base.folderlock.folder_lock`).
     """
     out_dir = Path(out_dir)
     (out_dir / "departements").mkdir(parents=True, exist_ok=True)

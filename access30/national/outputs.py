@@ -29,7 +29,7 @@ OVERSEAS = ("971", "972", "973", "974", "976")
 #: Local projections: metropolitan France (Lambert-93) and each overseas département.
 _CRS = {"metro": "EPSG:2154", "971": "EPSG:5490", "972": "EPSG:5490", "973": "EPSG:2972", "974": "EPSG:2975",
         "976": "EPSG:4471"}
-#: Columns of the national table, in French, and their kinds (see :class:`access.tables.Table`).
+#: Columns of the national table, in French, and their kinds (see :class:`access30.outputs.tables.Table`).
 COLUMNS = {
     "code": ("Département", "text"), "status": ("Statut", "text"), "error": ("Erreur", "text"),
     "population_total": ("Population", "pop"), "population_covered": ("Population couverte", "pop"),
@@ -47,7 +47,7 @@ COLUMNS = {
 
 
 def national_table(rows: pd.DataFrame):
-    """The national table (:class:`access.tables.Table`), one row per département, in French."""
+    """The national table (:class:`access30.outputs.tables.Table`), one row per département, in French."""
     frame = rows.copy()
     for column in COLUMNS:
         if column not in frame.columns:

@@ -3,7 +3,7 @@
 A feed (zip) is read once with :func:`read_feed` into a validated :class:`Feed`: stops, routes,
 trips and stop times as NumPy arrays, the service calendar as arrays, and :class:`FeedMetadata`
 (agencies, validity period, counts). :func:`timetable_for_date` then gives the :class:`Timetable`
-of one service date, the input of :mod:`access.transit`; :func:`choose_date` turns a French moment
+of one service date, the input of :mod:`access30.routing.transit`; :func:`choose_date` turns a French moment
 such as ``"mardi 09:00"`` into a concrete, typical date of the feed.
 
 Library
@@ -30,7 +30,7 @@ Conventions
   order; their number is reported in the metadata.
 * ``pickup_type`` / ``drop_off_type`` 1 (no pickup / no drop-off) are respected; 2 and 3 (phone the
   agency, arrange with the driver) are treated as allowed.
-* Every problem found is raised as :class:`access.errors.InputError`, in French, naming the file,
+* Every problem found is raised as :class:`access30.base.errors.InputError`, in French, naming the file,
   the column and the data row (1-based, header excluded) when there is one.
 """
 
@@ -1020,7 +1020,7 @@ def choose_date(feed: Feed, when) -> ChosenDate:
     ----------
     feed : Feed
     when : str or (day, minute) or datetime
-        Anything :func:`access.hours.parse_when` reads.
+        Anything :func:`access30.base.moments.parse_when` reads.
 
     Returns
     -------

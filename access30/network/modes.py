@@ -7,9 +7,9 @@ network type for downloads, and the French words of every output. Adding a mode 
 :data:`MODES` (plus a network builder when it does not come from OSM ways).
 
 A mode's :attr:`TravelMode.kind` says how its times are computed, and is read in one place only
-(:data:`access.analysis.ENGINES`): ``"road"`` modes are routed on OSM ways by :mod:`access.routing`;
-``"timetable"`` modes (public transport) come from a GTFS feed, routed by :mod:`access.transit`
-through :mod:`access.transit_study`. The OSM fields are unused by a timetable mode.
+(:data:`access30.coverage.engine.ENGINES`): ``"road"`` modes are routed on OSM ways by :mod:`access30.routing.roads`;
+``"timetable"`` modes (public transport) come from a GTFS feed, routed by :mod:`access30.routing.transit`
+through :mod:`access30.coverage.transit`. The OSM fields are unused by a timetable mode.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from access30.base.fmt import fmt_num
 from access30.network import speeds
 
 Tags = dict[str, str]
+
+
+#: Kinds of travel mode: times routed on OSM ways, or read from a timetable (a GTFS feed).
+ROAD, TIMETABLE = "road", "timetable"
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class TravelMode:
     speed_table : bool
         Whether the report lists the speed of each road class.
     kind : str
-        How times are computed: ``"road"`` (OSM ways, :mod:`access.routing`) or ``"timetable"``
-        (a GTFS feed, :mod:`access.transit_study`).
+        How times are computed: ``"road"`` (OSM ways, :mod:`access30.routing.roads`) or ``"timetable"``
+        (a GTFS feed, :mod:`access30.coverage.transit`).
     needs : str
         French description of the input a timetable mode needs, for messages (« un flux GTFS »).
     extra_thresholds : tuple of float
@@ -81,14 +85,14 @@ class TravelMode:
     bridge_speed_kmh: float = 0.0
     nothing_usable: str = ""
     speed_table: bool = False
-    kind: str = "road"
+    kind: str = ROAD
     needs: str = ""
     extra_thresholds: tuple[float, ...] = ()
 
     @property
     def timetable(self) -> bool:
         """Whether the mode's times come from a timetable (a GTFS feed) rather than OSM ways."""
-        return self.kind == "timetable"
+        return self.kind == TIMETABLE
 
     def usable(self, tags: Tags) -> bool:
         """Whether a way or a ferry route may be used in this mode."""
@@ -141,7 +145,7 @@ WALK = TravelMode(
 
 TRANSIT = TravelMode(
     key="transit", label="Transports en commun", words="en transports en commun (et à pied)",
-    access_speed_kmh=speeds.WALK_SPEED_KMH, kind="timetable", needs="un flux GTFS (fichier .zip)",
+    access_speed_kmh=speeds.WALK_SPEED_KMH, kind=TIMETABLE, needs="un flux GTFS (fichier .zip)",
     extra_thresholds=(45.0, 60.0),
     method="Temps en transports en commun calculés sur les horaires du flux GTFS (correspondances comprises, "
            "attente au premier arrêt comptée) pour chaque minute de départ de la fenêtre : on retient pour "

@@ -377,7 +377,7 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
     path : str or Path
         OpenStreetMap extract.
     mode : {"drive", "walk"}
-        Which ways to keep and which speeds to use (see :mod:`access.speeds`).
+        Which ways to keep and which speeds to use (see :mod:`access30.network.speeds`).
     partial : bool
         Flag the extract as mapping only part of the roads.
 

@@ -104,7 +104,7 @@ def read_transit_network(gtfs_path, when: str | None = None, service_date: str |
         The GTFS feed (zip or folder).
     when : str, optional
         A moment of the week (« mardi 09:00 »): its time starts the window; without ``service_date``
-        its weekday picks a typical date of the feed (:func:`access.gtfs.choose_date`), and the
+        its weekday picks a typical date of the feed (:func:`access30.network.gtfs.choose_date`), and the
         sites' opening hours apply.
     service_date : str, optional
         ``YYYY-MM-DD``: the service date itself (must lie in the feed's validity period).

@@ -172,7 +172,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
 def suggestions_layer(suggestion) -> gpd.GeoDataFrame:
     """The suggested sites of an optimisation result as a point layer.
 
-    ``suggestion`` is duck-typed (see :mod:`access.locate`): its ``.suggested`` GeoDataFrame is
+    ``suggestion`` is duck-typed (see :mod:`access30.locate`): its ``.suggested`` GeoDataFrame is
     written with ``rank`` (order of the suggestion) and the run's ``k``, ``objective``, ``bound``,
     ``gap``, ``optimal`` and ``model`` repeated on every row so the layer is self-describing.
     """

@@ -1,6 +1,6 @@
 """Static maps of travel time (PNG), drawn offline with matplotlib.
 
-One map: demand units coloured by travel-time class (those of :mod:`access.coverage`: 0–10, 10–20,
+One map: demand units coloured by travel-time class (those of :mod:`access30.coverage.rules`: 0–10, 10–20,
 20–30, 30–45, > 45 min, the threshold added as a break, and « sans accès routier »), commune
 outlines, reception points by type with distinct markers, suggested new sites when given, the names
 of the communes with most uncovered people, a legend giving the population of each class, a scale

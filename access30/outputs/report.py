@@ -209,7 +209,7 @@ def unit_noun(summary: dict) -> str:
 
 
 def sites_label(result: CoverageResult) -> str:
-    """What the site count counts (see :func:`access.labels.sites_counted`), without the number."""
+    """What the site count counts (see :func:`access30.base.labels.sites_counted`), without the number."""
     added = result.scenario.added if result.scenario is not None else 0
     return sites_counted(result.summary, added).split(" ", 1)[1]
 
@@ -785,11 +785,11 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
         Duck-typed ``Suggestion`` (``.suggested``, ``.objective``, ``.bound``, ``.gap``, ``.optimal``,
         ``.model``, ``.k``): adds the suggested sites with their gains and the optimality gap.
     map_png : bytes, optional
-        The map to print (default: drawn with :func:`access.maps.png_bytes`).
+        The map to print (default: drawn with :func:`access30.outputs.maps.png_bytes`).
     report_date : date, optional
         Edition date printed (default: today).
     zones : GeoDataFrame, optional
-        Precomputed :func:`access.export.uncovered_zones`.
+        Precomputed :func:`access30.outputs.export.uncovered_zones`.
     """
     _register_fonts()
     day = report_date or date.today()

@@ -169,7 +169,7 @@ def _equity_groups(result: CoverageResult) -> list[str]:
 
 
 def zones_table(zones) -> Table:
-    """Uncovered zones (see :func:`access.export.uncovered_zones`), most populated first."""
+    """Uncovered zones (see :func:`access30.outputs.export.uncovered_zones`), most populated first."""
     columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population", "units": "Carreaux",
                "area_km2": "Surface (km²)", "mean_min": "Temps moyen (min)", "max_min": "Temps maximal (min)",
                "commune": "Code commune principale", "nom": "Commune principale"}

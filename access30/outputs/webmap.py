@@ -1,7 +1,7 @@
 """Interactive web map of a coverage result (folium / Leaflet), for the Streamlit app.
 
 Tens of thousands of 200 m cells cannot be drawn one by one in a browser and stay responsive, so
-grid cells are *dissolved* by commune and time class (the classes of :mod:`access.coverage`,
+grid cells are *dissolved* by commune and time class (the classes of :mod:`access30.coverage.rules`,
 shared with the PNG map; ``shapely.coverage_union_all``, which merges
 the edge-sharing squares of a grid in a fraction of a second) and lightly simplified: on the
 Saint-Brieuc – Loudéac demo, 30,674 cells become about 110 polygons (about 7,000 vertices). Point
@@ -59,7 +59,7 @@ SIMPLIFY_M = 15.0
 def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
     """Units dissolved by commune and time class, in WGS84.
 
-    Columns: ``commune``, ``klass`` (index into :func:`access.coverage.class_labels` of the result's
+    Columns: ``commune``, ``klass`` (index into :func:`access30.coverage.rules.class_labels` of the result's
     threshold), ``label``, ``colour``,
     ``population``, ``uncovered_population`` (beyond the threshold or without road access),
     ``units``, ``geometry``. Point units are kept as points (one row per unit).

@@ -84,7 +84,7 @@ class AccessModel:
 
     @classmethod
     def for_mode(cls, mode: str, max_distance_m: float = 1000.0) -> "AccessModel":
-        """Default access model of a travel mode (its access-leg speed, see :mod:`access.modes`)."""
+        """Default access model of a travel mode (its access-leg speed, see :mod:`access30.network.modes`)."""
         return cls(speed_kmh=get_mode(mode).access_speed_kmh, max_distance_m=max_distance_m)
 
 
@@ -101,7 +101,7 @@ class Join:
     x, y : ndarray
         The points, in the network's CRS.
     segment : ndarray of int64
-        Joined segment (:class:`~access.network.SegmentIndex`), -1 when beyond reach.
+        Joined segment (:class:`~access30.network.roads.SegmentIndex`), -1 when beyond reach.
     a, b : ndarray of int64
         Its end nodes (-1 when beyond reach).
     frac : ndarray

@@ -262,7 +262,7 @@ def transit_times(timetable: Timetable, origins_xy, sites_xy, window: DepartureW
     Parameters
     ----------
     timetable : Timetable
-        One service date (:func:`access.gtfs.timetable_for_date`).
+        One service date (:func:`access30.network.gtfs.timetable_for_date`).
     origins_xy : array-like, shape (n_units, 2)
         Demand units, projected coordinates in metres (``crs``).
     sites_xy : array-like, shape (n_sites, 2)
@@ -443,7 +443,7 @@ def _runs(minutes: np.ndarray, is_open: np.ndarray) -> np.ndarray:
 
 
 def intervals_for_day(hours: Sequence[object], weekday: int) -> list[np.ndarray | None]:
-    """Open intervals of each site on one weekday, from :class:`access.hours.WeeklyHours`.
+    """Open intervals of each site on one weekday, from :class:`access30.inputs.hours.WeeklyHours`.
 
     Parameters
     ----------

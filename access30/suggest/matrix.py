@@ -17,7 +17,7 @@ def candidate_unit_times(study: Study, routing: Routing, joins: Join, limit_s: f
     """Travel time from every unit to every candidate, kept where it is within ``limit_s``.
 
     Candidates join the network exactly as sites do and unit times follow the same rule as the
-    coverage (:func:`access.routing.site_unit_times`), so that adding the chosen candidates to the
+    coverage (:func:`access30.routing.roads.site_unit_times`), so that adding the chosen candidates to the
     study and rerunning the coverage gives the same figures.
 
     Parameters
@@ -29,7 +29,7 @@ def candidate_unit_times(study: Study, routing: Routing, joins: Join, limit_s: f
         Where each candidate joins the network.
     limit_s : float
         Times above this are not stored (bounded searches), within the coverage's tolerance
-        (:func:`access.coverage.covered`).
+        (:func:`access30.coverage.rules.covered`).
     batch_bytes : int
         Memory budget of one batch of searches.
 

@@ -2,7 +2,7 @@
 
 :func:`suggest_sites` computes the candidate × unit times, builds the model's instance (covering
 models keep only the units the existing sites leave uncovered), solves it and describes the chosen
-sites with the coverage's own rule (:func:`access.coverage.covered`), so that adding them to the
+sites with the coverage's own rule (:func:`access30.coverage.rules.covered`), so that adding them to the
 study and rerunning the coverage gives the same figures.
 """
 
@@ -71,7 +71,7 @@ class Suggestion:
         all (``median``), left uncovered, on road.
     notices : list of Notice
     capacitated : dict, optional
-        Set by :func:`access.locate.suggest_capacitated.suggest_capacitated`: people served within
+        Set by :func:`access30.suggest.capacitated.suggest_capacitated`: people served within
         capacity, the people-per-unit ratio, the new sites' capacity, and per site its capacity in
         people and the people assigned to it (``capacity_respected`` checks every one).
     """
@@ -236,7 +236,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
     threshold_min : float
         Coverage threshold in minutes (``cover``, ``maxcover``; reported for ``median``).
     candidates : GeoDataFrame
-        Candidate places (see :func:`access.candidates.build_candidates`), any CRS.
+        Candidate places (see :func:`access30.suggest.candidates.build_candidates`), any CRS.
     weight : str
         Unit column to maximise or weight times with (``population`` or an equity column such as
         ``poor_households``).

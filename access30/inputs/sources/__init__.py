@@ -1,7 +1,7 @@
 """Loaders of the real first-reception network and of the INSEE 200 m grid.
 
 One module per source; each returns a :class:`SourceResult` whose ``records`` follow the site table
-contract of :mod:`access.sites` (``site_id, name, type, commune, address, hours, hours_format,
+contract of :mod:`access30.inputs.sites` (``site_id, name, type, commune, address, hours, hours_format,
 source``) plus ``siret``, ``source_ids``, ``vintage``; records without a usable point are kept, with
 the reason, in :attr:`SourceResult.without_coordinates` — never dropped, never geocoded by guess.
 
@@ -22,7 +22,7 @@ module                  source                                      public funct
                                                                     :func:`write_listing`
 ======================  ==========================================  ===============================
 
-Source → site type (:data:`access.sites.SITE_TYPES`):
+Source → site type (:data:`access30.inputs.sites.SITE_TYPES`):
 
 * CCAS, CIAS (inventories ``ccas``/``cias``, DILA ``ccas``/``cias``, data·inclusion ``ccas-cias`` /
   ``CCAS``/``CIAS``, OSM names) → ``ccas``;
@@ -35,7 +35,7 @@ Source → site type (:data:`access.sites.SITE_TYPES`):
 * PIMMS (data·inclusion ``pimms-mediation``/``PIMMS``) → ``pimms``;
 * town hall (national list, DILA ``mairie``) → ``mairie``, used only as a stand-in for CCAS.
 
-Deduplication and priority: see :mod:`access.sources.merge`.
+Deduplication and priority: see :mod:`access30.inputs.sources.merge`.
 """
 
 from access30.inputs.sources._common import (

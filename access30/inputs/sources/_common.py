@@ -25,7 +25,7 @@ from access30.base.settings import NATIONAL_COMMUNES, data_path
 from access30.base.settings import cache_dir as default_cache_dir
 from access30.inputs.sites import SITE_COLUMNS, SITE_TYPES
 
-#: Columns the loaders add to the site table contract of :mod:`access.sites`.
+#: Columns the loaders add to the site table contract of :mod:`access30.inputs.sites`.
 EXTRA_COLUMNS = ["siret", "source_ids", "vintage"]
 #: Columns of :attr:`SourceResult.records`: the site columns, the extra ones, and why a record has
 #: no point (empty when it has one).
@@ -70,7 +70,7 @@ class SourceResult:
 
     @property
     def sites(self) -> gpd.GeoDataFrame:
-        """The records that have a point: a site table (contract of :mod:`access.sites` plus
+        """The records that have a point: a site table (contract of :mod:`access30.inputs.sites` plus
         :data:`EXTRA_COLUMNS`)."""
         located = self.records[self.records.geometry.notna()]
         return located[SITE_COLUMNS + EXTRA_COLUMNS + ["geometry"]].reset_index(drop=True)
@@ -293,7 +293,7 @@ def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
 
 def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = True) -> Path:
     """``<cache>/<name>`` (created unless ``create`` is False), the cache being ``cache_dir`` or
-    :func:`access.settings.cache_dir`."""
+    :func:`access30.base.settings.cache_dir`."""
     folder = (Path(cache_dir) if cache_dir else default_cache_dir()) / name
     if create:
         folder.mkdir(parents=True, exist_ok=True)
@@ -302,7 +302,7 @@ def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = 
 
 def fetch(url: str, destination: Path, what: str, page: str = "", timeout_s: float = 60.0) -> Path:
     """Download ``url`` to ``destination`` once (kept when already there), streamed to a temporary
-    file renamed at the end (:func:`access.io.atomic_path`): an interrupted download leaves nothing
+    file renamed at the end (:func:`access30.base.io.atomic_path`): an interrupted download leaves nothing
     under the final name.
 
     Raises

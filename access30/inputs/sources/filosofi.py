@@ -78,7 +78,7 @@ DEFAULT_VINTAGE = "2021"
 #: Layer of each overseas département with a grid; every other département is in the ``met`` layer.
 LAYER_OF = {"972": "mart", "974": "reun"}
 NO_GRID = {"971": "Guadeloupe", "973": "Guyane", "975": "Saint-Pierre-et-Miquelon", "976": "Mayotte"}
-#: Fields kept from the layer (lower case); the equity fields are those of access.population.
+#: Fields kept from the layer (lower case); the equity fields are those of access30.inputs.population.
 _FIELDS = ["idcar_200m", "ind", "lcog_geo", "i_est_200"] + sorted(
     {s.lower() for v in EQUITY_COLUMNS.values() for s in v})
 
@@ -234,9 +234,9 @@ def filosofi_cache_path(departement: str, vintage: str = DEFAULT_VINTAGE, cache_
 
 def load_filosofi_grid(departement: str, vintage: str = DEFAULT_VINTAGE, cache_dir: str | Path | None = None,
                        archive: str | Path | None = None, url: str | None = None, refresh: bool = False) -> Demand:
-    """The INSEE Filosofi 200 m cells of a département as a :class:`~access.population.Demand`.
+    """The INSEE Filosofi 200 m cells of a département as a :class:`~access30.inputs.population.Demand`.
 
-    Same standard and equity columns as :func:`access.population.read_filosofi` (``unit_id``,
+    Same standard and equity columns as :func:`access30.inputs.population.read_filosofi` (``unit_id``,
     ``population`` = ``ind``, ``commune`` = first code of ``lcog_geo``, ``commune_codes``, ``x``, ``y``,
     households, poor households, single-parent households, people aged 65+, one-person households),
     plus ``imputed`` (cells INSEE imputed, ``i_est_200 = 1``).
@@ -314,7 +314,7 @@ def grid_or_town_halls(departement: str, vintage: str = DEFAULT_VINTAGE,
     notices : list of Notice
         Empty with the grid; with town halls, the :attr:`FilosofiUnavailable.notice` (the town halls
         the national list geocodes badly are listed in ``demand.notes``, as for
-        :func:`access.territory.departement_study`).
+        :func:`access30.inputs.assemble.departement_study`).
     """
     try:
         return load_filosofi_grid(departement, vintage, cache_dir), []

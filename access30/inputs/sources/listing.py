@@ -1,11 +1,11 @@
 """A département's first-reception places merged from several sources, and how to write them.
 
-:func:`assemble_listing` merges what the sources gave (:func:`access.sources.merge.merge_sources`),
+:func:`assemble_listing` merges what the sources gave (:func:`access30.inputs.sources.merge.merge_sources`),
 adds the shipped sectorisation (29) and a per-source, per-type report; :func:`write_listing` writes
 the result as CSV, XLSX or GeoPackage. Which sources are read for a département — the shipped
 inventory, the DILA directory and data·inclusion when cached, the France Services, the town halls as
 a stand-in for CCAS only when no source lists a CCAS — is decided by the site-inventory registry
-(:func:`access.inventories.list_sites`), the only place that knows the lists by name.
+(:func:`access30.inputs.inventories.list_sites`), the only place that knows the lists by name.
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ class SiteListing:
     ----------
     departement : str
     sites : GeoDataFrame
-        Places with a point (site table of :mod:`access.sites` plus ``siret``, ``source_ids``,
+        Places with a point (site table of :mod:`access30.inputs.sites` plus ``siret``, ``source_ids``,
         ``vintage``, ``sources``, ``geometry_source``, ``hours_source``; ``sector_communes`` when a
         sectorisation is known).
     without_coordinates : DataFrame
         Places no source could place, with the reason.
     report : DataFrame
-        Per source and type (see :func:`access.sources.merge.merge_sources`); French headers with
-        :func:`access.sources.merge.report_fr`.
+        Per source and type (see :func:`access30.inputs.sources.merge.merge_sources`); French headers with
+        :func:`access30.inputs.sources.merge.report_fr`.
     vintages : DataFrame
         ``source``, ``label`` (producer and licence), ``vintage``, ``records``.
     sectors : Sectorisation or None
@@ -84,7 +84,7 @@ class SiteListing:
 
 def source_from_sites(key: str, label: str, sites: gpd.GeoDataFrame, vintage: str,
                       source_ids: pd.Series) -> SourceResult:
-    """A SourceResult from a site table of :mod:`access.sites` (France Services, town halls)."""
+    """A SourceResult from a site table of :mod:`access30.inputs.sites` (France Services, town halls)."""
     columns = {c: sites[c].astype(str).to_numpy() for c in SITE_COLUMNS}
     columns.update(siret="", source_ids=source_ids.to_numpy(), vintage=vintage)
     records = make_records(columns, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), key)
@@ -112,11 +112,11 @@ def assemble_listing(departement: str, results: list[SourceResult], notices: lis
                      source_lines: list[str] | None = None) -> SiteListing:
     """Merge what the sources gave for a département into a :class:`SiteListing`.
 
-    The records are merged by :func:`access.sources.merge.merge_sources` (same type and SIRET, or
+    The records are merged by :func:`access30.inputs.sources.merge.merge_sources` (same type and SIRET, or
     ≤ 50 m with similar names, or the same commune with very similar names; every source id kept, the
     winner said); the département's sectorisation, when one is shipped, adds ``sector_communes``; a
     notice gives the per-source and per-type report (:func:`report_notice`). Which sources are read
-    is the registry's business (:func:`access.inventories.list_sites`).
+    is the registry's business (:func:`access30.inputs.inventories.list_sites`).
 
     Parameters
     ----------

@@ -12,9 +12,9 @@ data·inclusion count apart) are the same place when they have the **same site t
    within 1 km or one without a point: the same office geocoded differently by two sources (a BAN
    street-level geocode and the directory's own point), or a record whose point is missing.
 
-Names are compared after :func:`access.sources._common.normalise_name` (accents, case, punctuation,
+Names are compared after :func:`access30.inputs.sources._common.normalise_name` (accents, case, punctuation,
 articles; « Centre communal d'action sociale » → « ccas », « St » → « saint »), with
-:func:`~access.sources._common.name_similarity`: the share of the shorter name's words found in the
+:func:`~access30.inputs.sources._common.name_similarity`: the share of the shorter name's words found in the
 other, or the character similarity if higher. Pairs are accepted best first (SIRET, then proximity,
 then commune; higher similarity, then shorter distance), and a merged site never holds two records of
 the same source, so that two distinct offices of one source are never chained into one site.
@@ -71,7 +71,7 @@ class MergeResult:
     Attributes
     ----------
     sites : GeoDataFrame
-        One row per place with a point: the site columns of :mod:`access.sites`, ``siret``,
+        One row per place with a point: the site columns of :mod:`access30.inputs.sites`, ``siret``,
         ``source_ids`` (every record, « ; »-joined, winner first), ``vintage`` (the winner's),
         ``sources``, ``geometry_source``, ``hours_source``, ``merged_records``, and the sources'
         own columns (first non-empty value by priority).
@@ -320,7 +320,7 @@ UNTYPED = "autre"
 
 
 def _generated_ids(sites: pd.DataFrame) -> np.ndarray:
-    """True where a site id was made up by :func:`access.sites.read_sites` (« <file>-<row> »), not given."""
+    """True where a site id was made up by :func:`access30.inputs.sites.read_sites` (« <file>-<row> »), not given."""
     stems = sites["source"].astype(str).map(lambda name: re.escape(Path(name).stem))
     ids = sites["site_id"].astype(str)
     return np.array([bool(re.fullmatch(rf"{stem}-\d+(?:-\d+)?", i)) for stem, i in zip(stems, ids)], dtype=bool)
@@ -379,7 +379,7 @@ def merge_user_sites(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame,
 
     A row of the user's file and a built-in row are the same place when they have the same type (or
     the user's row has none, « autre ») and the same name and point (to 1 m), or points within
-    :data:`MATCH_RADIUS_M` (50 m) and similar names (:func:`~access.sources._common.name_similarity`
+    :data:`MATCH_RADIUS_M` (50 m) and similar names (:func:`~access30.inputs.sources._common.name_similarity`
     ≥ :data:`NAME_SIMILARITY`). The merged row takes the user's values for every column the user
     gave (name, point, capacity, hours, address, commune, id, a stated type), and the built-in row's
     for the others (an id the file did not give, hours it lacks, the built-in list's own columns): a
@@ -388,9 +388,9 @@ def merge_user_sites(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame,
     Parameters
     ----------
     listed : GeoDataFrame
-        The built-in sites (site columns of :mod:`access.sites`, WGS84).
+        The built-in sites (site columns of :mod:`access30.inputs.sites`, WGS84).
     user : GeoDataFrame
-        The user's sites (:func:`access.sites.read_sites`), with ``capacity`` when one was asked.
+        The user's sites (:func:`access30.inputs.sites.read_sites`), with ``capacity`` when one was asked.
     notices : list of Notice
         Extended with one ``duplicate_sites`` notice naming the places merged.
 
@@ -398,7 +398,7 @@ def merge_user_sites(listed: gpd.GeoDataFrame, user: gpd.GeoDataFrame,
     -------
     sites : GeoDataFrame
         The built-in rows (merged ones in place) then the user's other rows; not yet deduplicated
-        otherwise (:func:`access.sites.dedupe_sites` follows).
+        otherwise (:func:`access30.inputs.sites.dedupe_sites` follows).
     notices : list of Notice
     """
     pairs = _same_places(listed, user)

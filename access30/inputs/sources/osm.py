@@ -36,7 +36,7 @@ from access30.inputs.sources._common import (
 )
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"
-#: Name patterns (on :func:`access.sources._common.normalise_name`) → site type, first match wins.
+#: Name patterns (on :func:`access30.inputs.sources._common.normalise_name`) → site type, first match wins.
 NAME_TYPES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\b(ccas|cias)\b"), "ccas"),
     (re.compile(r"\b(mds|cdas|edas|sdsei|circonscription action sociale|polyvalence|service social"
@@ -108,7 +108,7 @@ def read_osm(path: str | Path, departement: str | None = None) -> SourceResult:
         ``.osm.pbf`` (or ``.osm`` XML) extract.
     departement : str, optional
         Keep only the offices in this département (by the vote of their five nearest town halls,
-        :func:`~access.sources._common.departement_at`; a regional extract covers several).
+        :func:`~access30.inputs.sources._common.departement_at`; a regional extract covers several).
 
     Returns
     -------

@@ -24,7 +24,7 @@ from access30.base.settings import data_path
 from access30.inputs.sites import normalise_type
 from access30.inputs.sources._common import SourceResult, make_records, normalise_departement
 
-#: Types of the inventory files → site types of :data:`access.sites.SITE_TYPES`.
+#: Types of the inventory files → site types of :data:`access30.inputs.sites.SITE_TYPES`.
 INVENTORY_TYPES = {
     "ccas": "ccas", "cias": "ccas", "mds": "polyvalence", "centre_social": "centre_social",
     "pimms": "pimms", "france_services": "france_services", "autre": "autre",
@@ -44,7 +44,7 @@ class Inventory:
 
 
 #: The shipped inventories, by département (not to be confused with the registry of
-#: :mod:`access.inventories`, whose ``premier_accueil`` entry reads them).
+#: :mod:`access30.inputs.inventories`, whose ``premier_accueil`` entry reads them).
 SHIPPED: dict[str, Inventory] = {
     "972": Inventory(
         "972", "inventories/premier_accueil_972.csv",
