@@ -35,12 +35,11 @@ from access30.coverage.fca import (
     site_load,
     two_step_fca,
 )
+from access30.coverage.options import DEFAULT_CAPACITY_UNIT, HOURS
 from access30.coverage.result import CapacityReport, unique_notices
 from access30.coverage.rules import longest_covered_s
 from access30.routing.roads import site_unit_times
 
-HOURS = "hours"
-DEFAULT_UNIT = "ETP"
 FCA_PER = 1000
 
 
@@ -79,7 +78,8 @@ def site_capacity(sites: pd.DataFrame, spec: str, unit: str | None = None, path=
                          "indiquez --sites FICHIER avec cette colonne, ou --capacity hours pour les heures "
                          "d'ouverture hebdomadaires", column="--capacity")
     values = pd.to_numeric(sites["capacity"], errors="coerce").to_numpy(dtype=float)
-    capacity = Capacity(values, unit or DEFAULT_UNIT, proxy=False, source=f"colonne « {spec} » du fichier des lieux")
+    capacity = Capacity(values, unit or DEFAULT_CAPACITY_UNIT, proxy=False,
+                        source=f"colonne « {spec} » du fichier des lieux")
     return check_capacity(capacity, spec, path)
 
 

@@ -1,0 +1,74 @@
+"""The 30-minute pipeline: a study assembled, routed once, and read through the lens asked for.
+
+:func:`run` is the whole coverage job of ``access30 coverage`` (and of ``report``): the study of
+:attr:`RunOptions.study <access30.coverage.options.RunOptions.study>` is assembled
+(:func:`~access30.inputs.assemble.assemble_study`), routed (:func:`~access30.coverage.engine.route`)
+and read by :func:`coverage_result`: through the opening-hours lens (a moment, or the hours open to
+people at work), or, for the nearest site, with coverage to the assigned sector site and the load of
+the sites when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from access30.coverage.capacity import capacity_indicators, site_capacity, with_capacity
+from access30.coverage.engine import evaluate, route
+from access30.coverage.hours import coverage_at, coverage_for_workers
+from access30.coverage.options import MOMENT, WORKERS, RunOptions
+from access30.coverage.result import CoverageResult, Routing
+from access30.coverage.sectors import with_study_sectors
+from access30.inputs.assemble import assemble_study
+from access30.inputs.study import Study
+from access30.network.modes import get_mode
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A coverage run: the study, its routing and the result read through the lens asked for."""
+
+    study: Study
+    routing: Routing
+    result: CoverageResult
+
+
+def coverage_result(study: Study, routing: Routing, options: RunOptions) -> CoverageResult:
+    """The coverage of a routed study, read as ``options`` ask.
+
+    A timetable mode has applied the moment while routing. A road mode is read through the
+    opening-hours lens of ``at`` or ``workers_hours``; without one, with coverage to the sector's
+    site (``sectors``, or the sectorisation shipped for the département) and the load of the sites
+    (``capacity``).
+    """
+    coverage = options.coverage
+    threshold = coverage.threshold_min
+    if get_mode(study.network.mode).timetable:
+        return evaluate(study, routing, threshold)
+    if coverage.lens == MOMENT:
+        return coverage_at(study, routing, coverage.at, threshold)
+    if coverage.lens == WORKERS:
+        return coverage_for_workers(study, routing, threshold)
+    # The nearest site: the sector's site too (residents are sent there whatever its hours), and the load.
+    result = with_study_sectors(evaluate(study, routing, threshold), study, routing, coverage.sectors)
+    if coverage.capacity is None:
+        return result
+    capacity = coverage.capacity
+    report = capacity_indicators(study, routing, site_capacity(study.sites, capacity.spec, capacity.unit,
+                                                                path=options.study.sites),
+                                 threshold, people_per_unit=capacity.people_per_unit, max_load=capacity.overload)
+    return with_capacity(result, report)
+
+
+def run(options: RunOptions) -> Run:
+    """Assemble, route and read the study of ``options``: the whole coverage job.
+
+    Examples
+    --------
+    >>> from access30 import CoverageOptions, RunOptions, StudyRequest, run
+    >>> done = run(RunOptions(StudyRequest(territory="st-brieuc-loudeac"), CoverageOptions(threshold_min=30)))
+    >>> done.result.summary.population_total
+    176836.0
+    """
+    study = assemble_study(options.study)
+    routing = route(study)
+    return Run(study, routing, coverage_result(study, routing, options))
