@@ -19,7 +19,7 @@ import streamlit as st
 
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
-from access30.base.labels import for_app, sites_counted
+from access30.base.labels import EQUITY_LABELS_FR, for_app, sites_counted
 from access30.base.names import commune_name
 from access30.coverage import scenario as sc
 from access30.coverage.engine import route
@@ -27,7 +27,6 @@ from access30.coverage.rules import population_by_class
 from access30.inputs.assemble import load_study
 from access30.inputs.communes import is_departement_code
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
-from access30.inputs.population import EQUITY_LABELS_FR
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES
 from access30.network.modes import MODES, mode_words
@@ -186,7 +185,8 @@ def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _r
 @st.cache_resource(show_spinner=False, max_entries=8)
 def capacity_report(study_key: str, threshold: float, _study, _routing):
     """Load per site and 2SFCA with the weekly opening hours as capacity (a proxy)."""
-    from access30.coverage.capacity import HOURS, capacity_indicators, site_capacity
+    from access30.coverage.capacity import capacity_indicators, site_capacity
+    from access30.coverage.options import HOURS
 
     return capacity_indicators(_study, _routing, site_capacity(_study.sites, HOURS), threshold)
 
@@ -563,7 +563,7 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
         "Sur le réseau": np.where(sites["on_network"], "oui", "non"),
     })
     if "origin" in sites.columns:
-        frame["Scénario"] = np.where(sites["origin"].to_numpy() == "ajouté", "hypothétique", "existant")
+        frame["Scénario"] = np.where(sites["origin"].to_numpy() == sc.ORIGIN_ADDED, "hypothétique", "existant")
     frame = frame.sort_values(frame.columns[3], ascending=False)
     st.dataframe(french(frame, {frame.columns[3]: "int", frame.columns[4]: "int"}), hide_index=True,
                  width="stretch", key="sites_table")
@@ -791,7 +791,8 @@ def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight:
         sources = tuple(source for source in sources if source != "cells") or sources
     candidates, notices = build_candidates(_study, sources=list(sources))
     if capacitated:
-        from access30.coverage.capacity import HOURS, site_capacity
+        from access30.coverage.capacity import site_capacity
+        from access30.coverage.options import HOURS
         from access30.suggest.capacitated import suggest_capacitated
 
         return suggest_capacitated(_study, _routing, model, k, site_capacity(_study.sites, HOURS), threshold,

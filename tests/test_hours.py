@@ -336,8 +336,8 @@ def test_compare_results_equity_columns():
         return CoverageResult(units=units, sites=None, communes=communes, epci=pd.DataFrame(), equity=pd.DataFrame(),
                               summary=SimpleNamespace(travel_mode=mode), notices=[], threshold_min=30.0)
 
-    drive = result(["couvert", "couvert", "couvert", "non couvert"], "drive")
-    walk = result(["couvert", "non couvert", "sans accès routier", "non couvert"], "walk")
+    drive = result(["covered", "covered", "covered", "uncovered"], "drive")
+    walk = result(["covered", "uncovered", "no_road", "uncovered"], "walk")
     table = compare_modes(drive, walk).set_index("commune")
     assert list(table.index) == ["1", "2", TOTAL_CODE]  # commune 1 loses 50 people on foot, commune 2 loses 30
     assert table.loc["1", "nom"] == "Un"
@@ -349,7 +349,7 @@ def test_compare_results_equity_columns():
     assert table.loc[TOTAL_CODE, "single_parent_households_share_walk"] == pytest.approx(2 / 8)
     assert table.loc[TOTAL_CODE, "population_gap"] == pytest.approx((180 - 100) / 200)
     with pytest.raises(ValueError):
-        compare_results(drive, result(["couvert"] * 4, "walk").__class__(
+        compare_results(drive, result(["covered"] * 4, "walk").__class__(
             units=walk.units.iloc[::-1], sites=None, communes=walk.communes, epci=None, equity=None,
             summary={}, notices=[], threshold_min=30.0))
 

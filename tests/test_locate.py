@@ -226,7 +226,7 @@ def test_cover_reaches_everyone_reachable_with_fewest_sites(demo, mixed_candidat
     suggestion = suggest_sites(study, routing, "cover", None, THRESHOLD, candidates=mixed_candidates)
     assert suggestion.optimal
     rerun = run_coverage(with_new_sites(study, mixed_candidates, suggestion.suggested["candidate_id"]), THRESHOLD)
-    covered = (rerun.units["status"] == "couvert").to_numpy()
+    covered = (rerun.units["status"] == "covered").to_numpy()
     assert covered[reachable].all()
     assert suggestion.unreachable_population == pytest.approx(pop[need & ~reachable].sum())
     assert rerun.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, rel=1e-12)

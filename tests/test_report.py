@@ -92,7 +92,7 @@ def test_uncovered_zones_are_the_dissolved_uncovered_cells(demo):
     assert zones["units"].sum() == s["cells_uncovered"] + s["cells_no_road"]
     # Independent geometry check: the zones cover exactly the union of the uncovered cells, and two
     # zones of the same status never touch (otherwise they would have been merged).
-    out_cells = result.units[result.units["status"] != "couvert"]
+    out_cells = result.units[result.units["status"] != "covered"]
     assert zones.union_all().symmetric_difference(out_cells.union_all()).area < 1.0
     for status, part in zones.groupby("status"):
         geoms = part.geometry.to_list()
@@ -245,7 +245,7 @@ def test_png_has_the_requested_size_and_the_class_colours(demo):
 def test_time_classes_are_inclusive_and_match_coverage(demo):
     # Hand-made edge cases: exactly 30:00 is in the last covered class.
     classes = time_class(np.array([0.0, 10.0, 30.0, 30.0 + 1e-6, np.inf, 5.0]),
-                         np.array(["couvert"] * 5 + ["sans accès routier"]), 30.0)
+                         np.array(["covered"] * 5 + ["no_road"]), 30.0)
     labels = class_labels(30.0)
     assert [labels[c] for c in classes] == ["0–10 min", "0–10 min", "20–30 min", "30–45 min", "> 45 min",
                                             "sans accès routier"]

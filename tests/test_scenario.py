@@ -53,7 +53,7 @@ def test_add_site_equals_full_run(demo_study, demo_routing, base):
     full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
     _same(fast, full)
     assert fast.summary["population_covered"] > before.summary["population_covered"] + 50
-    assert fast.sites["origin"].tolist().count("ajouté") == 1
+    assert fast.sites["origin"].tolist().count(sc.ORIGIN_ADDED) == 1
 
 
 def test_close_sites_equal_full_run(demo_study, demo_routing, base):

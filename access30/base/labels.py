@@ -1,4 +1,4 @@
-"""French labels of the interface, defined once: options and the app's controls.
+"""French labels of the interface, defined once: options and the app's controls, codes' words.
 
 The command line names its options (``--population-column``); the app has French controls for the
 same things. Messages are written once, in the command line's terms, and :func:`for_app` rewrites
@@ -8,6 +8,8 @@ every option they name as the matching control, so that an app user is never sen
 from __future__ import annotations
 
 import re
+
+import pandas as pd
 
 from access30.base.fmt import plural
 
@@ -132,3 +134,25 @@ def sites_counted(summary: dict, added: int = 0) -> str:
         parts.append(f"dont {far} loin de toute route, atteint{'s' if far > 1 else ''} seulement en ligne droite")
     noun = "lieu d'accueil pris en compte" if counted == 1 else "lieux d'accueil pris en compte"
     return f"{counted} {noun}" + (f" ({' ; '.join(parts)})" if parts else "")
+
+
+#: French names of the equity groups (codes: :data:`access30.inputs.population.EQUITY_COLUMNS`).
+EQUITY_LABELS_FR = {
+    "population": "Population",
+    "households": "Ménages",
+    "poor_households": "Ménages pauvres",
+    "single_parent_households": "Familles monoparentales",
+    "elderly_65p": "Personnes de 65 ans et plus",
+    "single_person_households": "Ménages d'une personne",
+}
+
+
+#: French words of a demand unit's status (codes: :data:`access30.coverage.rules.STATUS_COVERED`…).
+STATUS_LABELS_FR: dict[str, str] = {"covered": "couvert", "uncovered": "non couvert", "no_road": "sans accès routier"}
+
+
+def status_label(status) -> object:
+    """The French words of status codes (one code, or an array or Series of them)."""
+    if isinstance(status, str):
+        return STATUS_LABELS_FR.get(status, status)
+    return pd.Series(status).map(lambda code: STATUS_LABELS_FR.get(code, code)).to_numpy(dtype=object)

@@ -6,9 +6,8 @@ import sys
 import time
 
 from access30.base.fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
-from access30.base.labels import MODEL_LABELS_FR, sites_by_type, units_of
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
-from access30.inputs.population import EQUITY_LABELS_FR
 from access30.network.modes import mode_words
 from access30.suggest.capacitated import capacitated_lines
 

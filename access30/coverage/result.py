@@ -111,22 +111,16 @@ class ScenarioInfo:
         The summary of the current situation, for the figures before and after.
     closed_sites : GeoDataFrame
         Sites closed in the scenario (drawn greyed on maps).
+    added, closed : int
+        Number of sites opened (hypothetical) and closed.
     """
 
     name: str
     changes: tuple[str, ...]
     baseline: Summary
     closed_sites: gpd.GeoDataFrame | None = None
-
-    @property
-    def added(self) -> int:
-        """Number of sites opened (hypothetical)."""
-        return sum(1 for line in self.changes if line.startswith("Ouverture"))
-
-    @property
-    def closed(self) -> int:
-        """Number of sites closed."""
-        return sum(1 for line in self.changes if line.startswith("Fermeture"))
+    added: int = 0
+    closed: int = 0
 
 
 def unique_notices(notices: list[Notice]) -> list[Notice]:

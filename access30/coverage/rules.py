@@ -14,10 +14,12 @@ import pandas as pd
 
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_given, fmt_num
+from access30.base.labels import STATUS_LABELS_FR
 
-STATUS_COVERED = "couvert"
-STATUS_UNCOVERED = "non couvert"
-STATUS_NO_ROAD = "sans accès routier"
+#: Status codes of a demand unit (their French words: :data:`access30.base.labels.STATUS_LABELS_FR`).
+STATUS_COVERED = "covered"
+STATUS_UNCOVERED = "uncovered"
+STATUS_NO_ROAD = "no_road"
 #: Tolerance on the threshold, so that 30:00.000 computed as 1799.9999999 or 1800.0000001 is covered.
 EPS_S = 1e-6
 
@@ -164,7 +166,7 @@ def class_labels(threshold_min: float) -> list[str]:
     breaks = time_breaks(threshold_min)
     lows = [0.0, *breaks[:-1]]
     return ([f"{fmt_num(low)}–{fmt_num(b)} min" for low, b in zip(lows, breaks)]
-            + [f"> {fmt_num(breaks[-1])} min", STATUS_NO_ROAD])
+            + [f"> {fmt_num(breaks[-1])} min", STATUS_LABELS_FR[STATUS_NO_ROAD]])
 
 
 def _ramp(colours: tuple[str, ...], n: int) -> list[str]:

@@ -48,8 +48,8 @@ from access30.routing.roads import (
     unit_times,
 )
 
-ORIGIN_EXISTING = "existant"
-ORIGIN_ADDED = "ajouté"
+ORIGIN_EXISTING = "existing"
+ORIGIN_ADDED = "added"
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,8 +234,10 @@ def evaluate_scenario(study: Study, routing: Routing, state: ScenarioState,
         return result
     base = baseline if baseline is not None else evaluate(study, routing, threshold_min)
     closed = state.sites.loc[state.closed].reset_index(drop=True)
+    kinds = [change[0] for change in state.changes]
     info = ScenarioInfo(name=name, changes=tuple(change_lines(state)), baseline=base.summary,
-                        closed_sites=closed if len(closed) else None)
+                        closed_sites=closed if len(closed) else None, added=kinds.count("add"),
+                        closed=len(kinds) - kinds.count("add"))
     return replace(result, scenario=info)
 
 

@@ -35,14 +35,6 @@ EQUITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "elderly_65p": ("Ind_65_79", "Ind_80p"),
     "single_person_households": ("Men_1ind",),
 }
-EQUITY_LABELS_FR = {
-    "population": "Population",
-    "households": "Ménages",
-    "poor_households": "Ménages pauvres",
-    "single_parent_households": "Familles monoparentales",
-    "elderly_65p": "Personnes de 65 ans et plus",
-    "single_person_households": "Ménages d'une personne",
-}
 #: Column names of an INSEE commune code in population and site files.
 COMMUNE_NAMES = ["code", "code_commune", "insee_com", "code_insee", "codgeo", "depcom", "code insee", "insee",
                  "com", "code_com", "inseecom", "lcog_geo"]

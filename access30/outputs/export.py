@@ -15,8 +15,10 @@ import pandas as pd
 
 from access30.base.fmt import fmt_num, round_up_minutes
 from access30.base.io import atomic_path, jsonable, write_text_atomic
+from access30.base.labels import status_label
 from access30.base.names import known_names
 from access30.coverage.result import CoverageResult
+from access30.coverage.rules import STATUS_COVERED
 from access30.inputs.study import commune_outlines
 
 MAX_FIELD_NAME = 30
@@ -79,7 +81,8 @@ def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
     for column in ["time_min", "time2_min", "access_leg_min", "estimated_min"]:
         units[column] = round_up_minutes(units[column])
     units["snap_m"] = units["snap_m"].round(1)
-    units["covered"] = (units["status"] == "couvert").astype(int)
+    units["covered"] = (units["status"] == STATUS_COVERED).astype(int)
+    units["status"] = status_label(units["status"])  # French words in the file, as planners read it
     return units
 
 
@@ -102,8 +105,8 @@ ZONE_POINT_BUFFER_M = 100.0
 def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Uncovered demand units dissolved into contiguous polygons (the *zones blanches*).
 
-    Units whose status is not ``couvert`` are merged by status (``non couvert``, ``sans accès
-    routier``), then split into connected polygons; each zone gets the population, unit count and
+    Units not covered are merged by status (not covered, without road access: ``status`` gives
+    their French words), then split into connected polygons; each zone gets the population, unit count and
     time figures of the units whose representative point falls in it.
 
     Parameters
@@ -123,7 +126,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     """
     units = result.units
     columns = ["zone_id", "status", "population", "units", "area_km2", "mean_min", "max_min", "commune", "nom"]
-    out = units[units["status"] != "couvert"]
+    out = units[units["status"] != STATUS_COVERED]
     if out.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=units.crs), crs=units.crs)
     shapes = out.geometry
@@ -166,6 +169,7 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     merged["nom"] = [names.get(code, "") for code in merged["commune"]]
     merged = merged.sort_values(["population", "area_km2"], ascending=False).reset_index(drop=True)
     merged["zone_id"] = np.arange(1, len(merged) + 1)
+    merged["status"] = status_label(merged["status"])
     return gpd.GeoDataFrame(merged[columns + ["geometry"]], geometry="geometry", crs=units.crs)
 
 

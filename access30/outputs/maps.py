@@ -37,6 +37,7 @@ from access30.base.fmt import fmt_int, fmt_num, fmt_pct  # noqa: E402
 from access30.base.io import atomic_path  # noqa: E402
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import population_by_class, time_class  # noqa: E402
+from access30.coverage.scenario import ORIGIN_ADDED
 from access30.inputs.study import Study  # noqa: E402
 from access30.network.modes import mode_words  # noqa: E402
 
@@ -250,7 +251,7 @@ def _draw_sites(ax, result: CoverageResult, crs, suggestion) -> list:
     """Sites by type, a scenario's hypothetical and closed sites, numbered suggestions: their legend handles."""
     sites = result.sites.to_crs(crs)
     site_handles = []
-    added = sites["origin"].eq("ajouté") if "origin" in sites.columns else pd.Series(False, index=sites.index)
+    added = sites["origin"].eq(ORIGIN_ADDED) if "origin" in sites.columns else pd.Series(False, index=sites.index)
     hypothetical, sites = sites[added.to_numpy()], sites[~added.to_numpy()]
     kinds = sorted(sites["type"].drop_duplicates(), key=lambda k: (k != "mairie", k))
     for kind in kinds:

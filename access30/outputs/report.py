@@ -52,13 +52,12 @@ from reportlab.platypus import (
 
 from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path
-from access30.base.labels import MODEL_LABELS_FR, sites_by_type, sites_counted
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import population_by_class
 from access30.coverage.sectors import sector_lines
-from access30.inputs.population import EQUITY_LABELS_FR
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
 from access30.network.speeds import DRIVE_SPEED_KMH

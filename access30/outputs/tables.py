@@ -30,12 +30,12 @@ from openpyxl.utils import get_column_letter
 
 from access30.base.fmt import fmt_int, fmt_num
 from access30.base.io import atomic_path
-from access30.base.labels import MODEL_LABELS_FR, sites_by_type
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
-from access30.inputs.population import EQUITY_LABELS_FR
+from access30.coverage.scenario import ORIGIN_ADDED
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
@@ -195,7 +195,7 @@ def sites_table(result: CoverageResult, study: Study | None = None) -> Table:
         "Identifiant": sites["site_id"].astype(str).to_numpy(),
         "Nom": sites["name"].astype(str).to_numpy(),
         "Type": (sites["type"].map(SITE_TYPES).fillna(sites["type"]).astype(str)
-                 + np.where(sites.get("origin", pd.Series("", index=sites.index)).eq("ajouté"),
+                 + np.where(sites.get("origin", pd.Series("", index=sites.index)).eq(ORIGIN_ADDED),
                             " — hypothétique (scénario)", "")).to_numpy(),
         "Code commune": sites["commune"].astype(str).to_numpy(),
         "Commune": sites["commune"].astype(str).map(names).fillna("").to_numpy(),

@@ -32,6 +32,7 @@ from access30.base.fmt import fmt_dec, fmt_int, fmt_num, fmt_pct
 from access30.base.names import known_names
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import STATUS_COVERED, class_colours, class_labels, time_class
+from access30.coverage.scenario import ORIGIN_ADDED, ORIGIN_EXISTING
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import commune_outlines
 
@@ -345,7 +346,7 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     if outlines is not None:
         _outline_layer(fmap, outlines, result)
     sites = result.sites
-    origin = sites["origin"] if "origin" in sites.columns else pd.Series("existant", index=sites.index)
+    origin = sites["origin"] if "origin" in sites.columns else pd.Series(ORIGIN_EXISTING, index=sites.index)
     types_present = _site_layers(fmap, sites, origin, threshold)
     scenario = _scenario_layer(fmap, sites, origin, closed_sites, threshold)
     has_suggestions = suggestions is not None and len(suggestions) > 0
@@ -427,7 +428,7 @@ def _site_layers(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, t
     for site_type in types_present:
         group = folium.FeatureGroup(name=f"Lieux : {SITE_TYPES.get(site_type, site_type)}", show=True)
         letter, colour = SITE_STYLES[site_type]
-        for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != "ajouté")).to_numpy()):
+        for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != ORIGIN_ADDED)).to_numpy()):
             row = sites.iloc[idx]
             folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(letter, colour),
                           tooltip=html.escape(str(row["name"])),
@@ -439,7 +440,7 @@ def _site_layers(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, t
 def _scenario_layer(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, closed_sites,
                     threshold: float) -> bool:
     """A scenario's hypothetical and closed sites; whether there were any."""
-    added = np.flatnonzero((origin == "ajouté").to_numpy())
+    added = np.flatnonzero((origin == ORIGIN_ADDED).to_numpy())
     scenario = bool(added.size) or (closed_sites is not None and len(closed_sites) > 0)
     if not scenario:
         return False

@@ -205,7 +205,7 @@ def test_clean_run_covers_the_town_with_a_france_services(capsys, tmp_path, pop_
     code, _, _, _ = coverage(capsys, tmp_path, pop_csv, sites_csv, ["--quiet"], out=out)
     assert code == 0
     cells = gpd.read_file(out, layer="cells").set_index("commune")
-    assert cells.loc["22278", "status"] == "couvert"
+    assert cells.loc["22278", "status"] == "couvert"  # the GeoPackage holds the French words
     assert cells.loc["22278", "site"] == "France services Saint-Brieuc"
 
 
