@@ -22,7 +22,7 @@ from access30.base.errors import InputError
 from access30.base.io import _write_error, atomic_path, os_reason
 from access30.base.writes import PART_PREFIX, Output, Source, check_outputs, clean_leftovers, writing_together
 from access30.cli import main
-from access30.cli.commands import REPORT_FILES
+from access30.outputs.pack import REPORT_FILES
 from access30.outputs.tables import CSV_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -342,7 +342,7 @@ def _old_pack(folder: Path) -> dict[str, str]:
 def test_report_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The PDF (written after the GeoPackage, the workbook, the CSV tables and the map) fails: no new
     file of the pack appears, the older ones are intact, no temporary folder is left."""
-    from access30.cli import commands as report  # the name the command calls
+    from access30.outputs import pack as report  # the name the pack writer calls
 
     before = _old_pack(tmp_path)
 

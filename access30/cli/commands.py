@@ -43,10 +43,8 @@ from access30.inputs.territory import TERRITORIES
 from access30.national.batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
 from access30.national.outputs import write_national
 from access30.network.modes import get_mode, mode_words
-from access30.outputs.export import uncovered_zones, write_gpkg, write_summary
-from access30.outputs.maps import write_png
-from access30.outputs.report import write_pdf
-from access30.outputs.tables import CSV_NAMES, write_csv_tables, write_xlsx
+from access30.outputs.export import write_gpkg, write_summary
+from access30.outputs.pack import pack_names, write_report
 from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
 from access30.suggest.run import suggest
 from access30.suggest.suggestion import suggest_sites
@@ -112,10 +110,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_coverage(coverage_args)
 
 
-#: The files of a report pack besides its CSV tables (:data:`access30.outputs.tables.CSV_NAMES`), in this order.
-REPORT_FILES = ("couverture.gpkg", "tableaux.xlsx", "carte.png", "rapport.pdf", "synthese.json")
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """Convention-ready outputs in ``--out-dir``: PDF report, XLSX and CSV tables, PNG map, GeoPackage."""
     try:
@@ -132,8 +126,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          "de côté, par ex. 2000x1600", column="--map-size")
     if args.suggest:
         road_only(args, "--suggest")
-    names = [*REPORT_FILES, *CSV_NAMES.values()]
-    outputs = [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in names]
+    outputs = [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in pack_names()]
     check_command_outputs(args, outputs)
     check_study_options(args)
     options = run_options(args)
@@ -149,19 +142,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         candidates, _ = build_candidates(study)
         suggestion = suggest_sites(study, routing, "maxcover", args.suggest, options.threshold_min,
                                    candidates=candidates)
-    zones = uncovered_zones(result, study.communes)
     steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
-    with writing_together([output.path for output in outputs]) as pack:  # the whole pack, or nothing new
-        folder = pack.folder(out_dir)
-        gpkg, xlsx, png, pdf, summary = (folder / name for name in REPORT_FILES)
-        write_gpkg(result, gpkg, study.communes, suggestion=suggestion)
-        write_xlsx(result, xlsx, study, suggestion, zones, day)
-        tables = write_csv_tables(result, folder, study, suggestion, zones, day)
-        write_png(result, png, study, width, height, suggestion)
-        write_pdf(result, pdf, study, suggestion, report_date=day, zones=zones)
-        write_summary(result, summary, {"suggestion": suggestion.to_summary()} if suggestion is not None and
-                      hasattr(suggestion, "to_summary") else None)
-    written = [out_dir / name for name in REPORT_FILES] + [out_dir / path.name for path in tables]
+    written = write_report(result, study, out_dir, suggestion, day, (width, height))
     steps.done()
     if not args.quiet:
         print(format_report(result))
