@@ -18,13 +18,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/access30 demo --out-dir out
 
-## Install, lint (ruff, configured in pyproject.toml), then run the whole test suite on two processes
+## Install, lint (ruff, and the layers of the stages with import-linter; both configured in pyproject.toml), then run the whole test suite on two processes
 ## (browser tests need chromium and chromium-driver; .ci/run installs them).
 test: lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## The map interface (http://localhost:8501).
 app: $(STAMP)
