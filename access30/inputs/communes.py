@@ -27,8 +27,19 @@ def national_communes_table(codes: set[str] | None, departement: str | None = No
 
 
 def normalise_departement(code: str) -> str:
-    """An INSEE département code in its canonical form (``2a`` → ``2A``, ``1`` → ``01``)."""
-    return str(code).strip().upper().zfill(2)
+    """An INSEE département code in its canonical form (``2a`` → ``2A``, ``1`` → ``01``, ``"972 "`` → ``972``).
+
+    Raises
+    ------
+    InputError
+        When the code is not a French département.
+    """
+    text = str(code).strip().upper().zfill(2)
+    if text not in REGION_OF_DEPARTEMENT:
+        raise InputError(f"département « {code} » inconnu",
+                         "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)",
+                         column="--departement")
+    return text
 
 
 def is_departement_code(key: str) -> bool:

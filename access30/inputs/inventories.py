@@ -32,7 +32,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, plural
 from access30.base.labels import SITE_TYPE_NOUNS
 from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
-from access30.inputs.communes import departement_communes
+from access30.inputs.communes import departement_communes, normalise_departement
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
 from access30.inputs.sources._common import (
     SourceResult,
@@ -40,7 +40,6 @@ from access30.inputs.sources._common import (
     cache_folder,
     check_points_in_departement,
     empty_records,
-    normalise_departement,
 )
 from access30.inputs.sources.data_inclusion import data_inclusion_cached, load_data_inclusion
 from access30.inputs.sources.dila import dila_cached, load_dila

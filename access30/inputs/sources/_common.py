@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from access30.base.download import REGION_OF_DEPARTEMENT
-from access30.base.errors import InputError, NetworkUnavailableError, Notice
+from access30.base.errors import NetworkUnavailableError, Notice
 from access30.base.io import atomic_path, read_table
 from access30.base.settings import NATIONAL_COMMUNES, data_path
 from access30.base.settings import cache_dir as default_cache_dir
@@ -119,22 +118,6 @@ def empty_records() -> gpd.GeoDataFrame:
 
 # --------------------------------------------------------------------------------------------
 # Départements, communes, names
-
-
-def normalise_departement(code: str) -> str:
-    """``"29"``, ``"2A"``, ``"972"`` from user input (``29``, ``2a``, ``"972 "``).
-
-    Raises
-    ------
-    InputError
-        When the code is not a French département.
-    """
-    text = str(code).strip().upper().zfill(2)
-    if text not in REGION_OF_DEPARTEMENT:
-        raise InputError(f"département « {code} » inconnu",
-                         "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)",
-                         column="--departement")
-    return text
 
 
 def departement_of(codes: pd.Series) -> pd.Series:

@@ -32,6 +32,7 @@ import pandas as pd
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import read_table
+from access30.inputs.communes import normalise_departement
 from access30.inputs.sources._common import (
     SourceResult,
     SourceUnavailableError,
@@ -43,7 +44,6 @@ from access30.inputs.sources._common import (
     fetch,
     fetch_json,
     make_records,
-    normalise_departement,
     normalise_name,
     write_json,
     write_parquet,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
+from access30.inputs.communes import normalise_departement
 from access30.inputs.sources._common import (
     SourceResult,
     SourceUnavailableError,
@@ -36,7 +37,6 @@ from access30.inputs.sources._common import (
     empty_records,
     fetch,
     make_records,
-    normalise_departement,
     write_json,
     write_parquet,
 )

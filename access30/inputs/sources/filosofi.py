@@ -43,7 +43,7 @@ import shapely
 from access30.base.crs import is_geographic, local_crs
 from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.io import atomic_path
-from access30.inputs.communes import departement_communes
+from access30.inputs.communes import departement_communes, normalise_departement
 from access30.inputs.population import EQUITY_COLUMNS, Demand, decode_idcar
 from access30.inputs.sources._common import (
     SourceUnavailableError,
@@ -51,7 +51,6 @@ from access30.inputs.sources._common import (
     departement_of,
     fetch,
     national_town_halls,
-    normalise_departement,
 )
 from access30.network.roads import haversine_m
 

@@ -27,13 +27,8 @@ import shapely
 
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
-from access30.inputs.sources._common import (
-    SourceResult,
-    departement_at,
-    make_records,
-    normalise_departement,
-    normalise_name,
-)
+from access30.inputs.communes import normalise_departement
+from access30.inputs.sources._common import SourceResult, departement_at, make_records, normalise_name
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"
 #: Name patterns (on :func:`access30.inputs.sources._common.normalise_name`) → site type, first match wins.

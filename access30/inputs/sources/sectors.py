@@ -25,7 +25,8 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import find_column, read_table
 from access30.base.settings import data_path
-from access30.inputs.sources._common import national_town_halls, normalise_departement
+from access30.inputs.communes import normalise_departement
+from access30.inputs.sources._common import national_town_halls
 from access30.inputs.sources.shipped import SHIPPED
 
 _CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")

@@ -21,8 +21,9 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import find_column, read_table
 from access30.base.settings import data_path
+from access30.inputs.communes import normalise_departement
 from access30.inputs.sites import normalise_type
-from access30.inputs.sources._common import SourceResult, make_records, normalise_departement
+from access30.inputs.sources._common import SourceResult, make_records
 
 #: Types of the inventory files → site types of :data:`access30.inputs.sites.SITE_TYPES`.
 INVENTORY_TYPES = {
