@@ -11,8 +11,9 @@ import pytest
 
 from access30.coverage import scenario as sc
 from access30.coverage.engine import evaluate, run_coverage
+from tests.paths import REPO
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(REPO / "app.py")
 pytest.importorskip("streamlit.testing.v1")
 
 
@@ -258,8 +259,7 @@ def test_my_files_without_outlines_works_in_every_tab(tmp_path):
     command-line option.
     """
     from access30.inputs.assemble import StudyRequest, assemble_study
-
-    from . import input_files as F
+    from tests import input_files as F
 
     population, sites = F.population_points_xlsx(tmp_path), F.sites_xlsx(tmp_path)
     at = run_app()
@@ -287,7 +287,7 @@ def test_my_files_without_outlines_works_in_every_tab(tmp_path):
 
 def test_my_files_error_is_in_app_terms(tmp_path):
     """An upload refused by the core is explained with the app's controls, not the CLI's options."""
-    from . import input_files as F
+    from tests import input_files as F
 
     population = F.population_points_csv(tmp_path)
     table = pd.read_csv(population).assign(population=1)  # two possible population columns
@@ -304,7 +304,7 @@ def test_my_files_error_is_in_app_terms(tmp_path):
 
 def upload_my_files(at, population: Path, sites: Path, communes: Path | None = None):
     """« Mes fichiers » with the demo network (partial, 12 km of access), the given files uploaded."""
-    from . import input_files as F
+    from tests import input_files as F
 
     at.radio(key="source").set_value("Mes fichiers").run()
     at.file_uploader(key="up_network").set_value((F.DEMO_PBF.name, F.DEMO_PBF.read_bytes(), "application/octet-stream"))
@@ -322,8 +322,7 @@ def test_my_files_grid_and_outlines_of_part_of_the_area(tmp_path):
     """An INSEE grid in the 2019/2021 layout (LAEA cell ids), sites in a LibreOffice workbook, outlines of
     5 communes only: the figures equal the core's and the population outside the outlines is said."""
     from access30.inputs.assemble import StudyRequest, assemble_study
-
-    from . import input_files as F
+    from tests import input_files as F
 
     population, sites = F.population_grid_laea(tmp_path), F.sites_ods(tmp_path)
     communes = tmp_path / "cinq_communes.gpkg"
@@ -341,7 +340,7 @@ def test_my_files_grid_and_outlines_of_part_of_the_area(tmp_path):
 
 
 def test_my_files_outlines_of_another_territory_refused_in_app_terms(tmp_path):
-    from . import input_files as F
+    from tests import input_files as F
 
     population, sites = F.population_grid(tmp_path), F.sites_csv_english(tmp_path)
     at = run_app()

@@ -24,8 +24,9 @@ from access30.base.writes import PART_PREFIX, Output, Source, check_outputs, cle
 from access30.cli import main
 from access30.outputs.pack import REPORT_FILES
 from access30.outputs.tables import CSV_NAMES
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SHARED = ROOT.parent / "shared" / "data"
 DATA = ROOT / "data"
 

@@ -1,13 +1,13 @@
 """The command line end to end on real data: outputs read back and checked against the summary."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pyogrio
 import pytest
 
 from access30.cli import main
+from tests.paths import REPO
 
 
 def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
@@ -90,7 +90,7 @@ def test_unknown_territory(tmp_path, capsys):
 
 def test_an_output_never_replaces_an_input(tmp_path, capsys):
     """``--out`` naming the file given to ``--communes`` is refused before anything is written."""
-    from . import input_files as F
+    from tests import input_files as F
 
     outlines = F.population_polygons_gpkg(tmp_path)
     before = outlines.read_bytes()
@@ -109,7 +109,7 @@ def test_output_piped_into_a_reader_that_stops_is_not_an_error(tmp_path):
 
     process = subprocess.Popen([sys.executable, "-m", "access30.cli", "sites", "--departement", "22", "--out",
                                 str(tmp_path / "lieux.csv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               cwd=Path(__file__).resolve().parents[1])
+                               cwd=REPO)
     process.stdout.close()  # the reader is gone before the first line is printed
     err = process.stderr.read().decode()
     assert process.wait(timeout=300) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err

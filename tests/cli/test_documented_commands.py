@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from access30.cli import main
+from tests import input_files as F
+from tests.paths import REPO
 
-from . import input_files as F
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 OFFLINE = ("--territory 29", "--territory martinique", "--territory reunion")
 

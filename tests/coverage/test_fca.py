@@ -31,8 +31,9 @@ from access30.coverage.fca import (
     two_step_fca,
 )
 from access30.coverage.rules import weighted_quantile
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SHARED = ROOT.parent / "shared" / "data"
 MIN = 60.0
 # pysal access 1.1.10 calls set_index(inplace=True), deprecated in pandas 3.1: its warning, not ours.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,8 +16,9 @@ from access30.coverage.compare import TOTAL_CODE, compare_modes, compare_results
 from access30.coverage.engine import run_coverage
 from access30.inputs import hours as H
 from access30.inputs.sites import load_france_services, load_mairies
+from tests.paths import REPO
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = REPO.parent / "shared" / "data"
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
@@ -379,8 +379,7 @@ def test_cli_at_and_workers_hours(tmp_path):
 def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens):
     """The planner's own list has no hours column: a moment cannot be answered (never « 0,0 % couverts »)."""
     from access30.cli import main
-
-    from . import input_files as F
+    from tests import input_files as F
 
     code = main(["coverage", *F.NETWORK_OPTIONS, "--population", str(F.population_points_csv(tmp_path)),
                  "--population-column", "population_municipale", "--sites", str(F.sites_csv_english(tmp_path)),
@@ -394,8 +393,7 @@ def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens
 def test_a_planner_list_with_hours_in_french_or_osm_syntax(tmp_path, capsys):
     """Hours typed in the planner's own list, in French text or in OpenStreetMap syntax, both count."""
     from access30.cli import main
-
-    from . import input_files as F
+    from tests import input_files as F
 
     sites = pd.read_csv(F.sites_csv_english(tmp_path))
     texts = ["du lundi au vendredi de 9h à 12h et de 14h à 17h", "Mo-Fr 08:30-12:00,13:30-17:00",

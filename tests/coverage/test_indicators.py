@@ -62,7 +62,7 @@ def test_threshold_changes_only_classification(demo_study, demo_routing):
 def test_demo_unit_times_match_networkx(demo_study, demo_routing):
     """End to end on the partial demo network (estimated links included): a sample of units against
     networkx on the graph with the projected points added as nodes."""
-    from tests.test_routing import check_against, reference_table
+    from tests.routing.test_roads import check_against, reference_table
 
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(len(demo_routing.units), 300, replace=False))

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -26,8 +25,9 @@ from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOV
 from access30.inputs.assemble import load_study
 from access30.network.roads import build_network, read_pbf
 from access30.routing.roads import Join, route_to_sites
+from tests.paths import REPO
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = REPO.parent / "shared" / "data"
 FAST = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -18,8 +18,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from access30.network.roads import haversine_m, read_pbf
 from access30.network.speeds import STEPS_SPEED_FACTOR, WALK_SPEED_KMH
+from tests.paths import REPO
 
-OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+OSM = REPO.parent / "shared" / "data" / "osm"
 EXTRACTS = ["paris_bss", "saint_barthelemy", "liechtenstein"]
 WALK_MS = WALK_SPEED_KMH / 3.6
 

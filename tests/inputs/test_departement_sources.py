@@ -9,7 +9,7 @@ import pytest
 
 from access30.inputs.assemble import StudyRequest, assemble_study, departement_demand
 from access30.inputs.communes import departement_communes
-from tests.test_sources_filosofi import _gpkg_2021, _zip, real_cells  # noqa: F401  (fixture)
+from tests.inputs.sources.test_filosofi import _gpkg_2021, _zip, real_cells  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 
 from access30.cli import main
-
-from . import input_files as F
+from tests import input_files as F
 
 
 def run(capsys, args) -> tuple[int, str, str]:

@@ -46,7 +46,7 @@ def test_a_cached_dila_is_merged_and_its_ccas_replace_the_town_halls(tmp_path):
     from access30.inputs.inventories import list_sites
     from access30.inputs.sources._common import cache_folder
     from access30.inputs.sources.dila import build_dila_cache
-    from tests.test_sources_dila import _archive
+    from tests.inputs.sources.test_dila import _archive
 
     without = list_sites("29", cache_dir=tmp_path / "empty")
     assert "mairie" in without.counts() and any(n.code == "dila_not_cached" for n in without.notices)

@@ -18,9 +18,10 @@ import pytest
 from access30.base.errors import InputError
 from access30.cli import main
 from access30.national.batch import DONE, FAILED, BatchOptions, departement_task, parse_departements, run_batch
+from tests.paths import REPO
 
 pytest.importorskip("distributed")
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,9 @@ from access30.network.roads import (
     write_graphml,
     write_osm_xml,
 )
+from tests.paths import REPO
 
-OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+OSM = REPO.parent / "shared" / "data" / "osm"
 LIECHTENSTEIN = OSM / "liechtenstein.osm.pbf"
 SAINT_BARTH = OSM / "saint_barthelemy.osm.pbf"
 PARIS = OSM / "paris_bss.osm.pbf"

@@ -11,8 +11,6 @@ Real extracts: Liechtenstein and Saint-Barthélemy (../shared/data/osm).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import networkx as nx
 import numpy as np
 import pytest
@@ -32,8 +30,9 @@ from access30.routing.roads import (
     unit_pairs,
     unit_times,
 )
+from tests.paths import REPO
 
-OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+OSM = REPO.parent / "shared" / "data" / "osm"
 MODEL = AccessModel(detour=1.3, speed_kmh=30.0, max_distance_m=1000.0)
 TOL = 1e-6
 

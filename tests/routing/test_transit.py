@@ -25,7 +25,6 @@ from access30.base.errors import InputError
 from access30.network import gtfs
 from access30.routing import transit
 
-REPO = Path(__file__).resolve().parents[1]
 CRS = "EPSG:2975"
 SUB_ROUTES = ("E1", "E2", "E3")  # Saint-Denis – Saint-André – Saint-Benoît: shared stops, transfers
 SUB_SITES = ("CCAS Saint Denis", "CCAS Saint Benoit", "CCAS Bras Panon")

@@ -11,7 +11,6 @@ capacitated optimum never above the uncapacitated one (maximal covering) nor bel
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +20,9 @@ from scipy.optimize import linprog
 from access30.base.errors import InputError
 from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian, _merge_identical
 from access30.locate.maxcover import solve_maxcover
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 THRESHOLD_S = 1200.0  # 20 minutes in the fixtures
 PENALTY_S = 3600.0
 

@@ -14,8 +14,7 @@ import json
 import pytest
 
 from access30.cli import main
-
-from . import input_files as F
+from tests import input_files as F
 
 POPULATIONS = ["points_csv", "polygons_gpkg", "grid_2017_csv"]
 SITE_SOURCES = {

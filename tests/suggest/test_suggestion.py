@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,8 +34,9 @@ from access30.suggest.candidates import (
 )
 from access30.suggest.matrix import candidate_unit_times
 from access30.suggest.suggestion import suggest_sites
+from tests.paths import REPO
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = REPO.parent / "shared" / "data"
 THRESHOLD = 30.0
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from access30.base.errors import InputError
 from access30.inputs.sources.osm import read_osm, type_from_name
+from tests.paths import REPO
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "FIXTURE_social_facilities.osm"
+FIXTURE = REPO / "tests" / "fixtures" / "FIXTURE_social_facilities.osm"
 
 
 @pytest.mark.parametrize("name", ["liechtenstein.osm.pbf", "paris_bss.osm.pbf", "saint_barthelemy.osm.pbf",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -19,8 +17,8 @@ from access30.inputs.sources.shipped import (
     site_id_of,
     translate_qa_note,
 )
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
