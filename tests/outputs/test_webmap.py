@@ -1,0 +1,99 @@
+"""The interactive web map (outputs.webmap) of the demo result: its layers, tooltips that say the time, and
+site text escaped in popups and tooltips (a hand-made hostile site name, ``handmade_hostile``)."""
+
+from __future__ import annotations
+
+import folium
+import numpy as np
+import pytest
+
+from access30.base.fmt import fmt_int
+from access30.coverage.engine import evaluate, route
+from access30.outputs.webmap import build_map, class_areas
+
+HANDMADE_HOSTILE = "<script>alert(1)</script>"
+HANDMADE_ADDRESS = '<img src=x onerror="alert(2)">'
+
+
+def layers(fmap: folium.Map) -> dict:
+    return {child.layer_name: child for child in fmap._children.values() if isinstance(child, folium.FeatureGroup)}
+
+
+def markers(group: folium.FeatureGroup) -> list[folium.Marker]:
+    return [child for child in group._children.values() if isinstance(child, folium.Marker)]
+
+
+def popup_html(marker: folium.Marker) -> str:
+    popup = next(child for child in marker._children.values() if isinstance(child, folium.Popup))
+    return "".join(part.data for part in popup.html._children.values())
+
+
+def tooltip_text(marker: folium.Marker) -> str:
+    return next(child.text for child in marker._children.values() if isinstance(child, folium.Tooltip))
+
+
+@pytest.fixture(scope="module")
+def demo_map(demo_study, demo_result) -> folium.Map:
+    return build_map(demo_result, communes=demo_study.communes, tiles=False)
+
+
+@pytest.fixture(scope="module")
+def hostile_result(demo_study):
+    sites = demo_study.sites.copy()
+    sites.loc[0, "name"] = HANDMADE_HOSTILE
+    sites.loc[0, "address"] = HANDMADE_ADDRESS
+    study = demo_study.with_sites(sites)
+    return study, evaluate(study, route(study), 30.0)
+
+
+def test_layers_and_one_marker_per_site(demo_map, demo_study):
+    found = layers(demo_map)
+    assert list(found)[:3] == ["Temps d'accès (classes)", "Population au-delà de 30 min (zones blanches)",
+                               "Contours des communes"]
+    site_groups = [name for name in found if name.startswith("Lieux : ")]
+    assert sum(len(markers(found[name])) for name in site_groups) == len(demo_study.sites) == 34
+    page = demo_map.get_root().render()
+    assert "Légende" in page and "unpkg.com" not in page and "cdn.jsdelivr.net/npm/leaflet" not in page
+
+
+def test_class_tooltips_say_the_time(demo_map, demo_result):
+    group = layers(demo_map)["Temps d'accès (classes)"]
+    geojson = next(child for child in group._children.values() if isinstance(child, folium.GeoJson))
+    tips = [feature["properties"]["tip"] for feature in geojson.data["features"]]
+    assert len(tips) == len(class_areas(demo_result))
+    assert all(" min : " in tip or "sans accès routier" in tip for tip in tips)
+    # Saint-Brieuc's people within 10 minutes, counted here from the units.
+    units = demo_result.units
+    mine = (units["commune"].astype(str) == "22278") & (units["time_min"].to_numpy() <= 10.0) \
+        & (units["status"] != "no_road")
+    expected = f"Saint-Brieuc — 0–10 min : {fmt_int(units.loc[mine, 'population'].sum())} hab."
+    assert expected in tips
+    gaps = layers(demo_map)["Population au-delà de 30 min (zones blanches)"]
+    gap_tips = [f["properties"]["tip"] for c in gaps._children.values() if isinstance(c, folium.GeoJson)
+                for f in c.data["features"]]
+    assert gap_tips and all("au-delà de 30 min" in tip for tip in gap_tips)
+
+
+def test_site_popup_gives_the_catchment_within_the_threshold(demo_map, demo_result):
+    group = layers(demo_map)["Lieux : France Services"]
+    marker = next(m for m in markers(group) if tooltip_text(m) == "France services Saint-Brieuc")
+    text = popup_html(marker)
+    assert text.startswith("<b>France services Saint-Brieuc</b>") and "lundi : 08:00 - 12:00" in text
+    row = demo_result.sites.set_index("name").loc["France services Saint-Brieuc"]
+    assert f"dont {fmt_int(row['catchment_covered'])} à 30 min ou moins" in text
+    assert np.isfinite(row["catchment_population"]) and row["catchment_population"] > 0
+
+
+def test_site_text_is_escaped(hostile_result):
+    study, result = hostile_result
+    fmap = build_map(result, communes=study.communes, tiles=False)
+    assert study.sites.loc[0, "type"] == "france_services"
+    group = layers(fmap)["Lieux : France Services"]
+    marker = markers(group)[0]
+    assert tooltip_text(marker) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    text = popup_html(marker)
+    assert text.startswith("<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>")
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in text
+    page = fmap.get_root().render()
+    assert HANDMADE_HOSTILE not in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the popup and the tooltip
