@@ -34,12 +34,12 @@ from access30.inputs.study import Study
 from access30.outputs.export import write_gpkg, write_summary
 from access30.outputs.pack import write_report
 from access30.suggest.candidates import build_candidates
-from access30.suggest.run import SuggestOptions, suggest
+from access30.suggest.run import SuggestOptions, run_suggestion
 from access30.suggest.suggestion import Suggestion, suggest_sites
 
 __all__ = [
     "DEFAULT_THRESHOLD_MIN", "CapacityOptions", "CoverageOptions", "CoverageResult", "InputError", "Notice",
     "Routing", "RunOptions", "Study", "StudyRequest", "SuggestOptions", "Suggestion", "assemble_study",
-    "build_candidates", "evaluate", "route", "run", "run_coverage", "suggest", "suggest_sites", "write_gpkg",
+    "build_candidates", "evaluate", "route", "run", "run_coverage", "run_suggestion", "suggest_sites", "write_gpkg",
     "write_report", "write_summary",
 ]

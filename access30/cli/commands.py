@@ -46,7 +46,7 @@ from access30.network.modes import get_mode, mode_words
 from access30.outputs.export import write_gpkg, write_summary
 from access30.outputs.pack import pack_names, write_report
 from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
-from access30.suggest.run import suggest
+from access30.suggest.run import run_suggestion
 from access30.suggest.suggestion import suggest_sites
 
 
@@ -187,7 +187,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     steps = Steps(args.quiet)
     study, routing = routed_study(options, steps)
     steps(f"Emplacements candidats, puis optimisation : {MODEL_LABELS_FR[ask.model]}")
-    suggestion = suggest(study, routing, options, ask)
+    suggestion = run_suggestion(study, routing, options, ask)
     steps(f"Écriture de {args.out.name}")
     with writing_together([output.path for output in outputs]) as written:  # both files, or neither
         write_gpkg(evaluate(study, routing, options.threshold_min), written.path(args.out), study.communes,

@@ -1,7 +1,7 @@
 """Suggesting new reception points for a routed study, as the options ask: candidates, then the model.
 
 :class:`SuggestOptions` is what ``access30 suggest`` and the app's « Suggestions » tab ask
-(model, number of sites, candidates, time limit, capacities); :func:`suggest` builds the
+(model, number of sites, candidates, time limit, capacities); :func:`run_suggestion` builds the
 candidates and solves the model chosen, with or without capacities.
 """
 
@@ -64,7 +64,7 @@ class SuggestOptions:
     new_capacity: float | None = None
 
 
-def suggest(study: Study, routing: Routing, options: RunOptions, ask: SuggestOptions) -> Suggestion:
+def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: SuggestOptions) -> Suggestion:
     """Build the candidates of ``ask`` and solve its model on the routed study.
 
     What the study found (population outside the network, sites left out…) comes first among the

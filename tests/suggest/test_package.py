@@ -12,8 +12,10 @@ from access30.suggest.suggestion import suggest_sites as suggestion_sites
 
 
 def test_every_public_name_exists():
-    # By module name: the attribute ``access30.suggest`` is the function access30/__init__.py exports.
     stage = importlib.import_module("access30.suggest")
+    import access30
+
+    assert access30.suggest is stage  # the attribute is the stage, never shadowed by a function
     assert [name for name in stage.__all__ if not hasattr(stage, name)] == []
     assert MODELS == ("cover", "maxcover", "median")
     assert suggest_sites is suggestion_sites and Suggestion is SuggestionClass

@@ -12,7 +12,7 @@ from access30.base.errors import InputError
 from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
 from access30.suggest import build_candidates, suggest_sites
-from access30.suggest.run import SuggestOptions, suggest
+from access30.suggest.run import SuggestOptions, run_suggestion
 
 OPTIONS = RunOptions(StudyRequest(territory="st-brieuc-loudeac"), CoverageOptions())
 MAIRIES = SuggestOptions(model="maxcover", k=2, sources=("mairies",), time_limit_s=30)
@@ -20,7 +20,7 @@ MAIRIES = SuggestOptions(model="maxcover", k=2, sources=("mairies",), time_limit
 
 @pytest.fixture(scope="module")
 def through_options(demo_study, demo_routing):
-    return suggest(demo_study, demo_routing, OPTIONS, MAIRIES)
+    return run_suggestion(demo_study, demo_routing, OPTIONS, MAIRIES)
 
 
 def test_suggest_equals_suggest_sites(demo_study, demo_routing, through_options):
@@ -46,14 +46,14 @@ def test_study_notices_come_first(demo_study, through_options):
 
 def test_capacities_read_but_unused_are_said(demo_study, demo_routing):
     options = RunOptions(OPTIONS.study, CoverageOptions(capacity=CapacityOptions("hours")))
-    got = suggest(demo_study, demo_routing, options, MAIRIES)
+    got = run_suggestion(demo_study, demo_routing, options, MAIRIES)
     assert got.notices[-1].code == "capacity_unused" and "--capacitated" in got.notices[-1].message
 
 
 def test_capacitated_needs_capacities(demo_study, demo_routing):
     ask = SuggestOptions(model="maxcover", k=2, sources=("mairies",), capacitated=True)
     with pytest.raises(InputError) as exc:
-        suggest(demo_study, demo_routing, OPTIONS, ask)
+        run_suggestion(demo_study, demo_routing, OPTIONS, ask)
     assert exc.value.column == "--capacitated" and "--capacity" in exc.value.fix
 
 
@@ -61,5 +61,5 @@ def test_capacitated_serves_people_not_a_weight(demo_study, demo_routing):
     options = RunOptions(OPTIONS.study, CoverageOptions(capacity=CapacityOptions("hours")))
     ask = SuggestOptions(model="maxcover", k=2, sources=("mairies",), capacitated=True, weight="poor_households")
     with pytest.raises(InputError) as exc:
-        suggest(demo_study, demo_routing, options, ask)
+        run_suggestion(demo_study, demo_routing, options, ask)
     assert exc.value.column == "--weight"
