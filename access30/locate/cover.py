@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from access30.locate import _highs
 from access30.locate._reduce import reduce_sets
-from access30.locate._solve import Clock, Model, Outcome, SolveResult, nothing_to_do, solve_sequence
+from access30.locate._solve import Clock, Model, Outcome, Progress, SolveResult, nothing_to_do, solve_sequence
 
 
 def greedy_cover(sets: sp.csr_matrix) -> np.ndarray:
@@ -77,12 +77,12 @@ class Cover(Model):
         return _highs.Arrays(np.ones(c), np.zeros(c), np.ones(c), self.sets.T.tocsc(), np.ones(g),
                              np.full(g, np.inf), np.ones(c), maximize=False)
 
-    def solve(self, time_limit_s: float = 60.0) -> SolveResult:
+    def solve(self, time_limit_s: float = 60.0, progress: Progress | None = None) -> SolveResult:
         """Solve (reductions included in the time limit); objective = number of sites.
 
-        See :func:`access30.locate._solve.solve_sequence`.
+        See :func:`access30.locate._solve.solve_sequence` (and :data:`~access30.locate._solve.Progress`).
         """
-        clock = Clock(time_limit_s)
+        clock = Clock(time_limit_s, progress=progress)
         if self.sets.shape[1] == 0:
             return nothing_to_do("rien à couvrir", clock)
         return solve_sequence(self, greedy_cover(self.sets), clock)
@@ -112,7 +112,8 @@ class Cover(Model):
                        status)
 
 
-def solve_cover(cover: sp.spmatrix, time_limit_s: float = 60.0, reduce: bool = True) -> SolveResult:
+def solve_cover(cover: sp.spmatrix, time_limit_s: float = 60.0, reduce: bool = True,
+                progress: Progress | None = None) -> SolveResult:
     """Set covering: fewest candidates covering every unit (column) that some candidate covers.
 
     Parameters
@@ -122,10 +123,12 @@ def solve_cover(cover: sp.spmatrix, time_limit_s: float = 60.0, reduce: bool = T
     time_limit_s : float
     reduce : bool
         Merge identical units and drop dominated candidates first.
+    progress : callable, optional
+        See :data:`access30.locate._solve.Progress`.
 
     Returns
     -------
     SolveResult
         ``chosen`` candidate indices; objective = number of sites.
     """
-    return Cover(cover, reduce).solve(time_limit_s)
+    return Cover(cover, reduce).solve(time_limit_s, progress)
