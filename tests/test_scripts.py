@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
@@ -78,13 +76,6 @@ def test_figures_modes_quick():
     assert done.returncode == 0, done.stderr
     assert 0 < last_value(done.stdout, "walk_share_covered") < 1
     assert "couverts" in done.stdout
-
-
-@pytest.mark.parametrize("code", ["22", "99"])
-def test_download_script_fails_clearly_offline(tmp_path, code):
-    done = run("download_osm_extract.py", code, "--folder", str(tmp_path), timeout=120)
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr and done.stderr.strip().splitlines()[-1].startswith("Erreur :")
 
 
 def test_bench_batch_quick():
