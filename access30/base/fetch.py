@@ -54,7 +54,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from access30.base.errors import InputError, NetworkUnavailableError
-from access30.base.fmt import fmt_dec
+from access30.base.fmt import fmt_bytes, fmt_dec
 from access30.base.settings import mirror as mirror_setting
 
 #: Bytes read at a time (also the progress bar's step).
@@ -232,14 +232,6 @@ def partial_path(destination: str | Path) -> Path:
     """The ``.part`` file a download of ``destination`` streams into (``x.osm.pbf`` → ``x.osm.pbf.part``)."""
     destination = Path(destination)
     return destination.with_name(destination.name + ".part")
-
-
-def fmt_bytes(size: float) -> str:
-    """A size in French units: ``512 octets``, ``12,3 ko``, ``178,5 Mo``, ``1,2 Go`` (powers of 1000)."""
-    for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
-        if size >= scale:
-            return f"{fmt_dec(size / scale, 1)} {unit}"
-    return f"{int(size)} octets"
 
 
 def mirrored_url(url: str, mirror: str | None = None) -> str:

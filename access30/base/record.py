@@ -42,6 +42,8 @@ from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 
+import pyogrio
+
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_dec, fmt_int
 from access30.base.io import jsonable, split_layer
@@ -720,15 +722,18 @@ def version_warnings(record: RunRecord) -> list[str]:
 
 
 def read_record(path: str | Path) -> RunRecord:
-    """Read a run record: a JSON summary of access30 (its ``run``), or a record on its own.
+    """Read a run record: a JSON summary of access30 (its ``run``), a record on its own, or the ``run``
+    table of a GeoPackage written by access30.
 
     Raises
     ------
     InputError
-        Missing or unreadable file, or a JSON that holds no run record.
+        Missing or unreadable file, or one that holds no run record.
     """
     path = Path(path)
     fix = "donnez le résumé JSON écrit par access30 (--summary, ou synthese.json d'un dossier)"
+    if path.suffix.lower() == ".gpkg" and path.is_file():
+        return _gpkg_record(path, fix)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -744,6 +749,21 @@ def read_record(path: str | Path) -> RunRecord:
         raise InputError("ce résumé n'a pas de journal d'exécution (« run ») : il a été écrit par une version "
                          "d'access30 antérieure", "relancez la commande d'origine pour avoir un résumé avec son "
                          "journal", path=path)
+    try:
+        return RunRecord.from_dict(data)
+    except InputError as exc:
+        raise InputError(exc.problem, exc.fix, path=path) from None
+
+
+def _gpkg_record(path: Path, fix: str) -> RunRecord:
+    """The record kept in the ``run`` table of a GeoPackage (its ``json`` row)."""
+    try:
+        table = pyogrio.read_dataframe(path, layer="run")
+        text = table.loc[table["element"] == "json", "valeur"].iloc[0]
+        data = json.loads(text)
+    except Exception:  # noqa: BLE001 - no such layer, no such row, not JSON: all the same to the user
+        raise InputError("ce GeoPackage n'a pas de table « run » lisible (écrit par une version antérieure ou par un "
+                         "autre logiciel)", fix, path=path) from None
     try:
         return RunRecord.from_dict(data)
     except InputError as exc:
