@@ -9,7 +9,9 @@ servers with :meth:`FileServer.put`. Faults, switched per path:
 * ``corrupt.add(path)``: bytes in the middle of the body are altered (the format stays plausible,
   the checksum does not);
 * ``ignore_range = True``: requests with ``Range`` get the whole file (``200``), as from a server
-  without Range support.
+  without Range support;
+* ``slow[path] = seconds``: the body is sent 16 KB at a time, that long apart (a download to kill
+  halfway).
 
 Every request is logged in ``log`` as ``(path, range header, status)``.
 """
@@ -20,6 +22,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +42,7 @@ class FileServer:
     missing: set[str] = field(default_factory=set)
     corrupt: set[str] = field(default_factory=set)
     ignore_range: bool = False
+    slow: dict[str, float] = field(default_factory=dict)
     log: list[tuple[str, str, int]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -125,6 +129,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write_body(self, files: FileServer, rel: str, body: bytes) -> None:
         fraction = files.drop_once.pop(rel, None)
+        if rel in files.slow:
+            for start in range(0, len(body), 16_384):
+                try:
+                    self.wfile.write(body[start:start + 16_384])
+                    self.wfile.flush()
+                except OSError:  # the client was killed
+                    return
+                time.sleep(files.slow[rel])
+            return
         if fraction is None:
             self.wfile.write(body)
             return

@@ -36,6 +36,7 @@ import subprocess
 import time
 import types
 import typing
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -758,7 +759,9 @@ def read_record(path: str | Path) -> RunRecord:
 def _gpkg_record(path: Path, fix: str) -> RunRecord:
     """The record kept in the ``run`` table of a GeoPackage (its ``json`` row)."""
     try:
-        table = pyogrio.read_dataframe(path, layer="run")
+        with warnings.catch_warnings():  # GDAL's remarks on a file that is no GeoPackage: the refusal says it
+            warnings.simplefilter("ignore")
+            table = pyogrio.read_dataframe(path, layer="run")
         text = table.loc[table["element"] == "json", "valeur"].iloc[0]
         data = json.loads(text)
     except Exception:  # noqa: BLE001 - no such layer, no such row, not JSON: all the same to the user
