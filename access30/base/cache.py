@@ -60,6 +60,8 @@ SOURCE_FOLDERS = {"network": "osm", "grid": "filosofi", "dila": "dila", "data_in
 STATUS_LABELS = {"ok": "téléchargé", "cached": "déjà en cache", "failed": "échec", "unavailable": "non publié"}
 MANIFEST_NAME = "manifest.json"
 _MANIFEST_VERSION = 1
+#: Files an earlier version kept at the top of the cache for a source (networks downloaded with osmnx).
+_LEGACY = {"network": ("network_*.graphml",)}
 #: Lock files (never listed, never cleared while held).
 _LOCK_NAME = ".access30-download.lock"
 _MANIFEST_LOCK = ".access30-manifest.lock"
@@ -420,6 +422,10 @@ def clear(source: str = "all", cache_dir: str | Path | None = None) -> Cleared:
                 for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
                     with contextlib.suppress(OSError):
                         sub.rmdir()
+            for pattern in _LEGACY.get(name, ()):  # kept by earlier versions beside the source folders
+                for path in sorted(root.glob(pattern)):
+                    cleared.derived.append(path)
+                    path.unlink()
         if cleared.entries:
             _write(kept, cache_dir)
     return cleared

@@ -212,7 +212,9 @@ def test_clear_removes_files_and_entries_and_says_so(mirror, tmp_path):
     assert not derived.exists() and "1 fichier tiré des sources supprimé (tables par département, index) : " \
                                     "dila_22.parquet" in text
     assert {e.source for e in entries(cache)} == set(SOURCES) - {"dila"}
+    (cache / "network_drive_0123456789abcdef.graphml").write_text("<graphml/>")  # an older version's network
     everything = clear("all", cache)
+    assert "network_drive_0123456789abcdef.graphml" in str(everything)
     assert len(everything.entries) == 4 and entries(cache) == []
     assert [p.name for p in cache.rglob("*") if p.is_file()] in (["manifest.json", ".access30-manifest.lock"],
                                                                  [".access30-manifest.lock", "manifest.json"])
