@@ -78,6 +78,14 @@ def test_figures_modes_quick():
     assert "couverts" in done.stdout
 
 
+def test_bench_download_quick():
+    """A first download through a local mirror, the cached second run, the five sources failing offline."""
+    done = run("bench_download.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "cached_second_run_s") > 0
+    assert "| Offline: the five sources fail" in done.stdout
+
+
 def test_bench_batch_quick():
     done = run("bench_batch.py", "--quick")
     assert done.returncode == 0, done.stdout + done.stderr

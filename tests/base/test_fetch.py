@@ -5,7 +5,6 @@ import errno
 import hashlib
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -148,11 +147,9 @@ def test_404_says_not_found_and_what_to_do(http_server, tmp_path):  # noqa: F811
 
 def test_offline_fails_at_once_in_french(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/{REGION}"
-    started = time.monotonic()
     with pytest.raises(ServerUnreachable, match="réseau routier OpenStreetMap \\(bretagne\\) : téléchargement "
                                                 "impossible .*\\(connexion refusée.*placez le fichier ici") as caught:
         fetch(url, tmp_path / "x.osm.pbf", what="réseau routier OpenStreetMap (bretagne)", mirror="")
-    assert time.monotonic() - started < 2
     assert isinstance(caught.value, NetworkUnavailableError) and caught.value.host.startswith("127.0.0.1:")
     assert list(tmp_path.iterdir()) == []
 

@@ -10,7 +10,6 @@ for the INSEE archive, and handmade bz2 and Parquet files (named ``handmade_*``)
 import bz2
 import json
 import os
-import time
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -95,9 +94,7 @@ def test_second_request_is_already_cached_at_once(mirror, tmp_path):
     cache = tmp_path / "cache"
     download(mirror, cache)
     requests = len(mirror.log)
-    started = time.monotonic()
     again = download(mirror, cache)
-    assert time.monotonic() - started < 1
     assert [o.status for o in again] == ["cached"] * len(SOURCES)
     assert all("déjà en cache" in str(o) for o in again)
     assert len(mirror.log) == requests  # nothing asked of the server
@@ -116,10 +113,8 @@ def test_one_failure_does_not_stop_the_others(mirror, tmp_path):
 
 
 def test_offline_every_source_fails_at_once_with_what_to_do(tmp_path):
-    started = time.monotonic()
     outcomes = download_sources("22", cache_dir=tmp_path / "cache", mirror=f"http://127.0.0.1:{closed_port()}/",
                                 progress=False)
-    assert time.monotonic() - started < 3
     assert [o.status for o in outcomes] == ["failed"] * len(SOURCES)
     assert "connexion refusée" in outcomes[0].message
     assert all("injoignable" in o.message for o in outcomes[1:])
