@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from access30.base.cache import RemoteFile, ensure, lookup, source_folder
-from access30.base.errors import InputError, NetworkUnavailableError, Notice
-from access30.base.fetch import ServerUnreachable, fetch_json
+from access30.base.errors import InputError, Notice
+from access30.base.fetch import fetch_json
 from access30.base.fmt import plural
 from access30.base.io import read_table
 from access30.base.record import note_cache_entry, note_file, note_source
@@ -238,13 +238,8 @@ def data_inclusion_file(cache_dir: str | Path | None = None, api_url: str = DI_A
             f"placez-le ici : {candidates[0]} (ou {candidates[1]})")
 
     def resolve(mirror: str | None, timeout_s: float) -> tuple[str, Path, str, int | None]:
-        try:
-            dataset = fetch_json(api_url, what="la description du jeu data·inclusion", mirror=mirror,
-                                 timeout_s=timeout_s, page=DI_PAGE, hint=hint)
-        except ServerUnreachable:
-            raise
-        except NetworkUnavailableError as exc:
-            raise NetworkUnavailableError(f"{exc} Sans connexion, {hint}.") from None
+        dataset = fetch_json(api_url, what="la description du jeu data·inclusion", mirror=mirror, timeout_s=timeout_s,
+                             page=DI_PAGE, hint=hint)  # its failures say what to fetch by hand: the export
         resource = structures_resource(dataset)
         vintage = str(resource.get("last_modified") or resource.get("created_at") or "")[:10]
         size = resource.get("filesize")
