@@ -1,4 +1,5 @@
-"""Command line: ``access30 coverage``, ``report``, ``suggest``, ``sites``, ``batch``, ``demo``.
+"""Command line: ``access30 coverage``, ``report``, ``suggest``, ``sites``, ``batch``, ``demo``, ``download``,
+``cache``, ``rerun``.
 
 Errors in the user's inputs print one French sentence naming the file, row or column and the fix,
 and exit with code 2; no traceback. Every figure printed says what it counts.
@@ -10,6 +11,7 @@ import os
 import sys
 
 from access30.base.errors import Access30Error
+from access30.base.fetch import download_settings
 from access30.cli.commands import COMMANDS
 from access30.cli.parser import build_parser
 
@@ -19,9 +21,13 @@ EXIT_INPUT_ERROR = 2
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``access30`` command."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.command_line = ["access30", *argv]  # for the run record
     try:
-        return COMMANDS[args.command](args)
+        # Downloads made by the command: progress bars unless --quiet, the --mirror option.
+        with download_settings(progress=not getattr(args, "quiet", False), mirror=getattr(args, "mirror", None)):
+            return COMMANDS[args.command](args)
     except Access30Error as exc:
         print(f"\nErreur : {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR

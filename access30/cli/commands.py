@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
+from access30.base.cache import cache_size, clear, entries, free_space, manifest_path, verify
 from access30.base.errors import InputError
+from access30.base.fetch import download_settings
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
 from access30.base.io import atomic_path, split_layer
 from access30.base.labels import MODEL_LABELS_FR
 from access30.base.moments import parse_when
+from access30.base.record import RunRecord, collecting, read_record, refuse_changed_inputs, version_warnings
 from access30.base.writes import (
     Output,
+    Source,
+    file_sources,
     output_folder,
+    prepare_outputs,
+    protected_folders,
     writing_together,
 )
 from access30.cli.options import (
@@ -23,19 +31,23 @@ from access30.cli.options import (
     check_command_outputs,
     check_lenses,
     check_unused_options,
+    command_arguments,
+    recorded_options,
     road_only,
     run_options,
     suggest_options,
 )
 from access30.cli.parser import build_parser, candidate_lists
-from access30.cli.text import Steps, format_report, format_suggestion
+from access30.cli.text import Steps, format_cache, format_downloads, format_report, format_suggestion
 from access30.coverage.capacity import load_lines
 from access30.coverage.engine import evaluate, route
 from access30.coverage.options import RunOptions
 from access30.coverage.result import Routing
 from access30.coverage.rules import check_threshold
-from access30.coverage.run import coverage_result
+from access30.coverage.run import begin_record, coverage_result
 from access30.inputs.assemble import assemble_study
+from access30.inputs.communes import normalise_departement
+from access30.inputs.downloads import download_sources, parse_sources
 from access30.inputs.inventories import list_sites
 from access30.inputs.sources.listing import OUTPUT_SUFFIXES, describe_listing, write_listing
 from access30.inputs.study import Study
@@ -43,10 +55,10 @@ from access30.inputs.territory import TERRITORIES
 from access30.national.batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
 from access30.national.outputs import write_national
 from access30.network.modes import get_mode, mode_words
-from access30.outputs.export import write_gpkg, write_summary
+from access30.outputs.export import with_run, write_gpkg, write_summary
 from access30.outputs.pack import pack_names, write_report
 from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
-from access30.suggest.run import run_suggestion
+from access30.suggest.run import SuggestOptions, run_suggestion
 from access30.suggest.suggestion import suggest_sites
 
 
@@ -72,6 +84,12 @@ def check_study_options(args: argparse.Namespace) -> None:
     check_capacity_options(args)
 
 
+def _record(command: str, args: argparse.Namespace, options: RunOptions, ask=None) -> RunRecord:
+    """The run record of a command, started now (every option, the files they name)."""
+    return begin_record(command, options, suggest=ask, argv=getattr(args, "command_line", None),
+                        arguments=command_arguments(args))
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Run the coverage job and write the GeoPackage (and JSON summary)."""
     outputs = [Output(args.out, "--out", (".gpkg",))]
@@ -80,21 +98,29 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     check_command_outputs(args, outputs)
     check_study_options(args)
     options = run_options(args)
-    steps = Steps(args.quiet)
-    study, routing = routed_study(options, steps)
-    steps("Indicateurs de couverture")
-    result = coverage_result(study, routing, options)
-    steps(f"Écriture de {args.out.name}")
-    with writing_together([output.path for output in outputs]) as written:  # both files, or neither
-        write_gpkg(result, written.path(args.out), study.communes)
-        if args.summary is not None:
-            write_summary(result, written.path(args.summary))
+    return coverage_job(options, args.out, args.summary, _record("coverage", args, options), args.quiet)
+
+
+def coverage_job(options: RunOptions, out: Path, summary: Path | None, record: RunRecord, quiet: bool) -> int:
+    """The coverage job of checked options: study, routing, lens, then the GeoPackage and summary with
+    the run record (also what ``rerun`` runs)."""
+    steps = Steps(quiet)
+    with collecting() as reads:
+        study, routing = routed_study(options, steps)
+        steps("Indicateurs de couverture")
+        result = coverage_result(study, routing, options)
+    record.add_study(study).add_reads(reads).finish()
+    steps(f"Écriture de {out.name}")
+    with writing_together([out] + ([summary] if summary is not None else [])) as written:  # both, or neither
+        write_gpkg(result, written.path(out), study.communes, record=record)
+        if summary is not None:
+            write_summary(result, written.path(summary), record=record)
     steps.done()
-    if not args.quiet:
+    if not quiet:
         print(format_report(result))
         if result.capacity is not None:
             print("\n" + "\n".join(load_lines(result.capacity)))
-        print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
+        print(f"\nÉcrit : {out}" + (f", {summary}" if summary else ""))
     return 0
 
 
@@ -104,6 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     parser = build_parser()
     coverage_args = parser.parse_args(["coverage", "--out", str(out_dir / "demo_couverture.gpkg"),
                                        "--summary", str(out_dir / "demo_couverture.json")])
+    coverage_args.command_line = getattr(args, "command_line", None)
     check_command_outputs(coverage_args, [Output(coverage_args.out, "--out-dir", new_folder=True),
                                           Output(coverage_args.summary, "--out-dir", new_folder=True)])
     output_folder(out_dir)
@@ -130,22 +157,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_command_outputs(args, outputs)
     check_study_options(args)
     options = run_options(args)
-    out_dir = output_folder(args.out_dir)
-    steps = Steps(args.quiet)
-    study, routing = routed_study(options, steps)
-    steps("Indicateurs de couverture")
-    result = coverage_result(study, routing, options)
-    suggestion = None
-    if args.suggest:
-        steps(f"Recherche de {plural(args.suggest, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, "
-              f"candidats : {candidate_lists()})")
-        candidates, _ = build_candidates(study)
-        suggestion = suggest_sites(study, routing, "maxcover", args.suggest, options.threshold_min,
-                                   candidates=candidates)
+    return report_job(options, args.out_dir, args.suggest, day, (width, height), _record("report", args, options),
+                      args.quiet)
+
+
+def report_job(options: RunOptions, out_dir: Path, k: int | None, day: date, size: tuple[int, int],
+               record: RunRecord, quiet: bool) -> int:
+    """The report of checked options: the coverage (and ``k`` suggested sites), then the pack with the run
+    record (also what ``rerun`` runs)."""
+    out_dir = output_folder(out_dir)
+    steps = Steps(quiet)
+    with collecting() as reads:
+        study, routing = routed_study(options, steps)
+        steps("Indicateurs de couverture")
+        result = coverage_result(study, routing, options)
+        suggestion = None
+        if k:
+            steps(f"Recherche de {plural(k, 'nouveau lieu', 'nouveaux lieux')} (couverture maximale, "
+                  f"candidats : {candidate_lists()})")
+            candidates, _ = build_candidates(study)
+            suggestion = suggest_sites(study, routing, "maxcover", k, options.threshold_min, candidates=candidates)
+    record.add_study(study).add_reads(reads).finish()
     steps("Écriture du GeoPackage, des tableaux, de la carte et du rapport")
-    written = write_report(result, study, out_dir, suggestion, day, (width, height))
+    written = write_report(result, study, out_dir, suggestion, day, size, record)
     steps.done()
-    if not args.quiet:
+    if not quiet:
         print(format_report(result))
         print("\nÉcrit : " + ", ".join(str(p) for p in written))
     return 0
@@ -184,21 +220,31 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         raise InputError("un seul fichier d'emplacements candidats à la fois", "fusionnez vos fichiers",
                          column="--candidates")
     options, ask = run_options(args), suggest_options(args)
-    steps = Steps(args.quiet)
-    study, routing = routed_study(options, steps)
-    steps(f"Emplacements candidats, puis optimisation : {MODEL_LABELS_FR[ask.model]}")
-    suggestion = run_suggestion(study, routing, options, ask)
-    steps(f"Écriture de {args.out.name}")
-    with writing_together([output.path for output in outputs]) as written:  # both files, or neither
-        write_gpkg(evaluate(study, routing, options.threshold_min), written.path(args.out), study.communes,
-                   suggestion=suggestion)
-        if args.summary is not None:
-            with atomic_path(written.path(args.summary)) as tmp:
-                tmp.write_text(json.dumps(suggestion.to_summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return suggest_job(options, ask, args.out, args.summary, _record("suggest", args, options, ask), args.quiet)
+
+
+def suggest_job(options: RunOptions, ask: SuggestOptions, out: Path, summary: Path | None, record: RunRecord,
+                quiet: bool) -> int:
+    """Suggestions of checked options, then the GeoPackage and summary with the run record (also what
+    ``rerun`` runs)."""
+    steps = Steps(quiet)
+    with collecting() as reads:
+        study, routing = routed_study(options, steps)
+        steps(f"Emplacements candidats, puis optimisation : {MODEL_LABELS_FR[ask.model]}")
+        suggestion = run_suggestion(study, routing, options, ask)
+    record.add_study(study).add_reads(reads).finish()
+    steps(f"Écriture de {out.name}")
+    with writing_together([out] + ([summary] if summary is not None else [])) as written:  # both, or neither
+        write_gpkg(evaluate(study, routing, options.threshold_min), written.path(out), study.communes,
+                   suggestion=suggestion, record=record)
+        if summary is not None:
+            with atomic_path(written.path(summary)) as tmp:
+                tmp.write_text(json.dumps(with_run(suggestion.to_summary(), record), ensure_ascii=False, indent=2),
+                               encoding="utf-8")
     steps.done()
-    if not args.quiet:
+    if not quiet:
         print(format_suggestion(suggestion))
-        print(f"\nÉcrit : {args.out}" + (f", {args.summary}" if args.summary else ""))
+        print(f"\nÉcrit : {out}" + (f", {summary}" if summary else ""))
     return 0
 
 
@@ -220,7 +266,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def cmd_territories(args: argparse.Namespace) -> int:
     """List the built-in territories."""
     for key, territory in TERRITORIES.items():
-        network = territory.network or "téléchargé avec osmnx (internet requis la première fois)"
+        network = territory.network or ("extrait régional Geofabrik, téléchargé dans le cache au premier usage "
+                                        "(« access30 download »)")
         print(f"{key:20s} {territory.label} — réseau : {network}")
     return 0
 
@@ -246,7 +293,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             say(line)
         run = run_batch(codes, options, out_dir, engine=args.engine, scheduler=args.scheduler, resume=args.resume,
                         workers=args.workers, memory_limit=args.memory_limit, progress=not args.quiet, lock=False,
-                        say=say)
+                        say=say, argv=getattr(args, "command_line", None))
         written = write_national(run.table, out_dir, args.threshold, mode_words(args.mode))
     figures = national_figures(run.table)
     if not args.quiet:
@@ -269,6 +316,90 @@ def failed_codes(run) -> list[str]:
     return table.loc[table["status"] != "ok", "code"].astype(str).tolist() if len(table) else []
 
 
+def cmd_download(args: argparse.Namespace) -> int:
+    """Fetch a département's public inputs into the cache, each reported; exit status 1 when one failed."""
+    code = normalise_departement(args.departement)
+    only = parse_sources(args.only)
+    outcomes = download_sources(code, only, cache_dir=args.cache_dir, mirror=args.mirror, progress=not args.quiet,
+                                refresh=args.refresh)
+    print(format_downloads(outcomes, code, manifest_path(args.cache_dir).parent))
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    """List what the cache holds (source, départements, vintage, size, date, checksum), or clear a source."""
+    root = manifest_path(args.cache_dir).parent
+    if args.clear is not None:
+        print(clear(args.clear, args.cache_dir))
+        return 0
+    listed = entries(args.cache_dir)
+    problems = {str(e.path): verify(e) for e in listed} if args.verify else None
+    print(format_cache(listed, root, cache_size(args.cache_dir), free_space(args.cache_dir), problems))
+    return 1 if problems and any(problems.values()) else 0
+
+
+#: Suffix of the outputs of ``rerun`` when none is given (next to those of the first run).
+RERUN_SUFFIX = "-relance"
+
+
+def _again(path: str | None, option: str) -> Path:
+    """The output of the first run, suffixed (« couverture.gpkg » → « couverture-relance.gpkg »)."""
+    if not path:
+        raise InputError(f"le journal ne dit pas où le premier calcul a écrit ({option})",
+                         f"indiquez {option}", column=option)
+    path = Path(path)
+    return path.with_name(path.stem + RERUN_SUFFIX + path.suffix)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """Make a run again from its record: same typed options, same input files (checked by their SHA-256,
+    refused naming the file when one changed), the package versions compared (warned), only the cache read."""
+    made = read_record(args.record)
+    if made.command == "batch":
+        raise InputError("un lot national se refait avec « access30 batch --resume » (chaque département garde son "
+                         "journal)", "relancez access30 batch avec les mêmes options et --resume", path=args.record)
+    if made.command not in ("coverage", "report", "suggest", "app"):
+        raise InputError(f"commande « {made.command} » inconnue dans le journal d'exécution",
+                         "donnez le résumé JSON d'un calcul coverage, report ou suggest", path=args.record)
+    refuse_changed_inputs(made, args.record)
+    options, ask = recorded_options(made)
+    command = "coverage" if made.command == "app" else made.command
+    recorded = made.arguments
+    if command == "report":
+        out_dir = args.out_dir or _again(recorded.get("out_dir"), "--out-dir")
+        outputs = [Output(out_dir / name, "--out-dir", new_folder=True) for name in pack_names()]
+        arguments = {"out_dir": out_dir}
+    else:
+        out = args.out or _again(recorded.get("out"), "--out")
+        summary = args.summary or (_again(recorded.get("summary"), "--summary") if recorded.get("summary") else None)
+        outputs = [Output(out, "--out", (".gpkg",))] + ([Output(summary, "--summary", (".json",))] if summary else [])
+        arguments = {"out": out, "summary": summary}
+    sources = (file_sources([(item.get("role") or "entrée", item["path"]) for item in made.inputs
+                             if item.get("size") is not None])
+               + [Source(Path(args.record), "RUN.json")] + protected_folders(options.study.cache_dir))
+    prepare_outputs(outputs, sources)
+    for line in version_warnings(made):
+        print(f"Attention : {line}", file=sys.stderr)
+    if command == "suggest" and ask is None:
+        raise InputError("journal d'un calcul suggest sans ses options (« suggest »)",
+                         "donnez le résumé JSON écrit par access30 suggest", path=args.record)
+    record = begin_record(command, options, suggest=ask, argv=getattr(args, "command_line", None),
+                          arguments={**recorded, **arguments, "rerun_of": str(Path(args.record).resolve())})
+    if not args.quiet:
+        count = plural(len(made.inputs), "fichier d'entrée inchangé", "fichiers d'entrée inchangés")
+        print(f"Relance du calcul du {made.started[:10]} ({count}, empreintes SHA-256 vérifiées ; données lues dans "
+              "le cache seulement)")
+    with download_settings(forbidden="relance d'un calcul : seuls les fichiers déjà en cache sont lus"):
+        if command == "report":
+            width, height = (int(v) for v in str(recorded.get("map_size") or "2000x1600").lower().split("x"))
+            day = date.fromisoformat(recorded.get("date") or made.started[:10])
+            return report_job(options, out_dir, recorded.get("suggest"), day, (width, height), record, args.quiet)
+        if command == "suggest":
+            return suggest_job(options, ask, out, summary, record, args.quiet)
+        return coverage_job(options, out, summary, record, args.quiet)
+
+
 #: The function of each command (``access30 COMMANDE``).
 COMMANDS = {"coverage": cmd_coverage, "demo": cmd_demo, "report": cmd_report, "suggest": cmd_suggest,
-            "sites": cmd_sites, "batch": cmd_batch, "territories": cmd_territories}
+            "sites": cmd_sites, "batch": cmd_batch, "territories": cmd_territories, "download": cmd_download,
+            "cache": cmd_cache, "rerun": cmd_rerun}

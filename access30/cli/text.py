@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from access30.base.fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import fmt_bytes, fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
@@ -165,4 +165,41 @@ def format_suggestion(suggestion) -> str:
         lines += capacitated_lines(suggestion)
     shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
     lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]
+    return "\n".join(lines)
+
+
+def format_downloads(outcomes, departement: str, cache_dir) -> str:
+    """What ``access30 download`` did, one line per source, then where the cache is."""
+    marks = {"ok": "✓", "cached": "✓", "unavailable": "–", "failed": "✗"}
+    lines = [f"access30 — données publiques du département {departement}"]
+    for outcome in outcomes:
+        line = f"{marks[outcome.status]} {outcome}"
+        if outcome.entry is not None:
+            line += f" ; SHA-256 {outcome.entry.sha256}"
+        lines.append(line)
+    failed = [o for o in outcomes if o.status == "failed"]
+    lines.append(f"Cache : {cache_dir} (manifeste : manifest.json)"
+                 + (f" — {plural(len(failed), 'source en échec', 'sources en échec')}, les autres sont gardées : "
+                    "relancez la même commande pour reprendre" if failed else ""))
+    return "\n".join(lines)
+
+
+def format_cache(entries, cache_dir, total: int, free: int | None, problems: dict | None = None) -> str:
+    """``access30 cache``: each file of the manifest (source, départements, vintage, size, date, checksum)."""
+    lines = [f"Cache des données téléchargées : {cache_dir}"]
+    if not entries:
+        lines.append("Aucun fichier enregistré (« access30 download --departement CODE » le remplit).")
+    for entry in entries:
+        scope = ", ".join(entry.departements) if entry.departements else "France entière"
+        state = "présent" if entry.is_fresh() else "absent ou modifié depuis l'enregistrement"
+        if problems is not None:
+            state = problems.get(str(entry.path)) or "vérifié (empreinte identique)"
+        how = "placé à la main le" if entry.manual else "téléchargé le"
+        lines += [f"- {entry.source} — {entry.label or entry.source}",
+                  f"  fichier {entry.path} ; {fmt_bytes(entry.size)} ; départements {scope} ; millésime "
+                  f"{entry.vintage or 'inconnu'} ; {how} {entry.fetched[:10]} ({entry.fetched})",
+                  f"  SHA-256 {entry.sha256} ; {state}",
+                  f"  source : {entry.url}"]
+    lines.append(f"Taille totale du dossier (fichiers tirés des sources compris) : {fmt_bytes(total)}"
+                 + (f" ; place libre sur le disque : {fmt_bytes(free)}" if free is not None else ""))
     return "\n".join(lines)

@@ -11,7 +11,8 @@ The registry's order is the order in which lists are loaded and credited.
 
 **A département** (``--departement CODE``, ``--territory CODE``) takes by default every list that has
 something for it — the shipped first-reception inventory (``premier_accueil``: 972, 974, 29), the
-DILA directory and the data·inclusion export when they are in the cache, the France Services, and the
+DILA directory and the data·inclusion export (from the cache, downloaded into it on first use; when
+they cannot be had, a notice says what to fetch by hand and where), the France Services, and the
 town halls as a stand-in for CCAS when no list gives a CCAS — merged by
 :func:`access30.inputs.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
 copies of its lists (:attr:`access30.inputs.territory.Territory.inventories`), as before.
@@ -28,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access30.base.errors import InputError, Notice
+from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.fmt import fmt_list, plural
 from access30.base.labels import SITE_TYPE_NOUNS
 from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
@@ -36,7 +37,6 @@ from access30.inputs.communes import departement_communes, normalise_departement
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     empty_records,
@@ -77,7 +77,7 @@ class InventoryScope:
         The corrections made to ``town_halls``, one line each.
     cache_dir : Path, optional
         Cache root of the downloaded sources (default :func:`access30.base.settings.cache_dir`): the DILA
-        directory and data·inclusion are read from it, never downloaded by a study.
+        directory and data·inclusion are read from it, downloaded into it on first use.
     """
 
     departement: str | None = None
@@ -216,19 +216,20 @@ def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
 
 
 def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
-    """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
+    """A downloaded source, read from the cache or downloaded into it on first use; when it cannot be
+    had (offline, refused by the server), a notice saying why and what to fetch by hand, not an error."""
     if not scope.departement:
         return None
-    if not cached(scope.cache_dir):
-        folder = cache_folder(key, scope.cache_dir, create=False)
-        return SourceResult(key, label, empty_records(), notices=[Notice(
-            f"{key}_not_cached", f"{label} : absent du cache ({folder}), non utilisé (hors ligne : une étude ou une "
-                                 "liste de lieux ne télécharge pas cette source).")])
+    was_cached = cached(scope.cache_dir)
     try:
         return load(scope.departement, cache_dir=scope.cache_dir)
-    except SourceUnavailableError as exc:
-        return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
-                                                                         f"{label} non utilisé : {exc}")])
+    except Access30Error as exc:
+        if was_cached:
+            return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
+                                                                             f"{label} non utilisé : {exc}")])
+        folder = cache_folder(key, scope.cache_dir, create=False)
+        return SourceResult(key, label, empty_records(), notices=[Notice(
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}) et non téléchargé, non utilisé — {exc}")])
 
 
 def _dila(scope: InventoryScope) -> SourceResult | None:
