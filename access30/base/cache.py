@@ -33,8 +33,8 @@ from pathlib import Path
 
 from access30.base.errors import Access30Error, InputError
 from access30.base.fetch import FetchResult, ServerUnreachable, fetch, format_check, mirrored_url
+from access30.base.files import write_text_atomic
 from access30.base.fmt import fmt_bytes, plural
-from access30.base.io import write_text_atomic
 from access30.base.record import file_sha256
 from access30.base.settings import cache_dir as default_cache_dir
 

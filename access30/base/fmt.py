@@ -133,3 +133,15 @@ def fmt_bytes(size: float) -> str:
         if size >= scale:
             return f"{fmt_dec(size / scale, 1)} {unit}"
     return f"{int(size)} octets"
+
+
+def fmt_iso_date(text: str) -> str:
+    """An ISO date in the French order.
+
+    Examples
+    --------
+    >>> fmt_iso_date("2025-12-02")
+    '02/12/2025'
+    """
+    year, month, day = text.split("-")
+    return f"{day}/{month}/{year}"

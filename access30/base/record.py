@@ -32,22 +32,20 @@ import hashlib
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import time
 import types
 import typing
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 
-import pyogrio
-
 from access30.base.errors import InputError
+from access30.base.files import jsonable, split_layer
 from access30.base.fmt import fmt_dec, fmt_int
-from access30.base.io import jsonable, split_layer
 
 #: Packages whose version is recorded (distribution names), after Python itself.
 KEY_PACKAGES = ("access30", "numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "osmium",
@@ -758,11 +756,9 @@ def read_record(path: str | Path) -> RunRecord:
 
 def _gpkg_record(path: Path, fix: str) -> RunRecord:
     """The record kept in the ``run`` table of a GeoPackage (its ``json`` row)."""
-    try:
-        with warnings.catch_warnings():  # GDAL's remarks on a file that is no GeoPackage: the refusal says it
-            warnings.simplefilter("ignore")
-            table = pyogrio.read_dataframe(path, layer="run")
-        text = table.loc[table["element"] == "json", "valeur"].iloc[0]
+    try:  # a GeoPackage is an SQLite database: its ``run`` table is read without GDAL
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as database:
+            (text,) = database.execute("SELECT valeur FROM run WHERE element = 'json'").fetchone()
         data = json.loads(text)
     except Exception:  # noqa: BLE001 - no such layer, no such row, not JSON: all the same to the user
         raise InputError("ce GeoPackage n'a pas de table « run » lisible (écrit par une version antérieure ou par un "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from access30.base.departements import is_departement_code, normalise_departement
 from access30.base.errors import InputError
 from access30.base.record import RunRecord, restore
 from access30.base.writes import (
@@ -23,11 +24,11 @@ from access30.base.writes import (
 from access30.cli.parser import DEFAULT_CRS, file_option
 from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
-from access30.inputs.communes import is_departement_code, normalise_departement
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.inputs.inventories import candidate_inventories
 from access30.inputs.territory import TERRITORIES
 from access30.network.modes import get_mode
-from access30.suggest.candidates import CANDIDATE_SOURCES, DEFAULT_MAX_CELLS
+from access30.suggest.candidates import CANDIDATE_SOURCES
 from access30.suggest.run import SuggestOptions
 
 

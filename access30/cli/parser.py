@@ -9,9 +9,8 @@ from pathlib import Path
 from access30.base.cache import SOURCES
 from access30.base.crs import crs_option
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
-from access30.inputs.inventories import candidate_inventories, inventory_keys
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS, candidate_entries, inventory_keys
 from access30.network.modes import MODES
-from access30.suggest.candidates import DEFAULT_MAX_CELLS
 
 #: Coordinates of a CSV of sites or candidates when no --sites-crs / --candidates-crs is given.
 DEFAULT_CRS = "EPSG:4326"
@@ -153,7 +152,7 @@ def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
 
 def candidate_lists() -> str:
     """The inventories giving candidates by default, in words (« mairies et France Services »)."""
-    return " et ".join(inventory.plural for inventory in candidate_inventories())
+    return " et ".join(inventory.plural for inventory in candidate_entries())
 
 
 def file_option(inventory) -> str:
@@ -203,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")
     add_study_arguments(suggest)
-    listed = [inventory.key for inventory in candidate_inventories()]
+    listed = [inventory.key for inventory in candidate_entries()]
     suggest.add_argument("--candidates", default=",".join(listed),
                          help=f"emplacements candidats séparés par des virgules : {', '.join(listed)}, cells "
                               f"(carreaux habités) et/ou un fichier CSV/GPKG (défaut : {','.join(listed)})")
@@ -214,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default=None,
                          help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes "
                               "pondérées")
-    for inventory in candidate_inventories():
+    for inventory in candidate_entries():
         suggest.add_argument(file_option(inventory), type=chemin, help=inventory.candidates.file_help)
     suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
                          help="cover : nombre minimal de lieux pour couvrir tous les habitants atteignables ; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from access30.base.fmt import fmt_bytes, fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
@@ -95,9 +95,10 @@ def _network_line(s) -> str:
 def _transit_lines(s) -> list[str]:
     t = s.transit
     return [f"Transports en commun : flux GTFS {t.feed_file} ({', '.join(t.feed_agencies) or 'agence non déclarée'}), "
-            f"valable du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; {fmt_int(s['network_nodes'])} "
+            f"valable du {fmt_iso_date(t.feed_valid_from)} au {fmt_iso_date(t.feed_valid_to)} ; "
+            f"{fmt_int(s['network_nodes'])} "
             f"arrêts desservis, {fmt_int(s['network_edges'])} courses ce jour-là",
-            f"Date des horaires : {_iso_fr(t.service_date)} ; départs {t.window} (temps médian sur la fenêtre)",
+            f"Date des horaires : {fmt_iso_date(t.service_date)} ; départs {t.window} (temps médian sur la fenêtre)",
             f"Horaires d'ouverture : {t.opening_hours}"]
 
 
@@ -116,12 +117,6 @@ def _transit_usage_lines(s) -> list[str]:
                                                               for r in t.stops[:8]))
     lines.append(f"Dont à pied directement jusqu'au lieu : {fmt_int(t.walk_only_population)}")
     return lines
-
-
-def _iso_fr(text: str) -> str:
-    """``2025-12-02`` → ``02/12/2025``."""
-    year, month, day = text.split("-")
-    return f"{day}/{month}/{year}"
 
 
 def _counted(s) -> str:
@@ -168,38 +163,3 @@ def format_suggestion(suggestion) -> str:
     return "\n".join(lines)
 
 
-def format_downloads(outcomes, departement: str, cache_dir) -> str:
-    """What ``access30 download`` did, one line per source, then where the cache is."""
-    marks = {"ok": "✓", "cached": "✓", "unavailable": "–", "failed": "✗"}
-    lines = [f"access30 — données publiques du département {departement}"]
-    for outcome in outcomes:
-        line = f"{marks[outcome.status]} {outcome}"
-        if outcome.entry is not None:
-            line += f" ; SHA-256 {outcome.entry.sha256}"
-        lines.append(line)
-    failed = [o for o in outcomes if o.status == "failed"]
-    lines.append(f"Cache : {cache_dir} (manifeste : manifest.json)"
-                 + (f" — {plural(len(failed), 'source en échec', 'sources en échec')}, les autres sont gardées : "
-                    "relancez la même commande pour reprendre" if failed else ""))
-    return "\n".join(lines)
-
-
-def format_cache(entries, cache_dir, total: int, free: int | None, problems: dict | None = None) -> str:
-    """``access30 cache``: each file of the manifest (source, départements, vintage, size, date, checksum)."""
-    lines = [f"Cache des données téléchargées : {cache_dir}"]
-    if not entries:
-        lines.append("Aucun fichier enregistré (« access30 download --departement CODE » le remplit).")
-    for entry in entries:
-        scope = ", ".join(entry.departements) if entry.departements else "France entière"
-        state = "présent" if entry.is_fresh() else "absent ou modifié depuis l'enregistrement"
-        if problems is not None:
-            state = problems.get(str(entry.path)) or "vérifié (empreinte identique)"
-        how = "placé à la main le" if entry.manual else "téléchargé le"
-        lines += [f"- {entry.source} — {entry.label or entry.source}",
-                  f"  fichier {entry.path} ; {fmt_bytes(entry.size)} ; départements {scope} ; millésime "
-                  f"{entry.vintage or 'inconnu'} ; {how} {entry.fetched[:10]} ({entry.fetched})",
-                  f"  SHA-256 {entry.sha256} ; {state}",
-                  f"  source : {entry.url}"]
-    lines.append(f"Taille totale du dossier (fichiers tirés des sources compris) : {fmt_bytes(total)}"
-                 + (f" ; place libre sur le disque : {fmt_bytes(free)}" if free is not None else ""))
-    return "\n".join(lines)

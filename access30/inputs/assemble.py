@@ -35,22 +35,17 @@ from pyproj.exceptions import CRSError
 from shapely.ops import nearest_points
 
 from access30.base.crs import local_crs, to_wgs84
+from access30.base.departements import is_departement_code, normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from access30.base.io import find_column, read_vector
 from access30.base.record import collecting
-from access30.inputs.communes import (
-    departement_area,
-    departement_communes,
-    is_departement_code,
-    national_communes_table,
-    normalise_departement,
-)
+from access30.inputs.catalogue import inventory_keys
+from access30.inputs.communes import departement_area, departement_communes, national_communes_table
 from access30.inputs.inventories import (
     INVENTORIES,
     InventoryScope,
     described,
-    inventory_keys,
     inventory_notices,
     inventory_sources,
     list_sites,
@@ -65,8 +60,9 @@ from access30.inputs.population import (
     read_population,
     repair_polygons,
 )
+from access30.inputs.remote import DEFAULT_VINTAGE, NO_GRID
 from access30.inputs.sites import check_territory, dedupe_sites, read_sites, relocated_notice
-from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, FilosofiUnavailable, load_filosofi_grid
+from access30.inputs.sources.filosofi import FilosofiUnavailable, load_filosofi_grid
 from access30.inputs.sources.merge import merge_user_sites
 from access30.inputs.study import Study
 from access30.inputs.territory import (

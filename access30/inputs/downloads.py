@@ -17,13 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from access30.base.cache import SOURCES, RemoteFile, SourceOutcome, obtain, source_folder
+from access30.base.departements import normalise_departement
 from access30.base.download import network_file
 from access30.base.errors import InputError
 from access30.base.fetch import download_settings, mirrored_url
-from access30.inputs.communes import normalise_departement
-from access30.inputs.sources.data_inclusion import data_inclusion_file
-from access30.inputs.sources.dila import dila_file
-from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, FILOSOFI_VINTAGES, grid_file
+from access30.inputs.remote import DEFAULT_VINTAGE, FILOSOFI_VINTAGES, data_inclusion_file, dila_file, grid_file
 
 #: The ANCT list of France Services of 2024-08-01 (the one shipped in ``data/france``), at a fixed commit
 #: of its repository: the newest list published at a stable address.

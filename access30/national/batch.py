@@ -39,11 +39,13 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from access30.base.departements import ALL_DEPARTEMENTS, is_departement_code, normalise_departement
 from access30.base.download import network_file
 from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.files import jsonable, write_text_atomic
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, plural
 from access30.base.folderlock import folder_lock
-from access30.base.io import jsonable, read_table, write_text_atomic
+from access30.base.io import read_table
 from access30.base.record import RunRecord, collecting, file_fingerprint, options_record, same_content
 from access30.base.settings import (
     DEFAULT_THRESHOLD_MIN,
@@ -54,17 +56,15 @@ from access30.base.settings import (
 )
 from access30.coverage.engine import evaluate, route
 from access30.inputs.assemble import StudyRequest, assemble_study
-from access30.inputs.communes import departement_communes, is_departement_code, normalise_departement
+from access30.inputs.communes import departement_communes
 from access30.inputs.inventories import InventoryScope, list_sites
+from access30.inputs.remote import DEFAULT_VINTAGE, NO_GRID
 from access30.inputs.sources._common import cache_folder
-from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path
+from access30.inputs.sources.filosofi import filosofi_cache_path
 from access30.inputs.sources.shipped import SHIPPED
 from access30.inputs.territory import cached_extract
 from access30.network.modes import MODES
 
-#: Every département: metropolitan 01–95 (2A, 2B for Corsica, no 20) and the five overseas.
-ALL_DEPARTEMENTS = tuple([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"]
-                         + [f"{n:02d}" for n in range(21, 96)] + ["971", "972", "973", "974", "976"])
 #: How far beyond the border roads and sites are taken (residents cross it).
 BORDER_BUFFER_M = 20_000.0
 #: Status of a département's row.

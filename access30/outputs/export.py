@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from access30.base.files import atomic_path, jsonable, write_text_atomic
 from access30.base.fmt import fmt_num, round_up_minutes
-from access30.base.io import atomic_path, jsonable, write_text_atomic
 from access30.base.labels import status_label
 from access30.base.names import known_names
 from access30.coverage.result import CoverageResult

@@ -50,8 +50,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_min, fmt_num, fmt_pct, plural
-from access30.base.io import atomic_path
+from access30.base.files import atomic_path
+from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -643,8 +643,9 @@ def _transit_network_text(s) -> str:
     t = s.transit
     agencies = ", ".join(t.feed_agencies) or "agence non déclarée"
     return (f"Réseau de transports en commun : flux GTFS « {escape(t.feed_file)} » ({escape(agencies)}), valable "
-            f"du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; horaires du "
-            f"{_iso_fr(t.service_date)}, départs {escape(t.window)} ({fr_int(s['network_nodes'])} arrêts desservis, "
+            f"du {fmt_iso_date(t.feed_valid_from)} au {fmt_iso_date(t.feed_valid_to)} ; horaires du "
+            f"{fmt_iso_date(t.service_date)}, départs {escape(t.window)} "
+            f"({fr_int(s['network_nodes'])} arrêts desservis, "
             f"{fr_int(s['network_edges'])} courses ce jour-là). "
             + escape(t.date_reason[:1].upper() + t.date_reason[1:]))
 
@@ -671,11 +672,6 @@ def _transit_walk_text(s) -> list[str]:
 
 def _group_label(group: str) -> str:
     return EQUITY_LABELS_FR.get(group, group)
-
-
-def _iso_fr(text: str) -> str:
-    year, month, day = text.split("-")
-    return f"{day}/{month}/{year}"
 
 
 def _sources_and_limits(page: _Page) -> list:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from access30.base.download import REGION_OF_DEPARTEMENT, network_file, osm_extract_url
+from access30.base.departements import REGION_OF_DEPARTEMENT
+from access30.base.download import network_file, osm_extract_url
 from access30.base.errors import InputError
 
 

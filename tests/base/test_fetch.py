@@ -20,11 +20,11 @@ from access30.base.fetch import (
     download_settings,
     fetch,
     fetch_json,
-    fmt_bytes,
     format_check,
     mirrored_url,
     partial_path,
 )
+from access30.base.fmt import fmt_bytes
 from tests.http_server import closed_port, corrupted, http_server, touch_later  # noqa: F401
 from tests.paths import SHARED_DATA
 

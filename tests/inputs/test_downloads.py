@@ -20,9 +20,7 @@ from access30.base.download import osm_extract_url
 from access30.base.errors import InputError
 from access30.base.record import file_sha256
 from access30.inputs.downloads import FRANCE_SERVICES_URL, download_sources, parse_sources
-from access30.inputs.sources.data_inclusion import DI_API
-from access30.inputs.sources.dila import DILA_URL
-from access30.inputs.sources.filosofi import FILOSOFI_VINTAGES
+from access30.inputs.remote import DI_API, DILA_URL, FILOSOFI_VINTAGES
 from tests.http_server import closed_port, http_server  # noqa: F401
 from tests.paths import SHARED_DATA
 

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from access30.base.errors import NetworkUnavailableError, Notice
-from access30.base.io import atomic_path, read_table
+from access30.base.errors import Notice
+from access30.base.files import atomic_path
+from access30.base.io import read_table
 from access30.base.settings import NATIONAL_COMMUNES, data_path
 from access30.base.settings import cache_dir as default_cache_dir
 from access30.inputs.sites import SITE_COLUMNS, SITE_TYPES
@@ -29,12 +30,6 @@ RECORD_COLUMNS = SITE_COLUMNS + EXTRA_COLUMNS + ["source_key", "missing_reason"]
 
 #: Départements without an INSEE département code of their own in the national lists.
 _DOM = ("971", "972", "973", "974", "975", "976", "977", "978")
-
-
-class SourceUnavailableError(NetworkUnavailableError):
-    """A public source cannot be used as published (its dataset no longer offers the file expected);
-    the message (French) says what to download by hand. Download failures are those of
-    :mod:`access30.base.fetch`."""
 
 
 @dataclass

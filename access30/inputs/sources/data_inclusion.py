@@ -30,16 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from access30.base.cache import RemoteFile, ensure, lookup, source_folder
+from access30.base.cache import ensure, lookup
+from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
-from access30.base.fetch import fetch_json
 from access30.base.fmt import plural
 from access30.base.io import read_table
 from access30.base.record import note_cache_entry, note_file, note_source
-from access30.inputs.communes import normalise_departement
+from access30.inputs.remote import DI_API, DI_PAGE, data_inclusion_file
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     departement_at,
@@ -51,9 +50,6 @@ from access30.inputs.sources._common import (
     write_parquet,
 )
 
-DI_DATASET = "6233723c2c1e4a54af2f6b2d"
-DI_API = f"https://www.data.gouv.fr/api/1/datasets/{DI_DATASET}/"
-DI_PAGE = f"https://www.data.gouv.fr/fr/datasets/{DI_DATASET}/"
 LABEL = "data·inclusion, export des structures (data.gouv.fr), Licence Ouverte 2.0"
 
 #: v1 ``reseaux_porteurs`` codes kept → site type, in the order that settles a structure with several.
@@ -205,49 +201,6 @@ def build_di_cache(path: str | Path, cache: Path, vintage: str = "") -> dict:
             "departements": {d: int(n) for d, n in kept["departement"].value_counts().sort_index().items() if d}}
     write_json(meta, cache / "di_meta.json")
     return meta
-
-
-def structures_resource(dataset: dict) -> dict:
-    """The « structures » resource of the dataset description: Parquet preferred, else CSV.
-
-    Raises
-    ------
-    SourceUnavailableError
-        When the dataset lists none.
-    """
-    candidates = []
-    for resource in dataset.get("resources", []):
-        title = str(resource.get("title", "")).lower()
-        fmt = str(resource.get("format", "")).lower() or Path(str(resource.get("url", ""))).suffix.lstrip(".")
-        if title.startswith("structures") and fmt in ("parquet", "csv"):
-            candidates.append((0 if fmt == "parquet" else 1, resource, fmt))
-    if not candidates:
-        raise SourceUnavailableError(f"Le jeu data·inclusion ({DI_PAGE}) ne propose plus de fichier « structures » en "
-                                     "Parquet ou CSV : téléchargez l'export des structures à la main et passez-le "
-                                     "avec son chemin.")
-    _, resource, fmt = min(candidates, key=lambda c: c[0])
-    return {**resource, "format": fmt}
-
-
-def data_inclusion_file(cache_dir: str | Path | None = None, api_url: str = DI_API) -> RemoteFile:
-    """The « structures » export as a file of the cache (``<cache>/data_inclusion/structures.parquet``,
-    or ``.csv``): its address, vintage and size are read from the dataset description first."""
-    folder = source_folder("data_inclusion", cache_dir)
-    candidates = (folder / "structures.parquet", folder / "structures.csv")
-    hint = (f"téléchargez depuis un poste connecté le fichier « structures » (Parquet ou CSV) du jeu {DI_PAGE} et "
-            f"placez-le ici : {candidates[0]} (ou {candidates[1]})")
-
-    def resolve(mirror: str | None, timeout_s: float) -> tuple[str, Path, str, int | None]:
-        dataset = fetch_json(api_url, what="la description du jeu data·inclusion", mirror=mirror, timeout_s=timeout_s,
-                             page=DI_PAGE, hint=hint)  # its failures say what to fetch by hand: the export
-        resource = structures_resource(dataset)
-        vintage = str(resource.get("last_modified") or resource.get("created_at") or "")[:10]
-        size = resource.get("filesize")
-        return (str(resource["url"]), folder / f"structures.{resource['format']}", vintage,
-                size if isinstance(size, int) and size > 0 else None)
-
-    return RemoteFile("data_inclusion", api_url, candidates, "export des structures data·inclusion", DI_PAGE, "table",
-                      resolve=resolve, manual_hint=hint)
 
 
 def data_inclusion_cached(cache_dir: str | Path | None = None) -> bool:

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from access30.base.cache import RemoteFile, ensure, lookup, source_folder
-from access30.base.errors import InputError, Notice
+from access30.base.cache import ensure, lookup
+from access30.base.departements import normalise_departement
+from access30.base.errors import InputError, Notice, SourceUnavailableError
 from access30.base.fmt import plural
 from access30.base.record import note_cache_entry, note_file, note_source
-from access30.inputs.communes import normalise_departement
+from access30.inputs.remote import DILA_PAGE, DILA_URL, dila_file
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     departement_of,
@@ -43,10 +43,6 @@ from access30.inputs.sources._common import (
     write_parquet,
 )
 
-DILA_URL = "https://lecomarquage.service-public.gouv.fr/donnees_locales_v4/all_latest.tar.bz2"
-DILA_PAGE = ("https://www.data.gouv.fr/fr/datasets/service-public-gouv-fr-annuaire-de-l-administration-"
-             "base-de-donnees-locales/")
-ARCHIVE_NAME = "all_latest.tar.bz2"
 #: Local offices kept (DILA ``type_service_local``) → site type. The order settles an office with
 #: several of them (a CCAS also labelled France Services counts as a CCAS).
 DILA_PIVOTS: dict[str, str] = {
@@ -231,12 +227,6 @@ def build_dila_cache(archive: str | Path, cache: Path) -> dict:
 def _signature(path: Path) -> str:
     stat = path.stat()
     return f"{path.name} ({stat.st_size} octets, {int(stat.st_mtime)})"
-
-
-def dila_file(cache_dir: str | Path | None = None, url: str = DILA_URL) -> RemoteFile:
-    """The national export as a file of the cache (``<cache>/dila/all_latest.tar.bz2``)."""
-    return RemoteFile("dila", url, (source_folder("dila", cache_dir) / ARCHIVE_NAME,),
-                      "Annuaire de l'administration (DILA, ~350 Mo)", DILA_PAGE, "bzip2")
 
 
 def dila_cached(cache_dir: str | Path | None = None) -> bool:

@@ -33,7 +33,6 @@ import os
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,13 +42,15 @@ import py7zr
 import pyogrio
 import shapely
 
-from access30.base.cache import RemoteFile, ensure, lookup, source_folder
+from access30.base.cache import ensure, lookup
 from access30.base.crs import is_geographic, local_crs
+from access30.base.departements import normalise_departement
 from access30.base.errors import Access30Error, InputError, Notice
-from access30.base.io import atomic_path
+from access30.base.files import atomic_path
 from access30.base.record import note_cache_entry, note_file, note_source
-from access30.inputs.communes import departement_communes, normalise_departement
+from access30.inputs.communes import departement_communes
 from access30.inputs.population import EQUITY_COLUMNS, Demand, decode_idcar
+from access30.inputs.remote import DEFAULT_VINTAGE, FILOSOFI_VINTAGES, NO_GRID, grid_file
 from access30.inputs.sources._common import (
     cache_folder,
     departement_of,
@@ -57,29 +58,8 @@ from access30.inputs.sources._common import (
 )
 from access30.network.roads import haversine_m
 
-
-@dataclass(frozen=True)
-class FilosofiVintage:
-    """One published vintage of the 200 m grid."""
-
-    year: str
-    url: str
-    page: str
-    published: str
-
-
-FILOSOFI_VINTAGES: dict[str, FilosofiVintage] = {
-    "2021": FilosofiVintage("2021", "https://www.insee.fr/fr/statistiques/fichier/8735162/Filosofi2021_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/8735162", "2026-02-16"),
-    "2019": FilosofiVintage("2019", "https://www.insee.fr/fr/statistiques/fichier/7655475/Filosofi2019_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/7655475", "2023"),
-    "2017": FilosofiVintage("2017", "https://www.insee.fr/fr/statistiques/fichier/6215138/Filosofi2017_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/6215138", "2022"),
-}
-DEFAULT_VINTAGE = "2021"
 #: Layer of each overseas département with a grid; every other département is in the ``met`` layer.
 LAYER_OF = {"972": "mart", "974": "reun"}
-NO_GRID = {"971": "Guadeloupe", "973": "Guyane", "975": "Saint-Pierre-et-Miquelon", "976": "Mayotte"}
 #: Fields kept from the layer (lower case); the equity fields are those of access30.inputs.population.
 _FIELDS = ["idcar_200m", "ind", "lcog_geo", "i_est_200"] + sorted(
     {s.lower() for v in EQUITY_COLUMNS.values() for s in v})
@@ -224,26 +204,6 @@ def _demand(frame: gpd.GeoDataFrame, departement: str, vintage: str, layer: str)
     return Demand(units=units, crs=crs, kind="grid",
                   source=f"INSEE Filosofi {vintage}, carroyage 200 m ({layer}), département {departement}",
                   population_label=f"habitants (ind, Filosofi {vintage}, carroyage INSEE 200 m)")
-
-
-def grid_file(vintage: str = DEFAULT_VINTAGE, departement: str | None = None,
-              cache_dir: str | Path | None = None) -> RemoteFile:
-    """The INSEE archive of a vintage as a file of the cache (``<cache>/filosofi/<vintage>/…zip``);
-    ``unavailable`` says so for a département without a grid.
-
-    Examples
-    --------
-    >>> grid_file("2021", "22", "/tmp/cache").destination.name
-    'Filosofi2021_carreaux_200m_gpkg.zip'
-    """
-    spec = FILOSOFI_VINTAGES[vintage]
-    dep = normalise_departement(departement) if departement is not None else None
-    unavailable = (f"l'INSEE ne publie pas de carroyage Filosofi pour {NO_GRID[dep]} ({dep}) : seulement la France "
-                   "métropolitaine, la Martinique et La Réunion") if dep in NO_GRID else ""
-    folder = source_folder("grid", cache_dir) / vintage
-    return RemoteFile("grid", spec.url, (folder / spec.url.rsplit("/", 1)[-1],),
-                      f"carroyage INSEE Filosofi {vintage} (~300 Mo)", spec.page, "zip", vintage,
-                      unavailable=unavailable)
 
 
 def _note_grid(path: Path, vintage: str, cache_dir: str | Path | None) -> None:

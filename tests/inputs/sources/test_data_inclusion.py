@@ -13,16 +13,15 @@ import json
 import pandas as pd
 import pytest
 
-from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.errors import InputError, NetworkUnavailableError, SourceUnavailableError
 from access30.inputs import hours as H
-from access30.inputs.sources._common import SourceUnavailableError
+from access30.inputs.remote import structures_resource
 from access30.inputs.sources.data_inclusion import (
     _codes,
     data_inclusion_cached,
     load_data_inclusion,
     normalise_structures,
     schema_version,
-    structures_resource,
 )
 
 V1_COLUMNS = ["source", "id", "nom", "siret", "code_insee", "adresse", "code_postal", "commune", "longitude",

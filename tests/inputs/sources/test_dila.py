@@ -17,7 +17,8 @@ from access30.base.cache import ensure, lookup
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fetch import DownloadInterrupted, partial_path
 from access30.inputs import hours as H
-from access30.inputs.sources.dila import DILA_PIVOTS, dila_cached, dila_file, dila_hours, load_dila, normalise_dila
+from access30.inputs.remote import dila_file
+from access30.inputs.sources.dila import DILA_PIVOTS, dila_cached, dila_hours, load_dila, normalise_dila
 
 TUE = 1
 

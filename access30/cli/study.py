@@ -1,4 +1,7 @@
-"""The commands of ``access30``: each checks its options and outputs first, then runs the study and writes."""
+"""The commands that build a study: ``coverage``, ``demo``, ``report``, ``suggest``, ``rerun``.
+
+Each checks its options and outputs first, then runs the study and writes.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from access30.base.cache import cache_size, clear, entries, free_space, manifest_path, verify
 from access30.base.errors import InputError
 from access30.base.fetch import download_settings
-from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
-from access30.base.io import atomic_path, split_layer
+from access30.base.files import atomic_path, split_layer
+from access30.base.fmt import plural
 from access30.base.labels import MODEL_LABELS_FR
 from access30.base.moments import parse_when
 from access30.base.record import RunRecord, collecting, read_record, refuse_changed_inputs, version_warnings
@@ -38,23 +40,15 @@ from access30.cli.options import (
     suggest_options,
 )
 from access30.cli.parser import build_parser, candidate_lists
-from access30.cli.text import Steps, format_cache, format_downloads, format_report, format_suggestion
+from access30.cli.text import Steps, format_report, format_suggestion
 from access30.coverage.capacity import load_lines
 from access30.coverage.engine import evaluate, route
 from access30.coverage.options import RunOptions
 from access30.coverage.result import Routing
-from access30.coverage.rules import check_threshold
 from access30.coverage.run import begin_record, coverage_result
 from access30.inputs.assemble import assemble_study
-from access30.inputs.communes import normalise_departement
-from access30.inputs.downloads import download_sources, parse_sources
-from access30.inputs.inventories import list_sites
-from access30.inputs.sources.listing import OUTPUT_SUFFIXES, describe_listing, write_listing
 from access30.inputs.study import Study
-from access30.inputs.territory import TERRITORIES
-from access30.national.batch import BatchOptions, batch_folder, national_figures, parse_departements, run_batch
-from access30.national.outputs import write_national
-from access30.network.modes import get_mode, mode_words
+from access30.network.modes import get_mode
 from access30.outputs.export import with_run, write_gpkg, write_summary
 from access30.outputs.pack import pack_names, write_report
 from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
@@ -69,10 +63,6 @@ def routed_study(options: RunOptions, steps: Steps) -> tuple[Study, Routing]:
     steps("Calcul des temps d'accès (horaires du flux GTFS, fenêtre de départ)"
           if get_mode(options.study.mode).timetable else "Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
     return study, route(study)
-
-
-#: The national outputs of ``access30 batch`` (see :func:`access30.national.outputs.write_national`).
-BATCH_FILES = ("national.csv", "national.xlsx", "national.gpkg", "national.png")
 
 
 def check_study_options(args: argparse.Namespace) -> None:
@@ -248,96 +238,6 @@ def suggest_job(options: RunOptions, ask: SuggestOptions, out: Path, summary: Pa
     return 0
 
 
-def cmd_sites(args: argparse.Namespace) -> int:
-    """List a département's built-in first-reception places for review (no network needed)."""
-    check_command_outputs(args, [Output(args.out, "--out", OUTPUT_SUFFIXES)])
-    keys = None
-    if args.sites_builtin is not None:
-        keys = tuple(b.strip() for b in args.sites_builtin.split(",") if b.strip())
-    listing = list_sites(args.departement, keys, cache_dir=args.cache_dir)
-    with writing_together([args.out]) as written:
-        write_listing(listing, written.path(args.out))
-    if not args.quiet:
-        print("\n".join(describe_listing(listing)))
-    print(f"Liste écrite : {args.out}")
-    return 0
-
-
-def cmd_territories(args: argparse.Namespace) -> int:
-    """List the built-in territories."""
-    for key, territory in TERRITORIES.items():
-        network = territory.network or ("extrait régional Geofabrik, téléchargé dans le cache au premier usage "
-                                        "(« access30 download »)")
-        print(f"{key:20s} {territory.label} — réseau : {network}")
-    return 0
-
-
-def cmd_batch(args: argparse.Namespace) -> int:
-    """Every département asked for, on Dask; the national outputs; exit status = départements failed.
-
-    The output folder is locked from the start until the national outputs are written; with
-    ``--resume``, the rows of other options or other input files are computed again, and said.
-    """
-    check_threshold(args.threshold)
-    codes = parse_departements(args.departements)
-    if args.networks_dir is not None and not Path(args.networks_dir).is_dir():
-        raise InputError("dossier d'extraits introuvable", "indiquez un dossier de fichiers <code>.osm.pbf",
-                         path=args.networks_dir, column="--networks-dir", folder=True)
-    check_command_outputs(args, [Output(args.out_dir / name, "--out-dir", new_folder=True) for name in BATCH_FILES])
-    out_dir = output_folder(args.out_dir)
-    options = BatchOptions(threshold_min=args.threshold, mode=args.mode, networks_dir=args.networks_dir,
-                           partial_network=args.partial_network, cache_dir=args.cache_dir)
-    say = None if args.quiet else print
-    with batch_folder(out_dir) as notices:
-        for line in notices if say is not None else ():
-            say(line)
-        run = run_batch(codes, options, out_dir, engine=args.engine, scheduler=args.scheduler, resume=args.resume,
-                        workers=args.workers, memory_limit=args.memory_limit, progress=not args.quiet, lock=False,
-                        say=say, argv=getattr(args, "command_line", None))
-        written = write_national(run.table, out_dir, args.threshold, mode_words(args.mode))
-    figures = national_figures(run.table)
-    if not args.quiet:
-        print(f"access30 — lot national — {plural(len(codes), 'département', 'départements')} : "
-              f"{len(run.ran)} calculés, {len(run.skipped)} repris d'un calcul précédent, "
-              f"{len(run.failed)} en échec")
-        print(f"Population couverte à {fmt_num(args.threshold)} min {mode_words(args.mode)} (lieux du département) : "
-              f"{fmt_int(figures['population_covered'])} sur {fmt_int(figures['population_total'])} "
-              f"({fmt_pct(figures['share_covered'], sep=' ')}), départements réussis")
-        failed = run.table[run.table["status"] != "ok"] if len(run.table) else run.table
-        for row in failed.itertuples():
-            print(f"- {row.code} : {row.error}")
-        print("Écrit : " + ", ".join(str(p) for p in written))
-    return min(len(failed_codes(run)), 100)
-
-
-def failed_codes(run) -> list[str]:
-    """Départements of a batch whose last row is a failure (this run or a resumed one)."""
-    table = run.table
-    return table.loc[table["status"] != "ok", "code"].astype(str).tolist() if len(table) else []
-
-
-def cmd_download(args: argparse.Namespace) -> int:
-    """Fetch a département's public inputs into the cache, each reported; exit status 1 when one failed."""
-    code = normalise_departement(args.departement)
-    only = parse_sources(args.only)
-    outcomes = download_sources(code, only, cache_dir=args.cache_dir, mirror=args.mirror, progress=not args.quiet,
-                                refresh=args.refresh)
-    print(format_downloads(outcomes, code, manifest_path(args.cache_dir).parent))
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
-
-
-def cmd_cache(args: argparse.Namespace) -> int:
-    """List what the cache holds (source, départements, vintage, size, date, checksum), or clear a source."""
-    root = manifest_path(args.cache_dir).parent
-    if args.clear is not None:
-        print(clear(args.clear, args.cache_dir))
-        return 0
-    listed = entries(args.cache_dir)
-    problems = {str(e.path): verify(e) for e in listed} if args.verify else None
-    print(format_cache(listed, root, cache_size(args.cache_dir), free_space(args.cache_dir), problems))
-    return 1 if problems and any(problems.values()) else 0
-
-
 #: Suffix of the outputs of ``rerun`` when none is given (next to those of the first run).
 RERUN_SUFFIX = "-relance"
 
@@ -397,9 +297,3 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         if command == "suggest":
             return suggest_job(options, ask, out, summary, record, args.quiet)
         return coverage_job(options, out, summary, record, args.quiet)
-
-
-#: The function of each command (``access30 COMMANDE``).
-COMMANDS = {"coverage": cmd_coverage, "demo": cmd_demo, "report": cmd_report, "suggest": cmd_suggest,
-            "sites": cmd_sites, "batch": cmd_batch, "territories": cmd_territories, "download": cmd_download,
-            "cache": cmd_cache, "rerun": cmd_rerun}
