@@ -25,6 +25,7 @@ import streamlit as st
 from access30.app import exports, mapview, shared, suggestions, uploads
 from access30.app import scenarios as cache
 from access30.app.shared import Source
+from access30.base.departements import is_departement_code
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fmt import fmt_dec, fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
@@ -33,7 +34,6 @@ from access30.coverage import scenario as sc
 from access30.coverage.capacity import with_capacity
 from access30.coverage.rules import population_by_class
 from access30.inputs.assemble import StudyRequest
-from access30.inputs.communes import is_departement_code
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES
