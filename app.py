@@ -853,8 +853,28 @@ def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: st
         st.download_button(download_label, stored[1], file_name=file_name, mime=mime, key=f"dl_{kind}")
 
 
+def app_settings(source: Source, mode: str, threshold: float, result, question) -> dict:
+    """The page's controls as the planner set them, in French, for the run record of the exports."""
+    settings = {"données": "mes fichiers" if source.request is not None else "territoire intégré",
+                "mode": MODES[mode].label, "seuil (min)": threshold}
+    if source.request is None:
+        settings["territoire"] = source.territory
+    else:
+        settings["fichiers"] = {role: path.name for role, path in (
+            ("réseau routier", source.request.network), ("population", source.request.population),
+            ("lieux d'accueil", source.request.sites), ("contours des communes", source.request.communes))
+            if path is not None}
+    settings["capacité des lieux"] = CAPACITY_CHOICES["hours" if result.capacity is not None else ""]
+    if result.scenario is not None:
+        settings["scénario"] = result.scenario.name
+        settings["modifications"] = list(result.scenario.changes)
+    if question is not None:
+        settings["suggestion"] = question.label
+    return settings
+
+
 @st.fragment
-def export_tab(study, study_key: str, result, threshold: float) -> None:
+def export_tab(source: Source, mode: str, study, study_key: str, result, threshold: float) -> None:
     """« Export »: a panel of its own; its files start being written as soon as it is open."""
     st.subheader("Télécharger les résultats")
     name = result.scenario.name if result.scenario is not None else BASELINE
@@ -865,7 +885,10 @@ def export_tab(study, study_key: str, result, threshold: float) -> None:
     suggestion = found[0] if found else None
     context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold,
                result.capacity is not None, found[2] if found else None)
-    jobs = exports.start_all(context, result, study, suggestion)
+    question = found[2] if found else None
+    jobs = exports.start_all(context, result, study, suggestion,
+                             options=exports.run_options(source, mode, threshold, result.capacity is not None),
+                             settings=app_settings(source, mode, threshold, result, question), question=question)
 
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -966,7 +989,7 @@ def main() -> None:
             suggestions_tab(study, routing, study_key, threshold)
     if tabs[4].open:
         with tabs[4]:
-            export_tab(study, study_key, result, threshold)
+            export_tab(source, mode, study, study_key, result, threshold)
     if tabs[5].open:
         with tabs[5]:
             method_tab(study, result)

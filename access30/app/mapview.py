@@ -100,9 +100,7 @@ def draw(bounds: tuple[float, float, float, float], layers_key: Hashable, make_l
         ``{"last_clicked": {"lat": …, "lng": …} or None}``.
     """
     if not FAST:
-        from streamlit_folium import st_folium
-
-        return st_folium(webmap.base_map(bounds), height=HEIGHT, use_container_width=True, returned_objects=RETURNED,
+        return sf.st_folium(webmap.base_map(bounds), height=HEIGHT, use_container_width=True, returned_objects=RETURNED,
                          key=key, feature_group_to_add=make_layers(),
                          layer_control=folium.LayerControl(collapsed=True, position="topright"))
     page = base(bounds)

@@ -69,6 +69,12 @@ class Source:
         """The key of the study in ``mode``."""
         return f"{self.scope}|{mode}"
 
+    def request_for(self, mode: str) -> StudyRequest:
+        """The study request in ``mode``, as the command line would build it (for the run record)."""
+        if self.request is None:
+            return StudyRequest(territory=self.territory, mode=mode)
+        return replace(self.request, mode=mode)
+
     def study(self, mode: str) -> Study:
         """The study in ``mode`` (shared, loaded once)."""
         if self.request is None:
