@@ -62,8 +62,9 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 OWN_FILES = {"population": DATA / "cotes_darmor" / "communes_22.gpkg",
              "sites": DATA / "cotes_darmor" / "france_services_22.csv",
              "network": DATA / "osm" / "st_brieuc_loudeac.osm.pbf"}
-#: Where the planner clicks to open a site: Plaintel, on a road of both studies' network (lat, lon).
-CLICKED = (48.4069, -2.8165)
+#: Where the planner clicks to open a site (lat, lon): south-east of Plaintel, 1.7 km from its town hall,
+#: whose marker would take the click on the demo (a click on a marker opens its popup, not a new site).
+CLICKED = (48.3950, -2.8000)
 #: Seconds of quiet (no script run) after which a page counts as settled.
 QUIET_S = 0.8
 
