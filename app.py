@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import time
 from pathlib import Path
 
 import altair as alt
@@ -739,7 +740,8 @@ def suggestion_progress() -> None:
         return
     if not job.done():
         line = f" {job.progress}" if job.progress else ""
-        st.info(f"Recherche des meilleurs emplacements ({asked.label}) en cours : {fmt_num(round(job.elapsed()))} s "
+        waited = time.perf_counter() - job.queued  # the limit counts from the click, a wait for a thread included
+        st.info(f"Recherche des meilleurs emplacements ({asked.label}) en cours : {fmt_num(round(waited))} s "
                 f"sur {fmt_num(asked.time_limit_s)} s au plus.{line} Les autres onglets restent utilisables.",
                 icon=":material/hourglass_top:")
         return

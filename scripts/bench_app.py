@@ -315,7 +315,8 @@ class Session:
             self.d.switch_to.frame(frame)
             try:
                 x, y = self.d.execute_script(
-                    "var k = Object.keys(window).find(n => n.startsWith('map_') && window[n] && window[n].getBounds);"
+                    "var k = Object.keys(window).filter(n => n.startsWith('map_') && window[n] && window[n].getBounds"
+                    " && window[n].getContainer().isConnected).pop();"  # the map shown (a redraw makes a new one)
                     "var p = window[k].latLngToContainerPoint([arguments[0], arguments[1]]); return [p.x, p.y];",
                     lat, lon)
                 box = self.d.find_element(By.CSS_SELECTOR, ".leaflet-container")
@@ -375,6 +376,13 @@ class Session:
             return since
 
         return do
+
+    def refused(self) -> str:
+        """The text of an error box on the page ("" when none): a request the app refused."""
+        from selenium.webdriver.common.by import By
+
+        boxes = self.d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
+        return " ".join(box.text for box in boxes if box.is_displayed())
 
     def has_text(self, text: str) -> bool:
         from selenium.webdriver.common.by import By
@@ -471,7 +479,9 @@ def action_list(s: Session, quick: bool = False, suggestions: bool = True, expor
                 s.timed("capacity checkbox", s.checkbox("Tenir compte de la capacité"))
             label = option + (" avec capacités" if capacitated else "")
             s.timed(f"suggest {name}", s.button("Calculer les suggestions"), kind="suggest", timeout=300,
-                    until=lambda: s.has_text(f"Objectif : {label} ;") and not s.has_text("en cours :"))
+                    until=lambda: (s.has_text(f"Objectif : {label} ;") or s.refused()) and not s.has_text("en cours :"))
+            if s.refused():  # the model refused the request (said in French on the page): not a timing
+                s.results.fail(f"{s.name} {s.study} suggest {name} refused: {s.refused()[:200]}")
         if not quick:
             s.timed("capacity checkbox", s.checkbox("Tenir compte de la capacité"))
     if not quick:

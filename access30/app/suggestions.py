@@ -61,20 +61,22 @@ class Question:
         return MODEL_LABELS_FR.get(self.model, self.model) + (" avec capacités" if self.capacitated else "")
 
 
-def answer(question: Question, study: Study, routing: Routing, progress=None):
+def answer(question: Question, study: Study, routing: Routing, progress=None, since: float | None = None):
     """Candidates then the model: ``(Suggestion, notices)`` (the CLI's ``suggest`` on the app's choices).
 
-    The whole answer fits in ``question.time_limit_s``: the model gets what the candidates left.
-    ``progress`` receives French lines (the step, then the best solution so far and its gap).
+    The whole answer fits in ``question.time_limit_s`` counted from ``since`` (``time.perf_counter()``
+    when the planner asked, so that a wait for a free thread counts too; now by default): the model
+    gets what the wait and the candidates left. ``progress`` receives French lines (the step, then the
+    best solution so far and its gap).
     """
-    started = time.perf_counter()
+    started = time.perf_counter() if since is None else since
     say = progress or (lambda line: None)
     sources = question.sources
     if question.capacitated:  # the capacitated model assigns every unit: listed places only, not cells
         sources = tuple(source for source in sources if source != "cells") or sources
     say("Emplacements candidats…")
     candidates, notices = build_candidates(study, sources=list(sources))
-    left = question.time_limit_s - (time.perf_counter() - started)
+    left = max(question.time_limit_s - (time.perf_counter() - started), 1.0)
     if question.capacitated:
         say("Modèle avec capacités : recherche de la meilleure solution…")
         return suggest_capacitated(study, routing, question.model, question.k, site_capacity(study.sites, HOURS),
@@ -87,4 +89,4 @@ def answer(question: Question, study: Study, routing: Routing, progress=None):
 def start(question: Question, study: Study, routing: Routing) -> Job:
     """Start (or find) the background job answering ``question``."""
     return SUGGESTIONS.submit(("suggest", question), question.label,
-                              lambda job: answer(question, study, routing, progress=job.report))
+                              lambda job: answer(question, study, routing, progress=job.report, since=job.queued))

@@ -28,3 +28,14 @@ def test_background_job_shared_by_two_planners(demo_study, demo_routing):
     assert suggestions.start(question, demo_study, demo_routing) is job
     suggestion, _ = job.result(timeout=60)
     assert suggestion.model == "cover" and job.progress
+
+
+def test_the_limit_counts_from_the_click(demo_study, demo_routing):
+    """A question that waited for a thread gets only what is left of its limit (« 60 s au plus » from the click)."""
+    import time
+
+    question = Question("demo", "maxcover", 3, 30.0, "population", ("cells",), time_limit_s=12.0)
+    asked = time.perf_counter() - 9.0  # as if it had waited 9 s for a free thread
+    suggestion, _ = suggestions.answer(question, demo_study, demo_routing, since=asked)
+    assert time.perf_counter() - asked <= question.time_limit_s + 1.0
+    assert suggestion.population_covered_after >= suggestion.population_covered_before
