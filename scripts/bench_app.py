@@ -382,7 +382,8 @@ class Session:
         from selenium.webdriver.common.by import By
 
         boxes = self.d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
-        return " ".join(box.text for box in boxes if box.is_displayed())
+        # The scenario's banner (« hypothèse de travail ») is an error box too: not a refusal.
+        return " ".join(box.text for box in boxes if box.is_displayed() and "hypothèse de travail" not in box.text)
 
     def has_text(self, text: str) -> bool:
         from selenium.webdriver.common.by import By
