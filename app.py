@@ -1,37 +1,47 @@
 """access30 — l'application cartographique (Streamlit).
 
-Lancer : ``streamlit run app.py``. The page is thin: widgets wired to the core (``access.*``).
-Heavy steps are cached by input (territory key and travel mode, or the hash of uploaded files;
-scenario changes; threshold), so moving the threshold or adding a site does not reload or reroute.
+Lancer : ``streamlit run app.py``. The page is thin: widgets wired to the core, through the app's
+helpers (:mod:`access30.app`). It answers in under a second because nothing is computed twice:
+one study, routing and current situation per input set, shared by every session and bounded
+(:mod:`access30.app.shared`); each planner's scenarios as their own changes only
+(:mod:`access30.app.scenarios`); only the open tab is drawn (``st.tabs`` with ``on_change="rerun"``)
+and panels that change alone rerun alone (``st.fragment``); the map is updated layer by layer
+(:mod:`access30.app.mapview`); exports and suggestions run in the background
+(:mod:`access30.app.jobs`) while the page stays usable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import shutil
-import tempfile
+import time
 from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
+import pandas.io.formats.style  # noqa: F401 - loaded with the server, not at the first table shown
 import streamlit as st
 
+from access30.app import exports, mapview, shared, suggestions, uploads
+from access30.app import scenarios as cache
+from access30.app.shared import Source
 from access30.base.departements import is_departement_code
 from access30.base.errors import InputError, NetworkUnavailableError
-from access30.base.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
-from access30.base.labels import EQUITY_LABELS_FR, for_app, sites_counted
+from access30.base.fmt import fmt_dec, fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
 from access30.base.names import commune_name
 from access30.coverage import scenario as sc
-from access30.coverage.engine import route
+from access30.coverage.capacity import with_capacity
 from access30.coverage.rules import population_by_class
-from access30.inputs.assemble import load_study
+from access30.inputs.assemble import StudyRequest
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES
 from access30.network.modes import MODES, mode_words
 from access30.outputs import webmap
-from access30.suggest.candidates import commune_points
+from access30.outputs.tables import communes_table, csv_bytes, load_table
+from access30.suggest.capacitated import capacitated_lines
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
 
@@ -101,94 +111,21 @@ def selectbox(container, *args, **kwargs):
 
 
 # --------------------------------------------------------------------------------------------
-# Cached core calls (hashable keys; underscore arguments are not hashed)
-
-
-@st.cache_resource(show_spinner=False, max_entries=6)
-def builtin_study(key: str, mode: str):
-    if key not in TERRITORIES or TERRITORIES[key].network is None:
-        import osmnx as ox
-
-        ox.settings.overpass_rate_limit = False  # offline: fail at once instead of waiting for a slot
-    return load_study(key, mode=mode)
-
-
-def saved_uploads(files: dict) -> dict:
-    """The uploaded files written to a private temporary folder, under their own names (role → path)."""
-    folder = Path(tempfile.mkdtemp(prefix="access30_"))
-    paths = {}
-    for role, (name, data) in files.items():
-        if data is None:
-            paths[role] = None
-            continue
-        path = folder / Path(name).name
-        path.write_bytes(data)
-        paths[role] = path
-    return paths
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def user_study(digest: str, mode: str, _files: dict, options: tuple):
-    """The study of the user's files: the same input path as the command line (StudyRequest)."""
-    from access30.inputs.assemble import StudyRequest, assemble_study
-
-    paths = saved_uploads(_files)
-    settings = dict(options)
-    builtins = tuple(INVENTORIES) if settings["national_lists"] else None
-    return assemble_study(StudyRequest(
-        network=paths["network"], population=paths["population"], sites=paths["sites"], communes=paths["communes"],
-        population_column=settings["population_column"] or None, population_crs=settings["population_crs"],
-        sites_crs=settings["sites_crs"], departement=settings["departement"] or None, sites_builtin=builtins,
-        partial_network=settings["partial"], max_access_m=settings["max_access_m"], mode=mode,
-        label=settings["label"] or "Mon territoire"))
+# Page-level helpers (the shared, bounded caches of the core are in access30/app/shared.py)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def upload_columns(name: str, data: bytes) -> list[str]:
+def upload_columns(digest: str, path: str) -> list[str]:
     """Column names of an uploaded table or layer (for the population column picker); [] if unreadable."""
     from access30.base.errors import Access30Error
     from access30.base.io import is_vector, read_table, read_vector
 
-    path = saved_uploads({"file": (name, data)})["file"]
     try:
-        if is_vector(path):
-            return [c for c in read_vector(path).columns if c != "geometry"]
-        return list(read_table(path).columns)
+        if is_vector(Path(path)):
+            return [c for c in read_vector(Path(path)).columns if c != "geometry"]
+        return list(read_table(Path(path)).columns)
     except Access30Error:
         return []
-
-
-@st.cache_resource(show_spinner=False, max_entries=6)
-def routed(study_key: str, _study):
-    return route(_study)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def scenario_state(study_key: str, changes: tuple, _study, _routing):
-    """Scenario after ``changes``, built from the cached state of ``changes[:-1]`` (one step each)."""
-    if not changes:
-        return sc.start(_study, _routing)
-    previous = scenario_state(study_key, changes[:-1], _study, _routing)
-    return sc.apply_change(_study, previous, changes[-1])
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def scenario_result(study_key: str, changes: tuple, threshold: float, _study, _routing, name: str = BASELINE):
-    """Indicators of a scenario; a named scenario's result says it is one (title, changes, before/after)."""
-    state = scenario_state(study_key, changes, _study, _routing)
-    if name == BASELINE or not changes:
-        return sc.evaluate_scenario(_study, _routing, state, threshold)
-    base = scenario_result(study_key, (), threshold, _study, _routing)
-    return sc.evaluate_scenario(_study, _routing, state, threshold, name=name, baseline=base)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def capacity_report(study_key: str, threshold: float, _study, _routing):
-    """Load per site and 2SFCA with the weekly opening hours as capacity (a proxy)."""
-    from access30.coverage.capacity import capacity_indicators, site_capacity
-    from access30.coverage.options import HOURS
-
-    return capacity_indicators(_study, _routing, site_capacity(_study.sites, HOURS), threshold)
 
 
 CAPACITY_CHOICES = {"": "aucune", "hours": "heures d'ouverture hebdomadaires (approximation)"}
@@ -198,33 +135,22 @@ def with_load(result, study, routing, study_key: str, threshold: float):
     """The result with its load per site when a capacity is chosen (current situation only)."""
     if not st.session_state.get("capacity") or result.scenario is not None:
         return result
-    from access30.coverage.capacity import with_capacity
-
     try:
-        return with_capacity(result, capacity_report(study_key, threshold, study, routing))
+        return with_capacity(result, shared.capacity_report(study_key, threshold, study, routing))
     except InputError as exc:
         st.warning(for_app(exc))
         return result
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def map_areas(study_key: str, changes: tuple, threshold: float, _result):
-    return webmap.class_areas(_result)
+def rerun_app_if_asked() -> None:
+    """In a panel rerun alone (``st.fragment``): rerun the whole page when a callback changed what it shows."""
+    if st.session_state.pop("_rerun_app", False):
+        st.rerun(scope="app")
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def candidate_points(study_key: str, _study) -> pd.DataFrame:
-    return commune_points(_study.communes)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def candidate_ranking(study_key: str, changes: tuple, threshold: float, _study, _routing) -> pd.DataFrame:
-    """Candidate places, best gain first, with a French label for the picker."""
-    state = scenario_state(study_key, changes, _study, _routing)
-    table = sc.rank_candidates(_study, _routing, state, candidate_points(study_key, _study), threshold, tie_break="nom")
-    table["label"] = [f"{n} — +{fmt_int(g)} hab. couverts" if g >= 0.5 else f"{n} — aucun gain"
-                      for n, g in zip(table["name"], table["newly_covered"])]
-    return table.set_index("code", drop=False)
+def ask_rerun_app() -> None:
+    """From a callback of a panel: the whole page must follow (the scenario, the headline, the map)."""
+    st.session_state["_rerun_app"] = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,10 +164,11 @@ TRANSIT_HINT = ("Transports en commun : aucun flux d'horaires (GTFS) n'est fourn
 
 
 def sidebar():
-    """Read the sidebar widgets; return the study (or stop with a French message), its key and the threshold."""
+    """Read the sidebar widgets; return the source, mode, threshold, study and routing (or stop with a French
+    message)."""
     with st.sidebar:
         st.header("Territoire")
-        source = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
+        origin = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
         # A timetable mode needs a GTFS feed; none ships with the app (the Car Jaune feed's licence is not
         # stated in the file), so the app offers the road modes and says how to compute public transport.
         mode = st.radio("Mode de déplacement", [k for k, m in MODES.items() if not m.timetable], key="mode",
@@ -250,7 +177,7 @@ def sidebar():
         threshold = float(st.slider("Seuil de temps d'accès (minutes)", 5, 90, 30, 5, key="threshold",
                                     help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
-        if source == "Territoire intégré":
+        if origin == "Territoire intégré":
             keys = [*TERRITORIES, OTHER_DEPARTEMENT]
             key = selectbox(st, "Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
                                format_func=lambda k: TERRITORIES[k].label if k in TERRITORIES
@@ -269,19 +196,19 @@ def sidebar():
             if key not in TERRITORIES or TERRITORIES[key].network is None:
                 st.caption("Réseau routier téléchargé depuis OpenStreetMap au premier usage (connexion internet "
                            "requise), puis gardé en cache.")
-            study_key = f"builtin|{key}|{mode}"
-            loader = ("builtin", key, mode)
-            st.session_state["scope"] = f"builtin|{key}"  # scenarios belong to the territory, not to the mode
+            source = Source(f"builtin|{key}", territory=key)
         else:
-            study_key, loader = user_files_panel(mode)
+            source = user_files_panel()
         st.divider()
         st.caption("access30 — logiciel libre. Fond de carte et réseau : © les contributeurs d'OpenStreetMap.")
-    if loader is None:
+    if source is None:
         st.info("Chargez au moins un réseau routier (.osm.pbf) et un fichier de population dans la barre latérale "
                 "pour lancer l'étude de votre territoire.")
         if st.session_state.get("source") == "Mes fichiers":
             st.markdown(FILES_GUIDE)
         st.stop()
+    st.session_state["scope"] = source.scope  # scenarios belong to the territory or files, not to the mode
+    study_key = source.key(mode)
     failed = st.session_state.setdefault("failed_loads", {})
     if study_key in failed:
         st.error(failed[study_key])
@@ -291,13 +218,9 @@ def sidebar():
         st.stop()
     try:
         with st.spinner("Chargement du territoire (réseau routier, population, lieux d'accueil)…"):
-            if loader[0] == "builtin":
-                study = builtin_study(loader[1], loader[2])
-            else:
-                _, payload, options, mode = loader
-                study = user_study(study_key, mode, payload, options)
+            study = source.study(mode)
         with st.spinner("Calcul des temps d'accès sur le réseau…"):
-            routing = routed(study_key, study)
+            routing = shared.routed(study_key, study)
     except NetworkUnavailableError as exc:
         failed[study_key] = (f"Le réseau routier de « {exc.label or 'ce territoire'} » n'est pas encore sur cet "
                              "ordinateur, et OpenStreetMap n'est pas joignable (pas de connexion internet). Deux "
@@ -309,13 +232,15 @@ def sidebar():
     except InputError as exc:
         st.error(f"Données refusées — {for_app(exc)}")
         st.stop()
-    return study, routing, study_key, threshold, mode
+    return source, mode, threshold, study, routing
 
 
-def user_files_panel(mode: str):
+def user_files_panel():
     """« Mes fichiers »: uploads and the French controls for what the command line takes as options.
 
-    Returns the study key and the loader tuple, or (None, None) until a network and a population are given.
+    Returns the source of the user's study, or None until a network and a population are given. Each file
+    is hashed and written to disk once (:mod:`access30.app.uploads`); the same files and options give the
+    same (shared) study.
     """
     st.caption("Chargez vos fichiers ; le détail de ce qui est attendu s'affiche à droite.")
     files = {
@@ -327,7 +252,10 @@ def user_files_panel(mode: str):
         "communes": st.file_uploader("Contours des communes (facultatif)", type=LAYER_TYPES, key="up_communes"),
     }
     population = files["population"]
-    columns = upload_columns(population.name, population.getvalue()) if population is not None else []
+    columns = []
+    if population is not None and population.size <= MAX_UPLOAD_MB["population"] * 2**20:
+        digest = uploads.digest(population)
+        columns = upload_columns(digest, str(uploads.saved(population, digest)))
     column = selectbox(st, "Colonne de population", [AUTO_COLUMN, *columns], key="up_column",
                           help="Inutile pour un carroyage INSEE (colonne Ind ou ind) ; sinon la colonne qui compte "
                                "les habitants, par ex. population_municipale.")
@@ -345,11 +273,11 @@ def user_files_panel(mode: str):
                                        key="up_max_access"))
     label = st.text_input("Nom du territoire", value="Mon territoire", key="up_label")
     if files["network"] is None or population is None:
-        return None, None
-    payload, digest = {}, hashlib.sha256()
+        return None
+    paths, digest = {}, hashlib.sha256()
     for role, upload in files.items():
         if upload is None:
-            payload[role] = (None, None)
+            paths[role] = None
             continue
         size_mb = upload.size / 2**20
         if size_mb > MAX_UPLOAD_MB[role]:
@@ -357,16 +285,17 @@ def user_files_panel(mode: str):
                      f"{MAX_UPLOAD_MB[role]} Mo au plus pour ce type de fichier. Découpez l'extrait au territoire "
                      "étudié.")
             st.stop()
-        data = upload.getvalue()
-        digest.update(role.encode() + upload.name.encode() + hashlib.sha256(data).digest())
-        payload[role] = (upload.name, data)
-    options = (("population_column", "" if column == AUTO_COLUMN else column), ("population_crs", population_crs),
-               ("sites_crs", sites_crs), ("departement", departement), ("national_lists", national),
-               ("partial", partial), ("max_access_m", max_access), ("label", label))
-    digest.update(repr(options).encode())
-    st.session_state["scope"] = "user|" + digest.hexdigest()[:20]  # scenarios belong to the files, not to the mode
-    digest.update(mode.encode())
-    return "user|" + digest.hexdigest()[:20], ("user", payload, options, mode)
+        content = uploads.digest(upload)
+        digest.update(role.encode() + upload.name.encode() + content.encode())
+        paths[role] = uploads.saved(upload, content)
+    request = StudyRequest(
+        network=paths["network"], population=paths["population"], sites=paths["sites"], communes=paths["communes"],
+        population_column=None if column == AUTO_COLUMN else column, population_crs=population_crs,
+        sites_crs=sites_crs, departement=departement or None,
+        sites_builtin=tuple(INVENTORIES) if national else None, partial_network=partial, max_access_m=max_access,
+        label=label or "Mon territoire")
+    digest.update(repr(request).encode())
+    return Source("user|" + digest.hexdigest()[:20], request=request)
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,8 +334,9 @@ def push_change(study, routing, study_key: str, change: tuple) -> None:
         name = f"Scénario {number}"
         scenarios()[name] = ()
     changes = tuple(scenarios()[name]) + (change,)
+    ask_rerun_app()
     try:
-        scenario_state(study_key, changes, study, routing)  # validates the change (InputError)
+        cache.state(study_key, changes, study, routing)  # validates the change (InputError)
     except InputError as exc:
         st.session_state["flash"] = ("error", for_app(exc))
         if not scenarios()[name]:
@@ -504,8 +434,6 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
     with left:
         st.subheader("Population par classe de temps d'accès")
         table = class_table(result)
-        import altair as alt
-
         chart = alt.Chart(table).mark_bar().encode(
             x=alt.X("Classe de temps:N", sort=list(table["Classe de temps"]), title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("Population:Q", title="Habitants"),
@@ -572,9 +500,6 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
 
 def load_section(result) -> None:
     """« Charge des lieux d'accueil »: the capacity choice, then the load table and the 2SFCA summary."""
-    from access30.base.fmt import fmt_dec
-    from access30.outputs.tables import load_table
-
     st.subheader("Charge des lieux d'accueil")
     selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
     report = result.capacity
@@ -620,8 +545,14 @@ DELTA_KINDS = {"Population": "int", "Couverts avant": "int", "Couverts après": 
                "Temps moyen avant (min)": "min", "Temps moyen après (min)": "min"}
 
 
+@st.fragment
 def scenario_panel(study, routing, study_key: str, base, result, state, threshold: float, clicked) -> None:
-    """Right of the map: add a site (click or candidate), close a site, see what changes."""
+    """Right of the map: add a site (click or candidate), close a site, see what changes.
+
+    A panel of its own (``st.fragment``): choosing a type, a candidate or a site to close reruns it
+    alone; a change of the scenario reruns the page.
+    """
+    rerun_app_if_asked()
     name = active_name()
     st.markdown(f"**Scénario affiché : {html.escape(name)}**")
     flash = st.session_state.pop("flash", None)
@@ -640,7 +571,7 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
         else:
             st.caption("Cliquez sur la carte pour placer un lieu, ou choisissez une mairie candidate "
                        f"(gain : habitants nouvellement à {fmt_num(threshold)} min ou moins) :")
-        cands = candidate_ranking(study_key, active_changes(), threshold, study, routing)
+        cands = cache.ranking(study_key, active_changes(), threshold, study, routing)
         if len(cands):
             # Options are commune codes, labelled with the gains of the current threshold and scenario: a
             # change of threshold re-ranks the list and the label always matches the list.
@@ -680,22 +611,27 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
 
 
 def undo() -> None:
+    ask_rerun_app()
     name = active_name()
     if name != BASELINE and scenarios().get(name):
         scenarios()[name] = tuple(scenarios()[name])[:-1]
 
 
 def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
-    from streamlit_folium import st_folium
-
     left, right = st.columns([3, 1.35])
     with left:
-        with st.spinner("Préparation de la carte…"):
-            areas = map_areas(study_key, active_changes(), threshold, result)
+        found = stored_suggestion(study_key, threshold)
+        suggested = found[0].suggested if found else None
+
+        def layers() -> list:
+            areas = cache.areas(study_key, tuple(state.changes), threshold, result)
             closed = state.sites[state.closed] if state.closed.any() else None
-            fmap = webmap.build_map(result, study.communes, areas, closed_sites=closed,
-                                    suggestions=st.session_state.get("suggested_map"))
-        out = st_folium(fmap, height=640, use_container_width=True, returned_objects=["last_clicked"], key="map")
+            return webmap.map_layers(result, study.communes, areas, closed_sites=closed, suggestions=suggested)
+
+        what = (study_key, tuple(state.changes), threshold, result.capacity is not None,
+                (found[2], found[0].seconds) if found else None)
+        with st.spinner("Préparation de la carte…"):
+            out = mapview.draw(shared.map_bounds(study_key, study), what, layers)
         st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
                    f"Contour rouge : population au-delà de {fmt_num(threshold)} min. "
                    "Cliquez sur un lieu pour ses horaires et "
@@ -706,6 +642,7 @@ def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
 
 
 def create_scenario() -> None:
+    ask_rerun_app()
     name = st.session_state.get("new_scenario_name", "").strip()
     if not name or name == BASELINE or name in scenarios():
         st.session_state["flash_scenarios"] = "Donnez un nom nouveau et non vide au scénario."
@@ -715,12 +652,16 @@ def create_scenario() -> None:
 
 
 def delete_scenario(target: str) -> None:
+    ask_rerun_app()
     scenarios().pop(target, None)
     if st.session_state.get("active") == target:
         st.session_state["active"] = BASELINE
 
 
+@st.fragment
 def scenarios_tab(study, routing, study_key, base, threshold) -> None:
+    """« Comparer les scénarios »: a panel of its own (choosing A or B reruns it alone)."""
+    rerun_app_if_asked()
     st.subheader("Scénarios")
     if "flash_scenarios" in st.session_state:
         st.error(st.session_state.pop("flash_scenarios"))
@@ -737,7 +678,7 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
     rows = []
     for name, changes in scenarios().items():
         try:
-            s = scenario_result(study_key, tuple(changes), threshold, study, routing).summary
+            s = cache.result(study_key, tuple(changes), threshold, study, routing).summary
         except InputError:  # made in another mode, not replayable in this one
             continue
         rows.append({"Scénario": name, "Modifications": len(changes),
@@ -756,8 +697,8 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
     b = selectbox(b_col, "Scénario B", names, index=min(1, len(names) - 1), key="compare_b")
     for col, name in ((a_col, a), (b_col, b)):
         changes = tuple(scenarios().get(name, ()))
-        res = scenario_result(study_key, changes, threshold, study, routing)
-        state = scenario_state(study_key, changes, study, routing)
+        res = cache.result(study_key, changes, threshold, study, routing)
+        state = cache.state(study_key, changes, study, routing)
         s = res.summary
         with col:
             st.metric(f"{name} — population couverte", fmt_int(s.population_covered), fmt_pct(s.share_covered),
@@ -765,8 +706,8 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
             st.metric(f"{name} — temps moyen", fmt_min(s.mean_time_min))
             for line in sc.change_lines(state) or ["aucune modification"]:
                 st.markdown(f"- {html.escape(line)}")
-    res_a = scenario_result(study_key, tuple(scenarios().get(a, ())), threshold, study, routing)
-    res_b = scenario_result(study_key, tuple(scenarios().get(b, ())), threshold, study, routing)
+    res_a = cache.result(study_key, tuple(scenarios().get(a, ())), threshold, study, routing)
+    res_b = cache.result(study_key, tuple(scenarios().get(b, ())), threshold, study, routing)
     delta, _ = sc.compare(res_a, res_b)
     st.markdown(f"**B par rapport à A** : {fmt_int(delta['covered'])} habitants couverts en plus, "
                 f"temps moyen {fmt_min(delta['mean_time_min'])}.")
@@ -781,37 +722,61 @@ def scenarios_tab(study, routing, study_key, base, threshold) -> None:
         st.button("Supprimer", key="delete_scenario", on_click=delete_scenario, args=(target,))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def suggestion_run(study_key: str, model: str, k: int, threshold: float, weight: str,
-                   sources: tuple, time_limit_s: float, _study, _routing, capacitated: bool = False):
-    from access30.suggest.candidates import build_candidates
-    from access30.suggest.suggestion import suggest_sites
-
-    if capacitated:  # the capacitated model assigns every unit: listed places only, not a thousand cells
-        sources = tuple(source for source in sources if source != "cells") or sources
-    candidates, notices = build_candidates(_study, sources=list(sources))
-    if capacitated:
-        from access30.coverage.capacity import site_capacity
-        from access30.coverage.options import HOURS
-        from access30.suggest.capacitated import suggest_capacitated
-
-        return suggest_capacitated(_study, _routing, model, k, site_capacity(_study.sites, HOURS), threshold,
-                                   candidates=candidates, time_limit_s=time_limit_s), notices
-    return suggest_sites(_study, _routing, model, k, threshold, candidates=candidates, weight=weight,
-                         time_limit_s=time_limit_s), notices
+def stored_suggestion(study_key: str, threshold: float):
+    """``(suggestion, notices, question)`` of the last suggestion made for this study and threshold, or None."""
+    stored = st.session_state.get("suggestion")
+    if not stored or stored[0] != study_key or stored[1] != threshold:
+        return None
+    return stored[2], stored[3], stored[4]
 
 
-def suggestions_tab(study, routing, study_key, base, threshold) -> None:
+@st.fragment(run_every=0.5)
+def suggestion_progress() -> None:
+    """While a suggestion runs: its progress line, refreshed twice a second; once done, the page shows it."""
+    asked = st.session_state.get("suggestion_job")
+    job = suggestions.SUGGESTIONS.get(("suggest", asked)) if asked is not None else None
+    if job is None:
+        st.session_state.pop("suggestion_job", None)
+        return
+    if not job.done():
+        line = f" {job.progress}" if job.progress else ""
+        waited = time.perf_counter() - job.queued  # the limit counts from the click, a wait for a thread included
+        st.info(f"Recherche des meilleurs emplacements ({asked.label}) en cours : {fmt_num(round(waited))} s "
+                f"sur {fmt_num(asked.time_limit_s)} s au plus.{line} Les autres onglets restent utilisables.",
+                icon=":material/hourglass_top:")
+        return
+    st.session_state.pop("suggestion_job", None)
+    error = job.error()
+    if isinstance(error, InputError):
+        st.session_state["suggestion_error"] = for_app(error)
+    elif error is not None:
+        raise error
+    else:
+        suggestion, notices = job.result()
+        st.session_state["suggestion"] = (asked.study_key, asked.threshold, suggestion, notices, asked)
+        st.session_state.pop("suggestion_error", None)
+    st.rerun(scope="app")  # so that the map and the tab show the suggested sites
+
+
+def ask_suggestion(question, study, routing) -> None:
+    suggestions.start(question, study, routing)
+    st.session_state["suggestion_job"] = question
+    st.session_state.pop("suggestion_error", None)
+    ask_rerun_app()  # the progress line is drawn above the tabs
+
+
+@st.fragment
+def suggestions_tab(study, routing, study_key, threshold) -> None:
+    """« Suggestions »: a panel of its own; the model runs in the background (:mod:`access30.app.suggestions`)."""
+    rerun_app_if_asked()
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    from access30.base.labels import MODEL_LABELS_FR
-
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
-                         key="sugg_model")
+                      key="sugg_model")
     k = int(c2.number_input("Nombre de nouveaux lieux", 1, 20, 3, key="sugg_k", disabled=model == "cover"))
     groups = ["population", *study.demand.equity_columns]
     weight = selectbox(c3, "Public pris en compte", groups, format_func=lambda g: EQUITY_LABELS_FR.get(g, g),
-                          key="sugg_weight")
+                       key="sugg_weight")
     lists = study.territory is not None or study.departement is not None  # the inventories' lists known
     inventories = candidate_inventories() if lists else []
     sources = (*(inventory.key for inventory in inventories), "cells")
@@ -822,30 +787,31 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
                               "approximation) : chaque lieu reçoit au plus sa capacité ; candidats : les lieux "
                               "listés seulement, sans les carreaux", key="sugg_capacitated",
                               disabled=model == "cover")
-    if st.button("Calculer les suggestions", key="sugg_run", type="primary"):
-        try:
-            with st.spinner("Recherche des meilleurs emplacements (optimisation exacte, 60 s au plus)…"):
-                suggestion, notices = suggestion_run(study_key, model, k, threshold, weight, sources, 60.0, study,
-                                                     routing, capacitated and model != "cover")
-            st.session_state["suggestion"] = (study_key, threshold, suggestion, notices)
-            st.session_state["suggested_map"] = suggestion.suggested
-            st.rerun()  # so that the map, drawn above, shows them
-        except InputError as exc:
-            st.error(for_app(exc))
-    stored = st.session_state.get("suggestion")
-    if not stored or stored[0] != study_key or stored[1] != threshold:
-        st.session_state.pop("suggested_map", None)
+    question = suggestions.Question(study_key, model, k, threshold, weight, sources,
+                                    capacitated=bool(capacitated and model != "cover"))
+    running = st.session_state.get("suggestion_job") is not None
+    st.button("Calculer les suggestions", key="sugg_run", type="primary", on_click=ask_suggestion,
+              args=(question, study, routing), disabled=running,
+              help=f"Optimisation exacte, {fmt_num(suggestions.TIME_LIMIT_S)} s au plus ; les autres onglets restent "
+                   "utilisables pendant le calcul.")
+    if "suggestion_error" in st.session_state:
+        st.error(st.session_state["suggestion_error"])
+    found = stored_suggestion(study_key, threshold)
+    if found is None:
         return
-    _, _, suggestion, notices = stored
+    suggestion, notices, asked = found
     table = suggestion.suggested
-    st.session_state["suggested_map"] = table
     gap = ("optimum prouvé par le solveur" if suggestion.optimal else
            f"solution non prouvée optimale : écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}")
     if suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True):
         gap += " pour ces capacités, qui ne suffisent pas (voir ci-dessous)"
     st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
+    st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "
+               f"({fmt_num(asked.time_limit_s)} s au plus).")
     st.markdown(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
-                f"**{fmt_int(suggestion.population_covered_after)}** habitants à {fmt_num(threshold)} min ou moins.")
+                f"**{fmt_int(suggestion.population_covered_after)}** habitants à {fmt_num(threshold)} min ou moins.  \n"
+                f"Temps moyen d'accès : {fmt_min(suggestion.mean_time_before_min)} → "
+                f"**{fmt_min(suggestion.mean_time_after_min)}**.")
     shown = pd.DataFrame({
         "Rang": table["rank"], "Lieu": table["name"],
         "Commune": table.get("commune_nom", table["commune"]).astype(str),
@@ -866,8 +832,6 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
         st.dataframe(french(frame, {"Population couverte": "int", "Part couverte": "pct"}), hide_index=True,
                      width="stretch", key="sugg_curve")
     if suggestion.capacitated is not None:
-        from access30.suggest.capacitated import capacitated_lines
-
         st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
         if notice.code != "capacity_insufficient":  # the first of the capacitated lines above
@@ -876,77 +840,81 @@ def suggestions_tab(study, routing, study_key, base, threshold) -> None:
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
 
 
-def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: str, make, download_label: str,
+def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: str, job, download_label: str,
                       file_name: str, mime: str) -> None:
-    """A « Préparer » button that builds a file, then its download button.
+    """A « Préparer » button that hands over its file (written in the background), then its download button.
 
     The file is kept in the session with the ``context`` it was made for (territory, mode, scenario,
-    threshold): once the user changes any of them, the stale file is no longer offered.
+    threshold, capacity, suggestion): once the user changes any of them, the stale file is no longer offered.
     """
     if st.button(prepare_label, key=f"make_{kind}"):
         with st.spinner(spinner):
-            st.session_state[f"file_{kind}"] = (context, make())
+            st.session_state[f"file_{kind}"] = (context, job.result())
     stored = st.session_state.get(f"file_{kind}")
     if stored and stored[0] == context:
         st.download_button(download_label, stored[1], file_name=file_name, mime=mime, key=f"dl_{kind}")
 
 
-def export_tab(study, study_key: str, result, threshold: float) -> None:
-    from access30.outputs import export
-    from access30.outputs.maps import png_bytes
-    from access30.outputs.report import pdf_bytes
-    from access30.outputs.tables import communes_table, csv_bytes, xlsx_bytes
+def app_settings(source: Source, mode: str, threshold: float, result, question) -> dict:
+    """The page's controls as the planner set them, in French, for the run record of the exports."""
+    settings = {"données": "mes fichiers" if source.request is not None else "territoire intégré",
+                "mode": MODES[mode].label, "seuil (min)": threshold}
+    if source.request is None:
+        settings["territoire"] = source.territory
+    else:
+        settings["fichiers"] = {role: path.name for role, path in (
+            ("réseau routier", source.request.network), ("population", source.request.population),
+            ("lieux d'accueil", source.request.sites), ("contours des communes", source.request.communes))
+            if path is not None}
+    settings["capacité des lieux"] = CAPACITY_CHOICES["hours" if result.capacity is not None else ""]
+    if result.scenario is not None:
+        settings["scénario"] = result.scenario.name
+        settings["modifications"] = list(result.scenario.changes)
+    if question is not None:
+        settings["suggestion"] = question.label
+    return settings
 
+
+@st.fragment
+def export_tab(source: Source, mode: str, study, study_key: str, result, threshold: float) -> None:
+    """« Export »: a panel of its own; its files start being written as soon as it is open."""
     st.subheader("Télécharger les résultats")
     name = result.scenario.name if result.scenario is not None else BASELINE
     st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {fmt_num(threshold)} min.")
     stem = f"access30_{fmt_num(threshold)}min".replace(",", "_") + ("" if name == BASELINE else "_" + "".join(
         c if c.isalnum() else "_" for c in name))
-    context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold)
-
-    def gpkg() -> bytes:
-        folder = Path(tempfile.mkdtemp(prefix="access30_"))
-        try:
-            path = folder / f"{stem}.gpkg"
-            export.write_gpkg(result, path, study.communes)
-            return path.read_bytes()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    found = stored_suggestion(study_key, threshold)
+    suggestion = found[0] if found else None
+    context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold,
+               result.capacity is not None, found[2] if found else None)
+    question = found[2] if found else None
+    jobs = exports.start_all(context, result, study, suggestion,
+                             options=exports.run_options(source, mode, threshold, result.capacity is not None),
+                             settings=app_settings(source, mode, threshold, result, question), question=question)
 
     c1, c2, c3 = st.columns(3)
     with c1:
         prepared_download("gpkg", context, "Préparer le GeoPackage (carreaux, communes, lieux)",
-                          "Écriture du GeoPackage…", gpkg, "Télécharger le GeoPackage", f"{stem}.gpkg",
+                          "Écriture du GeoPackage…", jobs["gpkg"], "Télécharger le GeoPackage", f"{stem}.gpkg",
                           "application/geopackage+sqlite3")
-    with c2:  # the same file as communes.csv of « access30 report »
-        st.download_button("Communes (CSV)", csv_bytes(communes_table(result)),
+    with c2:  # the same file as communes.csv of « access30 report »; written when clicked
+        st.download_button("Communes (CSV)", lambda: csv_bytes(communes_table(result)),
                            file_name=f"{stem}_communes.csv", mime="text/csv", key="dl_communes")
-    units = result.units.drop(columns="geometry")
-    stored = st.session_state.get("suggestion")
-    suggestion = stored[2] if stored and stored[1] == threshold else None
-
-    def map_png() -> bytes:
-        return png_bytes(result, study, suggestion=suggestion)
-
-    def report_pdf() -> bytes:
-        png = st.session_state.get("file_png")
-        return pdf_bytes(result, study, suggestion=suggestion,
-                         map_png=png[1] if png and png[0] == context else map_png())
-
     d1, d2, d3 = st.columns(3)
     with d1:
-        prepared_download("xlsx", context, "Préparer le classeur Excel", "Écriture du classeur…",
-                          lambda: xlsx_bytes(result, study, suggestion=suggestion),
+        prepared_download("xlsx", context, "Préparer le classeur Excel", "Écriture du classeur…", jobs["xlsx"],
                           "Télécharger le classeur (.xlsx)", f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     with d2:
-        prepared_download("png", context, "Préparer la carte (PNG)", "Dessin de la carte…", map_png,
+        prepared_download("png", context, "Préparer la carte (PNG)", "Dessin de la carte…", jobs["png"],
                           "Télécharger la carte (.png)", f"{stem}.png", "image/png")
     with d3:
-        prepared_download("pdf", context, "Préparer le rapport (PDF)", "Rédaction du rapport…", report_pdf,
+        prepared_download("pdf", context, "Préparer le rapport (PDF)", "Rédaction du rapport…", jobs["pdf"],
                           "Télécharger le rapport (.pdf)", f"{stem}.pdf", "application/pdf")
     with c3:
-        st.download_button("Carreaux / unités (CSV)", pd.DataFrame(units).to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Carreaux / unités (CSV)",
+                           lambda: pd.DataFrame(result.units.drop(columns="geometry")).to_csv(
+                               index=False).encode("utf-8-sig"),
                            file_name=f"{stem}_unites.csv", mime="text/csv", key="dl_units")
 
 
@@ -967,10 +935,15 @@ def method_tab(study, result) -> None:
         st.markdown(f"- {line}")
 
 
+#: The tabs; only the open one is drawn (``on_change="rerun"``), the map tab first.
+TABS = ["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export", "Méthode et sources"]
+
+
 def main() -> None:
     st.markdown(FRENCH_UPLOADER_CSS, unsafe_allow_html=True)
-    study, routing, study_key, threshold, mode = sidebar()
-    reset_scenarios_if_new_territory(st.session_state.get("scope", study_key))
+    source, mode, threshold, study, routing = sidebar()
+    study_key = source.key(mode)
+    reset_scenarios_if_new_territory(source.scope)
     st.title("Accès au premier accueil social inconditionnel")
     names = [BASELINE, *scenarios()]
     if st.session_state.get("active") not in names:
@@ -979,17 +952,17 @@ def main() -> None:
     top[0].markdown(f"**{html.escape(study.label)}** — seuil {fmt_num(threshold)} min {mode_words(mode)}"
                     + (" — réseau partiel (routes principales)" if study.network.partial else ""))
     selectbox(top[1], "Scénario affiché", names, key="active", label_visibility="collapsed", placeholder="Choisir…")
-    base = scenario_result(study_key, (), threshold, study, routing)
+    base = shared.baseline(study_key, threshold, study, routing)
     changes = active_changes()
     try:  # a scenario made by car may not replay on foot (a point too far from any footpath)
         with st.spinner("Mise à jour du scénario…"):
-            state = scenario_state(study_key, changes, study, routing)
-            result = scenario_result(study_key, changes, threshold, study, routing, active_name())
+            state = cache.state(study_key, changes, study, routing)
+            result = cache.result(study_key, changes, threshold, study, routing, active_name())
     except InputError as exc:
         st.warning(f"Le scénario « {html.escape(active_name())} » ne peut pas être recalculé dans ce mode : "
                    f"{for_app(exc)}. La situation actuelle est affichée ; le scénario est conservé.")
         changes = ()
-        state = scenario_state(study_key, changes, study, routing)
+        state = cache.state(study_key, changes, study, routing)
         result = base
     if result.scenario is not None:
         st.error(f"**Scénario « {html.escape(result.scenario.name)} » — hypothèse de travail, pas la situation "
@@ -998,23 +971,31 @@ def main() -> None:
     result = with_load(result, study, routing, study_key, threshold)
     headline(result, base, study, threshold, mode, active_name())
     notices_box(result)
-    tabs = st.tabs(["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export",
-                    "Méthode et sources"])
-    with tabs[0]:
-        map_tab(study, routing, study_key, base, result, state, threshold)
     for notice in result.notices:
         if notice.code in ("population_outside_network", "transit_stops_far"):
             st.sidebar.warning(notice.message)
-    with tabs[1]:
-        indicators_tab(result, threshold, mode)
-    with tabs[2]:
-        scenarios_tab(study, routing, study_key, base, threshold)
-    with tabs[3]:
-        suggestions_tab(study, routing, study_key, base, threshold)
-    with tabs[4]:
-        export_tab(study, study_key, result, threshold)
-    with tabs[5]:
-        method_tab(study, result)
+    if st.session_state.get("suggestion_job") is not None:
+        suggestion_progress()
+    tabs = st.tabs(TABS, key="tab", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            map_tab(study, routing, study_key, base, result, state, threshold)
+    if tabs[1].open:
+        with tabs[1]:
+            indicators_tab(result, threshold, mode)
+    if tabs[2].open:
+        with tabs[2]:
+            scenarios_tab(study, routing, study_key, base, threshold)
+    if tabs[3].open:
+        with tabs[3]:
+            suggestions_tab(study, routing, study_key, threshold)
+    if tabs[4].open:
+        with tabs[4]:
+            export_tab(source, mode, study, study_key, result, threshold)
+    if tabs[5].open:
+        with tabs[5]:
+            method_tab(study, result)
+    shared.warm(source, mode, threshold)  # the neighbouring thresholds and the other mode, in the background
 
 
 main()

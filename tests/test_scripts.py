@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
@@ -91,3 +93,17 @@ def test_bench_batch_quick():
     assert done.returncode == 0, done.stdout + done.stderr
     assert last_value(done.stdout, "national_projection_minutes_2cores") > 0
     assert "[assumptions]" in done.stdout and "[read]" in done.stdout
+
+
+@pytest.mark.browser
+def test_bench_app_quick():
+    """The app driven by headless Chromium on the demo, a few actions: the five figures of issue 26, last."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("chromium and chromium-driver are needed (apt-get install -y chromium chromium-driver)")
+    done = run("bench_app.py", "--quick", timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    tail = done.stdout.strip().splitlines()[-5:]
+    keys = ["app_action_p50_s", "app_action_max_s", "app_first_render_s", "app_suggest_max_s", "app_rss_growth_pct"]
+    for line, key in zip(tail, keys):
+        assert re.fullmatch(rf"{key}: -?[0-9.]+", line), (line, key)
+    assert "failures: 0" in done.stdout

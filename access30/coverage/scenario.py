@@ -66,14 +66,17 @@ class ScenarioState:
     units : Join
         Where the demand units join the network (from the baseline routing).
     pairs : Pairs
-        Direct and same-segment unit–site times of every site in ``sites`` (closed ones included,
-        filtered out when evaluating), so that adding a site only computes its own.
+        Direct and same-segment unit–site times of the study's sites (closed ones included, filtered
+        out when evaluating): the starting state's, shared by every scenario made from it.
     closed : ndarray of bool
         Sites closed in this scenario.
     node_times : NodeTimes
         Nearest and second-nearest *open* site of every road node (indices into ``sites``).
     changes : tuple
         The changes applied, in order: ``("add", lon, lat, name, type)`` or ``("close", site_id)``.
+    added_pairs : tuple of Pairs
+        The same for each added site, in order: a scenario keeps only its own changes, not a copy
+        of the study's pairs (the app keeps several scenarios per planner).
     """
 
     sites: gpd.GeoDataFrame
@@ -83,11 +86,17 @@ class ScenarioState:
     closed: np.ndarray
     node_times: NodeTimes
     changes: tuple = ()
+    added_pairs: tuple = ()
 
     @property
     def open_mask(self) -> np.ndarray:
         """Sites open in this scenario."""
         return ~self.closed
+
+    @property
+    def all_pairs(self) -> Pairs:
+        """Direct and same-segment times of every site in ``sites`` (the study's, then the added ones')."""
+        return Pairs.concat([self.pairs, *self.added_pairs]) if self.added_pairs else self.pairs
 
 
 def start(study: Study, routing: Routing) -> ScenarioState:
@@ -151,10 +160,10 @@ def add_site(study: Study, state: ScenarioState, lon: float, lat: float, name: s
     own = unit_pairs(state.units, joined, study.access)
     own = replace(own, site=np.full(own.site.size, index, dtype=np.int64))
     return ScenarioState(
-        sites=sites, joins=joins, units=state.units,
-        pairs=Pairs.concat([state.pairs, own]), closed=np.append(state.closed, False),
+        sites=sites, joins=joins, units=state.units, pairs=state.pairs, closed=np.append(state.closed, False),
         node_times=merge_site(state.node_times, times, estimated, index),
-        changes=state.changes + (("add", float(lon), float(lat), site["name"].iloc[0], site_type),))
+        changes=state.changes + (("add", float(lon), float(lat), site["name"].iloc[0], site_type),),
+        added_pairs=state.added_pairs + (own,))
 
 
 def close_site(study: Study, state: ScenarioState, site_id: str) -> ScenarioState:
@@ -211,8 +220,9 @@ def scenario_routing(study: Study, routing: Routing, state: ScenarioState) -> Ro
     node_times = replace(nt, site1=remap[nt.site1], site2=remap[nt.site2])  # -1 maps to remap[-1] = -1
     sites = state.joins.take(np.flatnonzero(keep))
     active = np.ones(len(sites), dtype=bool)
-    open_pair = keep[state.pairs.site]
-    pairs = Pairs(*(getattr(state.pairs, f)[open_pair] for f in ("unit", "site", "seconds", "estimated", "leg")))
+    every = state.all_pairs
+    open_pair = keep[every.site]
+    pairs = Pairs(*(getattr(every, f)[open_pair] for f in ("unit", "site", "seconds", "estimated", "leg")))
     pairs = replace(pairs, site=remap[pairs.site])
     return Routing(node_times=node_times, units=routing.units, sites=sites, pairs=pairs,
                    times=unit_times(node_times, routing.units, pairs), notices=routing.notices, active=active)
@@ -320,7 +330,8 @@ def candidate_gains(study: Study, routing: Routing, state: ScenarioState, lon: n
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     limit = longest_covered_s(threshold_min * 60.0)
-    current = scenario_routing(study, routing, state).times
+    # The starting state's times are the routing's own (no need to merge its pairs again).
+    current = routing.times if not state.changes else scenario_routing(study, routing, state).times
     reached = current.on_road & covered(current.time1, threshold_min * 60.0)
     pop = study.demand.units["population"].to_numpy(dtype=float)
     todo = np.flatnonzero(~reached & (pop > 0))

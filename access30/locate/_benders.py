@@ -132,6 +132,7 @@ class Benders(Model):
         """LP relaxation by cutting planes: first the heuristic's cuts, then in-out separation."""
         h, n_cand = self.h, self.n_sites
         y_h, _ = self._theta_of(sites)
+        best = self.value(sites)
         pending = [y_h]
         core = 0.8 * y_h + 0.2 * min(1.0, self.k / n_cand)
         bound, y = float("-inf"), None
@@ -143,6 +144,7 @@ class Benders(Model):
             sol = np.asarray(h.getSolution().col_value, dtype=float)
             y, theta = sol[:n_cand], sol[n_cand:]
             bound = float(h.getInfo().objective_function_value) + self.median.fixed
+            clock.report("relaxation", best, bound)  # every round's master bounds the optimum from below
             added = 0
             for point in pending + [0.5 * core + 0.5 * y, y]:
                 violated, level, coef = self._violated(point, theta)
@@ -169,6 +171,9 @@ class Benders(Model):
                                 np.full(n_cand, highspy.HighsVarType.kInteger))
         h.setOptionValue("presolve", "on")
         bound, status, optimal = lp_bound, "", False
+        best = [incumbent]  # the master's own solutions are not exact until their cuts are: only its bound is told
+        _highs.watch(h, lambda _, master: clock.report("milp", best[0], max(bound, master)),
+                     offset=self.median.fixed)
         while clock.remaining() > 0:
             h.setSolution(int(n_all), np.arange(n_all, dtype=np.int32), np.concatenate(self._theta_of(sites)))
             h.setOptionValue("time_limit", float(max(clock.remaining(), 0.01)))
@@ -184,6 +189,8 @@ class Benders(Model):
             value = self.value(found)
             if value < incumbent - _finite_tolerance(incumbent):
                 incumbent, sites = value, found
+                best[0] = incumbent
+            clock.report("milp", incumbent, bound)
             if _highs.proven(incumbent, bound, False):
                 optimal = True
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -60,9 +61,32 @@ class Arrays:
     offset: float = 0.0
 
 
+def watch(h, progress, offset: float = 0.0, every_s: float = 0.5) -> None:
+    """Call ``progress(best, bound)`` (objective values, ``offset`` added) as HiGHS improves a MIP.
+
+    At each improving solution, and at most every ``every_s`` seconds otherwise.
+    """
+    last = [0.0]
+
+    def seen(event, improving: bool = False) -> None:
+        out = event.data_out
+        now = time.perf_counter()
+        if not improving and now - last[0] < every_s:
+            return
+        last[0] = now
+        best, bound = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        if np.isfinite(best):
+            progress(best + offset, bound + offset if np.isfinite(bound) else float("nan"))
+
+    h.cbMipImprovingSolution.subscribe(lambda event: seen(event, True))
+    h.cbMipInterrupt.subscribe(seen)
+
+
 def run(arrays: Arrays, time_limit_s: float, start: np.ndarray | None = None, options: dict | None = None,
-        relax: bool = False):
+        relax: bool = False, progress=None):
     """Solve ``arrays`` (its LP relaxation when ``relax``, offset then left out).
+
+    ``progress(best, bound)`` is called as the MIP improves (see :func:`watch`).
 
     Returns
     -------
@@ -82,6 +106,8 @@ def run(arrays: Arrays, time_limit_s: float, start: np.ndarray | None = None, op
                 np.asarray(integer, dtype=np.int32))
     if start is not None:
         h.setSolution(int(num_col), np.arange(num_col, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    if progress is not None and not relax:
+        watch(h, progress)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()

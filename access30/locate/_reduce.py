@@ -105,3 +105,92 @@ def reduce_sets(cover: sp.spmatrix, weights: np.ndarray, reduce: bool) -> tuple[
         sets, gweights = sp.csc_matrix(cover, dtype=bool), np.asarray(weights, dtype=float)
         keep = np.arange(cover.shape[0])
     return sp.csr_matrix(sets, dtype=np.float64)[keep], gweights, keep
+
+
+#: Largest candidate-pair count (the sum over candidates of their units squared) for which dominated
+#: units are looked for: beyond it the product of the matrix with itself costs more than it saves.
+MAX_PAIRS = 30_000_000
+
+
+def dominated_units(sets: sp.csc_matrix) -> np.ndarray:
+    """Units (columns) whose candidate set contains another unit's (a cover of that one covers them).
+
+    Columns are expected distinct (:func:`merge_units` first); equal columns are all but the first.
+
+    Returns
+    -------
+    ndarray of bool
+        One per column; all False when the instance is too large to compare (see :data:`MAX_PAIRS`).
+    """
+    csr = sp.csr_matrix(sets, dtype=np.float64)
+    if float(np.square(np.diff(csr.indptr).astype(float)).sum()) > MAX_PAIRS:
+        return np.zeros(csr.shape[1], dtype=bool)
+    size = np.diff(sp.csc_matrix(csr).indptr)
+    inter = sp.csr_matrix(csr.T @ csr)
+    i = np.repeat(np.arange(inter.shape[0]), np.diff(inter.indptr))
+    j, v = inter.indices, inter.data
+    # set of unit i within set of unit j (covering i covers j), i itself and equal sets but the first left out
+    found = (v == size[i]) & ((size[j] > size[i]) | (i < j))
+    dominated = np.zeros(csr.shape[1], dtype=bool)
+    dominated[j[found]] = True
+    return dominated
+
+
+def reduce_cover(cover: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Set covering reduced to its hard core: forced candidates, dominated units and candidates removed.
+
+    Repeated until nothing changes:
+
+    * a unit only one candidate covers forces that candidate (kept, its units removed);
+    * units with the same candidate set are merged, and a unit whose set contains another's is
+      dropped (covering the other covers it);
+    * a candidate whose units are within another's is dropped (equal sets: all but the first).
+
+    The optimum of the core plus the forced candidates is an optimum of the whole: every reduction
+    keeps at least one optimal solution (the textbook reductions of set covering).
+
+    Parameters
+    ----------
+    cover : sparse matrix
+        Boolean candidates × units; units no candidate covers are ignored.
+
+    Returns
+    -------
+    tuple
+        The core (candidates × units, float 0/1), the input row of each core candidate, and the
+        forced candidates (input rows, sorted).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> core, rows, forced = reduce_cover(sp.csr_matrix([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1]]))
+    >>> forced.tolist(), core.shape
+    ([0, 2], (0, 0))
+    """
+    a = sp.csc_matrix(cover, dtype=bool)
+    a.eliminate_zeros()
+    a = sp.csc_matrix(a[:, np.flatnonzero(np.diff(a.indptr) > 0)])
+    rows = np.arange(a.shape[0])
+    forced: list[np.ndarray] = []
+    while True:
+        shape = a.shape
+        single = np.flatnonzero(np.diff(a.indptr) == 1)
+        if single.size:
+            chosen = np.unique(a.indices[a.indptr[single]])
+            forced.append(rows[chosen])
+            csr = sp.csr_matrix(a)
+            covered = np.zeros(a.shape[1], dtype=bool)
+            covered[csr[chosen].indices] = True
+            rest = np.setdiff1d(np.arange(a.shape[0]), chosen)
+            a, rows = sp.csc_matrix(csr[rest][:, np.flatnonzero(~covered)]), rows[rest]
+        if a.shape[1] == 0:
+            a, rows = sp.csc_matrix((0, 0), dtype=bool), rows[:0]
+            break
+        a, _, _ = merge_units(a, np.ones(a.shape[1]))
+        a = sp.csc_matrix(a[:, np.flatnonzero(~dominated_units(a))])
+        keep = np.flatnonzero(~dominated_candidates(sp.csr_matrix(a)))
+        a, rows = sp.csc_matrix(sp.csr_matrix(a)[keep]), rows[keep]
+        if a.shape == shape and not single.size:
+            break
+    found = np.sort(np.concatenate(forced)) if forced else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix(a, dtype=np.float64), rows, found

@@ -11,6 +11,7 @@ A model finds heuristic sites and says how to value a set of sites; :func:`solve
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,12 +37,19 @@ class SolveResult:
     heuristic_objective: float = float("nan")
 
 
+#: ``progress(stage, objective, bound)``: the best solution so far and the best proven bound, in the
+#: model's objective (``bound`` NaN while none is known); ``stage`` is ``heuristic``, ``relaxation``
+#: or ``milp``.
+Progress = Callable[[str, float, float], None]
+
+
 @dataclass
 class Clock:
-    """Time left of a solve's time limit, counted from the clock's creation."""
+    """Time left of a solve's time limit, counted from the clock's creation, and where to report progress."""
 
     limit_s: float
     t0: float = field(default_factory=time.perf_counter)
+    progress: Progress | None = None
 
     def elapsed(self) -> float:
         """Seconds since the start."""
@@ -50,6 +58,11 @@ class Clock:
     def remaining(self) -> float:
         """Seconds left (negative once the limit is passed)."""
         return self.limit_s - self.elapsed()
+
+    def report(self, stage: str, objective: float, bound: float = float("nan")) -> None:
+        """Hand the best solution so far and the best bound to ``progress`` (if any)."""
+        if self.progress is not None:
+            self.progress(stage, float(objective), float(bound))
 
 
 @dataclass
@@ -116,7 +129,8 @@ class Model:
 
     def milp(self, sites: np.ndarray, incumbent: float, lp_bound: float | None, clock: Clock) -> Outcome:
         """Solve the MILP warm-started from ``sites`` (of value ``incumbent``)."""
-        solved = _highs.run(self.arrays, max(clock.remaining(), 0.1), self.start(sites))
+        solved = _highs.run(self.arrays, max(clock.remaining(), 0.1), self.start(sites),
+                            progress=lambda best, bound: clock.report("milp", best, bound))
         return self.settle(*solved, sites, incumbent, lp_bound)
 
     def settle(self, x, objective, bound, status, optimal, sites, incumbent, lp_bound) -> Outcome:
@@ -147,6 +161,7 @@ def solve_sequence(model: Model, sites: np.ndarray, clock: Clock) -> SolveResult
         In the caller's site numbering; ``heuristic_objective`` is the heuristic's value.
     """
     heuristic = model.value(sites)
+    clock.report("heuristic", heuristic)
     relaxed = model.relax(sites, clock)
     if not relaxed.complete:  # time out during the LP: the heuristic, with the last (valid) partial bound
         return _result(model, _timed_out(model, sites, heuristic, relaxed.bound), clock, heuristic)
@@ -156,8 +171,12 @@ def solve_sequence(model: Model, sites: np.ndarray, clock: Clock) -> SolveResult
         if value > incumbent if model.maximize else value < incumbent:
             incumbent, sites = value, relaxed.sites
     if _highs.proven(incumbent, relaxed.bound, model.maximize):
+        clock.report("relaxation", incumbent, incumbent)
         return _result(model, Outcome(sites, incumbent, incumbent, 0.0, True, LP_OPTIMAL), clock, heuristic)
-    return _result(model, model.milp(sites, incumbent, relaxed.bound, clock), clock, heuristic)
+    clock.report("relaxation", incumbent, relaxed.bound if relaxed.bound is not None else float("nan"))
+    out = model.milp(sites, incumbent, relaxed.bound, clock)
+    clock.report("milp", out.objective, out.bound)
+    return _result(model, out, clock, heuristic)
 
 
 def _result(model: Model, out: Outcome, clock: Clock, heuristic: float) -> SolveResult:

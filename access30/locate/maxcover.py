@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from access30.locate import _highs
 from access30.locate._reduce import reduce_sets
-from access30.locate._solve import Clock, Model, Outcome, SolveResult, nothing_to_do, solve_sequence
+from access30.locate._solve import Clock, Model, Outcome, Progress, SolveResult, nothing_to_do, solve_sequence
 
 
 def greedy_maxcover(sets: sp.csr_matrix, weights: np.ndarray, k: int,
@@ -117,12 +117,12 @@ class MaxCover(Model):
                              np.full(g + 1, -np.inf), np.concatenate([np.zeros(g), [self.k]]),
                              np.concatenate([np.ones(c), np.zeros(g)]), maximize=True)
 
-    def solve(self, time_limit_s: float = 60.0) -> SolveResult:
+    def solve(self, time_limit_s: float = 60.0, progress: Progress | None = None) -> SolveResult:
         """Solve (reductions included in the time limit); objective = covered weight.
 
-        See :func:`access30.locate._solve.solve_sequence`.
+        See :func:`access30.locate._solve.solve_sequence` (and :data:`~access30.locate._solve.Progress`).
         """
-        clock = Clock(time_limit_s)
+        clock = Clock(time_limit_s, progress=progress)
         if 0 in self.sets.shape or self.k == 0:
             return nothing_to_do("rien à couvrir", clock)
         start = greedy_maxcover(self.sets, self.weights, self.k)
@@ -156,7 +156,7 @@ class MaxCover(Model):
 
 
 def solve_maxcover(cover: sp.spmatrix, weights: np.ndarray, k: int, time_limit_s: float = 60.0,
-                   reduce: bool = True) -> SolveResult:
+                   reduce: bool = True, progress: Progress | None = None) -> SolveResult:
     """Maximal covering with ``k`` sites (at most) on a boolean candidates × units matrix.
 
     Parameters
@@ -169,10 +169,12 @@ def solve_maxcover(cover: sp.spmatrix, weights: np.ndarray, k: int, time_limit_s
     time_limit_s : float
     reduce : bool
         Merge identical units and drop dominated candidates first.
+    progress : callable, optional
+        See :data:`access30.locate._solve.Progress`.
 
     Returns
     -------
     SolveResult
         ``chosen`` candidate indices; objective = covered weight.
     """
-    return MaxCover(cover, weights, k, reduce).solve(time_limit_s)
+    return MaxCover(cover, weights, k, reduce).solve(time_limit_s, progress)

@@ -8,6 +8,8 @@ the matrix stays linear in the (unit, candidate) pairs, remains selectable.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -15,7 +17,7 @@ from access30.base.errors import InputError
 from access30.locate import _highs
 from access30.locate._benders import Benders
 from access30.locate._reduce import with_sites
-from access30.locate._solve import Clock, Model, Outcome, SolveResult, nothing_to_do, solve_sequence
+from access30.locate._solve import Clock, Model, Outcome, Progress, SolveResult, nothing_to_do, solve_sequence
 
 MEDIAN_FORMULATIONS = ("benders", "radius")
 
@@ -36,8 +38,11 @@ def _gains(times: sp.csr_matrix, w: np.ndarray, current: np.ndarray) -> np.ndarr
 
 
 def greedy_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k: int,
-                  max_rounds: int = 50) -> np.ndarray:
-    """Greedy p-median (largest saving first) followed by best-improvement swaps."""
+                  max_rounds: int = 50, stop_at: float | None = None) -> np.ndarray:
+    """Greedy p-median (largest saving first) followed by best-improvement swaps.
+
+    Swaps stop after ``max_rounds`` rounds, or once ``time.perf_counter()`` passes ``stop_at``.
+    """
     times = sp.csr_matrix(times)
     w = np.asarray(weights, dtype=float)
     current = np.asarray(cap, dtype=float).copy()
@@ -54,6 +59,8 @@ def greedy_median(times: sp.csr_matrix, weights: np.ndarray, cap: np.ndarray, k:
     chosen_arr = np.array(chosen, dtype=np.int64)
     value = median_value(times, w, cap, chosen_arr)
     for _ in range(max_rounds):
+        if stop_at is not None and time.perf_counter() > stop_at:
+            break
         improved = False
         for i in range(chosen_arr.size):
             others = np.delete(chosen_arr, i)
@@ -117,11 +124,16 @@ class Median:
         """Σ w · time of a set of sites (seconds × weight)."""
         return median_value(self.times, self.w, self.cap, sites)
 
-    def solve(self, time_limit_s: float = 60.0) -> SolveResult:
-        """Solve; objective = Σ w·time (seconds × weight)."""
-        clock = Clock(time_limit_s)
+    def solve(self, time_limit_s: float = 60.0, progress: Progress | None = None) -> SolveResult:
+        """Solve; objective = Σ w·time (seconds × weight).
+
+        The heuristic's swaps take at most a fifth of the time limit; see
+        :func:`access30.locate._solve.solve_sequence` and :data:`~access30.locate._solve.Progress`.
+        """
+        clock = Clock(time_limit_s, progress=progress)
         served = np.isfinite(self.cap) | np.isin(np.arange(self.times.shape[1]), self.unit)
-        sites = (greedy_median(self.times, np.where(served, self.w, 0.0), self.cap, self.k) if self.k
+        sites = (greedy_median(self.times, np.where(served, self.w, 0.0), self.cap, self.k,
+                               stop_at=clock.t0 + 0.2 * time_limit_s) if self.k
                  else np.zeros(0, dtype=np.int64))
         if self.unit.size == 0 or self.k == 0:
             return nothing_to_do("rien à améliorer", clock, sites, self.value(sites))
@@ -198,7 +210,8 @@ class Radius(Model):
 
 
 def solve_median(times: sp.spmatrix, weights: np.ndarray, cap: np.ndarray, k: int,
-                 time_limit_s: float = 60.0, formulation: str = "benders") -> SolveResult:
+                 time_limit_s: float = 60.0, formulation: str = "benders",
+                 progress: Progress | None = None) -> SolveResult:
     """p-median with capped times: minimise Σ w_u · min(cap_u, min over chosen c of t_cu).
 
     Parameters
@@ -206,10 +219,15 @@ def solve_median(times: sp.spmatrix, weights: np.ndarray, cap: np.ndarray, k: in
     times, weights, cap, k, formulation
         As for :class:`Median`.
     time_limit_s : float
+        For the whole call (building the model included).
+    progress : callable, optional
+        See :data:`access30.locate._solve.Progress`.
 
     Returns
     -------
     SolveResult
         Objective = Σ w·time (seconds × weight).
     """
-    return Median(times, weights, cap, k, formulation).solve(time_limit_s)
+    started = time.perf_counter()
+    model = Median(times, weights, cap, k, formulation)
+    return model.solve(time_limit_s - (time.perf_counter() - started), progress)

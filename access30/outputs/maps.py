@@ -40,6 +40,7 @@ from access30.coverage.rules import population_by_class, time_class  # noqa: E40
 from access30.coverage.scenario import ORIGIN_ADDED
 from access30.inputs.study import Study  # noqa: E402
 from access30.network.modes import mode_words  # noqa: E402
+from access30.outputs.export import dissolve_units
 
 SITE_STYLES: dict[str, tuple[str, str, str]] = {
     # type: (marker, face colour, legend label)
@@ -235,7 +236,7 @@ def _draw_units(ax, units: gpd.GeoDataFrame, classes: np.ndarray, colours: list,
     polygonal = units.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     if polygonal:
         frame = gpd.GeoDataFrame({"c": classes}, geometry=units.geometry.to_numpy(), crs=crs)
-        dissolved = frame.dissolve(by="c").reset_index()
+        dissolved = dissolve_units(frame, "c")
         for _, row in dissolved.iterrows():
             gpd.GeoSeries([row.geometry], crs=crs).plot(ax=ax, color=colours[int(row["c"])], edgecolor="none",
                                                         linewidth=0, zorder=2)

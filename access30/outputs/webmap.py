@@ -16,8 +16,10 @@ them). All text put in popups and tooltips is escaped with :func:`html.escape`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,45 +59,67 @@ SUGGESTED_COLOUR = "#c2185b"
 SIMPLIFY_M = 15.0
 
 
-def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
+                pieces: MutableMapping | None = None) -> gpd.GeoDataFrame:
     """Units dissolved by commune and time class, in WGS84.
 
     Columns: ``commune``, ``klass`` (index into :func:`access30.coverage.rules.class_labels` of the result's
     threshold), ``label``, ``colour``,
     ``population``, ``uncovered_population`` (beyond the threshold or without road access),
     ``units``, ``geometry``. Point units are kept as points (one row per unit).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    simplify_m : float
+        Simplification tolerance of the merged areas, metres (0: none).
+    pieces : mutable mapping, optional
+        Merged areas already drawn, by the units they merge: a commune's class that holds the same
+        units as in an earlier call (another threshold, another scenario of the same study) is taken
+        from there instead of being merged again. The caller bounds it.
     """
     units = result.units
     threshold = result.threshold_min
     klass = time_class(units["time_min"].to_numpy(), units["status"].to_numpy(), threshold)
-    uncovered = np.where(units["status"].to_numpy() != STATUS_COVERED, units["population"].to_numpy(dtype=float), 0.0)
-    frame = pd.DataFrame({"commune": units["commune"].astype(str).to_numpy(), "klass": klass,
-                          "population": units["population"].to_numpy(dtype=float),
-                          "uncovered_population": uncovered})
+    population = units["population"].to_numpy(dtype=float)
+    uncovered = np.where(units["status"].to_numpy() != STATUS_COVERED, population, 0.0)
+    communes = units["commune"].astype(str).to_numpy()
     geoms = units.geometry.to_numpy()
     polygons = shapely.get_type_id(geoms) >= 3
-    rows, shapes = [], []
+    rows, shapes, todo = [], [], []
     if polygons.any():
         # A regular grid is a valid polygon coverage: coverage_union_all is exact and fast there.
         grid = polygons.all() and np.allclose(shapely.area(geoms), shapely.area(geoms[0]), rtol=1e-6)
-        sub = frame[polygons]
-        for (commune, k), index in sub.groupby(["commune", "klass"]).indices.items():
-            parts = geoms[polygons][index]
-            merged = shapely.coverage_union_all(parts) if grid else shapely.union_all(parts)
-            part = sub.iloc[index]
-            rows.append({"commune": commune, "klass": int(k), "population": part["population"].sum(),
-                         "uncovered_population": part["uncovered_population"].sum(), "units": len(index)})
-            shapes.append(merged)
-    if (~polygons).any():
-        sub = frame[~polygons]
-        for i in range(len(sub)):
-            rows.append({**sub.iloc[i].to_dict(), "units": 1})
-        shapes.extend(geoms[~polygons])
+        poly = np.flatnonzero(polygons)
+        groups = pd.DataFrame({"commune": communes[poly], "klass": klass[poly]}).groupby(["commune", "klass"]).indices
+        salt = f"{simplify_m}|{units.crs}|{grid}".encode()
+        for (commune, k), index in groups.items():
+            members = poly[index]
+            rows.append({"commune": commune, "klass": int(k), "population": float(population[members].sum()),
+                         "uncovered_population": float(uncovered[members].sum()), "units": int(index.size)})
+            key = hashlib.blake2b(salt + members.tobytes(), digest_size=20).digest()
+            done = pieces.get(key) if pieces is not None else None
+            if done is None:
+                parts = geoms[members]
+                todo.append((len(shapes), key, shapely.coverage_union_all(parts) if grid else shapely.union_all(parts)))
+            shapes.append(done)
+    if todo:
+        merged = gpd.GeoSeries([shape for _, _, shape in todo], crs=units.crs)
+        if simplify_m:
+            merged = merged.simplify(simplify_m, preserve_topology=True)
+        merged = merged.to_crs("EPSG:4326")
+        for (position, key, _), shape in zip(todo, merged.to_numpy()):
+            shapes[position] = shape
+            if pieces is not None:
+                pieces[key] = shape
+    points = np.flatnonzero(~polygons)
+    if points.size:
+        for i in points:
+            rows.append({"commune": communes[i], "klass": int(klass[i]), "population": population[i],
+                         "uncovered_population": uncovered[i], "units": 1})
+        shapes.extend(gpd.GeoSeries(geoms[points], crs=units.crs).to_crs("EPSG:4326").to_numpy())
     table = pd.DataFrame(rows, columns=["commune", "klass", "population", "uncovered_population", "units"])
-    out = gpd.GeoDataFrame(table, geometry=list(shapes), crs=units.crs)
-    if simplify_m:
-        out["geometry"] = out.geometry.simplify(simplify_m, preserve_topology=True)
-    out = out.to_crs("EPSG:4326")
+    out = gpd.GeoDataFrame(table, geometry=list(shapes), crs="EPSG:4326")
     out["klass"] = out["klass"].astype(int)
     labels, colours = class_labels(threshold), class_colours(threshold)
     out["label"] = [labels[k] for k in out["klass"]]
@@ -130,11 +154,6 @@ def _icon_html(letter: str, colour: str, shape: str = "circle", size: int = 24) 
     return (f'<div style="width:{size}px;height:{size}px;border-radius:{radius};background:{colour};'
             f'border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6);color:#fff;font:bold {font}px/{size - 4}px '
             f'Arial,sans-serif;text-align:center">{html.escape(letter)}</div>')
-
-
-def _div_icon(letter: str, colour: str, shape: str = "circle", size: int = 24) -> folium.DivIcon:
-    return folium.DivIcon(html=_icon_html(letter, colour, shape, size), icon_size=(size, size),
-                          icon_anchor=(size // 2, size // 2))
 
 
 def _site_popup(row: pd.Series, threshold_min: float, extra: str = "") -> str:
@@ -202,25 +221,47 @@ def use_local_leaflet(fmap: folium.Map) -> folium.Map:
 
 
 _LEGEND = """
-{% macro html(this, kwargs) %}
-<details id="access30-legend" open style="position:absolute;z-index:9999;bottom:24px;right:10px;
- background:rgba(255,255,255,.94);padding:6px 9px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);
- font:11px/1.3 Arial,sans-serif;max-width:215px;max-height:70%;overflow:auto">
-<summary style="cursor:pointer;font-weight:bold">Légende</summary>
-{{ this.body }}
-</details>
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }};
+  var control = L.control({position: "bottomright"});
+  control.onAdd = function () {
+    var holder = L.DomUtil.create("div");
+    holder.innerHTML = {{ this.markup_js }};
+    var legend = holder.firstElementChild;
+    L.DomEvent.disableClickPropagation(legend);  // a click on the legend is not a click on the map
+    L.DomEvent.disableScrollPropagation(legend);
+    return legend;
+  };
+  function show() { if (group._map && !control._map) { control.addTo(group._map); } }
+  group.on("add", show);
+  group.on("remove", function () { control.remove(); });
+  show();
+})();
 {% endmacro %}
 """
 
+_LEGEND_BOX = ('<details id="access30-legend" open class="leaflet-control" style="background:rgba(255,255,255,.94);'
+               'padding:6px 9px;border-radius:6px;box-shadow:0 0 4px rgba(0,0,0,.4);font:11px/1.3 Arial,sans-serif;'
+               'max-width:215px;max-height:60vh;overflow:auto;margin:0 10px 24px 0">'
+               '<summary style="cursor:pointer;font-weight:bold">Légende</summary>{body}</details>')
+
 
 class Legend(MacroElement):
-    """A compact legend in the lower right corner that folds away (content already escaped)."""
+    """A compact legend in the lower right corner that folds away (content already escaped).
+
+    A Leaflet control shown while its parent layer is on the map, so that a map updated layer by
+    layer (the app's) replaces its legend with its layers.
+    """
+
+    _template = Template(_LEGEND)  # compiled once: the app draws a legend at every rerun
 
     def __init__(self, body: str):
         super().__init__()
         self._name = "Legend"
         self.body = body
-        self._template = Template(_LEGEND)
+        # A JavaScript string (French letters kept; "</" escaped, so that the page's script cannot end early).
+        self.markup_js = _js(_LEGEND_BOX.format(body=body))
 
 
 _FIT = """
@@ -270,11 +311,12 @@ _FIT = """
 class FitTerritory(MacroElement):
     """Opens the map on the territory (and again when a hidden map is shown), with a metric scale."""
 
+    _template = Template(_FIT)
+
     def __init__(self, south: float, west: float, north: float, east: float):
         super().__init__()
         self._name = "FitTerritory"
         self.bounds = json.dumps([[south, west], [north, east]])
-        self._template = Template(_FIT)
 
 
 def legend_html(threshold_min: float, site_types: list[str], scenario: bool = False, suggestions: bool = False) -> str:
@@ -299,6 +341,70 @@ def legend_html(threshold_min: float, site_types: list[str], scenario: bool = Fa
         rows.append(f'<span style="display:inline-block;vertical-align:middle;margin-right:5px">'
                     f'{_icon_html("1", SUGGESTED_COLOUR, "square", 16)}</span>Lieu suggéré (rang)')
     return "<br>".join(rows)
+
+
+def base_map(bounds: tuple[float, float, float, float], tiles: bool = True) -> folium.Map:
+    """The map without its layers: background, offline Leaflet, opened on ``bounds`` with a metric scale.
+
+    Parameters
+    ----------
+    bounds : tuple
+        West, south, east, north (WGS84 degrees) of the territory.
+    tiles : bool
+        Add OpenStreetMap background tiles (they need internet; layers do not).
+
+    Returns
+    -------
+    folium.Map
+    """
+    west, south, east, north = bounds
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=False,
+                      prefer_canvas=True, zoom_start=10, zoom_snap=0.25, zoom_delta=0.5)  # fit the territory closely
+    use_local_leaflet(fmap)
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap", control=True,
+                         attr="© les contributeurs d'OpenStreetMap").add_to(fmap)
+    fmap.add_child(FitTerritory(south, west, north, east))
+    return fmap
+
+
+def map_layers(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
+               areas: gpd.GeoDataFrame | None = None, closed_sites: gpd.GeoDataFrame | None = None,
+               suggestions: gpd.GeoDataFrame | None = None) -> list[folium.FeatureGroup]:
+    """The map's layers of a coverage result, each a ``FeatureGroup``; the last one holds the legend.
+
+    Parameters are those of :func:`build_map`. The app hands these layers to the map already drawn
+    in the browser, so that a new threshold or scenario replaces them without reloading the map.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        Time classes, population beyond the threshold, commune outlines (when polygons), one layer
+        per site type, the scenario's sites, the suggested sites (those present), then the legend
+        (``control=False``: not in the layer selector).
+    """
+    threshold = result.threshold_min
+    areas = class_areas(result) if areas is None else areas
+    names = known_names(communes, result.communes)
+    outlines = commune_outlines(communes)
+    frame = areas.copy()
+    frame["nom"] = [names.get(code, code) for code in frame["commune"]]
+    layers = [_class_layer(frame), _gap_layer(frame, names, threshold)]
+    if outlines is not None:
+        layers.append(_outline_layer(outlines, result))
+    sites = result.sites
+    origin = sites["origin"] if "origin" in sites.columns else pd.Series(ORIGIN_EXISTING, index=sites.index)
+    site_groups, types_present = _site_layers(sites, origin, threshold)
+    layers += site_groups
+    scenario = _scenario_layer(sites, origin, closed_sites, threshold)
+    layers.append(scenario)
+    has_suggestions = suggestions is not None and len(suggestions) > 0
+    if has_suggestions:
+        layers.append(_suggestion_layer(suggestions))
+    legend = folium.FeatureGroup(name="Légende", control=False, show=True)
+    legend.add_child(Legend(legend_html(threshold, types_present, scenario=scenario is not None,
+                                        suggestions=has_suggestions)))
+    return [layer for layer in layers if layer is not None] + [legend]
 
 
 def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
@@ -327,81 +433,153 @@ def build_map(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
     -------
     folium.Map
     """
-    threshold = result.threshold_min
     areas = class_areas(result) if areas is None else areas
-    west, south, east, north = areas.total_bounds if len(areas) else (-5, 41, 10, 51)
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, control_scale=False,
-                      prefer_canvas=True, zoom_start=10, zoom_snap=0.25, zoom_delta=0.5)  # fit the territory closely
-    use_local_leaflet(fmap)
-    if tiles:
-        folium.TileLayer("OpenStreetMap", name="Fond OpenStreetMap", control=True,
-                         attr="© les contributeurs d'OpenStreetMap").add_to(fmap)
-    names = known_names(communes, result.communes)
-    outlines = commune_outlines(communes)
-
-    frame = areas.copy()
-    frame["nom"] = [names.get(code, code) for code in frame["commune"]]
-    _class_layer(fmap, frame)
-    _gap_layer(fmap, frame, names, threshold)
-    if outlines is not None:
-        _outline_layer(fmap, outlines, result)
-    sites = result.sites
-    origin = sites["origin"] if "origin" in sites.columns else pd.Series(ORIGIN_EXISTING, index=sites.index)
-    types_present = _site_layers(fmap, sites, origin, threshold)
-    scenario = _scenario_layer(fmap, sites, origin, closed_sites, threshold)
-    has_suggestions = suggestions is not None and len(suggestions) > 0
-    if has_suggestions:
-        _suggestion_layer(fmap, suggestions)
-
-    fmap.get_root().add_child(Legend(legend_html(threshold, types_present, scenario=scenario,
-                                                 suggestions=has_suggestions)))
+    fmap = base_map(tuple(areas.total_bounds) if len(areas) else (-5, 41, 10, 51), tiles=tiles)
+    for layer in map_layers(result, communes, areas, closed_sites, suggestions):
+        layer.add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    fmap.add_child(FitTerritory(south, west, north, east))
     return fmap
 
 
-def _class_layer(fmap: folium.Map, frame: gpd.GeoDataFrame) -> None:
+_GEOJSON = """
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }};
+  var style = {{ this.style }}, pointStyle = {{ this.point_style }}, coloured = {{ this.coloured }};
+  function paint(base, feature) {
+    var out = Object.assign({}, base);
+    coloured.forEach(function (key) { out[key] = feature.properties.colour; });
+    return out;
+  }
+  L.geoJson({{ this.data }}, {
+    smoothFactor: 1.0,
+    style: function (feature) { return paint(style, feature); },
+    pointToLayer: function (feature, latlng) {
+      return L.circleMarker(latlng, Object.assign({radius: feature.properties.radius || 9},
+                                                  paint(pointStyle, feature)));
+    },
+    onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.tip, {sticky: true}); }
+  }).addTo(group);
+})();
+{% endmacro %}
+"""
+
+
+def _js(value, written: bool = False) -> str:
+    """``value`` as JavaScript (JSON; French letters kept; "</" escaped so that the page's script cannot end).
+
+    With ``written``, ``value`` is JSON text already.
+    """
+    text = value if written else json.dumps(value, ensure_ascii=False)
+    return text.replace("</", "<\\/")
+
+
+class GeoJsonLayer(MacroElement):
+    """Features drawn from GeoJSON written once (no round trip through Python objects), a tooltip each.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        WGS84, with a ``tip`` column (escaped HTML) and, for ``coloured``, a ``colour`` column; a
+        ``radius`` column sizes point features.
+    style, point_style : dict
+        Leaflet path options of areas and of points (discs).
+    coloured : list of str
+        Options set from each feature's ``colour`` (``fillColor``, ``color``).
+    """
+
+    _template = Template(_GEOJSON)
+
+    def __init__(self, frame: gpd.GeoDataFrame, style: dict, point_style: dict | None = None,
+                 coloured: tuple[str, ...] = ()):
+        super().__init__()
+        self._name = "GeoJsonLayer"
+        self.geojson = frame.to_json(drop_id=True, to_wgs84=False)
+        self.data = _js(self.geojson, written=True)
+        self.style, self.point_style = _js(style), _js(point_style or style)
+        self.coloured = _js(list(coloured))
+
+    @property
+    def features(self) -> list[dict]:
+        """The features drawn (GeoJSON dictionaries)."""
+        return json.loads(self.geojson)["features"]
+
+
+_MARKERS = """
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }};
+  {{ this.data }}.forEach(function (m) {
+    var icon = L.divIcon({html: m.icon, className: "empty", iconSize: [m.size, m.size],
+                          iconAnchor: [Math.floor(m.size / 2), Math.floor(m.size / 2)]});
+    L.marker([m.lat, m.lon], {icon: icon}).bindTooltip("<div>" + m.tip + "</div>", {sticky: true})
+      .bindPopup(m.popup, {maxWidth: m.width}).addTo(group);
+  });
+})();
+{% endmacro %}
+"""
+
+
+class Markers(MacroElement):
+    """Sites of one layer: an HTML icon, a tooltip and a popup each, written as one list.
+
+    Parameters
+    ----------
+    markers : list of dict
+        ``lat``, ``lon``, ``icon`` (HTML), ``size`` (pixels), ``tip`` and ``popup`` (escaped HTML),
+        ``width`` (popup width, pixels).
+    """
+
+    _template = Template(_MARKERS)
+
+    def __init__(self, markers: list[dict]):
+        super().__init__()
+        self._name = "Markers"
+        self.markers = markers
+        self.data = _js(markers)
+
+
+def _marker(lat: float, lon: float, style: tuple[str, str], tip: str, popup: str, shape: str = "circle",
+            size: int = 24, width: int = 320) -> dict:
+    letter, colour = style
+    return {"lat": float(lat), "lon": float(lon), "icon": _icon_html(letter, colour, shape, size), "size": size,
+            "tip": tip, "popup": popup, "width": width}
+
+
+def _class_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """Travel-time classes dissolved by commune (areas; point units as discs), with a tooltip each."""
     layer = folium.FeatureGroup(name="Temps d'accès (classes)", show=True)
     frame["tip"] = [f"{html.escape(str(n))} — {html.escape(lab)} : {fmt_int(p)} hab."
                     for n, lab, p in zip(frame["nom"], frame["label"], frame["population"])]
-    is_point = frame.geometry.geom_type == "Point"
-    polys = frame[~is_point][["tip", "colour", "geometry"]]
-    if len(polys):
-        folium.GeoJson(
-            polys.to_json(drop_id=True, to_wgs84=False),
-            style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["colour"],
-                                      "weight": 0.5, "fillOpacity": 0.62},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-            smooth_factor=1.0,
-        ).add_to(layer)
-    for _, row in frame[is_point].iterrows():
-        folium.CircleMarker([row.geometry.y, row.geometry.x], radius=4 + 2 * np.log10(max(row["population"], 1)),
-                            color="#333", weight=1, fill=True, fill_color=row["colour"], fill_opacity=0.9,
-                            tooltip=row["tip"]).add_to(layer)
-    layer.add_to(fmap)
+    is_point = (frame.geometry.geom_type == "Point").to_numpy()
+    frame["radius"] = np.where(is_point, 4 + 2 * np.log10(np.maximum(frame["population"].to_numpy(dtype=float), 1)),
+                               0.0)
+    if len(frame):
+        layer.add_child(GeoJsonLayer(frame[["tip", "colour", "radius", "geometry"]],
+                                     style={"weight": 0.5, "fillOpacity": 0.62},
+                                     point_style={"color": "#333", "weight": 1, "fill": True, "fillOpacity": 0.9},
+                                     coloured=("fillColor", "color")))
+    return layer
 
 
-def _gap_layer(fmap: folium.Map, frame: gpd.GeoDataFrame, names: dict, threshold: float) -> None:
+def _gap_layer(frame: gpd.GeoDataFrame, names: dict, threshold: float) -> folium.FeatureGroup | None:
     """The population beyond the threshold (zones blanches), outlined in red by commune."""
     gaps = frame[frame["uncovered_population"] > 0]
-    if len(gaps):
-        gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)",
-                                        show=True)
-        grouped = gaps.dissolve(by="commune", aggfunc={"uncovered_population": "sum"}).reset_index()
-        grouped["tip"] = [f"Zone blanche — {html.escape(str(names.get(c, c)))} : {fmt_int(p)} hab. au-delà de "
-                          f"{fmt_num(threshold)} min ou sans accès routier"
-                          for c, p in zip(grouped["commune"], grouped["uncovered_population"])]
-        folium.GeoJson(
-            grouped[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
-            style_function=lambda f: {"color": "#b00020", "weight": 2.5, "fill": False, "dashArray": "4 3"},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-            marker=folium.CircleMarker(radius=9, weight=2.5, fill=False),  # point units: rings, not pin images
-        ).add_to(gap_layer)
-        gap_layer.add_to(fmap)
+    if not len(gaps):
+        return None
+    gap_layer = folium.FeatureGroup(name=f"Population au-delà de {fmt_num(threshold)} min (zones blanches)",
+                                    show=True)
+    grouped = gaps.dissolve(by="commune", aggfunc={"uncovered_population": "sum"}).reset_index()
+    grouped["tip"] = [f"Zone blanche — {html.escape(str(names.get(c, c)))} : {fmt_int(p)} hab. au-delà de "
+                      f"{fmt_num(threshold)} min ou sans accès routier"
+                      for c, p in zip(grouped["commune"], grouped["uncovered_population"])]
+    style = {"color": "#b00020", "weight": 2.5, "fill": False, "dashArray": "4 3"}
+    # Point units: rings, not pin images.
+    gap_layer.add_child(GeoJsonLayer(grouped[["tip", "geometry"]], style=style, point_style={**style, "radius": 9}))
+    return gap_layer
 
 
-def _outline_layer(fmap: folium.Map, outlines: gpd.GeoDataFrame, result: CoverageResult) -> None:
+def _outline_layer(outlines: gpd.GeoDataFrame, result: CoverageResult) -> folium.FeatureGroup:
     """Commune outlines, each with its covered share in the tooltip."""
     outline = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].copy()
     outline["geometry"] = outline.geometry.simplify(0.0002, preserve_topology=True)
@@ -416,62 +594,63 @@ def _outline_layer(fmap: folium.Map, outlines: gpd.GeoDataFrame, result: Coverag
         tips.append(tip)
     outline["tip"] = tips
     group = folium.FeatureGroup(name="Contours des communes", show=True)
-    folium.GeoJson(outline[["tip", "geometry"]].to_json(drop_id=True, to_wgs84=False),
-                   style_function=lambda f: {"color": "#222", "weight": 0.8, "fill": False, "opacity": 0.7},
-                   tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(group)
-    group.add_to(fmap)
+    group.add_child(GeoJsonLayer(outline[["tip", "geometry"]],
+                                 style={"color": "#222", "weight": 0.8, "fill": False, "opacity": 0.7}))
+    return group
 
 
-def _site_layers(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, threshold: float) -> list[str]:
-    """One layer per site type (existing sites); return the types drawn, for the legend."""
+def _site_layers(sites: gpd.GeoDataFrame, origin: pd.Series,
+                 threshold: float) -> tuple[list[folium.FeatureGroup], list[str]]:
+    """One layer per site type (existing sites), and the types drawn, for the legend."""
     types_present = [t for t in SITE_STYLES if (sites["type"] == t).any()]
+    groups = []
     for site_type in types_present:
         group = folium.FeatureGroup(name=f"Lieux : {SITE_TYPES.get(site_type, site_type)}", show=True)
-        letter, colour = SITE_STYLES[site_type]
+        markers = []
         for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != ORIGIN_ADDED)).to_numpy()):
             row = sites.iloc[idx]
-            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(letter, colour),
-                          tooltip=html.escape(str(row["name"])),
-                          popup=folium.Popup(_site_popup(row, threshold), max_width=320)).add_to(group)
-        group.add_to(fmap)
-    return types_present
+            markers.append(_marker(row.geometry.y, row.geometry.x, SITE_STYLES[site_type],
+                                   html.escape(str(row["name"])), _site_popup(row, threshold)))
+        group.add_child(Markers(markers))
+        groups.append(group)
+    return groups, types_present
 
 
-def _scenario_layer(fmap: folium.Map, sites: gpd.GeoDataFrame, origin: pd.Series, closed_sites,
-                    threshold: float) -> bool:
-    """A scenario's hypothetical and closed sites; whether there were any."""
+def _scenario_layer(sites: gpd.GeoDataFrame, origin: pd.Series, closed_sites,
+                    threshold: float) -> folium.FeatureGroup | None:
+    """A scenario's hypothetical and closed sites (None when there are none)."""
     added = np.flatnonzero((origin == ORIGIN_ADDED).to_numpy())
     scenario = bool(added.size) or (closed_sites is not None and len(closed_sites) > 0)
     if not scenario:
-        return False
+        return None
     group = folium.FeatureGroup(name="Scénario : lieux hypothétiques et fermés", show=True)
+    markers = []
     for idx in added:
         row = sites.iloc[idx]
-        folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*ADDED_STYLE, size=28),
-                      tooltip=html.escape(f"Hypothétique : {row['name']}"),
-                      popup=folium.Popup(_site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce "
-                                                                     "scénario</i>"),
-                                         max_width=320)).add_to(group)
+        markers.append(_marker(row.geometry.y, row.geometry.x, ADDED_STYLE,
+                               html.escape(f"Hypothétique : {row['name']}"),
+                               _site_popup(row, threshold, "<i>Lieu hypothétique, ouvert dans ce scénario</i>"),
+                               size=28))
     if closed_sites is not None:
         for _, row in closed_sites.iterrows():
-            folium.Marker([row.geometry.y, row.geometry.x], icon=_div_icon(*CLOSED_STYLE),
-                          tooltip=html.escape(f"Fermé : {row['name']}"),
-                          popup=folium.Popup(_site_popup(row, threshold, "<i>Fermé dans ce scénario</i>"),
-                                             max_width=320)).add_to(group)
-    group.add_to(fmap)
-    return True
+            markers.append(_marker(row.geometry.y, row.geometry.x, CLOSED_STYLE,
+                                   html.escape(f"Fermé : {row['name']}"),
+                                   _site_popup(row, threshold, "<i>Fermé dans ce scénario</i>")))
+    group.add_child(Markers(markers))
+    return group
 
 
-def _suggestion_layer(fmap: folium.Map, suggestions: gpd.GeoDataFrame) -> None:
+def _suggestion_layer(suggestions: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """Suggested sites, numbered, with their gain in the popup."""
     group = folium.FeatureGroup(name="Lieux suggérés", show=True)
     gain = next((c for c in ("population_newly_covered", "gain", "population_gain") if c in suggestions.columns), None)
+    markers = []
     for _, row in suggestions.iterrows():
         text = f"<b>{html.escape(str(row.get('name', '')))}</b><br>Suggestion n° {int(row['rank'])}"
         if gain:
             text += f"<br>Population nouvellement couverte : <b>{fmt_int(row[gain])}</b> hab."
-        icon = _div_icon(str(int(row["rank"])), SUGGESTED_COLOUR, "square", 26)
-        folium.Marker([row["lat"], row["lon"]], icon=icon,
-                      tooltip=html.escape(f"Suggestion {int(row['rank'])} : {row.get('name', '')}"),
-                      popup=folium.Popup(text, max_width=300)).add_to(group)
-    group.add_to(fmap)
+        markers.append(_marker(row["lat"], row["lon"], (str(int(row["rank"])), SUGGESTED_COLOUR),
+                               html.escape(f"Suggestion {int(row['rank'])} : {row.get('name', '')}"), text,
+                               shape="square", size=26, width=300))
+    group.add_child(Markers(markers))
+    return group

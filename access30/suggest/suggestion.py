@@ -9,6 +9,7 @@ study and rerunning the coverage gives the same figures.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,13 +19,14 @@ import scipy.sparse as sp
 
 from access30.base.errors import InputError, Notice
 from access30.base.files import jsonable
-from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
-from access30.base.labels import MODEL_LABELS_FR, units_of
+from access30.base.fmt import fmt_int, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, units_of
 from access30.base.names import commune_name
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.result import Routing
 from access30.coverage.rules import check_threshold, covered, longest_covered_s, within
 from access30.inputs.study import Study
+from access30.locate._highs import rel_gap
 from access30.locate._reduce import with_sites
 from access30.locate._solve import SolveResult
 from access30.locate.cover import solve_cover
@@ -190,8 +192,20 @@ class _Request:
         # others by its direct leg, which the candidate times carry.
         return self.on_road & within(self.t0, self.threshold_min)
 
+    progress: Callable[[str], None] | None = None
+    reserve_s: float = 0.0
+    counted: str = "habitants"  # what the weight counts, for the progress lines
+
     def time_left(self) -> float:
         return max(self.deadline - time.perf_counter(), 0.1)
+
+    def solver_time(self) -> float:
+        """What a solver may take: the time left, less what describing its sites afterwards needs."""
+        return max(self.deadline - self.reserve_s - time.perf_counter(), 0.1)
+
+    def say(self, line: str) -> None:
+        if self.progress is not None:
+            self.progress(line)
 
     def search_limit(self, units: np.ndarray) -> float:
         """Longest time worth searching: the longest current time of ``units``, at least the threshold."""
@@ -222,7 +236,8 @@ def _check_request(study: Study, model: str, k, threshold_min: float, candidates
 def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
                   threshold_min: float = DEFAULT_THRESHOLD_MIN, candidates: gpd.GeoDataFrame | None = None,
                   weight: str = "population",
-                  time_limit_s: float = 60.0, capacity: float | None = None) -> Suggestion:
+                  time_limit_s: float = 60.0, capacity: float | None = None,
+                  progress: Callable[[str], None] | None = None) -> Suggestion:
     """Suggest where to open new reception points, existing sites kept.
 
     Parameters
@@ -241,9 +256,13 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
         Unit column to maximise or weight times with (``population`` or an equity column such as
         ``poor_households``).
     time_limit_s : float
-        Solver time limit for the whole request.
+        Time limit of the whole request (travel times, model, description of the chosen sites): the
+        solver stops early enough for the rest to fit.
     capacity : float, optional
         Not supported yet: raises :class:`InputError` when given.
+    progress : callable, optional
+        Called with a French line at each step and as the solver improves (the best solution so far,
+        its proven bound and gap), for a page to show while it runs.
 
     Returns
     -------
@@ -264,7 +283,10 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
     req = _Request(study, routing, join_candidates(study, candidates), float(threshold_min),
                    units["population"].to_numpy(dtype=float),
                    np.nan_to_num(pd.to_numeric(units[weight], errors="coerce").to_numpy(dtype=float)),
-                   t_start + float(time_limit_s))
+                   t_start + float(time_limit_s), progress, reserve_s(time_limit_s),
+                   "habitants" if weight == "population" else EQUITY_LABELS_FR.get(weight, weight).lower())
+    req.say(f"Temps de trajet entre {plural(len(candidates), 'emplacement candidat', 'emplacements candidats')} "
+            "et la population…")
     if model == "median":
         res, objective, bound, unreachable = _median(req, k, notices)
         curve = None
@@ -272,6 +294,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
         res, k, curve, unreachable = _covering(req, model, k)
         objective, bound = res.objective, res.bound
     chosen = res.chosen
+    req.say("Description des lieux choisis…")
     # Exact times from the chosen sites to every unit they serve faster (not only within the threshold).
     chosen_joins = req.joins.take(chosen)
     chosen_times = _chosen_times(req, chosen_joins)
@@ -292,26 +315,34 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
 
 
 def _covering(req: _Request, model: str, k: int | None) -> tuple[SolveResult, int, pd.DataFrame | None, float]:
-    """Cover or maxcover on the units the existing sites leave uncovered; (result, k, curve, unreachable)."""
-    times = candidate_unit_times(req.study, req.routing, req.joins, req.thr)
-    reached = np.diff(times.tocsc().indptr) > 0
+    """Cover or maxcover on the units the existing sites leave uncovered; (result, k, curve, unreachable).
+
+    Only those units are searched (the others are covered whatever is opened).
+    """
     covered0 = req.covered0
-    idx = np.flatnonzero((req.on_road | reached) & ~covered0 & (req.pop > 0))
-    unreachable = float(req.pop[idx[~reached[idx]]].sum())
-    cover = sp.csr_matrix(times[:, idx], dtype=bool)
+    todo = np.flatnonzero(~covered0 & (req.pop > 0))
+    times = candidate_unit_times(req.study, req.routing, req.joins, req.thr, units=todo)  # candidates × todo
+    reached = np.diff(times.tocsc().indptr) > 0
+    keep = req.on_road[todo] | reached
+    idx = todo[keep]
+    unreachable = float(req.pop[todo[keep & ~reached]].sum())
+    cover = sp.csr_matrix(times[:, np.flatnonzero(keep)], dtype=bool)
     if model == "cover":
-        res = solve_cover(cover, time_limit_s=req.time_left())
+        res = solve_cover(cover, time_limit_s=req.solver_time(), progress=_told(req, "cover"))
         return res, int(res.chosen.size), None, unreachable
-    res = solve_maxcover(cover, req.w[idx], k, time_limit_s=req.time_left())
     base = float(req.w[covered0].sum())
+    res = solve_maxcover(cover, req.w[idx], k, time_limit_s=req.solver_time(), progress=_told(req, "maxcover", base))
+    base_pop = float(req.pop[covered0].sum())
+    req.say("Population couverte selon le nombre de nouveaux lieux…")
     res.objective += base
     res.bound += base
     res.heuristic_objective += base
     points = []
     for kk in range(1, k + 1):
-        r = res if kk == k else solve_maxcover(cover, req.w[idx], kk, time_limit_s=req.time_left())
+        r = res if kk == k else solve_maxcover(cover, req.w[idx], kk, time_limit_s=req.solver_time() / (k - kk))
         add = base if kk != k else 0.0
-        population = float(req.pop[within(with_sites(times, r.chosen, req.t0), req.threshold_min)].sum())
+        newly = within(with_sites(times, r.chosen, req.t0[todo]), req.threshold_min)
+        population = base_pop + float(req.pop[todo][newly].sum())
         points.append({"k": kk, "weight_covered": r.objective + add, "population_covered": population,
                        "bound": r.bound + add, "optimal": bool(r.optimal),
                        "greedy_weight_covered": r.heuristic_objective + add})
@@ -337,10 +368,40 @@ def _median(req: _Request, k: int, notices: list[Notice]) -> tuple[SolveResult, 
                               "qu'aucun nouveau lieu ne les dessert",
                               count=int(penalised.sum())))
     wc = np.where(counted, w, 0.0)
-    res = solve_median(times, wc, np.where(np.isfinite(t0), t0, limit), k, time_limit_s=req.time_left())
     total_w = max(float(wc.sum()), 1e-12)
+    res = solve_median(times, wc, np.where(np.isfinite(t0), t0, limit), k, time_limit_s=req.solver_time(),
+                       progress=_told(req, "median", scale=1.0 / total_w / 60.0))
     res.heuristic_objective = res.heuristic_objective / total_w / 60.0
     return res, res.objective / total_w / 60.0, res.bound / total_w / 60.0, unreachable
+
+
+def reserve_s(time_limit_s: float) -> float:
+    """Time kept, out of a request's limit, for what follows the solver (the chosen sites' exact times)."""
+    return min(5.0, 0.1 * float(time_limit_s))
+
+
+def _told(req: _Request, model: str, offset: float = 0.0, scale: float = 1.0):
+    """A solver progress callback writing the best solution so far, its bound and gap as a French line."""
+    if req.progress is None:
+        return None
+    def told(stage: str, objective: float, bound: float) -> None:
+        best, proven = objective * scale + offset, bound * scale + offset
+        if model == "median":
+            line = f"meilleure solution trouvée : temps moyen {fmt_min(best)}"
+            known = f"borne prouvée {fmt_min(proven)}"
+        elif model == "maxcover":
+            line = f"meilleure solution trouvée : {fmt_int(best)} {req.counted} couverts"
+            known = f"au plus {fmt_int(proven)}"
+        else:
+            line = f"meilleure solution trouvée : {plural(round(best), 'lieu', 'lieux')}"
+            known = f"au moins {fmt_int(np.ceil(proven - 1e-6))}"
+        if np.isfinite(proven):
+            line += f" ; {known}, écart au plus {fmt_pct(rel_gap(best, proven), 1)}"
+        else:
+            line += " ; borne en cours de calcul"
+        req.say(line[0].upper() + line[1:] + ".")
+
+    return told
 
 
 def _notices(req: _Request, model: str, k: int | None, res: SolveResult, n_chosen: int, covered1: np.ndarray,

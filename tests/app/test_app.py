@@ -38,6 +38,26 @@ def run_app(timeout: float = 240.0):
     return at
 
 
+def open_tab(at, label: str):
+    """Open a tab of the page (only the open tab is drawn: ``st.tabs(..., key="tab", on_change="rerun")``)."""
+    at.session_state["tab"] = label
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def wait_for_suggestion(at, timeout: float = 120.0):
+    """Let the background suggestion finish, then rerun the page (the browser's progress fragment does it)."""
+    from access30.app import suggestions
+
+    question = at.session_state["suggestion_job"]
+    suggestions.SUGGESTIONS.get(("suggest", question)).result(timeout)
+    at.run()
+    if "suggestion_job" in at.session_state:  # picked up by the progress panel: the page reruns
+        at.run()
+    return at
+
+
 def metrics(at) -> dict[str, object]:
     return {m.label: m for m in at.metric}
 
@@ -83,7 +103,7 @@ def test_headline_and_notices_equal_core(demo_study, demo_result):
 
 
 def test_indicators_tables_equal_core(demo_result):
-    at = run_app()
+    at = open_tab(run_app(), "Indicateurs")
     communes = frame(at, "area_table")
     core = demo_result.communes
     assert len(communes) == len(core) == 46
@@ -145,11 +165,14 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
     check_headline(at, full.summary)
     # A second named scenario, compared side by side with the first.
+    open_tab(at, "Comparer les scénarios")
     at.text_input(key="new_scenario_name").input("Fermeture seule").run()
     at.button(key="create_scenario").click().run()
+    open_tab(at, "Carte et scénarios")
     at.selectbox(key="close_pick").set_value(busiest["site_id"]).run()
     at.button(key="close_site").click().run()
     assert at.session_state["scenarios"]["Fermeture seule"] == (("close", busiest["site_id"]),)
+    open_tab(at, "Comparer les scénarios")
     table = frame(at, "scenarios_table")
     assert table["Scénario"].tolist() == ["Scénario 1", "Fermeture seule"]
     assert table["Population couverte"].iloc[0] == round(full.summary["population_covered"])
@@ -160,15 +183,17 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     closed_only = run_coverage(
         demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 30.0)
     assert shown["Fermeture seule — population couverte"].value == fmt_int(closed_only.summary["population_covered"])
+    open_tab(at, "Carte et scénarios")
     at.button(key="undo").click().run()
     assert at.session_state["scenarios"]["Fermeture seule"] == ()
 
 
 def test_suggestions_section(demo_study, demo_routing):
     pytest.importorskip("access30.locate")
-    at = run_app()
+    at = open_tab(run_app(), "Suggestions")
     at.number_input(key="sugg_k").set_value(2).run()
     at.button(key="sugg_run").click().run()
+    wait_for_suggestion(at)
     assert not at.exception and not at.error
     table = frame(at, "sugg_table")
     assert table["Rang"].tolist() == [1, 2]
@@ -188,16 +213,18 @@ def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo
     """Capacity « heures d'ouverture »: the load table equals the core's; the capacitated option runs."""
     from access30.coverage.capacity import capacity_indicators, site_capacity
 
-    at = run_app()
+    at = open_tab(run_app(), "Indicateurs")
     at.selectbox(key="capacity").set_value("hours").run()
     assert not at.exception and not at.error
     table = frame(at, "load_table")
     report = capacity_indicators(demo_study, demo_routing, site_capacity(demo_study.sites, "hours"), 30.0)
     shown = table.filter(like="Population rattachée").iloc[:, 0].astype(float).sort_values().to_numpy()
     assert np.allclose(shown, np.sort(report.sites_load["population_assigned"].to_numpy()), atol=0.5)
+    open_tab(at, "Suggestions")
     at.number_input(key="sugg_k").set_value(2).run()
     at.checkbox(key="sugg_capacitated").check().run()
     at.button(key="sugg_run").click().run()
+    wait_for_suggestion(at)
     assert not at.exception and not at.error
     suggestion = at.session_state["suggestion"][2]
     assert suggestion.capacitated is not None and suggestion.capacitated["capacity_respected"]
@@ -205,7 +232,7 @@ def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo
 
 
 def test_export_buttons(demo_result):
-    at = run_app()
+    at = open_tab(run_app(), "Export")
     at.button(key="make_gpkg").click().run()
     assert not at.exception
     for key in ("make_xlsx", "make_pdf"):
@@ -282,7 +309,11 @@ def test_my_files_without_outlines_works_in_every_tab(tmp_path):
     check_headline(at, run_coverage(core).summary)
     texts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning)]
     assert not [t for t in texts if re.search(r"--[a-z]", t)], "a message names a command-line option"
-    assert frame(at, "area_table")["Commune"].str.len().gt(0).all()  # names from the national list
+    for tab in ("Indicateurs", "Comparer les scénarios", "Suggestions", "Export", "Méthode et sources"):
+        open_tab(at, tab)
+        assert not at.error, (tab, [e.value for e in at.error])
+        if tab == "Indicateurs":
+            assert frame(at, "area_table")["Commune"].str.len().gt(0).all()  # names from the national list
 
 
 def test_my_files_error_is_in_app_terms(tmp_path):

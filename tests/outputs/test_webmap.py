@@ -9,7 +9,7 @@ import pytest
 
 from access30.base.fmt import fmt_int
 from access30.coverage.engine import evaluate, route
-from access30.outputs.webmap import build_map, class_areas
+from access30.outputs.webmap import GeoJsonLayer, Markers, build_map, class_areas
 
 HANDMADE_HOSTILE = "<script>alert(1)</script>"
 HANDMADE_ADDRESS = '<img src=x onerror="alert(2)">'
@@ -19,17 +19,20 @@ def layers(fmap: folium.Map) -> dict:
     return {child.layer_name: child for child in fmap._children.values() if isinstance(child, folium.FeatureGroup)}
 
 
-def markers(group: folium.FeatureGroup) -> list[folium.Marker]:
-    return [child for child in group._children.values() if isinstance(child, folium.Marker)]
+def markers(group: folium.FeatureGroup) -> list[dict]:
+    return [m for child in group._children.values() if isinstance(child, Markers) for m in child.markers]
 
 
-def popup_html(marker: folium.Marker) -> str:
-    popup = next(child for child in marker._children.values() if isinstance(child, folium.Popup))
-    return "".join(part.data for part in popup.html._children.values())
+def popup_html(marker: dict) -> str:
+    return marker["popup"]
 
 
-def tooltip_text(marker: folium.Marker) -> str:
-    return next(child.text for child in marker._children.values() if isinstance(child, folium.Tooltip))
+def tooltip_text(marker: dict) -> str:
+    return marker["tip"]
+
+
+def features(group: folium.FeatureGroup) -> list[dict]:
+    return [f for child in group._children.values() if isinstance(child, GeoJsonLayer) for f in child.features]
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +61,7 @@ def test_layers_and_one_marker_per_site(demo_map, demo_study):
 
 def test_class_tooltips_say_the_time(demo_map, demo_result):
     group = layers(demo_map)["Temps d'accès (classes)"]
-    geojson = next(child for child in group._children.values() if isinstance(child, folium.GeoJson))
-    tips = [feature["properties"]["tip"] for feature in geojson.data["features"]]
+    tips = [feature["properties"]["tip"] for feature in features(group)]
     assert len(tips) == len(class_areas(demo_result))
     assert all(" min : " in tip or "sans accès routier" in tip for tip in tips)
     # Saint-Brieuc's people within 10 minutes, counted here from the units.
@@ -69,8 +71,7 @@ def test_class_tooltips_say_the_time(demo_map, demo_result):
     expected = f"Saint-Brieuc — 0–10 min : {fmt_int(units.loc[mine, 'population'].sum())} hab."
     assert expected in tips
     gaps = layers(demo_map)["Population au-delà de 30 min (zones blanches)"]
-    gap_tips = [f["properties"]["tip"] for c in gaps._children.values() if isinstance(c, folium.GeoJson)
-                for f in c.data["features"]]
+    gap_tips = [f["properties"]["tip"] for f in features(gaps)]
     assert gap_tips and all("au-delà de 30 min" in tip for tip in gap_tips)
 
 

@@ -1,0 +1,92 @@
+"""Location models for the app: run in the background, with a progress line, shared by key.
+
+A suggestion can take up to its stated limit (:data:`TIME_LIMIT_S`, the whole request included:
+candidates, travel times, model, description of the chosen sites). It runs as a job of
+:data:`access30.app.jobs.SUGGESTIONS`, so that the page stays usable meanwhile; the job's progress
+line says where the search is (best solution so far and its proven gap), and two planners asking
+the same question share the job.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from access30.app.jobs import SUGGESTIONS, Job
+from access30.base.labels import MODEL_LABELS_FR
+from access30.coverage.capacity import site_capacity
+from access30.coverage.options import HOURS
+from access30.coverage.result import Routing
+from access30.inputs.study import Study
+from access30.suggest.candidates import build_candidates
+from access30.suggest.capacitated import suggest_capacitated
+from access30.suggest.suggestion import reserve_s, suggest_sites
+
+#: The limit stated to the planner, for the whole request.
+TIME_LIMIT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the planner asked (hashable: the job's key).
+
+    Attributes
+    ----------
+    study_key : str
+    model : str
+        ``maxcover``, ``cover`` or ``median``.
+    k : int
+    threshold : float
+    weight : str
+        ``population`` or an equity column.
+    sources : tuple of str
+        Candidate sources.
+    capacitated : bool
+        Site capacities (weekly opening hours) respected.
+    time_limit_s : float
+    """
+
+    study_key: str
+    model: str
+    k: int
+    threshold: float
+    weight: str
+    sources: tuple
+    capacitated: bool = False
+    time_limit_s: float = TIME_LIMIT_S
+
+    @property
+    def label(self) -> str:
+        """The model in French (« couverture maximale (k lieux) », with « avec capacités » when so)."""
+        return MODEL_LABELS_FR.get(self.model, self.model) + (" avec capacités" if self.capacitated else "")
+
+
+def answer(question: Question, study: Study, routing: Routing, progress=None, since: float | None = None):
+    """Candidates then the model: ``(Suggestion, notices)`` (the CLI's ``suggest`` on the app's choices).
+
+    The whole answer fits in ``question.time_limit_s`` counted from ``since`` (``time.perf_counter()``
+    when the planner asked, so that a wait for a free thread counts too; now by default): the model
+    gets what the wait and the candidates left. ``progress`` receives French lines (the step, then the
+    best solution so far and its gap).
+    """
+    started = time.perf_counter() if since is None else since
+    say = progress or (lambda line: None)
+    sources = question.sources
+    if question.capacitated:  # the capacitated model assigns every unit: listed places only, not cells
+        sources = tuple(source for source in sources if source != "cells") or sources
+    say("Emplacements candidats…")
+    candidates, notices = build_candidates(study, sources=list(sources))
+    left = max(question.time_limit_s - (time.perf_counter() - started), 1.0)
+    if question.capacitated:
+        say("Modèle avec capacités : recherche de la meilleure solution…")
+        return suggest_capacitated(study, routing, question.model, question.k, site_capacity(study.sites, HOURS),
+                                   question.threshold, candidates=candidates,
+                                   time_limit_s=left - reserve_s(question.time_limit_s)), notices
+    return suggest_sites(study, routing, question.model, question.k, question.threshold, candidates=candidates,
+                         weight=question.weight, time_limit_s=left, progress=progress), notices
+
+
+def start(question: Question, study: Study, routing: Routing) -> Job:
+    """Start (or find) the background job answering ``question``."""
+    return SUGGESTIONS.submit(("suggest", question), question.label,
+                              lambda job: answer(question, study, routing, progress=job.report, since=job.queued))
