@@ -51,7 +51,7 @@ from reportlab.platypus import (
 )
 
 from access30.base.files import atomic_path
-from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, fmt_signed, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -248,12 +248,7 @@ def _scenario_block(result: CoverageResult, st, width: float) -> list:
     return out
 
 
-def _signed(value: float, fmt) -> str:
-    """+1 234, −0,4 min (a true minus sign), 0."""
-    if not np.isfinite(value) or abs(value) < 1e-9:
-        return "0" if np.isfinite(value) else "–"
-    text = fmt(abs(value))
-    return ("+" if value > 0 else "\u2212") + text
+_signed = fmt_signed
 
 
 def _short_epci(name: str) -> str:

@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from access30.base.files import atomic_path
-from access30.base.fmt import fmt_int, fmt_num
+from access30.base.fmt import fmt_int, fmt_num, honest_share
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -498,6 +498,8 @@ def _cell_value(value, kind: str = ""):
         value = float(value)
         if not math.isfinite(value):
             return None
+        if kind in _PERCENT:  # shown as 0.0 % by Excel: never 100 % while someone is left out
+            return honest_share(value, 1 if kind == "pct" else 2)
         return int(round(value)) if kind == "pop" else value
     if isinstance(value, (np.bool_,)):
         return bool(value)
@@ -587,7 +589,8 @@ def _csv_value(value, kind: str):
     number = pd.to_numeric(value, errors="coerce")
     if not np.isfinite(number):
         return None
-    number = 100 * number if kind in _PERCENT else number
+    if kind in _PERCENT:
+        return round(100 * honest_share(float(number), _CSV_DECIMALS[kind] - 2), _CSV_DECIMALS[kind])
     return int(round(number)) if kind == "pop" else round(float(number), _CSV_DECIMALS[kind])
 
 
