@@ -50,6 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from access30.base.errors import headline_notices, other_notices
 from access30.base.files import atomic_path
 from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, fmt_signed, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
@@ -213,6 +214,20 @@ def sites_label(result: CoverageResult) -> str:
     return sites_counted(result.summary, added).split(" ", 1)[1]
 
 
+def _headline_box(result: CoverageResult, st, width: float) -> list:
+    """The notices that change how the figures read, in a framed box before them (page 1)."""
+    found = headline_notices(result.notices)
+    if not found:
+        return []
+    lines = [_p("<b>À lire avant les chiffres</b>", st["base"])]
+    lines += [_p("•\u00a0" + escape(n.short), st["base"]) for n in found]
+    box = Table([[lines]], colWidths=[width])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(SCENARIO_RED)),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF8EC")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4)]))
+    return [box, Spacer(1, 3 * mm)]
+
+
 def _scenario_block(result: CoverageResult, st, width: float) -> list:
     """The scenario's banner, its changes and its figures before and after (page 1)."""
     info = result.scenario
@@ -329,6 +344,7 @@ def _cover(page: _Page, zones) -> list:
                             "Annexe à la convention d'appui à la lutte contre la pauvreté")
                            + f" — édition du {fr_date(day)}"), st["small"]))
     story.append(Spacer(1, 3 * mm))
+    story += _headline_box(result, st, width)
     if scenario is not None:
         story += _scenario_block(result, st, width)
         story.append(Spacer(1, 3 * mm))
@@ -689,7 +705,7 @@ def _sources_and_limits(page: _Page) -> list:
     ]
     if s.transit is not None:  # timetable times: published schedules; the hours are said in section 6
         limits = [get_mode(s.travel_mode).limit, limits[-1]]
-    notices = [n.message for n in result.notices if n.code not in ("estimated",)]
+    notices = [n.message for n in other_notices(result.notices) if n.code not in ("estimated",)]
     for text in limits:
         story.append(_p("•\u00a0" + escape(text), st["base"]))
     if notices:

@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from access30.base.errors import headline_notices
 from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num, honest_share
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
@@ -284,7 +285,8 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
     s = result.summary
     t = f"{fmt_num(s.threshold_min)}"
     mode = mode_words(s.travel_mode)
-    rows: list[tuple[str, object, str, str]] = []
+    rows: list[tuple[str, object, str, str]] = [("AVERTISSEMENT", "à lire avant les chiffres", "text", n.short)
+                                                for n in headline_notices(result.notices)]
     if result.scenario is not None:
         info = result.scenario
         rows.append(("SCÉNARIO", info.name, "text", "hypothèse de travail : ces chiffres ne décrivent pas la "
@@ -371,7 +373,7 @@ def method_lines(result: CoverageResult, study: Study | None = None) -> list[tup
         ("Méthode", "Chaque habitant est rattaché au lieu d'accueil le plus rapide à atteindre ; "
                     "les horaires d'ouverture ne sont pas pris en compte."),
     ]
-    lines += [("À savoir", n.message) for n in result.notices]
+    lines += [("À lire avant les chiffres" if n.headline else "À savoir", n.message) for n in result.notices]
     return lines
 
 
@@ -476,13 +478,14 @@ def scenario_table(result: CoverageResult) -> Table:
     """A scenario's changes and its figures next to the current situation's (one row per line)."""
     info, s = result.scenario, result.summary
     b = info.baseline
-    rows = [(f"Scénario « {info.name} »", "hypothèse de travail, pas la situation actuelle", "", "")]
+    rows = [("AVERTISSEMENT", n.short, "", "") for n in headline_notices(result.notices)]
+    rows += [(f"Scénario « {info.name} »", "hypothèse de travail, pas la situation actuelle", "", "")]
     rows += [("Modification", line, "", "") for line in info.changes]
     for label, key in (("Population couverte", "population_covered"), ("Part couverte", "share_covered"),
                        ("Temps d'accès moyen (min)", "mean_time_min"), ("Lieux d'accueil pris en compte",
                                                                         "sites_total")):
         rows.append((label, b[key], s[key], s[key] - b[key]))
-    kinds = ["text"] * (1 + len(info.changes)) + ["pop", "pct2", "min", "int"]
+    kinds = ["text"] * (len(rows) - 4) + ["pop", "pct2", "min", "int"]
     frame = pd.DataFrame(rows, columns=["Ligne", "Situation actuelle", "Scénario", "Écart"])
     return Table(frame, {"Ligne": "text"}, row_kinds=kinds,
                  value_columns=("Situation actuelle", "Scénario", "Écart"))

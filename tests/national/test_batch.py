@@ -307,3 +307,17 @@ def test_national_outputs_hold_only_this_runs_rows(resumed, networks):
     assert run.skipped == ["22"] and run.reasons == {"29": "seuil différent : 5 → 30"}
     table = run.table.set_index("code")
     assert table.loc["29", "status"] == FAILED  # computed again (no extract offline), not the 5-minute row
+
+
+def test_a_row_on_town_halls_says_why_next_to_its_figure(networks, tmp_path):
+    """Offline, the 22 falls back to population at the town halls, and the town halls are sites: the row's
+    mean time (0,05 min) is measured from each town hall to itself, and its « Avertissement » says so."""
+    from access30.national.outputs import national_table
+
+    row = departement_task("22", BatchOptions(networks_dir=networks, partial_network=True, cache_dir=tmp_path))
+    assert row.status == DONE and row.mean_time_min < 0.1
+    assert "Population placée aux mairies" in row.warning and "le temps de leur mairie à elle-même" in row.warning
+    assert str(tmp_path) not in row.warning  # no server path in a notice
+    table = national_table(pd.DataFrame([row.__dict__])).frame
+    columns = list(table.columns)
+    assert columns.index("Avertissement") == columns.index("Part couverte (lieux du département)") + 1

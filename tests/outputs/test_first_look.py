@@ -4,8 +4,11 @@ export names, and the scenario report's wording."""
 import io
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
+from access30.base.errors import headline_notices
+from access30.cli.text import format_report
 from access30.outputs.tables import Table, csv_frame, xlsx_bytes
 
 
@@ -19,3 +22,56 @@ def test_workbook_and_csv_never_show_all_covered_while_someone_is_not(demo_study
     assert shares == [0.999]  # Excel shows 99,9 %, not 100,0 %
     table = Table(pd.DataFrame({"Part": [29_999 / 30_000, 1 / 30_000, 1.0]}), {"Part": "pct"})
     assert list(csv_frame(table).iloc[:, 0]) == [99.9, 0.1, 100.0]
+
+
+@pytest.fixture(scope="module")
+def own_files_result(shared_data):
+    """The Côtes-d'Armor communes as population (598 814) with the demo's partial network: most people lie
+    outside it, and the times there are mostly estimated."""
+    from access30.coverage.engine import evaluate, route
+    from access30.inputs.assemble import StudyRequest, assemble_study
+
+    study = assemble_study(StudyRequest(population=shared_data / "cotes_darmor" / "communes_22.gpkg",
+                                        population_column="population_municipale", partial_network=True,
+                                        network=shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"))
+    return study, evaluate(study, route(study), 30.0)
+
+
+def _page_one(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+
+def test_notices_that_change_the_headline_come_before_it_everywhere(own_files_result):
+    from access30.outputs.report import pdf_bytes
+
+    study, result = own_files_result
+    codes = [n.code for n in headline_notices(result.notices)]
+    assert codes[0] == "population_outside_network" and "estimated" in codes  # 79 % of the mean time estimated
+    assert "premier_accueil_absent" in codes  # no built-in first-reception list for the 22
+    text = format_report(result)
+    figure = text.index("Population couverte (≤")
+    assert text.index("457 948 habitants sur 598 814") < figure and text.index("Part estimée") < figure
+    assert text.count("457 948 habitants sur 598 814") == 1  # said once, first
+    page = _page_one(pdf_bytes(result, study, map_png=_tiny_png()))
+    assert page.index("À lire avant les chiffres") < page.index("457 948 habitants") < page.index("des habitants à 30")
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(result, study))).worksheets[0]
+    first = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert first[:len(codes)] == ["AVERTISSEMENT"] * len(codes)
+    assert "457 948 habitants" in sheet.cell(row=2, column=3).value
+
+
+def test_the_demos_estimated_times_are_said_before_its_figures(demo_result):
+    """The demo's partial network: most of each time is an estimate (96 %), the one headline notice."""
+    assert [n.code for n in headline_notices(demo_result.notices)] == ["estimated"]
+    text = format_report(demo_result)
+    assert text.index("Part estimée") < text.index("Population couverte (≤") and text.count("Part estimée") == 1
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
