@@ -11,6 +11,7 @@ from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_typ
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
 from access30.suggest.capacitated import capacitated_lines
+from access30.suggest.suggestion import tied_line
 
 
 class Steps:
@@ -146,6 +147,8 @@ def format_suggestion(suggestion) -> str:
         lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"
                      + (" — optimale pour ces capacités, qui ne suffisent pas (voir « Capacités insuffisantes »)"
                         if short else ""))
+        if tied_line(suggestion):
+            lines.append(tied_line(suggestion))
     else:
         lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
                      f"{fmt_pct(suggestion.gap, 2)} au plus à l'optimum")
@@ -158,9 +161,7 @@ def format_suggestion(suggestion) -> str:
     for row in suggestion.suggested.itertuples():
         where = str(getattr(row, "commune_nom", "") or row.commune or "").strip()
         where = f" ({where})" if where and where.lower() != "nan" else ""  # a user file may give no commune
-        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : "
-                     f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
-                     f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
+        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : {row.gain_note}")
     if suggestion.curve is not None:
         lines.append("Courbe (nouveaux lieux → population couverte) : " + " ; ".join(
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")

@@ -86,6 +86,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_pct, plural
 from access30.base.settings import DEFAULT_THRESHOLD_MIN, locate_debug, solver_log
 from access30.locate import _highs
+from access30.locate.alternatives import Alternatives, tied_sets
 
 EPS_S = 1e-6  # inclusive thresholds, as in access30.coverage.rules
 REL_TOL = 1e-7  # relative optimality tolerance (continuous flows)
@@ -954,6 +955,34 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
 _SOLVERS = {"benders": _solve_benders, "compact": _solve_compact}
 
 
+def compact_arrays(model: _Model) -> _highs.Arrays:
+    """The compact MILP of ``model`` as arrays (candidates' y first, then every pair's x; minimise), with
+    the x ≤ min(P, C) y rows of every candidate pair: what :func:`access30.locate.alternatives.tied_sets`
+    cuts."""
+    n_c, n_p, n_g, n_e = model.n_cand, model.p_cost.size, model.n_groups, model.n_existing
+    ar = np.arange(n_p)
+    pc = np.flatnonzero(model.p_site >= n_e)
+    x_upper = np.minimum(model.pop[model.p_group], model.cap[model.p_site])
+    base = n_g + model.n_sites + 1
+    rows = np.r_[model.p_group, n_g + model.p_site, n_g + n_e + np.arange(n_c), np.full(n_c, n_g + model.n_sites),
+                 base + np.arange(pc.size), base + np.arange(pc.size)]
+    cols = np.r_[n_c + ar, n_c + ar, np.arange(n_c), np.arange(n_c), n_c + pc, model.p_site[pc] - n_e]
+    vals = np.r_[np.ones(2 * n_p), -model.cap[n_e:], np.ones(n_c), np.ones(pc.size), -x_upper[pc]]
+    a = sp.csc_matrix((vals, (rows, cols)), shape=(base + pc.size, n_c + n_p))
+    row_upper = np.r_[model.pop, model.cap[:n_e], np.zeros(n_c), [model.k], np.zeros(pc.size)]
+    return _highs.Arrays(np.r_[np.zeros(n_c), model.p_cost], np.zeros(n_c + n_p), np.r_[np.ones(n_c), x_upper], a,
+                         np.full(a.shape[0], -np.inf), row_upper, np.r_[np.ones(n_c), np.zeros(n_p)],
+                         maximize=False, offset=model.offset)
+
+
+def _tied(model: _Model, chosen, time_limit_s: float) -> Alternatives:
+    """Other sets of as many candidates with the same optimal assignment value (see :func:`tied_sets`)."""
+    chosen = np.asarray(chosen, dtype=np.int64)
+    value = model.value(model.transport(chosen))
+    return tied_sets(compact_arrays(model), model.n_cand, chosen, value, time_limit_s,
+                     tolerance=REL_TOL * max(1.0, abs(value)))
+
+
 def _check_formulation(formulation: str) -> str:
     if formulation not in _SOLVERS:
         raise ValueError(f"unknown formulation {formulation!r} (benders or compact)")
@@ -1026,11 +1055,17 @@ class CapacitatedMaxCover:
         limit = None if self.threshold_min is None else float(self.threshold_min) * 60.0 + EPS_S
         model, notices = _build("maxcover", self.times_existing, self.times_candidates, self.population,
                                 self.capacity_existing, self.k, self.capacity_new, limit, None, self.merge)
+        self._model = model
         out = _SOLVERS[self.formulation](model, "maxcover", self.time_limit_s, t0)
         result = _result(model, "maxcover", *out, t0, notices)
         if self.threshold_min is None:
             result.mean_time_min = float("nan")
         return result
+
+    def alternatives(self, result: CapacitatedResult, time_limit_s: float) -> Alternatives:
+        """Other sets of as many new sites serving as many people, found by the solver (no-good cuts);
+        call after :meth:`solve`."""
+        return _tied(self._model, result.chosen, time_limit_s)
 
 
 class CapacitatedMedian:
@@ -1086,5 +1121,11 @@ class CapacitatedMedian:
         t0 = time.perf_counter()
         model, notices = _build("median", self.times_existing, self.times_candidates, self.population,
                                 self.capacity_existing, self.k, self.capacity_new, None, self.penalty_s, False)
+        self._model = model
         out = _SOLVERS[self.formulation](model, "median", self.time_limit_s, t0)
         return _result(model, "median", *out, t0, notices)
+
+    def alternatives(self, result: CapacitatedResult, time_limit_s: float) -> Alternatives:
+        """Other sets of as many new sites with the same optimal value, found by the solver (no-good cuts);
+        call after :meth:`solve`."""
+        return _tied(self._model, result.chosen, time_limit_s)

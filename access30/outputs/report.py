@@ -65,6 +65,7 @@ from access30.network.speeds import DRIVE_SPEED_KMH
 from access30.outputs.export import uncovered_zones
 from access30.outputs.maps import png_bytes
 from access30.outputs.tables import objective_kind, suggestion_gain_column
+from access30.suggest.suggestion import tied_line
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
@@ -724,13 +725,18 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     after = getattr(suggestion, "population_covered_after", None)
     total = float(getattr(suggestion, "population_total", s.population_total))
     out = []
+    on = getattr(suggestion, "scenario", None)
     if after is not None:
         after = float(after)
+        where = (f"sur le scénario « {on} », " if on else
+                 "sur la situation actuelle (pas sur le scénario présenté), " if result.scenario is not None else "")
+        existing = "du scénario" if on else "existants"
         out.append(_p(escape(
-            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} existants, "
-            "la population couverte passerait de "
-            f"{fr_int(before)} à {fr_int(after)} habitants ({fr_pct(after / total) if total else '–'}), "
-            f"soit {fr_int(after - before)} habitants de plus."), st["base"]))
+            f"Calcul {where}en ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} "
+            f"{existing} : la population couverte passerait de {fr_int(before)} "
+            f"{'(scénario) ' if on else ''}à {fr_int(after)} habitants "
+            f"({fr_pct(after / total) if total else '–'}), soit {fr_int(after - before)} habitants de plus."),
+            st["base"]))
     header = ["Rang", "Lieu suggéré", "Commune"] + (["Habitants gagnés"] if gain_col else [])
     rows = [header]
     for rank, (_, r) in enumerate(frame.iterrows(), start=1):
@@ -742,11 +748,15 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
         rows.append(row)
     widths = [12, 92, 45] + ([25] if gain_col else [])
     out.append(_table(rows, [w * mm for w in widths], st, {0, 3}))
+    notes = [f"n°\u00a0{r.get('rank', i)} : {r['gain_note']}" for i, (_, r) in enumerate(frame.iterrows(), start=1)
+             if str(r.get("gain_note", "") or "")]
+    if notes:
+        out.append(_p(escape("Apport de chaque lieu — " + " ; ".join(notes) + "."), st["small"]))
     kind, meaning = objective_kind(suggestion)
     fmt = {"int": fr_int, "min": fr_min, "pop": fr_int}[kind]
     if bool(suggestion.optimal):
         quality = ("La solution est optimale (prouvée par le solveur) : aucun autre choix de lieux candidats ne fait "
-                   "mieux.")
+                   "mieux. " + tied_line(suggestion))
     else:
         quality = (f"Écart d'optimalité : {fr_pct(float(suggestion.gap), 2)} entre la solution "
                    f"({fmt(float(suggestion.objective))}) et la meilleure valeur possible prouvée "

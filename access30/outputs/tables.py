@@ -229,6 +229,8 @@ _SUGGESTION_COLUMNS = {
     "nearest_site": ("Lieu existant le plus proche", "text"),
     "nearest_site_time_min": ("Temps jusqu'au lieu existant le plus proche (min)", "min"),
     "lon": ("Longitude", "deg"), "lat": ("Latitude", "deg"), "source": ("Source", "text"),
+    "gain_note": ("Apport", "text"), "served_population": ("Habitants servis (capacité)", "pop"),
+    "capacity_people": ("Capacité (habitants)", "pop"), "commune_nom": ("Commune", "text"),
 }
 
 
@@ -502,7 +504,9 @@ def _cell_value(value, kind: str = ""):
         if not math.isfinite(value):
             return None
         if kind in _PERCENT:  # shown as 0.0 % by Excel: never 100 % while someone is left out
-            return honest_share(value, 1 if kind == "pct" else 2)
+            digits = 1 if kind == "pct" else 2
+            honest = honest_share(value, digits)
+            return value if honest == round(value, digits + 2) else honest
         return int(round(value)) if kind == "pop" else value
     if isinstance(value, (np.bool_,)):
         return bool(value)
@@ -593,7 +597,7 @@ def _csv_value(value, kind: str):
     if not np.isfinite(number):
         return None
     if kind in _PERCENT:
-        return round(100 * honest_share(float(number), _CSV_DECIMALS[kind] - 2), _CSV_DECIMALS[kind])
+        return round(100 * honest_share(float(number), _CSV_DECIMALS[kind]), _CSV_DECIMALS[kind])
     return int(round(number)) if kind == "pop" else round(float(number), _CSV_DECIMALS[kind])
 
 

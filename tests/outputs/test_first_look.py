@@ -21,7 +21,9 @@ def test_workbook_and_csv_never_show_all_covered_while_someone_is_not(demo_study
     shares = [row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value == "Part de la population couverte"]
     assert shares == [0.999]  # Excel shows 99,9 %, not 100,0 %
     table = Table(pd.DataFrame({"Part": [29_999 / 30_000, 1 / 30_000, 1.0]}), {"Part": "pct"})
-    assert list(csv_frame(table).iloc[:, 0]) == [99.9, 0.1, 100.0]
+    assert list(csv_frame(table).iloc[:, 0]) == [99.997, 0.003, 100.0]
+    table = Table(pd.DataFrame({"Part": [0.9999996, 0.0000004]}), {"Part": "pct"})
+    assert list(csv_frame(table).iloc[:, 0]) == [99.999, 0.001]
 
 
 @pytest.fixture(scope="module")
