@@ -121,7 +121,7 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
                               "reçoivent personne dans le modèle avec capacités (aucune capacité supposée)",
                               count=int((~known).sum())))
     req = _Request(study, routing, join_candidates(study, candidates), float(threshold_min), pop, pop,
-                   t_start + float(time_limit_s))
+                   t_start + float(time_limit_s), float(time_limit_s))
     limit = req.thr if model == "maxcover" else req.search_limit(req.on_road)
     t_exist = site_unit_times(study.network, routing.units, routing.sites, study.access,
                               longest_covered_s(limit)).T.tocsr()
@@ -133,7 +133,7 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
         solver = CapacitatedMedian(t_exist, t_cand, pop, cap_existing, k, capacity_new=cap_new,
                                    penalty_s=MEDIAN_MAX_LIMIT_S, time_limit_s=req.time_left())
     res = solver.solve()
-    tied = (solver.alternatives(res, req.time_left()) if res.optimal and len(res.chosen)
+    tied = (solver.alternatives(res, req.tie_time()) if res.optimal and len(res.chosen)
             else Alternatives(searched=False))
     notices += [n for n in res.notices if n.code != "not_optimal"]
     chosen = np.asarray(res.chosen, dtype=np.int64)

@@ -37,6 +37,8 @@ from access30.suggest.matrix import candidate_unit_times
 
 MODELS = ("cover", "maxcover", "median")
 MEDIAN_MAX_LIMIT_S = 3 * 3600.0
+#: Least share of the time limit given to the search of other optimal sets (:meth:`_Request.tie_time`).
+TIE_SEARCH_SHARE = 0.5
 
 
 @dataclass
@@ -184,7 +186,7 @@ def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
     Examples
     --------
     >>> gain_note(133, 212, 30, "maxcover")
-    '133 habitants au-delà de 30 min aujourd’hui passent sous le seuil ; lieu le plus proche de 212 habitants'
+    '133 habitants au-delà de 30 min aujourd'hui passent sous le seuil ; lieu le plus proche de 212 habitants'
     >>> gain_note(0, 0, 30, "maxcover")[:46]
     'aucun habitant nouvellement couvert : ceux que'
     """
@@ -193,11 +195,11 @@ def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
     if served is not None:
         text = f"sert {fmt_int(served)} habitants dans la limite de sa capacité ({fmt_int(capacity)} places)"
         if newly >= 0.5:
-            return text + f", dont {fmt_int(newly)} au-delà de {t} min aujourd’hui"
+            return text + f", dont {fmt_int(newly)} au-delà de {t} min aujourd'hui"
         return (text + f" ; aucun nouvellement à {t} min ou moins : il accueille des habitants déjà couverts "
                 "que la capacité des lieux existants ne suffit pas à servir")
     if newly >= 0.5:
-        return f"{fmt_int(newly)} habitants au-delà de {t} min aujourd’hui passent sous le seuil" + (
+        return f"{fmt_int(newly)} habitants au-delà de {t} min aujourd'hui passent sous le seuil" + (
             f" ; {nearest}" if nearest else "")
     if model == "median":
         return f"aucun habitant nouvellement couvert, mais des temps raccourcis : {nearest or 'aucun habitant'}"
@@ -263,6 +265,7 @@ class _Request:
     pop: np.ndarray
     w: np.ndarray
     deadline: float
+    limit_s: float = 60.0
 
     @property
     def t0(self) -> np.ndarray:
@@ -284,6 +287,11 @@ class _Request:
 
     def time_left(self) -> float:
         return max(self.deadline - time.perf_counter(), 0.1)
+
+    def tie_time(self) -> float:
+        """Time for the search of other optimal sets: what is left of the limit, at least half of it (the
+        optimum's proof may take it all; a tie never said would mislead more than a slower answer)."""
+        return max(self.time_left(), TIE_SEARCH_SHARE * self.limit_s)
 
     def search_limit(self, units: np.ndarray) -> float:
         """Longest time worth searching: the longest current time of ``units``, at least the threshold."""
@@ -356,7 +364,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
     req = _Request(study, routing, join_candidates(study, candidates), float(threshold_min),
                    units["population"].to_numpy(dtype=float),
                    np.nan_to_num(pd.to_numeric(units[weight], errors="coerce").to_numpy(dtype=float)),
-                   t_start + float(time_limit_s))
+                   t_start + float(time_limit_s), float(time_limit_s))
     if model == "median":
         res, objective, bound, unreachable = _median(req, k, notices)
         curve = None
@@ -425,7 +433,7 @@ def _tied(req: _Request, res: SolveResult, arrays, n_sites: int, objective: floa
     candidates can tie) within the time left; not searched when the solution is not proven optimal."""
     if not res.optimal or res.chosen.size == 0:
         return Alternatives(searched=res.chosen.size > 0 and res.optimal, complete=res.chosen.size == 0)
-    return tied_sets(arrays(), n_sites, res.chosen, objective, req.time_left())
+    return tied_sets(arrays(), n_sites, res.chosen, objective, req.tie_time())
 
 
 def _median(req: _Request, k: int, notices: list[Notice]) -> tuple[SolveResult, float, float, float]:

@@ -82,3 +82,54 @@ def test_ties_are_said_with_the_optimum(on_scenario):
     assert len(summary["alternatives"]) == min(5, suggestion.alternatives_count)
     line = tied_line(suggestion)
     assert ("Solution non unique" in line) == (suggestion.alternatives_count > 0)
+
+
+def _served(model, pair) -> float:
+    """People served by the existing sites and ``pair`` within capacity: a maximum flow (source → groups →
+    sites → sink, in thousandths of a person), independent of the solver's transportation LP."""
+    from scipy.sparse.csgraph import maximum_flow
+
+    open_site = np.r_[np.ones(model.n_existing, bool), np.isin(np.arange(model.n_cand), pair)]
+    keep = open_site[model.p_site]
+    g, s = model.n_groups, model.n_sites
+    sink = 1 + g + s
+    scale = 1000.0
+    rows = np.r_[np.zeros(g, int), 1 + model.p_group[keep], 1 + g + np.arange(s)]
+    cols = np.r_[1 + np.arange(g), 1 + g + model.p_site[keep], np.full(s, sink)]
+    caps = np.r_[np.round(model.pop * scale), np.full(int(keep.sum()), 2**30), np.round(model.cap * scale)]
+    graph = sp.csr_matrix((caps.astype(np.int32), (rows, cols)), shape=(sink + 1, sink + 1))
+    return maximum_flow(graph, 0, sink).flow_value / scale
+
+
+def test_the_issues_capacitated_pair_says_that_nine_others_tie(tmp_path, capsys, monkeypatch):
+    """Issue 27: demo, ``suggest --capacity hours --capacitated --model maxcover --k 2``. Ten pairs serve
+    everyone (a brute force over every pair of candidates, with the tool's own times and capacities):
+    the output says the nine others, not « optimale » for one pair alone."""
+    import json
+
+    from access30.cli import main
+    from access30.locate.capacitated import CapacitatedMaxCover
+
+    seen = {}
+    solve = CapacitatedMaxCover.solve
+
+    def keep_model(self):
+        result = solve(self)
+        seen["model"], seen["result"] = self._model, result
+        return result
+
+    monkeypatch.setattr(CapacitatedMaxCover, "solve", keep_model)
+    summary = tmp_path / "s.json"
+    assert main(["suggest", "--capacity", "hours", "--capacitated", "--model", "maxcover", "--k", "2",
+                 "--out", str(tmp_path / "s.gpkg"), "--summary", str(summary), "--quiet"]) == 0
+    model, result = seen["model"], seen["result"]
+    served = {pair: _served(model, pair) for pair in itertools.combinations(range(model.n_cand), 2)}
+    best = max(served.values())
+    # Thousandths of a person: ties are equal; the next pair serves 0,8 person less (fractional population).
+    ties = sorted(pair for pair, v in served.items() if v >= best - 0.05)
+    assert len(ties) == 10 and tuple(sorted(result.chosen.tolist())) in ties
+    got = json.loads(summary.read_text())
+    assert got["optimal"] and got["alternatives_count"] == 9 and got["alternatives_complete"]
+    assert len(got["alternatives"]) == 5 and all(len(pair) == 2 for pair in got["alternatives"])
+    shown = {frozenset(site["candidate_id"] for site in pair) for pair in got["alternatives"]}
+    assert len(shown) == 5 and not shown & {frozenset(s["candidate_id"] for s in got["suggested"])}
