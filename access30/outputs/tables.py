@@ -3,8 +3,9 @@
 Every table is built once as a :class:`Table` (a DataFrame with French column headers and a kind per
 column: integer, percentage, minutes, text…) and written two ways:
 
-* CSV (UTF-8 with BOM, comma separator, decimal point: machine-readable, for R, Python or a GIS;
-  percentages as numbers 0–100 in columns whose header ends with « (%) »);
+* CSV that a French Excel opens as columns (:mod:`access30.base.frcsv`: semicolon, decimal comma,
+  UTF-8 with BOM; percentages as numbers 0–100 in columns whose header ends with « (%) »; read them
+  in R or Python with ``sep=";", decimal=","``);
 * an ``.xlsx`` workbook (openpyxl) for spreadsheet users: sheets *Synthèse*, *Communes*, *EPCI*,
   *Zones non couvertes*, *Lieux d'accueil*, *Suggestions*, *Sources et méthode*; numbers stored as
   numbers with display formats (thousands separators, percentages as percentages, minutes with one
@@ -31,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from access30.base.errors import headline_notices
 from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num, honest_share
+from access30.base.frcsv import french_csv_bytes
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -40,7 +42,7 @@ from access30.coverage.scenario import ORIGIN_ADDED
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
-from access30.outputs.export import uncovered_zones
+from access30.outputs.export import uncovered_zones, units_layer
 
 # Column kinds and their Excel display formats (Excel shows ``#,##0`` with the reader's own
 # thousands separator, a space in a French Excel).
@@ -168,6 +170,35 @@ def epci_table(result: CoverageResult) -> Table:
 
 def _equity_groups(result: CoverageResult) -> list[str]:
     return [g for g in result.equity["group"].tolist() if g != "population"]
+
+
+#: Columns of the per-unit layer (:func:`access30.outputs.export.units_layer`) in French, with their kinds.
+CELL_COLUMNS = {
+    "unit_id": ("Identifiant de l'unité", "text"), "commune": ("Code commune", "text"),
+    "population": ("Population", "num"), "status": ("Situation", "text"), "covered": ("Couvert (1 = oui)", "int"),
+    "time_min": ("Temps au lieu le plus proche (min)", "min"), "site": ("Lieu le plus proche", "text"),
+    "site_id": ("Identifiant du lieu le plus proche", "text"), "site_type": ("Type du lieu le plus proche", "text"),
+    "time2_min": ("Temps au deuxième lieu (min)", "min"), "site2": ("Deuxième lieu le plus proche", "text"),
+    "site2_id": ("Identifiant du deuxième lieu", "text"), "access_leg_min": ("Trajet d'approche (min)", "min"),
+    "estimated_min": ("Partie estimée du temps (min)", "min"), "snap_m": ("Distance à la route (m)", "num"),
+    "epci": ("Code EPCI", "text"), "x": ("X en projection locale (m)", "num"),
+    "y": ("Y en projection locale (m)", "num"),
+}
+
+
+def cells_table(result: CoverageResult) -> Table:
+    """One row per population unit (the GeoPackage's ``cells`` layer without geometry), French headers;
+    an unreached time is an empty cell, never « inf »; equity columns named in French."""
+    layer = units_layer(result)
+    columns = {c: CELL_COLUMNS[c] for c in CELL_COLUMNS if c in layer.columns}
+    for group in _equity_groups(result):
+        if group in layer.columns:
+            columns[group] = (EQUITY_LABELS_FR.get(group, group), "num")
+    frame = pd.DataFrame(layer[list(columns)]).rename(columns={c: v[0] for c, v in columns.items()})
+    if "Type du lieu le plus proche" in frame.columns:
+        frame["Type du lieu le plus proche"] = frame["Type du lieu le plus proche"].map(
+            lambda t: SITE_TYPES.get(t, t))
+    return Table(frame.reset_index(drop=True), {label: kind for label, kind in columns.values()})
 
 
 def zones_table(zones) -> Table:
@@ -623,8 +654,9 @@ def csv_frame(table: Table) -> pd.DataFrame:
 
 
 def csv_bytes(table: Table) -> bytes:
-    """A table as CSV bytes (UTF-8 with BOM, comma separator, decimal point)."""
-    return csv_frame(table).to_csv(index=False).encode("utf-8-sig")
+    """A table as CSV bytes a French Excel opens as columns (:func:`access30.base.frcsv.french_csv_bytes`:
+    semicolon, decimal comma, UTF-8 with BOM, no « inf »)."""
+    return french_csv_bytes(csv_frame(table))
 
 
 def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study | None = None, suggestion=None,
@@ -643,7 +675,7 @@ def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study |
     return paths
 
 
-__all__ = ["Table", "SHEETS", "all_tables", "communes_table", "epci_table", "zones_table", "sites_table",
+__all__ = ["Table", "SHEETS", "all_tables", "cells_table", "communes_table", "epci_table", "zones_table", "sites_table",
            "suggestions_table", "synthese_table", "sources_table", "method_lines", "record_table", "workbook",
            "xlsx_bytes",
            "write_xlsx", "csv_bytes", "write_csv_tables", "STATUS_COVERED", "STATUS_UNCOVERED", "STATUS_NO_ROAD"]

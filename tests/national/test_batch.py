@@ -43,7 +43,7 @@ def first_run(networks, tmp_path_factory):
 def test_a_failing_departement_is_reported_and_the_others_complete(first_run):
     code, out, _ = first_run
     assert code == 1  # the exit status counts the départements that failed
-    table = pd.read_csv(out / "national.csv")
+    table = pd.read_csv(out / "national.csv", sep=";", decimal=",")
     rows = table.set_index("Département")
     assert rows.loc[22, "Statut"] == DONE and rows.loc[29, "Statut"] == FAILED
     assert "29.osm.pbf" in rows.loc[29, "Erreur"] and "--networks-dir" in rows.loc[29, "Erreur"]
@@ -186,7 +186,7 @@ def test_resume_with_another_threshold_recomputes(resumed, networks, capsys):
     at_5 = _row(out)
     assert at_5["run"]["options"]["threshold_min"] == 5
     assert at_5["population_covered"] < at_30["population_covered"]  # not the 30-minute figure
-    national = pd.read_csv(out / "national.csv").set_index("Département")
+    national = pd.read_csv(out / "national.csv", sep=";", decimal=",").set_index("Département")
     assert national.loc[22, "Population couverte"] == pytest.approx(at_5["population_covered"], abs=1)
 
 

@@ -3,6 +3,7 @@ export names, and the scenario report's wording."""
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -77,3 +78,43 @@ def _tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_every_csv_opens_as_columns_in_a_french_excel(demo_study, demo_result, tmp_path):
+    from access30.outputs.tables import cells_table, csv_bytes, write_csv_tables
+
+    paths = write_csv_tables(demo_result, tmp_path, demo_study)
+    cells = tmp_path / "cellules.csv"
+    cells.write_bytes(csv_bytes(cells_table(demo_result)))
+    for path in [*paths, cells]:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name  # UTF-8 with BOM
+        text = raw.decode("utf-8-sig")
+        header = text.splitlines()[0]
+        assert ";" in header and "," not in header, path.name
+        assert "inf" not in text.lower().replace("information", ""), path.name
+    frame = pd.read_csv(cells, sep=";", decimal=",", encoding="utf-8-sig")
+    assert {"Population", "Temps au lieu le plus proche (min)", "Situation"} <= set(frame.columns)
+    assert frame["Temps au lieu le plus proche (min)"].dtype == float  # decimal commas read back as numbers
+    assert frame["Population"].sum() == pytest.approx(demo_result.summary.population_total, rel=1e-6)
+    unreachable = ~np.isfinite(demo_result.units["time_min"].to_numpy())
+    assert frame["Temps au lieu le plus proche (min)"].isna().sum() == unreachable.sum()
+
+
+def test_a_scenarios_geopackage_says_so_and_its_columns_are_documented(demo_study, demo_routing, tmp_path):
+    import pyogrio
+
+    from access30.coverage import scenario as sc
+    from access30.outputs.export import write_gpkg
+    from tests.paths import REPO
+
+    state = sc.add_site(demo_study, sc.start(demo_study, demo_routing), -2.9616519, 48.33565, "Essai", "ccas")
+    result = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0, name="Harmoye")
+    path = tmp_path / "s.gpkg"
+    assert "scenario" in write_gpkg(result, path, demo_study.communes)
+    table = pyogrio.read_dataframe(path, layer="scenario")
+    assert table["texte"].iloc[0].startswith("Scénario « Harmoye »") and "Ouverture" in table["texte"].iloc[1]
+    docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
+    for layer in ("cells", "communes", "zones_non_couvertes"):
+        for column in pyogrio.read_info(path, layer=layer)["fields"]:
+            assert f"`{column}`" in docs, (layer, column)
