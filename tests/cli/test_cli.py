@@ -13,11 +13,14 @@ from tests.paths import REPO
 def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
     assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    summary = json.loads((tmp_path / "demo_couverture.json").read_text())
+    from datetime import date
+
+    stem = f"access30_st-brieuc-loudeac_30min_{date.today().isoformat()}"  # territory, threshold, date
+    summary = json.loads((tmp_path / f"{stem}.json").read_text())
     for key in ["population_total", "population_covered", "share_covered", "threshold_min", "cells_total",
                 "cells_no_road", "sites_total", "network_nodes", "network_edges"]:
         assert key in summary
-    gpkg = tmp_path / "demo_couverture.gpkg"
+    gpkg = tmp_path / f"{stem}.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     assert {"cells", "sites", "communes", "epci"} <= layers
     cells = pyogrio.read_dataframe(gpkg, layer="cells")

@@ -118,3 +118,16 @@ def test_a_scenarios_geopackage_says_so_and_its_columns_are_documented(demo_stud
     for layer in ("cells", "communes", "zones_non_couvertes"):
         for column in pyogrio.read_info(path, layer=layer)["fields"]:
             assert f"`{column}`" in docs, (layer, column)
+
+
+def test_export_names_hold_the_territory_the_threshold_and_the_date():
+    from datetime import date
+
+    from access30.base.files import export_name
+
+    first = export_name("st-brieuc-loudeac", 30, date(2026, 12, 7), ".pdf")
+    assert first == "access30_st-brieuc-loudeac_30min_2026-12-07.pdf"
+    assert export_name("Martinique (972)", 30, date(2026, 12, 7), ".pdf") != first  # no overwrite
+    assert export_name("st-brieuc-loudeac", 20, date(2026, 12, 7), ".pdf") != first
+    assert export_name("Saint-Brieuc – Loudéac", 30, "2026-12-07", ".csv", "communes") == \
+        "access30_saint-brieuc-loudeac_30min_2026-12-07_communes.csv"
