@@ -377,7 +377,8 @@ def _files_study(request: StudyRequest) -> Study:
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
         user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
-        user, outside = check_territory(user, extent, request.sites)
+        user, outside = check_territory(user, extent, request.sites, where=(
+            f"hors de l'emprise du réseau routier (à plus de {fmt_metres(access.max_distance_m)} de ses routes)"))
         notices += found + outside
         sources.append(f"Lieux d'accueil : {Path(request.sites).name}")
     builtins = request.sites_builtin

@@ -41,6 +41,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     CondPageBreak,
     Image,
+    KeepInFrame,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -328,7 +329,17 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
             + _method_section(page) + _sources_and_limits(page))
 
 
+#: Height of a page's frame (A4, margins of :func:`pdf_bytes`, the frame's own padding).
+_FRAME_HEIGHT = A4[1] - 34 * mm - 12
+
+
 def _cover(page: _Page, zones) -> list:
+    """Page 1, never more: a long headline box or a scenario's before/after shrink it to fit rather than push
+    a few lines onto a page of their own."""
+    return [KeepInFrame(page.width, _FRAME_HEIGHT, _cover_content(page, zones), mode="shrink")]
+
+
+def _cover_content(page: _Page, zones) -> list:
     """Page 1: title (a scenario says so first), key figures, summary sentences, time classes."""
     st, s, t = page.st, page.result.summary, page.t
     mode, width, result, day = page.mode, page.width, page.result, page.day
@@ -364,7 +375,7 @@ def _cover(page: _Page, zones) -> list:
         summary_lines.append(f"Les habitants au-delà du seuil vivent surtout à : {names}. "
                              "Ils forment "
                              f"{plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
-                             "en page suivante.")
+                             "en section 3 (« Zones non couvertes »).")
     else:
         summary_lines.append("Aucun habitant n'est au-delà du seuil.")
     estimated = fr_pct(s.estimated_time_share, 0)
@@ -541,7 +552,8 @@ def _equity_section(page: _Page) -> list:
             f"Écart entre communes : la part couverte va de {fr_pct(np.nanmin(shares))} à "
             f"{fr_pct(np.nanmax(shares))} ; "
             f"{plural(len(below), 'commune', 'communes')} sur {fr_int(len(shares))} "
-            f"{'a' if len(below) < 2 else 'ont'} moins de 90\u00a0% de leurs habitants couverts."), st["base"]))
+            + ("a moins de 90\u00a0% de ses habitants couverts." if len(below) < 2 else
+               "ont moins de 90\u00a0% de leurs habitants couverts.")), st["base"]))
     groups = result.equity.iloc[1:]
     if len(groups):
         rows = [["Public", "Effectif", "Couverts", "Part couverte", "Temps moyen"]]
@@ -624,8 +636,6 @@ def _method_section(page: _Page) -> list:
         f"<b>Part estimée.</b> En moyenne, {fr_pct(s.estimated_time_share, 0)} du temps d'accès d'un habitant "
         "provient de ces estimations (trajets d'approche" + (", liaisons du réseau partiel" if s.network_partial
                                                                else "") + ") plutôt que du réseau cartographié.",
-        f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
-        f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
     ]
     access += [f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
                f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",

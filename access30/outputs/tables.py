@@ -39,7 +39,7 @@ from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from access30.coverage.scenario import ORIGIN_ADDED
-from access30.inputs.sites import SITE_TYPES
+from access30.inputs.sites import CANDIDATE_TYPES, SITE_TYPES
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
 from access30.outputs.export import uncovered_zones, units_layer
@@ -303,8 +303,8 @@ def suggestions_table(suggestion=None, study: Study | None = None) -> Table:
     if "Code commune" in out.columns and "Commune" not in out.columns:  # a site just outside: the national name
         out.insert(list(out.columns).index("Code commune") + 1, "Commune",
                    [commune_name(code, names) for code in out["Code commune"].astype(str)])
-    if "Type" in out.columns:
-        out["Type"] = out["Type"].map(lambda t: SITE_TYPES.get(t, t))
+    if "Type" in out.columns:  # candidates: a town hall of any commune, not one of 1,500+ inhabitants
+        out["Type"] = out["Type"].map(lambda t: CANDIDATE_TYPES.get(t, t))
     if "Longitude" not in out.columns:
         out["Longitude"] = wgs.x.to_numpy()
         out["Latitude"] = wgs.y.to_numpy()

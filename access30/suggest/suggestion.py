@@ -186,7 +186,7 @@ def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
     Examples
     --------
     >>> gain_note(133, 212, 30, "maxcover")
-    "133 habitants au-delà de 30 min aujourd'hui passent sous le seuil ; lieu le plus proche de 212 habitants"
+    "133 habitants jusque-là au-delà de 30 min passent sous le seuil ; lieu le plus proche de 212 habitants"
     >>> gain_note(0, 0, 30, "maxcover")[:46]
     'aucun habitant nouvellement couvert : ceux que'
     """
@@ -195,11 +195,11 @@ def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
     if served is not None:
         text = f"sert {fmt_int(served)} habitants dans la limite de sa capacité ({fmt_int(capacity)} places)"
         if newly >= 0.5:
-            return text + f", dont {fmt_int(newly)} au-delà de {t} min aujourd'hui"
+            return text + f", dont {fmt_int(newly)} jusque-là au-delà de {t} min"
         return (text + f" ; aucun nouvellement à {t} min ou moins : il accueille des habitants déjà couverts "
                 "que la capacité des lieux existants ne suffit pas à servir")
     if newly >= 0.5:
-        return f"{fmt_int(newly)} habitants au-delà de {t} min aujourd'hui passent sous le seuil" + (
+        return f"{fmt_int(newly)} habitants jusque-là au-delà de {t} min passent sous le seuil" + (
             f" ; {nearest}" if nearest else "")
     if model == "median":
         return f"aucun habitant nouvellement couvert, mais des temps raccourcis : {nearest or 'aucun habitant'}"

@@ -131,3 +131,55 @@ def test_export_names_hold_the_territory_the_threshold_and_the_date():
     assert export_name("st-brieuc-loudeac", 20, date(2026, 12, 7), ".pdf") != first
     assert export_name("Saint-Brieuc – Loudéac", 30, "2026-12-07", ".csv", "communes") == \
         "access30_saint-brieuc-loudeac_30min_2026-12-07_communes.csv"
+
+
+@pytest.fixture(scope="module")
+def scenario_pdf(demo_study, demo_routing):
+    """The scenario report of the issue: a site added at La Harmoye, suggestions computed on it."""
+    from pypdf import PdfReader
+
+    from access30.coverage import scenario as sc
+    from access30.coverage.options import CoverageOptions, RunOptions
+    from access30.inputs.assemble import StudyRequest
+    from access30.outputs.report import pdf_bytes
+    from access30.suggest.run import SuggestOptions, run_suggestion
+
+    state = sc.add_site(demo_study, sc.start(demo_study, demo_routing), -2.9616519, 48.33565, "Essai", "ccas")
+    result = sc.evaluate_scenario(demo_study, demo_routing, state, 30.0, name="Harmoye")
+    suggestion = run_suggestion(demo_study, demo_routing, RunOptions(StudyRequest(territory="st-brieuc-loudeac"),
+                                                                     CoverageOptions()),
+                                SuggestOptions(model="maxcover", k=2, sources=("mairies",), time_limit_s=30),
+                                scenario=state, scenario_name="Harmoye")
+    reader = PdfReader(io.BytesIO(pdf_bytes(result, demo_study, suggestion, map_png=_tiny_png())))
+    return result, suggestion, [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_the_scenario_report_reads_right(scenario_pdf):
+    result, suggestion, pages = scenario_pdf
+    assert "Lire ce document" in pages[0]  # page 1 holds its end: no page of four lines
+    assert all(len(page.split()) > 40 for page in pages[2:]), [len(p.split()) for p in pages]  # the map: page 2
+    text = " ".join(pages)
+    assert text.count("Population. ") == 1
+    assert "en page suivante" not in text and "en section 3 (« Zones non couvertes »)" in text
+    assert "1 commune sur 46 a moins de 90 % de ses habitants couverts" in text
+    covered = f"{result.summary.population_covered:,.0f}".replace(",", " ")
+    assert "sur le scénario « Harmoye »" in text and f"passerait de {covered} (scénario)" in text
+    assert "Apport de chaque lieu" in text
+
+
+def test_candidate_town_halls_are_not_said_to_be_of_1500_inhabitants(demo_study, scenario_pdf):
+    from access30.outputs.tables import suggestions_table
+
+    _, suggestion, _ = scenario_pdf
+    types = set(suggestions_table(suggestion, demo_study).frame["Type"])
+    assert types == {"Mairie (emplacement candidat, toute commune)"}
+
+
+def test_notices_never_show_the_machines_cache_folder(tmp_path, monkeypatch):
+    from access30.inputs.inventories import InventoryScope, _cached
+    from access30.inputs.sources.dila import dila_cached, load_dila
+
+    monkeypatch.setenv("ACCESS30_CACHE", str(tmp_path / "srv_cache"))
+    result = _cached(InventoryScope("22"), "dila", "Annuaire", dila_cached, load_dila)
+    message = result.notices[0].message
+    assert str(tmp_path) not in message and "cache access30/dila" in message and result.notices[0].headline
