@@ -92,16 +92,43 @@ class Notice:
     """Something the user must know about a result: an estimate, a correction, a data fault.
 
     Notices are collected along the pipeline and printed with every result, so that no figure
-    hides how it was obtained.
+    hides how it was obtained. A notice that changes the meaning of the headline figures (most of the
+    population outside the network, times mostly estimated, population placed at the town halls, a
+    built-in list missing) is made with ``headline=True``: every output shows it *before* them.
     """
 
     code: str
     message: str
     count: int | None = None
     details: list[str] = field(default_factory=list)
+    headline: bool = False
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def short(self) -> str:
+        """The message without its details (what follows « — »): what a headline box shows."""
+        return self.message.split(" — ", 1)[0]
+
+
+def headline_notices(notices) -> list[Notice]:
+    """The notices that change the meaning of the headline figures, in their order (shown first).
+
+    Examples
+    --------
+    >>> notes = [Notice("estimated", "Part estimée : 12 %"), Notice("town", "Population aux mairies", headline=True)]
+    >>> [n.code for n in headline_notices(notes)]
+    ['town']
+    """
+    return [n for n in notices if getattr(n, "headline", False)]
+
+
+def other_notices(notices) -> list[Notice]:
+    """The notices to list after the figures: those that are not headline ones (see
+    :func:`headline_notices`), and the headline ones whose details were cut from the box before them
+    (:attr:`Notice.short`), in full."""
+    return [n for n in notices if not getattr(n, "headline", False) or n.short != n.message]
 
 
 class SourceUnavailableError(NetworkUnavailableError):

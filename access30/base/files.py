@@ -9,8 +9,10 @@ import contextlib
 import errno
 import math
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +159,36 @@ def jsonable(value):
         value = float(value)
         return value if math.isfinite(value) else None
     return value
+
+
+def export_name(territory: str, threshold_min: float, day, suffix: str, part: str = "") -> str:
+    """The name of an exported file: the territory, the threshold and the date, so that a second
+    territory's (or threshold's, or day's) files never overwrite the first's. Used by the command
+    line's default names and the app's downloads.
+
+    Parameters
+    ----------
+    territory : str
+        Its key or label (« st-brieuc-loudeac », « Côtes-d'Armor », « communes_22 »): written in ASCII
+        lower case, words joined by « - ».
+    threshold_min : float
+    day : date or str
+        ISO date.
+    suffix : str
+        « .pdf », « .xlsx »…
+    part : str
+        What the file holds, when several of a run share a suffix (« communes »).
+
+    Examples
+    --------
+    >>> export_name("st-brieuc-loudeac", 30.0, "2026-12-07", ".pdf")
+    'access30_st-brieuc-loudeac_30min_2026-12-07.pdf'
+    >>> export_name("Côtes-d'Armor (22)", 22.5, "2026-12-07", ".csv", part="communes")
+    'access30_cotes-d-armor-22_22-5min_2026-12-07_communes.csv'
+    """
+    plain = unicodedata.normalize("NFKD", str(territory)).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "territoire"
+    minutes = f"{float(threshold_min):g}".replace(".", "-")
+    day = day.isoformat() if hasattr(day, "isoformat") else str(day)
+    extra = f"_{re.sub(r'[^a-z0-9]+', '-', part.lower()).strip('-')}" if part else ""
+    return f"access30_{slug[:60]}_{minutes}min_{day}{extra}{suffix}"

@@ -25,11 +25,63 @@ def fmt_int(value: float, sep: str = NARROW_NBSP) -> str:
     return f"{value:,.0f}".replace(",", sep)
 
 
+MINUS = "\u2212"
+#: Below this distance to 0 or 1, a share is taken as exactly 0 or 1 (float noise of sums, not people).
+_SHARE_NOISE = 1e-9
+
+
+def honest_share(share: float, digits: int = 1) -> float:
+    """A share (0–1) rounded to ``digits`` decimals of a percent, but never up to 100 % while it is
+    below 1 (someone is left out) nor down to 0 % while it is above 0 (someone is counted): the
+    nearest step inside is kept instead (99,9 %, 0,1 %). Every share shown goes through it.
+
+    Examples
+    --------
+    >>> honest_share(0.99996), honest_share(0.00004), honest_share(0.98764), honest_share(1.0)
+    (0.999, 0.001, 0.988, 1.0)
+    """
+    if _missing(share):
+        return share
+    share = float(share)
+    rounded = round(share, digits + 2)
+    step = 10.0 ** -(digits + 2)
+    if rounded >= 1.0 and share < 1.0 - _SHARE_NOISE:
+        return round(1.0 - step, digits + 2)
+    if rounded <= 0.0 and share > _SHARE_NOISE:
+        return step
+    return rounded
+
+
 def fmt_pct(share: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:
-    """A share (0–1) as a French percentage: ``98,8 %``."""
+    """A share (0–1) as a French percentage: ``98,8 %``; never « 100,0 % » while the share is below 1,
+    nor « 0,0 % » while it is above 0 (:func:`honest_share`).
+
+    Examples
+    --------
+    >>> fmt_pct(0.99996, sep=" "), fmt_pct(0.0000004, sep=" "), fmt_pct(1.0, sep=" ")
+    ('99,9 %', '0,1 %', '100,0 %')
+    """
     if _missing(share):
         return MISSING
-    return f"{100 * share:.{digits}f}".replace(".", ",") + sep + "%"
+    value = honest_share(share, digits) if share <= 1.0 else share
+    return f"{100 * value:.{digits}f}".replace(".", ",") + sep + "%"
+
+
+def fmt_signed(value: float, fmt=None) -> str:
+    """A change with its sign: ``+1 234``, ``−0,4 min`` (a true minus sign U+2212, never a hyphen), ``0``.
+
+    ``fmt`` formats the absolute value (default :func:`fmt_num`).
+
+    Examples
+    --------
+    >>> fmt_signed(-3.5), fmt_signed(12), fmt_signed(0.0)
+    ('−3,5', '+12', '0')
+    """
+    if _missing(value):
+        return MISSING
+    if abs(value) < 1e-9:
+        return "0"
+    return ("+" if value > 0 else MINUS) + (fmt or fmt_num)(abs(value))
 
 
 def fmt_min(value: float, digits: int = 1, sep: str = " ") -> str:
@@ -71,10 +123,13 @@ def fmt_dec(value: float, digits: int = 1, sep: str = NARROW_NBSP) -> str:
 
 
 def fmt_points(delta_share: float, digits: int = 2) -> str:
-    """A change of share (0–1 scale) in signed percentage points: ``+0,35 pt``."""
+    """A change of share (0–1 scale) in signed percentage points: ``+0,35 pt``, ``−1,20 pt`` (true minus)."""
     if _missing(delta_share):
         return MISSING
-    return f"{100 * delta_share:+.{digits}f}".replace(".", ",") + " pt"
+    text = f"{100 * abs(delta_share):.{digits}f}".replace(".", ",")
+    if float(text.replace(",", ".")) == 0:
+        return f"{text} pt"
+    return ("+" if delta_share > 0 else MINUS) + text + " pt"
 
 
 def round_up_minutes(minutes, decimals: int = 2) -> np.ndarray:

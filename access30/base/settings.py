@@ -25,6 +25,9 @@ from access30.base.record import note_file
 
 #: The access-time threshold, minutes, when none is given: the 30 minutes of the national commitment.
 DEFAULT_THRESHOLD_MIN = 30.0
+#: Above this estimated share of the mean time (approach legs, estimated links), the estimate changes the
+#: meaning of the headline: its notice is shown before the figures.
+HEADLINE_ESTIMATED_SHARE = 0.5
 #: The data shipped with the project.
 PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 #: The national list of communes (population, town hall, EPCI), relative to :func:`data_root`.
@@ -61,6 +64,25 @@ def cache_dir() -> Path:
     if os.environ.get("ACCESS30_CACHE"):
         return Path(os.environ["ACCESS30_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "access30"
+
+
+#: How a notice names the cache folder: the server's own path means nothing to a planner using the app.
+CACHE_WORDS = "cache access30"
+
+
+def without_cache_root(text, cache: Path | str | None = None) -> str:
+    """``text`` (a path or a message) with the cache folder written « cache access30 » (relative):
+    notices never show the machine's own cache path.
+
+    Examples
+    --------
+    >>> without_cache_root("/srv/x/.cache/access30/dila/22.csv", cache="/srv/x/.cache/access30")
+    'cache access30/dila/22.csv'
+    """
+    text = str(text)
+    for root in {str(cache_dir()), str(cache) if cache else str(cache_dir())}:
+        text = text.replace(root.rstrip("/"), CACHE_WORDS)
+    return text
 
 
 def mirror() -> str | None:

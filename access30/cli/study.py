@@ -13,11 +13,12 @@ from pathlib import Path
 
 from access30.base.errors import InputError
 from access30.base.fetch import download_settings
-from access30.base.files import atomic_path, split_layer
+from access30.base.files import atomic_path, export_name, split_layer
 from access30.base.fmt import plural
 from access30.base.labels import MODEL_LABELS_FR
 from access30.base.moments import parse_when
 from access30.base.record import RunRecord, collecting, read_record, refuse_changed_inputs, version_warnings
+from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.base.writes import (
     Output,
     Source,
@@ -48,6 +49,7 @@ from access30.coverage.result import Routing
 from access30.coverage.run import begin_record, coverage_result
 from access30.inputs.assemble import assemble_study
 from access30.inputs.study import Study
+from access30.inputs.territory import DEFAULT_TERRITORY
 from access30.network.modes import get_mode
 from access30.outputs.export import with_run, write_gpkg, write_summary
 from access30.outputs.pack import pack_names, write_report
@@ -118,8 +120,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Coverage on the embedded demo territory, written to ``--out-dir``."""
     out_dir = Path(args.out_dir)
     parser = build_parser()
-    coverage_args = parser.parse_args(["coverage", "--out", str(out_dir / "demo_couverture.gpkg"),
-                                       "--summary", str(out_dir / "demo_couverture.json")])
+    day = date.today()
+    coverage_args = parser.parse_args([
+        "coverage", "--out", str(out_dir / export_name(DEFAULT_TERRITORY, DEFAULT_THRESHOLD_MIN, day, ".gpkg")),
+        "--summary", str(out_dir / export_name(DEFAULT_TERRITORY, DEFAULT_THRESHOLD_MIN, day, ".json"))])
     coverage_args.command_line = getattr(args, "command_line", None)
     check_command_outputs(coverage_args, [Output(coverage_args.out, "--out-dir", new_folder=True),
                                           Output(coverage_args.summary, "--out-dir", new_folder=True)])

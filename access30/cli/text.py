@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 import time
 
+from access30.base.errors import headline_notices, other_notices
 from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
 from access30.suggest.capacitated import capacitated_lines
+from access30.suggest.suggestion import tied_line
 
 
 class Steps:
@@ -42,10 +44,10 @@ def format_report(result) -> str:
     mode = mode_words(s.travel_mode)
     lines = [
         f"access30 — couverture à {fmt_num(s.threshold_min)} min {mode} — {s.territory}",
+        *headline_lines(result.notices),
         *(_transit_lines(s) if s.transit is not None else [_network_line(s)]),
         f"Population : {fmt_int(s.population_total)} {s.population_label} ; "
         f"{units_of(s.cells_total, s.get('population_kind', ''))}",
-        *(f"⚠ {n.message}" for n in result.notices if n.code in ("population_outside_network", "transit_stops_far")),
         (f"Lieux d'accueil : {s.sites_total} ({sites_by_type(s.sites_by_type)})" if s.sites_total
          else "Lieux d'accueil : aucun")
         + (f", dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
@@ -72,11 +74,18 @@ def format_report(result) -> str:
             f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
     if result.sectors is not None:
         lines.extend(sector_lines(result.sectors, s.threshold_min))
-    if result.notices:
+    others = other_notices(result.notices)
+    if others:
         lines.append("")
         lines.append("À savoir :")
-        lines.extend(f"- {n.message}" for n in result.notices)
+        lines.extend(f"- {n.message}" for n in others)
     return "\n".join(lines)
+
+
+def headline_lines(notices) -> list[str]:
+    """The notices that change the meaning of the headline figures, as « ⚠ » lines to print before them."""
+    found = headline_notices(notices)
+    return (["⚠ À lire avant les chiffres :", *(f"⚠ {n.short}" for n in found), ""] if found else [])
 
 
 def _network_line(s) -> str:
@@ -130,13 +139,16 @@ def _label(group: str) -> str:
 
 def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access30.suggest.suggestion.Suggestion`."""
-    lines = [f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
+    lines = [*headline_lines(suggestion.notices),
+             f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
     short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
     if suggestion.optimal:
         lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"
                      + (" — optimale pour ces capacités, qui ne suffisent pas (voir « Capacités insuffisantes »)"
                         if short else ""))
+        if tied_line(suggestion):
+            lines.append(tied_line(suggestion))
     else:
         lines.append(f"Solution NON prouvée optimale ({suggestion.solver} : {suggestion.status}) : écart "
                      f"{fmt_pct(suggestion.gap, 2)} au plus à l'optimum")
@@ -149,9 +161,7 @@ def format_suggestion(suggestion) -> str:
     for row in suggestion.suggested.itertuples():
         where = str(getattr(row, "commune_nom", "") or row.commune or "").strip()
         where = f" ({where})" if where and where.lower() != "nan" else ""  # a user file may give no commune
-        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : "
-                     f"+{fmt_int(row.population_newly_covered)} hab. couverts, "
-                     f"{fmt_int(row.catchment_population)} hab. dont il devient le lieu le plus proche")
+        lines.append(f"  {row.rank}. {row.name}{where} — {fmt_lonlat(row.lon, row.lat, 5)} : {row.gain_note}")
     if suggestion.curve is not None:
         lines.append("Courbe (nouveaux lieux → population couverte) : " + " ; ".join(
             f"{int(r.k)} → {fmt_int(r.population_covered)}" + ("" if r.optimal else " (non prouvé)")
@@ -159,7 +169,7 @@ def format_suggestion(suggestion) -> str:
     if suggestion.capacitated is not None:
         lines += capacitated_lines(suggestion)
     shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
-    lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]
+    lines += [f"- {notice.message}" for notice in other_notices(suggestion.notices) if notice.code not in shown]
     return "\n".join(lines)
 
 

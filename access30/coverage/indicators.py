@@ -14,7 +14,7 @@ import pandas as pd
 from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_metres, fmt_num, fmt_pct
 from access30.base.labels import units_of
-from access30.base.settings import DEFAULT_THRESHOLD_MIN
+from access30.base.settings import DEFAULT_THRESHOLD_MIN, HEADLINE_ESTIMATED_SHARE
 from access30.coverage import rules as cov
 from access30.coverage.result import CoverageResult, Routing, unique_notices
 from access30.coverage.rules import check_threshold
@@ -22,6 +22,28 @@ from access30.coverage.summary import Summary
 from access30.inputs.communes import national_communes_table
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import Study
+
+#: Site types that are town halls: with population placed at the town halls, their times are nil.
+TOWN_HALL_TYPES = ("mairie",)
+
+
+def town_hall_notices(study_notices, units: pd.DataFrame, summary: Summary) -> list[Notice]:
+    """With population placed at the town halls and town halls among the sites, say (before the
+    headline) that the mean time is measured from each town hall to itself, not a resident's trip."""
+    if not any(n.code == "population_town_halls" for n in study_notices):
+        return []
+    at_hall = units["site_type"].isin(TOWN_HALL_TYPES).to_numpy() & (units["time_min"].to_numpy() < 1.0)
+    pop = units["population"].to_numpy(dtype=float)
+    total = float(pop.sum())
+    if not at_hall.any() or total <= 0:
+        return []
+    return [Notice("town_halls_measured_to_themselves",
+                   f"Population placée aux mairies, et les mairies sont aussi des lieux d'accueil : "
+                   f"{fmt_int(pop[at_hall].sum(), sep=' ')} habitants ({fmt_pct(pop[at_hall].sum() / total, sep=' ')}) "
+                   "sont comptés à moins d'une minute, le temps de leur mairie à elle-même ; le temps moyen "
+                   f"({fmt_num(round(summary.mean_time_min, 2))} min) n'est pas un temps de trajet des habitants.",
+                   count=int(at_hall.sum()), headline=True)]
+
 
 #: Name of the EPCI row of the population whose commune has no known EPCI (no code, or outside the list).
 NO_EPCI = "Sans intercommunalité connue"
@@ -135,7 +157,8 @@ def evaluate_times(study: Study, routing: Routing, threshold_min: float = DEFAUL
                               "couverte (sans accès routier)",
                               count=summary.cells_no_road))
     if summary.sites_total == 0:
-        notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte."))
+        notices.append(Notice("no_site", "Aucun lieu d'accueil pris en compte : toute la population est non couverte.",
+                              headline=True))
     elif summary.cells_unreachable:
         notices.append(Notice("unreachable",
                               f"{units_of(summary.cells_unreachable, study.demand.kind)} "
@@ -146,7 +169,9 @@ def evaluate_times(study: Study, routing: Routing, threshold_min: float = DEFAUL
                           f"Part estimée des temps d'accès (trajets d'approche : distance à vol d'oiseau × "
                           f"{fmt_num(study.access.detour)} à {fmt_num(study.access.speed_kmh)} km/h"
                           + (", liaisons entre tronçons du réseau partiel" if net.partial else "")
-                          + f") : {fmt_pct(estimated_share, 0, sep=' ')} du temps moyen"))
+                          + f") : {fmt_pct(estimated_share, 0, sep=' ')} du temps moyen",
+                          headline=estimated_share > HEADLINE_ESTIMATED_SHARE))
+    notices += town_hall_notices(study.notices, units, summary)
     if net.partial:
         notices.append(Notice("partial_network", "Réseau partiel (routes principales) : les temps combinent "
                                                  "trajets routés et estimations ; à confirmer sur un réseau complet."))

@@ -27,7 +27,7 @@ from access30.base.crs import to_projected
 from access30.base.errors import Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, fmt_pct, plural
 from access30.base.labels import units_of
-from access30.base.settings import DEFAULT_THRESHOLD_MIN
+from access30.base.settings import DEFAULT_THRESHOLD_MIN, HEADLINE_ESTIMATED_SHARE
 from access30.coverage.indicators import evaluate_times
 from access30.coverage.result import unique_notices
 from access30.coverage.summary import TransitSummary
@@ -157,7 +157,8 @@ def evaluate_transit(study, routing: TransitRouting, threshold_min: float = DEFA
     walk_share = base.summary.estimated_time_share
     notices.append(Notice("estimated", f"Temps de marche estimés (vol d'oiseau × {fmt_num(study.access.detour)} à "
                                        f"{fmt_num(study.access.speed_kmh)} km/h) : "
-                                       f"{fmt_pct(walk_share, 0, sep=' ')} du temps moyen"))
+                                       f"{fmt_pct(walk_share, 0, sep=' ')} du temps moyen",
+                          headline=walk_share > HEADLINE_ESTIMATED_SHARE))
     unreached = ~np.isfinite(res.median_min)
     if unreached.any():
         pop = weights["population"][unreached].sum()

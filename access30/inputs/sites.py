@@ -37,6 +37,9 @@ SITE_TYPES: dict[str, str] = {
     "hors_les_murs": "Point mobile « hors les murs »",
     "autre": "Autre lieu d'accueil",
 }
+#: French words of a *candidate* place's type: a candidate town hall may be that of any commune (the
+#: 1,500-inhabitant threshold is that of the town halls counted as sites, not of the candidates).
+CANDIDATE_TYPES: dict[str, str] = {**SITE_TYPES, "mairie": "Mairie (emplacement candidat, toute commune)"}
 _TYPE_ALIASES = {
     "mds": "polyvalence", "maison départementale des solidarités": "polyvalence",
     "service social": "polyvalence", "polyvalence de secteur": "polyvalence", "sds": "polyvalence",
@@ -454,8 +457,12 @@ def relocate_outside_commune(sites: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
 
 def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path | None = None,
                     what: str = "lieux d'accueil",
-                    crs_option: str = "--sites-crs") -> tuple[gpd.GeoDataFrame, list[Notice]]:
+                    crs_option: str = "--sites-crs",
+                    where: str = "hors du territoire étudié") -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Keep the sites inside the territory (a WGS84 polygon), catching swapped coordinates.
+
+    ``where`` says what the polygon is, in the notice of the sites left out (« hors du territoire
+    étudié », or « hors de l'emprise du réseau routier … » when the polygon is the network's reach).
 
     Raises
     ------
@@ -477,7 +484,9 @@ def check_territory(sites: gpd.GeoDataFrame, territory_wgs84, path: str | Path |
         raise InputError(f"aucun des {len(sites)} {what} ne se trouve dans le territoire étudié",
                          f"vérifiez le système de coordonnées ({crs_option}) et le territoire choisi", path=path)
     outside = sites.loc[~inside, "name"].tolist()
-    notice = Notice("sites_outside", f"{len(outside)} {what} hors du territoire étudié, ignorés : "
+    one = {"lieux d'accueil": "lieu d'accueil", "emplacements candidats": "emplacement candidat"}.get(what, what)
+    notice = Notice("sites_outside", f"{plural(len(outside), one, what)} {where}, "
+                    f"{'ignoré' if len(outside) < 2 else 'ignorés'} : "
                     + fmt_list(outside),
                     count=len(outside), details=outside)
     return sites.loc[inside].reset_index(drop=True), [notice]

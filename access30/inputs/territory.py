@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 
 from access30.base.cache import CacheEntry, ensure, lookup
 from access30.base.crs import local_crs
@@ -160,6 +163,35 @@ def load_communes(territory: Territory) -> gpd.GeoDataFrame:
         epci = read_table(data_path(territory.epci))[["code", "epci_code", "epci_nom"]]
         communes = communes.merge(epci, on="code", how="left")
     return with_full_names(communes.reset_index(drop=True))
+
+
+#: The demo area's rule (:func:`communes_in_extract`): a commune belongs to it when at least this share of
+#: its outline lies within the convex hull of the extract's nodes widened by this margin.
+EXTRACT_AREA_SHARE = 0.5
+EXTRACT_AREA_MARGIN_M = 2_000.0
+
+
+def communes_in_extract(communes: gpd.GeoDataFrame, network: RoadNetwork, margin_m: float = EXTRACT_AREA_MARGIN_M,
+                        min_share: float = EXTRACT_AREA_SHARE) -> pd.DataFrame:
+    """The communes whose outlines lie in an extract's area: at least ``min_share`` of each outline's area
+    within the convex hull of the network's nodes widened by ``margin_m``. The rule that builds the demo
+    territory (``data/cotes_darmor/demo_area_communes.csv``): a commune whose town hall lies in the area
+    but whose land lies beyond the extract is not in it.
+
+    Returns
+    -------
+    DataFrame
+        ``code, nom, population_municipale, share_in_extract`` of the communes kept, by code.
+    """
+    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.x, network.y]))).buffer(margin_m)
+    outlines = communes.to_crs(network.crs)
+    areas = outlines.geometry.area.to_numpy()
+    inside = shapely.intersection(outlines.geometry.to_numpy(), hull)
+    share = np.where(areas > 0, shapely.area(inside) / np.maximum(areas, 1e-9), 0.0)
+    kept = pd.DataFrame({"code": communes["code"].astype(str).to_numpy(), "nom": communes["nom"].to_numpy(),
+                         "population_municipale": communes["population_municipale"].to_numpy(),
+                         "share_in_extract": np.round(share, 4)})[share >= min_share]
+    return kept.sort_values("code").reset_index(drop=True)
 
 
 def territory_outlines(territory: Territory) -> gpd.GeoDataFrame:

@@ -79,4 +79,4 @@ def stop_reach_notices(net: TransitNetwork, demand, where: str,
                    f"({fmt_pct(share, sep=' ')}) vivent à moins de {fmt_metres(radius)} d'un arrêt du "
                    f"flux GTFS « {net.source} » desservi le {day} ; les autres ne peuvent que marcher jusqu'au "
                    "lieu d'accueil : vérifiez que le flux couvre bien le territoire (un flux interurbain ignore "
-                   "les bus urbains).", count=int((~near).sum()))]
+                   "les bus urbains).", count=int((~near).sum()), headline=True)]

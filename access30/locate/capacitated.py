@@ -86,6 +86,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_pct, plural
 from access30.base.settings import DEFAULT_THRESHOLD_MIN, locate_debug, solver_log
 from access30.locate import _highs
+from access30.locate.alternatives import MOST_TIED, Alternatives, tied_sets
 
 EPS_S = 1e-6  # inclusive thresholds, as in access30.coverage.rules
 REL_TOL = 1e-7  # relative optimality tolerance (continuous flows)
@@ -720,6 +721,96 @@ def _solve_compact(model: _Model, kind: str, time_limit_s: float, t0: float):
     return best_sites, x_best, best_value, bound, optimal, status, heuristic
 
 
+def _shrink(model: _Model) -> np.ndarray | None:
+    """The perturbation of the groups' populations whose duals make the strongest cuts when duals tie:
+    units appearing in many candidate pairs get the largest."""
+    cand = model.p_site >= model.n_existing
+    omega = np.bincount(model.p_group[cand], weights=np.minimum(model.pop[model.p_group[cand]],
+                                                                  model.cap[model.p_site[cand]]),
+                        minlength=model.n_groups)
+    return 1e-6 * omega / omega.max() if omega.size and omega.max() > 0 else None
+
+
+def _cut_at(model: _Model, kind: str, sites: np.ndarray, x: np.ndarray, f: float,
+            shrink: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """The Benders cut θ ≤ a + Σ_c b_c y_c exact at ``sites`` (profit ``f``, assignment ``x``): ``(a, b)``.
+
+    Duals: maximal min-cut ones (covering), else the perturbed LP's, which must give a cut exact at
+    ``sites`` (LP sensitivity holds only for a small enough perturbation): if not, the plain LP duals."""
+    n_e = model.n_existing
+    options = [lambda: model.cut_duals(sites, x)] if kind == "maxcover" else []
+    if shrink is not None:
+        options.append(lambda: model._transport(sites, shrink=shrink)[1])
+    options.append(lambda: model._transport(sites)[1])
+    best_cut = None
+    for make in options:
+        u = make()
+        terms = model.site_terms(u)
+        a = float(np.dot(model.pop, u) + terms[:n_e].sum())
+        excess = a + terms[n_e:][sites].sum() - f
+        if best_cut is None or excess < best_cut[0]:
+            best_cut = (excess, a, terms[n_e:])
+        if excess <= REL_TOL * max(1.0, abs(f), abs(a)):
+            break
+    return best_cut[1:]
+
+
+def _tied_benders(model: _Model, kind: str, chosen, time_limit_s: float) -> Alternatives:
+    """Other sets of as many candidates whose exact assignment is as good as ``chosen``'s, by the Benders
+    master: binary y with Σ y = |chosen|, θ ≥ F(chosen), the cuts of every set met, and one no-good cut
+    per tied set. A proposed set is evaluated exactly (transportation LP): tied, it is kept and cut off;
+    else its cut (exact there) excludes it. Infeasible master: no other set (proven)."""
+    deadline = time.perf_counter() + float(time_limit_s)
+    chosen = np.sort(np.asarray(chosen, dtype=np.int64))
+    n_c = model.n_cand
+    if chosen.size == 0 or n_c <= chosen.size:
+        return Alternatives(complete=True, status="aucun autre choix possible")
+    shrink = _shrink(model)
+    x = model.transport(chosen)
+    best = -float(np.dot(model.p_cost, x))
+    tol = REL_TOL * max(1.0, abs(best)) + 1e-6
+    inf = highspy.kHighsInf
+    h = _new_highs()
+    h.addVars(n_c + 1, np.zeros(n_c + 1), np.r_[np.ones(n_c), inf])
+    h.changeColsBounds(1, np.array([n_c], dtype=np.int32), np.array([best - tol]), np.array([inf]))
+    h.addRow(float(chosen.size), float(chosen.size), n_c, np.arange(n_c, dtype=np.int32), np.ones(n_c))
+    h.changeColsIntegrality(n_c, np.arange(n_c, dtype=np.int32), np.full(n_c, highspy.HighsVarType.kInteger))
+    _stop_at(h, deadline)
+
+    def add_cut(sites, x, f):
+        a, b = _cut_at(model, kind, sites, x, f, shrink)
+        nz = np.flatnonzero(b > 0)
+        idx = np.r_[nz, n_c].astype(np.int32)
+        h.addRow(-inf, a, int(idx.size), idx, np.r_[-b[nz], 1.0])
+
+    def no_good(sites):
+        h.addRow(-inf, float(sites.size - 1), int(sites.size), sites.astype(np.int32), np.ones(sites.size))
+
+    add_cut(chosen, x, best)
+    no_good(chosen)
+    found: list[np.ndarray] = []
+    while True:
+        if time.perf_counter() >= deadline:
+            return Alternatives(found, False, status="limite de temps atteinte")
+        if len(found) >= MOST_TIED:
+            return Alternatives(found, False, status=f"{MOST_TIED} solutions trouvées, recherche arrêtée")
+        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01) + h.getRunTime())
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return Alternatives(found, True, status="aucune autre solution (prouvé par le solveur)")
+        if h.getInfo().primal_solution_status < 1:
+            return Alternatives(found, False, status=_status_fr(h))
+        sites = np.flatnonzero(np.asarray(h.getSolution().col_value, dtype=float)[:n_c] > 0.5)
+        x = model.transport(sites)
+        f = -float(np.dot(model.p_cost, x))
+        if f >= best - tol:
+            found.append(sites)
+            no_good(sites)
+        else:
+            add_cut(sites, x, f)
+
+
 def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
     """Benders decomposition on the assignment: a master over the site variables only.
 
@@ -740,14 +831,9 @@ def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
     def tol(value):
         return REL_TOL * max(1.0, abs(value))
 
-    n_c, n_e = model.n_cand, model.n_existing
+    n_c = model.n_cand
     profit_total = model.offset  # Z = offset − F
-    # Units appearing in many candidate pairs get the largest duals (strongest cuts) when duals tie.
-    cand = model.p_site >= n_e
-    omega = np.bincount(model.p_group[cand], weights=np.minimum(model.pop[model.p_group[cand]],
-                                                                  model.cap[model.p_site[cand]]),
-                        minlength=model.n_groups)
-    shrink = 1e-6 * omega / omega.max() if omega.size and omega.max() > 0 else None
+    shrink = _shrink(model)
     cuts: dict[tuple, tuple[float, np.ndarray]] = {}
 
     def evaluate(sites):
@@ -756,24 +842,7 @@ def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
         x = model.transport(sites)  # never cut short: an incumbent needs its exact assignment
         f = -float(np.dot(model.p_cost, x))
         if key not in cuts:
-            # Duals: maximal min-cut ones (covering), else the perturbed LP's, which must give a
-            # cut exact at ``sites`` (LP sensitivity holds only for a small enough perturbation):
-            # if not, the plain LP duals.
-            options = [lambda: model.cut_duals(sites, x)] if kind == "maxcover" else []
-            if shrink is not None:
-                options.append(lambda: model._transport(sites, shrink=shrink)[1])
-            options.append(lambda: model._transport(sites)[1])
-            best_cut = None
-            for make in options:
-                u = make()
-                terms = model.site_terms(u)
-                a = float(np.dot(model.pop, u) + terms[:n_e].sum())
-                excess = a + terms[n_e:][sites].sum() - f
-                if best_cut is None or excess < best_cut[0]:
-                    best_cut = (excess, a, terms[n_e:])
-                if excess <= tol(max(abs(f), abs(a))):
-                    break
-            cuts[key] = best_cut[1:]
+            cuts[key] = _cut_at(model, kind, sites, x, f, shrink)
         return sites, x, f, key
 
     base = model.transport(np.zeros(0, dtype=np.int64))
@@ -954,6 +1023,37 @@ def _result(model: _Model, kind: str, sites, x, value, bound, optimal, status, h
 _SOLVERS = {"benders": _solve_benders, "compact": _solve_compact}
 
 
+def compact_arrays(model: _Model) -> _highs.Arrays:
+    """The compact MILP of ``model`` as arrays (candidates' y first, then every pair's x; minimise), with
+    the x ≤ min(P, C) y rows of every candidate pair: what :func:`access30.locate.alternatives.tied_sets`
+    cuts."""
+    n_c, n_p, n_g, n_e = model.n_cand, model.p_cost.size, model.n_groups, model.n_existing
+    ar = np.arange(n_p)
+    pc = np.flatnonzero(model.p_site >= n_e)
+    x_upper = np.minimum(model.pop[model.p_group], model.cap[model.p_site])
+    base = n_g + model.n_sites + 1
+    rows = np.r_[model.p_group, n_g + model.p_site, n_g + n_e + np.arange(n_c), np.full(n_c, n_g + model.n_sites),
+                 base + np.arange(pc.size), base + np.arange(pc.size)]
+    cols = np.r_[n_c + ar, n_c + ar, np.arange(n_c), np.arange(n_c), n_c + pc, model.p_site[pc] - n_e]
+    vals = np.r_[np.ones(2 * n_p), -model.cap[n_e:], np.ones(n_c), np.ones(pc.size), -x_upper[pc]]
+    a = sp.csc_matrix((vals, (rows, cols)), shape=(base + pc.size, n_c + n_p))
+    row_upper = np.r_[model.pop, model.cap[:n_e], np.zeros(n_c), [model.k], np.zeros(pc.size)]
+    return _highs.Arrays(np.r_[np.zeros(n_c), model.p_cost], np.zeros(n_c + n_p), np.r_[np.ones(n_c), x_upper], a,
+                         np.full(a.shape[0], -np.inf), row_upper, np.r_[np.ones(n_c), np.zeros(n_p)],
+                         maximize=False, offset=model.offset)
+
+
+def _tied(model: _Model, kind: str, chosen, time_limit_s: float, formulation: str = "benders") -> Alternatives:
+    """Other sets of as many candidates with the same optimal assignment value: by the Benders master
+    (:func:`_tied_benders`), or on the compact MILP (:func:`access30.locate.alternatives.tied_sets`)."""
+    chosen = np.asarray(chosen, dtype=np.int64)
+    if formulation == "benders":
+        return _tied_benders(model, kind, chosen, time_limit_s)
+    value = model.value(model.transport(chosen))
+    return tied_sets(compact_arrays(model), model.n_cand, chosen, value, time_limit_s,
+                     tolerance=REL_TOL * max(1.0, abs(value)))
+
+
 def _check_formulation(formulation: str) -> str:
     if formulation not in _SOLVERS:
         raise ValueError(f"unknown formulation {formulation!r} (benders or compact)")
@@ -1026,11 +1126,17 @@ class CapacitatedMaxCover:
         limit = None if self.threshold_min is None else float(self.threshold_min) * 60.0 + EPS_S
         model, notices = _build("maxcover", self.times_existing, self.times_candidates, self.population,
                                 self.capacity_existing, self.k, self.capacity_new, limit, None, self.merge)
+        self._model, self._kind = model, "maxcover"
         out = _SOLVERS[self.formulation](model, "maxcover", self.time_limit_s, t0)
         result = _result(model, "maxcover", *out, t0, notices)
         if self.threshold_min is None:
             result.mean_time_min = float("nan")
         return result
+
+    def alternatives(self, result: CapacitatedResult, time_limit_s: float) -> Alternatives:
+        """Other sets of as many new sites serving as many people, found by the solver (no-good cuts);
+        call after :meth:`solve`."""
+        return _tied(self._model, self._kind, result.chosen, time_limit_s, self.formulation)
 
 
 class CapacitatedMedian:
@@ -1086,5 +1192,11 @@ class CapacitatedMedian:
         t0 = time.perf_counter()
         model, notices = _build("median", self.times_existing, self.times_candidates, self.population,
                                 self.capacity_existing, self.k, self.capacity_new, None, self.penalty_s, False)
+        self._model, self._kind = model, "median"
         out = _SOLVERS[self.formulation](model, "median", self.time_limit_s, t0)
         return _result(model, "median", *out, t0, notices)
+
+    def alternatives(self, result: CapacitatedResult, time_limit_s: float) -> Alternatives:
+        """Other sets of as many new sites with the same optimal value, found by the solver (no-good cuts);
+        call after :meth:`solve`."""
+        return _tied(self._model, self._kind, result.chosen, time_limit_s, self.formulation)

@@ -41,7 +41,7 @@ from tqdm import tqdm
 
 from access30.base.departements import ALL_DEPARTEMENTS, is_departement_code, normalise_departement
 from access30.base.download import network_file
-from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.errors import InputError, NetworkUnavailableError, headline_notices
 from access30.base.files import jsonable, write_text_atomic
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, plural
 from access30.base.folderlock import folder_lock
@@ -114,6 +114,9 @@ class DepartementRow:
     population_total, population_covered, population_not_covered : float
         Inhabitants, within the threshold of a site of the département, beyond it (no road included).
     share_covered : float
+    warning : str
+        The notices that change how the row's figures read (population placed at the town halls, most
+        of it outside the network, times mostly estimated, a built-in list missing), shown next to them.
     population_covered_any_site, share_covered_any_site : float
         The same when any site counts, those of neighbouring départements within the buffer included.
     mean_time_min, median_time_min, p90_time_min : float
@@ -144,6 +147,7 @@ class DepartementRow:
     population_covered: float = float("nan")
     population_not_covered: float = float("nan")
     share_covered: float = float("nan")
+    warning: str = ""
     population_covered_any_site: float = float("nan")
     share_covered_any_site: float = float("nan")
     mean_time_min: float = float("nan")
@@ -291,6 +295,7 @@ def _fill(row: DepartementRow, study, result, any_site, neighbours: int) -> None
     row.population_covered = float(s.population_covered)
     row.population_not_covered = float(s.population_not_covered)
     row.share_covered = float(s.share_covered)
+    row.warning = " ; ".join(n.short for n in headline_notices(result.notices))
     row.population_covered_any_site = float(any_site.population_covered)
     row.share_covered_any_site = float(any_site.share_covered)
     row.mean_time_min, row.median_time_min = float(s.mean_time_min), float(s.median_time_min)

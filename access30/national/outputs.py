@@ -35,6 +35,7 @@ COLUMNS = {
     "code": ("Département", "text"), "status": ("Statut", "text"), "error": ("Erreur", "text"),
     "population_total": ("Population", "pop"), "population_covered": ("Population couverte", "pop"),
     "share_covered": ("Part couverte (lieux du département)", "pct"),
+    "warning": ("Avertissement", "text"),
     "population_not_covered": ("Au-delà du seuil", "pop"),
     "share_covered_any_site": ("Part couverte (tout lieu, voisins compris)", "pct"),
     "mean_time_min": ("Temps moyen (min)", "min"), "median_time_min": ("Temps médian (min)", "min"),

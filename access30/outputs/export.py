@@ -17,6 +17,7 @@ import shapely
 
 from access30.base.files import atomic_path, jsonable, write_text_atomic
 from access30.base.fmt import fmt_num, round_up_minutes
+from access30.base.frcsv import write_french_csv
 from access30.base.labels import status_label
 from access30.base.names import known_names
 from access30.coverage.result import CoverageResult
@@ -256,8 +257,9 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     estimated part, status, covered flag), ``sites`` (catchment population), ``communes`` (indicators),
     ``epci`` (indicators, when known), ``zones_non_couvertes`` (uncovered units dissolved into
     polygons, see :func:`uncovered_zones`), ``suggestions`` (when ``suggestion`` is given, see
-    :func:`suggestions_layer`), plus ``extra_layers``; and the table ``run`` (no geometry: how the
-    result was made, :func:`run_table`) when ``record`` is given.
+    :func:`suggestions_layer`), plus ``extra_layers``; the table ``run`` (no geometry: how the
+    result was made, :func:`run_table`) when ``record`` is given, and the table ``scenario``
+    (:func:`scenario_layer`) when the result is a scenario's. Columns: docs/outputs.md.
     """
     layers: dict[str, gpd.GeoDataFrame] = {
         "cells": units_layer(result),
@@ -279,10 +281,22 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
             _clean_layer(layer).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         if record is not None:
             pyogrio.write_dataframe(run_table(record), tmp, layer="run", driver="GPKG")
-    return list(layers) + (["run"] if record is not None else [])
+        if result.scenario is not None:
+            pyogrio.write_dataframe(scenario_layer(result), tmp, layer="scenario", driver="GPKG")
+    return (list(layers) + (["run"] if record is not None else [])
+            + (["scenario"] if result.scenario is not None else []))
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as UTF-8 CSV with BOM (so Excel shows accents), atomically."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+def scenario_layer(result: CoverageResult) -> pd.DataFrame:
+    """The ``scenario`` table of a scenario's GeoPackage (no geometry): that its figures are a
+    hypothesis, its name, and each change (« Ouverture (hypothétique) : … », « Fermeture : … »)."""
+    info = result.scenario
+    rows = [("Scénario", f"Scénario « {info.name} » — hypothèse de travail : ces couches ne décrivent pas la "
+                         "situation actuelle")]
+    rows += [("Modification", line) for line in info.changes]
+    return pd.DataFrame(rows, columns=["rubrique", "texte"])
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, headers: dict[str, str] | None = None) -> None:
+    """Write a table as a CSV a French Excel opens (:func:`access30.base.frcsv.write_french_csv`), atomically."""
+    write_french_csv(frame, path, headers)

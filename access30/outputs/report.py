@@ -41,6 +41,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     CondPageBreak,
     Image,
+    KeepInFrame,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -50,8 +51,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from access30.base.errors import headline_notices, other_notices
 from access30.base.files import atomic_path
-from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, fmt_signed, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -64,6 +66,7 @@ from access30.network.speeds import DRIVE_SPEED_KMH
 from access30.outputs.export import uncovered_zones
 from access30.outputs.maps import png_bytes
 from access30.outputs.tables import objective_kind, suggestion_gain_column
+from access30.suggest.suggestion import tied_line
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
@@ -213,6 +216,20 @@ def sites_label(result: CoverageResult) -> str:
     return sites_counted(result.summary, added).split(" ", 1)[1]
 
 
+def _headline_box(result: CoverageResult, st, width: float) -> list:
+    """The notices that change how the figures read, in a framed box before them (page 1)."""
+    found = headline_notices(result.notices)
+    if not found:
+        return []
+    lines = [_p("<b>À lire avant les chiffres</b>", st["base"])]
+    lines += [_p("•\u00a0" + escape(n.short), st["base"]) for n in found]
+    box = Table([[lines]], colWidths=[width])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor(SCENARIO_RED)),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF8EC")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4)]))
+    return [box, Spacer(1, 3 * mm)]
+
+
 def _scenario_block(result: CoverageResult, st, width: float) -> list:
     """The scenario's banner, its changes and its figures before and after (page 1)."""
     info = result.scenario
@@ -248,12 +265,7 @@ def _scenario_block(result: CoverageResult, st, width: float) -> list:
     return out
 
 
-def _signed(value: float, fmt) -> str:
-    """+1 234, −0,4 min (a true minus sign), 0."""
-    if not np.isfinite(value) or abs(value) < 1e-9:
-        return "0" if np.isfinite(value) else "–"
-    text = fmt(abs(value))
-    return ("+" if value > 0 else "\u2212") + text
+_signed = fmt_signed
 
 
 def _short_epci(name: str) -> str:
@@ -317,7 +329,17 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
             + _method_section(page) + _sources_and_limits(page))
 
 
+#: Height of a page's frame (A4, margins of :func:`pdf_bytes`, the frame's own padding).
+_FRAME_HEIGHT = A4[1] - 34 * mm - 12
+
+
 def _cover(page: _Page, zones) -> list:
+    """Page 1, never more: a long headline box or a scenario's before/after shrink it to fit rather than push
+    a few lines onto a page of their own."""
+    return [KeepInFrame(page.width, _FRAME_HEIGHT, _cover_content(page, zones), mode="shrink")]
+
+
+def _cover_content(page: _Page, zones) -> list:
     """Page 1: title (a scenario says so first), key figures, summary sentences, time classes."""
     st, s, t = page.st, page.result.summary, page.t
     mode, width, result, day = page.mode, page.width, page.result, page.day
@@ -334,6 +356,7 @@ def _cover(page: _Page, zones) -> list:
                             "Annexe à la convention d'appui à la lutte contre la pauvreté")
                            + f" — édition du {fr_date(day)}"), st["small"]))
     story.append(Spacer(1, 3 * mm))
+    story += _headline_box(result, st, width)
     if scenario is not None:
         story += _scenario_block(result, st, width)
         story.append(Spacer(1, 3 * mm))
@@ -352,7 +375,7 @@ def _cover(page: _Page, zones) -> list:
         summary_lines.append(f"Les habitants au-delà du seuil vivent surtout à : {names}. "
                              "Ils forment "
                              f"{plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
-                             "en page suivante.")
+                             "en section 3 (« Zones non couvertes »).")
     else:
         summary_lines.append("Aucun habitant n'est au-delà du seuil.")
     estimated = fr_pct(s.estimated_time_share, 0)
@@ -529,7 +552,8 @@ def _equity_section(page: _Page) -> list:
             f"Écart entre communes : la part couverte va de {fr_pct(np.nanmin(shares))} à "
             f"{fr_pct(np.nanmax(shares))} ; "
             f"{plural(len(below), 'commune', 'communes')} sur {fr_int(len(shares))} "
-            f"{'a' if len(below) < 2 else 'ont'} moins de 90\u00a0% de leurs habitants couverts."), st["base"]))
+            + ("a moins de 90\u00a0% de ses habitants couverts." if len(below) < 2 else
+               "ont moins de 90\u00a0% de leurs habitants couverts.")), st["base"]))
     groups = result.equity.iloc[1:]
     if len(groups):
         rows = [["Public", "Effectif", "Couverts", "Part couverte", "Temps moyen"]]
@@ -612,8 +636,6 @@ def _method_section(page: _Page) -> list:
         f"<b>Part estimée.</b> En moyenne, {fr_pct(s.estimated_time_share, 0)} du temps d'accès d'un habitant "
         "provient de ces estimations (trajets d'approche" + (", liaisons du réseau partiel" if s.network_partial
                                                                else "") + ") plutôt que du réseau cartographié.",
-        f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
-        f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
     ]
     access += [f"<b>Population.</b> {escape(s.population_label[:1].upper() + s.population_label[1:])} : "
                f"{fr_int(s.population_total)} habitants en {fr_int(s.cells_total)} unités.",
@@ -694,7 +716,7 @@ def _sources_and_limits(page: _Page) -> list:
     ]
     if s.transit is not None:  # timetable times: published schedules; the hours are said in section 6
         limits = [get_mode(s.travel_mode).limit, limits[-1]]
-    notices = [n.message for n in result.notices if n.code not in ("estimated",)]
+    notices = [n.message for n in other_notices(result.notices) if n.code not in ("estimated",)]
     for text in limits:
         story.append(_p("•\u00a0" + escape(text), st["base"]))
     if notices:
@@ -713,13 +735,18 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
     after = getattr(suggestion, "population_covered_after", None)
     total = float(getattr(suggestion, "population_total", s.population_total))
     out = []
+    on = getattr(suggestion, "scenario", None)
     if after is not None:
         after = float(after)
+        where = (f"sur le scénario « {on} », " if on else
+                 "sur la situation actuelle (pas sur le scénario présenté), " if result.scenario is not None else "")
+        existing = "du scénario" if on else "existants"
         out.append(_p(escape(
-            f"En ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} existants, "
-            "la population couverte passerait de "
-            f"{fr_int(before)} à {fr_int(after)} habitants ({fr_pct(after / total) if total else '–'}), "
-            f"soit {fr_int(after - before)} habitants de plus."), st["base"]))
+            f"Calcul {where}en ajoutant {plural(len(frame), 'lieu', 'lieux')} aux {fr_int(s.sites_total)} "
+            f"{existing} : la population couverte passerait de {fr_int(before)} "
+            f"{'(scénario) ' if on else ''}à {fr_int(after)} habitants "
+            f"({fr_pct(after / total) if total else '–'}), soit {fr_int(after - before)} habitants de plus."),
+            st["base"]))
     header = ["Rang", "Lieu suggéré", "Commune"] + (["Habitants gagnés"] if gain_col else [])
     rows = [header]
     for rank, (_, r) in enumerate(frame.iterrows(), start=1):
@@ -731,11 +758,15 @@ def _suggestion_section(result: CoverageResult, suggestion, st, study: Study | N
         rows.append(row)
     widths = [12, 92, 45] + ([25] if gain_col else [])
     out.append(_table(rows, [w * mm for w in widths], st, {0, 3}))
+    notes = [f"n°\u00a0{r.get('rank', i)} : {r['gain_note']}" for i, (_, r) in enumerate(frame.iterrows(), start=1)
+             if str(r.get("gain_note", "") or "")]
+    if notes:
+        out.append(_p(escape("Apport de chaque lieu — " + " ; ".join(notes) + "."), st["small"]))
     kind, meaning = objective_kind(suggestion)
     fmt = {"int": fr_int, "min": fr_min, "pop": fr_int}[kind]
     if bool(suggestion.optimal):
         quality = ("La solution est optimale (prouvée par le solveur) : aucun autre choix de lieux candidats ne fait "
-                   "mieux.")
+                   "mieux. " + tied_line(suggestion))
     else:
         quality = (f"Écart d'optimalité : {fr_pct(float(suggestion.gap), 2)} entre la solution "
                    f"({fmt(float(suggestion.objective))}) et la meilleure valeur possible prouvée "

@@ -3,8 +3,9 @@
 Every table is built once as a :class:`Table` (a DataFrame with French column headers and a kind per
 column: integer, percentage, minutes, text…) and written two ways:
 
-* CSV (UTF-8 with BOM, comma separator, decimal point: machine-readable, for R, Python or a GIS;
-  percentages as numbers 0–100 in columns whose header ends with « (%) »);
+* CSV that a French Excel opens as columns (:mod:`access30.base.frcsv`: semicolon, decimal comma,
+  UTF-8 with BOM; percentages as numbers 0–100 in columns whose header ends with « (%) »; read them
+  in R or Python with ``sep=";", decimal=","``);
 * an ``.xlsx`` workbook (openpyxl) for spreadsheet users: sheets *Synthèse*, *Communes*, *EPCI*,
   *Zones non couvertes*, *Lieux d'accueil*, *Suggestions*, *Sources et méthode*; numbers stored as
   numbers with display formats (thousands separators, percentages as percentages, minutes with one
@@ -28,18 +29,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from access30.base.errors import headline_notices
 from access30.base.files import atomic_path
-from access30.base.fmt import fmt_int, fmt_num
+from access30.base.fmt import fmt_int, fmt_num, honest_share
+from access30.base.frcsv import french_csv_bytes
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from access30.coverage.scenario import ORIGIN_ADDED
-from access30.inputs.sites import SITE_TYPES
+from access30.inputs.sites import CANDIDATE_TYPES, SITE_TYPES
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
-from access30.outputs.export import uncovered_zones
+from access30.outputs.export import uncovered_zones, units_layer
 
 # Column kinds and their Excel display formats (Excel shows ``#,##0`` with the reader's own
 # thousands separator, a space in a French Excel).
@@ -169,6 +172,35 @@ def _equity_groups(result: CoverageResult) -> list[str]:
     return [g for g in result.equity["group"].tolist() if g != "population"]
 
 
+#: Columns of the per-unit layer (:func:`access30.outputs.export.units_layer`) in French, with their kinds.
+CELL_COLUMNS = {
+    "unit_id": ("Identifiant de l'unité", "text"), "commune": ("Code commune", "text"),
+    "population": ("Population", "num"), "status": ("Situation", "text"), "covered": ("Couvert (1 = oui)", "int"),
+    "time_min": ("Temps au lieu le plus proche (min)", "min"), "site": ("Lieu le plus proche", "text"),
+    "site_id": ("Identifiant du lieu le plus proche", "text"), "site_type": ("Type du lieu le plus proche", "text"),
+    "time2_min": ("Temps au deuxième lieu (min)", "min"), "site2": ("Deuxième lieu le plus proche", "text"),
+    "site2_id": ("Identifiant du deuxième lieu", "text"), "access_leg_min": ("Trajet d'approche (min)", "min"),
+    "estimated_min": ("Partie estimée du temps (min)", "min"), "snap_m": ("Distance à la route (m)", "num"),
+    "epci": ("Code EPCI", "text"), "x": ("X en projection locale (m)", "num"),
+    "y": ("Y en projection locale (m)", "num"),
+}
+
+
+def cells_table(result: CoverageResult) -> Table:
+    """One row per population unit (the GeoPackage's ``cells`` layer without geometry), French headers;
+    an unreached time is an empty cell, never « inf »; equity columns named in French."""
+    layer = units_layer(result)
+    columns = {c: CELL_COLUMNS[c] for c in CELL_COLUMNS if c in layer.columns}
+    for group in _equity_groups(result):
+        if group in layer.columns:
+            columns[group] = (EQUITY_LABELS_FR.get(group, group), "num")
+    frame = pd.DataFrame(layer[list(columns)]).rename(columns={c: v[0] for c, v in columns.items()})
+    if "Type du lieu le plus proche" in frame.columns:
+        frame["Type du lieu le plus proche"] = frame["Type du lieu le plus proche"].map(
+            lambda t: SITE_TYPES.get(t, t))
+    return Table(frame.reset_index(drop=True), {label: kind for label, kind in columns.values()})
+
+
 def zones_table(zones) -> Table:
     """Uncovered zones (see :func:`access30.outputs.export.uncovered_zones`), most populated first."""
     columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population", "units": "Carreaux",
@@ -228,6 +260,8 @@ _SUGGESTION_COLUMNS = {
     "nearest_site": ("Lieu existant le plus proche", "text"),
     "nearest_site_time_min": ("Temps jusqu'au lieu existant le plus proche (min)", "min"),
     "lon": ("Longitude", "deg"), "lat": ("Latitude", "deg"), "source": ("Source", "text"),
+    "gain_note": ("Apport", "text"), "served_population": ("Habitants servis (capacité)", "pop"),
+    "capacity_people": ("Capacité (habitants)", "pop"), "commune_nom": ("Commune", "text"),
 }
 
 
@@ -269,8 +303,8 @@ def suggestions_table(suggestion=None, study: Study | None = None) -> Table:
     if "Code commune" in out.columns and "Commune" not in out.columns:  # a site just outside: the national name
         out.insert(list(out.columns).index("Code commune") + 1, "Commune",
                    [commune_name(code, names) for code in out["Code commune"].astype(str)])
-    if "Type" in out.columns:
-        out["Type"] = out["Type"].map(lambda t: SITE_TYPES.get(t, t))
+    if "Type" in out.columns:  # candidates: a town hall of any commune, not one of 1,500+ inhabitants
+        out["Type"] = out["Type"].map(lambda t: CANDIDATE_TYPES.get(t, t))
     if "Longitude" not in out.columns:
         out["Longitude"] = wgs.x.to_numpy()
         out["Latitude"] = wgs.y.to_numpy()
@@ -284,7 +318,8 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
     s = result.summary
     t = f"{fmt_num(s.threshold_min)}"
     mode = mode_words(s.travel_mode)
-    rows: list[tuple[str, object, str, str]] = []
+    rows: list[tuple[str, object, str, str]] = [("AVERTISSEMENT", "à lire avant les chiffres", "text", n.short)
+                                                for n in headline_notices(result.notices)]
     if result.scenario is not None:
         info = result.scenario
         rows.append(("SCÉNARIO", info.name, "text", "hypothèse de travail : ces chiffres ne décrivent pas la "
@@ -371,7 +406,7 @@ def method_lines(result: CoverageResult, study: Study | None = None) -> list[tup
         ("Méthode", "Chaque habitant est rattaché au lieu d'accueil le plus rapide à atteindre ; "
                     "les horaires d'ouverture ne sont pas pris en compte."),
     ]
-    lines += [("À savoir", n.message) for n in result.notices]
+    lines += [("À lire avant les chiffres" if n.headline else "À savoir", n.message) for n in result.notices]
     return lines
 
 
@@ -476,13 +511,14 @@ def scenario_table(result: CoverageResult) -> Table:
     """A scenario's changes and its figures next to the current situation's (one row per line)."""
     info, s = result.scenario, result.summary
     b = info.baseline
-    rows = [(f"Scénario « {info.name} »", "hypothèse de travail, pas la situation actuelle", "", "")]
+    rows = [("AVERTISSEMENT", n.short, "", "") for n in headline_notices(result.notices)]
+    rows += [(f"Scénario « {info.name} »", "hypothèse de travail, pas la situation actuelle", "", "")]
     rows += [("Modification", line, "", "") for line in info.changes]
     for label, key in (("Population couverte", "population_covered"), ("Part couverte", "share_covered"),
                        ("Temps d'accès moyen (min)", "mean_time_min"), ("Lieux d'accueil pris en compte",
                                                                         "sites_total")):
         rows.append((label, b[key], s[key], s[key] - b[key]))
-    kinds = ["text"] * (1 + len(info.changes)) + ["pop", "pct2", "min", "int"]
+    kinds = ["text"] * (len(rows) - 4) + ["pop", "pct2", "min", "int"]
     frame = pd.DataFrame(rows, columns=["Ligne", "Situation actuelle", "Scénario", "Écart"])
     return Table(frame, {"Ligne": "text"}, row_kinds=kinds,
                  value_columns=("Situation actuelle", "Scénario", "Écart"))
@@ -498,6 +534,10 @@ def _cell_value(value, kind: str = ""):
         value = float(value)
         if not math.isfinite(value):
             return None
+        if kind in _PERCENT:  # shown as 0.0 % by Excel: never 100 % while someone is left out
+            digits = 1 if kind == "pct" else 2
+            honest = honest_share(value, digits)
+            return value if honest == round(value, digits + 2) else honest
         return int(round(value)) if kind == "pop" else value
     if isinstance(value, (np.bool_,)):
         return bool(value)
@@ -587,7 +627,8 @@ def _csv_value(value, kind: str):
     number = pd.to_numeric(value, errors="coerce")
     if not np.isfinite(number):
         return None
-    number = 100 * number if kind in _PERCENT else number
+    if kind in _PERCENT:
+        return round(100 * honest_share(float(number), _CSV_DECIMALS[kind]), _CSV_DECIMALS[kind])
     return int(round(number)) if kind == "pop" else round(float(number), _CSV_DECIMALS[kind])
 
 
@@ -613,8 +654,9 @@ def csv_frame(table: Table) -> pd.DataFrame:
 
 
 def csv_bytes(table: Table) -> bytes:
-    """A table as CSV bytes (UTF-8 with BOM, comma separator, decimal point)."""
-    return csv_frame(table).to_csv(index=False).encode("utf-8-sig")
+    """A table as CSV bytes a French Excel opens as columns (:func:`access30.base.frcsv.french_csv_bytes`:
+    semicolon, decimal comma, UTF-8 with BOM, no « inf »)."""
+    return french_csv_bytes(csv_frame(table))
 
 
 def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study | None = None, suggestion=None,
@@ -633,7 +675,7 @@ def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study |
     return paths
 
 
-__all__ = ["Table", "SHEETS", "all_tables", "communes_table", "epci_table", "zones_table", "sites_table",
+__all__ = ["Table", "SHEETS", "all_tables", "cells_table", "communes_table", "epci_table", "zones_table", "sites_table",
            "suggestions_table", "synthese_table", "sources_table", "method_lines", "record_table", "workbook",
            "xlsx_bytes",
            "write_xlsx", "csv_bytes", "write_csv_tables", "STATUS_COVERED", "STATUS_UNCOVERED", "STATUS_NO_ROAD"]

@@ -28,11 +28,21 @@ from access30.coverage.result import Routing
 from access30.coverage.rules import longest_covered_s, within
 from access30.inputs.study import Study
 from access30.locate._reduce import with_sites
+from access30.locate.alternatives import Alternatives
 from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian
 from access30.routing.roads import site_unit_times
 from access30.suggest.candidates import dedupe_candidates, join_candidates
 from access30.suggest.matrix import candidate_unit_times
-from access30.suggest.suggestion import MEDIAN_MAX_LIMIT_S, Suggestion, _check_k, _mean_min, _Request, describe
+from access30.suggest.suggestion import (
+    MEDIAN_MAX_LIMIT_S,
+    Suggestion,
+    _check_k,
+    _mean_min,
+    _Request,
+    describe,
+    gain_note,
+    tied_choices,
+)
 
 CAPACITATED_MODELS = ("maxcover", "median")
 
@@ -111,17 +121,20 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
                               "reçoivent personne dans le modèle avec capacités (aucune capacité supposée)",
                               count=int((~known).sum())))
     req = _Request(study, routing, join_candidates(study, candidates), float(threshold_min), pop, pop,
-                   t_start + float(time_limit_s))
+                   t_start + float(time_limit_s), float(time_limit_s))
     limit = req.thr if model == "maxcover" else req.search_limit(req.on_road)
     t_exist = site_unit_times(study.network, routing.units, routing.sites, study.access,
                               longest_covered_s(limit)).T.tocsr()
     t_cand = candidate_unit_times(study, routing, req.joins, limit).T.tocsr()
     if model == "maxcover":
-        res = CapacitatedMaxCover(t_exist, t_cand, pop, cap_existing, k, threshold_min=None,
-                                  capacity_new=cap_new, time_limit_s=req.time_left()).solve()
+        solver = CapacitatedMaxCover(t_exist, t_cand, pop, cap_existing, k, threshold_min=None,
+                                     capacity_new=cap_new, time_limit_s=req.time_left())
     else:
-        res = CapacitatedMedian(t_exist, t_cand, pop, cap_existing, k, capacity_new=cap_new,
-                                penalty_s=MEDIAN_MAX_LIMIT_S, time_limit_s=req.time_left()).solve()
+        solver = CapacitatedMedian(t_exist, t_cand, pop, cap_existing, k, capacity_new=cap_new,
+                                   penalty_s=MEDIAN_MAX_LIMIT_S, time_limit_s=req.time_left())
+    res = solver.solve()
+    tied = (solver.alternatives(res, req.tie_time()) if res.optimal and len(res.chosen)
+            else Alternatives(searched=False))
     notices += [n for n in res.notices if n.code != "not_optimal"]
     chosen = np.asarray(res.chosen, dtype=np.int64)
     chosen_joins = req.joins.take(chosen)
@@ -134,6 +147,9 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
     order = {str(c): i for i, c in enumerate(candidates["candidate_id"].iloc[chosen].astype(str))}
     suggested["capacity_people"] = cap_new
     suggested["served_population"] = [float(served_new[order[str(c)]]) for c in suggested["candidate_id"]]
+    suggested["gain_note"] = [gain_note(r.population_newly_covered, r.catchment_population, threshold_min, model,
+                                        served=r.served_population, capacity=cap_new)
+                              for r in suggested.itertuples()]
     check = _capacity_check(study, res, cap_existing, cap_new, chosen, capacity, people, new_units, how, k)
     if not check["capacity_sufficient"]:
         notices.append(Notice("capacity_insufficient", capacity_shortfall(check, threshold_min, model)))
@@ -145,7 +161,7 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
     else:
         total = max(float(pop.sum()), 1e-12)
         objective, bound = res.objective / total / 60.0, res.bound / total / 60.0
-    return Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight="population",
+    suggestion = Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight="population",
                       objective=objective, bound=bound, gap=res.gap, optimal=bool(res.optimal),
                       solver="HiGHS (Benders, capacités)", status=res.status, suggested=suggested,
                       population_total=float(pop.sum()), population_covered_before=float(pop[req.covered0].sum()),
@@ -154,6 +170,8 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
                       curve=None, unreachable_population=0.0, heuristic_objective=res.heuristic_objective,
                       seconds=time.perf_counter() - t_start, candidates_used=len(candidates), notices=notices,
                       capacitated=check)
+    tied_choices(suggestion, candidates, study, tied)
+    return suggestion
 
 
 def _capacity_check(study: Study, res, cap_existing: np.ndarray, cap_new: float, chosen: np.ndarray, capacity,

@@ -14,11 +14,12 @@ from access30.base.errors import InputError, Notice
 from access30.coverage.capacity import site_capacity
 from access30.coverage.options import RunOptions
 from access30.coverage.result import Routing
+from access30.coverage.scenario import ScenarioState, scenario_routing, scenario_study
 from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.inputs.study import Study
 from access30.suggest.candidates import DEFAULT_CANDIDATES, build_candidates
 from access30.suggest.capacitated import suggest_capacitated
-from access30.suggest.suggestion import Suggestion, suggest_sites
+from access30.suggest.suggestion import Suggestion, scenario_words, suggest_sites
 
 #: Coordinates of a candidate table when none is given.
 DEFAULT_CANDIDATES_CRS = "EPSG:4326"
@@ -65,8 +66,12 @@ class SuggestOptions:
     new_capacity: float | None = None
 
 
-def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: SuggestOptions) -> Suggestion:
-    """Build the candidates of ``ask`` and solve its model on the routed study.
+def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: SuggestOptions,
+                   scenario: ScenarioState | None = None, scenario_name: str = "") -> Suggestion:
+    """Build the candidates of ``ask`` and solve its model on the routed study, or on the situation
+    shown: with a ``scenario`` (sites added and closed, :mod:`access30.coverage.scenario`), the
+    suggestion is computed on it, its « before » figures are the scenario's, and it says so
+    (``suggestion.scenario`` and a notice).
 
     What the study found (population outside the network, sites left out…) comes first among the
     suggestion's notices, as in a coverage run.
@@ -78,6 +83,8 @@ def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: Sug
     """
     threshold = options.coverage.threshold_min
     capacity = options.coverage.capacity
+    if scenario is not None:
+        study, routing = scenario_study(study, scenario), scenario_routing(study, routing, scenario)
     candidates, found = build_candidates(study, ask.sources, path=ask.candidates_file, path_crs=ask.candidates_crs,
                                          files=dict(ask.files), max_cells=ask.max_cells, cells_method=ask.cells_method)
     if ask.capacitated:
@@ -96,6 +103,9 @@ def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: Sug
         suggestion = suggest_sites(study, routing, ask.model, ask.k, threshold, candidates=candidates,
                                    weight=ask.weight, time_limit_s=ask.time_limit_s)
     suggestion.notices[:0] = [*study.notices, *found]
+    if scenario is not None:
+        suggestion.scenario = scenario_name or "sans nom"
+        suggestion.notices.insert(0, Notice("suggestion_on_scenario", scenario_words(suggestion), headline=True))
     if capacity is not None and not ask.capacitated:
         suggestion.notices.append(Notice("capacity_unused", "Capacités des lieux lues (--capacity) mais non "
                                          "utilisées par ce modèle : ajoutez --capacitated pour que chaque lieu ne "

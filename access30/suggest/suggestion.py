@@ -29,8 +29,9 @@ from access30.inputs.study import Study
 from access30.locate._highs import rel_gap
 from access30.locate._reduce import with_sites
 from access30.locate._solve import SolveResult
-from access30.locate.cover import solve_cover
-from access30.locate.maxcover import solve_maxcover
+from access30.locate.alternatives import SHOWN_TIED, Alternatives, tied_sets
+from access30.locate.cover import Cover, solve_cover
+from access30.locate.maxcover import MaxCover, solve_maxcover
 from access30.locate.median import solve_median
 from access30.routing.roads import Join, site_unit_times, unit_pairs, unit_times
 from access30.suggest.candidates import dedupe_candidates, join_candidates
@@ -76,6 +77,15 @@ class Suggestion:
         Set by :func:`access30.suggest.capacitated.suggest_capacitated`: people served within
         capacity, the people-per-unit ratio, the new sites' capacity, and per site its capacity in
         people and the people assigned to it (``capacity_respected`` checks every one).
+    alternatives : list of list of dict
+        Up to five other sets of as many candidates reaching the same objective, found by the solver
+        (:func:`access30.locate.alternatives.tied_sets`); each site ``candidate_id``, ``name``, ``commune``.
+    alternatives_count : int or None
+        How many such sets were found (None: not searched); ``alternatives_complete`` says whether the
+        solver proved there is no other (else « au moins »).
+    scenario : str or None
+        The name of the scenario the suggestion was computed on (its sites added and closed), None for
+        the current situation.
     """
 
     model: str
@@ -101,6 +111,10 @@ class Suggestion:
     candidates_used: int
     notices: list[Notice] = field(default_factory=list)
     capacitated: dict | None = None
+    alternatives: list = field(default_factory=list)
+    alternatives_count: int | None = None
+    alternatives_complete: bool = False
+    scenario: str | None = None
 
     def to_summary(self) -> dict:
         """JSON-ready summary (plain floats, None for missing values)."""
@@ -140,9 +154,87 @@ class Suggestion:
                 {key: (num(v) if isinstance(v, (float, np.floating)) else
                        bool(v) if isinstance(v, (bool, np.bool_)) else int(v)) for key, v in rec.items()}
                 for rec in self.curve.to_dict("records")],
+            "scenario": self.scenario,
+            "alternatives_count": self.alternatives_count,
+            "alternatives_complete": bool(self.alternatives_complete),
+            "alternatives": [[dict(site) for site in sites] for sites in self.alternatives],
             "notices": [n.message for n in self.notices],
             **({"capacitated": jsonable(self.capacitated)} if self.capacitated is not None else {}),
         }
+
+
+def tied_choices(suggestion: Suggestion, candidates: gpd.GeoDataFrame, study: Study, found: Alternatives) -> None:
+    """Set the suggestion's ``alternatives`` (up to :data:`SHOWN_TIED` sets, each site named) from the
+    solver's ``found`` sets (rows of ``candidates``)."""
+    names = ({} if study.communes is None or "nom" not in study.communes.columns else
+             dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str))))
+    suggestion.alternatives_count = found.count if found.searched else None
+    suggestion.alternatives_complete = bool(found.complete)
+    suggestion.alternatives = [
+        [{"candidate_id": str(candidates["candidate_id"].iloc[c]), "name": str(candidates["name"].iloc[c]),
+          "commune": str(candidates["commune"].iloc[c]),
+          "commune_nom": commune_name(str(candidates["commune"].iloc[c]), names)} for c in sites]
+        for sites in found.sets[:SHOWN_TIED]]
+
+
+def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
+              served: float | None = None, capacity: float | None = None) -> str:
+    """What one suggested site brings, in French; a pick that covers nobody new says why.
+
+    ``served`` and ``capacity`` (people) for a capacitated model: the people it serves within capacity.
+
+    Examples
+    --------
+    >>> gain_note(133, 212, 30, "maxcover")
+    "133 habitants jusque-là au-delà de 30 min passent sous le seuil ; lieu le plus proche de 212 habitants"
+    >>> gain_note(0, 0, 30, "maxcover")[:46]
+    'aucun habitant nouvellement couvert : ceux que'
+    """
+    t = fmt_num(threshold_min)
+    nearest = f"lieu le plus proche de {fmt_int(catchment)} habitants" if catchment >= 0.5 else ""
+    if served is not None:
+        text = f"sert {fmt_int(served)} habitants dans la limite de sa capacité ({fmt_int(capacity)} places)"
+        if newly >= 0.5:
+            return text + f", dont {fmt_int(newly)} jusque-là au-delà de {t} min"
+        return (text + f" ; aucun nouvellement à {t} min ou moins : il accueille des habitants déjà couverts "
+                "que la capacité des lieux existants ne suffit pas à servir")
+    if newly >= 0.5:
+        return f"{fmt_int(newly)} habitants jusque-là au-delà de {t} min passent sous le seuil" + (
+            f" ; {nearest}" if nearest else "")
+    if model == "median":
+        return f"aucun habitant nouvellement couvert, mais des temps raccourcis : {nearest or 'aucun habitant'}"
+    return ("aucun habitant nouvellement couvert : ceux que cet emplacement atteint en " + t + " min sont déjà "
+            "couverts par les lieux existants ou par les autres lieux suggérés, et aucun autre emplacement "
+            "candidat ne couvrirait davantage" + (f" ; {nearest}" if nearest else ""))
+
+
+def scenario_words(suggestion: Suggestion) -> str:
+    """« Suggestions calculées sur le scénario « X » … » in French: the situation the figures start from."""
+    return (f"Suggestions calculées sur le scénario « {suggestion.scenario} » (ses lieux ajoutés et fermés "
+            f"compris) : la population couverte passerait de {fmt_int(suggestion.population_covered_before)} "
+            f"(scénario) à {fmt_int(suggestion.population_covered_after)}, pas à partir de la situation actuelle.")
+
+
+def tied_line(suggestion: Suggestion) -> str:
+    """In French, whether other choices reach the same objective: « 9 autres choix de 2 lieux font aussi
+    bien : … », « seul choix optimal », or that they were not searched; empty when not optimal."""
+    count = getattr(suggestion, "alternatives_count", None)
+    if not getattr(suggestion, "optimal", False) or getattr(suggestion, "model", "") == "median":
+        return ""
+    if count is None:
+        return "Autres choix aussi bons : non recherchés (temps de calcul épuisé)."
+    n = len(suggestion.suggested)
+    if count == 0:
+        return ("Aucun autre choix de " + plural(n, "lieu", "lieux") + " ne fait aussi bien (prouvé par le solveur)."
+                if suggestion.alternatives_complete else
+                "Autres choix aussi bons : aucun trouvé dans le temps de calcul.")
+    many = ("" if suggestion.alternatives_complete else "au moins ") + plural(count, "autre choix", "autres choix")
+    shown = " ; ".join(" + ".join(site["name"] + (f" ({site['commune_nom']})" if site.get("commune_nom") else "")
+                                  for site in sites) for sites in suggestion.alternatives)
+    rest = count - len(suggestion.alternatives)
+    more = f" ; … et {fmt_int(rest)} autres" if rest > 0 else ""
+    return (f"Solution non unique : {many} de {plural(n, 'lieu', 'lieux')} "
+            f"{'fait' if count < 2 else 'font'} exactement aussi bien — {shown}{more}.")
 
 
 def _check_k(model: str, k) -> int | None:
@@ -202,6 +294,11 @@ class _Request:
     def solver_time(self) -> float:
         """What a solver may take: the time left, less what describing its sites afterwards needs."""
         return max(self.deadline - self.reserve_s - time.perf_counter(), 0.1)
+
+    def tie_time(self) -> float:
+        """Time for the search of other optimal sets: what the stated limit leaves (the limit is a promise; a
+        search cut short says that the ties it lists may not be all)."""
+        return self.solver_time()
 
     def say(self, line: str) -> None:
         if self.progress is not None:
@@ -291,7 +388,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
         res, objective, bound, unreachable = _median(req, k, notices)
         curve = None
     else:
-        res, k, curve, unreachable = _covering(req, model, k)
+        res, k, curve, unreachable, tied = _covering(req, model, k)
         objective, bound = res.objective, res.bound
     chosen = res.chosen
     req.say("Description des lieux choisis…")
@@ -303,7 +400,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
     suggested = describe(req, candidates.iloc[chosen], chosen_joins, chosen_times, model)
     notices += _notices(req, model, k, res, chosen.size, covered1, unreachable)
     covered0 = req.covered0
-    return Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight=weight, objective=objective,
+    suggestion = Suggestion(model=model, k=k, threshold_min=float(threshold_min), weight=weight, objective=objective,
                       bound=bound, gap=res.gap, optimal=bool(res.optimal), solver=res.solver, status=res.status,
                       suggested=suggested, population_total=float(req.pop.sum()),
                       population_covered_before=float(req.pop[covered0].sum()),
@@ -312,10 +409,15 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
                       mean_time_after_min=_mean_min(new_times, req.pop),
                       curve=curve, unreachable_population=unreachable, heuristic_objective=res.heuristic_objective,
                       seconds=time.perf_counter() - t_start, candidates_used=len(candidates), notices=notices)
+    if model != "median":  # p-median times rarely tie; its Benders MILP has no cut to add
+        tied_choices(suggestion, candidates, study, tied)
+    return suggestion
 
 
-def _covering(req: _Request, model: str, k: int | None) -> tuple[SolveResult, int, pd.DataFrame | None, float]:
-    """Cover or maxcover on the units the existing sites leave uncovered; (result, k, curve, unreachable).
+def _covering(req: _Request, model: str, k: int | None
+              ) -> tuple[SolveResult, int, pd.DataFrame | None, float, Alternatives]:
+    """Cover or maxcover on the units the existing sites leave uncovered; (result, k, curve, unreachable,
+    the other sets the solver finds as good).
 
     Only those units are searched (the others are covered whatever is opened).
     """
@@ -329,9 +431,12 @@ def _covering(req: _Request, model: str, k: int | None) -> tuple[SolveResult, in
     cover = sp.csr_matrix(times[:, np.flatnonzero(keep)], dtype=bool)
     if model == "cover":
         res = solve_cover(cover, time_limit_s=req.solver_time(), progress=_told(req, "cover"))
-        return res, int(res.chosen.size), None, unreachable
+        tied = _tied(req, res, lambda: Cover(cover, reduce=False).arrays, cover.shape[0], res.objective)
+        return res, int(res.chosen.size), None, unreachable, tied
     base = float(req.w[covered0].sum())
     res = solve_maxcover(cover, req.w[idx], k, time_limit_s=req.solver_time(), progress=_told(req, "maxcover", base))
+    tied = _tied(req, res, lambda: MaxCover(cover, req.w[idx], k, reduce=False).arrays, cover.shape[0],
+                 res.objective)
     base_pop = float(req.pop[covered0].sum())
     req.say("Population couverte selon le nombre de nouveaux lieux…")
     res.objective += base
@@ -348,7 +453,15 @@ def _covering(req: _Request, model: str, k: int | None) -> tuple[SolveResult, in
                        "greedy_weight_covered": r.heuristic_objective + add})
     curve = pd.DataFrame(points)
     curve["share_covered"] = curve["population_covered"] / max(req.pop.sum(), 1e-12)
-    return res, k, curve, unreachable
+    return res, k, curve, unreachable, tied
+
+
+def _tied(req: _Request, res: SolveResult, arrays, n_sites: int, objective: float) -> Alternatives:
+    """The other sets as good as an optimal ``res``, searched on the unreduced MILP (``arrays()``: dominated
+    candidates can tie) within the time left; not searched when the solution is not proven optimal."""
+    if not res.optimal or res.chosen.size == 0:
+        return Alternatives(searched=res.chosen.size > 0 and res.optimal, complete=res.chosen.size == 0)
+    return tied_sets(arrays(), n_sites, res.chosen, objective, req.tie_time())
 
 
 def _median(req: _Request, k: int, notices: list[Notice]) -> tuple[SolveResult, float, float, float]:
@@ -545,9 +658,12 @@ def describe(req: _Request, candidates: gpd.GeoDataFrame, joins: Join, times: sp
         rec["catchment_population"] = float(pop[mine].sum())
         rec["nearest_site"] = str(names[near]) if near >= 0 else ""
         rec["nearest_site_time_min"] = float(own.time1[c] / 60.0)
+        rec["gain_note"] = gain_note(rec["population_newly_covered"], rec["catchment_population"], req.threshold_min,
+                                     model)
         records.append(rec)
     columns = ["rank", "candidate_id", "name", "type", "commune", "commune_nom", "lon", "lat",
                "population_newly_covered"] + \
-        [f"{c}_newly_covered" for c in equity] + ["catchment_population", "nearest_site", "nearest_site_time_min"]
+        [f"{c}_newly_covered" for c in equity] + ["catchment_population", "nearest_site", "nearest_site_time_min",
+                                                  "gain_note"]
     frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")

@@ -157,7 +157,9 @@ def test_sites_some_outside_territory_warned_and_ignored(capsys, tmp_path, pop_c
     mixed = write_csv(pd.concat([sites_table, paris], ignore_index=True), tmp_path / "handmade_sites_one_outside.csv")
     code, out, _, summary = coverage(capsys, tmp_path, pop_csv, mixed)
     assert code == 0
-    assert "1 lieux d'accueil hors du territoire étudié, ignorés : Accueil hors zone (Paris)" in out
+    # The polygon is the network's reach: said so, not « hors du territoire étudié » (issue 27)
+    assert ("1 lieu d'accueil hors de l'emprise du réseau routier (à plus de 12\u202fkm de ses routes), "
+            "ignoré : Accueil hors zone (Paris)") in out
     same_figures(summary, clean)
 
 

@@ -13,7 +13,7 @@ def test_french_formats():
     assert fmt_min(11.26) == "11,3 min"
     assert fmt_num(1.3) == "1,3" and fmt_num(30.0) == "30"
     assert fmt_num(1186.6) == "1\u202f186,6" and fmt_num(1234567.0) == "1\u202f234\u202f567"  # never « 1,23457e+06 »
-    assert fmt_points(0.0035) == "+0,35 pt" and fmt_points(-0.0001) == "-0,01 pt"
+    assert fmt_points(0.0035) == "+0,35 pt" and fmt_points(-0.0001) == "\u22120,01 pt"  # a true minus
     for f in (fmt_int, fmt_pct, fmt_min, fmt_num, fmt_points):
         assert f(np.nan) == "–" and f(None) == "–" and f(np.inf) == "–"
 
@@ -39,3 +39,16 @@ def test_commune_names_keep_their_article():
     assert commune_name("22046") == "Le Mené" and mairie_name("22046", "Mené") == "Mairie du Mené"
     assert commune_name("22001") == "Allineuc" and commune_name("99999") == ""
     assert mairie_name("99999", "Ouessant-sur-Test") == "Mairie d'Ouessant-sur-Test"  # unknown code: elided
+
+
+def test_a_share_is_never_rounded_to_all_or_nothing():
+    from access30.base.fmt import MINUS, fmt_signed, honest_share
+
+    # 1 person left out of 30 000: not « 100,0 % »; 1 person covered of 30 000: not « 0,0 % »
+    assert fmt_pct(29_999 / 30_000, sep=" ") == "99,9 %" and fmt_pct(1 / 30_000, sep=" ") == "0,1 %"
+    assert fmt_pct(29_999 / 30_000, 0, sep=" ") == "99 %" and fmt_pct(0.9999996, 2, sep=" ") == "99,99 %"
+    assert fmt_pct(1.0, sep=" ") == "100,0 %" and fmt_pct(0.0, sep=" ") == "0,0 %"
+    assert fmt_pct(sum([0.1] * 10) / 1.0, sep=" ") == "100,0 %"  # float noise of a sum is not a person
+    assert honest_share(29_999 / 30_000) == 0.999 and honest_share(0.5) == 0.5
+    assert fmt_signed(-0.4) == MINUS + "0,4" and fmt_signed(1234, fmt_int) == "+1\u202f234"
+    assert "-" not in fmt_signed(-12.5) + fmt_points(-0.02)

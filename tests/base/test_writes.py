@@ -400,7 +400,7 @@ def test_demo_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(export, "write_summary", failing)
-    refused(capsys, ["demo", "--out-dir", tmp_path], "disque plein", "demo_couverture.json")
+    refused(capsys, ["demo", "--out-dir", tmp_path], "disque plein", "_30min_")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -13,11 +13,14 @@ from tests.paths import REPO
 def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
     assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    summary = json.loads((tmp_path / "demo_couverture.json").read_text())
+    from datetime import date
+
+    stem = f"access30_st-brieuc-loudeac_30min_{date.today().isoformat()}"  # territory, threshold, date
+    summary = json.loads((tmp_path / f"{stem}.json").read_text())
     for key in ["population_total", "population_covered", "share_covered", "threshold_min", "cells_total",
                 "cells_no_road", "sites_total", "network_nodes", "network_edges"]:
         assert key in summary
-    gpkg = tmp_path / "demo_couverture.gpkg"
+    gpkg = tmp_path / f"{stem}.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
     assert {"cells", "sites", "communes", "epci"} <= layers
     cells = pyogrio.read_dataframe(gpkg, layer="cells")
@@ -71,7 +74,7 @@ def test_population_far_beyond_the_network_is_said_with_the_figures(tmp_path, sh
     out = capsys.readouterr().out
     assert code == 0
     warning = "347 845 habitants sur 598 814 (58,1 %, communes_22.gpkg) sont hors de l'emprise du réseau routier"
-    assert warning in out.splitlines()[3]  # right under the population line
+    assert out.index(warning) < out.index("Population couverte (≤")  # before the figures
     assert warning in json.loads(summary.read_text())["notices"][0]
 
 

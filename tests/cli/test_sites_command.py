@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from access30.cli import main
+from access30.inputs.sources.listing import LISTING_HEADERS
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +23,9 @@ def _listing(tmp_path, code, capsys, suffix=".csv"):
     assert main(["sites", "--departement", code, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     if suffix == ".csv":
-        return pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig"), printed
+        table = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=";")
+        assert {"nom", "longitude", "latitude", "code_insee"} <= set(table.columns)  # French headers, « ; »
+        return table.rename(columns={v: k for k, v in LISTING_HEADERS.items()}), printed
     return out, printed
 
 
@@ -93,7 +96,7 @@ def test_only_some_lists(tmp_path, capsys):
     out = tmp_path / "fs.csv"
     assert main(["sites", "--departement", "972", "--sites-builtin", "france_services", "--out", str(out),
                  "--quiet"]) == 0
-    assert set(pd.read_csv(out)["type"]) == {"france_services"}
+    assert set(pd.read_csv(out, sep=";")["type"]) == {"france_services"}
     assert capsys.readouterr().out.strip() == f"Liste écrite : {out}"
 
 

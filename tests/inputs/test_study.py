@@ -69,3 +69,20 @@ def test_area_without_outlines_is_the_populations_hull(demo_study):
     units = demo_study.demand.units
     lon, lat = to_wgs84(units["x"].to_numpy(), units["y"].to_numpy(), demo_study.demand.crs)
     assert shapely.contains_xy(area, lon, lat).all()
+
+
+def test_the_demo_area_is_the_communes_whose_outlines_lie_in_the_extract():
+    """≥ 50 % of the outline within the hull of the extract's drive nodes + 2 km: 42 communes, 154 995
+    inhabitants; Saint-Fiacre, whose town hall the national list places inside but whose land lies 15 km
+    west, is out (issue 27)."""
+    from access30.base.io import read_vector
+    from access30.inputs.territory import communes_in_extract
+    from access30.network.roads import read_pbf
+
+    communes = read_vector(REPO / "data" / "cotes_darmor" / "communes_22.gpkg")
+    network = read_pbf(REPO / "data" / "osm" / "st_brieuc_loudeac.osm.pbf", mode="drive", partial=True)
+    kept = communes_in_extract(communes, network)
+    assert len(kept) == 42 and kept["population_municipale"].sum() == 154_995
+    assert (kept["share_in_extract"] >= 0.5).all()
+    assert not {"Mené", "Merléac", "Noyal", "Plérin", "Saint-Fiacre", "Trévé"} & set(kept["nom"])
+    assert {"Fœil", "Saint-Thélo"} <= set(kept["nom"])

@@ -43,7 +43,7 @@ def first_run(networks, tmp_path_factory):
 def test_a_failing_departement_is_reported_and_the_others_complete(first_run):
     code, out, _ = first_run
     assert code == 1  # the exit status counts the départements that failed
-    table = pd.read_csv(out / "national.csv")
+    table = pd.read_csv(out / "national.csv", sep=";", decimal=",")
     rows = table.set_index("Département")
     assert rows.loc[22, "Statut"] == DONE and rows.loc[29, "Statut"] == FAILED
     assert "29.osm.pbf" in rows.loc[29, "Erreur"] and "--networks-dir" in rows.loc[29, "Erreur"]
@@ -186,7 +186,7 @@ def test_resume_with_another_threshold_recomputes(resumed, networks, capsys):
     at_5 = _row(out)
     assert at_5["run"]["options"]["threshold_min"] == 5
     assert at_5["population_covered"] < at_30["population_covered"]  # not the 30-minute figure
-    national = pd.read_csv(out / "national.csv").set_index("Département")
+    national = pd.read_csv(out / "national.csv", sep=";", decimal=",").set_index("Département")
     assert national.loc[22, "Population couverte"] == pytest.approx(at_5["population_covered"], abs=1)
 
 
@@ -307,3 +307,17 @@ def test_national_outputs_hold_only_this_runs_rows(resumed, networks):
     assert run.skipped == ["22"] and run.reasons == {"29": "seuil différent : 5 → 30"}
     table = run.table.set_index("code")
     assert table.loc["29", "status"] == FAILED  # computed again (no extract offline), not the 5-minute row
+
+
+def test_a_row_on_town_halls_says_why_next_to_its_figure(networks, tmp_path):
+    """Offline, the 22 falls back to population at the town halls, and the town halls are sites: the row's
+    mean time (0,05 min) is measured from each town hall to itself, and its « Avertissement » says so."""
+    from access30.national.outputs import national_table
+
+    row = departement_task("22", BatchOptions(networks_dir=networks, partial_network=True, cache_dir=tmp_path))
+    assert row.status == DONE and row.mean_time_min < 0.1
+    assert "Population placée aux mairies" in row.warning and "le temps de leur mairie à elle-même" in row.warning
+    assert str(tmp_path) not in row.warning  # no server path in a notice
+    table = national_table(pd.DataFrame([row.__dict__])).frame
+    columns = list(table.columns)
+    assert columns.index("Avertissement") == columns.index("Part couverte (lieux du département)") + 1

@@ -57,7 +57,8 @@ def test_national_table_in_french(handmade_rows):
 def test_the_four_files(handmade_rows, tmp_path):
     written = write_national(handmade_rows, tmp_path, 30.0, "en voiture")
     assert [path.name for path in written] == ["national.csv", "national.xlsx", "national.gpkg", "national.png"]
-    csv = pd.read_csv(tmp_path / "national.csv", dtype={"Département": str}, encoding="utf-8-sig")
+    csv = pd.read_csv(tmp_path / "national.csv", dtype={"Département": str}, encoding="utf-8-sig", sep=";",
+                      decimal=",")
     assert csv["Département"].tolist() == ["22", "972"] and csv["Statut"].tolist() == [DONE, FAILED]
     assert csv.loc[0, "Part couverte (lieux du département) (%)"] == pytest.approx(98.333, abs=1e-3)
     sheet = load_workbook(tmp_path / "national.xlsx")["Départements"]

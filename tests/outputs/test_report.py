@@ -164,16 +164,17 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
 
 def test_csv_tables_match_the_computation(demo):
     _, result, _, _, out = demo
-    communes = pd.read_csv(out / "communes.csv", encoding="utf-8-sig", dtype={"Code commune": str})
+    communes = pd.read_csv(out / "communes.csv", encoding="utf-8-sig", dtype={"Code commune": str}, sep=";",
+                           decimal=",")
     assert communes["Population non couverte"].sum() == pytest.approx(not_covered(result), abs=0.5 * len(communes))
     assert communes["Population"].map(lambda v: float(v).is_integer()).all()
     assert not (out / "communes.csv").read_text(encoding="utf-8-sig").count("inf")
     merged = communes.merge(result.communes, left_on="Code commune", right_on="commune")
     assert len(merged) == len(result.communes)
     assert np.allclose(merged["Part couverte (%)"], 100 * merged["share_covered"], atol=1e-3)
-    synthese = pd.read_csv(out / "synthese.csv", encoding="utf-8-sig")
+    synthese = pd.read_csv(out / "synthese.csv", encoding="utf-8-sig", sep=";")
     value = synthese.set_index("Indicateur").loc["Part de la population couverte", "Valeur"]
-    assert float(value) == pytest.approx(100 * result.summary["share_covered"], abs=1e-3)
+    assert float(value.replace(",", ".")) == pytest.approx(100 * result.summary["share_covered"], abs=1e-3)
     assert (out / "suggestions.csv").exists() and (out / "zones_non_couvertes.csv").exists()
 
 
@@ -247,7 +248,7 @@ def test_run_record_in_every_output(demo):
     sheet = [tuple(c.value for c in row) for row in ws.iter_rows()]
     assert sheet[0] == ("Rubrique", "Élément", "Valeur") and len(sheet) == len(table)  # header for the JSON row
     assert ("Logiciel", "numpy", np.__version__) in sheet
-    csv = pd.read_csv(out / "parametres_calcul.csv", encoding="utf-8-sig")
+    csv = pd.read_csv(out / "parametres_calcul.csv", encoding="utf-8-sig", sep=";")
     assert list(csv.columns) == ["Rubrique", "Élément", "Valeur"] and len(csv) == len(sheet) - 1
     flat = _pdf_text(out / "rapport.pdf").replace("\n", " ")
     assert "Reproductibilité." in flat and "access30 rerun" in flat

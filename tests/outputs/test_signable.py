@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from access30.base.errors import headline_notices
 from access30.coverage.scenario import apply_changes, evaluate_scenario
 from access30.outputs.maps import default_title, map_figure
 from access30.outputs.report import pdf_bytes
@@ -67,8 +68,10 @@ def test_scenario_tables_and_map_say_it(demo_study, demo_result, scenario):
     tables = all_tables(scenario, demo_study)
     assert next(iter(tables)) == "Scénario"  # the first sheet a reader opens
     frame = csv_frame(tables["Scénario"])
-    assert frame["Ligne"].iloc[0] == "Scénario « Test prefecture »"
-    assert frame["Situation actuelle"].iloc[0] == "hypothèse de travail, pas la situation actuelle"
+    first = int((frame["Ligne"] == "AVERTISSEMENT").sum())  # what changes how the figures read comes first
+    assert (frame["Ligne"].iloc[:first] == "AVERTISSEMENT").all() and first == len(headline_notices(scenario.notices))
+    assert frame["Ligne"].iloc[first] == "Scénario « Test prefecture »"
+    assert frame["Situation actuelle"].iloc[first] == "hypothèse de travail, pas la situation actuelle"
     covered = frame.loc[frame["Ligne"] == "Population couverte"].iloc[0]
     assert covered["Situation actuelle"] == round(demo_result.summary["population_covered"])
     assert covered["Scénario"] == round(scenario.summary["population_covered"])
@@ -81,7 +84,7 @@ def test_scenario_tables_and_map_say_it(demo_study, demo_result, scenario):
     book = load_workbook(io.BytesIO(xlsx_bytes(scenario, demo_study, report_date=DAY)))
     assert book.sheetnames[0] == "Scénario"
     sheet = book["Scénario"]
-    assert sheet["A2"].value == "Scénario « Test prefecture »"
+    assert sheet.cell(row=2 + first, column=1).value == "Scénario « Test prefecture »"
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "Part couverte")
     assert row[2].number_format == "0.00%" and row[2].value == pytest.approx(scenario.summary["share_covered"])
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "Population couverte")

@@ -48,6 +48,7 @@ from access30.base.departements import normalise_departement
 from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.files import atomic_path
 from access30.base.record import note_cache_entry, note_file, note_source
+from access30.base.settings import without_cache_root
 from access30.inputs.communes import departement_communes
 from access30.inputs.population import EQUITY_COLUMNS, Demand, decode_idcar
 from access30.inputs.remote import DEFAULT_VINTAGE, FILOSOFI_VINTAGES, NO_GRID, grid_file
@@ -82,7 +83,8 @@ class FilosofiUnavailable(Access30Error):
                else "le carroyage INSEE n'est pas en cache et n'a pas pu être téléchargé")
         return Notice("population_town_halls",
                       f"Population placée aux mairies (département {self.departement}) : {why}. "
-                      f"Les temps d'accès sont ceux des mairies, pas des lieux de vie. {self}")
+                      f"Les temps d'accès sont ceux des mairies, pas des lieux de vie. — {without_cache_root(self)}",
+                      headline=True)
 
 
 def cells_of_departement(lcog_geo: pd.Series, departement: str) -> np.ndarray:

@@ -22,6 +22,7 @@ from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.files import atomic_path
 from access30.base.fmt import fmt_list, plural
+from access30.base.frcsv import french_csv_bytes
 from access30.base.labels import count_of
 from access30.base.settings import NATIONAL_FRANCE_SERVICES, data_path
 from access30.inputs.sites import SITE_COLUMNS, load_france_services
@@ -243,8 +244,21 @@ def _places_table(listing: SiteListing) -> pd.DataFrame:
     return table
 
 
+#: French headers of the listing's CSV, among the names :func:`access30.inputs.sites.read_sites` reads back.
+LISTING_HEADERS = {
+    "site_id": "identifiant", "name": "nom", "type": "type", "type_label": "type (en clair)",
+    "commune": "code_insee", "address": "adresse", "hours": "horaires", "hours_format": "format des horaires",
+    "source": "source", "lon": "longitude", "lat": "latitude", "siret": "siret",
+    "source_ids": "identifiants dans les sources", "vintage": "millésime", "sources": "sources",
+    "geometry_source": "source des coordonnées", "hours_source": "source des horaires",
+    "merged_records": "fiches fusionnées", "coordinates": "coordonnées",
+    "missing_reason": "raison de l'absence de coordonnées", "sector_communes": "communes du secteur",
+}
+
+
 def write_listing(listing: SiteListing, path: str | Path) -> Path:
-    """Write a listing atomically: ``.csv`` (every place, ``lon``/``lat`` empty when unknown),
+    """Write a listing atomically: ``.csv`` (every place, French headers :data:`LISTING_HEADERS`, semicolons
+    and decimal commas for a French Excel, ``longitude``/``latitude`` empty when unknown),
     ``.xlsx`` (sheets *Lieux*, *Sans coordonnées*, *Bilan par source*, *Doublons fusionnés*,
     *Secteurs*, *Millésimes*) or ``.gpkg`` (layer ``lieux`` of points, and the same tables as
     attribute layers).
@@ -268,7 +282,7 @@ def write_listing(listing: SiteListing, path: str | Path) -> Path:
     }
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            _places_table(listing).to_csv(tmp, index=False, encoding="utf-8-sig")
+            tmp.write_bytes(french_csv_bytes(_places_table(listing), LISTING_HEADERS))
         elif suffix == ".xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 _places_table(listing).to_excel(writer, sheet_name="Lieux", index=False)

@@ -4,6 +4,8 @@ written in the records format (invented offices, names ending in « (fixture) »
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -142,10 +144,11 @@ def test_france_services_source_is_the_national_list():
 def test_write_listing(tmp_path):
     listing = list_sites("29", cache_dir=tmp_path / "cache")
     csv = write_listing(listing, tmp_path / "lieux.csv")
-    table = pd.read_csv(csv, dtype={"commune": str}, encoding="utf-8-sig")
+    table = pd.read_csv(csv, dtype={"code_insee": str}, encoding="utf-8-sig", sep=";", decimal=",")
     assert len(table) == len(listing.sites) + 4
-    assert table.loc[table["coordinates"] == "sans coordonnées", "lon"].isna().all()
-    assert table["type_label"].str.len().gt(0).all()
+    assert table.loc[table["coordonnées"] == "sans coordonnées", "longitude"].isna().all()
+    assert table["type (en clair)"].str.len().gt(0).all() and table["longitude"].dtype == float  # decimal commas
+    assert not re.search(r"(^|;)-?inf(;|$)", csv.read_text(encoding="utf-8-sig"), re.M)  # « infantile » is fine
     xlsx = write_listing(listing, tmp_path / "lieux.xlsx")
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert {"Lieux", "Sans coordonnées", "Bilan par source", "Secteurs", "Millésimes"} <= set(sheets)
