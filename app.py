@@ -447,13 +447,19 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     cols[5].metric("90e centile", fmt_min(s.p90_time_min),
                    help="90 % de la population est à ce temps ou moins du lieu le plus proche.")
     network = "réseau partiel (routes principales)" if s.network_partial else "réseau OpenStreetMap complet"
+    network = f"{network} « {s.network_source} »"
+    estimated = f"part estimée des temps (trajets d'approche hors réseau) : {fmt_pct(s.estimated_time_share, 0)}"
+    if s.transit is not None:  # a timetable: the feed, its day and window, and the walk to and from stops
+        t = s.transit
+        network = (f"horaires du flux GTFS « {html.escape(t.feed_file)} » du {fmt_iso_date(t.service_date)}, départs "
+                   f"{html.escape(t.window)}, marche à pied comprise")
+        estimated = "temps médian sur les départs de la fenêtre"
     st.caption(
         f"**Ce que mesurent ces chiffres** — population comptée : {s.population_label} "
         f"({fmt_int(s.population_total)} au total). Seuil : {fmt_num(threshold)} min {mode_words(mode)} jusqu'au lieu "
         f"d'accueil le plus proche ({sites_counted(s, result.scenario.added if result.scenario else 0)}"
-        + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network} "
-        f"« {s.network_source} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
-        f"des temps (trajets d'approche hors réseau) : {fmt_pct(s.estimated_time_share, 0)}.")
+        + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network}. "
+        f"Temps moyen, médian et 90e centile pondérés par la population ; {estimated}.")
 
 
 def notices_box(result) -> None:

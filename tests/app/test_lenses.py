@@ -19,9 +19,10 @@ from access30.app.lenses import Lens, closed_now
 from access30.cli import main
 from access30.coverage import scenario as sc
 from access30.coverage.engine import evaluate
-from access30.coverage.hours import coverage_for_workers
+from access30.coverage.hours import coverage_at, coverage_for_workers
 from access30.coverage.options import MOMENT, SECTORS, WORKERS
 from access30.national.view import open_national
+from access30.outputs.tables import method_lines
 from tests.paths import REPO, SHARED_DATA
 
 APP = str(REPO / "app.py")
@@ -205,3 +206,10 @@ def test_the_national_view_refuses_what_is_not_a_batch(tmp_path):
     at.text_input(key="national_dir").set_value(str(tmp_path)).run()
     assert any("ni lignes de départements" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_exports_of_a_lens_say_which_sites_counted(demo_study, demo_routing):
+    lines = " ".join(text for _, text in method_lines(coverage_at(demo_study, demo_routing, "mardi 18:00", 30.0),
+                                                      demo_study))
+    assert "seuls les lieux ouverts le mardi à 18:00 comptent" in lines
+    assert "ne sont pas pris en compte" not in lines
