@@ -68,6 +68,8 @@ st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", 
 BASELINE = "Situation actuelle"
 OTHER_DEPARTEMENT = "autre"
 MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100, "gtfs": 200}
+#: Limits of the other uploaders (the sectorisation, the national GeoPackage), by their key after « up_ ».
+EXTRA_UPLOAD_MB = {"sectors": 20, "national": 100}
 TABLE_TYPES = ["csv", "txt", "tsv", "gz", "xlsx", "xls", "ods"]
 LAYER_TYPES = ["gpkg", "geojson", "json", "kml", "kmz", "zip"]
 #: Coordinate systems offered for tables (the CLI takes any EPSG code).
@@ -87,7 +89,11 @@ FRENCH_UPLOADER_CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "Glissez-déposez un fichier ici"; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
-  content: "300 Mo au plus par fichier"; display: block; font-size: 0.8em; opacity: 0.7; }
+  display: block; font-size: 0.8em; opacity: 0.7; }
+/* Streamlit writes the size of a chosen file in English units (« 178.5KB »): hidden, the name suffices. */
+[data-testid="stFileUploaderFileData"] small, [data-testid="stFileUploaderFile"] small { display: none; }
+/* The tables' toolbar has English tooltips (« Download as CSV »): the French downloads are in « Export ». */
+[data-testid="stElementToolbar"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button > div > span::after { content: "Parcourir"; }
 [data-testid="stFileUploaderDropzone"] button:not(:has([data-testid="stMarkdownContainer"])) {
@@ -175,6 +181,13 @@ def ask_rerun_app() -> None:
 
 # --------------------------------------------------------------------------------------------
 # Sidebar: territory, threshold, mode
+
+
+def upload_limits_css() -> str:
+    """The size limit written under each uploader: its own (:data:`MAX_UPLOAD_MB`), not one for all."""
+    rules = [f'.st-key-up_{role} [data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+             f'{{ content: "{mb} Mo au plus"; }}' for role, mb in {**MAX_UPLOAD_MB, **EXTRA_UPLOAD_MB}.items()]
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 def sidebar():
@@ -514,7 +527,7 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
         table = class_table(result)
         chart = alt.Chart(table).mark_bar().encode(
             x=alt.X("Classe de temps:N", sort=list(table["Classe de temps"]), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("Population:Q", title="Habitants"),
+            y=alt.Y("Population:Q", title="Habitants", axis=alt.Axis(format=",.0f")),
             color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=list(table["Classe de temps"]),
                                                                  range=list(table["couleur"])),
                             legend=None),
@@ -582,7 +595,14 @@ def load_section(result) -> None:
     selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
     report = result.capacity
     if report is None:
-        st.caption("Choisissez une capacité pour voir la charge de chaque lieu (situation actuelle seulement).")
+        if st.session_state.get("capacity") and result.scenario is not None:
+            st.caption("La charge des lieux se calcule sur la situation actuelle : affichez « Situation actuelle » "
+                       "pour la voir avec la capacité choisie.")
+        elif st.session_state.get("capacity"):
+            st.caption("La charge des lieux se calcule sur le lieu le plus proche à toute heure et par la route : "
+                       "choisissez cette lecture pour la voir avec la capacité choisie.")
+        else:
+            st.caption("Choisissez une capacité pour voir la charge de chaque lieu (situation actuelle seulement).")
         return
     table = load_table(result)
     kinds = {column: {"pop": "int", "pct": "pct"}.get(kind, "min") for column, kind in table.kinds.items()}
@@ -601,7 +621,12 @@ def _change(shown: bool, text: str, inverse: bool = False) -> dict:
         return {"delta": None}
     if not any(c in "123456789" for c in text):
         return {"delta": text.lstrip("+-−"), "delta_color": "off"}
-    return {"delta": text, "delta_color": "inverse" if inverse else "normal"}
+    # A true minus sign « − », never a hyphen: Streamlit reads only a hyphen as negative, so the arrow and the
+    # colour are given here.
+    negative = text.startswith(("-", "−"))
+    text = "−" + text[1:] if text.startswith("-") else text if negative or text.startswith("+") else "+" + text
+    good = negative == inverse
+    return {"delta": text, "delta_color": "green" if good else "red", "delta_arrow": "down" if negative else "up"}
 
 
 def delta_table(base, result, threshold: float) -> pd.DataFrame:
@@ -1186,7 +1211,7 @@ def national_tab() -> None:
 
 
 def main() -> None:
-    st.markdown(FRENCH_UPLOADER_CSS, unsafe_allow_html=True)
+    st.markdown(FRENCH_UPLOADER_CSS + upload_limits_css(), unsafe_allow_html=True)
     source, mode, threshold, study, routing, lens = sidebar()
     study_key = source.key(mode)
     timetable = MODES[mode].timetable

@@ -512,7 +512,8 @@ _MARKERS = """
   {{ this.data }}.forEach(function (m) {
     var icon = L.divIcon({html: m.icon, className: "empty", iconSize: [m.size, m.size],
                           iconAnchor: [Math.floor(m.size / 2), Math.floor(m.size / 2)]});
-    L.marker([m.lat, m.lon], {icon: icon}).bindTooltip("<div>" + m.tip + "</div>", {sticky: true})
+    L.marker([m.lat, m.lon], {icon: icon, zIndexOffset: m.z || 0})
+      .bindTooltip("<div>" + m.tip + "</div>", {sticky: true})
       .bindPopup(m.popup, {maxWidth: m.width}).addTo(group);
   });
 })();
@@ -540,10 +541,15 @@ class Markers(MacroElement):
 
 
 def _marker(lat: float, lon: float, style: tuple[str, str], tip: str, popup: str, shape: str = "circle",
-            size: int = 24, width: int = 320) -> dict:
+            size: int = 24, width: int = 320, z: int = 0) -> dict:
     letter, colour = style
     return {"lat": float(lat), "lon": float(lon), "icon": _icon_html(letter, colour, shape, size), "size": size,
-            "tip": tip, "popup": popup, "width": width}
+            "tip": tip, "popup": popup, "width": width, "z": int(z)}
+
+
+#: Drawn above the others at one place: a France Services or a CCAS often sits in its town hall, whose
+#: marker (a stand-in for the CCAS) must not hide it.
+_ABOVE_TOWN_HALLS = 1000
 
 
 def _class_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -610,7 +616,8 @@ def _site_layers(sites: gpd.GeoDataFrame, origin: pd.Series,
         for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != ORIGIN_ADDED)).to_numpy()):
             row = sites.iloc[idx]
             markers.append(_marker(row.geometry.y, row.geometry.x, SITE_STYLES[site_type],
-                                   html.escape(str(row["name"])), _site_popup(row, threshold)))
+                                   html.escape(str(row["name"])), _site_popup(row, threshold),
+                                   z=0 if site_type == "mairie" else _ABOVE_TOWN_HALLS))
         group.add_child(Markers(markers))
         groups.append(group)
     return groups, types_present
@@ -726,7 +733,8 @@ def listing_layers(sites: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
             sources = str(row.get("sources", "") or "")
             extra = f"<i>Sources : {html.escape(sources)}</i>" if sources else ""
             markers.append(_marker(row.geometry.y, row.geometry.x, SITE_STYLES[site_type],
-                                   html.escape(str(row["name"])), _site_popup(row, 0.0, extra)))
+                                   html.escape(str(row["name"])), _site_popup(row, 0.0, extra),
+                                   z=0 if site_type == "mairie" else _ABOVE_TOWN_HALLS))
         group.add_child(Markers(markers))
         groups.append(group)
     return groups
