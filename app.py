@@ -12,9 +12,12 @@ and panels that change alone rerun alone (``st.fragment``); the map is updated l
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
+import io
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import altair as alt
@@ -23,21 +26,40 @@ import pandas as pd
 import pandas.io.formats.style  # noqa: F401 - loaded with the server, not at the first table shown
 import streamlit as st
 
-from access30.app import exports, mapview, shared, suggestions, uploads
+from access30.app import exports, lenses, mapview, places, shared, suggestions, uploads
 from access30.app import scenarios as cache
-from access30.app.shared import Source
+from access30.app.lenses import Lens
+from access30.app.shared import Source, TransitChoice
 from access30.base.departements import is_departement_code
 from access30.base.errors import InputError, NetworkUnavailableError
-from access30.base.fmt import fmt_dec, fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
-from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
+from access30.base.files import export_name
+from access30.base.fmt import (
+    fmt_dec,
+    fmt_int,
+    fmt_iso_date,
+    fmt_lonlat,
+    fmt_metres,
+    fmt_min,
+    fmt_num,
+    fmt_pct,
+    fmt_points,
+    plural,
+)
+from access30.base.labels import EQUITY_LABELS_FR, LENS_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
+from access30.base.moments import DAY_NAMES_FR
 from access30.base.names import commune_name
 from access30.coverage import scenario as sc
 from access30.coverage.capacity import with_capacity
+from access30.coverage.options import LENSES, MOMENT, SECTORS, WORKERS
 from access30.coverage.rules import population_by_class
+from access30.coverage.sectors import sector_lines
 from access30.inputs.assemble import StudyRequest
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.sites import SITE_TYPES
+from access30.inputs.sources.listing import describe_listing
 from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES
+from access30.national.outputs import national_figure, national_table
+from access30.national.view import open_national
 from access30.network.modes import MODES, mode_words
 from access30.outputs import webmap
 from access30.outputs.tables import communes_table, csv_bytes, load_table
@@ -47,7 +69,9 @@ st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", 
 
 BASELINE = "Situation actuelle"
 OTHER_DEPARTEMENT = "autre"
-MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100}
+MAX_UPLOAD_MB = {"network": 300, "population": 300, "sites": 20, "communes": 100, "gtfs": 200}
+#: Limits of the other uploaders (the sectorisation, the national GeoPackage), by their key after « up_ ».
+EXTRA_UPLOAD_MB = {"sectors": 20, "national": 100}
 TABLE_TYPES = ["csv", "txt", "tsv", "gz", "xlsx", "xls", "ods"]
 LAYER_TYPES = ["gpkg", "geojson", "json", "kml", "kmz", "zip"]
 #: Coordinate systems offered for tables (the CLI takes any EPSG code).
@@ -67,7 +91,11 @@ FRENCH_UPLOADER_CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "Glissez-déposez un fichier ici"; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
-  content: "300 Mo au plus par fichier"; display: block; font-size: 0.8em; opacity: 0.7; }
+  display: block; font-size: 0.8em; opacity: 0.7; }
+/* Streamlit writes the size of a chosen file in English units (« 178.5KB »): hidden, the name suffices. */
+[data-testid="stFileUploaderFileData"] small, [data-testid="stFileUploaderFile"] small { display: none; }
+/* The tables' toolbar has English tooltips (« Download as CSV »): the French downloads are in « Export ». */
+[data-testid="stElementToolbar"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button > div > span::after { content: "Parcourir"; }
 [data-testid="stFileUploaderDropzone"] button:not(:has([data-testid="stMarkdownContainer"])) {
@@ -157,10 +185,11 @@ def ask_rerun_app() -> None:
 # Sidebar: territory, threshold, mode
 
 
-#: How to get public-transport coverage while the app ships no GTFS feed.
-TRANSIT_HINT = ("Transports en commun : aucun flux d'horaires (GTFS) n'est fourni avec l'application. Ce calcul "
-                "se fait avec l'outil en ligne de commande d'access30 (voir sa documentation), à partir du flux du "
-                "réseau publié par l'autorité organisatrice, par exemple sur transport.data.gouv.fr.")
+def upload_limits_css() -> str:
+    """The size limit written under each uploader: its own (:data:`MAX_UPLOAD_MB`), not one for all."""
+    rules = [f'.st-key-up_{role} [data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+             f'{{ content: "{mb} Mo au plus"; }}' for role, mb in {**MAX_UPLOAD_MB, **EXTRA_UPLOAD_MB}.items()]
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 def sidebar():
@@ -169,14 +198,16 @@ def sidebar():
     with st.sidebar:
         st.header("Territoire")
         origin = st.radio("Données", ["Territoire intégré", "Mes fichiers"], key="source", horizontal=True)
-        # A timetable mode needs a GTFS feed; none ships with the app (the Car Jaune feed's licence is not
-        # stated in the file), so the app offers the road modes and says how to compute public transport.
-        mode = st.radio("Mode de déplacement", [k for k, m in MODES.items() if not m.timetable], key="mode",
-                        horizontal=True, format_func=lambda key: MODES[key].label)
-        st.caption(TRANSIT_HINT)
+        # A timetable mode needs a GTFS feed: offered once the planner has given one (below).
+        has_feed = st.session_state.get("up_gtfs") is not None
+        modes = [k for k, m in MODES.items() if has_feed or not m.timetable]
+        mode = st.radio("Mode de déplacement", modes, key="mode", horizontal=True,
+                        format_func=lambda key: MODES[key].label)
+        transit = transit_controls()
         threshold = float(st.slider("Seuil de temps d'accès (minutes)", 5, 90, 30, 5, key="threshold",
                                     help="Un habitant est « couvert » s'il atteint un lieu d'accueil en ce temps "
                                          "ou moins (30 min : objectif du premier accueil social inconditionnel)."))
+        lens = lens_controls(MODES[mode].timetable)
         if origin == "Territoire intégré":
             keys = [*TERRITORIES, OTHER_DEPARTEMENT]
             key = selectbox(st, "Territoire", keys, index=keys.index(DEFAULT_TERRITORY), key="territory",
@@ -208,6 +239,7 @@ def sidebar():
             st.markdown(FILES_GUIDE)
         st.stop()
     st.session_state["scope"] = source.scope  # scenarios belong to the territory or files, not to the mode
+    source = replace(source, transit=transit)
     study_key = source.key(mode)
     failed = st.session_state.setdefault("failed_loads", {})
     if study_key in failed:
@@ -217,7 +249,8 @@ def sidebar():
             st.rerun()
         st.stop()
     try:
-        with st.spinner("Chargement du territoire (réseau routier, population, lieux d'accueil)…"):
+        with st.spinner("Chargement du territoire (réseau routier, population, lieux d'accueil"
+                        + (", horaires du flux GTFS)…" if MODES[mode].timetable else ")…")):
             study = source.study(mode)
         with st.spinner("Calcul des temps d'accès sur le réseau…"):
             routing = shared.routed(study_key, study)
@@ -232,7 +265,61 @@ def sidebar():
     except InputError as exc:
         st.error(f"Données refusées — {for_app(exc)}")
         st.stop()
-    return source, mode, threshold, study, routing
+    return source, mode, threshold, study, routing, lens
+
+
+#: Days offered for the moment of the opening-hours lens.
+DAY_CHOICES = list(range(7))
+
+
+def lens_controls(timetable: bool) -> Lens:
+    """« Lecture des lieux »: the nearest site at any hour, those open at a moment or at the hours of people in
+    work, or the sector's site. With a timetable mode the moment is the feed's (below) and hours apply."""
+    if timetable:
+        st.caption("En transports en commun, seuls les lieux ouverts à l'arrivée comptent (horaires lus), au "
+                   "moment de départ choisi ci-dessus.")
+        return Lens()
+    kind = st.radio("Lecture des lieux", LENSES, key="lens", format_func=LENS_LABELS_FR.get,
+                    help="Lieu le plus proche à toute heure ; ou seuls les lieux ouverts à un moment de la semaine "
+                         "(horaires des listes ou colonne « horaires ») ; ou ceux ouverts après 17 h 30 en semaine "
+                         "ou le week-end ; ou le lieu du secteur auquel chaque commune est rattachée.")
+    if kind == MOMENT:
+        c1, c2 = st.columns(2)
+        day = c1.selectbox("Jour", DAY_CHOICES, index=1, key="lens_day", format_func=lambda d: DAY_NAMES_FR[d])
+        hour = c2.time_input("Heure", value=dt.time(18, 0), step=900, key="lens_time")
+        return Lens(MOMENT, at=f"{DAY_NAMES_FR[day]} {hour.hour:02d}:{hour.minute:02d}")
+    if kind == SECTORS:
+        upload = st.file_uploader("Sectorisation (code_insee, site_id), facultatif", type=TABLE_TYPES,
+                                  key="up_sectors",
+                                  help="Une ligne par commune : son code INSEE et l'identifiant (site_id) du lieu "
+                                       "de son secteur. Sans fichier : la sectorisation livrée pour le département "
+                                       "(Finistère), s'il en a une.")
+        if upload is not None:
+            return Lens(SECTORS, sectors=uploads.saved(upload, uploads.digest(upload)))
+        return Lens(SECTORS)
+    return Lens(kind)
+
+
+def transit_controls() -> TransitChoice | None:
+    """« Transports en commun »: a GTFS feed, the moment (« mardi 09:00 ») or a date, and the departure window."""
+    with st.expander("Transports en commun (flux GTFS)", expanded=st.session_state.get("up_gtfs") is not None):
+        feed = st.file_uploader("Flux d'horaires GTFS (.zip)", type=["zip"], key="up_gtfs",
+                                help="Le flux publié par l'autorité organisatrice (transport.data.gouv.fr). Il n'est "
+                                     "jamais exécuté : seuls ses fichiers texte sont lus.")
+        when = st.text_input("Moment du départ", value="mardi 09:00", key="gtfs_when",
+                             help="Un jour et une heure ; sans date, le jour de ce nom de la semaine la plus "
+                                  "chargée du flux.")
+        date = st.text_input("Date (AAAA-MM-JJ, facultatif)", value="", key="gtfs_date").strip()
+        window = int(st.number_input("Fenêtre de départs (minutes)", 10, 240, 90, 10, key="gtfs_window",
+                                     help="Temps médian sur les départs de cette fenêtre."))
+        if feed is None:
+            st.caption("Chargez un flux pour proposer le mode « Transports en commun ».")
+            return None
+        if feed.size > MAX_UPLOAD_MB["gtfs"] * 2**20:
+            st.error(f"Flux « {html.escape(feed.name)} » trop volumineux : {MAX_UPLOAD_MB['gtfs']} Mo au plus.")
+            return None
+        digest = uploads.digest(feed)
+        return TransitChoice(uploads.saved(feed, digest), digest, when.strip() or None, date or None, window)
 
 
 def user_files_panel():
@@ -375,13 +462,19 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
     cols[5].metric("90e centile", fmt_min(s.p90_time_min),
                    help="90 % de la population est à ce temps ou moins du lieu le plus proche.")
     network = "réseau partiel (routes principales)" if s.network_partial else "réseau OpenStreetMap complet"
+    network = f"{network} « {s.network_source} »"
+    estimated = f"part estimée des temps (trajets d'approche hors réseau) : {fmt_pct(s.estimated_time_share, 0)}"
+    if s.transit is not None:  # a timetable: the feed, its day and window, and the walk to and from stops
+        t = s.transit
+        network = (f"horaires du flux GTFS « {html.escape(t.feed_file)} » du {fmt_iso_date(t.service_date)}, départs "
+                   f"{html.escape(t.window)}, marche à pied comprise")
+        estimated = "temps médian sur les départs de la fenêtre"
     st.caption(
         f"**Ce que mesurent ces chiffres** — population comptée : {s.population_label} "
         f"({fmt_int(s.population_total)} au total). Seuil : {fmt_num(threshold)} min {mode_words(mode)} jusqu'au lieu "
         f"d'accueil le plus proche ({sites_counted(s, result.scenario.added if result.scenario else 0)}"
-        + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network} "
-        f"« {s.network_source} ». Temps moyen, médian et 90e centile pondérés par la population ; part estimée "
-        f"des temps (trajets d'approche hors réseau) : {fmt_pct(s.estimated_time_share, 0)}.")
+        + (f", scénario « {html.escape(name)} »" if delta else "") + f"). Réseau : {network}. "
+        f"Temps moyen, médian et 90e centile pondérés par la population ; {estimated}.")
 
 
 def notices_box(result) -> None:
@@ -436,7 +529,7 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
         table = class_table(result)
         chart = alt.Chart(table).mark_bar().encode(
             x=alt.X("Classe de temps:N", sort=list(table["Classe de temps"]), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("Population:Q", title="Habitants"),
+            y=alt.Y("Population:Q", title="Habitants", axis=alt.Axis(format=",.0f")),
             color=alt.Color("Classe de temps:N", scale=alt.Scale(domain=list(table["Classe de temps"]),
                                                                  range=list(table["couleur"])),
                             legend=None),
@@ -504,7 +597,14 @@ def load_section(result) -> None:
     selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
     report = result.capacity
     if report is None:
-        st.caption("Choisissez une capacité pour voir la charge de chaque lieu (situation actuelle seulement).")
+        if st.session_state.get("capacity") and result.scenario is not None:
+            st.caption("La charge des lieux se calcule sur la situation actuelle : affichez « Situation actuelle » "
+                       "pour la voir avec la capacité choisie.")
+        elif st.session_state.get("capacity"):
+            st.caption("La charge des lieux se calcule sur le lieu le plus proche à toute heure et par la route : "
+                       "choisissez cette lecture pour la voir avec la capacité choisie.")
+        else:
+            st.caption("Choisissez une capacité pour voir la charge de chaque lieu (situation actuelle seulement).")
         return
     table = load_table(result)
     kinds = {column: {"pop": "int", "pct": "pct"}.get(kind, "min") for column, kind in table.kinds.items()}
@@ -523,7 +623,12 @@ def _change(shown: bool, text: str, inverse: bool = False) -> dict:
         return {"delta": None}
     if not any(c in "123456789" for c in text):
         return {"delta": text.lstrip("+-−"), "delta_color": "off"}
-    return {"delta": text, "delta_color": "inverse" if inverse else "normal"}
+    # A true minus sign « − », never a hyphen: Streamlit reads only a hyphen as negative, so the arrow and the
+    # colour are given here.
+    negative = text.startswith(("-", "−"))
+    text = "−" + text[1:] if text.startswith("-") else text if negative or text.startswith("+") else "+" + text
+    good = negative == inverse
+    return {"delta": text, "delta_color": "green" if good else "red", "delta_arrow": "down" if negative else "up"}
 
 
 def delta_table(base, result, threshold: float) -> pd.DataFrame:
@@ -617,18 +722,21 @@ def undo() -> None:
         scenarios()[name] = tuple(scenarios()[name])[:-1]
 
 
-def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
+def map_tab(study, routing, study_key, view_key, base, result, state, threshold, lens: Lens) -> None:
     left, right = st.columns([3, 1.35])
+    changes = tuple(state.changes) if state is not None else ()
     with left:
-        found = stored_suggestion(study_key, threshold)
+        found = stored_suggestion(study_key, threshold) if state is not None else None
         suggested = found[0].suggested if found else None
 
         def layers() -> list:
-            areas = cache.areas(study_key, tuple(state.changes), threshold, result)
-            closed = state.sites[state.closed] if state.closed.any() else None
-            return webmap.map_layers(result, study.communes, areas, closed_sites=closed, suggestions=suggested)
+            areas = cache.areas(view_key, changes, threshold, result)
+            closed = state.sites[state.closed] if state is not None and state.closed.any() else None
+            extra = lens_layers(study, result, lens, threshold)
+            drawn = webmap.map_layers(result, study.communes, areas, closed_sites=closed, suggestions=suggested)
+            return drawn[:-1] + extra + drawn[-1:]  # the legend stays last
 
-        what = (study_key, tuple(state.changes), threshold, result.capacity is not None,
+        what = (view_key, changes, threshold, result.capacity is not None,
                 (found[2], found[0].seconds) if found else None)
         with st.spinner("Préparation de la carte…"):
             out = mapview.draw(shared.map_bounds(study_key, study), what, layers)
@@ -638,7 +746,85 @@ def map_tab(study, routing, study_key, base, result, state, threshold) -> None:
                    "sa population desservie ; le sélecteur de couches est en haut à droite.")
     clicked = (out or {}).get("last_clicked") if isinstance(out, dict) else None
     with right:
+        if state is None:
+            st.info(TIMETABLE_NO_SCENARIO)
+            return
         scenario_panel(study, routing, study_key, base, result, state, threshold, clicked)
+
+
+#: Why scenarios and suggestions are by road only.
+TIMETABLE_NO_SCENARIO = ("Scénarios et suggestions se font par la route (voiture ou à pied) : en transports en commun, "
+                         "un lieu hypothétique n'a pas d'horaires de desserte. Choisissez un mode routier pour les "
+                         "préparer ; ils sont conservés.")
+
+
+def lens_layers(study, result, lens: Lens, threshold: float) -> list:
+    """The map layers of the lens: the sites closed at its moment, or the communes where the sector's site
+    falls short of the nearest."""
+    layers = []
+    if lens.kind in (MOMENT, WORKERS) and result.summary.hours is not None:
+        layers.append(webmap.closed_sites_layer(lenses.closed_now(study.sites, lens), result.summary.hours.when,
+                                                threshold))
+    if result.sectors is not None:
+        layers.append(webmap.sector_gap_layer(study.communes, result.sectors.communes, threshold))
+    return [layer for layer in layers if layer is not None]
+
+
+def lens_banner(result, lens: Lens, threshold: float) -> None:
+    """What the lens changes, said above the figures."""
+    hours = result.summary.hours
+    if hours is not None:
+        unknown = (f" ; {plural(hours.sites_hours_unknown, 'lieu', 'lieux')} aux horaires inconnus, comptés à part "
+                   f"(s'ils étaient ouverts : {fmt_pct(hours.share_covered_if_unknown_open)} couverts)"
+                   if hours.sites_hours_unknown else "")
+        st.info(f"**Lecture : lieux ouverts {html.escape(hours.when)}** — {fmt_int(hours.sites_open)} lieux ouverts "
+                f"sur {fmt_int(hours.sites_all)}, {fmt_int(hours.sites_closed)} fermés (grisés sur la carte)"
+                f"{unknown}. Les chiffres ci-dessous ne comptent que les lieux ouverts.", icon=":material/schedule:")
+    elif lens.kind == SECTORS and result.sectors is None:
+        st.warning("Lecture « secteurs » : ce territoire n'a pas de sectorisation livrée. Chargez un fichier "
+                   "code_insee, site_id dans la barre latérale.")
+    elif result.sectors is not None:
+        s = result.sectors.summary
+        st.info(f"**Lecture : lieu du secteur ({html.escape(s.source)})** — {fmt_pct(s.share_covered_assigned)} des "
+                f"habitants sectorisés à {fmt_num(threshold)} min ou moins du lieu de leur secteur, contre "
+                f"{fmt_pct(s.share_covered_nearest)} pour le lieu le plus proche ; écart : {fmt_int(s.population_gap)} "
+                "habitants. Les chiffres ci-dessous sont ceux du lieu le plus proche.", icon=":material/map:")
+
+
+def sectors_section(result, threshold: float) -> None:
+    """Coverage to the sector's site next to the nearest, and the communes where the two differ most."""
+    st.subheader("Secteurs : lieu de rattachement et lieu le plus proche")
+    for line in sector_lines(result.sectors, threshold):
+        st.markdown(f"- {html.escape(line)}")
+    table = result.sectors.communes
+    frame = pd.DataFrame({
+        "Commune": table["nom"].where(table["nom"] != "", table["commune"]), "Lieux du secteur": table["sector_sites"],
+        "Habitants": table["population"].round(0),
+        "Part couverte (secteur)": table["share_assigned"], "Part couverte (plus proche)": table["share_nearest"],
+        "Écart (hab.)": table["gap"].round(0), "Temps moyen au secteur (min)": table["mean_assigned_min"]})
+    st.dataframe(french(frame, {"Habitants": "int", "Écart (hab.)": "int", "Part couverte (secteur)": "pct",
+                                "Part couverte (plus proche)": "pct", "Temps moyen au secteur (min)": "min"}),
+                 hide_index=True, width="stretch", key="sectors_table")
+
+
+def transit_section(result) -> None:
+    """Public transport: coverage at 30, 45 and 60 min (people, households, poor households), the lines used."""
+    t = result.summary.transit
+    st.subheader("Transports en commun")
+    agencies = ", ".join(t.feed_agencies) or "agence non déclarée"
+    st.markdown(f"Flux « {html.escape(t.feed_file)} » ({html.escape(agencies)}) ; "
+                f"horaires du {fmt_iso_date(t.service_date)}, départs {html.escape(t.window)} ; temps médian sur "
+                "les départs de la fenêtre, marche comprise.")
+    rows = [{"Seuil (min)": key, "Public": EQUITY_LABELS_FR.get(group, group), "Couverts": figures["covered"],
+             "Part couverte": figures["share_covered"]}
+            for key, groups in t.thresholds.items() for group, figures in groups.items()]
+    st.dataframe(french(pd.DataFrame(rows), {"Couverts": "int", "Part couverte": "pct"}), hide_index=True,
+                 width="stretch", key="transit_table")
+    if t.routes:
+        st.markdown("**Lignes empruntées par les trajets médians des habitants couverts** :")
+        st.dataframe(pd.DataFrame({"Ligne": [r["route"] for r in t.routes], "Nom": [r["name"] for r in t.routes],
+                                   "Habitants": [fmt_int(r["population"]) for r in t.routes]}),
+                     hide_index=True, width="stretch", key="transit_lines")
 
 
 def create_scenario() -> None:
@@ -855,7 +1041,7 @@ def prepared_download(kind: str, context: tuple, prepare_label: str, spinner: st
         st.download_button(download_label, stored[1], file_name=file_name, mime=mime, key=f"dl_{kind}")
 
 
-def app_settings(source: Source, mode: str, threshold: float, result, question) -> dict:
+def app_settings(source: Source, mode: str, threshold: float, result, question, lens: Lens | None = None) -> dict:
     """The page's controls as the planner set them, in French, for the run record of the exports."""
     settings = {"données": "mes fichiers" if source.request is not None else "territoire intégré",
                 "mode": MODES[mode].label, "seuil (min)": threshold}
@@ -867,6 +1053,8 @@ def app_settings(source: Source, mode: str, threshold: float, result, question) 
             ("lieux d'accueil", source.request.sites), ("contours des communes", source.request.communes))
             if path is not None}
     settings["capacité des lieux"] = CAPACITY_CHOICES["hours" if result.capacity is not None else ""]
+    if lens is not None and not lens.plain:
+        settings["lecture des lieux"] = LENS_LABELS_FR[lens.kind] + (f" ({lens.at})" if lens.at else "")
     if result.scenario is not None:
         settings["scénario"] = result.scenario.name
         settings["modifications"] = list(result.scenario.changes)
@@ -876,21 +1064,27 @@ def app_settings(source: Source, mode: str, threshold: float, result, question) 
 
 
 @st.fragment
-def export_tab(source: Source, mode: str, study, study_key: str, result, threshold: float) -> None:
+def export_tab(source: Source, mode: str, study, study_key: str, result, threshold: float, lens: Lens) -> None:
     """« Export »: a panel of its own; its files start being written as soon as it is open."""
     st.subheader("Télécharger les résultats")
     name = result.scenario.name if result.scenario is not None else BASELINE
     st.caption(f"Résultats du scénario affiché (« {html.escape(name)} »), seuil {fmt_num(threshold)} min.")
-    stem = f"access30_{fmt_num(threshold)}min".replace(",", "_") + ("" if name == BASELINE else "_" + "".join(
-        c if c.isalnum() else "_" for c in name))
+    # The territory, the threshold and the date in every name: a second territory's files never replace the first's.
+    stem = export_name(source.territory if source.request is None else study.label or "territoire", threshold,
+                       dt.date.today(), "")
+    if name != BASELINE:
+        stem += "_scenario_" + "".join(c if c.isalnum() else "_" for c in name)
+    if not lens.plain:
+        stem += "_" + lens.kind
     found = stored_suggestion(study_key, threshold)
     suggestion = found[0] if found else None
     context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold,
                result.capacity is not None, found[2] if found else None)
     question = found[2] if found else None
     jobs = exports.start_all(context, result, study, suggestion,
-                             options=exports.run_options(source, mode, threshold, result.capacity is not None),
-                             settings=app_settings(source, mode, threshold, result, question), question=question)
+                             options=exports.run_options(source, mode, threshold, result.capacity is not None, lens),
+                             settings=app_settings(source, mode, threshold, result, question, lens),
+                             question=question)
 
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -936,13 +1130,125 @@ def method_tab(study, result) -> None:
 
 
 #: The tabs; only the open one is drawn (``on_change="rerun"``), the map tab first.
-TABS = ["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export", "Méthode et sources"]
+TABS = ["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export", "Lieux d'accueil",
+        "Vue nationale", "Méthode et sources"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=places.LISTINGS)
+def site_listing(departement: str, keys: tuple[str, ...] | None):
+    """A département's places as ``access30 sites`` lists them (shared by the sessions, bounded)."""
+    return places.listing(departement, keys)
+
+
+def places_tab(study) -> None:
+    """« Lieux d'accueil »: a département's built-in places merged per source and type, for review."""
+    st.subheader("Revue des lieux d'accueil d'un département")
+    st.caption("Ce que donnent les listes intégrées (inventaires livrés, France Services, mairies, annuaires en cache) "
+               "pour un département, fusionnées : par source et par type, les lieux sans coordonnées, les communes "
+               "des secteurs et les millésimes — comme « access30 sites ».")
+    c1, c2 = st.columns([1, 3])
+    code = c1.text_input("Code du département", value=study.departement or "", key="places_code",
+                         placeholder="ex. 29").strip().upper()
+    chosen = c2.multiselect("Listes", list(INVENTORIES), default=list(INVENTORIES), key="places_lists",
+                            format_func=lambda k: INVENTORIES[k].plural)
+    if not code:
+        st.info("Saisissez un code de département (01 à 95, 2A, 2B, 971 à 976).")
+        return
+    if not is_departement_code(code):
+        st.error(f"« {html.escape(code)} » n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
+        return
+    if not chosen:
+        st.info("Choisissez au moins une liste.")
+        return
+    keys = None if len(chosen) == len(INVENTORIES) else tuple(chosen)
+    try:
+        with st.spinner(f"Lecture des listes du département {code}…"):
+            found = site_listing(code, keys)
+    except InputError as exc:
+        st.error(for_app(exc))
+        return
+    for line in describe_listing(found)[:1]:
+        st.markdown(f"**{html.escape(line)}**")
+    if len(found.sites):
+        west, south, east, north = found.sites.to_crs("EPSG:4326").total_bounds
+        mapview.draw((float(west), float(south), float(east), float(north)), ("places", code, keys),
+                     lambda: webmap.listing_layers(found.sites), key="places_map")
+    st.markdown("**Par source et par type**")
+    st.dataframe(places.report_table(found), hide_index=True, width="stretch", key="places_report")
+    st.markdown(f"**Lieux retenus avec coordonnées ({fmt_int(len(found.sites))})**")
+    st.dataframe(places.places_table(found.sites), hide_index=True, width="stretch", height=320, key="places_sites")
+    if len(found.without_coordinates):
+        st.warning(f"{plural(len(found.without_coordinates), 'lieu', 'lieux')} sans coordonnées : ils ne comptent pas "
+                   "dans les calculs tant qu'ils ne sont pas géocodés (Base Adresse Nationale).")
+        st.dataframe(found.without_coordinates, hide_index=True, width="stretch", key="places_missing")
+    st.markdown("**Millésimes des sources**")
+    st.dataframe(found.vintages.rename(columns={"source": "Source", "label": "Producteur et licence",
+                                                "vintage": "Millésime", "records": "Lieux"}),
+                 hide_index=True, width="stretch", key="places_vintages")
+    for notice in found.notices:
+        if notice.code != "listing_report":
+            st.caption(notice.message)
+    cols = st.columns(len(places.DOWNLOADS))
+    for col, (suffix, (label, mime)) in zip(cols, places.DOWNLOADS.items()):
+        col.download_button(label, lambda s=suffix: places.listing_file(found, s),
+                            file_name=f"lieux_{code}{suffix}", mime=mime, key=f"places_dl{suffix}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def national_view(path: str, stamp: float):
+    """A batch's results and their figure (PNG bytes), read once per file state."""
+    view = open_national(path)
+    figure = national_figure(view.layer, view.rows, view.threshold_min or 0.0, view.mode_words)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return view, buffer.getvalue()
+
+
+def national_tab() -> None:
+    """« Vue nationale »: the results of « access30 batch », départements coloured by covered share."""
+    st.subheader("Vue nationale")
+    st.caption("Ouvrez le dossier de sortie d'« access30 batch » (sur cet ordinateur) ou chargez son national.gpkg : "
+               "départements colorés selon la part couverte, outre-mer en médaillons, et le tableau.")
+    folder = st.text_input("Dossier de sortie du batch", value="", key="national_dir",
+                           placeholder="ex. /donnees/access30/national").strip()
+    upload = st.file_uploader("… ou son national.gpkg", type=["gpkg"], key="up_national")
+    if upload is not None:
+        path = uploads.saved(upload, uploads.digest(upload))
+    elif folder:
+        path = Path(folder).expanduser()
+    else:
+        st.info("Donnez le dossier ou le fichier du batch.")
+        return
+    try:
+        target = path / "departements" if path.is_dir() and (path / "departements").is_dir() else path
+        view, png = national_view(str(path), target.stat().st_mtime if target.exists() else 0.0)
+    except InputError as exc:
+        st.error(for_app(exc))
+        return
+    figures = view.figures
+    what = (f"à {fmt_num(view.threshold_min)} min ou moins {view.mode_words}" if view.threshold_min is not None
+            else "au seuil du batch (non indiqué dans ce fichier)")
+    cols = st.columns(3)
+    cols[0].metric("Départements calculés",
+                   f"{fmt_int(figures['departements_ok'])} sur {fmt_int(figures['departements'])}")
+    cols[1].metric("Population couverte", fmt_int(figures["population_covered"]))
+    cols[2].metric("Part couverte", fmt_pct(figures["share_covered"]))
+    st.caption(f"Population {what} d'un lieu de premier accueil de son département, sur les départements calculés "
+               f"({fmt_int(figures['population_total'])} habitants) ; source : {html.escape(view.source)}.")
+    st.image(png, width="stretch")
+    table = national_table(view.rows)
+    kinds = {column: {"pop": "int", "int": "int", "pct": "pct", "min": "min"}.get(kind, "")
+             for column, kind in table.kinds.items()}
+    st.dataframe(french(table.frame, {c: k for c, k in kinds.items() if k}), hide_index=True, width="stretch",
+                 key="national_table")
+    st.download_button("Carte nationale (.png)", png, file_name="national.png", mime="image/png", key="national_png")
 
 
 def main() -> None:
-    st.markdown(FRENCH_UPLOADER_CSS, unsafe_allow_html=True)
-    source, mode, threshold, study, routing = sidebar()
+    st.markdown(FRENCH_UPLOADER_CSS + upload_limits_css(), unsafe_allow_html=True)
+    source, mode, threshold, study, routing, lens = sidebar()
     study_key = source.key(mode)
+    timetable = MODES[mode].timetable
     reset_scenarios_if_new_territory(source.scope)
     st.title("Accès au premier accueil social inconditionnel")
     names = [BASELINE, *scenarios()]
@@ -953,22 +1259,42 @@ def main() -> None:
                     + (" — réseau partiel (routes principales)" if study.network.partial else ""))
     selectbox(top[1], "Scénario affiché", names, key="active", label_visibility="collapsed", placeholder="Choisir…")
     base = shared.baseline(study_key, threshold, study, routing)
-    changes = active_changes()
+    changes = () if timetable else active_changes()
+    state = None
+    result = base
+    if timetable and active_changes():
+        st.warning(f"Le scénario « {html.escape(active_name())} » n'est pas recalculé en transports en commun (les "
+                   "horaires ne desservent pas un lieu hypothétique) : la situation actuelle est affichée ; le "
+                   "scénario est conservé pour les modes routiers.")
     try:  # a scenario made by car may not replay on foot (a point too far from any footpath)
-        with st.spinner("Mise à jour du scénario…"):
-            state = cache.state(study_key, changes, study, routing)
-            result = cache.result(study_key, changes, threshold, study, routing, active_name())
+        if not timetable:
+            with st.spinner("Mise à jour du scénario…"):
+                state = cache.state(study_key, changes, study, routing)
+                result = cache.result(study_key, changes, threshold, study, routing, active_name())
     except InputError as exc:
         st.warning(f"Le scénario « {html.escape(active_name())} » ne peut pas être recalculé dans ce mode : "
                    f"{for_app(exc)}. La situation actuelle est affichée ; le scénario est conservé.")
         changes = ()
         state = cache.state(study_key, changes, study, routing)
         result = base
+    view_key = study_key
+    if not lens.plain:
+        try:
+            with st.spinner("Lecture des lieux : " + LENS_LABELS_FR[lens.kind].lower() + "…"):
+                base = lenses.result(study_key, (), lens, threshold, study, routing, base)
+                result = lenses.result(study_key, changes, lens, threshold, study, routing, result)
+            view_key = f"{study_key}|{lens.key()}"
+        except InputError as exc:
+            st.error(f"Lecture « {LENS_LABELS_FR[lens.kind]} » impossible — {for_app(exc)} La lecture « "
+                     f"{LENS_LABELS_FR['nearest']} » est affichée.")
+            lens = Lens()
     if result.scenario is not None:
         st.error(f"**Scénario « {html.escape(result.scenario.name)} » — hypothèse de travail, pas la situation "
                  f"actuelle** : {' ; '.join(html.escape(line) for line in result.scenario.changes)}.",
                  icon=":material/science:")
-    result = with_load(result, study, routing, study_key, threshold)
+    if lens.plain and not timetable:
+        result = with_load(result, study, routing, study_key, threshold)
+    lens_banner(result, lens, threshold)
     headline(result, base, study, threshold, mode, active_name())
     notices_box(result)
     for notice in result.notices:
@@ -979,21 +1305,37 @@ def main() -> None:
     tabs = st.tabs(TABS, key="tab", on_change="rerun")
     if tabs[0].open:
         with tabs[0]:
-            map_tab(study, routing, study_key, base, result, state, threshold)
+            map_tab(study, routing, study_key, view_key, base, result, state, threshold, lens)
     if tabs[1].open:
         with tabs[1]:
             indicators_tab(result, threshold, mode)
+            if result.sectors is not None:
+                sectors_section(result, threshold)
+            if result.summary.transit is not None:
+                transit_section(result)
     if tabs[2].open:
         with tabs[2]:
-            scenarios_tab(study, routing, study_key, base, threshold)
+            if timetable:
+                st.info(TIMETABLE_NO_SCENARIO)
+            else:
+                scenarios_tab(study, routing, study_key, base, threshold)
     if tabs[3].open:
         with tabs[3]:
-            suggestions_tab(study, routing, study_key, threshold)
+            if timetable:
+                st.info(TIMETABLE_NO_SCENARIO)
+            else:
+                suggestions_tab(study, routing, study_key, threshold)
     if tabs[4].open:
         with tabs[4]:
-            export_tab(source, mode, study, study_key, result, threshold)
+            export_tab(source, mode, study, view_key, result, threshold, lens)
     if tabs[5].open:
         with tabs[5]:
+            places_tab(study)
+    if tabs[6].open:
+        with tabs[6]:
+            national_tab()
+    if tabs[7].open:
+        with tabs[7]:
             method_tab(study, result)
     shared.warm(source, mode, threshold)  # the neighbouring thresholds and the other mode, in the background
 

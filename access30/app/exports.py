@@ -17,12 +17,14 @@ import math
 import shutil
 import tempfile
 from collections.abc import Hashable
+from dataclasses import replace
 from pathlib import Path
 
 from access30.app.jobs import WORK, Job
+from access30.app.lenses import Lens
 from access30.app.shared import Source
 from access30.base.record import RunRecord
-from access30.coverage.options import HOURS, CapacityOptions, CoverageOptions, RunOptions
+from access30.coverage.options import HOURS, CapacityOptions, RunOptions
 from access30.coverage.result import CoverageResult
 from access30.coverage.run import app_record
 from access30.inputs.study import Study
@@ -37,10 +39,14 @@ KINDS = ("png", "xlsx", "gpkg", "pdf")
 LABELS = {"png": "carte", "xlsx": "classeur", "gpkg": "GeoPackage", "pdf": "rapport"}
 
 
-def run_options(source: Source, mode: str, threshold: float, capacity: bool = False) -> RunOptions:
-    """The typed options the page's controls stand for (those the command line would build)."""
-    lens = CoverageOptions(threshold_min=float(threshold), capacity=CapacityOptions(HOURS) if capacity else None)
-    return RunOptions(source.request_for(mode), lens)
+def run_options(source: Source, mode: str, threshold: float, capacity: bool = False,
+                lens: Lens | None = None) -> RunOptions:
+    """The typed options the page's controls stand for (those the command line would build): the study, the
+    threshold, the lens (a moment, the hours of people at work, a sectorisation) and the capacity."""
+    coverage = (lens or Lens()).options(threshold)
+    if capacity:
+        coverage = replace(coverage, capacity=CapacityOptions(HOURS))
+    return RunOptions(source.request_for(mode), coverage)
 
 
 def suggest_options(question) -> SuggestOptions | None:

@@ -18,12 +18,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from access30.app.jobs import WORK
+from access30.base.errors import InputError
 from access30.base.fmt import fmt_int
 from access30.coverage import scenario as sc
 from access30.coverage.capacity import capacity_indicators, site_capacity
@@ -48,6 +50,35 @@ STEP_MIN = 5.0
 
 
 @dataclass(frozen=True)
+class TransitChoice:
+    """The public-transport settings of the app: a GTFS feed (saved upload) and when to leave.
+
+    Attributes
+    ----------
+    gtfs : Path
+        The feed, as saved on the server (never executed; its text files are read).
+    digest : str
+        The feed's content hash (names the study).
+    when : str, optional
+        « mardi 09:00 ».
+    service_date : str, optional
+        ``AAAA-MM-JJ``.
+    window_min : int
+        The departure window, minutes.
+    """
+
+    gtfs: Path
+    digest: str
+    when: str | None = None
+    service_date: str | None = None
+    window_min: int = 90
+
+    def key(self) -> str:
+        """What identifies the transit study's figures."""
+        return f"{self.digest[:16]}|{self.when}|{self.service_date}|{self.window_min}"
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a study comes from, whatever the travel mode: a built-in territory or the user's files.
 
@@ -59,27 +90,39 @@ class Source:
         The built-in territory key or département code.
     request : StudyRequest, optional
         The user's files and options (its mode is set per call).
+    transit : TransitChoice, optional
+        The GTFS feed and moment, for a timetable mode.
     """
 
     scope: str
     territory: str | None = None
     request: StudyRequest | None = None
+    transit: TransitChoice | None = None
 
     def key(self, mode: str) -> str:
-        """The key of the study in ``mode``."""
+        """The key of the study in ``mode`` (a timetable mode's names its feed and moment too)."""
+        if MODES[mode].timetable and self.transit is not None:
+            return f"{self.scope}|{mode}|{self.transit.key()}"
         return f"{self.scope}|{mode}"
 
     def request_for(self, mode: str) -> StudyRequest:
-        """The study request in ``mode``, as the command line would build it (for the run record)."""
-        if self.request is None:
-            return StudyRequest(territory=self.territory, mode=mode)
-        return replace(self.request, mode=mode)
+        """The study request in ``mode``, as the command line would build it (a timetable mode's with its feed,
+        moment and window)."""
+        request = self.request or StudyRequest(territory=self.territory)
+        if not MODES[mode].timetable:
+            return replace(request, mode=mode)
+        if self.transit is None:
+            raise InputError("le mode « transports en commun » demande un flux d'horaires GTFS",
+                             "chargez le flux (.zip) dans « Transports en commun (flux GTFS) »")
+        t = self.transit
+        return replace(request, mode=mode, gtfs=t.gtfs, when=t.when, service_date=t.service_date,
+                       window_min=t.window_min)
 
     def study(self, mode: str) -> Study:
         """The study in ``mode`` (shared, loaded once)."""
-        if self.request is None:
+        if self.request is None and not MODES[mode].timetable:
             return builtin_study(self.territory, mode)
-        return user_study(self.key(mode), replace(self.request, mode=mode))
+        return user_study(self.key(mode), self.request_for(mode))
 
 
 @st.cache_resource(show_spinner=False, max_entries=STUDIES)
@@ -237,7 +280,8 @@ def warm(source: Source, mode: str, threshold: float) -> None:
             if 5.0 <= other <= 90.0:
                 study, routing, result = current(source, mode, other)
                 baseline_areas(source.key(mode), other, result)
-                baseline_ranking(source.key(mode), other, study, routing)
+                if not MODES[mode].timetable:  # no scenario nor candidate by timetable
+                    baseline_ranking(source.key(mode), other, study, routing)
         for other_mode in ROAD_MODES:
             if other_mode != mode:
                 study, routing, result = current(source, other_mode, threshold)

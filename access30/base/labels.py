@@ -78,6 +78,14 @@ MODEL_LABELS_FR: dict[str, str] = {
     "median": "temps moyen minimal (p-médian, k lieux)",
 }
 
+#: Lens (:data:`access30.coverage.options.LENSES`) → its French name in the app.
+LENS_LABELS_FR: dict[str, str] = {
+    "nearest": "Lieu le plus proche, à toute heure",
+    "moment": "Lieux ouverts à un moment de la semaine",
+    "workers": "Lieux ouverts aux heures des actifs",
+    "sectors": "Lieu du secteur (sectorisation)",
+}
+
 #: Site type → (one, several), to write counts: « 28 mairies (indicateurs de CCAS), 6 France Services ».
 SITE_TYPE_NOUNS: dict[str, tuple[str, str]] = {
     "polyvalence": ("service social départemental", "services sociaux départementaux"),

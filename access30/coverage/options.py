@@ -20,8 +20,12 @@ HOURS = "hours"
 #: What one unit of a capacity column is when the user does not say.
 DEFAULT_CAPACITY_UNIT = "ETP"
 
-#: Lenses through which a routed study is read (:attr:`CoverageOptions.lens`).
-NEAREST, MOMENT, WORKERS = "nearest", "moment", "workers"
+#: Lenses through which a routed study is read (:attr:`CoverageOptions.lens`): the nearest site at any
+#: hour, the sites open at a moment, the sites open at hours people at work can come, and the nearest
+#: site next to the sector's assigned site (a sectorisation).
+NEAREST, MOMENT, WORKERS, SECTORS = "nearest", "moment", "workers", "sectors"
+#: Every lens, in the order the app offers them.
+LENSES = (NEAREST, MOMENT, WORKERS, SECTORS)
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,13 @@ class CoverageOptions:
 
     @property
     def lens(self) -> str:
-        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``) or :data:`NEAREST`."""
+        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``), :data:`SECTORS` (``sectors``) or
+        :data:`NEAREST`."""
         if self.at:
             return MOMENT
-        return WORKERS if self.workers_hours else NEAREST
+        if self.workers_hours:
+            return WORKERS
+        return SECTORS if self.sectors is not None else NEAREST
 
 
 @dataclass(frozen=True)

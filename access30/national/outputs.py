@@ -114,6 +114,9 @@ def write_national(rows: pd.DataFrame, out_dir: Path, threshold_min: float, mode
     nested = ("sources", "sites_by_type", "run")  # lists and dicts: not GeoPackage fields (the table has them)
     layer = shapes.merge(rows.drop(columns=[c for c in nested if c in rows.columns]),
                          on="code", how="left")
+    # What the shares count, kept with the layer (it is opened alone, in the app or a GIS).
+    layer["threshold_min"] = float(threshold_min)
+    layer["mode_words"] = mode_words
     with atomic_path(written[2]) as tmp:
         layer.to_file(tmp, layer="departements", driver="GPKG")
     figure = national_figure(layer, rows, threshold_min, mode_words)

@@ -716,6 +716,9 @@ def _sources_and_limits(page: _Page) -> list:
     ]
     if s.transit is not None:  # timetable times: published schedules; the hours are said in section 6
         limits = [get_mode(s.travel_mode).limit, limits[-1]]
+    elif s.hours is not None:  # read through the opening hours: say which, not that they were ignored
+        limits[2] = (f"Seuls les lieux ouverts {s.hours.when} comptent ({s.hours.sites_open} sur "
+                     f"{s.hours.sites_all}) ; les lieux aux horaires inconnus sont comptés à part.")
     notices = [n.message for n in other_notices(result.notices) if n.code not in ("estimated",)]
     for text in limits:
         story.append(_p("•\u00a0" + escape(text), st["base"]))

@@ -404,7 +404,8 @@ def method_lines(result: CoverageResult, study: Study | None = None) -> list[tup
                     f"distance à vol d'oiseau × {fmt_num(s.access_detour)} parcourue à "
                     f"{fmt_num(s.access_speed_kmh)} km/h."),
         ("Méthode", "Chaque habitant est rattaché au lieu d'accueil le plus rapide à atteindre ; "
-                    "les horaires d'ouverture ne sont pas pris en compte."),
+                    + (f"seuls les lieux ouverts {s.hours.when} comptent." if s.hours is not None
+                       else "les horaires d'ouverture ne sont pas pris en compte.")),
     ]
     lines += [("À lire avant les chiffres" if n.headline else "À savoir", n.message) for n in result.notices]
     return lines

@@ -512,7 +512,8 @@ _MARKERS = """
   {{ this.data }}.forEach(function (m) {
     var icon = L.divIcon({html: m.icon, className: "empty", iconSize: [m.size, m.size],
                           iconAnchor: [Math.floor(m.size / 2), Math.floor(m.size / 2)]});
-    L.marker([m.lat, m.lon], {icon: icon}).bindTooltip("<div>" + m.tip + "</div>", {sticky: true})
+    L.marker([m.lat, m.lon], {icon: icon, zIndexOffset: m.z || 0})
+      .bindTooltip("<div>" + m.tip + "</div>", {sticky: true})
       .bindPopup(m.popup, {maxWidth: m.width}).addTo(group);
   });
 })();
@@ -540,10 +541,15 @@ class Markers(MacroElement):
 
 
 def _marker(lat: float, lon: float, style: tuple[str, str], tip: str, popup: str, shape: str = "circle",
-            size: int = 24, width: int = 320) -> dict:
+            size: int = 24, width: int = 320, z: int = 0) -> dict:
     letter, colour = style
     return {"lat": float(lat), "lon": float(lon), "icon": _icon_html(letter, colour, shape, size), "size": size,
-            "tip": tip, "popup": popup, "width": width}
+            "tip": tip, "popup": popup, "width": width, "z": int(z)}
+
+
+#: Drawn above the others at one place: a France Services or a CCAS often sits in its town hall, whose
+#: marker (a stand-in for the CCAS) must not hide it.
+_ABOVE_TOWN_HALLS = 1000
 
 
 def _class_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -610,7 +616,8 @@ def _site_layers(sites: gpd.GeoDataFrame, origin: pd.Series,
         for idx in np.flatnonzero(((sites["type"] == site_type) & (origin != ORIGIN_ADDED)).to_numpy()):
             row = sites.iloc[idx]
             markers.append(_marker(row.geometry.y, row.geometry.x, SITE_STYLES[site_type],
-                                   html.escape(str(row["name"])), _site_popup(row, threshold)))
+                                   html.escape(str(row["name"])), _site_popup(row, threshold),
+                                   z=0 if site_type == "mairie" else _ABOVE_TOWN_HALLS))
         group.add_child(Markers(markers))
         groups.append(group)
     return groups, types_present
@@ -654,3 +661,80 @@ def _suggestion_layer(suggestions: gpd.GeoDataFrame) -> folium.FeatureGroup:
                                shape="square", size=26, width=300))
     group.add_child(Markers(markers))
     return group
+
+
+def closed_sites_layer(sites: gpd.GeoDataFrame, what: str, threshold: float) -> folium.FeatureGroup | None:
+    """The sites closed at the moment a lens reads (greyed, « Fermé … » in the tooltip); None when none is.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        The sites closed then (WGS84 points).
+    what : str
+        The moment in words (« le mardi à 18:00 »).
+    threshold : float
+        For the popups' figures.
+    """
+    if not len(sites):
+        return None
+    group = folium.FeatureGroup(name=f"Lieux fermés {what}", show=True)
+    markers = [_marker(row.geometry.y, row.geometry.x, CLOSED_STYLE, html.escape(f"Fermé {what} : {row['name']}"),
+                       _site_popup(row, threshold, f"<i>Fermé {html.escape(what)} : ne compte pas à ce moment</i>"))
+               for _, row in sites.to_crs("EPSG:4326").iterrows()]
+    group.add_child(Markers(markers))
+    return group
+
+
+def sector_gap_layer(communes: gpd.GeoDataFrame | None, gaps: pd.DataFrame,
+                     threshold: float) -> folium.FeatureGroup | None:
+    """The communes where coverage to the sector's site falls short of coverage to the nearest site.
+
+    Parameters
+    ----------
+    communes : GeoDataFrame or None
+        Commune outlines (``code``, ``nom``, geometry); None or points: no layer.
+    gaps : DataFrame
+        :attr:`access30.coverage.result.AssignedCoverage.communes` (``commune``, ``gap``, shares).
+    threshold : float
+    """
+    outlines = commune_outlines(communes)
+    worst = gaps[gaps["gap"] >= 0.5]
+    if outlines is None or not len(worst):
+        return None
+    table = worst.groupby("commune", as_index=False).agg(
+        gap=("gap", "sum"), share_nearest=("share_nearest", "first"), share_assigned=("share_assigned", "first"))
+    frame = outlines.to_crs("EPSG:4326")[["code", "nom", "geometry"]].merge(
+        table, left_on="code", right_on="commune", how="inner")
+    if not len(frame):
+        return None
+    top = float(frame["gap"].max())
+    frame["geometry"] = frame.geometry.simplify(0.0002, preserve_topology=True)
+    frame["colour"] = ["#7b3294" if g >= top / 2 else "#c2a5cf" for g in frame["gap"]]
+    frame["tip"] = [f"{html.escape(str(n))} — {fmt_int(g)} hab. à {fmt_num(threshold)} min du lieu le plus proche mais "
+                    f"pas de celui de leur secteur ({fmt_pct(a, sep=' ')} couverts par leur secteur, "
+                    f"{fmt_pct(b, sep=' ')} par le plus proche)"
+                    for n, g, a, b in zip(frame["nom"], frame["gap"], frame["share_assigned"], frame["share_nearest"])]
+    group = folium.FeatureGroup(name="Secteurs : écart au lieu le plus proche", show=True)
+    group.add_child(GeoJsonLayer(frame[["tip", "colour", "geometry"]], style={"weight": 1.5, "fillOpacity": 0.45,
+                                                                               "color": "#542788"},
+                                 coloured=("fillColor",)))
+    return group
+
+
+def listing_layers(sites: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
+    """A département's reception places for review (:class:`access30.inputs.sources.listing.SiteListing`):
+    one layer per site type, each place with its name, address, hours and sources in the popup."""
+    sites = sites.to_crs("EPSG:4326") if sites.crs is not None else sites
+    groups = []
+    for site_type in [t for t in SITE_STYLES if (sites["type"] == t).any()]:
+        group = folium.FeatureGroup(name=f"Lieux : {SITE_TYPES.get(site_type, site_type)}", show=True)
+        markers = []
+        for _, row in sites[sites["type"] == site_type].iterrows():
+            sources = str(row.get("sources", "") or "")
+            extra = f"<i>Sources : {html.escape(sources)}</i>" if sources else ""
+            markers.append(_marker(row.geometry.y, row.geometry.x, SITE_STYLES[site_type],
+                                   html.escape(str(row["name"])), _site_popup(row, 0.0, extra),
+                                   z=0 if site_type == "mairie" else _ABOVE_TOWN_HALLS))
+        group.add_child(Markers(markers))
+        groups.append(group)
+    return groups

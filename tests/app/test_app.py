@@ -148,7 +148,7 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     check_headline(at, full.summary)
     gained = full.summary["population_covered"] - demo_result.summary["population_covered"]
     assert gained > 50
-    assert metrics(at)["Population couverte"].delta == fmt_int(gained) + " hab."
+    assert metrics(at)["Population couverte"].delta == "+" + fmt_int(gained) + " hab."
     mean = metrics(at)["Temps moyen"].proto  # a change that rounds to 0,0 min is grey and unsigned
     change = full.summary["mean_time_min"] - demo_result.summary["mean_time_min"]
     assert (mean.delta == "0,0 min") == (round(change, 1) == 0)

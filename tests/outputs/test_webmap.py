@@ -98,3 +98,20 @@ def test_site_text_is_escaped(hostile_result):
     page = fmap.get_root().render()
     assert HANDMADE_HOSTILE not in page and "<img src=x" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the popup and the tooltip
+
+
+def test_france_services_are_drawn_above_the_town_halls_they_sit_in(demo_study, demo_routing):
+    """Issue 27: the six France Services of the demo were hidden under the town-hall markers."""
+    from access30.coverage.engine import evaluate
+    from access30.outputs import webmap
+
+    result = evaluate(demo_study, demo_routing, 30.0)
+    layers = webmap.map_layers(result, demo_study.communes)
+    by_type = {}
+    for layer in layers:
+        for child in layer._children.values():
+            if isinstance(child, webmap.Markers):
+                by_type[layer.layer_name] = {m["z"] for m in child.markers}
+    assert by_type["Lieux : Mairie (commune de 1 500 hab. ou plus, indicateur de CCAS)"] == {0}
+    assert by_type["Lieux : France Services"] == {1000}
+    assert "zIndexOffset: m.z" in webmap._MARKERS
