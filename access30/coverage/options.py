@@ -21,7 +21,7 @@ HOURS = "hours"
 DEFAULT_CAPACITY_UNIT = "ETP"
 
 #: Lenses through which a routed study is read (:attr:`CoverageOptions.lens`).
-NEAREST, MOMENT, WORKERS = "nearest", "moment", "workers"
+NEAREST, MOMENT, WORKERS, WALK_IN = "nearest", "moment", "workers", "walk_in"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,15 @@ class CoverageOptions:
         A sectorisation file (``code_insee,site_id``): coverage to the assigned site too.
     capacity : CapacityOptions, optional
         Load per site and 2SFCA.
+    walk_in : bool
+        Count only the hours sites receive without appointment (« accueil sans rendez-vous »,
+        :mod:`access30.coverage.walkin`): with ``at`` or ``workers_hours``, the walk-in hours are
+        read at that moment or for people at work; alone, the sites that receive without
+        appointment at some moment of the four-week cycle count. Sites without walk-in hours count
+        their opening hours (said in a notice).
+    wait : bool
+        Also report the wait for an opening within reach (:mod:`access30.coverage.wait`), on the
+        walk-in hours when ``walk_in``.
     """
 
     threshold_min: float = DEFAULT_THRESHOLD_MIN
@@ -75,13 +84,19 @@ class CoverageOptions:
     workers_hours: bool = False
     sectors: Path | None = None
     capacity: CapacityOptions | None = None
+    walk_in: bool = False
+    wait: bool = False
 
     @property
     def lens(self) -> str:
-        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``) or :data:`NEAREST`."""
+        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``), :data:`WALK_IN` (``walk_in``
+        alone) or :data:`NEAREST`; ``walk_in`` with a moment or the workers' hours keeps their lens
+        (read on the walk-in hours)."""
         if self.at:
             return MOMENT
-        return WORKERS if self.workers_hours else NEAREST
+        if self.workers_hours:
+            return WORKERS
+        return WALK_IN if self.walk_in else NEAREST
 
 
 @dataclass(frozen=True)
