@@ -11,7 +11,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from access30.base.errors import InputError
 from access30.coverage.engine import evaluate, route
+from access30.coverage.options import CoverageOptions, RunOptions
+from access30.coverage.run import coverage_result
 from access30.coverage.transit import TransitRouting, evaluate_transit, route_transit
 from access30.inputs.assemble import StudyRequest, assemble_study
 from access30.inputs.hours import site_hours
@@ -101,3 +104,11 @@ def test_a_site_open_some_weeks_only_counts_its_every_week_hours(reunion):
     tuesday, wednesday = intervals_for_day(weekly, 1)[0], intervals_for_day(weekly, 2)[0]
     assert (tuesday[:, 0] >= 1440).all()  # Tuesday: only Wednesday's hours, shifted past midnight
     assert wednesday[0].tolist() == [540.0, 720.0]
+
+
+@pytest.mark.parametrize("option", ["wait", "walk_in"])
+def test_the_wait_and_the_walk_in_lens_need_road_times(reunion, routed, option):
+    options = RunOptions(coverage=CoverageOptions(**{option: True}))
+    with pytest.raises(InputError) as error:
+        coverage_result(reunion, routed, options)
+    assert error.value.column == "--" + option.replace("_", "-") and "transports en commun" in error.value.problem
