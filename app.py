@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from access30.base.departements import is_departement_code
 from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.fmt import fmt_int, fmt_lonlat, fmt_metres, fmt_min, fmt_num, fmt_pct, fmt_points, plural
 from access30.base.labels import EQUITY_LABELS_FR, for_app, sites_counted
@@ -25,7 +26,6 @@ from access30.coverage import scenario as sc
 from access30.coverage.engine import route
 from access30.coverage.rules import population_by_class
 from access30.inputs.assemble import load_study
-from access30.inputs.communes import is_departement_code
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.territory import DEFAULT_TERRITORY, TERRITORIES

@@ -23,23 +23,47 @@ The embedded demo territory (Saint-Brieuc – Loudéac, 46 communes, partial OSM
 176836
 """
 
-from access30.base.errors import InputError, Notice
-from access30.base.settings import DEFAULT_THRESHOLD_MIN
-from access30.coverage.engine import evaluate, route, run_coverage
-from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
-from access30.coverage.result import CoverageResult, Routing
-from access30.coverage.run import run
-from access30.inputs.assemble import StudyRequest, assemble_study
-from access30.inputs.study import Study
-from access30.outputs.export import write_gpkg, write_summary
-from access30.outputs.pack import write_report
-from access30.suggest.candidates import build_candidates
-from access30.suggest.run import SuggestOptions, run_suggestion
-from access30.suggest.suggestion import Suggestion, suggest_sites
+import importlib
 
-__all__ = [
-    "DEFAULT_THRESHOLD_MIN", "CapacityOptions", "CoverageOptions", "CoverageResult", "InputError", "Notice",
-    "Routing", "RunOptions", "Study", "StudyRequest", "SuggestOptions", "Suggestion", "assemble_study",
-    "build_candidates", "evaluate", "route", "run", "run_coverage", "run_suggestion", "suggest_sites", "write_gpkg",
-    "write_report", "write_summary",
-]
+# The names load on first use (PEP 562): ``import access30`` stays light, so the command line
+# starts in a fraction of a second and a command loads only the stages it runs.
+_HOMES = {
+    "CapacityOptions": "access30.coverage.options",
+    "CoverageOptions": "access30.coverage.options",
+    "CoverageResult": "access30.coverage.result",
+    "DEFAULT_THRESHOLD_MIN": "access30.base.settings",
+    "InputError": "access30.base.errors",
+    "Notice": "access30.base.errors",
+    "Routing": "access30.coverage.result",
+    "RunOptions": "access30.coverage.options",
+    "Study": "access30.inputs.study",
+    "StudyRequest": "access30.inputs.assemble",
+    "SuggestOptions": "access30.suggest.run",
+    "Suggestion": "access30.suggest.suggestion",
+    "assemble_study": "access30.inputs.assemble",
+    "build_candidates": "access30.suggest.candidates",
+    "evaluate": "access30.coverage.engine",
+    "route": "access30.coverage.engine",
+    "run": "access30.coverage.run",
+    "run_coverage": "access30.coverage.engine",
+    "run_suggestion": "access30.suggest.run",
+    "suggest_sites": "access30.suggest.suggestion",
+    "write_gpkg": "access30.outputs.export",
+    "write_report": "access30.outputs.pack",
+    "write_summary": "access30.outputs.export",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'access30' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES))

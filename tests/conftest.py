@@ -1,5 +1,8 @@
-"""Shared fixtures: paths to the real data in ../shared/data and the demo study, computed once."""
+"""Shared fixtures: paths to the real data in ../shared/data and the demo study, computed once; no
+download ever leaves the machine."""
 
+import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -7,6 +10,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 OSM = SHARED_DATA / "osm"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def downloads_stay_local():
+    """Every download of the tests goes through a mirror on a closed local port (refused at once, as
+    offline), so that no test fetches hundreds of megabytes from the internet; a test that serves
+    files sets its own mirror (or ``mirror=""`` for a local address). Subprocesses inherit it."""
+    before = os.environ.get("ACCESS30_MIRROR")
+    os.environ["ACCESS30_MIRROR"] = f"http://127.0.0.1:{_closed_port()}/"
+    yield
+    if before is None:
+        os.environ.pop("ACCESS30_MIRROR", None)
+    else:
+        os.environ["ACCESS30_MIRROR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
@@ -92,11 +90,12 @@ def test_figures_modes_quick():
     assert "couverts" in done.stdout
 
 
-@pytest.mark.parametrize("code", ["22", "99"])
-def test_download_script_fails_clearly_offline(tmp_path, code):
-    done = run("download_osm_extract.py", code, "--folder", str(tmp_path), timeout=120)
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr and done.stderr.strip().splitlines()[-1].startswith("Erreur :")
+def test_bench_download_quick():
+    """A first download through a local mirror, the cached second run, the five sources failing offline."""
+    done = run("bench_download.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "cached_second_run_s") > 0
+    assert "| Offline: the five sources fail" in done.stdout
 
 
 def test_bench_batch_quick():

@@ -102,3 +102,9 @@ class Notice:
 
     def __str__(self) -> str:
         return self.message
+
+
+class SourceUnavailableError(NetworkUnavailableError):
+    """A public source cannot be used as published (its dataset no longer offers the file expected);
+    the message (French) says what to download by hand. Download failures are those of
+    :mod:`access30.base.fetch`."""

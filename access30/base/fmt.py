@@ -119,3 +119,29 @@ def fmt_list(items, limit: int = 5, sep: str = ", ") -> str:
     shown = sep.join(items[:limit])
     rest = len(items) - limit
     return shown + (f"{sep}… et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else "")
+
+
+def fmt_bytes(size: float) -> str:
+    """A size in French units: ``512 octets``, ``12,3 ko``, ``178,5 Mo``, ``1,2 Go`` (powers of 1000).
+
+    Examples
+    --------
+    >>> fmt_bytes(312_456_789)
+    '312,5 Mo'
+    """
+    for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
+        if size >= scale:
+            return f"{fmt_dec(size / scale, 1)} {unit}"
+    return f"{int(size)} octets"
+
+
+def fmt_iso_date(text: str) -> str:
+    """An ISO date in the French order.
+
+    Examples
+    --------
+    >>> fmt_iso_date("2025-12-02")
+    '02/12/2025'
+    """
+    year, month, day = text.split("-")
+    return f"{day}/{month}/{year}"

@@ -19,9 +19,13 @@ _ARTICLES = {"0": ("", "de "), "1": ("", "d'"), "2": ("Le ", "du "), "3": ("La "
              "5": ("L'", "de L'"), "6": ("Aux ", "d'Aux "), "7": ("Las ", "de Las "), "8": ("Los ", "de Los ")}
 
 
-@lru_cache(maxsize=1)
 def _types() -> dict[str, str]:
-    table = pd.read_csv(data_path("france/communes_type_nom.csv.gz"), dtype=str)
+    return _read_types(str(data_path("france/communes_type_nom.csv.gz")))  # noted as read by each run
+
+
+@lru_cache(maxsize=1)
+def _read_types(path: str) -> dict[str, str]:
+    table = pd.read_csv(path, dtype=str)
     return dict(zip(table["code"], table["type_nom"]))
 
 
@@ -61,9 +65,13 @@ def with_full_names(frame: pd.DataFrame, code: str = "code", name: str = "nom") 
     return out
 
 
-@lru_cache(maxsize=1)
 def _national_names() -> dict[str, str]:
-    table = read_table(data_path(NATIONAL_COMMUNES))
+    return _read_national_names(str(data_path(NATIONAL_COMMUNES)))
+
+
+@lru_cache(maxsize=1)
+def _read_national_names(path: str) -> dict[str, str]:
+    table = read_table(path)
     return {code: full_name(code, nom) for code, nom in zip(table["code"], table["nom"])}
 
 

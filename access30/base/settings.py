@@ -6,7 +6,11 @@ can change the environment between two calls.
 ``ACCESS30_DATA``
     Folder of the built-in data (default: the project's ``data/``).
 ``ACCESS30_CACHE``
-    Folder of downloaded networks (default: ``$XDG_CACHE_HOME/access30`` or ``~/.cache/access30``).
+    Folder of the downloaded public inputs, with its manifest (default: ``$XDG_CACHE_HOME/access30``
+    or ``~/.cache/access30``).
+``ACCESS30_MIRROR``
+    Address of a mirror (``http://host/path/``) that replaces the scheme and host of every download
+    address, keeping its path (an administration behind a proxy serving its own copies).
 ``HIGHS_LOG``
     Any non-empty value shows the HiGHS solver's log.
 """
@@ -17,6 +21,7 @@ import os
 from pathlib import Path
 
 from access30.base.errors import InputError
+from access30.base.record import note_file
 
 #: The access-time threshold, minutes, when none is given: the 30 minutes of the national commitment.
 DEFAULT_THRESHOLD_MIN = 30.0
@@ -34,7 +39,8 @@ def data_root() -> Path:
 
 
 def data_path(relative: str) -> Path:
-    """A file of the built-in data, e.g. ``data_path("france/epci.csv")``.
+    """A file of the built-in data, e.g. ``data_path("france/epci.csv")``, noted as read by the run
+    (:func:`access30.base.record.note_file`).
 
     Raises
     ------
@@ -46,14 +52,20 @@ def data_path(relative: str) -> Path:
         raise InputError("fichier de données intégré manquant",
                          f"réinstallez le projet ou définissez ACCESS30_DATA (cherché dans {data_root()})",
                          path=path)
+    note_file(path, "données intégrées")  # for the run record (access30.base.record.collecting)
     return path
 
 
 def cache_dir() -> Path:
-    """Per-user cache folder for downloaded networks (``$ACCESS30_CACHE`` overrides it)."""
+    """Per-user cache folder of the downloaded inputs (``$ACCESS30_CACHE`` overrides it)."""
     if os.environ.get("ACCESS30_CACHE"):
         return Path(os.environ["ACCESS30_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "access30"
+
+
+def mirror() -> str | None:
+    """Address of the download mirror (``$ACCESS30_MIRROR``), or None when unset or empty."""
+    return os.environ.get("ACCESS30_MIRROR", "").strip() or None
 
 
 def solver_log() -> bool:

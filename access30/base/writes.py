@@ -28,7 +28,7 @@ from pathlib import Path
 
 from access30.base import settings
 from access30.base.errors import InputError
-from access30.base.io import _write_error, os_reason, split_layer
+from access30.base.files import os_reason, split_layer, write_error
 
 #: Prefix of the temporary folders of :func:`writing_together`, followed by the writer's process id.
 PART_PREFIX = ".access30-part-"
@@ -343,7 +343,7 @@ class OutputSet:
                 self._temporary[final_folder] = Path(tempfile.mkdtemp(prefix=f"{PART_PREFIX}{os.getpid()}-",
                                                                       dir=final_folder))
             except OSError as exc:
-                raise _write_error(exc, next(p for p in self.paths if p.parent == final_folder)) from None
+                raise write_error(exc, next(p for p in self.paths if p.parent == final_folder)) from None
         return self._temporary[final_folder]
 
     def written(self) -> list[tuple[Path, Path]]:
@@ -379,7 +379,7 @@ class OutputSet:
                     else:
                         moved.unlink()
             if isinstance(exc, OSError):
-                raise _write_error(exc, final) from None
+                raise write_error(exc, final) from None
             raise
         return [final for _, final in pairs]
 

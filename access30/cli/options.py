@@ -2,8 +2,9 @@
 
 :func:`run_options` and :func:`suggest_options` turn the parsed arguments into the typed options
 of the core (:class:`~access30.coverage.options.RunOptions`,
-:class:`~access30.suggest.run.SuggestOptions`); the checks refuse, before anything is computed,
-the options that would be left unused or do not fit together, naming them and the fix.
+:class:`~access30.suggest.run.SuggestOptions`); :func:`recorded_options` rebuilds the same typed
+options from a run record (``access30 rerun``). The checks refuse, before anything is computed, the
+options that would be left unused or do not fit together, naming them and the fix.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from access30.base.departements import is_departement_code, normalise_departement
 from access30.base.errors import InputError
+from access30.base.record import RunRecord, restore
 from access30.base.writes import (
     Output,
     file_sources,
@@ -21,11 +24,11 @@ from access30.base.writes import (
 from access30.cli.parser import DEFAULT_CRS, file_option
 from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
-from access30.inputs.communes import is_departement_code, normalise_departement
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.inputs.inventories import candidate_inventories
 from access30.inputs.territory import TERRITORIES
 from access30.network.modes import get_mode
-from access30.suggest.candidates import CANDIDATE_SOURCES, DEFAULT_MAX_CELLS
+from access30.suggest.candidates import CANDIDATE_SOURCES
 from access30.suggest.run import SuggestOptions
 
 
@@ -62,6 +65,28 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                                workers_hours=bool(getattr(args, "workers_hours", False)),
                                sectors=getattr(args, "sectors", None), capacity=capacity_options(args))
     return RunOptions(study=study_request(args), coverage=coverage)
+
+
+def command_arguments(args: argparse.Namespace) -> dict:
+    """Every option of the command line with its value, defaults included (for the run record)."""
+    return {name: value for name, value in sorted(vars(args).items()) if name != "command_line"}
+
+
+def recorded_options(record: RunRecord) -> tuple[RunOptions, SuggestOptions | None]:
+    """The typed options a run was made with, rebuilt from its record (``access30 rerun``).
+
+    Raises
+    ------
+    InputError
+        When the record holds no study options, or a value of the wrong type.
+    """
+    groups = record.options
+    if not isinstance(groups.get("study"), dict) or not isinstance(groups.get("coverage"), dict):
+        raise InputError("journal d'exécution sans options d'étude (« study », « coverage »)",
+                         "donnez le résumé JSON d'un calcul coverage, report ou suggest")
+    options = RunOptions(restore(StudyRequest, groups["study"]), restore(CoverageOptions, groups["coverage"]))
+    ask = restore(SuggestOptions, groups["suggest"]) if isinstance(groups.get("suggest"), dict) else None
+    return options, ask
 
 
 def candidate_items(args: argparse.Namespace) -> tuple[list[str], list[Path]]:

@@ -6,11 +6,11 @@ import argparse
 import math
 from pathlib import Path
 
+from access30.base.cache import SOURCES
 from access30.base.crs import crs_option
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
-from access30.inputs.inventories import candidate_inventories, inventory_keys
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS, candidate_entries, inventory_keys
 from access30.network.modes import MODES
-from access30.suggest.candidates import DEFAULT_MAX_CELLS
 
 #: Coordinates of a CSV of sites or candidates when no --sites-crs / --candidates-crs is given.
 DEFAULT_CRS = "EPSG:4326"
@@ -118,10 +118,19 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
                               "le temps retenu est le temps médian")
     group.add_argument("--max-access-m", type=nombre, default=None,
                        help="distance maximale à vol d'oiseau jusqu'à une route (m) ; au-delà : sans accès routier")
-    group.add_argument("--cache-dir", type=chemin, help="dossier de cache des réseaux téléchargés")
+    group.add_argument("--cache-dir", type=chemin, help="dossier de cache des données téléchargées (réseau, carroyage, "
+                                                        "annuaires ; défaut : ACCESS30_CACHE ou ~/.cache/access30)")
+    add_mirror_argument(group)
     parser.add_argument("--threshold", type=nombre, default=DEFAULT_THRESHOLD_MIN,
                         help="seuil en minutes (défaut 30, inclus)")
     parser.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
+
+
+def add_mirror_argument(parser) -> None:
+    """``--mirror``: a mirror of the download servers (as ``ACCESS30_MIRROR``)."""
+    parser.add_argument("--mirror", metavar="URL",
+                        help="miroir des serveurs de téléchargement, http://hôte/chemin/ : remplace le protocole et "
+                             "l'hôte de chaque adresse et garde son chemin (défaut : ACCESS30_MIRROR)")
 
 
 def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +152,7 @@ def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
 
 def candidate_lists() -> str:
     """The inventories giving candidates by default, in words (« mairies et France Services »)."""
-    return " et ".join(inventory.plural for inventory in candidate_inventories())
+    return " et ".join(inventory.plural for inventory in candidate_entries())
 
 
 def file_option(inventory) -> str:
@@ -193,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")
     add_study_arguments(suggest)
-    listed = [inventory.key for inventory in candidate_inventories()]
+    listed = [inventory.key for inventory in candidate_entries()]
     suggest.add_argument("--candidates", default=",".join(listed),
                          help=f"emplacements candidats séparés par des virgules : {', '.join(listed)}, cells "
                               f"(carreaux habités) et/ou un fichier CSV/GPKG (défaut : {','.join(listed)})")
@@ -204,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--cells-method", choices=["grid", "kmeans"], default=None,
                          help="réduction des carreaux candidats : grille plus grossière (défaut) ou k-moyennes "
                               "pondérées")
-    for inventory in candidate_inventories():
+    for inventory in candidate_entries():
         suggest.add_argument(file_option(inventory), type=chemin, help=inventory.candidates.file_help)
     suggest.add_argument("--model", choices=["cover", "maxcover", "median"], default="maxcover",
                          help="cover : nombre minimal de lieux pour couvrir tous les habitants atteignables ; "
@@ -232,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     sites.add_argument("--sites-builtin", default=None,
                        help=f"listes intégrées séparées par des virgules : {inventory_keys()} (défaut : toutes)")
     sites.add_argument("--cache-dir", type=chemin,
-                       help="dossier de cache (Annuaire de l'administration, data·inclusion déjà téléchargés)")
+                       help="dossier de cache (Annuaire de l'administration, data·inclusion : téléchargés au premier "
+                            "usage)")
+    add_mirror_argument(sites)
     sites.add_argument("--quiet", action="store_true", help="n'afficher que le chemin du fichier écrit")
 
     batch = sub.add_parser("batch", help="tous les départements (ou une liste) sur un cluster Dask : un tableau, "
@@ -259,6 +270,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="reprendre : garder les départements déjà calculés avec les mêmes paramètres et les "
                             "mêmes fichiers d'entrée, recalculer les autres (en disant pourquoi)")
     batch.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
+
+    download = sub.add_parser("download", help="télécharger les données publiques d'un département dans le cache "
+                                                "(réseau, carroyage, annuaires, France Services)")
+    download.add_argument("--departement", required=True, metavar="CODE",
+                          help="code INSEE du département (22, 29, 2A, 972…)")
+    download.add_argument("--only", metavar="SOURCES",
+                          help=f"sources séparées par des virgules : {', '.join(SOURCES)} (défaut : toutes)")
+    download.add_argument("--cache-dir", type=chemin, help="dossier de cache (défaut : ACCESS30_CACHE ou "
+                                                           "~/.cache/access30)")
+    add_mirror_argument(download)
+    download.add_argument("--refresh", action="store_true",
+                          help="télécharger de nouveau, même ce qui est déjà en cache")
+    download.add_argument("--quiet", action="store_true", help="sans barres de progression")
+
+    cache = sub.add_parser("cache", help="ce que contient le cache des données téléchargées (ou le vider)")
+    cache.add_argument("--clear", metavar="SOURCE", choices=[*SOURCES, "all"],
+                       help=f"supprimer du cache une source ({', '.join(SOURCES)}) ou tout (all), avec les fichiers "
+                            "qui en sont tirés")
+    cache.add_argument("--verify", action="store_true",
+                       help="relire chaque fichier et vérifier son empreinte SHA-256")
+    cache.add_argument("--cache-dir", type=chemin, help="dossier de cache (défaut : ACCESS30_CACHE ou "
+                                                        "~/.cache/access30)")
+
+    rerun = sub.add_parser("rerun", help="refaire un calcul à partir de son résumé JSON (même options, mêmes "
+                                         "fichiers, vérifiés par leur empreinte)")
+    rerun.add_argument("record", type=chemin, metavar="RUN.json",
+                       help="résumé JSON d'un calcul (--summary, ou synthese.json d'un dossier)")
+    rerun.add_argument("--out", type=chemin, help="GeoPackage de sortie (défaut : celui d'origine suffixé "
+                                                  "« -relance »)")
+    rerun.add_argument("--summary", type=chemin, help="résumé JSON de sortie (défaut : celui d'origine suffixé "
+                                                      "« -relance »)")
+    rerun.add_argument("--out-dir", type=chemin, help="report : dossier de sortie (défaut : celui d'origine suffixé "
+                                                      "« -relance »)")
+    rerun.add_argument("--quiet", action="store_true", help="n'afficher que les erreurs")
 
     sub.add_parser("territories", help="liste des territoires intégrés")
     return parser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from access30.base.fmt import fmt_int, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
@@ -95,9 +95,10 @@ def _network_line(s) -> str:
 def _transit_lines(s) -> list[str]:
     t = s.transit
     return [f"Transports en commun : flux GTFS {t.feed_file} ({', '.join(t.feed_agencies) or 'agence non déclarée'}), "
-            f"valable du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; {fmt_int(s['network_nodes'])} "
+            f"valable du {fmt_iso_date(t.feed_valid_from)} au {fmt_iso_date(t.feed_valid_to)} ; "
+            f"{fmt_int(s['network_nodes'])} "
             f"arrêts desservis, {fmt_int(s['network_edges'])} courses ce jour-là",
-            f"Date des horaires : {_iso_fr(t.service_date)} ; départs {t.window} (temps médian sur la fenêtre)",
+            f"Date des horaires : {fmt_iso_date(t.service_date)} ; départs {t.window} (temps médian sur la fenêtre)",
             f"Horaires d'ouverture : {t.opening_hours}"]
 
 
@@ -116,12 +117,6 @@ def _transit_usage_lines(s) -> list[str]:
                                                               for r in t.stops[:8]))
     lines.append(f"Dont à pied directement jusqu'au lieu : {fmt_int(t.walk_only_population)}")
     return lines
-
-
-def _iso_fr(text: str) -> str:
-    """``2025-12-02`` → ``02/12/2025``."""
-    year, month, day = text.split("-")
-    return f"{day}/{month}/{year}"
 
 
 def _counted(s) -> str:
@@ -166,3 +161,5 @@ def format_suggestion(suggestion) -> str:
     shown = {"capacity_insufficient"} if suggestion.capacitated is not None else set()  # said above, first
     lines += [f"- {notice.message}" for notice in suggestion.notices if notice.code not in shown]
     return "\n".join(lines)
+
+

@@ -6,6 +6,10 @@
 and read by :func:`coverage_result`: through the opening-hours lens (a moment, or the hours open to
 people at work), or, for the nearest site, with coverage to the assigned sector site and the load of
 the sites when asked.
+
+:func:`begin_record` starts the run record of such a job from its typed options (every option with
+its value, defaults included, and the files they name); :func:`app_record` gives the whole record of
+the app's settings and study, for its exports.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from access30.base.errors import InputError
+from access30.base.record import RunRecord
 from access30.coverage.capacity import capacity_indicators, site_capacity, with_capacity
 from access30.coverage.engine import evaluate, route
 from access30.coverage.hours import coverage_at, coverage_for_workers
@@ -97,3 +102,66 @@ def run(options: RunOptions) -> Run:
     study = assemble_study(options.study)
     routing = route(study)
     return Run(study, routing, coverage_result(study, routing, options))
+
+
+def begin_record(command: str, options: RunOptions, *, suggest=None, argv: list[str] | None = None,
+                 arguments: dict | None = None) -> RunRecord:
+    """The run record of a coverage job, started now from its typed options.
+
+    Parameters
+    ----------
+    command : str
+        ``coverage``, ``report``, ``suggest`` or ``app``.
+    options : RunOptions
+        Recorded whole (``study`` and ``coverage`` groups, defaults included); the files they name are
+        fingerprinted.
+    suggest : SuggestOptions, optional
+        Recorded as the ``suggest`` group.
+    argv : list of str, optional
+        The command line.
+    arguments : dict, optional
+        Every option of the command line, or the app's settings.
+
+    Returns
+    -------
+    RunRecord
+        Add the study (:meth:`~access30.base.record.RunRecord.add_study`) and what else was read, then
+        :meth:`~access30.base.record.RunRecord.finish`.
+
+    Examples
+    --------
+    >>> from access30 import RunOptions, StudyRequest
+    >>> made = begin_record("coverage", RunOptions(StudyRequest(territory="st-brieuc-loudeac")))
+    >>> made.options["coverage"]["threshold_min"], made.options["study"]["mode"]
+    (30.0, 'drive')
+    """
+    groups = {"study": options.study, "coverage": options.coverage}
+    if suggest is not None:
+        groups["suggest"] = suggest
+    return RunRecord.begin(command, groups, argv=argv, arguments=arguments)
+
+
+def app_record(options: RunOptions, study: Study, settings: dict | None = None, suggest=None) -> RunRecord:
+    """How a result of the app was made: its settings, typed options, the files its study read with their
+    checksums, the sources with their vintage and download date, versions and time (for its exports).
+
+    Parameters
+    ----------
+    options : RunOptions
+        The options the app built from its controls.
+    study : Study
+        The study shown (its files and sources are recorded).
+    settings : dict, optional
+        The app's controls as the user set them (« seuil », « mode », files uploaded…).
+    suggest : SuggestOptions, optional
+        When the export holds suggestions.
+
+    Examples
+    --------
+    >>> from access30 import RunOptions, StudyRequest, assemble_study
+    >>> options = RunOptions(StudyRequest(territory="st-brieuc-loudeac"))
+    >>> made = app_record(options, assemble_study(options.study), {"seuil": 30})
+    >>> made.command, made.argv, any(i["role"] == "données intégrées" for i in made.inputs)
+    ('app', None, True)
+    """
+    return begin_record("app", options, suggest=suggest, arguments=settings).add_study(study).finish()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from access30.base.io import jsonable
+from access30.base.files import jsonable
 
 
 @dataclass(frozen=True)

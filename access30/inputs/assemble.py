@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,21 +35,17 @@ from pyproj.exceptions import CRSError
 from shapely.ops import nearest_points
 
 from access30.base.crs import local_crs, to_wgs84
+from access30.base.departements import is_departement_code, normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from access30.base.io import find_column, read_vector
-from access30.inputs.communes import (
-    departement_area,
-    departement_communes,
-    is_departement_code,
-    national_communes_table,
-    normalise_departement,
-)
+from access30.base.record import collecting
+from access30.inputs.catalogue import inventory_keys
+from access30.inputs.communes import departement_area, departement_communes, national_communes_table
 from access30.inputs.inventories import (
     INVENTORIES,
     InventoryScope,
     described,
-    inventory_keys,
     inventory_notices,
     inventory_sources,
     list_sites,
@@ -65,8 +60,9 @@ from access30.inputs.population import (
     read_population,
     repair_polygons,
 )
+from access30.inputs.remote import DEFAULT_VINTAGE, NO_GRID
 from access30.inputs.sites import check_territory, dedupe_sites, read_sites, relocated_notice
-from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path, load_filosofi_grid
+from access30.inputs.sources.filosofi import FilosofiUnavailable, load_filosofi_grid
 from access30.inputs.sources.merge import merge_user_sites
 from access30.inputs.study import Study
 from access30.inputs.territory import (
@@ -74,6 +70,7 @@ from access30.inputs.territory import (
     ODBL,
     TERRITORIES,
     download_network,
+    extract_source_line,
     load_communes,
     load_demand,
     load_network,
@@ -82,7 +79,7 @@ from access30.inputs.territory import (
 )
 from access30.inputs.transit import stop_reach_notices
 from access30.network.modes import get_mode
-from access30.network.roads import RoadNetwork, bridge_gaps, cached_network_path, read_pbf
+from access30.network.roads import RoadNetwork, bridge_gaps, read_pbf
 from access30.network.transit import TransitNetwork, read_transit_network
 from access30.routing.roads import AccessModel
 
@@ -226,6 +223,12 @@ def assemble_study(request: StudyRequest) -> Study:
         The network must be downloaded and there is no connection.
     """
     check_request(request)
+    with collecting() as reads:
+        study = _assemble(request)
+    return replace(study, reads=reads)
+
+
+def _assemble(request: StudyRequest) -> Study:
     key = request.territory
     if request.population is None:
         if key is None and request.departement is None:
@@ -265,6 +268,8 @@ def _builtin_study(key: str, request: StudyRequest) -> Study:
     sources = list(territory.sources) + inventory_sources(builtins)
     if request.network is not None:
         sources[0] = territory_network_source(Path(request.network))
+    elif territory.network is None:
+        sources[0] = extract_source_line(territory.departement, request.cache_dir)
     if not isinstance(network, RoadNetwork):
         sources[0] = network.source_line()
     if request.sites is not None:
@@ -286,7 +291,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     communes, fixes = departement_communes(code)
     area = departement_area(communes, request.area_buffer_m)
     network = study_network(request, lambda: _network(
-        request, lambda: download_network(area, request, f"département {code}")))
+        request, lambda: download_network(area, request, f"département {code}", code)))
     demand, population_source, population_notices = departement_demand(code, communes, fixes, request)
     notices = []
     builtins = _builtins(request)
@@ -301,7 +306,7 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
     # The listing's notices say what a list stands for (mairies for CCAS), what was merged and what
     # could not be placed, and end with the per-source report.
     notices += listing.notices
-    sources = [_network_source(request, network, area), population_source, *listing.source_lines]
+    sources = [_network_source(request, network, code), population_source, *listing.source_lines]
     if request.sites is not None:
         sites, found = _add_user_sites(sites, request, _area_of_points(communes, 20_000.0))
         notices += found
@@ -316,18 +321,20 @@ def _departement_study(code: str, request: StudyRequest) -> Study:
 
 def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
                         request: StudyRequest) -> tuple[Demand, str, list[Notice]]:
-    """The INSEE Filosofi 200 m grid of the département when it is in the cache, else each commune's
-    population at its town hall with a notice saying why (no grid published, or not cached)."""
+    """The INSEE Filosofi 200 m grid of the département (from the cache, or downloaded into it on first
+    use), else each commune's population at its town hall with a notice saying why (no grid
+    published, or it cannot be had: offline, the notice says what to fetch by hand and where)."""
     if request.demand == "mairies":
         why = "choix de l'étude, plutôt que le carroyage INSEE"
     elif code not in NO_GRID:
-        cached = filosofi_cache_path(code, DEFAULT_VINTAGE, request.cache_dir, create=False)
-        if cached.is_file():
+        try:
             demand = load_filosofi_grid(code, DEFAULT_VINTAGE, cache_dir=request.cache_dir)
+        except FilosofiUnavailable as exc:
+            why = (f"le carroyage INSEE Filosofi {DEFAULT_VINTAGE} (200 m) du département n'est pas dans le cache "
+                   f"et n'a pas pu être téléchargé ({exc})")
+        else:
             return demand, (f"Population : INSEE Filosofi {DEFAULT_VINTAGE}, carroyage 200 m (revenus fiscaux "
                             f"{DEFAULT_VINTAGE}), Licence Ouverte 2.0"), []
-        why = (f"le carroyage INSEE Filosofi {DEFAULT_VINTAGE} (200 m) du département n'est pas dans le cache "
-               f"({cached}) et une étude ne le télécharge pas (hors ligne)")
     else:
         why = (f"l'INSEE ne publie pas de carroyage Filosofi pour {NO_GRID[code]} ({code}) : seulement la France "
                "métropolitaine, la Martinique et La Réunion")
@@ -358,7 +365,12 @@ def _files_study(request: StudyRequest) -> Study:
     communes, demand, found = _communes(request, demand, territory, code)
     notices += found + [Notice("population_file", f"Population : {note}.") for note in demand.notes]
     user, listed = None, None
-    sources = [_network_source(request, network), f"Population : {demand.source}"]
+    if request.network is None and territory is not None:
+        network_line = (territory.sources[0] if territory.network is not None
+                        else extract_source_line(territory.departement, request.cache_dir))
+    else:
+        network_line = _network_source(request, network, code if request.network is None else None)
+    sources = [network_line, f"Population : {demand.source}"]
     extent = network_extent(network, access.max_distance_m)
     if request.sites is not None:
         user, found = read_sites(request.sites, crs=request.sites_crs, capacity_column=request.capacity_column)
@@ -430,7 +442,8 @@ def _files_network(request: StudyRequest, territory, code: str | None) -> RoadNe
         return load_network(territory, mode=request.mode, cache_dir=request.cache_dir,
                             partial=request.partial_network or None)
     if request.territory is not None:
-        return download_network(departement_area(departement_communes(code)[0]), request, f"département {code}")
+        return download_network(departement_area(departement_communes(code)[0]), request, f"département {code}",
+                                code)
     raise InputError("aucun réseau routier indiqué", "ajoutez --network FICHIER.osm.pbf (extrait OpenStreetMap "
                      "du territoire)", column="--network")
 
@@ -446,16 +459,14 @@ def _network(request: StudyRequest, download) -> RoadNetwork:
     return network
 
 
-def _network_source(request: StudyRequest, network=None, area=None) -> str:
-    """Source line of the network: a timetable's own line, the user's file, or the osmnx download with
-    its date when cached."""
+def _network_source(request: StudyRequest, network=None, departement: str | None = None) -> str:
+    """Source line of the network: a timetable's own line, the user's file, or the regional extract of
+    the cache with its date."""
     if network is not None and not isinstance(network, RoadNetwork):
         return network.source_line()
-    where = Path(request.network).name if request.network else "OpenStreetMap téléchargé avec osmnx"
-    if request.network is None and area is not None:
-        cached = cached_network_path(area, request.mode, request.cache_dir)
-        if cached.is_file():
-            where += f" le {date.fromtimestamp(cached.stat().st_mtime).isoformat()}"
+    if request.network is None and departement is not None:
+        return extract_source_line(departement, request.cache_dir, request.partial_network)
+    where = Path(request.network).name if request.network else "OpenStreetMap"
     return f"Réseau routier : {where}" + (" (routes principales seulement)" if request.partial_network else "") \
         + f", {ODBL}"
 

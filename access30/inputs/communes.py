@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from access30.base.crs import local_crs
-from access30.base.download import REGION_OF_DEPARTEMENT
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_num
 from access30.base.io import read_table
@@ -24,27 +23,6 @@ def national_communes_table(codes: set[str] | None, departement: str | None = No
     if rows.empty:
         return None
     return with_full_names(pd.DataFrame(rows[["code", "nom", "epci_code", "epci_nom"]].reset_index(drop=True)))
-
-
-def normalise_departement(code: str) -> str:
-    """An INSEE département code in its canonical form (``2a`` → ``2A``, ``1`` → ``01``, ``"972 "`` → ``972``).
-
-    Raises
-    ------
-    InputError
-        When the code is not a French département.
-    """
-    text = str(code).strip().upper().zfill(2)
-    if text not in REGION_OF_DEPARTEMENT:
-        raise InputError(f"département « {code} » inconnu",
-                         "indiquez un code INSEE de département (01 à 95, 2A, 2B, 971 à 976)",
-                         column="--departement")
-    return text
-
-
-def is_departement_code(key: str) -> bool:
-    """Whether ``key`` looks like an INSEE département code (``22``, ``2A``, ``972``)."""
-    return str(key).strip().upper().zfill(2) in REGION_OF_DEPARTEMENT
 
 
 def departement_communes(code: str) -> tuple[gpd.GeoDataFrame, list[str]]:

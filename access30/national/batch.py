@@ -13,7 +13,10 @@ client writes each département's row atomically as it arrives (``departements/<
 
 Each row records, under ``run``, the options it was computed with and the files that fed it (path,
 size, SHA-256: the network extract, the population grid, the national lists, the shipped inventories
-and cached directories; :func:`run_record`). A second run with ``resume`` reuses only the rows that
+and cached directories; :func:`run_record`), and the row's full run record under ``run.record``
+(:class:`access30.base.record.RunRecord`: access30 version and commit, the command line, every option,
+every file read with its checksum, the sources with their vintage and download date, package
+versions, start, end and duration). A second run with ``resume`` reuses only the rows that
 succeeded with the same options from the same files, and says why it computes the others
 (:func:`resume_plan`); the national outputs (:mod:`access30.national.outputs`) are built from this run's rows
 only. A lock (:func:`batch_folder`) keeps a second batch out of the folder while one runs, and the
@@ -36,11 +39,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from access30.base.departements import ALL_DEPARTEMENTS, is_departement_code, normalise_departement
+from access30.base.download import network_file
 from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.files import jsonable, write_text_atomic
 from access30.base.fmt import fmt_int, fmt_list, fmt_num, plural
 from access30.base.folderlock import folder_lock
-from access30.base.io import jsonable, read_table, write_text_atomic
-from access30.base.provenance import file_fingerprint, options_record, same_content
+from access30.base.io import read_table
+from access30.base.record import RunRecord, collecting, file_fingerprint, options_record, same_content
 from access30.base.settings import (
     DEFAULT_THRESHOLD_MIN,
     NATIONAL_COMMUNES,
@@ -50,17 +56,15 @@ from access30.base.settings import (
 )
 from access30.coverage.engine import evaluate, route
 from access30.inputs.assemble import StudyRequest, assemble_study
-from access30.inputs.communes import departement_area, departement_communes, is_departement_code, normalise_departement
+from access30.inputs.communes import departement_communes
 from access30.inputs.inventories import InventoryScope, list_sites
+from access30.inputs.remote import DEFAULT_VINTAGE, NO_GRID
 from access30.inputs.sources._common import cache_folder
-from access30.inputs.sources.filosofi import DEFAULT_VINTAGE, NO_GRID, filosofi_cache_path
+from access30.inputs.sources.filosofi import filosofi_cache_path
 from access30.inputs.sources.shipped import SHIPPED
+from access30.inputs.territory import cached_extract
 from access30.network.modes import MODES
-from access30.network.roads import cached_network_path
 
-#: Every département: metropolitan 01–95 (2A, 2B for Corsica, no 20) and the five overseas.
-ALL_DEPARTEMENTS = tuple([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"]
-                         + [f"{n:02d}" for n in range(21, 96)] + ["971", "972", "973", "974", "976"])
 #: How far beyond the border roads and sites are taken (residents cross it).
 BORDER_BUFFER_M = 20_000.0
 #: Status of a département's row.
@@ -130,7 +134,7 @@ class DepartementRow:
         Peak resident memory of the worker process so far (MB).
     run : dict
         What the row was computed with (:func:`run_record`): ``options``, ``inputs`` and
-        ``neighbours``.
+        ``neighbours``, and its full run record under ``record``.
     """
 
     code: str
@@ -233,14 +237,35 @@ def departement_task(code: str, options: BatchOptions) -> DepartementRow:
     started = time.perf_counter()
     row = DepartementRow(code=code)
     neighbours: list[str] = []
+    request = StudyRequest(departement=code, network=_network_file(code, options),
+                           partial_network=options.partial_network, mode=options.mode,
+                           cache_dir=options.cache_dir, area_buffer_m=options.buffer_m)
+    record = RunRecord.begin("batch", {"batch": options, "study": request}, arguments={"departement": code})
+    with collecting() as reads:
+        study = _compute(row, code, options, request, neighbours)
+    try:  # after the study: a network it downloaded is in the cache now
+        row.run = run_record(code, options, neighbours)
+    except Exception as exc:  # noqa: BLE001 — the row stands; without its inputs it is computed again on resume
+        row.run = {"options": options_record(options), "inputs": [], "neighbours": neighbours,
+                   "inputs_error": f"{exc.__class__.__name__} : {exc}"}
+    with contextlib.suppress(Exception):  # the record describes the row; it never fails it
+        record.add_reads(reads)
+        if study is not None:
+            record.add_study(study)
+        row.run["record"] = record.finish().to_dict()
+    row.seconds = round(time.perf_counter() - started, 2)
+    row.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    return row
+
+
+def _compute(row: DepartementRow, code: str, options: BatchOptions, request: StudyRequest, neighbours: list[str]):
+    """Fill the row of one département (the study returned), or its error; never raises."""
+    study = None
     try:
-        request = StudyRequest(departement=code, network=_network_file(code, options),
-                               partial_network=options.partial_network, mode=options.mode,
-                               cache_dir=options.cache_dir, area_buffer_m=options.buffer_m)
         study = assemble_study(request)
         result = evaluate(study, route(study), options.threshold_min)
         extra = neighbour_sites(code, study, options.buffer_m, options.cache_dir)
-        neighbours = list(extra.attrs.get("departements", []))
+        neighbours[:] = list(extra.attrs.get("departements", []))
         if len(extra):
             wider = study.with_sites(pd.concat([study.sites, extra[study.sites.columns]], ignore_index=True))
             any_site = evaluate(wider, route(wider), options.threshold_min).summary
@@ -249,20 +274,15 @@ def departement_task(code: str, options: BatchOptions) -> DepartementRow:
         _fill(row, study, result, any_site, len(extra))
     except NetworkUnavailableError:
         row.status = FAILED
-        row.error = (f"réseau routier indisponible (pas de connexion à OpenStreetMap et rien en cache) : placez "
-                     f"{code}.osm.pbf dans --networks-dir, ou relancez une fois connecté (il sera gardé en cache)")
+        extract = network_file(code, options.cache_dir).destination
+        row.error = (f"réseau routier indisponible (pas de connexion et rien en cache) : placez {code}.osm.pbf "
+                     f"dans --networks-dir, ou l'extrait régional ici : {extract} (« access30 download "
+                     f"--departement {code} --only network » une fois connecté)")
     except InputError as exc:
         row.status, row.error = FAILED, str(exc)
     except Exception as exc:  # noqa: BLE001 — a département's failure must not stop the batch
         row.status, row.error = FAILED, f"erreur inattendue ({exc.__class__.__name__} : {exc})"
-    try:  # after the study: a network it downloaded is in the cache now
-        row.run = run_record(code, options, neighbours)
-    except Exception as exc:  # noqa: BLE001 — the row stands; without its inputs it is computed again on resume
-        row.run = {"options": options_record(options), "inputs": [], "neighbours": neighbours,
-                   "inputs_error": f"{exc.__class__.__name__} : {exc}"}
-    row.seconds = round(time.perf_counter() - started, 2)
-    row.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
-    return row
+    return study
 
 
 def _fill(row: DepartementRow, study, result, any_site, neighbours: int) -> None:
@@ -299,9 +319,9 @@ _INPUT_WORDS = {"reseau": "extrait", "population": "carroyage de population", "c
 
 
 def departement_inputs(code: str, options: BatchOptions, neighbours=()) -> list[dict]:
-    """The files that feed a département's row, fingerprinted (:func:`access30.base.provenance.file_fingerprint`).
+    """The files that feed a département's row, fingerprinted (:func:`access30.base.record.file_fingerprint`).
 
-    The network (the extract of ``--networks-dir``, else the network downloaded into the cache), the
+    The network (the extract of ``--networks-dir``, else the regional extract of the cache), the
     INSEE grid when the département has one (absent from the cache: recorded as absent, the
     population then being placed at the town halls), the national lists of communes and France
     Services, the shipped inventories of the département and of its ``neighbours``, and the cached
@@ -312,12 +332,10 @@ def departement_inputs(code: str, options: BatchOptions, neighbours=()) -> list[
     extract = _network_file(code, options)
     if extract is not None:
         inputs.append(file_fingerprint(extract, "reseau"))
-    else:  # downloaded: the cached file of the département's area and mode
-        try:
-            area = departement_area(departement_communes(code)[0], options.buffer_m)
-            inputs.append(file_fingerprint(cached_network_path(area, options.mode, options.cache_dir), "reseau"))
-        except (InputError, OSError, ValueError):
-            inputs.append({"role": "reseau", "path": "", "size": None, "sha256": None})
+    else:  # downloaded: the regional extract of the cache
+        entry = cached_extract(code, options.cache_dir)
+        path = entry.path if entry is not None else network_file(code, options.cache_dir).destination
+        inputs.append(file_fingerprint(path, "reseau"))
     if code not in NO_GRID:
         inputs.append(file_fingerprint(filosofi_cache_path(code, DEFAULT_VINTAGE, options.cache_dir, create=False),
                                        "population"))
@@ -523,7 +541,7 @@ def resume_report(run: BatchRun) -> list[str]:
 def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: str = "dask",
               scheduler: str | None = None, resume: bool = False, workers: int | None = None,
               memory_limit: str = "4GB", task=departement_task, progress: bool = True, lock: bool = True,
-              say: Callable[[str], None] | None = None) -> BatchRun:
+              say: Callable[[str], None] | None = None, argv: list[str] | None = None) -> BatchRun:
     """Run every département's task and write its row as it arrives; return the national table.
 
     Parameters
@@ -546,6 +564,8 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
         (the command line holds it until the national outputs are written).
     say : callable, optional
         Called with each line worth saying before the computation (folder notices, resume report).
+    argv : list of str, optional
+        The command line, written into each row's run record.
 
     Raises
     ------
@@ -557,7 +577,7 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
             for line in notices if say is not None else ():
                 say(line)
             run = run_batch(codes, options, out_dir, engine, scheduler, resume, workers, memory_limit, task,
-                            progress, lock=False, say=say)
+                            progress, lock=False, say=say, argv=argv)
             run.notices[:0] = notices
             return run
     out_dir = Path(out_dir)
@@ -575,6 +595,8 @@ def run_batch(codes: list[str], options: BatchOptions, out_dir: Path, engine: st
 
     def keep(row: DepartementRow) -> None:
         row.run.setdefault("options", options_record(options))  # a lost task's row too
+        if argv is not None and isinstance(row.run.get("record"), dict):
+            row.run["record"]["argv"] = [str(a) for a in argv]
         text = row.to_json()
         write_text_atomic(row_path(out_dir, row.code), text)
         fresh[row.code] = json.loads(text)

@@ -19,10 +19,11 @@ from openpyxl import Workbook
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint
 
+from access30.base.departements import ALL_DEPARTEMENTS
+from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
-from access30.base.io import atomic_path
 from access30.base.labels import sites_by_type
-from access30.national.batch import ALL_DEPARTEMENTS, DONE, national_figures, town_halls
+from access30.national.batch import DONE, national_figures, town_halls
 from access30.outputs.tables import Table, _write_sheet, csv_bytes
 
 OVERSEAS = ("971", "972", "973", "974", "976")

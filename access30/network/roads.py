@@ -369,7 +369,8 @@ def _road_ways(path: str | Path):
             .with_filter(EntityFilter(osmium.osm.WAY)).with_filter(KeyFilter("highway", "route")))
 
 
-def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> RoadNetwork:
+def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False,
+             bbox: tuple[float, float, float, float] | None = None) -> RoadNetwork:
     """Read a drive or walk network from an ``.osm.pbf`` (or ``.osm``) file, offline.
 
     Parameters
@@ -380,6 +381,9 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
         Which ways to keep and which speeds to use (see :mod:`access30.network.speeds`).
     partial : bool
         Flag the extract as mapping only part of the roads.
+    bbox : (lon_min, lat_min, lon_max, lat_max), optional
+        Keep only the ways with a node inside this box (a département within a regional extract):
+        each way is kept whole.
 
     Returns
     -------
@@ -431,8 +435,11 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
                 wlat.append(node.location.lat)
             if len(refs) < 2:
                 continue
-            refs_a = np.asarray(refs, dtype=np.int64)
             lon_a, lat_a = np.asarray(wlon), np.asarray(wlat)
+            if bbox is not None and not ((lon_a >= bbox[0]) & (lon_a <= bbox[2]) & (lat_a >= bbox[1])
+                                         & (lat_a <= bbox[3])).any():
+                continue
+            refs_a = np.asarray(refs, dtype=np.int64)
             seg_m = haversine_m(lon_a[:-1], lat_a[:-1], lon_a[1:], lat_a[1:])
             if tags.get("route") == "ferry":
                 total = _ferry_seconds(tags, float(seg_m.sum()))
@@ -464,8 +471,9 @@ def read_pbf(path: str | Path, mode: str = "drive", partial: bool = False) -> Ro
         raise InputError(f"fichier OpenStreetMap illisible ou tronqué ({exc})", fix, path=path) from None
 
     if not tails:
-        raise InputError(f"{travel.nothing_usable} dans ce fichier", "vérifiez qu'il s'agit d'un extrait OpenStreetMap "
-                         "avec des voies (highway=*) couvrant le territoire", path=path)
+        where = " dans l'emprise du territoire" if bbox is not None else ""
+        raise InputError(f"{travel.nothing_usable} dans ce fichier{where}", "vérifiez qu'il s'agit d'un extrait "
+                         "OpenStreetMap avec des voies (highway=*) couvrant le territoire", path=path)
     osmid_all = np.asarray(node_ids, dtype=np.int64)
     osmid, first = np.unique(osmid_all, return_index=True)
     return build_network(
@@ -623,8 +631,8 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
     if not _reachable(OVERPASS_HOST):
         raise NetworkUnavailableError(
             f"Pas de connexion à OpenStreetMap ({OVERPASS_HOST}) : le réseau routier de « {label} » ne peut pas "
-            "être téléchargé. Fournissez un extrait .osm.pbf du territoire avec --network (voir "
-            f"scripts/download_osm_extract.py), ou relancez une fois connecté : il sera gardé en cache dans {cache}.",
+            "être téléchargé. Fournissez un extrait .osm.pbf du territoire avec --network (voir « access30 "
+            f"download »), ou relancez une fois connecté : il sera gardé en cache dans {cache}.",
             label=label)
     import osmnx as ox  # optional heavy dependency (2 s to import), needed only to download a network
 
@@ -638,7 +646,7 @@ def download_osmnx(polygon_wgs84, mode: str = "drive", cache_dir: str | Path | N
         raise NetworkUnavailableError(
             f"Impossible de télécharger le réseau routier de « {label} » depuis OpenStreetMap "
             f"({exc.__class__.__name__}). Sans connexion internet, fournissez un extrait .osm.pbf du "
-            "territoire avec --network (voir scripts/download_osm_extract.py), ou relancez une fois "
+            "territoire avec --network (voir « access30 download »), ou relancez une fois "
             f"connecté : le réseau sera gardé en cache dans {cache}.", label=label
         ) from None
     write_graphml(graph, cached)

@@ -12,9 +12,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
+from access30.base.files import atomic_path, jsonable, write_text_atomic
 from access30.base.fmt import fmt_num, round_up_minutes
-from access30.base.io import atomic_path, jsonable, write_text_atomic
 from access30.base.labels import status_label
 from access30.base.names import known_names
 from access30.coverage.result import CoverageResult
@@ -24,8 +25,9 @@ from access30.inputs.study import commune_outlines
 MAX_FIELD_NAME = 30
 
 
-def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
-    """The JSON summary of a coverage run: headline figures, meaning of each, notices."""
+def summary_json(result: CoverageResult, extra: dict | None = None, record=None) -> dict:
+    """The JSON summary of a coverage run: headline figures, meaning of each, notices, and under ``run``
+    how it was made (the run record, :class:`access30.base.record.RunRecord`, when given)."""
     summary = result.summary.to_dict()
     summary["notices"] = [n.message for n in result.notices]
     summary["definitions"] = {
@@ -51,12 +53,26 @@ def summary_json(result: CoverageResult, extra: dict | None = None) -> dict:
             "statistiques pondérées par la population")
     if extra:
         summary.update(extra)
+    if record is not None:
+        summary["run"] = record.to_dict()
     return jsonable(summary)
 
 
-def write_summary(result: CoverageResult, path: str | Path, extra: dict | None = None) -> None:
-    """Write the JSON summary atomically."""
-    write_text_atomic(path, json.dumps(summary_json(result, extra), ensure_ascii=False, indent=2))
+def write_summary(result: CoverageResult, path: str | Path, extra: dict | None = None, record=None) -> None:
+    """Write the JSON summary atomically (with the run record under ``run`` when given)."""
+    write_text_atomic(path, json.dumps(summary_json(result, extra, record), ensure_ascii=False, indent=2))
+
+
+def with_run(summary: dict, record=None) -> dict:
+    """A JSON summary (e.g. a suggestion's) with the run record under ``run`` when given."""
+    return {**summary, "run": record.to_dict()} if record is not None else summary
+
+
+def run_table(record) -> pd.DataFrame:
+    """The run record as the ``run`` table of a GeoPackage: one row per item (``rubrique``, ``element``,
+    ``valeur``), and a last row holding the whole record as JSON (``access30 rerun`` reads it)."""
+    rows = [*record.rows(), ("Journal", "json", record.json())]
+    return pd.DataFrame(rows, columns=["rubrique", "element", "valeur"])
 
 
 def _clean_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -195,14 +211,15 @@ def suggestions_layer(suggestion) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFrame | None = None,
-               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None) -> list[str]:
+               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None, record=None) -> list[str]:
     """Write the coverage GeoPackage atomically and return its layer names.
 
     Layers: ``cells`` (one row per demand unit: times to nearest and second-nearest site, access leg,
     estimated part, status, covered flag), ``sites`` (catchment population), ``communes`` (indicators),
     ``epci`` (indicators, when known), ``zones_non_couvertes`` (uncovered units dissolved into
     polygons, see :func:`uncovered_zones`), ``suggestions`` (when ``suggestion`` is given, see
-    :func:`suggestions_layer`), plus ``extra_layers``.
+    :func:`suggestions_layer`), plus ``extra_layers``; and the table ``run`` (no geometry: how the
+    result was made, :func:`run_table`) when ``record`` is given.
     """
     layers: dict[str, gpd.GeoDataFrame] = {
         "cells": units_layer(result),
@@ -222,7 +239,9 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     with atomic_path(path) as tmp:
         for name, layer in layers.items():
             _clean_layer(layer).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-    return list(layers)
+        if record is not None:
+            pyogrio.write_dataframe(run_table(record), tmp, layer="run", driver="GPKG")
+    return list(layers) + (["run"] if record is not None else [])
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:

@@ -33,8 +33,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from access30.base.files import atomic_path  # noqa: E402
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct  # noqa: E402
-from access30.base.io import atomic_path  # noqa: E402
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import population_by_class, time_class  # noqa: E402
 from access30.coverage.scenario import ORIGIN_ADDED

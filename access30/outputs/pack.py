@@ -28,7 +28,7 @@ def pack_names() -> list[str]:
 
 
 def write_report(result: CoverageResult, study: Study, out_dir: str | Path, suggestion: Suggestion | None = None,
-                 day: date | None = None, map_size: tuple[int, int] = (2000, 1600)) -> list[Path]:
+                 day: date | None = None, map_size: tuple[int, int] = (2000, 1600), record=None) -> list[Path]:
     """Write the handover pack of a coverage result into ``out_dir``, all files or none.
 
     Parameters
@@ -44,6 +44,10 @@ def write_report(result: CoverageResult, study: Study, out_dir: str | Path, sugg
         Date printed on the report (today by default).
     map_size : (int, int)
         Width and height of the PNG map, pixels.
+    record : RunRecord, optional
+        How the result was made (:class:`access30.base.record.RunRecord`): the ``run`` of the JSON
+        summary, the ``run`` table of the GeoPackage, the « Paramètres du calcul » sheet and CSV, and
+        the end of the report's method section.
 
     Returns
     -------
@@ -67,10 +71,11 @@ def write_report(result: CoverageResult, study: Study, out_dir: str | Path, sugg
     with writing_together([out_dir / name for name in pack_names()]) as pack:
         folder = pack.folder(out_dir)
         gpkg, xlsx, png, pdf, summary = (folder / name for name in REPORT_FILES)
-        write_gpkg(result, gpkg, study.communes, suggestion=suggestion)
-        write_xlsx(result, xlsx, study, suggestion, zones, day)
-        tables = write_csv_tables(result, folder, study, suggestion, zones, day)
+        write_gpkg(result, gpkg, study.communes, suggestion=suggestion, record=record)
+        write_xlsx(result, xlsx, study, suggestion, zones, day, record)
+        tables = write_csv_tables(result, folder, study, suggestion, zones, day, record)
         write_png(result, png, study, width, height, suggestion)
-        write_pdf(result, pdf, study, suggestion, report_date=day, zones=zones)
-        write_summary(result, summary, {"suggestion": suggestion.to_summary()} if suggestion is not None else None)
+        write_pdf(result, pdf, study, suggestion, report_date=day, zones=zones, record=record)
+        write_summary(result, summary, {"suggestion": suggestion.to_summary()} if suggestion is not None else None,
+                      record)
     return [out_dir / name for name in REPORT_FILES] + [out_dir / path.name for path in tables]

@@ -50,8 +50,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_min, fmt_num, fmt_pct, plural
-from access30.base.io import atomic_path
+from access30.base.files import atomic_path
+from access30.base.fmt import NBSP, fmt_dec, fmt_int, fmt_iso_date, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, sites_counted
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -293,6 +293,7 @@ class _Page:
     st: dict
     width: float
     day: date
+    record: object = None
 
     @property
     def t(self) -> str:
@@ -304,10 +305,10 @@ class _Page:
 
 
 def report_story(result: CoverageResult, study: Study | None = None, suggestion=None, map_png: bytes | None = None,
-                 report_date: date | None = None, zones=None) -> list:
+                 report_date: date | None = None, zones=None, record=None) -> list:
     """The list of ReportLab flowables of the report (see :func:`pdf_bytes`)."""
     _register_fonts()
-    page = _Page(result, study, _styles(), 174 * mm, report_date or date.today())
+    page = _Page(result, study, _styles(), 174 * mm, report_date or date.today(), record)
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     return (_cover(page, zones) + _map_page(page, suggestion, map_png) + _area_sections(page)
@@ -619,6 +620,21 @@ def _method_section(page: _Page) -> list:
                "<b>Lieux d'accueil.</b> " + escape(sites_by_type(s.sites_by_type)) + "."]
     for text in access:
         story.append(_p(text, st["base"]))
+    return story + _record_part(page)
+
+
+def _record_part(page: _Page) -> list:
+    """End of section 6: how this result was made, so that it can be made again (the run record)."""
+    record = page.record
+    if record is None:
+        return []
+    st = page.st
+    story = [_p("<b>Reproductibilité.</b> Ce document a été produit par le calcul décrit ci-dessous. Chaque fichier "
+                "lu est identifié par son empreinte SHA-256 : « access30 rerun » refait le calcul à partir du "
+                "résumé JSON (ou de la table « run » du GeoPackage) et refuse de le faire si l'un d'eux a changé. "
+                "Le détail de chaque option est dans la feuille « Paramètres du calcul » du classeur.", st["base"])]
+    for line in record.lines():
+        story.append(_p("• " + escape(line), st["small"]))
     return story
 
 
@@ -627,8 +643,9 @@ def _transit_network_text(s) -> str:
     t = s.transit
     agencies = ", ".join(t.feed_agencies) or "agence non déclarée"
     return (f"Réseau de transports en commun : flux GTFS « {escape(t.feed_file)} » ({escape(agencies)}), valable "
-            f"du {_iso_fr(t.feed_valid_from)} au {_iso_fr(t.feed_valid_to)} ; horaires du "
-            f"{_iso_fr(t.service_date)}, départs {escape(t.window)} ({fr_int(s['network_nodes'])} arrêts desservis, "
+            f"du {fmt_iso_date(t.feed_valid_from)} au {fmt_iso_date(t.feed_valid_to)} ; horaires du "
+            f"{fmt_iso_date(t.service_date)}, départs {escape(t.window)} "
+            f"({fr_int(s['network_nodes'])} arrêts desservis, "
             f"{fr_int(s['network_edges'])} courses ce jour-là). "
             + escape(t.date_reason[:1].upper() + t.date_reason[1:]))
 
@@ -655,11 +672,6 @@ def _transit_walk_text(s) -> list[str]:
 
 def _group_label(group: str) -> str:
     return EQUITY_LABELS_FR.get(group, group)
-
-
-def _iso_fr(text: str) -> str:
-    year, month, day = text.split("-")
-    return f"{day}/{month}/{year}"
 
 
 def _sources_and_limits(page: _Page) -> list:
@@ -772,7 +784,7 @@ def _numbered_canvas(footer_left: str, scenario: str | None = None):
 
 
 def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=None, map_png: bytes | None = None,
-              report_date: date | None = None, zones=None) -> bytes:
+              report_date: date | None = None, zones=None, record=None) -> bytes:
     """The French PDF report as bytes.
 
     Parameters
@@ -789,10 +801,13 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
         Edition date printed (default: today).
     zones : GeoDataFrame, optional
         Precomputed :func:`access30.outputs.export.uncovered_zones`.
+    record : RunRecord, optional
+        How the result was made (:class:`access30.base.record.RunRecord`), printed at the end of the
+        method section.
     """
     _register_fonts()
     day = report_date or date.today()
-    story = report_story(result, study, suggestion, map_png, day, zones)
+    story = report_story(result, study, suggestion, map_png, day, zones, record)
     buffer = io.BytesIO()
     territory = result.summary.territory
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
@@ -805,8 +820,8 @@ def pdf_bytes(result: CoverageResult, study: Study | None = None, suggestion=Non
 
 
 def write_pdf(result: CoverageResult, path: str | Path, study: Study | None = None, suggestion=None,
-              map_png: bytes | None = None, report_date: date | None = None, zones=None) -> None:
-    """Write the PDF report atomically."""
-    data = pdf_bytes(result, study, suggestion, map_png, report_date, zones)
+              map_png: bytes | None = None, report_date: date | None = None, zones=None, record=None) -> None:
+    """Write the PDF report atomically (with the run record in the method section when given)."""
+    data = pdf_bytes(result, study, suggestion, map_png, report_date, zones, record)
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)

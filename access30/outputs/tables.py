@@ -28,8 +28,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num
-from access30.base.io import atomic_path
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
@@ -60,7 +60,7 @@ _WIDTHS = {"int": 12, "pop": 14, "pct": 12, "pct2": 12, "min": 12, "km2": 12, "n
            "bool": 10,
            "date": 12}
 SHEETS = ("Synthèse", "Communes", "EPCI", "Zones non couvertes", "Lieux d'accueil", "Suggestions",
-          "Sources et méthode")
+          "Sources et méthode", "Paramètres du calcul")
 CSV_NAMES = {
     "Scénario": "scenario.csv",
     "Secteurs": "secteurs.csv",
@@ -71,6 +71,7 @@ CSV_NAMES = {
     "Lieux d'accueil": "lieux_accueil.csv",
     "Suggestions": "suggestions.csv",
     "Sources et méthode": "sources_methode.csv",
+    "Paramètres du calcul": "parametres_calcul.csv",
     "Charge des lieux": "charge_lieux.csv",
     "2SFCA par commune": "indice_2sfca_communes.csv",
 }
@@ -422,9 +423,18 @@ def fca_communes_table(result: CoverageResult, study: Study | None = None) -> Ta
     return Table(out.reset_index(drop=True), kinds)
 
 
+def record_table(record=None) -> Table:
+    """The run record (:class:`access30.base.record.RunRecord`), one row per item: how the figures were
+    made (version, command, every option, every file read with its SHA-256, sources, packages, times)."""
+    rows = record.rows() if record is not None else []
+    return Table(pd.DataFrame(rows, columns=["Rubrique", "Élément", "Valeur"]), {},
+                 empty_note="Journal du calcul non disponible.")
+
+
 def all_tables(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
-               report_date: date | None = None) -> dict[str, Table]:
-    """Every table of the workbook, keyed by sheet name (see :data:`SHEETS`)."""
+               report_date: date | None = None, record=None) -> dict[str, Table]:
+    """Every table of the workbook, keyed by sheet name (see :data:`SHEETS`); « Paramètres du calcul »
+    when the run record is given."""
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     tables = {
@@ -441,6 +451,8 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
         tables["2SFCA par commune"] = fca_communes_table(result, study)
     tables["Suggestions"] = suggestions_table(suggestion, study)
     tables["Sources et méthode"] = sources_table(result, study)
+    if record is not None:
+        tables["Paramètres du calcul"] = record_table(record)
     if result.scenario is not None:
         tables = {"Scénario": scenario_table(result), **tables}
     return tables
@@ -535,11 +547,11 @@ def _write_sheet(ws, table: Table) -> None:
 
 
 def workbook(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
-             report_date: date | None = None):
-    """The openpyxl ``Workbook`` with the sheets of :data:`SHEETS`."""
+             report_date: date | None = None, record=None):
+    """The openpyxl ``Workbook`` with the sheets of :data:`SHEETS` (« Paramètres du calcul »: ``record``)."""
     wb = Workbook()
     wb.remove(wb.active)
-    for name, table in all_tables(result, study, suggestion, zones, report_date).items():
+    for name, table in all_tables(result, study, suggestion, zones, report_date, record).items():
         _write_sheet(wb.create_sheet(name), table)
     wb.properties.title = f"Accès au premier accueil social — {result.summary.territory}"
     wb.properties.creator = "access30"
@@ -547,17 +559,17 @@ def workbook(result: CoverageResult, study: Study | None = None, suggestion=None
 
 
 def xlsx_bytes(result: CoverageResult, study: Study | None = None, suggestion=None, zones=None,
-               report_date: date | None = None) -> bytes:
+               report_date: date | None = None, record=None) -> bytes:
     """The workbook as bytes (for a download button)."""
     buffer = io.BytesIO()
-    workbook(result, study, suggestion, zones, report_date).save(buffer)
+    workbook(result, study, suggestion, zones, report_date, record).save(buffer)
     return buffer.getvalue()
 
 
 def write_xlsx(result: CoverageResult, path: str | Path, study: Study | None = None, suggestion=None,
-               zones=None, report_date: date | None = None) -> None:
-    """Write the workbook atomically."""
-    data = xlsx_bytes(result, study, suggestion, zones, report_date)
+               zones=None, report_date: date | None = None, record=None) -> None:
+    """Write the workbook atomically (with the « Paramètres du calcul » sheet when ``record`` is given)."""
+    data = xlsx_bytes(result, study, suggestion, zones, report_date, record)
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
@@ -606,11 +618,11 @@ def csv_bytes(table: Table) -> bytes:
 
 
 def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study | None = None, suggestion=None,
-                     zones=None, report_date: date | None = None) -> list[Path]:
+                     zones=None, report_date: date | None = None, record=None) -> list[Path]:
     """Write one CSV per table (see :data:`CSV_NAMES`) atomically; return the paths written."""
     out_dir = Path(out_dir)
     paths = []
-    for name, table in all_tables(result, study, suggestion, zones, report_date).items():
+    for name, table in all_tables(result, study, suggestion, zones, report_date, record).items():
         if name == "Suggestions" and suggestion is None:
             continue
         path = out_dir / CSV_NAMES[name]
@@ -622,5 +634,6 @@ def write_csv_tables(result: CoverageResult, out_dir: str | Path, study: Study |
 
 
 __all__ = ["Table", "SHEETS", "all_tables", "communes_table", "epci_table", "zones_table", "sites_table",
-           "suggestions_table", "synthese_table", "sources_table", "method_lines", "workbook", "xlsx_bytes",
+           "suggestions_table", "synthese_table", "sources_table", "method_lines", "record_table", "workbook",
+           "xlsx_bytes",
            "write_xlsx", "csv_bytes", "write_csv_tables", "STATUS_COVERED", "STATUS_UNCOVERED", "STATUS_NO_ROAD"]

@@ -35,6 +35,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_metres, plural
 from access30.base.names import mairie_name, of_name
 from access30.coverage.roads import join_xy
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.inputs.inventories import InventoryScope, candidate_inventories
 from access30.inputs.sites import check_territory, read_sites, relocate_outside_commune
 from access30.inputs.study import Study, commune_outlines
@@ -51,8 +52,6 @@ _TYPE_PRIORITY = {**{kind: inventory.candidates.priority for inventory in candid
                      for kind in inventory.site_types}, CELL_TYPE: 3}
 #: Candidates (and sites) closer than this are the same place (a building, its car park).
 SAME_PLACE_M = 30.0
-#: Default cap on cell candidates: each costs one bounded search and a row of unit times.
-DEFAULT_MAX_CELLS = 1000
 
 
 def _empty() -> gpd.GeoDataFrame:

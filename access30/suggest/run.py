@@ -14,8 +14,9 @@ from access30.base.errors import InputError, Notice
 from access30.coverage.capacity import site_capacity
 from access30.coverage.options import RunOptions
 from access30.coverage.result import Routing
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.inputs.study import Study
-from access30.suggest.candidates import DEFAULT_CANDIDATES, DEFAULT_MAX_CELLS, build_candidates
+from access30.suggest.candidates import DEFAULT_CANDIDATES, build_candidates
 from access30.suggest.capacitated import suggest_capacitated
 from access30.suggest.suggestion import Suggestion, suggest_sites
 

@@ -17,8 +17,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from access30.base.errors import InputError, Notice
+from access30.base.files import jsonable
 from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural
-from access30.base.io import jsonable
 from access30.base.labels import MODEL_LABELS_FR, units_of
 from access30.base.names import commune_name
 from access30.base.settings import DEFAULT_THRESHOLD_MIN

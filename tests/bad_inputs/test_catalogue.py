@@ -1236,3 +1236,97 @@ def test_user_town_halls_without_type_merge_with_the_builtin_ones(capsys, tmp_pa
     merged = data["sites_total"] - (34 + 46)
     assert merged <= -26  # at least 26 of the 28 recognised (two were moved back into their commune)
     assert data["capacity"]["sites_known"] == 46 and "lieux en double retirés" in out
+
+
+# --------------------------------------------------------------------------- issue 25: run records, downloads
+def _demo_run(capsys, tmp_path) -> Path:
+    """A real coverage summary of the demo with its run record."""
+    summary = tmp_path / "run.json"
+    code, _, err = run_cli(capsys, ["coverage", "--territory", "st-brieuc-loudeac", "--out", tmp_path / "d.gpkg",
+                                    "--summary", summary, "--quiet"])
+    assert code == 0, err
+    return summary
+
+
+@pytest.mark.parametrize("case, content, words", [
+    ("not_json", "pas du JSON", ["handmade_not_json.json", "journal d'exécution illisible", "--summary"]),
+    ("a_list", "[1, 2, 3]", ["handmade_a_list.json", "ce n'est pas un journal d'exécution"]),
+    ("other_json", '{"type": "FeatureCollection", "features": []}', ["ce n'est pas un journal d'exécution"]),
+    ("old_summary", '{"population_covered": 12.0, "share_covered": 1.0}', ["pas de journal d'exécution",
+                                                                          "version d'access30 antérieure"]),
+    ("newer_layout", '{"run": {"record_version": 7, "command": "coverage", "options": {}}}',
+     ["format plus récent", "mettez access30 à jour"]),
+    ("bad_inputs", '{"run": {"command": "coverage", "options": {}, "inputs": ["sites.csv"]}}',
+     ["fichier d'entrée sans chemin"]),
+    ("no_study", '{"run": {"command": "coverage", "options": {}, "inputs": []}}', ["sans options d'étude"]),
+    ("batch_row", '{"run": {"command": "batch", "options": {}, "inputs": []}}', ["access30 batch --resume"]),
+    ("unknown_command", '{"run": {"command": "effacer", "options": {}, "inputs": []}}',
+     ["commande « effacer » inconnue"]),
+])
+def test_rerun_of_a_file_that_is_not_a_run_record(capsys, tmp_path, case, content, words):
+    path = tmp_path / f"handmade_{case}.json"
+    path.write_text(content, encoding="utf-8")
+    expect_error(capsys, ["rerun", path, "--out", tmp_path / "o.gpkg"], *words)
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_rerun_of_a_missing_record_or_a_folder(capsys, tmp_path):
+    expect_error(capsys, ["rerun", tmp_path / "absent.json"], "absent.json", "introuvable")
+    expect_error(capsys, ["rerun", tmp_path], "c'est un dossier")
+    (tmp_path / "handmade.gpkg").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    expect_error(capsys, ["rerun", tmp_path / "handmade.gpkg"], "pas de table « run » lisible")
+
+
+def test_rerun_of_a_record_naming_a_missing_file(capsys, tmp_path):
+    summary = _demo_run(capsys, tmp_path)
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    data["run"]["inputs"].append({"role": "study.sites", "path": str(tmp_path / "disparu.csv"), "size": 12,
+                                  "sha256": "0" * 64})
+    edited = tmp_path / "handmade_missing_input.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    line = expect_error(capsys, ["rerun", edited, "--out", tmp_path / "o.gpkg"], "fichier d'entrée modifié",
+                        str(tmp_path / "disparu.csv"), "fichier absent")
+    assert "remettez le fichier d'origine" in line
+
+
+def test_rerun_of_a_record_with_an_option_of_the_wrong_type(capsys, tmp_path):
+    summary = _demo_run(capsys, tmp_path)
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    data["run"]["options"]["coverage"]["threshold_min"] = "trente"
+    edited = tmp_path / "handmade_bad_option.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    expect_error(capsys, ["rerun", edited, "--out", tmp_path / "o.gpkg"], "option « threshold_min » illisible",
+                 "'trente'")
+
+
+def test_rerun_onto_its_own_record_is_refused(capsys, tmp_path):
+    summary = _demo_run(capsys, tmp_path)
+    before = summary.read_bytes()
+    expect_error(capsys, ["rerun", summary, "--summary", summary], "--summary")
+    assert summary.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["download", "--departement", "99"], ["département « 99 » inconnu"]),
+    (["download", "--departement", "22", "--only", "osm"], ["--only", "source « osm » inconnue", "network, grid"]),
+    (["download", "--departement", "22", "--mirror", "miroir.prefecture"], ["adresse de miroir", "http://hôte"]),
+    (["coverage", "--territory", "st-brieuc-loudeac", "--mirror", "ftp://miroir/", "--out", "o.gpkg"],
+     ["adresse de miroir « ftp://miroir/ » invalide"]),
+])
+def test_download_options_refused(capsys, tmp_path, monkeypatch, args, words):
+    monkeypatch.setenv("ACCESS30_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    expect_error(capsys, args, *words)
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_a_wrong_file_placed_in_the_cache_is_refused_and_said(capsys, tmp_path, monkeypatch):
+    """A web page saved where the extract goes (a proxy's login page): refused by its format, what to do said."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ACCESS30_CACHE", str(cache))
+    placed = cache / "osm" / "bretagne-latest.osm.pbf"
+    placed.parent.mkdir(parents=True)
+    placed.write_text("<!DOCTYPE html><html>Authentification requise</html>", encoding="utf-8")
+    line = expect_error(capsys, ["coverage", "--territory", "22", "--out", tmp_path / "o.gpkg"],
+                        "bretagne-latest.osm.pbf", "est refusé", "page web", "supprimez-le")
+    assert "placez le fichier ici" in line

@@ -19,7 +19,7 @@ import pytest
 
 import access30.base.writes as outputs_module
 from access30.base.errors import InputError
-from access30.base.io import _write_error, atomic_path, os_reason
+from access30.base.files import atomic_path, os_reason, write_error
 from access30.base.writes import PART_PREFIX, Output, Source, check_outputs, clean_leftovers, writing_together
 from access30.cli import main
 from access30.outputs.pack import REPORT_FILES
@@ -285,7 +285,7 @@ def test_no_command_writes_into_its_cache_dir(tmp_path, capsys, command):
 @pytest.fixture
 def no_routing(monkeypatch):
     """Fail the test if a command starts computing: every check must come before."""
-    from access30.cli import commands as cli
+    from access30.cli import study as cli
 
     def routed(*args, **kwargs):
         raise AssertionError("computation started before the outputs were checked")
@@ -374,7 +374,7 @@ def test_report_pack_replaces_the_older_files_as_a_whole(tmp_path, capsys):
 
 def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
     """The JSON summary fails after the GeoPackage was written: neither appears (the older GeoPackage stays)."""
-    from access30.cli import commands as export  # the name the command calls
+    from access30.cli import study as export  # the name the command calls
 
     out = tmp_path / "c.gpkg"
     out.write_bytes(b"ancienne version")
@@ -392,7 +392,7 @@ def test_coverage_outputs_are_all_or_nothing(tmp_path, capsys, monkeypatch):
 
 
 def test_demo_pack_is_all_or_nothing(tmp_path, capsys, monkeypatch):
-    from access30.cli import commands as export  # the name the command calls
+    from access30.cli import study as export  # the name the command calls
 
     def failing(result, path, *args, **kwargs):
         with atomic_path(path) as tmp:
@@ -495,7 +495,7 @@ def test_a_summary_over_a_geojson_of_sites_is_refused(tmp_path, capsys):
 def test_system_errors_are_said_in_french(tmp_path, number, words):
     exc = OSError(number, os.strerror(number))
     assert words in os_reason(exc)
-    message = str(_write_error(exc, tmp_path / "x.gpkg"))
+    message = str(write_error(exc, tmp_path / "x.gpkg"))
     assert os.strerror(number) not in message and "error" not in message.lower()
 
 

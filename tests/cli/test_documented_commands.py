@@ -6,11 +6,14 @@ regional extract by the demo extract (a partial network, so ``--partial-network 
 12000`` are added), the user's population, site and commune files by files written from the real
 demo data (``tests/input_files.py``), outputs by a temporary folder. A command that needs the
 internet (a département whose network is not cached) must fail with the French message, exit code
-2 and no traceback; every other one must succeed.
+2 and no traceback; ``access30 download`` (offline: the tests' mirror refuses at once) must report
+every source as failed with what to fetch by hand (exit code 1); ``access30 rerun`` makes again a run of
+the demo; every other one must succeed. The cache is an empty temporary folder.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -54,7 +57,11 @@ def test_the_docs_show_commands():
 @pytest.fixture(scope="module")
 def local_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("documented")
+    study = folder / "etude.json"  # a run of the demo, made again by « access30 rerun »
+    assert main(["coverage", "--territory", "st-brieuc-loudeac", "--out", str(folder / "etude.gpkg"),
+                 "--summary", str(study), "--quiet"]) == 0
     return {
+        "etude.json": str(study),
         "bretagne-latest.osm.pbf": str(F.DEMO_PBF),
         "Filosofi2017_carreaux_200m.gpkg": str(F.population_grid(folder, "2017", ".gpkg")),
         "communes.gpkg": str(F.population_polygons_gpkg(folder)),
@@ -89,8 +96,9 @@ def _networks_dir(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("source,command", COMMANDS, ids=[f"{s}:{c[:60]}" for s, c in COMMANDS])
-def test_documented_command_runs(capsys, local_files, source, command):
+def test_documented_command_runs(capsys, local_files, source, command, monkeypatch):
     files, folder = local_files
+    monkeypatch.setenv("ACCESS30_CACHE", str(folder / f"cache_{abs(hash(command))}"))
     args = shlex.split(command)[1:]
     out_dir = folder / f"run_{abs(hash(command))}"
     out_dir.mkdir(exist_ok=True)
@@ -99,14 +107,19 @@ def test_documented_command_runs(capsys, local_files, source, command):
             args[i] = files[arg]
         elif i and args[i - 1] in ("--out", "--summary", "--out-dir"):
             args[i] = str(out_dir / Path(arg).name)
+        elif i and args[i - 1] == "--mirror":  # never the internet: the tests' mirror, refused at once
+            args[i] = os.environ["ACCESS30_MIRROR"]
     if str(F.DEMO_PBF) in args and "--partial-network" not in args:
         args += ["--partial-network", "--max-access-m", "12000"]
     if args[0] == "demo" and "--out-dir" not in args:
         args += ["--out-dir", str(out_dir)]
-    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report", "batch") else []))
-    err = capsys.readouterr().err
+    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report", "batch", "rerun", "download")
+                        else []))
+    out, err = capsys.readouterr()
     assert "Traceback" not in err
-    if any(offline in command for offline in OFFLINE) and "--mode transit" not in command:  # no road network needed
+    if args[0] == "download":  # offline: each source said, with what to fetch by hand and where
+        assert code == 1 and "✗ " in out and "placez le fichier ici" in out, out
+    elif any(offline in command for offline in OFFLINE) and "--mode transit" not in command:  # no network needed
         assert code == 2 and "Erreur" in err and "réseau" in err, err
     else:
         assert code == 0, err

@@ -10,7 +10,7 @@ from access30.cli.options import run_options, suggest_options
 from access30.cli.parser import build_parser
 from access30.coverage.options import MOMENT, NEAREST, WORKERS, CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
-from access30.suggest.candidates import DEFAULT_MAX_CELLS
+from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.suggest.run import SuggestOptions
 
 DEMO = ["--territory", "st-brieuc-loudeac"]

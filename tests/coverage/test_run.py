@@ -9,8 +9,9 @@ import pytest
 
 from access30.cli import main
 from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
-from access30.coverage.run import Run, coverage_result, run
+from access30.coverage.run import Run, app_record, coverage_result, run
 from access30.inputs.assemble import StudyRequest
+from access30.outputs.export import summary_json
 
 DEMO = StudyRequest(territory="st-brieuc-loudeac")
 FIGURES = ("population_total", "population_covered", "population_uncovered", "population_no_road", "share_covered",
@@ -66,3 +67,16 @@ def test_coverage_result_with_capacity(demo_study, demo_routing):
     assert {"capacity", "population_assigned", "load"} <= set(result.sites.columns)
     assigned = result.capacity.sites_load["population_assigned"].to_numpy(dtype=float)
     assert np.nansum(assigned) == pytest.approx(result.summary.population_covered, rel=1e-6)
+
+
+def test_the_app_gets_the_record_of_its_settings(tmp_path):
+    """app_record: what the app's exports say of how they were made (settings, typed options, files, sources)."""
+    options = RunOptions(DEMO, CoverageOptions(threshold_min=20.0))
+    done = run(options)
+    made = app_record(options, done.study, {"seuil": 20, "mode": "voiture", "territoire": "st-brieuc-loudeac"})
+    assert made.command == "app" and made.argv is None and made.arguments["seuil"] == 20
+    assert made.options["coverage"]["threshold_min"] == 20.0 and made.options["study"]["demand"] == "grid"
+    assert any(i["path"].endswith("st_brieuc_loudeac.osm.pbf") and len(i["sha256"]) == 64 for i in made.inputs)
+    assert [s["line"] for s in made.sources] == list(done.study.sources)
+    assert made.duration_s is not None and made.lines()[1] == "Lancé depuis l'application"
+    assert summary_json(done.result, record=made)["run"]["arguments"]["mode"] == "voiture"

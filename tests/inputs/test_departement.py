@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import pytest
 
+from access30.base.departements import is_departement_code
 from access30.cli import main
 from access30.inputs.assemble import departement_study
-from access30.inputs.communes import departement_communes, is_departement_code
+from access30.inputs.communes import departement_communes
 
 
 def test_codes():

@@ -25,9 +25,12 @@ def test_without_a_cached_grid_the_population_is_at_the_town_halls_and_this_is_s
     assert demand.kind == "points" and len(demand.units) == len(communes)
     assert source.startswith("Population : populations municipales INSEE (millésime 2017")
     [notice] = notices
-    assert notice.code == "population_town_halls" and "hors ligne" in notice.message
-    assert "Filosofi 2021" in notice.message and str(cache) in notice.message
-    assert not (cache / "filosofi").exists()  # looking does not create anything
+    # Not in the cache: downloaded on first use; offline (the tests' mirror refuses at once), said with what to
+    # fetch by hand and where to put it.
+    assert notice.code == "population_town_halls" and "n'a pas pu être téléchargé" in notice.message
+    assert "Filosofi 2021" in notice.message and "téléchargement impossible" in notice.message
+    assert f"placez le fichier ici : {cache}/filosofi/2021/Filosofi2021_carreaux_200m_gpkg.zip" in notice.message
+    assert not [p for p in cache.rglob("*") if p.is_file() and not p.name.startswith(".access30-")]
 
 
 @pytest.mark.parametrize("code, name", [("971", "Guadeloupe"), ("973", "Guyane"), ("976", "Mayotte")])

@@ -154,6 +154,18 @@ def test_each_row_records_its_options_and_fingerprinted_inputs(base_30min, netwo
     # Not in the (empty) cache: recorded as absent, so that a grid downloaded later counts as a change.
     assert inputs["population"]["size"] is None and str(cache) in inputs["population"]["path"]
     assert "29" in run["neighbours"] and "inventaire:29" in inputs  # the Finistère's CDAS count as any site
+    # The row's full run record: how it was made, as every other output says it.
+    record = run["record"]
+    assert record["command"] == "batch" and record["argv"][:2] == ["access30", "batch"]
+    assert record["options"]["batch"]["threshold_min"] == 30 and record["options"]["study"]["departement"] == "22"
+    assert record["arguments"] == {"departement": "22"} and record["version"]
+    assert {"python", "osmnx", "highspy", "geopandas", "gtfs-kit", "dask"} <= set(record["packages"])
+    read = {i["path"]: i for i in record["inputs"]}
+    assert read[str(extract)]["sha256"] == inputs["reseau"]["sha256"] and read[str(extract)]["role"] == "study.network"
+    assert any(i["role"] == "données intégrées" and i["path"].endswith("communes_population.csv.gz")
+               for i in record["inputs"])
+    assert record["duration_s"] > 0 and record["ended"] >= record["started"]
+    assert any(s["line"].startswith("Réseau routier : 22.osm.pbf") for s in record["sources"])
 
 
 def test_resume_with_the_same_options_reuses_and_says_so(resumed, networks, capsys):

@@ -13,7 +13,8 @@ import pytest
 from matplotlib.colors import to_hex
 from openpyxl import load_workbook
 
-from access30.national.batch import ALL_DEPARTEMENTS, DONE, FAILED, town_halls
+from access30.base.departements import ALL_DEPARTEMENTS
+from access30.national.batch import DONE, FAILED, town_halls
 from access30.national.outputs import (
     OVERSEAS,
     departement_shapes,

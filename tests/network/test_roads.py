@@ -345,3 +345,17 @@ def test_bridge_gaps_keeps_every_mapped_edge_unflagged(demo_pair):
     kept = set(zip(bridged.osmid[bridged.tail[~bridged.estimated]].tolist(),
                    bridged.osmid[bridged.head[~bridged.estimated]].tolist()))
     assert set(edge_dict(raw)) <= kept
+
+
+def test_a_box_keeps_the_ways_reaching_it_whole():
+    """A département's ways within its region's extract: every way with a node in the box, kept whole."""
+    whole = read_pbf(LIECHTENSTEIN, "drive")
+    box = (9.50, 47.10, 9.55, 47.15)  # Vaduz and around
+    part = read_pbf(LIECHTENSTEIN, "drive", bbox=box)
+    assert 0 < part.n_nodes < whole.n_nodes and set(part.osmid) <= set(whole.osmid)
+    inside = (part.lon >= box[0]) & (part.lon <= box[2]) & (part.lat >= box[1]) & (part.lat <= box[3])
+    kept_inside = (whole.lon >= box[0]) & (whole.lon <= box[2]) & (whole.lat >= box[1]) & (whole.lat <= box[3])
+    assert inside.sum() == kept_inside.sum()  # nothing inside is lost
+    assert (~inside).any()  # ways crossing the border are kept whole
+    with pytest.raises(InputError, match="dans l'emprise du territoire"):
+        read_pbf(LIECHTENSTEIN, "drive", bbox=(0.0, 0.0, 0.1, 0.1))

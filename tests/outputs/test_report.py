@@ -6,8 +6,10 @@ sites among the town halls), so that every layer, sheet and report section is ex
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -19,10 +21,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from access30.base.errors import InputError
+from access30.base.record import read_record
 from access30.cli import main
 from access30.coverage.engine import evaluate, route
+from access30.coverage.options import RunOptions
 from access30.coverage.rules import class_colours, class_labels, time_class
-from access30.inputs.assemble import load_study
+from access30.coverage.run import begin_record
+from access30.inputs.assemble import StudyRequest, load_study
 from access30.outputs.export import uncovered_zones, write_gpkg
 from access30.outputs.maps import png_bytes, write_png
 from access30.outputs.report import fr_pct, pdf_bytes, write_pdf
@@ -42,11 +47,13 @@ def demo(tmp_path_factory):
     suggestion = suggest_sites(study, routing, "maxcover", 2, 30.0, candidates=candidates)
     out = tmp_path_factory.mktemp("report")
     zones = uncovered_zones(result, study.communes)
-    write_gpkg(result, out / "couverture.gpkg", study.communes, suggestion=suggestion)
-    write_xlsx(result, out / "tableaux.xlsx", study, suggestion, zones, DAY)
-    write_csv_tables(result, out, study, suggestion, zones, DAY)
+    record = begin_record("report", RunOptions(StudyRequest(territory="st-brieuc-loudeac")),
+                          argv=["access30", "report", "--out-dir", str(out)]).add_study(study).finish()
+    write_gpkg(result, out / "couverture.gpkg", study.communes, suggestion=suggestion, record=record)
+    write_xlsx(result, out / "tableaux.xlsx", study, suggestion, zones, DAY, record)
+    write_csv_tables(result, out, study, suggestion, zones, DAY, record)
     write_png(result, out / "carte.png", study, 900, 700, suggestion)
-    write_pdf(result, out / "rapport.pdf", study, suggestion, report_date=DAY, zones=zones)
+    write_pdf(result, out / "rapport.pdf", study, suggestion, report_date=DAY, zones=zones, record=record)
     return study, result, suggestion, zones, out
 
 
@@ -60,8 +67,9 @@ def test_gpkg_layers_open_cleanly_and_sum_to_the_summary(demo):
     study, result, suggestion, _, out = demo
     path = out / "couverture.gpkg"
     layers = dict(pyogrio.list_layers(path))
-    assert set(layers) == {"cells", "sites", "communes", "epci", "zones_non_couvertes", "suggestions"}
-    for name in layers:
+    assert set(layers) == {"cells", "sites", "communes", "epci", "zones_non_couvertes", "suggestions", "run"}
+    assert layers["run"] is None  # a table: how the result was made (test_run_record_in_every_output)
+    for name in (name for name in layers if name != "run"):
         info = pyogrio.read_info(path, layer=name)
         assert info["crs"] is not None, name
         assert all(len(f) <= 30 for f in info["fields"]), name
@@ -217,6 +225,35 @@ def test_pdf_without_suggestion_says_none_was_computed(demo):
     small_map = png_bytes(result, study, 600, 800, width_in=7.5)
     flat = _pdf_text(pdf_bytes(result, study, map_png=small_map, report_date=DAY, zones=zones)).replace("\n", " ")
     assert "Aucune simulation de nouveaux lieux" in flat
+
+
+# --- Run record -------------------------------------------------------------------------------
+
+def test_run_record_in_every_output(demo):
+    """The GPKG « run » table (its JSON row is the record), the « Paramètres du calcul » sheet and CSV, and the
+    end of the PDF's method section say how the result was made: version, command, options, files, checksums."""
+    study, _, _, _, out = demo
+    table = pyogrio.read_dataframe(out / "couverture.gpkg", layer="run")
+    made = read_record(out / "couverture.gpkg")
+    assert table.iloc[-1]["element"] == "json" and made.command == "report"
+    assert made.argv == ["access30", "report", "--out-dir", str(out)]
+    rows = set(zip(table["rubrique"], table["element"], table["valeur"]))
+    assert ("Option", "coverage.threshold_min", "30") in rows and ("Option", "study.mode", "drive") in rows
+    pbf = next(i for i in made.inputs if i["path"].endswith("st_brieuc_loudeac.osm.pbf"))
+    assert pbf["sha256"] == hashlib.sha256(Path(pbf["path"]).read_bytes()).hexdigest()
+    assert ("Fichier lu", f"données intégrées : {pbf['path']}",
+            f"178\u202f537 octets, SHA-256 {pbf['sha256']}") in rows
+    ws = load_workbook(out / "tableaux.xlsx")["Paramètres du calcul"]
+    sheet = [tuple(c.value for c in row) for row in ws.iter_rows()]
+    assert sheet[0] == ("Rubrique", "Élément", "Valeur") and len(sheet) == len(table)  # header for the JSON row
+    assert ("Logiciel", "numpy", np.__version__) in sheet
+    csv = pd.read_csv(out / "parametres_calcul.csv", encoding="utf-8-sig")
+    assert list(csv.columns) == ["Rubrique", "Élément", "Valeur"] and len(csv) == len(sheet) - 1
+    flat = _pdf_text(out / "rapport.pdf").replace("\n", " ")
+    assert "Reproductibilité." in flat and "access30 rerun" in flat
+    assert f"Commande : access30 report --out-dir {out}" in flat
+    assert pbf["sha256"][:40] in flat.replace(" ", "")
+    assert "Logiciels : python" in flat and f"numpy {np.__version__}" in flat
 
 
 # --- PNG ----------------------------------------------------------------------------------------

@@ -38,13 +38,8 @@ Source → site type (:data:`access30.inputs.sites.SITE_TYPES`):
 Deduplication and priority: see :mod:`access30.inputs.sources.merge`.
 """
 
-from access30.inputs.sources._common import (
-    EXTRA_COLUMNS,
-    SourceResult,
-    SourceUnavailableError,
-    name_similarity,
-    normalise_name,
-)
+from access30.base.errors import SourceUnavailableError
+from access30.inputs.sources._common import EXTRA_COLUMNS, SourceResult, name_similarity, normalise_name
 from access30.inputs.sources.data_inclusion import load_data_inclusion
 from access30.inputs.sources.dila import load_dila
 from access30.inputs.sources.filosofi import FilosofiUnavailable, grid_or_town_halls, load_filosofi_grid

@@ -1,13 +1,10 @@
-"""Shared pieces of the source loaders: the record table, downloads, cache, names, départements."""
+"""Shared pieces of the source loaders: the record table, cache folders, names, départements."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import unicodedata
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -18,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from access30.base.errors import NetworkUnavailableError, Notice
-from access30.base.io import atomic_path, read_table
+from access30.base.errors import Notice
+from access30.base.files import atomic_path
+from access30.base.io import read_table
 from access30.base.settings import NATIONAL_COMMUNES, data_path
 from access30.base.settings import cache_dir as default_cache_dir
 from access30.inputs.sites import SITE_COLUMNS, SITE_TYPES
@@ -32,11 +30,6 @@ RECORD_COLUMNS = SITE_COLUMNS + EXTRA_COLUMNS + ["source_key", "missing_reason"]
 
 #: Départements without an INSEE département code of their own in the national lists.
 _DOM = ("971", "972", "973", "974", "975", "976", "977", "978")
-
-
-class SourceUnavailableError(NetworkUnavailableError):
-    """A public source could not be downloaded and is not in the cache; the message (French) says
-    what to download and where to put it."""
 
 
 @dataclass
@@ -271,7 +264,7 @@ def check_points_in_departement(records: gpd.GeoDataFrame, departement: str,
 
 
 # --------------------------------------------------------------------------------------------
-# Cache and downloads
+# Cache folders and writes
 
 
 def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = True) -> Path:
@@ -281,64 +274,6 @@ def cache_folder(name: str, cache_dir: str | Path | None = None, create: bool = 
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def fetch(url: str, destination: Path, what: str, page: str = "", timeout_s: float = 60.0) -> Path:
-    """Download ``url`` to ``destination`` once (kept when already there), streamed to a temporary
-    file renamed at the end (:func:`access30.base.io.atomic_path`): an interrupted download leaves nothing
-    under the final name.
-
-    Raises
-    ------
-    SourceUnavailableError
-        When the server cannot be reached or the transfer breaks, saying in French what to download
-        by hand and where to put it.
-    InputError
-        When the file cannot be written (disk full, permissions).
-    """
-    destination = Path(destination)
-    if destination.is_file() and destination.stat().st_size > 0:
-        return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    where = f" (page : {page})" if page else ""
-    manual = (f"Sans connexion internet, téléchargez ce fichier depuis un poste connecté{where} et placez-le "
-              f"ici : {destination} — il sera alors lu sans connexion.")
-    network_errors = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
-    try:
-        response = urllib.request.urlopen(url, timeout=timeout_s)
-    except (*network_errors, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise SourceUnavailableError(f"Téléchargement impossible de {what} depuis {url} ({reason}). {manual}") from None
-    with response, atomic_path(destination) as tmp:
-        expected = response.headers.get("Content-Length") if getattr(response, "headers", None) else None
-        received = 0
-        try:
-            with open(tmp, "wb") as out:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-                    received += len(chunk)
-            if expected and expected.isdigit() and received != int(expected):
-                raise ConnectionError(f"{received} octets reçus sur {expected}")
-        except network_errors as exc:
-            # Raised as a non-OSError so that atomic_path removes the partial file and lets it through.
-            raise SourceUnavailableError(f"Téléchargement de {what} interrompu ({exc}). {manual}") from None
-    return destination
-
-
-def fetch_json(url: str, what: str, timeout_s: float = 30.0) -> dict:
-    """A small JSON document (e.g. a data.gouv.fr dataset description).
-
-    Raises
-    ------
-    SourceUnavailableError
-        When it cannot be reached or is not JSON.
-    """
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            return json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise SourceUnavailableError(f"Impossible de lire la description de {what} ({url}) : {reason}.") from None
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

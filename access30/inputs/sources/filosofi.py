@@ -18,8 +18,11 @@ the code does not rely on it: it uses whatever CRS the layer declares, rebuilds 
 ids only when the layer declares none, and checks that the cells fall on the département.
 
 A département's cells are those whose first commune code (``lcog_geo``, the commune holding most of
-the cell) belongs to it, so that a cell on a border is counted in one département only. They are kept
-as ``<cache>/filosofi/<vintage>/carreaux_200m_<dep>.parquet``. Offline and not cached,
+the cell) belongs to it, so that a cell on a border is counted in one département only. The national
+archive is a file of the cache (:func:`grid_file`, recorded in its manifest and kept, so that every
+other département is read without downloading it again); its GeoPackages are extracted beside it and
+each département's cells kept as ``<cache>/filosofi/<vintage>/carreaux_200m_<dep>.parquet``. Offline
+and not cached,
 :class:`FilosofiUnavailable` says what to download and where to put it; its :attr:`notice` lets the
 caller fall back to town-hall points with a labelled notice (:func:`grid_or_town_halls` does so).
 """
@@ -30,7 +33,6 @@ import os
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,43 +42,24 @@ import py7zr
 import pyogrio
 import shapely
 
+from access30.base.cache import ensure, lookup
 from access30.base.crs import is_geographic, local_crs
+from access30.base.departements import normalise_departement
 from access30.base.errors import Access30Error, InputError, Notice
-from access30.base.io import atomic_path
-from access30.inputs.communes import departement_communes, normalise_departement
+from access30.base.files import atomic_path
+from access30.base.record import note_cache_entry, note_file, note_source
+from access30.inputs.communes import departement_communes
 from access30.inputs.population import EQUITY_COLUMNS, Demand, decode_idcar
+from access30.inputs.remote import DEFAULT_VINTAGE, FILOSOFI_VINTAGES, NO_GRID, grid_file
 from access30.inputs.sources._common import (
-    SourceUnavailableError,
     cache_folder,
     departement_of,
-    fetch,
     national_town_halls,
 )
 from access30.network.roads import haversine_m
 
-
-@dataclass(frozen=True)
-class FilosofiVintage:
-    """One published vintage of the 200 m grid."""
-
-    year: str
-    url: str
-    page: str
-    published: str
-
-
-FILOSOFI_VINTAGES: dict[str, FilosofiVintage] = {
-    "2021": FilosofiVintage("2021", "https://www.insee.fr/fr/statistiques/fichier/8735162/Filosofi2021_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/8735162", "2026-02-16"),
-    "2019": FilosofiVintage("2019", "https://www.insee.fr/fr/statistiques/fichier/7655475/Filosofi2019_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/7655475", "2023"),
-    "2017": FilosofiVintage("2017", "https://www.insee.fr/fr/statistiques/fichier/6215138/Filosofi2017_carreaux_200m_gpkg.zip",
-                            "https://www.insee.fr/fr/statistiques/6215138", "2022"),
-}
-DEFAULT_VINTAGE = "2021"
 #: Layer of each overseas département with a grid; every other département is in the ``met`` layer.
 LAYER_OF = {"972": "mart", "974": "reun"}
-NO_GRID = {"971": "Guadeloupe", "973": "Guyane", "975": "Saint-Pierre-et-Miquelon", "976": "Mayotte"}
 #: Fields kept from the layer (lower case); the equity fields are those of access30.inputs.population.
 _FIELDS = ["idcar_200m", "ind", "lcog_geo", "i_est_200"] + sorted(
     {s.lower() for v in EQUITY_COLUMNS.values() for s in v})
@@ -223,6 +206,17 @@ def _demand(frame: gpd.GeoDataFrame, departement: str, vintage: str, layer: str)
                   population_label=f"habitants (ind, Filosofi {vintage}, carroyage INSEE 200 m)")
 
 
+def _note_grid(path: Path, vintage: str, cache_dir: str | Path | None) -> None:
+    """Note the département's cells and the archive they come from as read by the run."""
+    note_file(path, "cache:grid")
+    entry = lookup("grid", None, cache_dir, vintage)
+    if entry is not None:
+        note_cache_entry(entry)
+    else:  # cells kept by an older version, or read from an archive given by hand
+        note_source("grid", f"carroyage INSEE Filosofi {vintage}", vintage=vintage,
+                    url=FILOSOFI_VINTAGES[vintage].url)
+
+
 def filosofi_cache_path(departement: str, vintage: str = DEFAULT_VINTAGE, cache_dir: str | Path | None = None,
                         create: bool = True) -> Path:
     """Where the département's cells are kept (``<cache>/filosofi/<vintage>/carreaux_200m_<dep>.parquet``);
@@ -249,7 +243,8 @@ def load_filosofi_grid(departement: str, vintage: str = DEFAULT_VINTAGE, cache_d
     archive : path, optional
         The INSEE ``.zip`` downloaded by hand (read instead of downloading).
     url : str, optional
-        Download address (default: the INSEE file of the vintage).
+        Download address (default: the INSEE file of the vintage); the archive goes into the cache
+        (:func:`access30.base.cache.ensure`: progress, resume, checks, mirror) and stays there.
     refresh : bool
         Read the grid again from the archive.
 
@@ -269,28 +264,30 @@ def load_filosofi_grid(departement: str, vintage: str = DEFAULT_VINTAGE, cache_d
         raise FilosofiUnavailable(
             f"L'INSEE ne publie pas de carroyage Filosofi pour {NO_GRID[dep]} ({dep}) : seulement la France "
             "métropolitaine, la Martinique et La Réunion.", dep, "no_grid")
-    spec = FILOSOFI_VINTAGES[vintage]
     cached = filosofi_cache_path(dep, vintage, cache_dir)
     suffix = LAYER_OF.get(dep, "met")
     if cached.is_file() and not refresh:
         frame = gpd.read_parquet(cached)
+        _note_grid(cached, vintage, cache_dir)
         return _demand(frame, dep, vintage, f"carreaux_200m_{suffix}")
     folder = cached.parent
     gpkg_folder = folder / "gpkg"
     gpkgs = sorted(gpkg_folder.glob("*.gpkg")) if gpkg_folder.is_dir() else []
     if archive is not None or not gpkgs or refresh:
-        zip_path = Path(archive) if archive is not None else folder / Path(spec.url).name
-        if archive is not None and not zip_path.is_file():
-            raise InputError("archive du carroyage INSEE introuvable", "vérifiez le chemin", path=zip_path)
-        if archive is None:
+        if archive is not None:
+            zip_path = Path(archive)
+            if not zip_path.is_file():
+                raise InputError("archive du carroyage INSEE introuvable", "vérifiez le chemin", path=zip_path)
+        else:
+            remote = grid_file(vintage, dep, cache_dir)
+            if url is not None:
+                remote.url = url
             try:
-                fetch(url or spec.url, zip_path, f"le carroyage INSEE Filosofi {vintage} (~300 Mo)", page=spec.page,
-                      timeout_s=120.0)
-            except SourceUnavailableError as exc:
+                entry, _ = ensure(remote, dep, cache_dir=cache_dir, refresh=refresh, timeout_s=120.0)
+            except Access30Error as exc:  # offline, refused by the server, corrupt: the population falls back
                 raise FilosofiUnavailable(str(exc), dep, "offline") from None
+            zip_path = entry.path  # kept in the cache: another département is read without downloading it again
         gpkgs = _extract_gpkgs(zip_path, gpkg_folder)
-        if archive is None:
-            zip_path.unlink()  # the GeoPackages are kept: the archive is not needed again
     gpkg, layer = _find_layer(gpkgs, suffix)
     frame = _read_layer(gpkg, layer, dep)
     if frame.empty:
@@ -299,6 +296,7 @@ def load_filosofi_grid(departement: str, vintage: str = DEFAULT_VINTAGE, cache_d
     _check_on_departement(frame, dep, gpkg)
     with atomic_path(cached) as tmp:
         frame.to_parquet(tmp, index=False)
+    _note_grid(cached, vintage, cache_dir)
     return _demand(frame, dep, vintage, layer)
 
 

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
+from access30.base.files import atomic_path
 from access30.base.fmt import fmt_list, plural
-from access30.base.io import atomic_path
 from access30.base.labels import count_of
 from access30.base.settings import NATIONAL_FRANCE_SERVICES, data_path
-from access30.inputs.communes import normalise_departement
 from access30.inputs.sites import SITE_COLUMNS, load_france_services
 from access30.inputs.sources._common import SourceResult, check_points_in_departement, make_records, type_label
 from access30.inputs.sources.merge import SOURCE_LABELS_FR, merge_sources, report_fr

@@ -25,9 +25,9 @@ import osmium
 import pandas as pd
 import shapely
 
+from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
-from access30.inputs.communes import normalise_departement
 from access30.inputs.sources._common import SourceResult, departement_at, make_records, normalise_name
 
 LABEL = "OpenStreetMap, © les contributeurs d'OpenStreetMap, ODbL 1.0"

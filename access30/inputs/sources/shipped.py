@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access30.base.departements import normalise_departement
 from access30.base.errors import InputError, Notice
 from access30.base.fmt import plural
 from access30.base.io import find_column, read_table
 from access30.base.settings import data_path
-from access30.inputs.communes import normalise_departement
 from access30.inputs.sites import normalise_type
 from access30.inputs.sources._common import SourceResult, make_records
 

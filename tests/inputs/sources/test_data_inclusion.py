@@ -13,16 +13,15 @@ import json
 import pandas as pd
 import pytest
 
-from access30.base.errors import InputError
+from access30.base.errors import InputError, NetworkUnavailableError, SourceUnavailableError
 from access30.inputs import hours as H
-from access30.inputs.sources._common import SourceUnavailableError
+from access30.inputs.remote import structures_resource
 from access30.inputs.sources.data_inclusion import (
     _codes,
     data_inclusion_cached,
     load_data_inclusion,
     normalise_structures,
     schema_version,
-    structures_resource,
 )
 
 V1_COLUMNS = ["source", "id", "nom", "siret", "code_insee", "adresse", "code_postal", "commune", "longitude",
@@ -138,10 +137,10 @@ def test_download_through_dataset_description_then_offline(tmp_path):
 
 def test_offline_without_cache_says_what_to_do(tmp_path):
     cache = tmp_path / "cache"
-    with pytest.raises(SourceUnavailableError) as err:
+    with pytest.raises(NetworkUnavailableError) as err:
         load_data_inclusion("29", cache_dir=cache, api_url="http://127.0.0.1:9/api/1/datasets/x/")
     message = str(err.value)
-    assert "Sans connexion internet" in message and "structures" in message
+    assert "Sans connexion, téléchargez depuis un poste connecté le fichier « structures »" in message
     assert str(cache / "data_inclusion" / "structures.parquet") in message
     # A file placed there by hand is then read without any connection.
     _v1(cache / "data_inclusion", name="structures.csv")

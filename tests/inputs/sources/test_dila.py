@@ -13,9 +13,11 @@ import tarfile
 
 import pytest
 
-from access30.base.errors import InputError
+from access30.base.cache import ensure, lookup
+from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.fetch import DownloadInterrupted, partial_path
 from access30.inputs import hours as H
-from access30.inputs.sources._common import SourceUnavailableError
+from access30.inputs.remote import dila_file
 from access30.inputs.sources.dila import DILA_PIVOTS, dila_cached, dila_hours, load_dila, normalise_dila
 
 TUE = 1
@@ -112,11 +114,11 @@ def test_download_read_once_then_offline(tmp_path):
 
 def test_offline_without_cache_says_what_to_do(tmp_path):
     cache = tmp_path / "cache"
-    with pytest.raises(SourceUnavailableError) as err:
+    with pytest.raises(NetworkUnavailableError) as err:
         load_dila("29", cache_dir=cache, url="http://127.0.0.1:9/all_latest.tar.bz2")
     message = str(err.value)
-    assert "Téléchargement impossible de l'Annuaire de l'administration" in message
-    assert str(cache / "dila" / "all_latest.tar.bz2") in message and "placez-le ici" in message
+    assert message.startswith("Annuaire de l'administration (DILA, ~350 Mo) : téléchargement impossible")
+    assert f"placez le fichier ici : {cache / 'dila' / 'all_latest.tar.bz2'}" in message
     assert not (cache / "dila" / "all_latest.tar.bz2").exists()
 
 
@@ -147,13 +149,11 @@ def test_hours_and_pivots():
     assert frame[["type", "commune", "departement"]].values.tolist() == [["mairie", "97411", "974"]]
 
 
-def test_broken_transfer_leaves_nothing(tmp_path):
-    """A server on the loopback announces 1,000 bytes and sends 10: the download fails clearly and no
-    file is left under the final name (nor a temporary one)."""
+def test_broken_transfer_leaves_nothing_under_the_final_name_and_resumes(tmp_path, monkeypatch):
+    """A server on the loopback announces 1,000 bytes and sends 10: the download fails clearly, nothing
+    lies under the final name, and the 10 bytes are kept for the next run to resume from."""
     import http.server
     import threading
-
-    from access30.inputs.sources._common import fetch
 
     class Short(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
@@ -168,11 +168,14 @@ def test_broken_transfer_leaves_nothing(tmp_path):
     server = http.server.HTTPServer(("127.0.0.1", 0), Short)
     thread = threading.Thread(target=server.handle_request, daemon=True)
     thread.start()
-    target = tmp_path / "all_latest.tar.bz2"
+    monkeypatch.delenv("ACCESS30_MIRROR")
+    remote = dila_file(tmp_path, f"http://127.0.0.1:{server.server_port}/all_latest.tar.bz2")
     try:
-        with pytest.raises(SourceUnavailableError, match="interrompu"):
-            fetch(f"http://127.0.0.1:{server.server_port}/all_latest.tar.bz2", target, "un fichier", timeout_s=10)
+        with pytest.raises(DownloadInterrupted, match="interrompu après 10 octets sur 1,0 ko.*reprendra"):
+            ensure(remote, cache_dir=tmp_path, progress=False, timeout_s=10)
     finally:
         thread.join(timeout=10)
         server.server_close()
-    assert list(tmp_path.iterdir()) == []
+    assert not remote.destination.exists() and partial_path(remote.destination).read_bytes() == b"0123456789"
+    assert lookup("dila", None, tmp_path) is None
+
