@@ -31,6 +31,7 @@ from access30.cli.options import (
     candidate_items,
     check_capacity_options,
     check_command_outputs,
+    check_hours_options,
     check_lenses,
     check_unused_options,
     command_arguments,
@@ -71,6 +72,7 @@ def check_study_options(args: argparse.Namespace) -> None:
         parse_when(args.at)  # a typo in --at fails before the network is read
     check_unused_options(args)
     check_lenses(args)
+    check_hours_options(args)
     check_capacity_options(args)
 
 
@@ -258,6 +260,10 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     if made.command == "batch":
         raise InputError("un lot national se refait avec « access30 batch --resume » (chaque département garde son "
                          "journal)", "relancez access30 batch avec les mêmes options et --resume", path=args.record)
+    if made.command == "tour":
+        raise InputError("la relance d'une tournée (access30 tour) n'est pas encore possible",
+                         "relancez access30 tour avec les mêmes options (sous « run », « argv » dans le résumé JSON)",
+                         path=args.record)
     if made.command not in ("coverage", "report", "suggest", "app"):
         raise InputError(f"commande « {made.command} » inconnue dans le journal d'exécution",
                          "donnez le résumé JSON d'un calcul coverage, report ou suggest", path=args.record)

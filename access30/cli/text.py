@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
+from access30.base.fmt import fmt_dec, fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
 from access30.network.modes import mode_words
@@ -72,11 +72,39 @@ def format_report(result) -> str:
             f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
     if result.sectors is not None:
         lines.extend(sector_lines(result.sectors, s.threshold_min))
+    if result.wait is not None:
+        lines.extend(wait_lines(result.wait))
     if result.notices:
         lines.append("")
         lines.append("À savoir :")
         lines.extend(f"- {n.message}" for n in result.notices)
     return "\n".join(lines)
+
+
+def days_fr(value: float) -> str:
+    """Days, one decimal: « 3,4 jours », « 0,3 jour »."""
+    text = fmt_dec(value, 1)
+    return text if text == "–" else f"{text} {'jour' if round(value, 1) < 2 else 'jours'}"
+
+
+def wait_lines(wait, title: str = "Attente d'une ouverture") -> list[str]:
+    """The wait for an opening within reach (``--wait``), each figure with what it counts."""
+    hours = "horaires sans rendez-vous" if wait.walk_in else "horaires d'ouverture"
+    lines = ["", f"{title} ({hours}, moment tiré au hasard sur quatre semaines) :",
+             f"- habitants à portée d'un lieu (≤ {fmt_num(wait.threshold_min)} min) : "
+             f"{fmt_int(wait.population_in_reach)}"
+             + (f", dont {fmt_int(wait.population_unknown)} n'atteignant que des lieux aux horaires inconnus (pas "
+                "d'attente calculée)" if wait.population_unknown > 0 else ""),
+             "- parmi ceux aux horaires connus, une ouverture chaque semaine : "
+             f"{fmt_pct(wait.share('weekly'), sep=' ')} ; chaque quinzaine : {fmt_pct(wait.share('fortnightly'), sep=' ')} ; moins souvent : "
+             f"{fmt_pct(wait.share('less_often'), sep=' ')} ; jamais : {fmt_pct(wait.share('never'), sep=' ')}",
+             f"- attente jusqu'à la prochaine ouverture d'un lieu atteint : moyenne {days_fr(wait.mean_wait_days)}, "
+             f"90e centile {days_fr(wait.p90_wait_days)} (90 % des habitants et des moments attendent moins)"]
+    longest = wait.communes.dropna(subset=["mean_wait_days"]).head(5)
+    if len(longest) and (longest["mean_wait_days"] > 0).any():
+        lines.append("- communes où l'attente moyenne est la plus longue : " + " ; ".join(
+            f"{r.nom or r.commune} {days_fr(r.mean_wait_days)}" for r in longest.itertuples(index=False)))
+    return lines
 
 
 def _network_line(s) -> str:

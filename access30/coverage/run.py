@@ -25,7 +25,13 @@ from access30.coverage.options import MOMENT, WALK_IN, WORKERS, RunOptions
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.sectors import with_study_sectors
 from access30.coverage.wait import wait_report, with_wait
-from access30.coverage.walkin import WALK_IN_WHAT, coverage_walk_in, mark_walk_in, walk_in_study
+from access30.coverage.walkin import (
+    WALK_IN_WHAT,
+    coverage_walk_in,
+    mark_walk_in,
+    require_walk_in_hours,
+    walk_in_study,
+)
 from access30.inputs.assemble import assemble_study
 from access30.inputs.study import Study
 from access30.network.modes import get_mode
@@ -57,6 +63,8 @@ def coverage_result(study: Study, routing: Routing, options: RunOptions) -> Cove
             raise InputError(f"{option} se calcule sur les temps par la route (voiture, marche), pas en transports "
                              "en commun", f"retirez {option}, ou choisissez --mode drive ou --mode walk", column=option)
         return evaluate(study, routing, threshold)
+    if coverage.walk_in:
+        require_walk_in_hours(study)
     result = _lens_result(study, routing, options)
     if coverage.wait:
         hours_study = walk_in_study(study)[0] if coverage.walk_in else study

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from access30.base.errors import Notice
+from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_pct, plural
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.coverage.hours import coverage_when
@@ -68,6 +68,24 @@ def walk_in_available(study: Study) -> np.ndarray:
         if p.status == STATUS_KNOWN:
             out[i] = bool(p.hours.cycle_intervals().size)
     return out
+
+
+def require_walk_in_hours(study: Study) -> None:
+    """Refuse the walk-in lens when no site has readable hours, walk-in or opening (every figure would be
+    about the file, not the territory).
+
+    Raises
+    ------
+    InputError
+        Naming ``--walk-in``, the columns to add and the fix.
+    """
+    available = walk_in_available(study)
+    if len(available) and all(a is None for a in available):
+        raise InputError(f"aucun lieu d'accueil n'a d'horaires lisibles, ni d'accueil sans rendez-vous ni "
+                         f"d'ouverture ({plural(len(available), 'lieu lu', 'lieux lus')}) : l'accueil sans rendez-vous "
+                         "ne peut pas être compté",
+                         "ajoutez au fichier des lieux une colonne « horaires_sans_rdv » (par ex. « mardi 9h-12h » ou "
+                         "« Tu 09:00-12:00 ») ou « horaires », ou retirez --walk-in", column="--walk-in")
 
 
 def assumed_notice(assumed: np.ndarray, lower: float | None = None, share: float | None = None) -> Notice | None:

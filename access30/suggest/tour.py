@@ -43,8 +43,9 @@ from access30.base.moments import DAY_NAMES_FR
 from access30.coverage.engine import evaluate
 from access30.coverage.hours import coverage_when
 from access30.coverage.options import RunOptions
-from access30.coverage.result import Routing
+from access30.coverage.result import Routing, WaitReport
 from access30.coverage.rules import STATUS_COVERED, check_threshold, longest_covered_s
+from access30.coverage.wait import wait_report
 from access30.inputs.assemble import assemble_study
 from access30.inputs.hours import STATUS_KNOWN, site_hours
 from access30.inputs.sites import SITE_COLUMNS
@@ -149,6 +150,12 @@ class TourPlan:
     candidates_used, candidates_reachable : int
         Candidates after deduplication, and those within the maximum drive of the base.
     notices : list of Notice
+    served : DataFrame
+        The units within the threshold of a stop, by the residents' mode: ``unit`` (row of the study's
+        units), ``unit_id``, ``commune``, ``population``, ``stop`` (``order`` of the nearest stop),
+        ``time_min`` (to it), ``stops_in_reach``, ``covered_before`` (by an existing site), ``newly_covered``.
+    stop_joins : Join
+        Where the stops join the residents' network, in ``stops`` order (as sites do).
     """
 
     stops: gpd.GeoDataFrame
@@ -169,6 +176,8 @@ class TourPlan:
     candidates_used: int
     candidates_reachable: int
     notices: list[Notice] = field(default_factory=list)
+    served: pd.DataFrame | None = None
+    stop_joins: Join | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready summary: the figures, the base, one record per stop (routes stay in the GPKG)."""
@@ -368,6 +377,10 @@ class TourInputs:
         Candidate stops (WGS84), rows of the matrices.
     cover : csr_matrix of bool
         Candidates × units: within the threshold by the residents' mode.
+    cover_s : csr_matrix
+        The same pairs' times, seconds (a pair at 0 s stored as 1e-9 s).
+    resident_joins : Join
+        Where the candidates join the residents' network (as sites do).
     weights : ndarray
         Per unit, the population not covered by the existing sites (0 for the covered).
     before : ndarray of bool
@@ -388,6 +401,8 @@ class TourInputs:
 
     candidates: gpd.GeoDataFrame
     cover: sp.csr_matrix
+    cover_s: sp.csr_matrix
+    resident_joins: Join
     weights: np.ndarray
     before: np.ndarray
     from_base_s: np.ndarray
@@ -421,8 +436,9 @@ def tour_inputs(study: Study, routing: Routing, options: RunOptions, ask: TourOp
         raise InputError("aucun lieu candidat pour les arrêts de la tournée", "indiquez des lieux candidats "
                          "(--candidates mairies, cells ou un fichier)", column="--candidates")
     base, base_join = _base(study, ask, drive, access, ~before)
-    cover = candidate_unit_times(study, routing, join_candidates(study, candidates), threshold * 60.0)
-    cover = sp.csr_matrix(cover, dtype=bool)
+    resident_joins = join_candidates(study, candidates)
+    cover_s = sp.csr_matrix(candidate_unit_times(study, routing, resident_joins, threshold * 60.0))
+    cover = sp.csr_matrix(cover_s, dtype=bool)
     covers = np.asarray(cover.astype(np.float64) @ weights).ravel() > 0
     wgs = candidates.to_crs("EPSG:4326")
     stop_joins = _drive_join(drive, wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy(), access)
@@ -432,7 +448,8 @@ def tour_inputs(study: Study, routing: Routing, options: RunOptions, ask: TourOp
         notices.append(Notice("tour_team_drive", "Trajets de l'équipe calculés en voiture sur le réseau routier du "
                               f"même territoire ({drive.source}) ; les habitants, eux, viennent "
                               f"{get_mode(study.network.mode).words}."))
-    return TourInputs(candidates, cover, weights, before, from_base, to_base, between, base, base_join, stop_joins,
+    return TourInputs(candidates, cover, cover_s, resident_joins, weights, before,
+                      from_base, to_base, between, base, base_join, stop_joins,
                       drive, access, stop_min, max_drive_s, break_s, notices)
 
 
@@ -479,6 +496,9 @@ def plan_tour(study: Study, routing: Routing, options: RunOptions, ask: TourOpti
     wgs = inputs.candidates.to_crs("EPSG:4326")
     lon, lat = wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy()
     stops = _stops(result, inputs.candidates, lon, lat, inputs.from_base_s, inputs.to_base_s, inputs.stop_min)
+    chosen = np.asarray(result.stops, dtype=np.int64)
+    served = served_units(study, inputs.cover_s[chosen], stops["order"].to_numpy(), inputs.before)
+    stops = _with_reach(stops, served, study)
     routes = _routes(result, inputs.drive, inputs.access, inputs.base_join, inputs.stop_joins, inputs.candidates)
     population = study.demand.units["population"].to_numpy(dtype=float)
     after = inputs.before | result.newly_covered
@@ -488,7 +508,52 @@ def plan_tour(study: Study, routing: Routing, options: RunOptions, ask: TourOpti
                     population_covered_after=float(population[after].sum()), objective=result.objective,
                     bound=result.bound, gap=result.gap, optimal=result.optimal, status=result.status, model=result,
                     options=ask, threshold_min=float(options.threshold_min), mode=study.network.mode,
-                    candidates_used=len(inputs.candidates), candidates_reachable=result.reachable, notices=notices)
+                    candidates_used=len(inputs.candidates), candidates_reachable=result.reachable, notices=notices,
+                    served=served, stop_joins=inputs.resident_joins.take(chosen))
+
+
+def served_units(study: Study, times_s: sp.csr_matrix, orders: np.ndarray, before: np.ndarray) -> pd.DataFrame:
+    """The units within the threshold of the stops (rows of ``times_s``, seconds), each with its nearest
+    stop (see :attr:`TourPlan.served`)."""
+    coo = sp.coo_matrix(times_s)
+    columns = ["unit", "unit_id", "commune", "population", "stop", "time_min", "stops_in_reach", "covered_before",
+               "newly_covered"]
+    if coo.nnz == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    frame = pd.DataFrame({"row": coo.row, "unit": coo.col, "seconds": coo.data})
+    counts = frame.groupby("unit").size()
+    nearest = frame.sort_values(["unit", "seconds", "row"], kind="stable").drop_duplicates("unit")
+    units = study.demand.units
+    idx = nearest["unit"].to_numpy()
+    ids = units["unit_id"].to_numpy()[idx] if "unit_id" in units.columns else idx
+    communes = units["commune"].astype(str).to_numpy()[idx] if "commune" in units.columns else np.full(idx.size, "")
+    return pd.DataFrame({
+        "unit": idx, "unit_id": ids, "commune": communes,
+        "population": units["population"].to_numpy(dtype=float)[idx],
+        "stop": np.asarray(orders)[nearest["row"].to_numpy()], "time_min": nearest["seconds"].to_numpy() / 60.0,
+        "stops_in_reach": counts.reindex(idx).to_numpy(), "covered_before": before[idx],
+        "newly_covered": ~before[idx]}, columns=columns).reset_index(drop=True)
+
+
+def _with_reach(stops: gpd.GeoDataFrame, served: pd.DataFrame, study: Study) -> gpd.GeoDataFrame:
+    """Who each stop serves: ``population_nearest`` (residents for whom it is the nearest stop within the
+    threshold), of them ``population_nearest_uncovered`` (not covered by an existing site), and the
+    ``communes_served`` (their communes, most residents first)."""
+    names = {}
+    if study.communes is not None and "code" in study.communes.columns:
+        names = dict(zip(study.communes["code"].astype(str), study.communes["nom"].astype(str)))
+    stops = stops.copy()
+    pop, new, where = [], [], []
+    for order in stops["order"]:
+        mine = served[served["stop"] == order]
+        pop.append(float(mine["population"].sum()))
+        new.append(float(mine.loc[mine["newly_covered"].astype(bool), "population"].sum()))
+        by = mine.groupby("commune")["population"].sum().sort_values(ascending=False)
+        where.append(", ".join(names.get(str(code), str(code)) for code in by.index[:4]))
+    stops["population_nearest"] = pop
+    stops["population_nearest_uncovered"] = new
+    stops["communes_served"] = where
+    return stops
 
 
 def _stops(result: TourResult, candidates: gpd.GeoDataFrame, lon, lat, from_base, to_base,
@@ -584,6 +649,35 @@ def schedule_table(plan: TourPlan) -> pd.DataFrame:
                          "commune": sites["commune"], "horaires": sites["hours"],
                          "horaires_fr": plan.stops["hours_fr"].to_numpy(),
                          "longitude": sites.geometry.x.round(7), "latitude": sites.geometry.y.round(7)})
+
+
+def tour_wait(study: Study, routing: Routing, plan: TourPlan) -> tuple[WaitReport | None, WaitReport | None]:
+    """The wait for an opening within reach (:func:`access30.coverage.wait.wait_report`) with the existing
+    sites, then with the stops of the round added at their hours (each stop joined as a site, so that
+    the residents in reach are those the plan counts).
+
+    Returns ``(None, None)`` when no existing site has readable hours (the wait would only count the stops).
+
+    Examples
+    --------
+    >>> from access30 import CoverageOptions, RunOptions, StudyRequest, assemble_study, route
+    >>> options = RunOptions(StudyRequest(territory="st-brieuc-loudeac", mode="walk"), CoverageOptions(30))
+    >>> study = assemble_study(options.study)
+    >>> routing = route(study)
+    >>> plan = plan_tour(study, routing, options, TourOptions(half_days=2, time_limit_s=30))
+    >>> before, after = tour_wait(study, routing, plan)
+    >>> after.population_in_reach > before.population_in_reach
+    True
+    """
+    try:
+        before = wait_report(study, routing, plan.threshold_min)
+    except InputError:
+        return None, None
+    added = schedule_sites(plan).to_crs(study.sites.crs)
+    sites = gpd.GeoDataFrame(pd.concat([study.sites, added], ignore_index=True), geometry="geometry",
+                             crs=study.sites.crs)
+    after_routing = replace(routing, sites=Join.concat([routing.sites, plan.stop_joins]))
+    return before, wait_report(study.with_sites(sites), after_routing, plan.threshold_min)
 
 
 def describe(plan: TourPlan) -> list[str]:
