@@ -96,7 +96,8 @@ def wait_lines(wait, title: str = "Attente d'une ouverture") -> list[str]:
              + (f", dont {fmt_int(wait.population_unknown)} n'atteignant que des lieux aux horaires inconnus (pas "
                 "d'attente calculée)" if wait.population_unknown > 0 else ""),
              "- parmi ceux aux horaires connus, une ouverture chaque semaine : "
-             f"{fmt_pct(wait.share('weekly'), sep=' ')} ; chaque quinzaine : {fmt_pct(wait.share('fortnightly'), sep=' ')} ; moins souvent : "
+             f"{fmt_pct(wait.share('weekly'), sep=' ')} ; chaque quinzaine : "
+             f"{fmt_pct(wait.share('fortnightly'), sep=' ')} ; moins souvent : "
              f"{fmt_pct(wait.share('less_often'), sep=' ')} ; jamais : {fmt_pct(wait.share('never'), sep=' ')}",
              f"- attente jusqu'à la prochaine ouverture d'un lieu atteint : moyenne {days_fr(wait.mean_wait_days)}, "
              f"90e centile {days_fr(wait.p90_wait_days)} (90 % des habitants et des moments attendent moins)"]
