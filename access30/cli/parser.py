@@ -180,7 +180,8 @@ def add_tour_parser(sub) -> None:
                             "jours, un arrêt le matin et un l'après-midi)")
     group.add_argument("--base", metavar="LIEU|LON,LAT",
                        help="d'où part et où revient l'équipe chaque jour : identifiant d'un lieu de l'étude ou "
-                            "« longitude,latitude » (défaut : le lieu existant le plus proche des habitants non "
+                            "« longitude,latitude », écrit --base=-2.76,48.51 quand la longitude est négative "
+                            "(défaut : le lieu existant le plus proche des habitants non "
                             "couverts)")
     group.add_argument("--max-drive-min", type=nombre, default=d["max_drive_min"], metavar="MIN",
                        help="trajet maximal en voiture entre la base et un arrêt, dans chaque sens (défaut 60)")

@@ -290,7 +290,7 @@ def tour_story(plan: TourPlan, study: Study, wait_before: WaitReport | None, wai
     story.append(_p("Emploi du temps sur les quatre semaines du cycle", st["h2"]))
     schedule = cycle_schedule(plan)
     story.append(_table([list(schedule.columns)] + schedule.astype(str).values.tolist(),
-                        [w * mm for w in (34, 20, 60, 60)], st))
+                        [w * mm for w in (42, 18, 57, 57)], st))
     story.append(CondPageBreak(50 * mm))
     story.append(_p("Les arrêts et les habitants qu'ils servent", st["h2"]))
     story.append(_p(escape(
@@ -303,7 +303,7 @@ def tour_story(plan: TourPlan, study: Study, wait_before: WaitReport | None, wai
                      fmt_int(r.population_newly_covered, NBSP),
                      f"{fmt_int(r.population_nearest, NBSP)} ({fmt_int(r.population_nearest_uncovered, NBSP)})",
                      r.communes_served])
-    story.append(_table(rows, [w * mm for w in (8, 30, 38, 13, 17, 25, 43)], st, {0, 3, 4, 5}))
+    story.append(_table(rows, [w * mm for w in (8, 30, 36, 12, 18, 26, 44)], st, {0, 3, 4, 5}))
     if map_png is not None:
         story.append(CondPageBreak(120 * mm))
         story.append(_p("Carte de la tournée", st["h2"]))

@@ -328,14 +328,15 @@ def _base(study: Study, ask: TourOptions, drive: RoadNetwork, access: AccessMode
             lon, lat = (float(g.replace(",", ".")) for g in match.groups())
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                 raise InputError(f"base « {text} » hors des coordonnées possibles", "écrivez longitude,latitude en "
-                                 "degrés, par ex. --base -2.76,48.51", column="--base")
+                                 "degrés, par ex. --base=-2.76,48.51 (avec « = » quand la longitude est négative)",
+                                 column="--base")
             base = {"site_id": None, "name": f"base ({fmt_given(lon)} ; {fmt_given(lat)})", "lon": lon, "lat": lat,
                     "chosen": "asked"}
         else:
             raise InputError(f"base « {text} » inconnue : ni un identifiant de lieu de l'étude, ni "
                              "« longitude,latitude »",
                              f"indiquez un identifiant (par ex. {', '.join(ids.head(3))}) ou des coordonnées, "
-                             "par ex. --base -2.76,48.51", column="--base")
+                             "par ex. --base=-2.76,48.51 (avec « = » quand la longitude est négative)", column="--base")
     join = _drive_join(drive, [base["lon"]], [base["lat"]], access)
     if not join.on_road[0]:
         raise InputError(f"la base « {base['name']} » est à plus de {fmt_given(access.max_distance_m)} m de toute "

@@ -18,6 +18,8 @@ import pyogrio
 import pytest
 
 from access30.cli import main
+from access30.cli.parser import build_parser
+from access30.cli.tour import TOUR_OUTPUTS
 from access30.network.modes import get_mode
 
 DEMO = ["--territory", "st-brieuc-loudeac"]
@@ -147,3 +149,9 @@ def test_walk_in_and_wait_without_readable_hours_are_refused(tmp_path, capsys):
         error = capsys.readouterr().err
         assert code == 2 and words in error and option in error, error
         assert not (tmp_path / "n.gpkg").exists()
+
+
+def test_every_output_of_the_command_is_an_option_of_its_parser():
+    args = build_parser().parse_args(["tour", *DEMO, "--base=-2.76,48.51", "--out", "t.gpkg"])
+    assert args.base == "-2.76,48.51"
+    assert all(hasattr(args, attribute) for attribute, _ in TOUR_OUTPUTS.values())
