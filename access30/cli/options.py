@@ -137,6 +137,9 @@ def check_tour_options(args: argparse.Namespace) -> None:
         Naming the option and the fix.
     """
     road_only(args, "la tournée")
+    if args.sectors is not None:
+        raise _unused("--sectors", "avec tour (la tournée porte sur les habitants à portée d'un lieu, quel que soit "
+                      "leur secteur)", "retirez --sectors, ou utilisez-le avec coverage ou report")
     if not 1 <= args.half_days <= MAX_HALF_DAYS:
         days = plural(args.half_days, "demi-journée", "demi-journées")
         raise InputError(f"{days} par semaine : impossible (une semaine en compte au plus "

@@ -24,9 +24,10 @@ from access30.cli.options import (
     run_options,
     tour_options,
 )
-from access30.cli.study import routed_study
 from access30.cli.text import Steps, wait_lines
+from access30.coverage.engine import route
 from access30.coverage.options import RunOptions
+from access30.inputs.assemble import assemble_study
 from access30.outputs.export import with_run, write_layers
 from access30.outputs.outreach import tour_layers, tour_summary, write_schedule, write_tour_pdf, write_tour_xlsx
 from access30.suggest.tour import TourOptions, TourPlan, describe, plan_tour, tour_wait
@@ -57,7 +58,10 @@ def tour_job(options: RunOptions, ask: TourOptions, paths: dict[str, Path | None
     ``schedule_out``, ``xlsx``, ``pdf``), all or none."""
     steps = Steps(quiet)
     with collecting() as reads:
-        study, routing = routed_study(options, steps)
+        steps("Lecture du réseau, de la population et des lieux d'accueil")
+        study = assemble_study(options.study)
+        steps("Calcul des temps d'accès (Dijkstra sur le réseau inversé)")
+        routing = route(study)
         steps(f"Tournée : {plural(ask.half_days, 'demi-journée', 'demi-journées')} par semaine, arrêts et trajets de "
               "l'équipe (optimisation exacte)")
         plan = plan_tour(study, routing, options, ask)

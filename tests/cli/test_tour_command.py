@@ -121,6 +121,7 @@ def test_walk_in_and_wait_on_coverage(tmp_path, capsys):
 
 def test_refusals_before_anything_is_computed(tmp_path, capsys):
     out = tmp_path / "r.gpkg"
+    (tmp_path / "c.csv").write_text("identifiant,nom,longitude,latitude\n", encoding="utf-8")  # handmade, read
     cases = [
         (["tour", *DEMO, "--half-days", "15"], "--half-days", "au plus 14"),
         (["tour", *DEMO, "--half-days", "0"], "--half-days", "impossible"),
@@ -129,6 +130,9 @@ def test_refusals_before_anything_is_computed(tmp_path, capsys):
         (["tour", *DEMO, "--candidates", str(tmp_path / "nope.csv")], "--candidates", "introuvable"),
         (["tour", *DEMO, "--max-drive-min", "0"], "--max-drive-min", "positif"),
         (["tour", *DEMO, "--max-cells", "10"], "--max-cells", "cells"),
+        (["tour", *DEMO, "--sectors", str(tmp_path / "s.csv")], "--sectors", "tour"),
+        (["tour", *DEMO, "--candidates", str(tmp_path / "c.csv"), "--schedule-out", str(tmp_path / "c.csv")],
+         "--schedule-out", "fichier lu"),
         (["tour", *DEMO, "--mode", "transit", "--gtfs", "x.zip"], "--mode", "la tournée"),
         (["coverage", *DEMO, "--mode", "transit", "--gtfs", "x.zip", "--wait"], "--wait", "transports en commun"),
         (["coverage", *DEMO, "--walk-in", "--capacity", "hours"], "--capacity", "--walk-in"),
@@ -155,3 +159,13 @@ def test_every_output_of_the_command_is_an_option_of_its_parser():
     args = build_parser().parse_args(["tour", *DEMO, "--base=-2.76,48.51", "--out", "t.gpkg"])
     assert args.base == "-2.76,48.51"
     assert all(hasattr(args, attribute) for attribute, _ in TOUR_OUTPUTS.values())
+
+
+def test_rerun_makes_the_same_round_again(walk_tour):
+    paths, tour = walk_tour
+    assert main(["rerun", str(paths["t.json"]), "--quiet"]) == 0
+    again = json.loads(paths["t.json"].with_name("t-relance.json").read_text(encoding="utf-8"))
+    assert again["run"]["command"] == "tour" and again["run"]["arguments"]["rerun_of"]
+    assert again["tour"]["stops"] == tour["stops"]
+    for name in ("t-relance.gpkg", "p-relance.csv", "t-relance.xlsx", "t-relance.pdf"):
+        assert (paths["t.json"].parent / name).exists(), name
