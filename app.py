@@ -26,7 +26,7 @@ import pandas as pd
 import pandas.io.formats.style  # noqa: F401 - loaded with the server, not at the first table shown
 import streamlit as st
 
-from access30.app import exports, lenses, mapview, places, shared, suggestions, uploads
+from access30.app import exports, lenses, mapview, outreach, places, shared, suggestions, uploads
 from access30.app import scenarios as cache
 from access30.app.lenses import Lens
 from access30.app.shared import Source, TransitChoice
@@ -53,6 +53,7 @@ from access30.coverage.capacity import with_capacity
 from access30.coverage.options import LENSES, MOMENT, SECTORS, WORKERS
 from access30.coverage.rules import population_by_class
 from access30.coverage.sectors import sector_lines
+from access30.coverage.wait import wait_lines
 from access30.inputs.assemble import StudyRequest
 from access30.inputs.inventories import INVENTORIES, candidate_inventories, described
 from access30.inputs.sites import SITE_TYPES
@@ -64,6 +65,7 @@ from access30.network.modes import MODES, mode_words
 from access30.outputs import webmap
 from access30.outputs.tables import communes_table, csv_bytes, load_table
 from access30.suggest.capacitated import capacitated_lines
+from access30.suggest.tour import TourOptions
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
 
@@ -273,6 +275,17 @@ DAY_CHOICES = list(range(7))
 
 
 def lens_controls(timetable: bool) -> Lens:
+    """The lens and, for road modes, the wait for an opening (a moment drawn at random over four weeks)."""
+    lens = lens_kind_controls(timetable)
+    if timetable:
+        return lens
+    wait = st.checkbox("Attente d'une ouverture (jours, sur un cycle de quatre semaines)", key="lens_wait",
+                       help="Pour les habitants à portée d'un lieu : combien de temps, depuis un moment pris au "
+                            "hasard, jusqu'à la prochaine ouverture d'un lieu qu'ils atteignent dans le seuil.")
+    return replace(lens, wait=bool(wait))
+
+
+def lens_kind_controls(timetable: bool) -> Lens:
     """« Lecture des lieux »: the nearest site at any hour, those open at a moment or at the hours of people in
     work, or the sector's site. With a timetable mode the moment is the feed's (below) and hours apply."""
     if timetable:
@@ -807,6 +820,84 @@ def sectors_section(result, threshold: float) -> None:
                  hide_index=True, width="stretch", key="sectors_table")
 
 
+def wait_section(result) -> None:
+    """The wait for an opening within reach: weekly, fortnightly or rarer openings, mean and 90th percentile."""
+    st.subheader("Attente d'une ouverture")
+    for line in wait_lines(result.wait)[1:]:
+        st.markdown(html.escape(line))
+    table = result.wait.communes
+    if len(table):
+        frame = pd.DataFrame({"Commune": table["nom"].where(table["nom"] != "", table["commune"]),
+                              "Attente moyenne (jours)": table["mean_wait_days"]})
+        st.dataframe(french(frame, {"Attente moyenne (jours)": "min"}), hide_index=True, width="stretch",
+                     key="wait_table")
+
+
+def outreach_tab(source: Source, mode: str, study, routing, study_key: str, threshold: float) -> None:
+    """« Hors les murs »: the exact round of a mobile team, drawn, and opened as a scenario to edit."""
+    st.subheader("Hors les murs : la tournée d'une équipe mobile")
+    st.caption("Les arrêts et leurs demi-journées qui mettent le plus d'habitants non couverts à portée "
+               f"({fmt_num(threshold)} min {mode_words(mode)}) d'un lieu ouvert au moins une fois sur le cycle ; "
+               "l'équipe part de sa base en voiture (optimisation exacte, comme « access30 tour »).")
+    c = st.columns(4)
+    half_days = int(c[0].number_input("Demi-journées par semaine", 1, 14, 4, key="tour_half_days"))
+    stop_hours = float(c[1].number_input("Durée d'un arrêt (h)", 0.5, 4.0, 3.0, 0.5, key="tour_stop_hours"))
+    max_drive = float(c[2].number_input("Route depuis la base (min, au plus)", 10, 180, 60, 5, key="tour_max_drive"))
+    weeks = int(selectbox(c[3], "Rythme", [1, 2], key="tour_weeks",
+                          format_func={1: "chaque semaine", 2: "une semaine sur deux (A / B)"}.get))
+    if st.button("Calculer la tournée", key="tour_run", type="primary"):
+        st.session_state["tour_ask"] = TourOptions(half_days=half_days, stop_hours=stop_hours,
+                                                   max_drive_min=max_drive, weeks=weeks)
+    ask = st.session_state.get("tour_ask")
+    if ask is None:
+        return
+    try:
+        with st.spinner("Tournée : arrêts et trajets de l'équipe (optimisation exacte)…"):
+            plan = outreach.tour(study_key, source.request_for(mode), threshold, ask, study, routing)
+    except InputError as exc:
+        st.error(for_app(exc))
+        return
+    cols = st.columns(3)
+    cols[0].metric("Couverts sans la tournée", fmt_int(plan.population_covered_before))
+    cols[1].metric("Couverts avec la tournée", fmt_int(plan.population_covered_after),
+                   **_change(True, fmt_int(plan.objective) + " hab."))
+    cols[2].metric("Écart à l'optimum", "0 (optimum prouvé)" if plan.optimal else fmt_pct(plan.gap))
+    st.caption(html.escape(plan.status) + f" — base : {html.escape(str(plan.base['name']))}.")
+    stops = plan.stops
+    st.dataframe(pd.DataFrame({
+        "Ordre": stops["order"], "Semaine": stops["week"], "Jour": stops["day"], "Demi-journée": stops["half_day_fr"],
+        "Arrêt": stops["name"], "Horaires": stops["hours_fr"],
+        "Route depuis la base (min)": stops["drive_from_base_min"].round(0),
+        "Habitants nouvellement couverts": stops["population_newly_covered"].round(0)}),
+        hide_index=True, width="stretch", key="tour_table")
+    mapview.draw(shared.map_bounds(study_key, study), ("tour", study_key, threshold, ask),
+                 lambda: outreach.route_layers(plan), key="tour_map")
+    st.button("Modifier la tournée comme scénario", key="tour_scenario", on_click=open_tour_scenario,
+              args=(study, routing, study_key, plan),
+              help="Les arrêts deviennent des lieux hypothétiques d'un scénario « Tournée hors les murs » : "
+                   "retirez-en un (« Fermer un lieu ») ou déplacez-le (retirez-le, puis ouvrez un lieu au point "
+                   "cliqué) et voyez aussitôt l'effet.")
+
+
+def open_tour_scenario(study, routing, study_key: str, plan) -> None:
+    """The round's stops as the changes of a new scenario, shown at once."""
+    ask_rerun_app()
+    name = "Tournée hors les murs"
+    number = 2
+    while name in scenarios():
+        name = f"Tournée hors les murs {number}"
+        number += 1
+    changes = outreach.as_changes(plan)
+    try:
+        cache.state(study_key, changes, study, routing)
+    except InputError as exc:
+        st.session_state["flash"] = ("error", for_app(exc))
+        return
+    scenarios()[name] = changes
+    st.session_state["active"] = name
+    st.session_state["flash"] = ("success", f"« {name} » : {len(changes)} arrêts ouverts comme lieux hypothétiques.")
+
+
 def transit_section(result) -> None:
     """Public transport: coverage at 30, 45 and 60 min (people, households, poor households), the lines used."""
     t = result.summary.transit
@@ -1130,8 +1221,8 @@ def method_tab(study, result) -> None:
 
 
 #: The tabs; only the open one is drawn (``on_change="rerun"``), the map tab first.
-TABS = ["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Export", "Lieux d'accueil",
-        "Vue nationale", "Méthode et sources"]
+TABS = ["Carte et scénarios", "Indicateurs", "Comparer les scénarios", "Suggestions", "Hors les murs", "Export",
+        "Lieux d'accueil", "Vue nationale", "Méthode et sources"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=places.LISTINGS)
@@ -1313,6 +1404,8 @@ def main() -> None:
                 sectors_section(result, threshold)
             if result.summary.transit is not None:
                 transit_section(result)
+            if result.wait is not None:
+                wait_section(result)
     if tabs[2].open:
         with tabs[2]:
             if timetable:
@@ -1327,15 +1420,21 @@ def main() -> None:
                 suggestions_tab(study, routing, study_key, threshold)
     if tabs[4].open:
         with tabs[4]:
-            export_tab(source, mode, study, view_key, result, threshold, lens)
+            if timetable:
+                st.info(TIMETABLE_NO_SCENARIO)
+            else:
+                outreach_tab(source, mode, study, routing, study_key, threshold)
     if tabs[5].open:
         with tabs[5]:
-            places_tab(study)
+            export_tab(source, mode, study, view_key, result, threshold, lens)
     if tabs[6].open:
         with tabs[6]:
-            national_tab()
+            places_tab(study)
     if tabs[7].open:
         with tabs[7]:
+            national_tab()
+    if tabs[8].open:
+        with tabs[8]:
             method_tab(study, result)
     shared.warm(source, mode, threshold)  # the neighbouring thresholds and the other mode, in the background
 

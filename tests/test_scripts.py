@@ -49,6 +49,18 @@ def test_bench_suggest_quick():
     assert done.stdout.count("same objective: True") == 3
 
 
+def test_bench_tour_quick():
+    """The « hors les murs » round on a small synthetic network where the midday drive binds."""
+    done = run("bench_tour.py", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert last_value(done.stdout, "tour_gap") == 0.0
+    tail = done.stdout.strip().splitlines()[-4:]
+    assert [line.split(":")[0] for line in tail] == ["tour_solve_s", "tour_total_s", "tour_optimal", "tour_gap"]
+    assert tail[2] == "tour_optimal: True" and float(tail[1].split(": ")[1]) > 0
+    assert "max_cover_fits False" in done.stdout  # the max covering stops do not fit: the days model ran
+    assert done.stdout.count("same objective: True") == 2  # days and compact formulations agree
+
+
 def test_bench_scenario_quick():
     done = run("bench_scenario.py", "--quick")
     assert done.returncode == 0, done.stderr

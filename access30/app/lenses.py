@@ -24,7 +24,7 @@ import streamlit as st
 from access30.app import scenarios as memos
 from access30.base.moments import parse_when
 from access30.coverage import scenario as sc
-from access30.coverage.options import MOMENT, NEAREST, SECTORS, WORKERS, CoverageOptions, RunOptions
+from access30.coverage.options import MOMENT, NEAREST, SECTORS, WALK_IN, WORKERS, CoverageOptions, RunOptions
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.run import coverage_result
 from access30.inputs.hours import open_at, open_for_workers
@@ -47,6 +47,8 @@ class Lens:
     sectors : Path, optional
         The sectorisation file uploaded for :data:`~access30.coverage.options.SECTORS`; None: the one
         shipped for the study's département, when there is one.
+    wait : bool
+        The wait for an opening within reach too (``--wait``).
 
     Examples
     --------
@@ -59,22 +61,23 @@ class Lens:
     kind: str = NEAREST
     at: str | None = None
     sectors: Path | None = None
+    wait: bool = False
 
     @property
     def plain(self) -> bool:
-        """The nearest site at any hour: the page's own result, nothing to read again."""
-        return self.kind == NEAREST
+        """The nearest site at any hour, without the wait: the page's own result, nothing to read again."""
+        return self.kind == NEAREST and not self.wait
 
     def options(self, threshold: float) -> CoverageOptions:
         """The coverage options the command line would build for this lens (``--at``, ``--workers-hours``,
-        ``--sectors``)."""
+        ``--walk-in``, ``--sectors``)."""
         return CoverageOptions(threshold_min=float(threshold), at=self.at if self.kind == MOMENT else None,
-                               workers_hours=self.kind == WORKERS,
-                               sectors=self.sectors if self.kind == SECTORS else None)
+                               workers_hours=self.kind == WORKERS, walk_in=self.kind == WALK_IN,
+                               sectors=self.sectors if self.kind == SECTORS else None, wait=self.wait)
 
     def key(self) -> tuple:
         """What identifies the lens's figures (for the caches)."""
-        return (self.kind, self.at, str(self.sectors) if self.sectors is not None else None)
+        return (self.kind, self.at, str(self.sectors) if self.sectors is not None else None, self.wait)
 
 
 def read(study: Study, routing: Routing, lens: Lens, threshold: float) -> CoverageResult:

@@ -83,6 +83,7 @@ LENS_LABELS_FR: dict[str, str] = {
     "nearest": "Lieu le plus proche, à toute heure",
     "moment": "Lieux ouverts à un moment de la semaine",
     "workers": "Lieux ouverts aux heures des actifs",
+    "walk_in": "Accueil sans rendez-vous",
     "sectors": "Lieu du secteur (sectorisation)",
 }
 
@@ -164,3 +165,15 @@ def status_label(status) -> object:
     if isinstance(status, str):
         return STATUS_LABELS_FR.get(status, status)
     return pd.Series(status).map(lambda code: STATUS_LABELS_FR.get(code, code)).to_numpy(dtype=object)
+
+#: How often residents find a reception point open within reach (codes of :mod:`access30.coverage.wait`).
+WAIT_FREQUENCY_LABELS_FR: dict[str, str] = {
+    "weekly": "une ouverture chaque semaine",
+    "fortnightly": "une ouverture toutes les deux semaines",
+    "less_often": "moins souvent",
+    "never": "jamais (lieux à portée fermés sur tout le cycle)",
+    "unknown": "horaires inconnus",
+}
+
+#: The half-days of a round (codes of :mod:`access30.locate.tour`).
+HALF_DAY_LABELS_FR: dict[str, str] = {"am": "matin", "pm": "après-midi"}

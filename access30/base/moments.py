@@ -1,10 +1,24 @@
-"""Moments of the week: day names in French and English, clock times, and « mardi 18:00 » parsed as (day, minute)."""
+"""Moments of the week and of the four-week cycle: day names in French and English, clock times,
+« mardi 18:00 » parsed as (day, minute), and the cycle over which schedules that are not weekly are read.
+
+The cycle
+---------
+A permanence « le 1er et le 3e mardi » or « les semaines paires » is not weekly. Schedules are read
+over a cycle of :data:`CYCLE_WEEKS` weeks (:data:`CYCLE_MINUTES` minutes, from a Monday 00:00):
+week ``k`` (0 to 3) holds the ``k+1``-th occurrence of every weekday in the month (days 1–7, 8–14,
+15–21, 22–28), and the weeks alternate odd and even (week 0 is odd). The calendar behind it is
+:data:`REFERENCE_CYCLE`, 1–28 February 2027: a month of exactly four weeks starting on a Monday
+(ISO weeks 5 to 8, no public holiday), so that an OpenStreetMap expression evaluated over those real
+dates gives the cycle directly (``Tu[1,3]`` opens in weeks 0 and 2, ``week 1-53/2`` in weeks 0 and
+2, ``week 2-52/2`` in weeks 1 and 3, ``Tu[-1]`` in week 3). A fifth occurrence (days 29–31) has no
+week in the cycle: what opens only then is outside it.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 from access30.base.errors import InputError
 
@@ -13,6 +27,18 @@ DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "di
 
 DAY_NAMES_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
+
+#: Weeks of the cycle over which schedules are read.
+CYCLE_WEEKS = 4
+DAY_MINUTES = 1440
+WEEK_MINUTES = 7 * DAY_MINUTES
+#: Minutes of the cycle (28 days).
+CYCLE_MINUTES = CYCLE_WEEKS * WEEK_MINUTES
+#: Monday of the reference cycle: 1–28 February 2027, ISO weeks 5 (odd) to 8, exactly four of each
+#: weekday, no French public holiday.
+REFERENCE_CYCLE = date(2027, 2, 1)
+#: Cycle weeks of the odd ISO weeks (« semaines impaires », OSM ``week 1-53/2``) and of the even ones.
+ODD_WEEKS, EVEN_WEEKS = (0, 2), (1, 3)
 
 _DAY_ALIASES: dict[str, int] = {}
 for _i, (_fr, _en) in enumerate(zip(DAY_NAMES_FR, DAY_NAMES_EN)):
@@ -96,3 +122,14 @@ def parse_when(when) -> tuple[int, int]:
 def format_when(day: int, minute: int) -> str:
     """``"mardi 18:00"``."""
     return f"{DAY_NAMES_FR[day]} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def format_weeks(weeks) -> str:
+    """The weeks of the cycle in French: ``(0, 2)`` → « 1re et 3e semaines du cycle »."""
+    weeks = sorted({int(w) for w in weeks})
+    if len(weeks) == CYCLE_WEEKS:
+        return "chaque semaine"
+    names = [("1re" if w == 0 else f"{w + 1}e") for w in weeks]
+    if len(names) == 1:
+        return f"{names[0]} semaine du cycle"
+    return ", ".join(names[:-1]) + f" et {names[-1]} semaines du cycle"

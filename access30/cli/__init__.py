@@ -1,4 +1,4 @@
-"""Command line: ``access30 coverage``, ``report``, ``suggest``, ``sites``, ``batch``, ``demo``, ``download``,
+"""Command line: ``access30 coverage``, ``report``, ``suggest``, ``tour``, ``sites``, ``batch``, ``demo``, ``download``,
 ``cache``, ``rerun``.
 
 Errors in the user's inputs print one French sentence naming the file, row or column and the fix,
@@ -21,7 +21,8 @@ EXIT_INPUT_ERROR = 2
 COMMANDS: dict[str, tuple[str, str]] = {
     "coverage": ("access30.cli.study", "cmd_coverage"), "demo": ("access30.cli.study", "cmd_demo"),
     "report": ("access30.cli.study", "cmd_report"), "suggest": ("access30.cli.study", "cmd_suggest"),
-    "rerun": ("access30.cli.study", "cmd_rerun"), "batch": ("access30.cli.batch", "cmd_batch"),
+    "rerun": ("access30.cli.study", "cmd_rerun"), "tour": ("access30.cli.tour", "cmd_tour"),
+    "batch": ("access30.cli.batch", "cmd_batch"),
     "sites": ("access30.cli.data", "cmd_sites"), "territories": ("access30.cli.data", "cmd_territories"),
     "download": ("access30.cli.cache", "cmd_download"), "cache": ("access30.cli.cache", "cmd_cache"),
 }

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from access30.base.departements import is_departement_code, normalise_departement
 from access30.base.errors import InputError
+from access30.base.files import split_layer
+from access30.base.fmt import fmt_num, plural
 from access30.base.record import RunRecord, restore
 from access30.base.writes import (
     Output,
@@ -21,7 +23,7 @@ from access30.base.writes import (
     prepare_outputs,
     protected_folders,
 )
-from access30.cli.parser import DEFAULT_CRS, file_option
+from access30.cli.parser import DEFAULT_CRS, TOUR_DEFAULTS, file_option
 from access30.coverage.options import CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
 from access30.inputs.catalogue import DEFAULT_MAX_CELLS
@@ -30,6 +32,7 @@ from access30.inputs.territory import TERRITORIES
 from access30.network.modes import get_mode
 from access30.suggest.candidates import CANDIDATE_SOURCES
 from access30.suggest.run import SuggestOptions
+from access30.suggest.tour import TourOptions
 
 
 def study_request(args: argparse.Namespace) -> StudyRequest:
@@ -63,7 +66,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     """The typed options of a command that builds a study (coverage, report, suggest)."""
     coverage = CoverageOptions(threshold_min=args.threshold, at=getattr(args, "at", None),
                                workers_hours=bool(getattr(args, "workers_hours", False)),
-                               sectors=getattr(args, "sectors", None), capacity=capacity_options(args))
+                               sectors=getattr(args, "sectors", None), capacity=capacity_options(args),
+                               walk_in=bool(getattr(args, "walk_in", False)), wait=bool(getattr(args, "wait", False)))
     return RunOptions(study=study_request(args), coverage=coverage)
 
 
@@ -107,8 +111,97 @@ def suggest_options(args: argparse.Namespace) -> SuggestOptions:
         cells_method=args.cells_method or "grid", capacitated=args.capacitated, new_capacity=args.new_capacity)
 
 
+def tour_options(args: argparse.Namespace) -> TourOptions:
+    """The typed options of ``access30 tour`` (checked first by :func:`check_tour_options`)."""
+    sources, files = candidate_items(args)
+    return TourOptions(
+        half_days=args.half_days, base=args.base, max_drive_min=args.max_drive_min, stop_hours=args.stop_hours,
+        midday_drive_min=args.midday_drive_min, sources=tuple(sources), candidates_file=files[0] if files else None,
+        candidates_crs=args.candidates_crs or DEFAULT_CRS,
+        max_cells=DEFAULT_MAX_CELLS if args.max_cells is None else args.max_cells, weeks=args.weeks,
+        time_limit_s=args.time_limit)
+
+
+#: Most half-days a week (a morning and an afternoon, seven days).
+MAX_HALF_DAYS = 14
+
+
+def check_tour_options(args: argparse.Namespace) -> None:
+    """``access30 tour``: refuse, before anything is read, a timetable mode, no candidate, impossible days
+    or hours, a drive or a time limit that is not a positive number, and the options of a candidate source
+    not asked for.
+
+    Raises
+    ------
+    InputError
+        Naming the option and the fix.
+    """
+    road_only(args, "la tournée")
+    if args.sectors is not None:
+        raise _unused("--sectors", "avec tour (la tournée porte sur les habitants à portée d'un lieu, quel que soit "
+                      "leur secteur)", "retirez --sectors, ou utilisez-le avec coverage ou report")
+    if not 1 <= args.half_days <= MAX_HALF_DAYS:
+        days = plural(args.half_days, "demi-journée", "demi-journées")
+        raise InputError(f"{days} par semaine : impossible (une semaine en compte au plus "
+                         f"{MAX_HALF_DAYS}, un matin et un après-midi par jour)",
+                         "indiquez --half-days de 1 à 14, par ex. 8 pour quatre jours", column="--half-days")
+    if not 0.5 <= args.stop_hours <= 4:
+        raise InputError(f"arrêts de {fmt_num(args.stop_hours)} h : impossible (le matin commence à 9h, "
+                         "l'après-midi à 14h, et un arrêt tient dans sa demi-journée)",
+                         "indiquez --stop-hours de 0,5 à 4", column="--stop-hours")
+    for option, value in (("--max-drive-min", args.max_drive_min), ("--time-limit", args.time_limit)):
+        if value <= 0:
+            raise InputError(f"{fmt_num(value)} : il faut un nombre positif",
+                             f"indiquez {option} en minutes, par ex. 60" if option != "--time-limit"
+                             else "indiquez --time-limit en secondes, par ex. 60", column=option)
+    if args.midday_drive_min < 0:
+        raise InputError(f"{fmt_num(args.midday_drive_min)} : il faut un nombre positif ou nul",
+                         "indiquez --midday-drive-min en minutes, par ex. 90", column="--midday-drive-min")
+    if args.half_days == 1 and args.midday_drive_min != TOUR_DEFAULTS["midday_drive_min"]:
+        raise _unused("--midday-drive-min", "avec une seule demi-journée (pas d'après-midi)",
+                      "retirez --midday-drive-min, ou donnez --half-days 2 ou plus")
+    sources, files = candidate_items(args)
+    if not sources and not files:
+        raise InputError("aucun lieu candidat pour les arrêts de la tournée (--candidates vide)",
+                         f"indiquez --candidates parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG, "
+                         "par ex. --candidates mairies", column="--candidates")
+    if len(files) > 1:
+        raise InputError("un seul fichier de lieux candidats à la fois", "fusionnez vos fichiers",
+                         column="--candidates")
+    for path in files:
+        if not split_layer(path)[0].exists():
+            raise InputError(f"fichier de lieux candidats introuvable (ni {', ni '.join(CANDIDATE_SOURCES)})",
+                             f"choisissez parmi {', '.join(CANDIDATE_SOURCES)} ou un fichier CSV/GPKG existant",
+                             path=path, column="--candidates")
+    if "cells" not in sources and args.max_cells is not None:
+        raise _unused("--max-cells", "sans « cells » dans --candidates",
+                      "ajoutez cells à --candidates, ou retirez --max-cells")
+    if not files and args.candidates_crs is not None:
+        raise _unused("--candidates-crs", "sans fichier de lieux candidats dans --candidates",
+                      "ajoutez le fichier à --candidates, ou retirez --candidates-crs")
+
+
+def check_hours_options(args: argparse.Namespace) -> None:
+    """``--walk-in`` and ``--wait``: refused in a timetable mode (they need the road times of every site),
+    and ``--walk-in`` with ``--sectors`` or ``--capacity`` (which read every site, whatever its hours)."""
+    for option, given in (("--walk-in", getattr(args, "walk_in", False)), ("--wait", getattr(args, "wait", False))):
+        if not given:
+            continue
+        if get_mode(args.mode).timetable:
+            raise InputError(f"non disponible en mode « {get_mode(args.mode).label.lower()} » (il faut "
+                             "les temps par la route jusqu'à chaque lieu)",
+                             f"utilisez --mode drive ou --mode walk, ou retirez {option}", column=option)
+    if getattr(args, "walk_in", False):
+        for option, value in (("--sectors", getattr(args, "sectors", None)),
+                              ("--capacity", getattr(args, "capacity", None))):
+            if value is not None:
+                raise InputError("ne se combine pas avec --walk-in (le calcul porte sur tous les lieux, "
+                                 "quels que soient leurs horaires)",
+                                 f"lancez deux calculs : l'un avec {option}, l'autre avec --walk-in", column=option)
+
+
 #: Options that name what a command writes; every other option given as a path is read.
-_OUTPUT_OPTIONS = ("out", "summary", "out_dir")
+_OUTPUT_OPTIONS = ("out", "summary", "out_dir", "schedule_out", "xlsx", "pdf")
 
 
 #: Options naming a folder read (the cache is protected as a whole by :func:`protected_folders`).

@@ -150,6 +150,70 @@ def add_capacity_arguments(parser: argparse.ArgumentParser) -> None:
                             "(défaut : les 10 %% les plus chargés)")
 
 
+def add_hours_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--walk-in`` and ``--wait`` (« hors les murs »: hours without appointment, the wait for an opening)."""
+    group = parser.add_argument_group("horaires : accueil sans rendez-vous et attente")
+    group.add_argument("--walk-in", action="store_true",
+                       help="ne compter que les horaires d'accueil sans rendez-vous (colonne « horaires_sans_rdv » "
+                            "du fichier --sites ; un lieu sans cette colonne compte ses horaires d'ouverture) ; "
+                            "seul, un lieu compte s'il reçoit sans rendez-vous au moins une fois sur quatre semaines")
+    group.add_argument("--wait", action="store_true",
+                       help="attente jusqu'à la prochaine ouverture d'un lieu atteint dans le seuil, depuis un moment "
+                            "tiré au hasard sur un cycle de quatre semaines : part des habitants ayant une ouverture "
+                            "chaque semaine, chaque quinzaine, moins souvent ; attente moyenne et 90e centile (jours)")
+
+
+#: Defaults of ``access30 tour`` (those of :class:`access30.suggest.tour.TourOptions`).
+TOUR_DEFAULTS = {"half_days": 8, "max_drive_min": 60.0, "stop_hours": 3.0, "midday_drive_min": 90.0,
+                 "candidates": "mairies", "weeks": 1, "time_limit": 60.0}
+
+
+def add_tour_parser(sub) -> None:
+    """``access30 tour``: the exact weekly (or fortnightly) round of one mobile team."""
+    tour = sub.add_parser("tour", help="« hors les murs » : la tournée hebdomadaire d'une équipe mobile (ou d'un "
+                                       "bus France Services) qui met le plus d'habitants à portée, calcul exact")
+    add_study_arguments(tour)
+    group = tour.add_argument_group("la tournée")
+    d = TOUR_DEFAULTS
+    group.add_argument("--half-days", type=entier, default=d["half_days"], metavar="N",
+                       help=f"demi-journées de présence par semaine, de 1 à 14 (défaut {d['half_days']} : quatre "
+                            "jours, un arrêt le matin et un l'après-midi)")
+    group.add_argument("--base", metavar="LIEU|LON,LAT",
+                       help="d'où part et où revient l'équipe chaque jour : identifiant d'un lieu de l'étude ou "
+                            "« longitude,latitude », écrit --base=-2.76,48.51 quand la longitude est négative "
+                            "(défaut : le lieu existant le plus proche des habitants non "
+                            "couverts)")
+    group.add_argument("--max-drive-min", type=nombre, default=d["max_drive_min"], metavar="MIN",
+                       help="trajet maximal en voiture entre la base et un arrêt, dans chaque sens (défaut 60)")
+    group.add_argument("--stop-hours", type=nombre, default=d["stop_hours"], metavar="H",
+                       help="durée d'un arrêt en heures, de 0,5 à 4 : le matin à partir de 9h, l'après-midi à partir "
+                            "de 14h (défaut 3)")
+    group.add_argument("--midday-drive-min", type=nombre, default=d["midday_drive_min"], metavar="MIN",
+                       help="trajet maximal entre l'arrêt du matin et celui de l'après-midi (défaut 90, au plus le "
+                            "temps entre les deux arrêts)")
+    group.add_argument("--candidates", default=d["candidates"],
+                       help="lieux possibles des arrêts, séparés par des virgules : mairies, france_services, cells "
+                            "(carreaux habités) et/ou un fichier CSV/GPKG (défaut : mairies)")
+    group.add_argument("--candidates-crs", default=None, type=crs_option,
+                       help="CRS des coordonnées du CSV des candidats (par défaut EPSG:4326)")
+    group.add_argument("--max-cells", type=entier, default=None,
+                       help=f"nombre maximal de carreaux candidats (défaut {DEFAULT_MAX_CELLS})")
+    group.add_argument("--weeks", type=entier, choices=[1, 2], default=d["weeks"],
+                       help="1 : tournée hebdomadaire (défaut) ; 2 : tournée sur deux semaines, deux fois plus "
+                            "d'arrêts vus chacun une semaine sur deux")
+    group.add_argument("--time-limit", type=nombre, default=d["time_limit"],
+                       help="temps de calcul maximal en secondes (défaut 60) ; au-delà, l'écart à l'optimum est dit")
+    out = tour.add_argument_group("sorties")
+    out.add_argument("--out", type=chemin, required=True,
+                     help="GeoPackage de sortie (.gpkg) : arrêts, trajets de l'équipe, carreaux servis")
+    out.add_argument("--summary", type=chemin, help="résumé JSON (section « tour »)")
+    out.add_argument("--schedule-out", type=chemin, metavar="FICHIER.csv",
+                     help="les permanences comme liste de lieux (colonne « horaires ») à redonner à coverage avec "
+                          "--sites")
+    out.add_argument("--xlsx", type=chemin, help="classeur XLSX : tournée, arrêts, habitants servis")
+    out.add_argument("--pdf", type=chemin, help="rapport PDF « Présence hors les murs »")
+
+
 def candidate_lists() -> str:
     """The inventories giving candidates by default, in words (« mairies et France Services »)."""
     return " et ".join(inventory.plural for inventory in candidate_entries())
@@ -182,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(après 17 h 30 en semaine, ou le week-end)")
     coverage.add_argument("--date", dest="service_date", metavar="AAAA-MM-JJ",
                           help="--mode transit : date des horaires (comme --service-date)")
+    add_hours_arguments(coverage)
 
     demo = sub.add_parser("demo", help="couverture du territoire de démonstration (hors ligne)")
     demo.add_argument("--out-dir", default="out", help="dossier de sortie (défaut : out)")
@@ -199,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--at", metavar="MOMENT",
                         help="ne compter que les lieux ouverts à ce moment, par ex. \"mardi 09:00\" ; en transports "
                              "en commun, début de la fenêtre de départ et jour des horaires")
+    add_hours_arguments(report)
 
     suggest = sub.add_parser("suggest", help="où ouvrir de nouveaux lieux d'accueil (modèles de localisation exacts)")
     add_study_arguments(suggest)
@@ -233,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "capacités connues)")
     suggest.add_argument("--out", type=chemin, required=True, help="GeoPackage de sortie (.gpkg)")
     suggest.add_argument("--summary", type=chemin, help="résumé JSON")
+
+    add_tour_parser(sub)
 
     sites = sub.add_parser("sites", help="lieux d'accueil intégrés d'un département, à relire (hors ligne)")
     sites.add_argument("--departement", required=True, metavar="CODE",

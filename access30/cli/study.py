@@ -17,7 +17,14 @@ from access30.base.files import atomic_path, export_name, split_layer
 from access30.base.fmt import plural
 from access30.base.labels import MODEL_LABELS_FR
 from access30.base.moments import parse_when
-from access30.base.record import RunRecord, collecting, read_record, refuse_changed_inputs, version_warnings
+from access30.base.record import (
+    RunRecord,
+    collecting,
+    read_record,
+    refuse_changed_inputs,
+    restore,
+    version_warnings,
+)
 from access30.base.settings import DEFAULT_THRESHOLD_MIN
 from access30.base.writes import (
     Output,
@@ -32,6 +39,7 @@ from access30.cli.options import (
     candidate_items,
     check_capacity_options,
     check_command_outputs,
+    check_hours_options,
     check_lenses,
     check_unused_options,
     command_arguments,
@@ -42,6 +50,7 @@ from access30.cli.options import (
 )
 from access30.cli.parser import build_parser, candidate_lists
 from access30.cli.text import Steps, format_report, format_suggestion
+from access30.cli.tour import TOUR_OUTPUTS, tour_job
 from access30.coverage.capacity import load_lines
 from access30.coverage.engine import evaluate, route
 from access30.coverage.options import RunOptions
@@ -56,6 +65,7 @@ from access30.outputs.pack import pack_names, write_report
 from access30.suggest.candidates import CANDIDATE_SOURCES, build_candidates
 from access30.suggest.run import SuggestOptions, run_suggestion
 from access30.suggest.suggestion import suggest_sites
+from access30.suggest.tour import TourOptions
 
 
 def routed_study(options: RunOptions, steps: Steps) -> tuple[Study, Routing]:
@@ -73,6 +83,7 @@ def check_study_options(args: argparse.Namespace) -> None:
         parse_when(args.at)  # a typo in --at fails before the network is read
     check_unused_options(args)
     check_lenses(args)
+    check_hours_options(args)
     check_capacity_options(args)
 
 
@@ -262,11 +273,13 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     if made.command == "batch":
         raise InputError("un lot national se refait avec « access30 batch --resume » (chaque département garde son "
                          "journal)", "relancez access30 batch avec les mêmes options et --resume", path=args.record)
-    if made.command not in ("coverage", "report", "suggest", "app"):
+    if made.command not in ("coverage", "report", "suggest", "app", "tour"):
         raise InputError(f"commande « {made.command} » inconnue dans le journal d'exécution",
-                         "donnez le résumé JSON d'un calcul coverage, report ou suggest", path=args.record)
+                         "donnez le résumé JSON d'un calcul coverage, report, suggest ou tour", path=args.record)
     refuse_changed_inputs(made, args.record)
     options, ask = recorded_options(made)
+    if made.command == "tour":
+        return _rerun_tour(made, args, options)
     command = "coverage" if made.command == "app" else made.command
     recorded = made.arguments
     if command == "report":
@@ -278,10 +291,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         summary = args.summary or (_again(recorded.get("summary"), "--summary") if recorded.get("summary") else None)
         outputs = [Output(out, "--out", (".gpkg",))] + ([Output(summary, "--summary", (".json",))] if summary else [])
         arguments = {"out": out, "summary": summary}
-    sources = (file_sources([(item.get("role") or "entrée", item["path"]) for item in made.inputs
-                             if item.get("size") is not None])
-               + [Source(Path(args.record), "RUN.json")] + protected_folders(options.study.cache_dir))
-    prepare_outputs(outputs, sources)
+    prepare_outputs(outputs, _rerun_sources(made, args, options))
     for line in version_warnings(made):
         print(f"Attention : {line}", file=sys.stderr)
     if command == "suggest" and ask is None:
@@ -301,3 +311,41 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         if command == "suggest":
             return suggest_job(options, ask, out, summary, record, args.quiet)
         return coverage_job(options, out, summary, record, args.quiet)
+
+
+def _rerun_sources(made: RunRecord, args: argparse.Namespace, options: RunOptions) -> list[Source]:
+    """What a rerun reads: the first run's input files, its record and the cache."""
+    return (file_sources([(item.get("role") or "entrée", item["path"]) for item in made.inputs
+                          if item.get("size") is not None])
+            + [Source(Path(args.record), "RUN.json")] + protected_folders(options.study.cache_dir))
+
+
+def _rerun_tour(made: RunRecord, args: argparse.Namespace, options: RunOptions) -> int:
+    """``rerun`` of ``access30 tour``: the same round, its outputs next to the first ones (« -relance »),
+    ``--out`` and ``--summary`` as given."""
+    if not isinstance(made.options.get("tour"), dict):
+        raise InputError("journal d'une tournée sans ses options (« tour »)",
+                         "donnez le résumé JSON écrit par access30 tour", path=args.record)
+    if args.out_dir is not None:
+        raise InputError("--out-dir ne s'applique pas à la relance d'une tournée", "retirez --out-dir ; --out et "
+                         "--summary nomment le GeoPackage et le résumé", column="--out-dir")
+    ask = restore(TourOptions, made.options["tour"])
+    recorded = made.arguments
+    given = {"out": args.out, "summary": args.summary}
+    paths = {attribute: given.get(attribute) or (_again(recorded.get(attribute), option)
+                                                 if recorded.get(attribute) or attribute == "out" else None)
+             for option, (attribute, _) in TOUR_OUTPUTS.items()}
+    outputs = [Output(paths[attribute], option, suffixes) for option, (attribute, suffixes) in TOUR_OUTPUTS.items()
+               if paths[attribute] is not None]
+    prepare_outputs(outputs, _rerun_sources(made, args, options))
+    for line in version_warnings(made):
+        print(f"Attention : {line}", file=sys.stderr)
+    record = RunRecord.begin("tour", {"study": options.study, "coverage": options.coverage, "tour": ask},
+                             argv=getattr(args, "command_line", None),
+                             arguments={**recorded, **paths, "rerun_of": str(Path(args.record).resolve())})
+    if not args.quiet:
+        count = plural(len(made.inputs), "fichier d'entrée inchangé", "fichiers d'entrée inchangés")
+        print(f"Relance de la tournée du {made.started[:10]} ({count}, empreintes SHA-256 vérifiées ; données lues "
+              "dans le cache seulement)")
+    with download_settings(forbidden="relance d'un calcul : seuls les fichiers déjà en cache sont lus"):
+        return tour_job(options, ask, paths, record, args.quiet)

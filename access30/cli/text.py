@@ -9,6 +9,7 @@ from access30.base.errors import headline_notices, other_notices
 from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
 from access30.coverage.sectors import sector_lines
+from access30.coverage.wait import wait_lines
 from access30.network.modes import mode_words
 from access30.suggest.capacitated import capacitated_lines
 from access30.suggest.suggestion import tied_line
@@ -74,6 +75,8 @@ def format_report(result) -> str:
             f"{row['nom'] or row['commune']} {fmt_int(row['not_covered'])}" for _, row in worst.iterrows()))
     if result.sectors is not None:
         lines.extend(sector_lines(result.sectors, s.threshold_min))
+    if result.wait is not None:
+        lines.extend(wait_lines(result.wait))
     others = other_notices(result.notices)
     if others:
         lines.append("")

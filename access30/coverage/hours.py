@@ -17,6 +17,7 @@ from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.roads import far_sites_notice, reroute
 from access30.coverage.summary import HoursSummary
 from access30.inputs.hours import open_at, open_for_workers, site_hours
+from access30.inputs.schedule import SOME_WEEKS
 from access30.inputs.study import Study
 
 
@@ -39,11 +40,16 @@ def _coverage_of(study: Study, routing: Routing, mask: np.ndarray, threshold_min
 
 def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, what: str,
                   threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
-    """Coverage by the sites ``available`` (True/False/None per site, from :func:`open_at` or
-    :func:`open_for_workers`), with unknown-hours sites reported apart.
+    """Coverage by the sites ``available`` (True/False/None/``SOME_WEEKS`` per site, from
+    :func:`open_at` or :func:`open_for_workers`), with unknown-hours sites reported apart.
 
     Sites with unknown hours are left out of the headline figures (the lower bound); the summary
     also gives the share covered if they were all available (``share_covered_if_unknown_open``).
+    Sites available in some weeks of the four-week cycle only (:data:`SOME_WEEKS`: « 1er et 3e
+    mardi », « semaines paires ») are left out of the headline too, counted apart
+    (``sites_open_some_weeks``) with the share covered if they counted
+    (``share_covered_if_some_weeks_open``) and a notice naming them: the headline is what a resident
+    finds open whatever the week.
 
     Parameters
     ----------
@@ -59,6 +65,7 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
     if available.size != len(study.sites):
         raise ValueError("one availability per site expected")
     is_open = np.array([a is True for a in available], dtype=bool)
+    some = np.array([isinstance(a, str) and a == SOME_WEEKS for a in available], dtype=bool)
     if routing is None:
         # Snap units and sites once; each subset of sites then only reruns the searches.
         routing = route(study)
@@ -74,14 +81,26 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
     result = _coverage_of(study, routing, is_open, threshold_min)
     upper = (_coverage_of(study, routing, is_open | unknown, threshold_min).summary.share_covered
              if unknown.any() else result.summary.share_covered)
+    upper_some = (_coverage_of(study, routing, is_open | some, threshold_min).summary.share_covered
+                  if some.any() else result.summary.share_covered)
     parsed = site_hours(study.sites)
     result = replace(result, summary=replace(result.summary, hours=HoursSummary(
         when=what, sites_all=int(len(study.sites)), sites_open=int(is_open.sum()),
-        sites_closed=int((~is_open & ~unknown).sum()), sites_hours_unknown=int(unknown.sum()),
-        share_covered_if_unknown_open=upper)))
+        sites_closed=int((~is_open & ~unknown & ~some).sum()), sites_hours_unknown=int(unknown.sum()),
+        share_covered_if_unknown_open=upper, sites_open_some_weeks=int(some.sum()),
+        share_covered_if_some_weeks_open=upper_some)))
     result.notices.append(Notice("hours_open", f"Lieux d'accueil ouverts {what} : {int(is_open.sum())} sur "
                                                f"{len(study.sites)} ; seuls ceux-ci comptent dans la couverture.",
                                  count=int(is_open.sum())))
+    if some.any():
+        names = study.sites["name"].to_numpy()[some].tolist()
+        result.notices.append(Notice(
+            "hours_some_weeks",
+            f"{plural(len(names), 'lieu ouvert', 'lieux ouverts')} {what} certaines semaines seulement (permanences "
+            "du 1er et du 3e mardi, semaines paires…), comptés à part : " + fmt_list(names)
+            + f". S'ils comptaient, la part de la population couverte passerait de "
+            f"{fmt_pct(result.summary.share_covered)} à {fmt_pct(upper_some)}.",
+            count=len(names), details=names))
     if unknown.any():
         names = study.sites["name"].to_numpy()[unknown].tolist()
         reasons = [parsed[i].reason for i in np.flatnonzero(unknown)]
@@ -100,7 +119,7 @@ def coverage_when(study: Study, routing: Routing | None, available: np.ndarray, 
 
 
 def coverage_at(study: Study, routing: Routing | None, when,
-                threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
+                threshold_min: float = DEFAULT_THRESHOLD_MIN, qualifier: str = "") -> CoverageResult:
     """Coverage by the sites open at a moment of the week.
 
     Parameters
@@ -111,6 +130,8 @@ def coverage_at(study: Study, routing: Routing | None, when,
     when : str, datetime or (day, minute)
         E.g. ``"mardi 18:00"`` (see :func:`parse_when`).
     threshold_min : float
+    qualifier : str
+        Words added to the moment in the figures (« sans rendez-vous » under the walk-in lens).
 
     Returns
     -------
@@ -120,14 +141,15 @@ def coverage_at(study: Study, routing: Routing | None, when,
         the share covered if those were open; notices list the sites with unknown hours.
     """
     day, minute = parse_when(when)
-    what = f"le {format_when(day, minute).replace(' ', ' à ')}"
+    what = f"{qualifier} le {format_when(day, minute).replace(' ', ' à ')}".strip()
     return coverage_when(study, routing, open_at(study.sites, day, minute), what, threshold_min)
 
 
 def coverage_for_workers(study: Study, routing: Routing | None,
-                         threshold_min: float = DEFAULT_THRESHOLD_MIN) -> CoverageResult:
-    """Coverage by the sites open at hours people in work can come (:func:`open_for_workers`)."""
-    what = "aux horaires accessibles aux actifs (après 17 h 30 en semaine, ou le week-end)"
+                         threshold_min: float = DEFAULT_THRESHOLD_MIN, qualifier: str = "") -> CoverageResult:
+    """Coverage by the sites open at hours people in work can come (:func:`open_for_workers`);
+    ``qualifier`` as in :func:`coverage_at`."""
+    what = f"{qualifier} aux horaires accessibles aux actifs (après 17 h 30 en semaine, ou le week-end)".strip()
     return coverage_when(study, routing, open_for_workers(study.sites), what, threshold_min)
 
 

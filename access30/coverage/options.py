@@ -21,11 +21,11 @@ HOURS = "hours"
 DEFAULT_CAPACITY_UNIT = "ETP"
 
 #: Lenses through which a routed study is read (:attr:`CoverageOptions.lens`): the nearest site at any
-#: hour, the sites open at a moment, the sites open at hours people at work can come, and the nearest
-#: site next to the sector's assigned site (a sectorisation).
-NEAREST, MOMENT, WORKERS, SECTORS = "nearest", "moment", "workers", "sectors"
+#: hour, the sites open at a moment, the sites open at hours people at work can come, the walk-in hours
+#: (« sans rendez-vous »), and the nearest site next to the sector's assigned site (a sectorisation).
+NEAREST, MOMENT, WORKERS, WALK_IN, SECTORS = "nearest", "moment", "workers", "walk_in", "sectors"
 #: Every lens, in the order the app offers them.
-LENSES = (NEAREST, MOMENT, WORKERS, SECTORS)
+LENSES = (NEAREST, MOMENT, WORKERS, WALK_IN, SECTORS)
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,15 @@ class CoverageOptions:
         A sectorisation file (``code_insee,site_id``): coverage to the assigned site too.
     capacity : CapacityOptions, optional
         Load per site and 2SFCA.
+    walk_in : bool
+        Count only the hours sites receive without appointment (« accueil sans rendez-vous »,
+        :mod:`access30.coverage.walkin`): with ``at`` or ``workers_hours``, the walk-in hours are
+        read at that moment or for people at work; alone, the sites that receive without
+        appointment at some moment of the four-week cycle count. Sites without walk-in hours count
+        their opening hours (said in a notice).
+    wait : bool
+        Also report the wait for an opening within reach (:mod:`access30.coverage.wait`), on the
+        walk-in hours when ``walk_in``.
     """
 
     threshold_min: float = DEFAULT_THRESHOLD_MIN
@@ -79,15 +88,20 @@ class CoverageOptions:
     workers_hours: bool = False
     sectors: Path | None = None
     capacity: CapacityOptions | None = None
+    walk_in: bool = False
+    wait: bool = False
 
     @property
     def lens(self) -> str:
-        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``), :data:`SECTORS` (``sectors``) or
-        :data:`NEAREST`."""
+        """:data:`MOMENT` (``at``), :data:`WORKERS` (``workers_hours``), :data:`WALK_IN` (``walk_in``
+        alone), :data:`SECTORS` (``sectors``) or :data:`NEAREST`; ``walk_in`` with a moment or the workers'
+        hours keeps their lens (read on the walk-in hours)."""
         if self.at:
             return MOMENT
         if self.workers_hours:
             return WORKERS
+        if self.walk_in:
+            return WALK_IN
         return SECTORS if self.sectors is not None else NEAREST
 
 

@@ -79,6 +79,8 @@ class CoverageResult:
         Coverage to each resident's sector site (:func:`access30.coverage.sectors.with_sectors`).
     capacity : CapacityReport, optional
         Load per site and 2SFCA indices, set by :func:`access30.coverage.capacity.with_capacity` (``--capacity``).
+    wait : WaitReport, optional
+        The wait for an opening within reach, set by :func:`access30.coverage.wait.with_wait` (``--wait``).
     sources : tuple of str
         The study's sources with their vintages (network, population, site lists), for every output.
     """
@@ -95,6 +97,7 @@ class CoverageResult:
     sectors: "AssignedCoverage | None" = None
     capacity: "CapacityReport | None" = None
     sources: tuple[str, ...] = ()
+    wait: "WaitReport | None" = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,3 +299,93 @@ class AssignedCoverage:
     communes: pd.DataFrame
     summary: SectorSummary
     notices: list[Notice]
+
+
+@dataclass
+class WaitReport:
+    """The wait for an opening of a reception point within reach (:mod:`access30.coverage.wait`).
+
+    For every resident within the threshold of at least one site: from a moment drawn uniformly over
+    the four-week cycle, the time until a site they reach within the threshold is open (0 when one is
+    open then). Computed exactly from the union of the reachable sites' openings.
+
+    Attributes
+    ----------
+    units : DataFrame
+        One row per demand unit: ``unit_id``, ``commune``, ``population``, ``sites_in_reach``,
+        ``sites_hours_unknown`` (of those), ``frequency`` (``weekly``, ``fortnightly``,
+        ``less_often``, ``never``, ``unknown``; "" out of reach), ``open_share`` (share of the cycle
+        some reachable site is open), ``mean_wait_days``, ``p90_wait_days`` (NaN out of reach, with
+        unknown hours only, or never open).
+    communes : DataFrame
+        Per commune: ``commune``, ``nom``, ``population_in_reach``, ``population_unknown``,
+        ``population_weekly``, ``population_fortnightly``, ``population_less_often``,
+        ``population_never``, the ``share_*`` of the four (of the population in reach with known
+        hours), ``mean_wait_days``, ``p90_wait_days``; most waiting first.
+    population_in_reach : float
+        Residents within the threshold of at least one site.
+    population_unknown : float
+        Of those, residents whose reachable sites all have unknown hours (no wait computed).
+    population_partly_unknown : float
+        Residents whose wait counts only the sites of known hours among those they reach (an upper bound).
+    population_weekly, population_fortnightly, population_less_often, population_never : float
+        Residents in reach with known hours by frequency: an opening every week of the cycle; in every
+        two consecutive weeks but not every week; less often; never (reachable sites closed throughout).
+    mean_wait_days, p90_wait_days : float
+        Mean and 90th percentile of the wait, in days, over residents (with a known, finite wait) and
+        moments of the cycle (the 90th percentile of their mixed distribution, exactly).
+    threshold_min : float
+    walk_in : bool
+        The wait counts walk-in hours only.
+    notices : list of Notice
+    """
+
+    units: pd.DataFrame
+    communes: pd.DataFrame
+    population_in_reach: float
+    population_unknown: float
+    population_partly_unknown: float
+    population_weekly: float
+    population_fortnightly: float
+    population_less_often: float
+    population_never: float
+    mean_wait_days: float
+    p90_wait_days: float
+    threshold_min: float
+    walk_in: bool = False
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def population_known(self) -> float:
+        """Residents in reach whose reachable sites include some of known hours."""
+        return self.population_in_reach - self.population_unknown
+
+    def share(self, frequency: str) -> float:
+        """Share of :attr:`population_known` with that frequency (``weekly``, ``fortnightly``,
+        ``less_often``, ``never``); NaN when nobody in reach has known hours."""
+        known = self.population_known
+        return getattr(self, f"population_{frequency}") / known if known > 0 else float("nan")
+
+    def to_dict(self) -> dict:
+        """The JSON key ``wait``: headline figures and one record per commune (the units stay in the GPKG)."""
+        def num(value):
+            value = float(value)
+            return value if np.isfinite(value) else None
+
+        communes = [{k: (num(v) if isinstance(v, (float, np.floating)) else
+                         int(v) if isinstance(v, np.integer) else v) for k, v in rec.items()}
+                    for rec in self.communes.to_dict("records")]
+        return {
+            "threshold_min": float(self.threshold_min), "walk_in": bool(self.walk_in),
+            "cycle_weeks": 4, "population_in_reach": num(self.population_in_reach),
+            "population_unknown": num(self.population_unknown),
+            "population_partly_unknown": num(self.population_partly_unknown),
+            **{f"population_{f}": num(getattr(self, f"population_{f}")) for f in WAIT_FREQUENCIES},
+            **{f"share_{f}": num(self.share(f)) for f in WAIT_FREQUENCIES},
+            "mean_wait_days": num(self.mean_wait_days), "p90_wait_days": num(self.p90_wait_days),
+            "communes": communes,
+        }
+
+
+#: The frequency codes of a known wait, most frequent first.
+WAIT_FREQUENCIES = ("weekly", "fortnightly", "less_often", "never")

@@ -16,13 +16,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from access30.base.errors import InputError
 from access30.base.record import RunRecord
 from access30.coverage.capacity import capacity_indicators, site_capacity, with_capacity
 from access30.coverage.engine import evaluate, route
 from access30.coverage.hours import coverage_at, coverage_for_workers
-from access30.coverage.options import MOMENT, WORKERS, RunOptions
+from access30.coverage.options import MOMENT, WALK_IN, WORKERS, RunOptions
 from access30.coverage.result import CoverageResult, Routing
 from access30.coverage.sectors import with_study_sectors
+from access30.coverage.wait import wait_report, with_wait
+from access30.coverage.walkin import (
+    WALK_IN_WHAT,
+    coverage_walk_in,
+    mark_walk_in,
+    require_walk_in_hours,
+    walk_in_study,
+)
 from access30.inputs.assemble import assemble_study
 from access30.inputs.study import Study
 from access30.network.modes import get_mode
@@ -41,18 +50,42 @@ def coverage_result(study: Study, routing: Routing, options: RunOptions) -> Cove
     """The coverage of a routed study, read as ``options`` ask.
 
     A timetable mode has applied the moment while routing. A road mode is read through the
-    opening-hours lens of ``at`` or ``workers_hours``; without one, with coverage to the sector's
-    site (``sectors``, or the sectorisation shipped for the département) and the load of the sites
-    (``capacity``).
+    opening-hours lens of ``at`` or ``workers_hours`` (on the walk-in hours with ``walk_in``), or
+    the walk-in lens alone; without one, with coverage to the sector's site (``sectors``, or the
+    sectorisation shipped for the département) and the load of the sites (``capacity``). With
+    ``wait``, the wait for an opening within reach is attached (:attr:`CoverageResult.wait`).
     """
     coverage = options.coverage
     threshold = coverage.threshold_min
     if get_mode(study.network.mode).timetable:
+        if coverage.wait or coverage.walk_in:
+            option = "--wait" if coverage.wait else "--walk-in"
+            raise InputError(f"{option} se calcule sur les temps par la route (voiture, marche), pas en transports "
+                             "en commun", f"retirez {option}, ou choisissez --mode drive ou --mode walk", column=option)
         return evaluate(study, routing, threshold)
+    if coverage.walk_in:
+        require_walk_in_hours(study)
+    result = _lens_result(study, routing, options)
+    if coverage.wait:
+        hours_study = walk_in_study(study)[0] if coverage.walk_in else study
+        result = with_wait(result, wait_report(hours_study, routing, threshold, walk_in=coverage.walk_in))
+    return result
+
+
+def _lens_result(study: Study, routing: Routing, options: RunOptions) -> CoverageResult:
+    coverage = options.coverage
+    threshold = coverage.threshold_min
+    if coverage.lens in (MOMENT, WORKERS) and coverage.walk_in:
+        walk, assumed = walk_in_study(study)
+        read = (coverage_at(walk, routing, coverage.at, threshold, qualifier=WALK_IN_WHAT) if coverage.lens == MOMENT
+                else coverage_for_workers(walk, routing, threshold, qualifier=WALK_IN_WHAT))
+        return mark_walk_in(read, assumed)
     if coverage.lens == MOMENT:
         return coverage_at(study, routing, coverage.at, threshold)
     if coverage.lens == WORKERS:
         return coverage_for_workers(study, routing, threshold)
+    if coverage.lens == WALK_IN:
+        return coverage_walk_in(study, routing, threshold)
     # The nearest site: the sector's site too (residents are sent there whatever its hours), and the load.
     result = with_study_sectors(evaluate(study, routing, threshold), study, routing, coverage.sectors)
     if coverage.capacity is None:

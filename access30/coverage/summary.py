@@ -28,6 +28,15 @@ class HoursSummary:
         Sites in the study, open then, closed then, and whose hours could not be read.
     share_covered_if_unknown_open : float
         The covered share if every site of unknown hours were open (an upper bound).
+    sites_open_some_weeks : int
+        Sites open then in some weeks of the four-week cycle only (« 1er et 3e mardi », « semaines
+        paires »): neither open nor closed, left out of the headline like unknown hours.
+    share_covered_if_some_weeks_open : float
+        The covered share if those sites counted as open (equal to the headline when there are none).
+    walk_in : bool
+        Only walk-in hours (« accueil sans rendez-vous ») were counted.
+    sites_walk_in_assumed : int
+        Under the walk-in lens, sites without walk-in hours whose opening hours stood for them.
     """
 
     when: str
@@ -36,12 +45,19 @@ class HoursSummary:
     sites_closed: int
     sites_hours_unknown: int
     share_covered_if_unknown_open: float
+    sites_open_some_weeks: int = 0
+    share_covered_if_some_weeks_open: float = float("nan")
+    walk_in: bool = False
+    sites_walk_in_assumed: int = 0
 
     def to_dict(self) -> dict:
         """The JSON keys of the hours lens."""
         return {"hours_when": self.when, "sites_all": self.sites_all, "sites_open": self.sites_open,
                 "sites_closed": self.sites_closed, "sites_hours_unknown": self.sites_hours_unknown,
-                "share_covered_if_unknown_open": self.share_covered_if_unknown_open}
+                "share_covered_if_unknown_open": self.share_covered_if_unknown_open,
+                "sites_open_some_weeks": self.sites_open_some_weeks,
+                "share_covered_if_some_weeks_open": self.share_covered_if_some_weeks_open,
+                "walk_in": self.walk_in, "sites_walk_in_assumed": self.sites_walk_in_assumed}
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,13 @@ def route_transit(study, second: bool = True) -> TransitRouting:
         weekly = [p.hours for p in parsed]
         known = sum(w is not None for w in weekly)
         site_open = intervals_for_day(weekly, net.hours_weekday)
+        cycle = [w is not None and not w.weekly for w in weekly]
+        if any(cycle):
+            names = study.sites["name"].to_numpy()[cycle].tolist()
+            notices.append(Notice("transit_hours_some_weeks",
+                                  f"{plural(len(names), 'lieu ouvert', 'lieux ouverts')} certaines semaines seulement "
+                                  "(1er et 3e mardi, semaines paires…) : seules leurs heures d'ouverture de chaque "
+                                  "semaine comptent : " + fmt_list(names), count=len(names), details=names))
         if known < len(weekly):
             names = study.sites["name"].to_numpy()[[w is None for w in weekly]].tolist()
             notices.append(Notice("transit_hours_unknown",

@@ -4,7 +4,9 @@ A site table is a GeoDataFrame in WGS84 with the columns ``site_id``, ``name``, 
 :data:`SITE_TYPES`), ``commune`` (INSEE code or ""), ``address``, ``hours`` (opening hours as given
 by the source, or ""), ``hours_format`` (``"france_services"``, ``"mairie_json"``, ``"osm"``,
 ``"fr_text"`` or "") and ``source``. Loaders of the first-reception sources (:mod:`access30.inputs.sources`)
-add ``siret``, ``source_ids`` and ``vintage``.
+add ``siret``, ``source_ids`` and ``vintage``. A user's list with a walk-in column (``horaires_sans_rdv``,
+:data:`WALK_IN_NAMES`) adds ``walk_in_hours`` and ``walk_in_format`` (the walk-in lens,
+:mod:`access30.coverage.walkin`); the other rows (built-in sites merged in) have none.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_list, fmt_num, plural
 from access30.base.io import find_column, is_vector, normalise_name, read_table, read_vector, to_number
 from access30.base.names import mairie_name
-from access30.inputs.hours import guess_hours_format
+from access30.inputs.hours import WALK_IN_FORMAT, WALK_IN_HOURS, check_schedule, guess_hours_format, walk_in_format
 from access30.inputs.points import COMBINED_NAMES, LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES, points_from_table
 
 SITE_TYPES: dict[str, str] = {
@@ -75,6 +77,11 @@ _NAME_WORDS = {"nom", "name", "libelle", "denomination", "intitule", "appellatio
 #: … unless it names something else (the commune, a person, the file).
 _NOT_NAME_WORDS = {"commune", "com", "ville", "departement", "dep", "region", "epci", "responsable", "contact",
                    "referent", "prenom", "fichier", "rue", "voie", "interlocuteur", "directeur", "agent", "type"}
+#: Headers of the optional walk-in hours column (« horaires sans rendez-vous »), French or English.
+WALK_IN_NAMES = ["horaires_sans_rdv", "horaires sans rendez-vous", "horaires sans rendez vous", "horaires sans rdv",
+                 "sans rdv", "sans rendez-vous", "accueil sans rendez-vous", "accueil sans rdv",
+                 "horaires accueil sans rendez-vous", "horaires d accueil sans rendez-vous", "permanence sans rdv",
+                 "walk_in_hours", "walk-in hours", "walk in", "walk-in", "drop_in_hours", "drop-in hours"]
 _FS_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 CCAS_POPULATION_THRESHOLD = 1500
 # A département has tens to a few hundred reception points; the second-nearest searches cost one
@@ -258,10 +265,33 @@ def read_sites(path: str | Path, crs: str = "EPSG:4326", default_type: str = "au
     sites["hours_format"] = [guess_hours_format(text) if text.strip() else "" for text in sites["hours"]]
     sites["source"] = path.name
     columns = SITE_COLUMNS + ["geometry"]
+    rows = _row_numbers(frame)
+    hours_col = find_column(frame, optional["hours"], path, "hours", required=False)
+    if hours_col:
+        for i, (text, kind) in enumerate(zip(sites["hours"], sites["hours_format"])):
+            if text.strip():
+                check_schedule(text, kind, path, rows[i], hours_col)
+    walk_col = find_column(frame, WALK_IN_NAMES, path, "walk_in", required=False)
+    if walk_col:
+        texts = frame[walk_col].astype(object).where(frame[walk_col].notna(), "").astype(str).str.strip()
+        sites[WALK_IN_HOURS] = texts.to_numpy()
+        sites[WALK_IN_FORMAT] = [walk_in_format(text) if text else "" for text in texts]
+        for i, (text, kind) in enumerate(zip(sites[WALK_IN_HOURS], sites[WALK_IN_FORMAT])):
+            if text:
+                check_schedule(text, kind, path, rows[i], walk_col, walk_in=True)
+        columns += [WALK_IN_HOURS, WALK_IN_FORMAT]
     if capacity_column is not None:
         sites["capacity"] = read_capacity_column(frame, capacity_column, path)
         columns.append("capacity")
     return dedupe_sites(sites[columns], notices)
+
+
+def _row_numbers(frame: pd.DataFrame) -> list[int]:
+    """The file's row of each kept row (1-based, header excluded): rows without coordinates were left out."""
+    index = frame.index.to_numpy()
+    if np.issubdtype(index.dtype, np.integer):
+        return [int(i) + 1 for i in index]
+    return list(range(1, len(frame) + 1))
 
 
 def looks_like_points(columns: list[str]) -> bool:

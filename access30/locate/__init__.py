@@ -26,6 +26,9 @@ Cover, MaxCover, Median, SolveResult
 CapacitatedMaxCover, CapacitatedMedian, CapacitatedResult
     Capacitated maximal covering and p-median (:mod:`access30.locate.capacitated`): sites have a
     capacity in people, each unit's people are assigned within it; their own Benders sequence.
+TourModel, TourResult
+    The « hors les murs » round of one mobile team (:mod:`access30.locate.tour`): maximal covering by
+    the stops of its half-days, same-day stops joined within the midday break, solved exactly.
 merge_units, dominated_candidates, median_value, MEDIAN_FORMULATIONS
     Reductions and the p-median objective, for tests and benchmarks.
 """
@@ -36,7 +39,8 @@ from access30.locate.capacitated import CapacitatedMaxCover, CapacitatedMedian, 
 from access30.locate.cover import Cover, solve_cover
 from access30.locate.maxcover import MaxCover, solve_maxcover
 from access30.locate.median import MEDIAN_FORMULATIONS, Median, median_value, solve_median
+from access30.locate.tour import TourModel, TourResult
 
 __all__ = ["MEDIAN_FORMULATIONS", "CapacitatedMaxCover", "CapacitatedMedian", "CapacitatedResult", "Cover",
-           "MaxCover", "Median", "SolveResult", "dominated_candidates", "median_value", "merge_units", "solve_cover",
-           "solve_maxcover", "solve_median"]
+           "MaxCover", "Median", "SolveResult", "TourModel", "TourResult", "dominated_candidates", "median_value",
+           "merge_units", "solve_cover", "solve_maxcover", "solve_median"]

@@ -42,6 +42,8 @@ def summary_json(result: CoverageResult, extra: dict | None = None, record=None)
     summary["sources"] = list(result.sources)  # with their vintages: network, population, site lists
     if result.sectors is not None:
         summary["sectors"] = result.sectors.summary.to_dict()
+    if result.wait is not None:
+        summary["wait"] = {**result.wait.to_dict(), "definitions": wait_definitions(result.wait.walk_in)}
     if result.capacity is not None:
         summary.update(result.capacity.to_dict())
         summary["definitions"]["sites_load"] = (
@@ -58,6 +60,37 @@ def summary_json(result: CoverageResult, extra: dict | None = None, record=None)
     if record is not None:
         summary["run"] = record.to_dict()
     return jsonable(summary)
+
+
+def wait_definitions(walk_in: bool = False) -> dict:
+    """What each figure of the JSON ``wait`` counts, in French."""
+    hours = "horaires d'accueil sans rendez-vous" if walk_in else "horaires d'ouverture"
+    return {
+        "population_in_reach": "habitants à portée (seuil inclus) d'au moins un lieu d'accueil",
+        "population_unknown": "habitants à portée dont tous les lieux atteints ont des horaires inconnus : pas "
+                              "d'attente calculée",
+        "population_weekly": f"habitants à portée ayant une ouverture ({hours}) d'un lieu atteint chaque semaine "
+                             "des quatre semaines du cycle",
+        "population_fortnightly": "habitants ayant une ouverture dans toute période de deux semaines consécutives, "
+                                  "mais pas chaque semaine",
+        "population_less_often": "habitants ayant une ouverture moins souvent qu'une semaine sur deux",
+        "population_never": "habitants dont les lieux atteints sont fermés sur tout le cycle",
+        "share_weekly": "part des habitants à portée aux horaires connus (population_in_reach - "
+                        "population_unknown) ; de même share_fortnightly, share_less_often, share_never",
+        "mean_wait_days": "attente moyenne, en jours, depuis un moment tiré au hasard sur le cycle de quatre "
+                          "semaines jusqu'à la prochaine ouverture d'un lieu atteint dans le seuil (0 si l'un est "
+                          "ouvert), sur les habitants à portée aux horaires connus",
+        "p90_wait_days": "90e centile de cette attente, en jours (90 % des habitants et des moments attendent moins)",
+    }
+
+
+#: Columns of the wait added to the ``cells`` layer (``--wait``), as written (at most 30 characters).
+WAIT_CELL_COLUMNS = {"sites_in_reach": "wait_sites_in_reach", "frequency": "wait_frequency",
+                     "open_share": "wait_open_share", "mean_wait_days": "wait_mean_days",
+                     "p90_wait_days": "wait_p90_days"}
+#: The frequency codes in French, as written in the ``cells`` layer.
+WAIT_FREQUENCY_FR = {"weekly": "chaque semaine", "fortnightly": "chaque quinzaine", "less_often": "moins souvent",
+                     "never": "jamais (fermé sur le cycle)", "unknown": "horaires inconnus", "": "hors de portée"}
 
 
 def write_summary(result: CoverageResult, path: str | Path, extra: dict | None = None, record=None) -> None:
@@ -101,6 +134,11 @@ def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
     units["snap_m"] = units["snap_m"].round(1)
     units["covered"] = (units["status"] == STATUS_COVERED).astype(int)
     units["status"] = status_label(units["status"])  # French words in the file, as planners read it
+    if result.wait is not None:  # the wait of each unit, in the units' order
+        wait = result.wait.units
+        for column, name in WAIT_CELL_COLUMNS.items():
+            values = wait[column].to_numpy()
+            units[name] = [WAIT_FREQUENCY_FR.get(v, v) for v in values] if column == "frequency" else values
     return units
 
 
@@ -257,7 +295,8 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     estimated part, status, covered flag), ``sites`` (catchment population), ``communes`` (indicators),
     ``epci`` (indicators, when known), ``zones_non_couvertes`` (uncovered units dissolved into
     polygons, see :func:`uncovered_zones`), ``suggestions`` (when ``suggestion`` is given, see
-    :func:`suggestions_layer`), plus ``extra_layers``; the table ``run`` (no geometry: how the
+    :func:`suggestions_layer`), ``attente_communes`` (the wait per commune, ``--wait``; the ``cells``
+    then carry each unit's wait), plus ``extra_layers``; the table ``run`` (no geometry: how the
     result was made, :func:`run_table`) when ``record`` is given, and the table ``scenario``
     (:func:`scenario_layer`) when the result is a scenario's. Columns: docs/outputs.md.
     """
@@ -275,16 +314,39 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
         layers["zones_non_couvertes"] = zones
     if suggestion is not None and len(suggestion.suggested):
         layers["suggestions"] = suggestions_layer(suggestion)
+    if result.wait is not None and not result.wait.communes.empty:
+        layers["attente_communes"] = wait_communes_layer(result, communes)
     layers.update(extra_layers or {})
+    tables = {"scenario": scenario_layer(result)} if result.scenario is not None else None
+    return write_layers(layers, path, record, tables)
+
+
+def wait_communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The wait per commune (:attr:`access30.coverage.result.WaitReport.communes`) with outlines."""
+    table = result.wait.communes.drop(columns="nom")
+    outlines = commune_outlines(communes)
+    if outlines is not None:
+        outlines = outlines[["code", "nom", "geometry"]].to_crs(result.units.crs)
+        layer = outlines.merge(table, left_on="code", right_on="commune", how="inner").drop(columns="code")
+    else:
+        dissolved = result.units[["commune", "geometry"]].dissolve(by="commune").reset_index()
+        layer = dissolved.merge(result.wait.communes, on="commune", how="inner")
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=result.units.crs)
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame], path: str | Path, record=None,
+                 tables: dict[str, pd.DataFrame] | None = None) -> list[str]:
+    """Write GeoDataFrames as the layers of one GeoPackage, atomically, with the ``run`` table when ``record``
+    is given and the attribute ``tables`` (no geometry); return the layer and table names."""
+    tables = dict(tables or {})
     with atomic_path(path) as tmp:
         for name, layer in layers.items():
             _clean_layer(layer).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         if record is not None:
             pyogrio.write_dataframe(run_table(record), tmp, layer="run", driver="GPKG")
-        if result.scenario is not None:
-            pyogrio.write_dataframe(scenario_layer(result), tmp, layer="scenario", driver="GPKG")
-    return (list(layers) + (["run"] if record is not None else [])
-            + (["scenario"] if result.scenario is not None else []))
+        for name, table in tables.items():
+            pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
+    return list(layers) + (["run"] if record is not None else []) + list(tables)
 
 
 def scenario_layer(result: CoverageResult) -> pd.DataFrame:

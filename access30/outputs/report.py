@@ -324,7 +324,7 @@ def report_story(result: CoverageResult, study: Study | None = None, suggestion=
     if zones is None:
         zones = uncovered_zones(result, study.communes if study is not None else None)
     return (_cover(page, zones) + _map_page(page, suggestion, map_png) + _area_sections(page)
-            + _zones_section(page, zones) + _equity_section(page) + _load_part(page)
+            + _zones_section(page, zones) + _equity_section(page) + _load_part(page) + _wait_part(page)
             + _suggestions_part(page, suggestion)
             + _method_section(page) + _sources_and_limits(page))
 
@@ -531,6 +531,52 @@ def _load_part(page: _Page, shown: int = 10) -> list:
         + (f" {plural(unknown, 'lieu', 'lieux')} sans capacité connue : charge non calculée." if unknown else "")),
         st["small"]))
     return story
+
+
+def _wait_part(page: _Page) -> list:
+    """« Attente d'une ouverture » (with ``--wait`` only)."""
+    if page.result.wait is None:
+        return []
+    return wait_part(page.result.wait, page.st)
+
+
+def wait_part(wait, st, title: str = "Attente d'une ouverture", shown: int = 10) -> list:
+    """The wait for an opening within reach (:class:`~access30.coverage.result.WaitReport`) as flowables:
+    what it counts, the headline figures, the communes that wait longest."""
+    hours = "les horaires d'accueil sans rendez-vous" if wait.walk_in else "les horaires d'ouverture"
+    story: list = [_p(escape(title), st["h2"])]
+    story.append(_p(escape(
+        f"Pour chaque habitant à {fr_num(wait.threshold_min)} min ou moins d'au moins un lieu d'accueil : "
+        "l'attente, depuis un moment tiré au hasard sur un cycle de quatre semaines, jusqu'à la prochaine ouverture "
+        f"d'un lieu qu'il atteint dans le seuil (0 si l'un est ouvert), selon {hours}. Parts : des "
+        f"{fr_int(wait.population_known)} habitants à portée dont les lieux ont des horaires connus."), st["small"]))
+    rows = [["Indicateur", "Valeur"],
+            ["Habitants à portée d'un lieu", fr_int(wait.population_in_reach)],
+            ["dont lieux aux horaires inconnus seulement (pas d'attente)", fr_int(wait.population_unknown)],
+            ["Ouverture chaque semaine", fr_pct(wait.share("weekly"))],
+            ["Ouverture chaque quinzaine (pas chaque semaine)", fr_pct(wait.share("fortnightly"))],
+            ["Ouverture moins souvent", fr_pct(wait.share("less_often"))],
+            ["Jamais ouvert sur les quatre semaines", fr_pct(wait.share("never"))],
+            ["Attente moyenne", _days(wait.mean_wait_days)],
+            ["Attente, 90e centile (90 % attendent moins)", _days(wait.p90_wait_days)]]
+    story.append(_table(rows, [110 * mm, 40 * mm], st, {1}))
+    longest = wait.communes.dropna(subset=["mean_wait_days"]).head(shown)
+    if len(longest):
+        story.append(_p(escape(f"Communes où l'attente moyenne est la plus longue ({len(longest)} premières)"),
+                        st["small"]))
+        rows = [["Commune", "Habitants à portée", "Chaque semaine", "Attente moyenne", "90e centile"]]
+        for r in longest.itertuples(index=False):
+            rows.append([r.nom or r.commune, fr_int(r.population_in_reach), fr_pct(r.share_weekly),
+                         _days(r.mean_wait_days), _days(r.p90_wait_days)])
+        story.append(_table(rows, [w * mm for w in (60, 28, 26, 28, 28)], st, {1, 2, 3, 4}))
+    return story
+
+
+def _days(value: float) -> str:
+    """Days with a decimal comma: « 3,4 jours », « 0,5 jour »; « – » when unknown."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{fmt_dec(value, 1, NBSP)} {'jour' if round(value, 1) < 2 else 'jours'}"
 
 
 def _equity_section(page: _Page) -> list:

@@ -36,7 +36,7 @@ from access30.base.frcsv import french_csv_bytes
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
-from access30.coverage.result import CoverageResult
+from access30.coverage.result import CoverageResult, WaitReport
 from access30.coverage.rules import STATUS_COVERED, STATUS_NO_ROAD, STATUS_UNCOVERED
 from access30.coverage.scenario import ORIGIN_ADDED
 from access30.inputs.sites import CANDIDATE_TYPES, SITE_TYPES
@@ -58,9 +58,10 @@ FORMATS = {
     "text": "@",
     "bool": "General",
     "date": "DD/MM/YYYY",
+    "days": "0.00",
 }
 _WIDTHS = {"int": 12, "pop": 14, "pct": 12, "pct2": 12, "min": 12, "km2": 12, "num": 12, "deg": 12, "text": 18,
-           "bool": 10,
+           "bool": 10, "days": 12,
            "date": 12}
 SHEETS = ("Synthèse", "Communes", "EPCI", "Zones non couvertes", "Lieux d'accueil", "Suggestions",
           "Sources et méthode", "Paramètres du calcul")
@@ -77,6 +78,8 @@ CSV_NAMES = {
     "Paramètres du calcul": "parametres_calcul.csv",
     "Charge des lieux": "charge_lieux.csv",
     "2SFCA par commune": "indice_2sfca_communes.csv",
+    "Attente": "attente.csv",
+    "Attente par commune": "attente_communes.csv",
 }
 # Sheets added only when a capacity is known (``--capacity``), after « Lieux d'accueil ».
 CAPACITY_SHEETS = ("Charge des lieux", "2SFCA par commune")
@@ -485,6 +488,9 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
     if result.capacity is not None:
         tables["Charge des lieux"] = load_table(result)
         tables["2SFCA par commune"] = fca_communes_table(result, study)
+    if result.wait is not None:
+        tables["Attente"] = wait_table(result.wait)
+        tables["Attente par commune"] = wait_communes_table(result.wait)
     tables["Suggestions"] = suggestions_table(suggestion, study)
     tables["Sources et méthode"] = sources_table(result, study)
     if record is not None:
@@ -492,6 +498,49 @@ def all_tables(result: CoverageResult, study: Study | None = None, suggestion=No
     if result.scenario is not None:
         tables = {"Scénario": scenario_table(result), **tables}
     return tables
+
+
+def wait_rows(wait: WaitReport) -> list[tuple[str, object, str, str]]:
+    """The wait's headline figures: (Indicateur, Valeur, kind, Définition)."""
+    hours = "horaires sans rendez-vous" if wait.walk_in else "horaires d'ouverture"
+    known = "des habitants à portée aux horaires connus"
+    return [
+        ("Habitants à portée d'un lieu", wait.population_in_reach, "pop",
+         f"à {fmt_num(wait.threshold_min)} min ou moins (seuil inclus) d'au moins un lieu d'accueil"),
+        ("dont lieux aux horaires inconnus seulement", wait.population_unknown, "pop", "pas d'attente calculée"),
+        ("Ouverture chaque semaine", wait.share("weekly"), "pct",
+         f"part {known} : un lieu atteint ouvre ({hours}) chacune des quatre semaines du cycle"),
+        ("Ouverture chaque quinzaine", wait.share("fortnightly"), "pct",
+         f"part {known} : une ouverture dans toute période de deux semaines, pas chaque semaine"),
+        ("Ouverture moins souvent", wait.share("less_often"), "pct", f"part {known}"),
+        ("Jamais ouvert sur le cycle", wait.share("never"), "pct", f"part {known} : lieux atteints fermés"),
+        ("Attente moyenne (jours)", wait.mean_wait_days, "days",
+         "depuis un moment tiré au hasard sur quatre semaines jusqu'à la prochaine ouverture d'un lieu atteint "
+         "dans le seuil (0 si l'un est ouvert)"),
+        ("Attente, 90e centile (jours)", wait.p90_wait_days, "days", "90 % des habitants et des moments attendent "
+         "moins"),
+    ]
+
+
+def wait_table(wait: WaitReport) -> Table:
+    """The wait for an opening within reach (``--wait``): one figure per row with what it counts."""
+    rows = wait_rows(wait)
+    frame = pd.DataFrame([(r[0], r[1], r[3]) for r in rows], columns=["Indicateur", "Valeur", "Définition"])
+    return Table(frame, {"Indicateur": "text", "Définition": "text"}, row_kinds=[r[2] for r in rows])
+
+
+def wait_communes_table(wait: WaitReport) -> Table:
+    """The wait per commune, longest mean wait first."""
+    columns = {"commune": "Code commune", "nom": "Commune", "population_in_reach": "Habitants à portée",
+               "population_unknown": "dont horaires inconnus", "share_weekly": "Ouverture chaque semaine",
+               "share_fortnightly": "Chaque quinzaine", "share_less_often": "Moins souvent",
+               "share_never": "Jamais", "mean_wait_days": "Attente moyenne (jours)",
+               "p90_wait_days": "Attente, 90e centile (jours)"}
+    kinds = {"Habitants à portée": "pop", "dont horaires inconnus": "pop", "Ouverture chaque semaine": "pct",
+             "Chaque quinzaine": "pct", "Moins souvent": "pct", "Jamais": "pct", "Attente moyenne (jours)": "days",
+             "Attente, 90e centile (jours)": "days"}
+    frame = wait.communes[list(columns)].rename(columns=columns)
+    return Table(frame, kinds, "Aucun habitant à portée d'un lieu d'accueil.")
 
 
 def sectors_table(result: CoverageResult) -> Table:
@@ -616,7 +665,7 @@ def write_xlsx(result: CoverageResult, path: str | Path, study: Study | None = N
 
 
 _PERCENT = ("pct", "pct2")
-_CSV_DECIMALS = {"pct": 3, "pct2": 4, "pop": 0, "min": 2, "km2": 3, "deg": 6}
+_CSV_DECIMALS = {"pct": 3, "pct2": 4, "pop": 0, "min": 2, "km2": 3, "deg": 6, "days": 2}
 
 
 def _csv_value(value, kind: str):
@@ -648,7 +697,8 @@ def csv_frame(table: Table) -> pd.DataFrame:
     for column in (frame.columns[j] for j in table.by_row()):
         frame[column] = [_csv_value(v, kind) for v, kind in zip(frame[column], table.row_kinds)]
     if table.row_kinds:
-        units = ["%" if k in _PERCENT else "min" if k == "min" else "habitants" if k == "pop" else ""
+        units = ["%" if k in _PERCENT else "min" if k == "min" else "habitants" if k == "pop" else
+                 "jours" if k == "days" else ""
                  for k in table.row_kinds]
         frame.insert(2 if "Valeur" in frame.columns else len(frame.columns), "Unité", units)
     return frame.rename(columns=renamed)

@@ -738,3 +738,66 @@ def site_unit_times(network: RoadNetwork, units: Join, sites: Join, access: Acce
     first = np.ones(rows.size, dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     return sp.csr_matrix((np.maximum(vals[first], 1e-9), (rows[first], cols[first])), shape=(n_sites, n_units))
+
+
+# --------------------------------------------------------------------------------------------
+# One route, with its nodes (drawing a team's round)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PointPath:
+    """The fastest route from one joined point to another.
+
+    Attributes
+    ----------
+    seconds : float
+        Travel time, by the joining model of :func:`site_unit_times` (access legs, direct legs,
+        same segment); inf when the destination cannot be reached.
+    nodes : ndarray of int64
+        Road nodes passed, in order, from the end of the origin's segment to the end of the
+        destination's; empty for a direct leg or a stretch along one segment (or no route).
+    """
+
+    seconds: float
+    nodes: np.ndarray
+
+
+def point_path(network: RoadNetwork, origin: Join, destination: Join, access: AccessModel) -> PointPath:
+    """The fastest route between two points and the road nodes it passes (one search with predecessors).
+
+    The time equals ``site_unit_times(network, origin, destination, access, inf)`` (the destination
+    taken as a site, the origin as a unit): one Dijkstra on the reversed graph from the destination,
+    whose predecessor tree gives each node's next node towards it.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+    origin, destination : Join
+        The joins of exactly one point each.
+    access : AccessModel
+
+    Returns
+    -------
+    PointPath
+    """
+    if len(origin) != 1 or len(destination) != 1:
+        raise ValueError("point_path takes the joins of exactly one origin and one destination")
+    pairs = unit_pairs(origin, destination, access)
+    best, nodes = (float(pairs.seconds.min()), np.zeros(0, dtype=np.int64)) if pairs.seconds.size else \
+        (np.inf, np.zeros(0, dtype=np.int64))
+    if not (origin.on_road[0] and destination.on_road[0]):
+        return PointPath(best, nodes)
+    n = network.n_nodes
+    graph, idx, _ = _reverse_graph(network, destination, np.ones(1, dtype=bool))
+    if idx.size == 0:
+        return PointPath(best, nodes)
+    dist, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True)
+    for end, part in ((origin.a[0], origin.to_a_s[0]), (origin.b[0], origin.to_b_s[0])):
+        seconds = origin.leg_s[0] + part + dist[end]
+        if np.isfinite(seconds) and seconds < best:
+            path, node = [], int(end)
+            while node != n and node >= 0:
+                path.append(node)
+                node = int(pred[node])
+            best, nodes = float(seconds), np.asarray(path, dtype=np.int64)
+    return PointPath(best, nodes)

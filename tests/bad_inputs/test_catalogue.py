@@ -187,6 +187,25 @@ def test_sites_empty_name(capsys, tmp_path, pop_csv, sites_table):
              "handmade_sites_empty_name.csv", "ligne 4", "colonne « name »", "nom vide", "donnez un nom")
 
 
+def test_sites_permanence_unreadable(capsys, tmp_path, pop_csv, sites_table):
+    """A permanence by weeks of the month that cannot be read is refused, never lost as « unknown hours »."""
+    bad = sites_table.copy()
+    bad["horaires"] = "Mo-Fr 09:00-12:00"
+    bad.loc[3, "horaires"] = "1er et 3e mardo 9h-12h"
+    bad = write_csv(bad, tmp_path / "handmade_sites_permanence.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_permanence.csv", "ligne 4", "colonne « horaires »", "mardo", "1er et 3e mardi 9h-12h")
+
+
+def test_sites_walk_in_cell_unreadable(capsys, tmp_path, pop_csv, sites_table):
+    bad = sites_table.copy()
+    bad["horaires_sans_rdv"] = ""
+    bad.loc[2, "horaires_sans_rdv"] = "le matin quand il y a du monde"
+    bad = write_csv(bad, tmp_path / "handmade_sites_walk_in.csv")
+    error_of(capsys, tmp_path, pop_csv, bad, None, "population_municipale",
+             "handmade_sites_walk_in.csv", "ligne 3", "colonne « horaires_sans_rdv »", "sur rendez-vous uniquement")
+
+
 def test_sites_html_in_name_kept_verbatim(capsys, tmp_path, pop_csv, sites_table):
     table = sites_table.copy()
     table["name"] = [f'<script>alert("{i}")</script> & <b>{name}</b>' for i, name in enumerate(table["name"])]

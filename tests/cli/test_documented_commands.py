@@ -105,7 +105,7 @@ def test_documented_command_runs(capsys, local_files, source, command, monkeypat
     for i, arg in enumerate(args):
         if arg in files:
             args[i] = files[arg]
-        elif i and args[i - 1] in ("--out", "--summary", "--out-dir"):
+        elif i and args[i - 1] in ("--out", "--summary", "--out-dir", "--schedule-out", "--xlsx", "--pdf"):
             args[i] = str(out_dir / Path(arg).name)
         elif i and args[i - 1] == "--mirror":  # never the internet: the tests' mirror, refused at once
             args[i] = os.environ["ACCESS30_MIRROR"]
@@ -113,8 +113,8 @@ def test_documented_command_runs(capsys, local_files, source, command, monkeypat
         args += ["--partial-network", "--max-access-m", "12000"]
     if args[0] == "demo" and "--out-dir" not in args:
         args += ["--out-dir", str(out_dir)]
-    code = main(args + (["--quiet"] if args[0] in ("coverage", "suggest", "report", "batch", "rerun", "download")
-                        else []))
+    quiet = ("coverage", "suggest", "report", "batch", "rerun", "download", "tour")
+    code = main(args + (["--quiet"] if args[0] in quiet else []))
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     if args[0] == "download":  # offline: each source said, with what to fetch by hand and where

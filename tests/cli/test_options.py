@@ -6,12 +6,13 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from access30.cli.options import run_options, suggest_options
+from access30.cli.options import run_options, suggest_options, tour_options
 from access30.cli.parser import build_parser
-from access30.coverage.options import MOMENT, NEAREST, WORKERS, CapacityOptions, CoverageOptions, RunOptions
+from access30.coverage.options import MOMENT, NEAREST, WALK_IN, WORKERS, CapacityOptions, CoverageOptions, RunOptions
 from access30.inputs.assemble import StudyRequest
 from access30.inputs.catalogue import DEFAULT_MAX_CELLS
 from access30.suggest.run import SuggestOptions
+from access30.suggest.tour import TourOptions
 
 DEMO = ["--territory", "st-brieuc-loudeac"]
 
@@ -86,3 +87,28 @@ def test_no_argparse_object_below_the_shell():
     for options in (run_options(args), suggest_options(args)):
         held = list(values(options))
         assert held and not any(isinstance(v, (argparse.Namespace, argparse.ArgumentParser)) for v in held)
+
+
+def test_walk_in_and_wait_are_typed():
+    options = run_options(parse("coverage", *DEMO, "--walk-in", "--wait", "--out", "x.gpkg"))
+    assert options.coverage.walk_in and options.coverage.wait and options.coverage.lens == WALK_IN
+    moment = run_options(parse("report", *DEMO, "--walk-in", "--at", "mardi 9:00", "--out-dir", "r"))
+    assert moment.coverage.walk_in and not moment.coverage.wait and moment.coverage.lens == MOMENT
+
+
+def test_tour_options_defaults_are_those_of_the_core():
+    args = parse("tour", *DEMO, "--out", "t.gpkg")
+    assert tour_options(args) == TourOptions()
+    assert run_options(args).study.territory == "st-brieuc-loudeac"
+
+
+def test_tour_options_given(tmp_path):
+    places = tmp_path / "lieux.csv"
+    args = parse("tour", *DEMO, "--mode", "walk", "--half-days", "5", "--base=-2.76,48.51", "--max-drive-min",
+                 "45", "--stop-hours", "2,5", "--midday-drive-min", "30", "--candidates", f"mairies,cells,{places}",
+                 "--max-cells", "300", "--weeks", "2", "--time-limit", "20", "--out", "t.gpkg")
+    ask = tour_options(args)
+    assert ask == TourOptions(half_days=5, base="-2.76,48.51", max_drive_min=45.0, stop_hours=2.5,
+                              midday_drive_min=30.0, sources=("mairies", "cells"), candidates_file=places,
+                              max_cells=300, weeks=2, time_limit_s=20.0)
+    assert not any(isinstance(v, argparse.Namespace) for v in values(ask))

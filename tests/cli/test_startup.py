@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from access30.cli import COMMANDS, batch, cache, command, data, study
+from access30.cli import COMMANDS, batch, cache, command, data, study, tour
 from access30.cli.parser import build_parser
 
 
@@ -17,7 +17,7 @@ def test_every_command_of_the_parser_has_its_function():
     choices = next(a for a in parser._actions if a.dest == "command").choices
     assert set(choices) == set(COMMANDS)
     modules = {"access30.cli.batch": batch, "access30.cli.cache": cache, "access30.cli.data": data,
-               "access30.cli.study": study}
+               "access30.cli.study": study, "access30.cli.tour": tour}
     for name, (module, function) in COMMANDS.items():
         assert command(name) is getattr(modules[module], function)
         assert inspect.signature(command(name)).parameters.keys() == {"args"}

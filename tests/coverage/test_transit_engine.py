@@ -11,10 +11,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from access30.base.errors import InputError
 from access30.coverage.engine import evaluate, route
+from access30.coverage.options import CoverageOptions, RunOptions
+from access30.coverage.run import coverage_result
 from access30.coverage.transit import TransitRouting, evaluate_transit, route_transit
 from access30.inputs.assemble import StudyRequest, assemble_study
 from access30.inputs.hours import site_hours
+from access30.routing.transit import intervals_for_day
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +89,26 @@ def test_units_quartiles_and_lines(at_30):
     codes = [notice.code for notice in at_30.notices]
     assert {"transit_date", "transit_feed", "transit_hours", "estimated"} <= set(codes)
     assert "no_road" not in codes and "unreachable" not in codes
+
+
+def test_a_site_open_some_weeks_only_counts_its_every_week_hours(reunion):
+    """« 1er et 3e mardi » on a Tuesday-morning departure window: not open every week, so not counted open;
+    the notice names it (issue 29)."""
+    sites = reunion.sites.copy()
+    sites.loc[0, ["hours", "hours_format"]] = ["Tu[1,3] 09:00-12:00; We 09:00-12:00", "osm"]
+    study = reunion.with_sites(sites)
+    routed = route_transit(study)
+    notice = next(n for n in routed.notices if n.code == "transit_hours_some_weeks")
+    assert notice.count == 1 and notice.details == [sites["name"].iloc[0]]
+    weekly = [h.hours for h in site_hours(sites.iloc[:1])]
+    tuesday, wednesday = intervals_for_day(weekly, 1)[0], intervals_for_day(weekly, 2)[0]
+    assert (tuesday[:, 0] >= 1440).all()  # Tuesday: only Wednesday's hours, shifted past midnight
+    assert wednesday[0].tolist() == [540.0, 720.0]
+
+
+@pytest.mark.parametrize("option", ["wait", "walk_in"])
+def test_the_wait_and_the_walk_in_lens_need_road_times(reunion, routed, option):
+    options = RunOptions(coverage=CoverageOptions(**{option: True}))
+    with pytest.raises(InputError) as error:
+        coverage_result(reunion, routed, options)
+    assert error.value.column == "--" + option.replace("_", "-") and "transports en commun" in error.value.problem

@@ -24,6 +24,7 @@ from access30.routing.roads import (
     AccessModel,
     Join,
     join_points,
+    point_path,
     route_to_sites,
     site_search,
     site_unit_times,
@@ -389,3 +390,26 @@ def test_threshold_is_inclusive_at_exactly_30_minutes():
     assert status.tolist() == [STATUS_COVERED, STATUS_UNCOVERED, STATUS_UNCOVERED]
     assert classify(np.array([1800.0, 1799.9999999, 1800.0000001, 1800.01]), np.ones(4, bool),
                     30.0).tolist() == [STATUS_COVERED] * 3 + [STATUS_UNCOVERED]
+
+
+def test_point_path_takes_the_reference_time_along_real_edges(case):
+    """The route of one origin to one destination (the team's legs of a round): the reference table's time,
+    and its nodes a chain of edges whose seconds, with the two ends' parts, add up to it."""
+    net, units, sites, table = case["net"], case["units"], case["sites"], case["table"]
+    seconds = {(int(t), int(h)): float(w) for t, h, w in zip(net.tail, net.head, net.seconds)}
+    rng = np.random.default_rng(7)
+    checked = 0
+    for u, s in zip(rng.choice(len(units), 40, replace=False), rng.choice(len(sites), 40)):
+        path = point_path(net, units.take(np.array([u])), sites.take(np.array([s])), MODEL)
+        if not np.isfinite(table[s, u]):
+            assert not np.isfinite(path.seconds)
+            continue
+        assert path.seconds == pytest.approx(table[s, u], abs=TOL)
+        if path.nodes.size:
+            first, last = int(path.nodes[0]), int(path.nodes[-1])
+            start = units.leg_s[u] + (units.to_a_s[u] if first == units.a[u] else units.to_b_s[u])
+            end = sites.leg_s[s] + (sites.from_a_s[s] if last == sites.a[s] else sites.from_b_s[s])
+            along = sum(seconds[(int(a), int(b))] for a, b in zip(path.nodes[:-1], path.nodes[1:]))
+            assert start + along + end == pytest.approx(path.seconds, abs=TOL)
+            checked += 1
+    assert checked >= 10
