@@ -364,7 +364,7 @@ def test_my_files_grid_and_outlines_of_part_of_the_area(tmp_path):
     core = assemble_study(StudyRequest(network=F.DEMO_PBF, population=population, sites=sites, communes=communes,
                                        partial_network=True, max_access_m=12000))
     check_headline(at, run_coverage(core).summary)
-    assert len(at.tabs) == 6
+    assert len(at.tabs) == 9
     texts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning)]
     assert any("hors des contours des communes de « cinq_communes.gpkg »" in t for t in texts)
     assert not [t for t in texts if re.search(r"--[a-z]", t)], "a message names a command-line option"
