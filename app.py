@@ -31,7 +31,7 @@ from access30.app import scenarios as cache
 from access30.app.lenses import Lens
 from access30.app.shared import Source, TransitChoice
 from access30.base.departements import is_departement_code
-from access30.base.errors import InputError, NetworkUnavailableError
+from access30.base.errors import InputError, NetworkUnavailableError, headline_notices
 from access30.base.files import export_name
 from access30.base.fmt import (
     fmt_dec,
@@ -48,6 +48,7 @@ from access30.base.fmt import (
 from access30.base.labels import EQUITY_LABELS_FR, LENS_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
 from access30.base.moments import DAY_NAMES_FR
 from access30.base.names import commune_name
+from access30.base.settings import without_cache_root
 from access30.coverage import scenario as sc
 from access30.coverage.capacity import with_capacity
 from access30.coverage.options import LENSES, MOMENT, SECTORS, WORKERS
@@ -493,7 +494,7 @@ def headline(result, base, study, threshold: float, mode: str, name: str) -> Non
 def notices_box(result) -> None:
     with st.expander(f"Avertissements et hypothèses ({len(result.notices)}) — à lire avant d'utiliser les chiffres"):
         for notice in result.notices:
-            st.markdown(f"- {notice.message}")
+            st.markdown(f"- {without_cache_root(notice.message)}")
 
 
 def french(frame: pd.DataFrame, kinds: dict[str, str]):
@@ -1112,7 +1113,7 @@ def suggestions_tab(study, routing, study_key, threshold) -> None:
         st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
         if notice.code != "capacity_insufficient":  # the first of the capacitated lines above
-            st.caption(f"- {notice.message}")
+            st.caption(f"- {without_cache_root(notice.message)}")
     st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
 
@@ -1278,7 +1279,7 @@ def places_tab(study) -> None:
                  hide_index=True, width="stretch", key="places_vintages")
     for notice in found.notices:
         if notice.code != "listing_report":
-            st.caption(notice.message)
+            st.caption(without_cache_root(notice.message))
     cols = st.columns(len(places.DOWNLOADS))
     for col, (suffix, (label, mime)) in zip(cols, places.DOWNLOADS.items()):
         col.download_button(label, lambda s=suffix: places.listing_file(found, s),
@@ -1386,11 +1387,12 @@ def main() -> None:
     if lens.plain and not timetable:
         result = with_load(result, study, routing, study_key, threshold)
     lens_banner(result, lens, threshold)
+    # What changes the meaning of the figures comes before them (the details stay in the notices below).
+    for notice in headline_notices(result.notices):
+        st.warning(f"**À lire avant les chiffres** — {html.escape(without_cache_root(notice.short))}",
+                   icon=":material/warning:")
     headline(result, base, study, threshold, mode, active_name())
     notices_box(result)
-    for notice in result.notices:
-        if notice.code in ("population_outside_network", "transit_stops_far"):
-            st.sidebar.warning(notice.message)
     if st.session_state.get("suggestion_job") is not None:
         suggestion_progress()
     tabs = st.tabs(TABS, key="tab", on_change="rerun")

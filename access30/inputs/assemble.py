@@ -40,7 +40,6 @@ from access30.base.errors import InputError, Notice
 from access30.base.fmt import fmt_int, fmt_list, fmt_metres, fmt_num, fmt_pct, plural
 from access30.base.io import find_column, read_vector
 from access30.base.record import collecting
-from access30.base.settings import without_cache_root
 from access30.inputs.catalogue import inventory_keys
 from access30.inputs.communes import departement_area, departement_communes, national_communes_table
 from access30.inputs.inventories import (
@@ -334,7 +333,7 @@ def departement_demand(code: str, communes: gpd.GeoDataFrame, fixes: list[str],
         except FilosofiUnavailable as exc:
             why = (f"le carroyage INSEE Filosofi {DEFAULT_VINTAGE} (200 m) du département n'est pas dans le cache "
                    "et n'a pas pu être téléchargé")
-            details = f" — {without_cache_root(exc, request.cache_dir)}"
+            details = f" — {exc}"  # where to put the file by hand: the full path (the app shortens it)
         else:
             return demand, (f"Population : INSEE Filosofi {DEFAULT_VINTAGE}, carroyage 200 m (revenus fiscaux "
                             f"{DEFAULT_VINTAGE}), Licence Ouverte 2.0"), []

@@ -33,7 +33,7 @@ from access30.base.departements import normalise_departement
 from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.fmt import fmt_list, plural
 from access30.base.labels import SITE_TYPE_NOUNS
-from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path, without_cache_root
+from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
 from access30.inputs.catalogue import CATALOGUE
 from access30.inputs.communes import departement_communes
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
@@ -228,12 +228,12 @@ def _cached(scope: InventoryScope, key: str, label: str, cached, load) -> Source
     except Access30Error as exc:
         if was_cached:
             return SourceResult(key, label, empty_records(), notices=[Notice(
-                f"{key}_unavailable", without_cache_root(f"{label} non utilisé : {exc}", scope.cache_dir),
+                f"{key}_unavailable", f"{label} non utilisé : {exc}",
                 headline=True)])
         folder = cache_folder(key, scope.cache_dir, create=False)
         return SourceResult(key, label, empty_records(), notices=[Notice(
-            f"{key}_not_cached", without_cache_root(f"{label} : absent du cache ({folder}) et non téléchargé, non "
-                                                    f"utilisé — {exc}", scope.cache_dir), headline=True)])
+            f"{key}_not_cached", f"{label} : absent du cache ({folder}) et non téléchargé, non utilisé — {exc}",
+            headline=True)])
 
 
 def _dila(scope: InventoryScope) -> SourceResult | None:

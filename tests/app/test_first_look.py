@@ -44,3 +44,23 @@ def test_every_uploader_states_its_own_size_limit():
     for key in keys:
         assert re.search(rf'\.st-key-{key} .*content: "\d+ Mo au plus"', css), key
     assert '[data-testid="stElementToolbar"] { display: none; }' in css  # English « Download as CSV » tooltips
+
+
+def flat(node):
+    """The page's elements in their order on screen."""
+    yield node
+    children = getattr(node, "children", {}) or {}
+    for key in sorted(children):
+        yield from flat(children[key])
+
+
+def test_what_changes_the_headline_is_said_before_it():
+    """On the demo most of the time is estimated (approach legs on a partial network): said above the figures."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    elements = list(flat(at.main))
+    warning = next(i for i, e in enumerate(elements)
+                   if e.type == "warning" and "À lire avant les chiffres" in str(getattr(e, "value", "")))
+    figure = next(i for i, e in enumerate(elements) if e.type == "metric" and e.label == "Population couverte")
+    assert warning < figure
+    assert "estimée" in elements[warning].value

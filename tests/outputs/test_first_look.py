@@ -9,8 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from access30.base.errors import headline_notices
+from access30.base.settings import without_cache_root
 from access30.cli.text import format_report
 from access30.outputs.tables import Table, csv_frame, xlsx_bytes
+from tests.paths import REPO
 
 
 def test_workbook_and_csv_never_show_all_covered_while_someone_is_not(demo_study, demo_result):
@@ -175,11 +177,15 @@ def test_candidate_town_halls_are_not_said_to_be_of_1500_inhabitants(demo_study,
     assert types == {"Mairie (emplacement candidat, toute commune)"}
 
 
-def test_notices_never_show_the_machines_cache_folder(tmp_path, monkeypatch):
+def test_the_app_never_shows_the_servers_cache_folder(tmp_path, monkeypatch):
+    """The command line names the full folder (where to put a file by hand); the app shortens it."""
     from access30.inputs.inventories import InventoryScope, _cached
     from access30.inputs.sources.dila import dila_cached, load_dila
 
     monkeypatch.setenv("ACCESS30_CACHE", str(tmp_path / "srv_cache"))
     result = _cached(InventoryScope("22"), "dila", "Annuaire", dila_cached, load_dila)
     message = result.notices[0].message
-    assert str(tmp_path) not in message and "cache access30/dila" in message and result.notices[0].headline
+    assert str(tmp_path / "srv_cache" / "dila") in message and result.notices[0].headline
+    shown = without_cache_root(message)
+    assert str(tmp_path) not in shown and "cache access30/dila" in shown
+    assert "without_cache_root(notice.message)" in (REPO / "app.py").read_text(encoding="utf-8")
