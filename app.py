@@ -96,7 +96,7 @@ FRENCH_UPLOADER_CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
   display: block; font-size: 0.8em; opacity: 0.7; }
 /* Streamlit writes the size of a chosen file in English units (« 178.5KB »): hidden, the name suffices. */
-[data-testid="stFileUploaderFileData"] small, [data-testid="stFileUploaderFile"] small { display: none; }
+[data-testid="stFileChipName"] + * { display: none; }
 /* The tables' toolbar has English tooltips (« Download as CSV »): the French downloads are in « Export ». */
 [data-testid="stElementToolbar"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }

@@ -44,6 +44,7 @@ def test_every_uploader_states_its_own_size_limit():
     for key in keys:
         assert re.search(rf'\.st-key-{key} .*content: "\d+ Mo au plus"', css), key
     assert '[data-testid="stElementToolbar"] { display: none; }' in css  # English « Download as CSV » tooltips
+    assert '[data-testid="stFileChipName"] + * { display: none; }' in css  # « 178.5KB » under a chosen file
 
 
 def flat(node):
