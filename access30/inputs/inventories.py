@@ -105,15 +105,8 @@ class CandidatePolicy:
         ``load(path, departements, scope, existing) -> (sites, notices)``: the candidates as a
         site table, from ``path`` (rows of ``departements``, all when None); ``existing`` are the
         study's sites.
-    order : int
-        Candidate lists are read in increasing order (it breaks ties in the optimisation).
-    priority : int
-        Of several candidates at one place, the one with the lowest priority is kept (user
-        files: 0, cells: 3).
-    caption : str
-        What these candidates are, for the app (« toutes les mairies »).
-    file_help : str
-        Help of the command line's ``--KEY-file`` option (a file instead of the built-in list).
+    order, priority, caption, file_help
+        As :class:`access30.inputs.catalogue.CandidateFacts` (the list's words live there).
     """
 
     load: Callable[..., Loaded]
