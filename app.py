@@ -31,7 +31,7 @@ from access30.app import scenarios as cache
 from access30.app.lenses import Lens
 from access30.app.shared import Source, TransitChoice
 from access30.base.departements import is_departement_code
-from access30.base.errors import InputError, NetworkUnavailableError, headline_notices
+from access30.base.errors import Access30Error, InputError, NetworkUnavailableError, headline_notices
 from access30.base.files import export_name
 from access30.base.fmt import (
     fmt_dec,
@@ -45,6 +45,7 @@ from access30.base.fmt import (
     fmt_points,
     plural,
 )
+from access30.base.io import is_vector, read_table, read_vector
 from access30.base.labels import EQUITY_LABELS_FR, LENS_LABELS_FR, MODEL_LABELS_FR, for_app, sites_counted
 from access30.base.moments import DAY_NAMES_FR
 from access30.base.names import commune_name
@@ -148,9 +149,6 @@ def selectbox(container, *args, **kwargs):
 @st.cache_data(show_spinner=False, max_entries=8)
 def upload_columns(digest: str, path: str) -> list[str]:
     """Column names of an uploaded table or layer (for the population column picker); [] if unreadable."""
-    from access30.base.errors import Access30Error
-    from access30.base.io import is_vector, read_table, read_vector
-
     try:
         if is_vector(Path(path)):
             return [c for c in read_vector(Path(path)).columns if c != "geometry"]
