@@ -53,6 +53,7 @@ from access30.base.settings import (
     NATIONAL_FRANCE_SERVICES,
     data_path,
     data_root,
+    without_cache_root,
 )
 from access30.coverage.engine import evaluate, route
 from access30.inputs.assemble import StudyRequest, assemble_study
@@ -275,7 +276,7 @@ def _compute(row: DepartementRow, code: str, options: BatchOptions, request: Stu
             any_site = evaluate(wider, route(wider), options.threshold_min).summary
         else:
             any_site = result.summary
-        _fill(row, study, result, any_site, len(extra))
+        _fill(row, study, result, any_site, len(extra), options.cache_dir)
     except NetworkUnavailableError:
         row.status = FAILED
         extract = network_file(code, options.cache_dir).destination
@@ -289,13 +290,14 @@ def _compute(row: DepartementRow, code: str, options: BatchOptions, request: Stu
     return study
 
 
-def _fill(row: DepartementRow, study, result, any_site, neighbours: int) -> None:
+def _fill(row: DepartementRow, study, result, any_site, neighbours: int, cache_dir=None) -> None:
     s = result.summary
     row.population_total = float(s.population_total)
     row.population_covered = float(s.population_covered)
     row.population_not_covered = float(s.population_not_covered)
     row.share_covered = float(s.share_covered)
-    row.warning = " ; ".join(n.short for n in headline_notices(result.notices))
+    # Next to the figure in a national table: the cache written « cache access30 », not a machine's folder.
+    row.warning = " ; ".join(without_cache_root(n.short, cache_dir) for n in headline_notices(result.notices))
     row.population_covered_any_site = float(any_site.population_covered)
     row.share_covered_any_site = float(any_site.share_covered)
     row.mean_time_min, row.median_time_min = float(s.mean_time_min), float(s.median_time_min)
