@@ -49,7 +49,33 @@ class CandidateFacts:
 
 @dataclass(frozen=True)
 class InventoryEntry:
-    """What is said about one built-in list (see :class:`access30.inputs.inventories.SiteInventory`)."""
+    """What is said about one built-in list (:class:`access30.inputs.inventories.SiteInventory` adds how it is read).
+
+    Attributes
+    ----------
+    key : str
+        Name on the command line (``--sites-builtin``, ``--candidates``) and in requests.
+    label, plural : str
+        French name of one site and of the list (« France Services », « mairies »).
+    description : str
+        The list as a study uses it (« mairies de 1 500 habitants ou plus »).
+    source : str
+        Attribution line for reports.
+    site_types : tuple of str
+        Values of the sites' ``type`` column.
+    hours_format : str
+        Format of the sites' opening hours (a key of :data:`access30.inputs.hours.HOURS_FORMATS`).
+    candidates : CandidateFacts, optional
+        None when the list cannot serve as candidate places.
+    notice : Notice, optional
+        Said with every study that uses the list (what its sites stand for).
+    stands_in_for : str
+        A site type the list only stands in for (the town halls for the CCAS): in a département's
+        listing it is left out when another list gives sites of that type.
+    other_hours_formats : tuple of str
+        Further formats some of its rows may use (an inventory written by hand: French text, and
+        now and then the OpenStreetMap syntax).
+    """
 
     key: str
     label: str

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +34,7 @@ from access30.base.errors import Access30Error, InputError, Notice
 from access30.base.fmt import fmt_list, plural
 from access30.base.labels import SITE_TYPE_NOUNS
 from access30.base.settings import NATIONAL_COMMUNES, NATIONAL_FRANCE_SERVICES, data_path
-from access30.inputs.catalogue import CATALOGUE
+from access30.inputs.catalogue import CATALOGUE, CandidateFacts, InventoryEntry
 from access30.inputs.communes import departement_communes
 from access30.inputs.sites import SITE_COLUMNS, dedupe_sites, load_france_services, load_mairies
 from access30.inputs.sources._common import (
@@ -95,9 +95,10 @@ class InventoryScope:
         return cls(territory.departement, territory=territory, outlines=territory_outlines(territory))
 
 
-@dataclass(frozen=True)
-class CandidatePolicy:
-    """How an inventory gives candidate places for new sites (:func:`access30.suggest.candidates.build_candidates`).
+@dataclass(frozen=True, kw_only=True)
+class CandidatePolicy(CandidateFacts):
+    """How an inventory gives candidate places for new sites (:func:`access30.suggest.candidates.build_candidates`):
+    the words and order of :class:`~access30.inputs.catalogue.CandidateFacts`, and the loader.
 
     Attributes
     ----------
@@ -105,38 +106,18 @@ class CandidatePolicy:
         ``load(path, departements, scope, existing) -> (sites, notices)``: the candidates as a
         site table, from ``path`` (rows of ``departements``, all when None); ``existing`` are the
         study's sites.
-    order, priority, caption, file_help
-        As :class:`access30.inputs.catalogue.CandidateFacts` (the list's words live there).
     """
 
     load: Callable[..., Loaded]
-    order: int
-    priority: int
-    caption: str
-    file_help: str
 
 
-@dataclass(frozen=True)
-class SiteInventory:
-    """A built-in list of reception points.
+@dataclass(frozen=True, kw_only=True)
+class SiteInventory(InventoryEntry):
+    """A built-in list of reception points: its entry of :data:`~access30.inputs.catalogue.CATALOGUE`
+    (key, French names, source, site types, hours format…) and how it is read.
 
     Attributes
     ----------
-    key : str
-        Name on the command line (``--sites-builtin``, ``--candidates``) and in requests.
-    label, plural : str
-        French name of one site and of the list (« France Services », « mairies »).
-    description : str
-        The list as a study uses it (« mairies de 1 500 habitants ou plus »).
-    source : str
-        Attribution line for reports.
-    site_types : tuple of str
-        Values of the sites' ``type`` column.
-    hours_format : str
-        Format of the sites' opening hours (a key of :data:`access30.inputs.hours.HOURS_FORMATS`).
-    other_hours_formats : tuple of str
-        Further formats some of its rows may use (an inventory written by hand: French text, and
-        now and then the OpenStreetMap syntax).
     read : callable
         ``read(scope) -> SourceResult or None``: the département's records with their source ids,
         vintage and the reason of any missing point, for merging (:func:`list_sites`); None when the
@@ -150,27 +131,12 @@ class SiteInventory:
         territory's copy or the national file); None: the located records of ``read``.
     candidates : CandidatePolicy, optional
         None when the list cannot serve as candidate places.
-    notice : Notice, optional
-        Said with every study that uses the list (what its sites stand for).
-    stands_in_for : str
-        A site type the list only stands in for (the town halls for the CCAS): in a département's
-        listing it is left out when another list gives sites of that type.
     """
 
-    key: str
-    label: str
-    plural: str
-    description: str
-    source: str
-    site_types: tuple[str, ...]
-    hours_format: str
     read: Callable[[InventoryScope], SourceResult | None]
     national: str | None = None
     load: Callable[[Path, InventoryScope], Loaded] | None = None
     candidates: CandidatePolicy | None = None
-    notice: Notice | None = None
-    stands_in_for: str = ""
-    other_hours_formats: tuple[str, ...] = ()
 
     def path(self, scope: InventoryScope) -> Path | None:
         """The territory's own copy of the list, else the national file (None when it has neither)."""
@@ -301,17 +267,14 @@ def _mairie_candidates(path: Path, departements: list[str] | None, scope: Invent
 def _inventory(key: str, read, national: str | None = None, load=None, candidates=None) -> SiteInventory:
     """The registry entry of ``key``: its words from :data:`~access30.inputs.catalogue.CATALOGUE`, its loaders."""
     entry = CATALOGUE[key]
-    policy = None
+    words = {f.name: getattr(entry, f.name) for f in fields(InventoryEntry)}
     if candidates is not None:
         facts = entry.candidates
-        policy = CandidatePolicy(load=candidates, order=facts.order, priority=facts.priority, caption=facts.caption,
-                                 file_help=facts.file_help)
-    return SiteInventory(
-        key=key, label=entry.label, plural=entry.plural, description=entry.description, source=entry.source,
-        site_types=entry.site_types, hours_format=entry.hours_format, read=read, national=national, load=load,
-        candidates=policy, notice=entry.notice, stands_in_for=entry.stands_in_for,
-        other_hours_formats=entry.other_hours_formats,
-    )
+        words["candidates"] = CandidatePolicy(**{f.name: getattr(facts, f.name) for f in fields(CandidateFacts)},
+                                              load=candidates)
+    else:
+        words["candidates"] = None
+    return SiteInventory(**words, read=read, national=national, load=load)
 
 
 INVENTORIES: dict[str, SiteInventory] = {
