@@ -271,10 +271,16 @@ def current(source: Source, mode: str, threshold: float) -> tuple[Study, Routing
 def warm(source: Source, mode: str, threshold: float) -> None:
     """Prepare in the background what the planner may ask next (nothing if it is already there).
 
-    The current situation and its map areas one threshold step either side, then the other road
-    mode's study and routing at this threshold. Shared by every session: done once per territory.
+    The other road mode's study, routing and current situation at this threshold first (the longest
+    to build when asked for: a new network and its routing), then the current situation and its map
+    areas one threshold step either side. Shared by every session: done once per territory.
     """
     def work(job) -> None:
+        for other_mode in ROAD_MODES:
+            if other_mode != mode:
+                study, routing, result = current(source, other_mode, threshold)
+                baseline_areas(source.key(other_mode), threshold, result)
+                scenario_start(source.key(other_mode), study, routing)
         for step in (-STEP_MIN, STEP_MIN):
             other = threshold + step
             if 5.0 <= other <= 90.0:
@@ -282,11 +288,6 @@ def warm(source: Source, mode: str, threshold: float) -> None:
                 baseline_areas(source.key(mode), other, result)
                 if not MODES[mode].timetable:  # no scenario nor candidate by timetable
                     baseline_ranking(source.key(mode), other, study, routing)
-        for other_mode in ROAD_MODES:
-            if other_mode != mode:
-                study, routing, result = current(source, other_mode, threshold)
-                baseline_areas(source.key(other_mode), threshold, result)
-                scenario_start(source.key(other_mode), study, routing)
         return None
 
     WORK.submit(("warm", source.scope, mode, float(threshold)), "préparation", work)

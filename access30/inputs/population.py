@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -508,8 +509,16 @@ def read_commune_table(path: str | Path, population_column: str) -> Demand:
                   population_label=f"habitants ({pc}, placés à la mairie de chaque commune)")
 
 
+#: Population files remembered (:func:`read_population`): a study of the same upload in another travel
+#: mode, or a second planner's, reads the file once and shares its units.
+POPULATION_FILES_KEPT = 4
+
+
 def read_population(path: str | Path, population_column: str | None = None, crs: str | None = None) -> Demand:
     """Read any supported population file, choosing the loader from its columns.
+
+    A file read before (same path, size, modification time and options; the last
+    :data:`POPULATION_FILES_KEPT`) is not read again: its units are shared, never modified in place.
 
     An INSEE grid (``Idcar_200m``/``idcar_200m``, Filosofi 2017 upper-case or 2019/2021 lower-case
     fields; CSV, workbook or GeoPackage) goes to :func:`read_filosofi`; points or polygons with a
@@ -518,6 +527,20 @@ def read_population(path: str | Path, population_column: str | None = None, crs:
     ``population_municipale``, ``pop``, ``habitants``).
     """
     path = Path(path)
+    if not path.is_file():  # refused by the readers, in French
+        return _read_population(path, population_column, crs)
+    stat = path.stat()
+    identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    demand = _remembered_population(str(path), identity, population_column, crs)
+    return replace(demand, units=demand.units.copy(deep=False), notes=list(demand.notes))
+
+
+@lru_cache(maxsize=POPULATION_FILES_KEPT)
+def _remembered_population(path: str, _identity: tuple, population_column: str | None, crs: str | None) -> Demand:
+    return _read_population(Path(path), population_column, crs)
+
+
+def _read_population(path: Path, population_column: str | None, crs: str | None) -> Demand:
     if is_vector(path):
         columns = list(read_vector(path).columns)
     else:
