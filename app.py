@@ -663,7 +663,8 @@ DELTA_KINDS = {"Population": "int", "Couverts avant": "int", "Couverts après": 
 
 
 @st.fragment
-def scenario_panel(study, routing, study_key: str, base, result, state, threshold: float, clicked) -> None:
+def scenario_panel(study, routing, study_key: str, base, result, state, threshold: float, clicked,
+                   lens: Lens | None = None) -> None:
     """Right of the map: add a site (click or candidate), close a site, see what changes.
 
     A panel of its own (``st.fragment``): choosing a type, a candidate or a site to close reruns it
@@ -694,6 +695,9 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
             # change of threshold re-ranks the list and the label always matches the list.
             pick = selectbox(st, "Mairie candidate (plus grand gain d'abord)", list(cands.index),
                                 format_func=lambda code: cands.loc[code, "label"], key="cand", placeholder="Choisir…")
+            if lens is not None and not lens.plain:
+                # The ranking is the nearest site's at any hour: say so beside figures read through a lens.
+                st.caption(CANDIDATE_GAINS_ANY_HOUR)
             row = cands.loc[pick]
             st.button("Ouvrir un lieu à cet endroit", key="add_candidate",
                       on_click=push_change,
@@ -761,8 +765,13 @@ def map_tab(study, routing, study_key, view_key, base, result, state, threshold,
         if state is None:
             st.info(TIMETABLE_NO_SCENARIO)
             return
-        scenario_panel(study, routing, study_key, base, result, state, threshold, clicked)
+        scenario_panel(study, routing, study_key, base, result, state, threshold, clicked, lens)
 
+
+#: Beside a lens (hours, sectors): what the candidates' gains count.
+CANDIDATE_GAINS_ANY_HOUR = ("Gains des mairies candidates : habitants nouvellement couverts par le lieu le plus proche, "
+                            "à toute heure et sans attente (un lieu ouvert ici n'a pas d'horaires connus). Les chiffres "
+                            "du scénario, eux, suivent la lecture des lieux choisie.")
 
 #: Why scenarios and suggestions are by road only.
 TIMETABLE_NO_SCENARIO = ("Scénarios et suggestions se font par la route (voiture ou à pied) : en transports en commun, "

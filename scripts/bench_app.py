@@ -16,8 +16,8 @@ Two studies:
 
 Actions (each study): threshold down and up, car → on foot → car, a dropdown pick, add a candidate
 site, close a site, compare scenarios, delete the scenario, each export prepared (GeoPackage, XLSX,
-PNG, PDF), each suggestion model (maxcover, cover, p-median, capacitated maxcover). The app has no
-opening-hours choice yet (another issue adds the hours lens to it): that action is skipped.
+PNG, PDF), each suggestion model (maxcover, cover, p-median, capacitated maxcover), and the opening-hours
+choice of « Lecture des lieux » (open on Tuesday at 18:00, at the hours of people in work, back to any hour).
 
 ``--sessions N`` runs N browser sessions at once on the demo, each doing the action list ``--rounds``
 times (default 10), and reports the server's memory after the warm-up (every session's first round)
@@ -443,6 +443,9 @@ def action_list(s: Session, quick: bool = False, suggestions: bool = True, expor
         s.timed("mode car → on foot", s.radio("À pied"))
         s.timed("mode on foot → car", s.radio("Voiture"))
         s.timed("dropdown: site type", s.pick("Type de lieu", "France Services", exact=True))
+        s.timed("opening hours: open on Tuesday 18:00", s.radio("Lieux ouverts à un moment de la semaine"))
+        s.timed("opening hours: hours of people in work", s.radio("Lieux ouverts aux heures des actifs"))
+        s.timed("opening hours: any hour", s.radio("Lieu le plus proche, à toute heure"))
     if s.study == "demo":  # own files without commune outlines have no candidate town hall
         s.timed("add a candidate site", s.button("Ouvrir un lieu à cet endroit"))
     if not quick:

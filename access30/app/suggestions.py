@@ -18,6 +18,7 @@ from access30.coverage.capacity import site_capacity
 from access30.coverage.options import HOURS
 from access30.coverage.result import Routing
 from access30.inputs.study import Study
+from access30.locate.alternatives import TIE_SEARCH_S
 from access30.suggest.candidates import build_candidates
 from access30.suggest.capacitated import suggest_capacitated
 from access30.suggest.suggestion import reserve_s, suggest_sites
@@ -81,9 +82,11 @@ def answer(question: Question, study: Study, routing: Routing, progress=None, si
         say("Modèle avec capacités : recherche de la meilleure solution…")
         return suggest_capacitated(study, routing, question.model, question.k, site_capacity(study.sites, HOURS),
                                    question.threshold, candidates=candidates,
-                                   time_limit_s=left - reserve_s(question.time_limit_s)), notices
+                                   time_limit_s=left - reserve_s(question.time_limit_s),
+                                   tie_search_s=TIE_SEARCH_S), notices
     return suggest_sites(study, routing, question.model, question.k, question.threshold, candidates=candidates,
-                         weight=question.weight, time_limit_s=left, progress=progress), notices
+                         weight=question.weight, time_limit_s=left, progress=progress,
+                         tie_search_s=TIE_SEARCH_S), notices
 
 
 def start(question: Question, study: Study, routing: Routing) -> Job:

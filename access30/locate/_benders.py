@@ -137,7 +137,7 @@ class Benders(Model):
         core = 0.8 * y_h + 0.2 * min(1.0, self.k / n_cand)
         bound, y = float("-inf"), None
         while clock.remaining() > 0:
-            h.setOptionValue("time_limit", float(max(clock.remaining(), 0.01)))
+            _highs.limit(h, clock.remaining())
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
@@ -176,7 +176,7 @@ class Benders(Model):
                      offset=self.median.fixed)
         while clock.remaining() > 0:
             h.setSolution(int(n_all), np.arange(n_all, dtype=np.int32), np.concatenate(self._theta_of(sites)))
-            h.setOptionValue("time_limit", float(max(clock.remaining(), 0.01)))
+            _highs.limit(h, clock.remaining())
             h.run()
             model_status, info = h.getModelStatus(), h.getInfo()
             status = h.modelStatusToString(model_status)

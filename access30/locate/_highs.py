@@ -82,6 +82,32 @@ def watch(h, progress, offset: float = 0.0, every_s: float = 0.5) -> None:
     h.cbMipInterrupt.subscribe(seen)
 
 
+def limit(h, seconds: float) -> None:
+    """Let the next ``h.run()`` take at most ``seconds`` of wall time.
+
+    HiGHS 1.16 counts ``time_limit`` from the start of each run, while ``getRunTime()`` adds up every run
+    of the object (older versions compared the limit with that sum): the time left is set as it is,
+    never added to the run time so far, so that no run can go past the deadline (with an older HiGHS a
+    run may only stop earlier).
+    """
+    h.setOptionValue("time_limit", float(max(seconds, 0.01)))
+    # HiGHS checks its limit seldom in some phases (2.7 s past a 0.7 s limit was seen in a MIP's root): the
+    # deadline is also checked on the wall clock at each of its interrupt points.
+    deadline = time.perf_counter() + float(max(seconds, 0.01))
+    state = getattr(h, "_access30_deadline", None)
+    if state is not None:
+        state[0] = deadline
+        return
+    state = h._access30_deadline = [deadline]
+
+    def interrupt(event) -> None:
+        if time.perf_counter() > state[0]:
+            event.data_in.user_interrupt = True
+
+    for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
+        callback.subscribe(interrupt)
+
+
 def run(arrays: Arrays, time_limit_s: float, start: np.ndarray | None = None, options: dict | None = None,
         relax: bool = False, progress=None):
     """Solve ``arrays`` (its LP relaxation when ``relax``, offset then left out).
@@ -94,7 +120,7 @@ def run(arrays: Arrays, time_limit_s: float, start: np.ndarray | None = None, op
         ``(x or None, objective, best bound, status text, optimal)``.
     """
     h = new_highs(options)
-    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    limit(h, time_limit_s)
     matrix = sp.csc_matrix(arrays.matrix)
     matrix.sort_indices()
     num_row, num_col = matrix.shape

@@ -414,7 +414,7 @@ class _Model:
         a = sp.csc_matrix((np.ones(2 * cols.size), (np.r_[g, self.n_groups + s], np.r_[ar, ar])),
                           shape=(self.n_groups + self.n_sites, cols.size))
         h = _new_highs()
-        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        _highs.limit(h, time_limit_s)
         h.setOptionValue("solver", "simplex")
         pop = self.pop if shrink is None else self.pop * (1.0 - shrink)
         upper = np.minimum(pop[g], self.cap[s])
@@ -653,7 +653,7 @@ def _solve_compact(model: _Model, kind: str, time_limit_s: float, t0: float):
     added = np.zeros(pc.size, dtype=bool)
     lp_bound, lp_done, y = -np.inf, False, None
     while time.perf_counter() < deadline:
-        h.setOptionValue("time_limit", remaining() + h.getRunTime())  # HiGHS counts time over all runs
+        _highs.limit(h, remaining())
         h.run()
         if not _is_optimal(h):
             break
@@ -697,7 +697,7 @@ def _solve_compact(model: _Model, kind: str, time_limit_s: float, t0: float):
     h.setOptionValue("solver", "choose")
     h.setOptionValue("mip_rel_gap", REL_TOL)
     h.setOptionValue("mip_abs_gap", 1e-9)
-    h.setOptionValue("time_limit", remaining() + h.getRunTime())
+    _highs.limit(h, remaining())
     y0 = np.zeros(n_c)
     y0[best_sites] = 1.0
     h.setSolution(int(n_c + n_p), np.arange(n_c + n_p, dtype=np.int32), np.r_[y0, x_best])
@@ -794,7 +794,7 @@ def _tied_benders(model: _Model, kind: str, chosen, time_limit_s: float) -> Alte
             return Alternatives(found, False, status="limite de temps atteinte")
         if len(found) >= MOST_TIED:
             return Alternatives(found, False, status=f"{MOST_TIED} solutions trouvées, recherche arrêtée")
-        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01) + h.getRunTime())
+        _highs.limit(h, deadline - time.perf_counter())
         h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -879,7 +879,7 @@ def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
     for _ in range(200):
         if time.perf_counter() >= deadline:
             break
-        h.setOptionValue("time_limit", remaining() + h.getRunTime())
+        _highs.limit(h, remaining())
         h.run()
         if not _is_optimal(h):
             break
@@ -924,7 +924,7 @@ def _solve_benders(model: _Model, kind: str, time_limit_s: float, t0: float):
         add_cuts()
         h.setOptionValue("mip_max_improving_sols", 1 if time.perf_counter() < lazy_until else 2**31 - 1)
         h.setOptionValue("objective_bound", -best_f)  # prune what cannot beat the incumbent
-        h.setOptionValue("time_limit", remaining() + h.getRunTime())
+        _highs.limit(h, remaining())
         h.run()
         info = h.getInfo()
         model_status = h.getModelStatus()

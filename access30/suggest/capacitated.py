@@ -50,7 +50,7 @@ CAPACITATED_MODELS = ("maxcover", "median")
 def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capacity,
                         threshold_min: float = DEFAULT_THRESHOLD_MIN, candidates=None,
                         new_capacity: float | None = None, people_per_unit: float | None = None,
-                        time_limit_s: float = 60.0) -> Suggestion:
+                        time_limit_s: float = 60.0, tie_search_s: float | None = None) -> Suggestion:
     """Suggest ``k`` new reception points with site capacities, existing sites kept.
 
     Parameters
@@ -74,6 +74,9 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
         People one capacity unit serves; default total population / total known capacity.
     time_limit_s : float
         Solver time limit for the whole request.
+    tie_search_s : float, optional
+        At most this long for the search of other sets as good as the optimum; by default what the time
+        limit leaves.
 
     Returns
     -------
@@ -121,7 +124,7 @@ def suggest_capacitated(study: Study, routing: Routing, model: str, k: int, capa
                               "reçoivent personne dans le modèle avec capacités (aucune capacité supposée)",
                               count=int((~known).sum())))
     req = _Request(study, routing, join_candidates(study, candidates), float(threshold_min), pop, pop,
-                   t_start + float(time_limit_s), float(time_limit_s))
+                   t_start + float(time_limit_s), tie_limit_s=tie_search_s)
     limit = req.thr if model == "maxcover" else req.search_limit(req.on_road)
     t_exist = site_unit_times(study.network, routing.units, routing.sites, study.access,
                               longest_covered_s(limit)).T.tocsr()

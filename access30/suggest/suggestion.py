@@ -287,6 +287,7 @@ class _Request:
     progress: Callable[[str], None] | None = None
     reserve_s: float = 0.0
     counted: str = "habitants"  # what the weight counts, for the progress lines
+    tie_limit_s: float | None = None  # the search of ties: at most this (None: what the limit leaves)
 
     def time_left(self) -> float:
         return max(self.deadline - time.perf_counter(), 0.1)
@@ -296,9 +297,10 @@ class _Request:
         return max(self.deadline - self.reserve_s - time.perf_counter(), 0.1)
 
     def tie_time(self) -> float:
-        """Time for the search of other optimal sets: what the stated limit leaves (the limit is a promise; a
-        search cut short says that the ties it lists may not be all)."""
-        return self.solver_time()
+        """Time for the search of other optimal sets: what the stated limit leaves, and ``tie_limit_s`` at most
+        when set (the app's quick answers); a search cut short says that the ties it lists may not be all."""
+        left = self.solver_time()
+        return left if self.tie_limit_s is None else min(left, self.tie_limit_s)
 
     def say(self, line: str) -> None:
         if self.progress is not None:
@@ -334,7 +336,7 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
                   threshold_min: float = DEFAULT_THRESHOLD_MIN, candidates: gpd.GeoDataFrame | None = None,
                   weight: str = "population",
                   time_limit_s: float = 60.0, capacity: float | None = None,
-                  progress: Callable[[str], None] | None = None) -> Suggestion:
+                  progress: Callable[[str], None] | None = None, tie_search_s: float | None = None) -> Suggestion:
     """Suggest where to open new reception points, existing sites kept.
 
     Parameters
@@ -360,6 +362,9 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
     progress : callable, optional
         Called with a French line at each step and as the solver improves (the best solution so far,
         its proven bound and gap), for a page to show while it runs.
+    tie_search_s : float, optional
+        At most this long for the search of other sets as good as the optimum (the app's
+        :data:`~access30.locate.alternatives.TIE_SEARCH_S`); by default what the time limit leaves.
 
     Returns
     -------
@@ -381,7 +386,8 @@ def suggest_sites(study: Study, routing: Routing, model: str, k: int | None,
                    units["population"].to_numpy(dtype=float),
                    np.nan_to_num(pd.to_numeric(units[weight], errors="coerce").to_numpy(dtype=float)),
                    t_start + float(time_limit_s), progress, reserve_s(time_limit_s),
-                   "habitants" if weight == "population" else EQUITY_LABELS_FR.get(weight, weight).lower())
+                   "habitants" if weight == "population" else EQUITY_LABELS_FR.get(weight, weight).lower(),
+                   tie_search_s)
     req.say(f"Temps de trajet entre {plural(len(candidates), 'emplacement candidat', 'emplacements candidats')} "
             "et la population…")
     if model == "median":

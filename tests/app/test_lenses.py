@@ -81,12 +81,15 @@ def test_the_moment_and_workers_lenses_equal_the_command_line(tmp_path):
     banner = " ".join(i.value for i in at.info)
     assert "samedi à 10:00" in banner and f"{moment['sites_open']} lieux ouverts sur {moment['sites_all']}" in banner
     assert shown(at)["Population couverte"] != nearest["Population couverte"]  # the lens changed the figures
+    # The candidate town halls' gains are the nearest site's at any hour: said beside a lens's figures.
+    assert any("à toute heure et sans attente" in c.value for c in at.caption)
 
     at.radio(key="lens").set_value(WORKERS).run()
     (tmp_path / "w").mkdir()
     check(at, cli_summary(tmp_path / "w", "--workers-hours"))
     at.radio(key="lens").set_value("nearest").run()
     assert shown(at) == nearest
+    assert not any("à toute heure et sans attente" in c.value for c in at.caption)
 
 
 def test_a_lens_keeps_the_scenario_and_reads_it(demo_study, demo_routing):
