@@ -565,8 +565,10 @@ def run_sessions(args, results: Results, server: Server) -> tuple[float, float]:
             action_list(s)
             warm.wait()
             warm.wait()  # the warm-up measure is taken between the two
-            for _ in range(args.rounds - 1):
+            for done in range(2, args.rounds + 1):
                 action_list(s)
+                # A line per round, so that a run cut short still says how memory went.
+                print(f"s{number} round {done}/{args.rounds} done, server RSS {server.rss_mb():.0f} MB", flush=True)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
             results.fail(f"s{number}: {type(exc).__name__}: {str(exc)[:200]}")
