@@ -769,9 +769,9 @@ def map_tab(study, routing, study_key, view_key, base, result, state, threshold,
 
 
 #: Beside a lens (hours, sectors): what the candidates' gains count.
-CANDIDATE_GAINS_ANY_HOUR = ("Gains des mairies candidates : habitants nouvellement couverts par le lieu le plus proche, "
-                            "à toute heure et sans attente (un lieu ouvert ici n'a pas d'horaires connus). Les chiffres "
-                            "du scénario, eux, suivent la lecture des lieux choisie.")
+CANDIDATE_GAINS_ANY_HOUR = ("Gains des mairies candidates : habitants nouvellement couverts par le lieu le plus "
+                            "proche, à toute heure et sans attente (un lieu ouvert ici n'a pas d'horaires connus). "
+                            "Les chiffres du scénario, eux, suivent la lecture des lieux choisie.")
 
 #: Why scenarios and suggestions are by road only.
 TIMETABLE_NO_SCENARIO = ("Scénarios et suggestions se font par la route (voiture ou à pied) : en transports en commun, "
