@@ -310,7 +310,13 @@ class Session:
         from selenium.webdriver.common.by import By
 
         def do():
-            frame = next(f for f in self.d.find_elements(By.CSS_SELECTOR, "iframe") if f.is_displayed())
+            frame, waited = None, time.perf_counter()
+            while frame is None:  # on a busy server the map may still be drawing after the last rerun
+                frame = next((f for f in self.d.find_elements(By.CSS_SELECTOR, "iframe") if f.is_displayed()), None)
+                if frame is None:
+                    if time.perf_counter() - waited > 60:
+                        raise TimeoutError("no map on the page")
+                    time.sleep(0.2)
             self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
             since = self.now()
             self.d.switch_to.frame(frame)
