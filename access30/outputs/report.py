@@ -205,7 +205,8 @@ def _key_figures(result: CoverageResult, st, width: float):
 
 def unit_noun(summary: dict) -> str:
     """« carreau habité », « point de population »… for the kind of population units."""
-    return {"grid": "carreau habité", "modelled_grid": "carreau habité (population modélisée)",
+    return {"grid": "carreau habité",
+            "modelled_grid": "carreau habité (ou morceau de carreau dans une commune ; population modélisée)",
             "points": "point de population (commune à sa mairie)", "polygons": "zone"}.get(
         summary.get("population_kind", ""), "unité de population")
 

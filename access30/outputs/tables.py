@@ -33,7 +33,7 @@ from access30.base.errors import headline_notices
 from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num, honest_share
 from access30.base.frcsv import french_csv_bytes
-from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, UNIT_NOUNS, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult, WaitReport
@@ -345,7 +345,7 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Lieux d'accueil", s.sites_total, "int", sites_by_type(s.sites_by_type)
          + (f" ; dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
             "ligne droite" if s.sites_on_network < s.sites_total else "")),
-        ("Unités de population (carreaux)", s.cells_total, "int", ""),
+        ("Unités de population", s.cells_total, "int", UNIT_NOUNS.get(s.population_kind, ("", ""))[1]),
         ("Unités couvertes", s.cells_covered, "int", ""),
         ("Unités non couvertes", s.cells_uncovered, "int", ""),
         ("Unités sans accès routier", s.cells_no_road, "int", ""),
