@@ -485,8 +485,9 @@ def _zones_section(page: _Page, zones) -> list:
     story: list = []
     story.append(_p("3. Zones non couvertes", st["h1"]))
     if len(zones):
-        story.append(_p(escape(f"Carreaux au-delà de {t}\u00a0min regroupés en zones d'un seul tenant, par "
-                               "population décroissante (couche « zones_non_couvertes » du GeoPackage)."), st["small"]))
+        story.append(_p(escape(f"Unités de population au-delà de {t}\u00a0min regroupées en zones d'un seul "
+                               "tenant, par population décroissante (couche « zones_non_couvertes » du "
+                               "GeoPackage)."), st["small"]))
         rows = [["N°", "Commune principale", "Situation", "Habitants", "Surface", "Temps moyen", "Temps max."]]
         shown = zones.head(15)
         for r in shown.itertuples(index=False):
@@ -499,7 +500,8 @@ def _zones_section(page: _Page, zones) -> list:
                                    f"{fr_int(zones['population'].iloc[len(shown):].sum())} habitants en tout."),
                             st["small"]))
     else:
-        story.append(_p("Aucune zone non couverte : toute la population est à moins du seuil.", st["base"]))
+        story.append(_p(escape(f"Aucune zone non couverte : toute la population est à {t}\u00a0min ou moins d'un "
+                               "lieu d'accueil (seuil inclus)."), st["base"]))
     return story
 
 

@@ -131,10 +131,11 @@ def _area_table(frame: pd.DataFrame, key: str, key_label: str, name: str, name_l
                "population": "Population", "covered": "Population couverte",
                "not_covered": "Population non couverte", "no_road": "dont sans accès routier",
                "share_covered": "Part couverte", "mean_min": "Temps moyen (min)",
-               "median_min": "Temps médian (min)", "p90_min": "Temps 90e centile (min)", "units": "Carreaux"}
+               "median_min": "Temps médian (min)", "p90_min": "Temps 90e centile (min)",
+               "units": "Unités de population"}
     kinds = {"Population": "pop", "Population couverte": "pop", "Population non couverte": "pop",
              "dont sans accès routier": "pop", "Part couverte": "pct", "Temps moyen (min)": "min",
-             "Temps médian (min)": "min", "Temps 90e centile (min)": "min", "Carreaux": "int"}
+             "Temps médian (min)": "min", "Temps 90e centile (min)": "min", "Unités de population": "int"}
     for group in equity or []:
         label = f"Part couverte — {EQUITY_LABELS_FR.get(group, group)}"
         columns[f"{group}_share_covered"] = label
@@ -206,18 +207,19 @@ def cells_table(result: CoverageResult) -> Table:
 
 def zones_table(zones) -> Table:
     """Uncovered zones (see :func:`access30.outputs.export.uncovered_zones`), most populated first."""
-    columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population", "units": "Carreaux",
-               "area_km2": "Surface (km²)", "mean_min": "Temps moyen (min)", "max_min": "Temps maximal (min)",
+    columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population",
+               "units": "Unités de population", "area_km2": "Surface (km²)", "mean_min": "Temps moyen (min)",
+               "max_min": "Temps maximal (min)",
                "commune": "Code commune principale", "nom": "Commune principale"}
-    kinds = {"N° zone": "int", "Population": "pop", "Carreaux": "int", "Surface (km²)": "km2",
+    kinds = {"N° zone": "int", "Population": "pop", "Unités de population": "int", "Surface (km²)": "km2",
              "Temps moyen (min)": "min", "Temps maximal (min)": "min"}
     frame = pd.DataFrame(zones.drop(columns="geometry", errors="ignore"))
     if frame.empty:
         return Table(pd.DataFrame(columns=list(columns.values())), kinds,
-                     "Aucune zone non couverte : toute la population est à moins du seuil.")
+                     "Aucune zone non couverte : toute la population est couverte (au seuil ou en deçà).")
     out = frame[list(columns)].rename(columns=columns)
     out["N° zone"] = out["N° zone"].astype("Int64")
-    out["Carreaux"] = out["Carreaux"].astype("Int64")
+    out["Unités de population"] = out["Unités de population"].astype("Int64")
     return Table(out.reset_index(drop=True), kinds)
 
 
