@@ -115,6 +115,22 @@ def test_uncovered_zones_are_the_dissolved_uncovered_cells(demo):
     assert list(zones["population"]) == sorted(zones["population"], reverse=True)
 
 
+def test_cells_cut_at_borders_merge_like_the_general_union():
+    """A modelled grid's cells and pieces merge fast; pieces GEOS refuses as « incorrectly noded » (a vertex on
+    a neighbour's edge, as cutting at two outlines can leave) fall back to the general union, never an error."""
+    from shapely.geometry import Polygon, box
+
+    from access30.outputs.export import is_cell_grid, union_of_cells
+
+    whole, piece = box(0, 0, 200, 200), Polygon([(200, 0), (330, 0), (330, 200), (200, 200), (200, 90)])
+    parts = np.array([whole, piece, box(0, 200, 200, 400)])
+    assert is_cell_grid(parts)
+    merged = union_of_cells(parts)
+    assert merged.is_valid and merged.area == pytest.approx(200 * 200 * 2 + 130 * 200)
+    assert merged.symmetric_difference(parts[0].union(parts[1]).union(parts[2])).area < 1e-6
+    assert not is_cell_grid(np.array([box(0, 0, 200, 200), box(0, 0, 500, 10)]))  # wider than a cell
+
+
 # --- Workbook and CSV -------------------------------------------------------------------------
 
 def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
