@@ -789,8 +789,9 @@ def lens_banner(result, lens: Lens, threshold: float) -> None:
         unknown = (f" ; {plural(hours.sites_hours_unknown, 'lieu', 'lieux')} aux horaires inconnus, comptés à part "
                    f"(s'ils étaient ouverts : {fmt_pct(hours.share_covered_if_unknown_open)} couverts)"
                    if hours.sites_hours_unknown else "")
-        st.info(f"**Lecture : lieux ouverts {html.escape(hours.when)}** — {fmt_int(hours.sites_open)} lieux ouverts "
-                f"sur {fmt_int(hours.sites_all)}, {fmt_int(hours.sites_closed)} fermés (grisés sur la carte)"
+        st.info(f"**Lecture : lieux ouverts {html.escape(hours.when)}** — "
+                f"{plural(hours.sites_open, 'lieu ouvert', 'lieux ouverts')} sur {fmt_int(hours.sites_all)}, "
+                f"{plural(hours.sites_closed, 'fermé', 'fermés')} (grisés sur la carte)"
                 f"{unknown}. Les chiffres ci-dessous ne comptent que les lieux ouverts.", icon=":material/schedule:")
     elif lens.kind == SECTORS and result.sectors is None:
         st.warning("Lecture « secteurs » : ce territoire n'a pas de sectorisation livrée. Chargez un fichier "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from access30.base.fmt import fmt_int, fmt_num
 from access30.base.labels import LENS_LABELS_FR
-from access30.coverage.options import NEAREST, WORKERS
+from access30.coverage.options import NEAREST, SECTORS, WORKERS
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import shorter_threshold_beyond
 from access30.network.modes import mode_words
@@ -44,8 +44,9 @@ def other_readings(result: CoverageResult, threshold_min: float, mode: str, lens
 
 
 def everyone_covered(result: CoverageResult, threshold_min: float, mode: str, lens_kind: str = NEAREST) -> str | None:
-    """The line shown above the figures when everyone counted is covered (None otherwise): said plainly, with
-    the readings that show zones blanches (:func:`other_readings`).
+    """The line shown under the figures when everyone counted is covered (None otherwise): said plainly, with
+    the readings that show zones blanches (:func:`other_readings`). Not with the sectors lens: its figures are
+    the nearest site's, and its own banner says how many are far from their sector's site.
 
     Examples
     --------
@@ -58,7 +59,7 @@ def everyone_covered(result: CoverageResult, threshold_min: float, mode: str, le
     Essayez aussi la lecture à pied (« Mode de déplacement ») ou avec les seuls lieux ouverts aux heures des actifs
     (« Lieux ouverts aux heures des actifs »).
     """
-    if not nobody_beyond(result):
+    if lens_kind == SECTORS or not nobody_beyond(result):
         return None
     s = result.summary
     line = (f"Tous les habitants comptés ({fmt_int(s.population_total)}) sont à {fmt_num(threshold_min)} min ou "

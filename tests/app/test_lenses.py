@@ -81,6 +81,10 @@ def test_the_moment_and_workers_lenses_equal_the_command_line(tmp_path):
     banner = " ".join(i.value for i in at.info)
     assert "samedi à 10:00" in banner and f"{moment['sites_open']} lieux ouverts sur {moment['sites_all']}" in banner
     assert shown(at)["Population couverte"] != nearest["Population couverte"]  # the lens changed the figures
+    at.selectbox(key="lens_day").set_value(1)  # mardi 18:00: one site open (Quessoy's town hall), said in the singular
+    at.time_input(key="lens_time").set_value(datetime.time(18, 0)).run()
+    banner = " ".join(i.value for i in at.info)
+    assert "1 lieu ouvert sur 32, 31 fermés (grisés sur la carte)" in banner
 
     at.radio(key="lens").set_value(WORKERS).run()
     (tmp_path / "w").mkdir()

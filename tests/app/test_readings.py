@@ -11,6 +11,8 @@ def test_everyone_covered_only_when_nobody_is_beyond(demo_study, demo_routing, d
     assert line.startswith("Tous les habitants comptés (154\u202f995) sont à 30 min ou moins en voiture")
     assert "(à 25 min : 600 habitants au-delà)" in line
     assert readings.everyone_covered(evaluate(demo_study, demo_routing, 20.0), 20.0, "drive") is None
+    # The sectors lens keeps the nearest site's figures under its own banner (the sector gap): no such line.
+    assert readings.everyone_covered(demo_result, 30.0, "drive", "sectors") is None
 
 
 def test_the_readings_offered_are_not_the_one_shown(demo_result):
