@@ -58,7 +58,7 @@ from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_typ
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
-from access30.coverage.rules import population_by_class
+from access30.coverage.rules import population_by_class, shorter_threshold_beyond
 from access30.coverage.sectors import sector_lines
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
@@ -378,7 +378,14 @@ def _cover_content(page: _Page, zones) -> list:
                              f"{plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
                              "en section 3 (« Zones non couvertes »).")
     else:
-        summary_lines.append("Aucun habitant n'est au-delà du seuil.")
+        shorter = shorter_threshold_beyond(result.units, s.threshold_min)
+        line = "Aucun habitant n'est au-delà du seuil."
+        if shorter is not None:
+            count = round(shorter[1])
+            verb = "habitants seraient" if count >= 2 else "habitant serait"
+            line += (" À un seuil plus court, des habitants restent loin d'un lieu : à "
+                     f"{fmt_num(shorter[0])}\u00a0min, {fr_int(count)} {verb} au-delà.")
+        summary_lines.append(line)
     estimated = fr_pct(s.estimated_time_share, 0)
     if s.network_partial:
         summary_lines.append(f"<b>Réseau partiel (routes principales)</b> : {estimated} du temps d'accès moyen est "
@@ -627,6 +634,12 @@ def _suggestions_part(page: _Page, suggestion) -> list:
     story.append(_p("5. Nouveaux lieux d'accueil suggérés", st["h1"]))
     if suggestion is not None and len(suggestion.suggested):
         story += _suggestion_section(result, suggestion, st, study)
+    elif suggestion is not None:  # asked, nothing found: the reason (nobody to cover, or out of reach)
+        reasons = " ".join(f"{n.message[:1].upper()}{n.message[1:]}." for n in suggestion.notices
+                           if n.code in ("nothing_to_cover", "fewer_sites", "unreachable_by_candidates"))
+        story.append(_p(escape(f"Simulation de {plural(suggestion.k or 0, 'nouveau lieu', 'nouveaux lieux')} "
+                               f"({MODEL_LABELS_FR.get(suggestion.model, suggestion.model)}) : aucun lieu suggéré. "
+                               + reasons), st["base"]))
     elif scenario is not None:
         story.append(_p(escape(f"Ce document décrit le scénario « {scenario.name} » : "
                                f"{plural(scenario.added, 'lieu hypothétique ouvert', 'lieux hypothétiques ouverts')}, "

@@ -254,7 +254,8 @@ def test_outputs_when_nobody_is_beyond_say_so(demo, tmp_path):
     import io
 
     study = demo[0]
-    result = evaluate(study, route(study), 30.0)
+    routing = route(study)
+    result = evaluate(study, routing, 30.0)
     assert not_covered(result) == 0 and result.summary["population_covered"] == pytest.approx(154_995)
     zones = uncovered_zones(result, study.communes)
     assert zones.empty
@@ -264,10 +265,19 @@ def test_outputs_when_nobody_is_beyond_say_so(demo, tmp_path):
     assert wb["Zones non couvertes"]["A2"].value == ("Aucune zone non couverte : toute la population est couverte "
                                                      "(au seuil ou en deçà).")
     small_map = png_bytes(result, study, 600, 800, width_in=7.5)
-    flat = _pdf_text(pdf_bytes(result, study, map_png=small_map, report_date=DAY, zones=zones)).replace("\n", " ")
+    asked = suggest_sites(study, routing, "maxcover", 3, 30.0, candidates=build_candidates(study, ("mairies",))[0])
+    assert asked.suggested.empty
+    flat = " ".join(_pdf_text(pdf_bytes(result, study, asked, map_png=small_map, report_date=DAY,
+                                        zones=zones)).split())
     assert ("Aucune zone non couverte : toute la population est à 30 min ou moins d'un lieu d'accueil (seuil "
             "inclus).") in flat
     assert "100,0 %" in flat
+    # Page 1 says where people remain far; section 5 says why the simulation asked for suggests nothing.
+    assert ("Aucun habitant n'est au-delà du seuil. À un seuil plus court, des habitants restent loin d'un lieu : "
+            "à 25 min, 600 habitants seraient au-delà.") in flat
+    assert ("Simulation de 3 nouveaux lieux (couverture maximale (k lieux)) : aucun lieu suggéré. Toute la "
+            "population est déjà à 30 min ou moins d'un lieu d'accueil") in flat
+    assert "Aucune simulation de nouveaux lieux" not in flat
 
 
 # --- Run record -------------------------------------------------------------------------------
