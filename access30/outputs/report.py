@@ -185,7 +185,7 @@ def _key_figures(result: CoverageResult, st, width: float):
     not_covered = s.population_uncovered + s.population_no_road
     cells = [
         (fr_pct(s.share_covered), f"des habitants à {t}\u00a0min ou moins d'un lieu d'accueil"),
-        (fr_int(not_covered), f"habitants au-delà de {t}\u00a0min" +
+        (fr_int(not_covered), f"habitant{'s' if round(not_covered) >= 2 else ''} au-delà de {t}\u00a0min" +
          (f" (dont {fr_int(s.population_no_road)} sans accès routier)" if s.population_no_road >= 0.5 else "")),
         (fr_min(s.mean_time_min), "temps d'accès moyen (médian " + fr_min(s.median_time_min) + ")"),
         (str(s.sites_total), sites_label(result)),

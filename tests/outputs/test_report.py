@@ -271,7 +271,8 @@ def test_outputs_when_nobody_is_beyond_say_so(demo, tmp_path):
                                         zones=zones)).split())
     assert ("Aucune zone non couverte : toute la population est à 30 min ou moins d'un lieu d'accueil (seuil "
             "inclus).") in flat
-    assert "100,0 %" in flat
+    # The figure « 0 » above its label « habitant au-delà de 30 min » (French: singular for 0).
+    assert "100,0 %" in flat and "d'un lieu d'accueil habitant au-delà de 30 min temps d'accès moyen" in flat
     # Page 1 says where people remain far; section 5 says why the simulation asked for suggests nothing.
     assert ("Aucun habitant n'est au-delà du seuil. À un seuil plus court, des habitants restent loin d'un lieu : "
             "à 25 min, 600 habitants seraient au-delà.") in flat
