@@ -26,7 +26,7 @@ import pandas as pd
 import pandas.io.formats.style  # noqa: F401 - loaded with the server, not at the first table shown
 import streamlit as st
 
-from access30.app import exports, lenses, mapview, outreach, places, shared, suggestions, uploads
+from access30.app import exports, lenses, mapview, outreach, places, readings, shared, suggestions, uploads
 from access30.app import scenarios as cache
 from access30.app.lenses import Lens
 from access30.app.shared import Source, TransitChoice
@@ -798,8 +798,9 @@ def lens_banner(result, lens: Lens, threshold: float) -> None:
         unknown = (f" ; {plural(hours.sites_hours_unknown, 'lieu', 'lieux')} aux horaires inconnus, comptés à part "
                    f"(s'ils étaient ouverts : {fmt_pct(hours.share_covered_if_unknown_open)} couverts)"
                    if hours.sites_hours_unknown else "")
-        st.info(f"**Lecture : lieux ouverts {html.escape(hours.when)}** — {fmt_int(hours.sites_open)} lieux ouverts "
-                f"sur {fmt_int(hours.sites_all)}, {fmt_int(hours.sites_closed)} fermés (grisés sur la carte)"
+        st.info(f"**Lecture : lieux ouverts {html.escape(hours.when)}** — "
+                f"{plural(hours.sites_open, 'lieu ouvert', 'lieux ouverts')} sur {fmt_int(hours.sites_all)}, "
+                f"{plural(hours.sites_closed, 'fermé', 'fermés')} (grisés sur la carte)"
                 f"{unknown}. Les chiffres ci-dessous ne comptent que les lieux ouverts.", icon=":material/schedule:")
     elif lens.kind == SECTORS and result.sectors is None:
         st.warning("Lecture « secteurs » : ce territoire n'a pas de sectorisation livrée. Chargez un fichier "
@@ -1051,10 +1052,15 @@ def ask_suggestion(question, study, routing) -> None:
 
 
 @st.fragment
-def suggestions_tab(study, routing, study_key, threshold) -> None:
-    """« Suggestions »: a panel of its own; the model runs in the background (:mod:`access30.app.suggestions`)."""
+def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
+    """« Suggestions »: a panel of its own; the model runs in the background (:mod:`access30.app.suggestions`).
+    When nobody is beyond the threshold, said first (no place covers anyone more), with the readings that
+    show zones blanches."""
     rerun_app_if_asked()
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
+    nothing = readings.nothing_to_suggest(shared.baseline(study_key, threshold, study, routing), threshold, mode)
+    if nothing:
+        st.info(nothing, icon=":material/check_circle:")
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
                       key="sugg_model")
@@ -1090,6 +1096,11 @@ def suggestions_tab(study, routing, study_key, threshold) -> None:
            f"solution non prouvée optimale : écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}")
     if suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True):
         gap += " pour ces capacités, qui ne suffisent pas (voir ci-dessous)"
+    if table.empty:  # nobody to cover (said above), or no candidate adds anyone: the reason, not an empty table
+        st.markdown(f"**Aucun lieu suggéré** ({asked.label}, {fmt_num(threshold)} min) : "
+                    + " ; ".join(without_cache_root(n.message) for n in suggestion.notices)
+                    + f". Population couverte : {fmt_int(suggestion.population_covered_after)} habitants.")
+        return
     st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
     st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "
                f"({fmt_num(asked.time_limit_s)} s au plus).")
@@ -1399,6 +1410,9 @@ def main() -> None:
         st.warning(f"**À lire avant les chiffres** — {html.escape(without_cache_root(notice.short))}",
                    icon=":material/warning:")
     headline(result, base, study, threshold, mode, active_name())
+    everyone = readings.everyone_covered(result, threshold, mode, lens.kind)
+    if everyone:  # the real finding on this reading: said plainly, with the readings that show zones blanches
+        st.success(everyone, icon=":material/check_circle:")
     notices_box(result)
     if st.session_state.get("suggestion_job") is not None:
         suggestion_progress()
@@ -1426,7 +1440,7 @@ def main() -> None:
             if timetable:
                 st.info(TIMETABLE_NO_SCENARIO)
             else:
-                suggestions_tab(study, routing, study_key, threshold)
+                suggestions_tab(study, routing, study_key, threshold, mode)
     if tabs[4].open:
         with tabs[4]:
             if timetable:

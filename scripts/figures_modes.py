@@ -15,7 +15,9 @@ import time
 
 import numpy as np
 
-from access30.base.fmt import fmt_int, fmt_min
+from access30.base.fmt import fmt_int, fmt_min, plural
+from access30.base.moments import format_when
+from access30.coverage import hours as lens
 from access30.coverage.compare import TOTAL_CODE, compare_modes
 from access30.coverage.engine import evaluate, route, run_coverage
 from access30.inputs import hours as H
@@ -52,16 +54,16 @@ def main() -> None:
     report = H.hours_report(drive_study.sites)
     print(f"  horaires des lieux  : {report['status'].value_counts().to_dict()}")
     for day in range(5):
-        at = H.coverage_at(drive_study, routing, (day, 18 * 60), args.threshold)
-        print(f"  en voiture, {H.format_when(day, 18 * 60):15s}: {pct(at.summary['share_covered'])} couverts, "
-              f"{at.summary['sites_open']} lieux ouverts sur {at.summary['sites_all']}, "
+        at = lens.coverage_at(drive_study, routing, (day, 18 * 60), args.threshold)
+        print(f"  en voiture, {format_when(day, 18 * 60):15s}: {pct(at.summary['share_covered'])} couverts, "
+              f"{plural(at.summary['sites_open'], 'lieu ouvert', 'lieux ouverts')} sur {at.summary['sites_all']}, "
               f"{at.summary['sites_hours_unknown']} aux horaires inconnus"
               + (f" (jusqu'à {pct(at.summary['share_covered_if_unknown_open'])} s'ils étaient ouverts)"
                  if at.summary['sites_hours_unknown'] else ""))
-    morning = H.coverage_at(drive_study, routing, "mardi 10:00", args.threshold)
+    morning = lens.coverage_at(drive_study, routing, "mardi 10:00", args.threshold)
     print(f"  en voiture, mardi 10:00     : {pct(morning.summary['share_covered'])} couverts, "
-          f"{morning.summary['sites_open']} lieux ouverts")
-    workers = H.coverage_for_workers(drive_study, routing, args.threshold)
+          f"{plural(morning.summary['sites_open'], 'lieu ouvert', 'lieux ouverts')}")
+    workers = lens.coverage_for_workers(drive_study, routing, args.threshold)
     print(f"  en voiture, horaires accessibles aux actifs (après 17:30 en semaine ou le week-end) : "
           f"{pct(workers.summary['share_covered'])} couverts, {workers.summary['sites_open']} lieux")
     open_workers = drive_study.sites.loc[[w is True for w in H.open_for_workers(drive_study.sites)], "name"]
@@ -75,7 +77,7 @@ def main() -> None:
           f"sur {len(body)}")
     print("  plus grosses pertes à pied (habitants couverts en voiture, pas à pied) : " + "; ".join(
         f"{r.nom} {fmt_int(n_lost, sep=' ')}" for r, n_lost in zip(body.head(5).itertuples(), lost.head(5))))
-    ws = H.workers_summary(drive_study, routing, args.threshold, drive)
+    ws = lens.workers_summary(drive_study, routing, args.threshold, drive)
     wb = ws[ws["commune"] != TOTAL_CODE]
     print(f"  communes couvertes à plus de 90 % en voiture mais à moins de 50 % aux horaires des actifs : "
           f"{int(((wb['population_share_all_hours'] > 0.9) & (wb['population_share_workers_hours'] < 0.5)).sum())}")

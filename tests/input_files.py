@@ -1,6 +1,6 @@
 """Planners' files in every shape, written from the real demo data (nothing invented).
 
-* ``communes``: the 46 real communes of the demo area (outline, legal population, town hall).
+* ``communes``: the 42 real communes of the demo area (outline, legal population, town hall).
 * ``grid``: each commune's legal population spread over a 200 m grid (the demo's own modelled grid),
   written in the INSEE Filosofi layouts (2017 upper-case ``Idcar_200m, Ind``; 2019/2021 lower-case
   ``idcar_200m, ind``): *derived*, so only the population column, no equity column is made up.
@@ -17,6 +17,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+
+from tests.paths import DEMO_AREA
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -25,9 +28,9 @@ NETWORK_OPTIONS = ["--network", str(DEMO_PBF), "--partial-network", "--max-acces
 
 
 def demo_communes() -> gpd.GeoDataFrame:
-    """The 46 real communes of the demo area, WGS84."""
+    """The 42 real communes of the demo area (the project's list), WGS84."""
     communes = gpd.read_file(SHARED / "cotes_darmor" / "communes_22.gpkg").to_crs("EPSG:4326")
-    codes = pd.read_csv(SHARED / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"]
+    codes = pd.read_csv(DEMO_AREA, dtype=str)["code"]
     return communes[communes["code"].astype(str).isin(codes)].reset_index(drop=True)
 
 
@@ -79,23 +82,35 @@ def population_polygons_gpkg(folder: Path) -> Path:
     return path
 
 
+def whole_cells(units: pd.DataFrame) -> pd.DataFrame:
+    """A modelled grid's units put back together by cell (a Filosofi grid has one row per cell): ``east``,
+    ``north`` (from the piece's ``unit_id``, ``EPSG_east_north_commune``), the population summed, the
+    commune of the largest piece."""
+    parts = units["unit_id"].str.split("_", expand=True)
+    frame = pd.DataFrame({"east": parts[1].astype(int).to_numpy(), "north": parts[2].astype(int).to_numpy(),
+                          "population": units["population"].to_numpy(), "commune": units["commune"].to_numpy()})
+    frame = frame.sort_values("population", ascending=False, kind="stable")
+    return frame.groupby(["east", "north"], sort=True).agg(population=("population", "sum"),
+                                                           commune=("commune", "first")).reset_index()
+
+
 def population_grid(folder: Path, vintage: str = "2017", suffix: str = ".csv") -> Path:
     """The demo's modelled grid in an INSEE Filosofi layout (derived from the legal populations)."""
     from access30.inputs.population import spread_over_polygons
 
-    demand = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:2154")
-    units = demand.units
-    east, north = (units["x"] - 100).astype(int), (units["y"] - 100).astype(int)
+    cells = whole_cells(spread_over_polygons(demo_communes(), "population_municipale", "EPSG:2154").units)
+    east, north = cells["east"], cells["north"]
     ids = "CRS2154RES200mN" + north.astype(str) + "E" + east.astype(str)
     if vintage == "2017":
-        frame = pd.DataFrame({"Idcar_200m": ids, "Ind": units["population"].round(6), "lcog_geo": units["commune"]})
+        frame = pd.DataFrame({"Idcar_200m": ids, "Ind": cells["population"].round(6), "lcog_geo": cells["commune"]})
     else:
-        frame = pd.DataFrame({"idcar_200m": ids, "ind": units["population"].round(6), "lcog_geo": units["commune"]})
+        frame = pd.DataFrame({"idcar_200m": ids, "ind": cells["population"].round(6), "lcog_geo": cells["commune"]})
     path = folder / f"Filosofi{vintage}_carreaux_200m{suffix}"
     if suffix == ".csv":
         frame.to_csv(path, index=False)
     else:
-        gpd.GeoDataFrame(frame, geometry=units.geometry.to_numpy(), crs="EPSG:2154").to_file(path)
+        squares = shapely.box(east, north, east + 200, north + 200)
+        gpd.GeoDataFrame(frame, geometry=squares, crs="EPSG:2154").to_file(path)
     return path
 
 
@@ -156,12 +171,12 @@ def population_grid_laea(folder: Path) -> Path:
     the ``ind_snv`` income column (derived from the population, to show the layout only)."""
     from access30.inputs.population import spread_over_polygons
 
-    units = spread_over_polygons(demo_communes(), "population_municipale", "EPSG:3035").units
-    east, north = (units["x"] - 100).astype(int), (units["y"] - 100).astype(int)
+    cells = whole_cells(spread_over_polygons(demo_communes(), "population_municipale", "EPSG:3035").units)
+    east, north = cells["east"], cells["north"]
     frame = pd.DataFrame({"idcar_200m": "CRS3035RES200mN" + north.astype(str) + "E" + east.astype(str),
-                          "ind": units["population"].round(6), "men": (units["population"] / 2.2).round(6),
-                          "men_pauv": (units["population"] / 25).round(6), "ind_snv": 21_000.5,
-                          "lcog_geo": units["commune"]})
+                          "ind": cells["population"].round(6), "men": (cells["population"] / 2.2).round(6),
+                          "men_pauv": (cells["population"] / 25).round(6), "ind_snv": 21_000.5,
+                          "lcog_geo": cells["commune"]})
     path = folder / "carreaux_200m_met.csv"
     frame.to_csv(path, index=False)
     return path

@@ -13,7 +13,8 @@ import access30
 WITH_EXAMPLES = ["access30", "access30.coverage.engine", "access30.coverage.options", "access30.coverage.run",
                  "access30.outputs.pack", "access30.inputs.schedule", "access30.inputs.hours_fr",
                  "access30.inputs.hours", "access30.coverage.wait", "access30.coverage.walkin", "access30.suggest.tour",
-                 "access30.base.record", "access30.base.fetch", "access30.base.download", "access30.base.fmt"]
+                 "access30.base.record", "access30.base.fetch", "access30.base.download", "access30.base.fmt",
+                 "access30.inputs.population", "access30.outputs.export", "access30.app.readings"]
 
 
 def test_the_api_is_short_and_every_name_exists():

@@ -115,14 +115,15 @@ def sites_by_type(counts: dict[str, int]) -> str:
 #: What a demand unit is, by the kind of population (:class:`access30.inputs.population.Demand`).
 UNIT_NOUNS: dict[str, tuple[str, str]] = {
     "grid": ("carreau", "carreaux"),
-    "modelled_grid": ("carreau (modélisé)", "carreaux (modélisés)"),
+    # A modelled grid's cell on a commune border is one unit per commune: the piece inside each.
+    "modelled_grid": ("carreau ou morceau de carreau (modélisé)", "carreaux ou morceaux de carreaux (modélisés)"),
     "points": ("point de population", "points de population"),
     "polygons": ("zone", "zones"),
 }
 
 
 def units_of(count: int, kind: str) -> str:
-    """« 30 674 carreaux (modélisés) », « 46 points de population »."""
+    """« 27 354 carreaux ou morceaux de carreaux (modélisés) », « 42 points de population »."""
     return plural(count, *UNIT_NOUNS.get(kind, ("unité", "unités")))
 
 

@@ -8,6 +8,7 @@ import time
 from access30.base.errors import headline_notices, other_notices
 from access30.base.fmt import fmt_int, fmt_iso_date, fmt_lonlat, fmt_min, fmt_num, fmt_pct, plural
 from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type, units_of
+from access30.coverage.rules import shorter_threshold_beyond
 from access30.coverage.sectors import sector_lines
 from access30.coverage.wait import wait_lines
 from access30.network.modes import mode_words
@@ -58,6 +59,7 @@ def format_report(result) -> str:
         f"soit {fmt_pct(s.share_covered, sep=' ')}",
         f"Population non couverte : {fmt_int(s.population_uncovered)}"
         + ("" if s.transit is not None else f" ; sans accès routier : {fmt_int(s.population_no_road)}"),
+        *_nobody_beyond_lines(result),
         f"Temps d'accès au lieu le plus proche, pondéré par la population : moyen {fmt_min(s.mean_time_min)}, "
         f"médian {fmt_min(s.median_time_min)}, 90e centile {fmt_min(s.p90_time_min)} "
         + ("(population ayant un lieu atteignable)" if s.transit is not None
@@ -83,6 +85,22 @@ def format_report(result) -> str:
         lines.append("À savoir :")
         lines.extend(f"- {n.message}" for n in others)
     return "\n".join(lines)
+
+
+def _nobody_beyond_lines(result) -> list[str]:
+    """When everyone counted is covered: said plainly, with a shorter threshold's figure and the other readings."""
+    s = result.summary
+    if s.transit is not None or s.population_uncovered + s.population_no_road >= 0.5:
+        return []
+    line = (f"Personne n'est au-delà de {fmt_num(s.threshold_min)} min {mode_words(s.travel_mode)} : aucune zone "
+            "blanche à ce seuil.")
+    found = shorter_threshold_beyond(result.units, s.threshold_min)
+    if found is not None:
+        line += (f" À {fmt_num(found[0])} min, {plural(round(found[1]), 'habitant serait', 'habitants seraient')} "
+                 "au-delà (--threshold).")
+    tries = [*(["à pied (--mode walk)"] if s.travel_mode != "walk" else []), "aux heures des actifs (--workers-hours)",
+             "à un moment de la semaine (--at)"]
+    return [line + " Autres lectures où chercher des zones blanches : " + ", ".join(tries) + "."]
 
 
 def headline_lines(notices) -> list[str]:

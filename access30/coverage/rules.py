@@ -45,6 +45,29 @@ def classify(time_s: np.ndarray, on_road: np.ndarray, threshold_min: float) -> n
     return np.where(~on_road, STATUS_NO_ROAD, np.where(covered, STATUS_COVERED, STATUS_UNCOVERED))
 
 
+#: Shorter thresholds tried, longest first, when nobody is beyond the one read (:func:`shorter_threshold_beyond`).
+SHORTER_THRESHOLDS_MIN = (25.0, 20.0, 15.0, 10.0, 5.0)
+
+
+def not_covered_at(units: pd.DataFrame, threshold_min: float) -> float:
+    """People not covered at ``threshold_min`` (beyond it, or without road access), from a result's units
+    (``time_min``, ``status``, ``population``): another threshold read without evaluating again."""
+    on_road = (units["status"] != STATUS_NO_ROAD).to_numpy()
+    status = classify(units["time_min"].to_numpy(dtype=float) * 60.0, on_road, threshold_min)
+    return float(units["population"].to_numpy(dtype=float)[status != STATUS_COVERED].sum())
+
+
+def shorter_threshold_beyond(units: pd.DataFrame, threshold_min: float) -> tuple[float, float] | None:
+    """The longest of :data:`SHORTER_THRESHOLDS_MIN` under ``threshold_min`` at which someone is not covered, and
+    how many are (:func:`not_covered_at`); None when there is none."""
+    for shorter in SHORTER_THRESHOLDS_MIN:
+        if shorter < threshold_min:
+            beyond = not_covered_at(units, shorter)
+            if beyond >= 0.5:
+                return shorter, beyond
+    return None
+
+
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """Weighted quantile (inverse of the weighted empirical distribution; inf values allowed).
 

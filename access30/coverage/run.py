@@ -105,7 +105,7 @@ def run(options: RunOptions) -> Run:
     >>> from access30 import CoverageOptions, RunOptions, StudyRequest, run
     >>> done = run(RunOptions(StudyRequest(territory="st-brieuc-loudeac"), CoverageOptions(threshold_min=30)))
     >>> round(done.result.summary.population_total)
-    176836
+    154995
     """
     study = assemble_study(options.study)
     routing = route(study)

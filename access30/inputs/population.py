@@ -345,15 +345,28 @@ def read_demand_layer(path: str | Path, population_column: str, crs: str | None 
                   source=f"{path.name} ({pc})", population_label=f"habitants ({pc}, {where})", notes=notes)
 
 
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygonal part of each geometry (an intersection may add lines or points where shapes touch)."""
+    geoms = geoms.copy()
+    for i in np.flatnonzero(~np.isin(shapely.get_type_id(geoms), (3, 6))):
+        parts = [p for q in shapely.get_parts(geoms[i]) for p in shapely.get_parts(q)
+                 if shapely.get_type_id(p) == 3 and p.area > 0]
+        geoms[i] = shapely.MultiPolygon(parts) if parts else shapely.Polygon()
+    return geoms
+
+
 def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs: str,
                          cell_size: float = 200.0, code_column: str = "code",
                          source: str = "communes") -> Demand:
     """Spread each polygon's population evenly over a regular grid (a *modelled* grid).
 
     Each cell of a ``cell_size`` grid aligned on multiples of ``cell_size`` in ``crs`` receives the
-    share of each polygon's population equal to the share of the polygon's area it covers. The total
-    is preserved exactly. The result is flagged ``modelled=True``: where people live inside a
-    commune is an assumption, and reports say so.
+    share of each polygon's population equal to the share of the polygon's area it covers. A cell on
+    a border between polygons gives one unit per polygon: the *piece* of the cell inside it, with that
+    polygon's code and share, routed from the piece's centroid (its centre of mass, the population
+    being uniform over it; a point inside the piece when the centroid falls outside). Every polygon's
+    population is therefore preserved exactly, and so is the total. The result is flagged
+    ``modelled=True``: where people live inside a commune is an assumption, and reports say so.
 
     Parameters
     ----------
@@ -367,8 +380,26 @@ def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs
         Becomes the ``commune`` of each cell piece.
     source : str
         Description for reports.
+
+    Returns
+    -------
+    Demand
+        One unit per (cell, code) piece: ``unit_id`` is the cell's id and the code
+        (``2154_268000_6828400_22278``), ``geometry`` the piece (the whole cell inside a polygon).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> halves = gpd.GeoDataFrame({"code": ["a", "b"], "pop": [120.0, 300.0]},
+    ...                           geometry=[box(0, 0, 300, 400), box(300, 0, 400, 400)], crs="EPSG:2154")
+    >>> units = spread_over_polygons(halves, "pop", "EPSG:2154").units
+    >>> units.groupby("commune")["population"].sum().tolist()  # each polygon's population, exactly
+    [120.0, 300.0]
+    >>> units[["unit_id", "population", "x", "y"]].values.tolist()[-2:]  # a cell on the border: two pieces
+    [['2154_200_200_a', 20.0, 250.0, 300.0], ['2154_200_200_b', 150.0, 350.0, 300.0]]
     """
     projected = polygons.to_crs(crs)
+    full_area = cell_size * cell_size
     pieces = []
     for code, geom, pop in zip(projected[code_column].astype(str), projected.geometry,
                                projected[population_column].astype(float)):
@@ -379,25 +410,42 @@ def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs
         boxes = _square_cells(east, north, cell_size)
         shapely.prepare(geom)
         hits = shapely.intersects(geom, boxes)
-        area = shapely.area(shapely.intersection(boxes[hits], geom))
+        inside = _polygonal(shapely.intersection(boxes[hits], geom))
+        area = shapely.area(inside)
         keep = area > 0
-        share = area[keep] / area[keep].sum()
+        area, inside = area[keep], inside[keep]
+        # A cell wholly inside keeps its square (exactly the cell, as before the pieces).
+        whole = np.isclose(area, full_area, rtol=1e-9)
+        inside[whole] = boxes[hits][keep][whole]
         pieces.append(pd.DataFrame({
             "east": east[hits][keep], "north": north[hits][keep], "commune": code,
-            "population": pop * share,
+            "population": pop * area / area.sum(), "geometry": inside,
         }))
     frame = pd.concat(pieces, ignore_index=True)
-    # A cell on a commune border gets one row per commune; merge them, keeping the largest commune.
-    frame = frame.sort_values("population", ascending=False)
-    cells = frame.groupby(["east", "north"], sort=True).agg(population=("population", "sum"),
-                                                            commune=("commune", "first")).reset_index()
-    east, north = cells["east"].to_numpy(), cells["north"].to_numpy()
+    key = ["east", "north", "commune"]
+    twice = frame.duplicated(key, keep=False).to_numpy()
+    if twice.any():
+        # Two polygons of one code (a commune given in several rows) meet in a cell: one piece of that code.
+        merged = frame[twice].groupby(key, sort=False).agg(
+            population=("population", "sum"), geometry=("geometry", lambda g: shapely.union_all(g.to_numpy())))
+        frame = pd.concat([frame[~twice], merged.reset_index()], ignore_index=True)
+    frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
+    east, north = frame["east"].to_numpy(), frame["north"].to_numpy()
+    geometry = frame["geometry"].to_numpy()
+    x, y = east + cell_size / 2, north + cell_size / 2
+    cut = ~np.isclose(shapely.area(geometry), full_area, rtol=1e-9)
+    if cut.any():
+        centres = shapely.centroid(geometry[cut])
+        outside = ~shapely.covers(geometry[cut], centres)
+        centres[outside] = shapely.point_on_surface(geometry[cut][outside])
+        x[cut], y[cut] = shapely.get_x(centres), shapely.get_y(centres)
+    epsg = crs.split(":")[-1]
     units = gpd.GeoDataFrame({
-        "unit_id": [f"{crs.split(':')[-1]}_{int(e)}_{int(n)}" for e, n in zip(east, north)],
-        "population": cells["population"].to_numpy(),
-        "commune": cells["commune"].to_numpy(),
-        "x": east + cell_size / 2, "y": north + cell_size / 2,
-    }, geometry=_square_cells(east, north, cell_size), crs=crs)
+        "unit_id": [f"{epsg}_{int(e)}_{int(n)}_{c}" for e, n, c in zip(east, north, frame["commune"])],
+        "population": frame["population"].to_numpy(),
+        "commune": frame["commune"].to_numpy(),
+        "x": x, "y": y,
+    }, geometry=geometry, crs=crs)
     return Demand(units=units, crs=crs, kind="modelled_grid", source=source, modelled=True,
                   population_label=f"habitants ({population_column}), répartis uniformément sur un "
                                    f"carroyage de {int(cell_size)} m (modélisé)")

@@ -8,6 +8,7 @@ layout.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,7 +46,11 @@ class Territory:
 
     Attributes
     ----------
-    key, label, departement : str
+    key, departement : str
+    name : str
+        The territory's name; :attr:`label` adds its place and commune count.
+    place : str
+        Where it lies, when the name does not say it (« Côtes-d'Armor »).
     network : str or None
         Relative path of the OSM extract, or None when the network is the Geofabrik extract of the
         département's region, downloaded into the cache on first use (:func:`extract_network`).
@@ -69,7 +74,7 @@ class Territory:
     """
 
     key: str
-    label: str
+    name: str
     departement: str
     network: str | None
     partial_network: bool
@@ -81,12 +86,33 @@ class Territory:
     epci: str | None = None
     sources: tuple[str, ...] = ()
     inventories: dict[str, str] = field(default_factory=dict)
+    place: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name, with the place and, for part of a département, the number of communes of its study
+        area as listed in ``area_codes`` (« Saint-Brieuc – Loudéac (Côtes-d'Armor, 42 communes) »)."""
+        count = f"{area_size(data_path(self.area_codes))} communes" if self.area_codes else ""
+        details = ", ".join(part for part in (self.place, count) if part)
+        return f"{self.name} ({details})" if details else self.name
+
+
+@lru_cache(maxsize=8)
+def _area_size(path: Path, stamp: tuple[int, int]) -> int:
+    return int(read_table(path)["code"].nunique())
+
+
+def area_size(path: Path) -> int:
+    """Number of communes listed (``code`` column) in a study area's file, read again when it changes."""
+    info = path.stat()
+    return _area_size(path, (info.st_mtime_ns, info.st_size))
 
 
 TERRITORIES: dict[str, Territory] = {
     "st-brieuc-loudeac": Territory(
         key="st-brieuc-loudeac",
-        label="Saint-Brieuc – Loudéac (Côtes-d'Armor, 46 communes)",
+        name="Saint-Brieuc – Loudéac",
+        place="Côtes-d'Armor",
         departement="22",
         network="osm/st_brieuc_loudeac.osm.pbf",
         partial_network=True,
@@ -105,7 +131,7 @@ TERRITORIES: dict[str, Territory] = {
     ),
     "martinique": Territory(
         key="martinique",
-        label="Martinique (972)",
+        name="Martinique (972)",
         departement="972",
         network=None,
         partial_network=False,
@@ -123,7 +149,7 @@ TERRITORIES: dict[str, Territory] = {
     ),
     "reunion": Territory(
         key="reunion",
-        label="La Réunion (974)",
+        name="La Réunion (974)",
         departement="974",
         network=None,
         partial_network=False,

@@ -34,7 +34,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from access30.base.files import atomic_path  # noqa: E402
-from access30.base.fmt import fmt_int, fmt_num, fmt_pct  # noqa: E402
+from access30.base.fmt import fmt_int, fmt_num, fmt_pct, plural  # noqa: E402
 from access30.coverage.result import CoverageResult
 from access30.coverage.rules import population_by_class, time_class  # noqa: E402
 from access30.coverage.scenario import ORIGIN_ADDED
@@ -330,7 +330,7 @@ def _write_header(fig, result: CoverageResult, study: Study | None, title: str |
              linespacing=1.15, color="#b00020" if result.scenario is not None else "black")
     share = fmt_pct(s.share_covered, sep=" ")
     subtitle = (f"{share} des habitants à {fmt_num(threshold)} min ou moins {mode} du lieu le plus proche ; "
-                f"{fmt_int(s.population_uncovered + s.population_no_road)} habitants au-delà")
+                f"{plural(s.population_uncovered + s.population_no_road, 'habitant', 'habitants')} au-delà")
     caveats = []
     if s.network_partial:
         caveats.append("réseau partiel (routes principales) : temps en partie estimés")

@@ -58,7 +58,7 @@ from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_typ
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult
-from access30.coverage.rules import population_by_class
+from access30.coverage.rules import population_by_class, shorter_threshold_beyond
 from access30.coverage.sectors import sector_lines
 from access30.inputs.study import Study
 from access30.network.modes import get_mode, mode_words
@@ -185,7 +185,7 @@ def _key_figures(result: CoverageResult, st, width: float):
     not_covered = s.population_uncovered + s.population_no_road
     cells = [
         (fr_pct(s.share_covered), f"des habitants à {t}\u00a0min ou moins d'un lieu d'accueil"),
-        (fr_int(not_covered), f"habitants au-delà de {t}\u00a0min" +
+        (fr_int(not_covered), f"habitant{'s' if round(not_covered) >= 2 else ''} au-delà de {t}\u00a0min" +
          (f" (dont {fr_int(s.population_no_road)} sans accès routier)" if s.population_no_road >= 0.5 else "")),
         (fr_min(s.mean_time_min), "temps d'accès moyen (médian " + fr_min(s.median_time_min) + ")"),
         (str(s.sites_total), sites_label(result)),
@@ -205,7 +205,8 @@ def _key_figures(result: CoverageResult, st, width: float):
 
 def unit_noun(summary: dict) -> str:
     """« carreau habité », « point de population »… for the kind of population units."""
-    return {"grid": "carreau habité", "modelled_grid": "carreau habité (population modélisée)",
+    return {"grid": "carreau habité",
+            "modelled_grid": "carreau habité (ou morceau de carreau dans une commune ; population modélisée)",
             "points": "point de population (commune à sa mairie)", "polygons": "zone"}.get(
         summary.get("population_kind", ""), "unité de population")
 
@@ -377,7 +378,14 @@ def _cover_content(page: _Page, zones) -> list:
                              f"{plural(len(zones), 'zone non couverte, détaillée', 'zones non couvertes, détaillées')} "
                              "en section 3 (« Zones non couvertes »).")
     else:
-        summary_lines.append("Aucun habitant n'est au-delà du seuil.")
+        shorter = shorter_threshold_beyond(result.units, s.threshold_min)
+        line = "Aucun habitant n'est au-delà du seuil."
+        if shorter is not None:
+            count = round(shorter[1])
+            verb = "habitants seraient" if count >= 2 else "habitant serait"
+            line += (" À un seuil plus court, des habitants restent loin d'un lieu : à "
+                     f"{fmt_num(shorter[0])}\u00a0min, {fr_int(count)} {verb} au-delà.")
+        summary_lines.append(line)
     estimated = fr_pct(s.estimated_time_share, 0)
     if s.network_partial:
         summary_lines.append(f"<b>Réseau partiel (routes principales)</b> : {estimated} du temps d'accès moyen est "
@@ -484,8 +492,9 @@ def _zones_section(page: _Page, zones) -> list:
     story: list = []
     story.append(_p("3. Zones non couvertes", st["h1"]))
     if len(zones):
-        story.append(_p(escape(f"Carreaux au-delà de {t}\u00a0min regroupés en zones d'un seul tenant, par "
-                               "population décroissante (couche « zones_non_couvertes » du GeoPackage)."), st["small"]))
+        story.append(_p(escape(f"Unités de population au-delà de {t}\u00a0min regroupées en zones d'un seul "
+                               "tenant, par population décroissante (couche « zones_non_couvertes » du "
+                               "GeoPackage)."), st["small"]))
         rows = [["N°", "Commune principale", "Situation", "Habitants", "Surface", "Temps moyen", "Temps max."]]
         shown = zones.head(15)
         for r in shown.itertuples(index=False):
@@ -498,7 +507,8 @@ def _zones_section(page: _Page, zones) -> list:
                                    f"{fr_int(zones['population'].iloc[len(shown):].sum())} habitants en tout."),
                             st["small"]))
     else:
-        story.append(_p("Aucune zone non couverte : toute la population est à moins du seuil.", st["base"]))
+        story.append(_p(escape(f"Aucune zone non couverte : toute la population est à {t}\u00a0min ou moins d'un "
+                               "lieu d'accueil (seuil inclus)."), st["base"]))
     return story
 
 
@@ -624,6 +634,12 @@ def _suggestions_part(page: _Page, suggestion) -> list:
     story.append(_p("5. Nouveaux lieux d'accueil suggérés", st["h1"]))
     if suggestion is not None and len(suggestion.suggested):
         story += _suggestion_section(result, suggestion, st, study)
+    elif suggestion is not None:  # asked, nothing found: the reason (nobody to cover, or out of reach)
+        reasons = " ".join(f"{n.message[:1].upper()}{n.message[1:]}." for n in suggestion.notices
+                           if n.code in ("nothing_to_cover", "fewer_sites", "unreachable_by_candidates"))
+        story.append(_p(escape(f"Simulation de {plural(suggestion.k or 0, 'nouveau lieu', 'nouveaux lieux')} "
+                               f"({MODEL_LABELS_FR.get(suggestion.model, suggestion.model)}) : aucun lieu suggéré. "
+                               + reasons), st["base"]))
     elif scenario is not None:
         story.append(_p(escape(f"Ce document décrit le scénario « {scenario.name} » : "
                                f"{plural(scenario.added, 'lieu hypothétique ouvert', 'lieux hypothétiques ouverts')}, "

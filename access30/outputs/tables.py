@@ -33,7 +33,7 @@ from access30.base.errors import headline_notices
 from access30.base.files import atomic_path
 from access30.base.fmt import fmt_int, fmt_num, honest_share
 from access30.base.frcsv import french_csv_bytes
-from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, sites_by_type
+from access30.base.labels import EQUITY_LABELS_FR, MODEL_LABELS_FR, UNIT_NOUNS, sites_by_type
 from access30.base.names import commune_name, known_names
 from access30.coverage.capacity import unit_plural
 from access30.coverage.result import CoverageResult, WaitReport
@@ -131,10 +131,11 @@ def _area_table(frame: pd.DataFrame, key: str, key_label: str, name: str, name_l
                "population": "Population", "covered": "Population couverte",
                "not_covered": "Population non couverte", "no_road": "dont sans accès routier",
                "share_covered": "Part couverte", "mean_min": "Temps moyen (min)",
-               "median_min": "Temps médian (min)", "p90_min": "Temps 90e centile (min)", "units": "Carreaux"}
+               "median_min": "Temps médian (min)", "p90_min": "Temps 90e centile (min)",
+               "units": "Unités de population"}
     kinds = {"Population": "pop", "Population couverte": "pop", "Population non couverte": "pop",
              "dont sans accès routier": "pop", "Part couverte": "pct", "Temps moyen (min)": "min",
-             "Temps médian (min)": "min", "Temps 90e centile (min)": "min", "Carreaux": "int"}
+             "Temps médian (min)": "min", "Temps 90e centile (min)": "min", "Unités de population": "int"}
     for group in equity or []:
         label = f"Part couverte — {EQUITY_LABELS_FR.get(group, group)}"
         columns[f"{group}_share_covered"] = label
@@ -206,18 +207,19 @@ def cells_table(result: CoverageResult) -> Table:
 
 def zones_table(zones) -> Table:
     """Uncovered zones (see :func:`access30.outputs.export.uncovered_zones`), most populated first."""
-    columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population", "units": "Carreaux",
-               "area_km2": "Surface (km²)", "mean_min": "Temps moyen (min)", "max_min": "Temps maximal (min)",
+    columns = {"zone_id": "N° zone", "status": "Situation", "population": "Population",
+               "units": "Unités de population", "area_km2": "Surface (km²)", "mean_min": "Temps moyen (min)",
+               "max_min": "Temps maximal (min)",
                "commune": "Code commune principale", "nom": "Commune principale"}
-    kinds = {"N° zone": "int", "Population": "pop", "Carreaux": "int", "Surface (km²)": "km2",
+    kinds = {"N° zone": "int", "Population": "pop", "Unités de population": "int", "Surface (km²)": "km2",
              "Temps moyen (min)": "min", "Temps maximal (min)": "min"}
     frame = pd.DataFrame(zones.drop(columns="geometry", errors="ignore"))
     if frame.empty:
         return Table(pd.DataFrame(columns=list(columns.values())), kinds,
-                     "Aucune zone non couverte : toute la population est à moins du seuil.")
+                     "Aucune zone non couverte : toute la population est couverte (au seuil ou en deçà).")
     out = frame[list(columns)].rename(columns=columns)
     out["N° zone"] = out["N° zone"].astype("Int64")
-    out["Carreaux"] = out["Carreaux"].astype("Int64")
+    out["Unités de population"] = out["Unités de population"].astype("Int64")
     return Table(out.reset_index(drop=True), kinds)
 
 
@@ -345,7 +347,7 @@ def synthese_table(result: CoverageResult, study: Study | None = None, suggestio
         ("Lieux d'accueil", s.sites_total, "int", sites_by_type(s.sites_by_type)
          + (f" ; dont {s.sites_total - s.sites_on_network} loin de toute route, atteints seulement en "
             "ligne droite" if s.sites_on_network < s.sites_total else "")),
-        ("Unités de population (carreaux)", s.cells_total, "int", ""),
+        ("Unités de population", s.cells_total, "int", UNIT_NOUNS.get(s.population_kind, ("", ""))[1]),
         ("Unités couvertes", s.cells_covered, "int", ""),
         ("Unités non couvertes", s.cells_uncovered, "int", ""),
         ("Unités sans accès routier", s.cells_no_road, "int", ""),

@@ -37,6 +37,7 @@ from access30.coverage.rules import STATUS_COVERED, class_colours, class_labels,
 from access30.coverage.scenario import ORIGIN_ADDED, ORIGIN_EXISTING
 from access30.inputs.sites import SITE_TYPES
 from access30.inputs.study import commune_outlines
+from access30.outputs.export import is_cell_grid, union_of_cells
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -88,8 +89,8 @@ def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
     polygons = shapely.get_type_id(geoms) >= 3
     rows, shapes, todo = [], [], []
     if polygons.any():
-        # A regular grid is a valid polygon coverage: coverage_union_all is exact and fast there.
-        grid = polygons.all() and np.allclose(shapely.area(geoms), shapely.area(geoms[0]), rtol=1e-6)
+        # A regular grid (cells whole or cut at commune borders) is a polygon coverage: merged fast and exactly.
+        grid = polygons.all() and is_cell_grid(geoms)
         poly = np.flatnonzero(polygons)
         groups = pd.DataFrame({"commune": communes[poly], "klass": klass[poly]}).groupby(["commune", "klass"]).indices
         salt = f"{simplify_m}|{units.crs}|{grid}".encode()
@@ -101,7 +102,7 @@ def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
             done = pieces.get(key) if pieces is not None else None
             if done is None:
                 parts = geoms[members]
-                todo.append((len(shapes), key, shapely.coverage_union_all(parts) if grid else shapely.union_all(parts)))
+                todo.append((len(shapes), key, union_of_cells(parts) if grid else shapely.union_all(parts)))
             shapes.append(done)
     if todo:
         merged = gpd.GeoSeries([shape for _, _, shape in todo], crs=units.crs)

@@ -530,8 +530,13 @@ def _notices(req: _Request, model: str, k: int | None, res: SolveResult, n_chose
         notices.append(Notice("not_optimal",
                               f"Solution non prouvée optimale (statut du solveur : {res.status}) : écart maximal "
                               f"de {fmt_pct(res.gap, 2)} à la borne"))
-    if model == "maxcover" and n_chosen < k:
-        left = float(req.pop.sum() - req.pop[covered1].sum())
+    left = float(req.pop.sum() - req.pop[covered1].sum())
+    if model in ("maxcover", "cover") and n_chosen == 0 and left < 0.5:
+        notices.append(Notice(
+            "nothing_to_cover", f"Toute la population est déjà à {fmt_num(req.threshold_min)} min ou moins d'un lieu "
+            "d'accueil : aucun nouveau lieu n'ajouterait d'habitant couvert. Essayez un seuil plus court, ou "
+            "l'objectif « temps moyen minimal », qui rapproche encore les habitants d'un lieu"))
+    elif model == "maxcover" and n_chosen < k:
         notices.append(Notice(
             "fewer_sites", f"Au-delà de {plural(n_chosen, 'nouveau lieu', 'nouveaux lieux')}, aucun emplacement "
             "candidat n'ajouterait "

@@ -106,7 +106,7 @@ def test_indicators_tables_equal_core(demo_result):
     at = open_tab(run_app(), "Indicateurs")
     communes = frame(at, "area_table")
     core = demo_result.communes
-    assert len(communes) == len(core) == 46
+    assert len(communes) == len(core) == 42
     assert communes["Code"].tolist() == core["commune"].tolist()  # worst first, as the core sorts
     np.testing.assert_allclose(communes["Population"], core["population"].round(0))
     np.testing.assert_allclose(communes["Au-delà du seuil"], (core["uncovered"] + core["no_road"]).round(0))
@@ -120,6 +120,14 @@ def test_indicators_tables_equal_core(demo_result):
     epci = frame(at, "area_table")
     assert epci["Code"].tolist() == demo_result.epci["epci"].tolist()
     np.testing.assert_allclose(epci["Population"].sum(), demo_result.epci["population"].round(0).sum())
+    # At 30 min nobody is beyond (every row 0); at 20 min the worst commune comes first: Uzel, all its 1,046.
+    assert (communes["Au-delà du seuil"] == 0).all()
+    at.radio(key="area_level").set_value("Communes").run()
+    at.slider(key="threshold").set_value(20).run()
+    communes = frame(at, "area_table")
+    assert communes["Commune"].iloc[0] == "Uzel" and communes["Au-delà du seuil"].iloc[0] == 1_046
+    assert communes["Au-delà du seuil"].iloc[0] == communes["Au-delà du seuil"].max()
+    assert (communes["Au-delà du seuil"] <= communes["Population"]).all()
 
 
 def test_threshold_and_walk_mode(demo_study, demo_routing):
@@ -135,19 +143,23 @@ def test_threshold_and_walk_mode(demo_study, demo_routing):
     assert any("à pied" in m.value for m in at.markdown)
 
 
-def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
+def test_scenario_add_close_compare(demo_study, demo_routing):
+    # At 20 min, where the demo has people uncovered (at 30 min by car it has none, and no place gains).
+    demo_result = evaluate(demo_study, demo_routing, 20.0)
     at = run_app()
+    at.slider(key="threshold").set_value(20).run()
     candidate = at.selectbox(key="cand")
-    assert candidate.options[0].startswith("Mairie d'Allineuc — +79")  # the largest gain first (ties by name)
+    assert candidate.options[0].startswith("Mairie d'Uzel — +1\u202f882")  # the largest gain first
+    candidate.select_index(0).run()  # the picker keeps the place shown at 30 min (all « aucun gain »): pick the best
     at.button(key="add_candidate").click().run()
     assert not at.exception
     changes = at.session_state["scenarios"]["Scénario 1"]
     assert changes[0][0] == "add"
     state = sc.apply_changes(demo_study, demo_routing, changes)
-    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
-    check_headline(at, full.summary)
+    full = run_coverage(sc.scenario_study(demo_study, state), 20.0)
+    check_headline(at, full.summary, 20.0)
     gained = full.summary["population_covered"] - demo_result.summary["population_covered"]
-    assert gained > 50
+    assert gained > 1_800
     assert metrics(at)["Population couverte"].delta == "+" + fmt_int(gained) + " hab."
     mean = metrics(at)["Temps moyen"].proto  # a change that rounds to 0,0 min is grey and unsigned
     change = full.summary["mean_time_min"] - demo_result.summary["mean_time_min"]
@@ -162,8 +174,8 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     changes = at.session_state["scenarios"]["Scénario 1"]
     assert changes[-1] == ("close", busiest["site_id"])
     state = sc.apply_changes(demo_study, demo_routing, changes)
-    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
-    check_headline(at, full.summary)
+    full = run_coverage(sc.scenario_study(demo_study, state), 20.0)
+    check_headline(at, full.summary, 20.0)
     # A second named scenario, compared side by side with the first.
     open_tab(at, "Comparer les scénarios")
     at.text_input(key="new_scenario_name").input("Fermeture seule").run()
@@ -181,7 +193,7 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
     shown = metrics(at)
     assert shown["Scénario 1 — population couverte"].value == fmt_int(full.summary["population_covered"])
     closed_only = run_coverage(
-        demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 30.0)
+        demo_study.with_sites(demo_study.sites[demo_study.sites.site_id != busiest["site_id"]]), 20.0)
     assert shown["Fermeture seule — population couverte"].value == fmt_int(closed_only.summary["population_covered"])
     open_tab(at, "Carte et scénarios")
     at.button(key="undo").click().run()
@@ -190,7 +202,10 @@ def test_scenario_add_close_compare(demo_study, demo_routing, demo_result):
 
 def test_suggestions_section(demo_study, demo_routing):
     pytest.importorskip("access30.locate")
-    at = open_tab(run_app(), "Suggestions")
+    at = run_app()
+    at.slider(key="threshold").set_value(20).run()  # where the demo has people to cover (none at 30 min by car)
+    at = open_tab(at, "Suggestions")
+    assert not [i for i in at.info if "Personne n'est au-delà" in i.value]
     at.number_input(key="sugg_k").set_value(2).run()
     at.button(key="sugg_run").click().run()
     wait_for_suggestion(at)
@@ -204,9 +219,25 @@ def test_suggestions_section(demo_study, demo_routing):
     state = sc.start(demo_study, demo_routing)
     for _, row in suggestion.suggested.iterrows():
         state = sc.add_site(demo_study, state, row["lon"], row["lat"], row["name"], "ccas")
-    full = run_coverage(sc.scenario_study(demo_study, state), 30.0)
+    full = run_coverage(sc.scenario_study(demo_study, state), 20.0)
     assert full.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, abs=1e-6)
     assert any(fmt_int(suggestion.population_covered_after) in m.value for m in at.markdown)
+
+
+def test_compare_tab_when_nobody_is_beyond(demo_study, demo_routing):
+    """At 30 min by car (everyone covered) a scenario and the comparison are drawn, with true zeros."""
+    at = run_app()
+    assert at.selectbox(key="cand").options[0].endswith(" — aucun gain")
+    at.button(key="add_candidate").click().run()
+    assert not at.exception and [e.icon for e in at.error] == [":material/science:"]  # the scenario's banner only
+    shown = metrics(at)
+    assert shown["Population couverte"].value == fmt_int(154_995) and shown["Au-delà de 30 min"].value == "0"
+    open_tab(at, "Comparer les scénarios")
+    assert not at.exception and [e.icon for e in at.error] == [":material/science:"]
+    table = frame(at, "scenarios_table")
+    assert table["Nouvellement couverts"].tolist() == [0]
+    text = " ".join(m.value for m in at.markdown)
+    assert "**B par rapport à A** : 0 habitants couverts en plus" in text
 
 
 def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo_result):

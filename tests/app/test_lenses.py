@@ -83,6 +83,10 @@ def test_the_moment_and_workers_lenses_equal_the_command_line(tmp_path):
     assert shown(at)["Population couverte"] != nearest["Population couverte"]  # the lens changed the figures
     # The candidate town halls' gains are the nearest site's at any hour: said beside a lens's figures.
     assert any("à toute heure et sans attente" in c.value for c in at.caption)
+    at.selectbox(key="lens_day").set_value(1)  # mardi 18:00: one site open (Quessoy's town hall), said in the singular
+    at.time_input(key="lens_time").set_value(datetime.time(18, 0)).run()
+    banner = " ".join(i.value for i in at.info)
+    assert "1 lieu ouvert sur 32, 31 fermés (grisés sur la carte)" in banner
 
     at.radio(key="lens").set_value(WORKERS).run()
     (tmp_path / "w").mkdir()

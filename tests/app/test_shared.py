@@ -31,10 +31,14 @@ def test_baseline_equals_core(demo_source, demo_study, demo_routing):
 
 
 def test_candidates_ranked_best_first(demo_source):
-    study, routing, _ = shared.current(demo_source, "drive", 30.0)
-    table = shared.baseline_ranking(demo_source.key("drive"), 30.0, study, routing)
+    # At 20 min, where the demo has people uncovered (at 30 min by car it has none).
+    study, routing, _ = shared.current(demo_source, "drive", 20.0)
+    table = shared.baseline_ranking(demo_source.key("drive"), 20.0, study, routing)
     assert table["newly_covered"].is_monotonic_decreasing
     assert table["label"].iloc[0].startswith(table["name"].iloc[0]) and "hab. couverts" in table["label"].iloc[0]
+    # At 30 min nobody is beyond: every place is said to bring nothing, none is ranked above another by mistake.
+    everyone = shared.baseline_ranking(demo_source.key("drive"), 30.0, study, routing)
+    assert (everyone["newly_covered"] == 0).all() and everyone["label"].str.endswith(" — aucun gain").all()
     west, south, east, north = shared.map_bounds(demo_source.key("drive"), study)
     assert west < east and south < north and -4 < west < -2
 

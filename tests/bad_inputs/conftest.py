@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from access30.cli import main
+from tests.paths import DEMO_AREA
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
@@ -22,11 +23,11 @@ DEMO_PBF = SHARED / "osm" / "st_brieuc_loudeac.osm.pbf"
 
 @pytest.fixture(scope="session")
 def demo_communes() -> gpd.GeoDataFrame:
-    """The 46 real communes of the demo area (outline, population, town-hall point), WGS84."""
+    """The 42 real communes of the demo area (outline, population, town-hall point), WGS84."""
     communes = gpd.read_file(SHARED / "cotes_darmor" / "communes_22.gpkg").to_crs("EPSG:4326")
-    codes = pd.read_csv(SHARED / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"]
+    codes = pd.read_csv(DEMO_AREA, dtype=str)["code"]
     communes = communes[communes["code"].astype(str).isin(codes)].reset_index(drop=True)
-    assert len(communes) == 46
+    assert len(communes) == 42
     return communes
 
 

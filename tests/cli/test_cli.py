@@ -7,7 +7,7 @@ import pyogrio
 import pytest
 
 from access30.cli import main
-from tests.paths import REPO
+from tests.paths import DEMO_AREA, REPO
 
 
 def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
@@ -36,6 +36,25 @@ def test_demo_writes_gpkg_and_summary(tmp_path, capsys):
     # The terminal says what the figures are.
     share = f"{100 * summary['share_covered']:.1f}".replace(".", ",")
     assert share in out and "réseau partiel (routes principales)" in out and "modélisé" in out
+    # Everyone within 30 min by car: said plainly, with where zones blanches show (issue 27).
+    assert "Saint-Brieuc – Loudéac (Côtes-d'Armor, 42 communes)" in out
+    assert summary["population_total"] == summary["population_covered"] == pytest.approx(154_995)
+    assert ("Personne n'est au-delà de 30 min en voiture : aucune zone blanche à ce seuil. À 25 min, 600 habitants "
+            "seraient au-delà (--threshold).") in out
+    assert "à pied (--mode walk)" in out and "(--workers-hours)" in out
+    assert "24\u202f779" not in out and "27\u202f354 carreaux ou morceaux de carreaux (modélisés)" in out
+
+
+def test_demo_at_20_minutes_names_the_communes_beyond(tmp_path, capsys):
+    """At 20 min the demo has zones blanches: no « Personne n'est au-delà », the communes named with true counts
+    (Uzel: all its 1,046 inhabitants, never more)."""
+    assert main(["coverage", "--territory", "st-brieuc-loudeac", "--threshold", "20",
+                 "--out", str(tmp_path / "x.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "Personne n'est au-delà" not in out
+    assert "Population couverte (≤ 20 min, seuil inclus) : 152\u202f818 soit 98,6 %" in out
+    assert ("Communes avec le plus d'habitants non couverts : Uzel 1\u202f046 ; Allineuc 395 ; Saint-Thélo 279 ; "
+            "Penguily 170 ; Saint-Hervé 107") in out
 
 
 def test_coverage_with_user_files(tmp_path, shared_data, capsys):
@@ -43,8 +62,8 @@ def test_coverage_with_user_files(tmp_path, shared_data, capsys):
     import geopandas as gpd
 
     communes = gpd.read_file(shared_data / "cotes_darmor" / "communes_22.gpkg")
-    area = pd.read_csv(shared_data / "cotes_darmor" / "demo_area_communes.csv", dtype=str)["code"]
-    polygons = tmp_path / "communes_demo_area.gpkg"  # the 46 real communes of the demo area
+    area = pd.read_csv(DEMO_AREA, dtype=str)["code"]
+    polygons = tmp_path / "communes_demo_area.gpkg"  # the 42 real communes of the demo area
     communes[communes["code"].astype(str).isin(area)].to_file(polygons)
     out = tmp_path / "couverture.gpkg"
     code = main(["coverage", "--network", str(shared_data / "osm" / "st_brieuc_loudeac.osm.pbf"),
@@ -55,7 +74,7 @@ def test_coverage_with_user_files(tmp_path, shared_data, capsys):
     assert code == 0
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["threshold_min"] == 20
-    assert summary["population_total"] == pytest.approx(176_836)  # the 46 communes, spread over a grid
+    assert summary["population_total"] == pytest.approx(154_995)  # the 42 communes, spread over a grid
     assert summary["population_modelled"] and "modélisé" in summary["population_label"]
     # The six of the demo area plus three within 12 km of the extract's convex hull.
     assert summary["sites_by_type"]["france_services"] == 9
@@ -73,7 +92,7 @@ def test_population_far_beyond_the_network_is_said_with_the_figures(tmp_path, sh
                  "--out", str(tmp_path / "x.gpkg"), "--summary", str(summary)])
     out = capsys.readouterr().out
     assert code == 0
-    warning = "347 845 habitants sur 598 814 (58,1 %, communes_22.gpkg) sont hors de l'emprise du réseau routier"
+    warning = "347 831 habitants sur 598 814 (58,1 %, communes_22.gpkg) sont hors de l'emprise du réseau routier"
     assert out.index(warning) < out.index("Population couverte (≤")  # before the figures
     assert warning in json.loads(summary.read_text())["notices"][0]
 

@@ -248,7 +248,7 @@ def test_coverage_at_keeps_only_open_sites(demo_study, demo_routing, demo_result
     open_now = H.open_at(demo_study.sites, TUE, hm("18:00"))
     assert result.summary["sites_open"] == int(sum(o is True for o in open_now)) == len(result.sites)
     assert set(result.sites["site_id"]) == set(demo_study.sites.loc[[o is True for o in open_now], "site_id"])
-    assert result.summary["sites_open"] + result.summary["sites_closed"] + result.summary["sites_hours_unknown"] == 34
+    assert result.summary["sites_open"] + result.summary["sites_closed"] + result.summary["sites_hours_unknown"] == 32
     # Same figures as routing the open sites from scratch.
     fresh = run_coverage(demo_study.with_sites(demo_study.sites.loc[[o is True for o in open_now]]), 30.0)
     np.testing.assert_allclose(result.units["time_min"], fresh.units["time_min"])
@@ -370,7 +370,7 @@ def test_cli_at_and_workers_hours(tmp_path):
         data[key] = json.loads(summary.read_text())
     assert "mardi à 18:00" in json.dumps(data["at"], ensure_ascii=False)
     assert "actifs" in json.dumps(data["workers"], ensure_ascii=False)
-    assert data["at"]["sites_total"] < data["workers"]["sites_total"] < data["all"]["sites_total"] == 34
+    assert data["at"]["sites_total"] < data["workers"]["sites_total"] < data["all"]["sites_total"] == 32
     assert data["at"]["share_covered"] <= data["workers"]["share_covered"] <= data["all"]["share_covered"]
     assert main(["coverage", "--out", str(tmp_path / "x.gpkg"), "--at", "mardo 18:00", "--quiet"]) == 2
 
@@ -386,7 +386,7 @@ def test_a_site_list_without_hours_cannot_answer_a_moment(tmp_path, capsys, lens
                  "--out", str(tmp_path / "x.gpkg"), "--quiet", *lens])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "aucun lieu d'accueil n'a d'horaires d'ouverture lisibles (32 lieux lus)" in err
+    assert "aucun lieu d'accueil n'a d'horaires d'ouverture lisibles (29 lieux lus)" in err
     assert "colonne « horaires »" in err and not (tmp_path / "x.gpkg").exists()
 
 

@@ -7,6 +7,7 @@ import pytest
 from access30.base.errors import InputError
 from access30.coverage import rules as cov
 from access30.coverage.engine import evaluate
+from tests.paths import DEMO_AREA
 
 
 def test_weighted_quantile_matches_repeated_values():
@@ -27,27 +28,46 @@ def test_threshold_is_inclusive():
 
 def test_demo_totals_add_up(demo_result):
     s = demo_result.summary
-    assert s["population_total"] == pytest.approx(176_836)
-    assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(176_836)
-    assert s["share_covered"] == pytest.approx(s["population_covered"] / 176_836)
+    assert s["population_total"] == pytest.approx(154_995)
+    assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(154_995)
+    assert s["share_covered"] == pytest.approx(s["population_covered"] / 154_995)
     units = demo_result.units
     assert (units.loc[units["status"] == cov.STATUS_COVERED, "population"].sum()
             == pytest.approx(s["population_covered"]))
     assert (units.loc[units["status"] == cov.STATUS_COVERED, "time_min"] <= 30.0).all()
-    assert s["sites_total"] == 34 and s["sites_by_type"] == {"mairie": 28, "france_services": 6}
+    assert s["sites_total"] == 32 and s["sites_by_type"] == {"mairie": 26, "france_services": 6}
     # Catchments share out all routed population.
     routed = units.loc[units["site_id"] != "", "population"].sum()
     assert demo_result.sites["catchment_population"].sum() == pytest.approx(routed)
 
 
-def test_demo_commune_table_matches_legal_populations(demo_result, shared_data):
-    legal = pd.read_csv(shared_data / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
-    table = demo_result.communes.set_index("commune")
-    assert set(table.index) == set(legal["code"])
-    assert table["population"].sum() == pytest.approx(legal["population_municipale"].sum())
+def test_demo_commune_table_matches_legal_populations(demo_study, demo_routing):
+    """Each commune's row counts exactly its legal population, and never more people uncovered than it has
+    (at 20 min, where the demo has zones blanches: a border cell once counted whole in Uzel gave « 1 062 non
+    couverts » for 1 046 inhabitants)."""
+    legal = pd.read_csv(DEMO_AREA, dtype={"code": str}).set_index("code")["population_municipale"]
+    result = evaluate(demo_study, demo_routing, 20.0)
+    table = result.communes.set_index("commune")
+    assert set(table.index) == set(legal.index)
+    np.testing.assert_allclose(table["population"].reindex(legal.index), legal, rtol=1e-12)
+    assert (table["not_covered"] <= table["population"] * (1 + 1e-12)).all()
+    assert table.loc["22384", "not_covered"] == pytest.approx(1_046)  # Uzel: all of it beyond 20 min, no more
     assert (table["not_covered"].diff().dropna() <= 1e-9).all()  # worst first
-    assert not demo_result.epci.empty
-    assert demo_result.epci["population"].sum() == pytest.approx(176_836)
+    assert not result.epci.empty
+    assert result.epci["population"].sum() == pytest.approx(154_995)
+
+
+def test_not_covered_at_another_threshold_equals_evaluating_it(demo_study, demo_routing, demo_result):
+    """The people beyond a shorter threshold, read from the 30-minute result's times, are those a new evaluation
+    counts; the demo at 30 min by car: nobody; the longest shorter threshold with someone beyond: 25 min, 600."""
+    for threshold in (5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 45.0):
+        s = evaluate(demo_study, demo_routing, threshold).summary
+        assert cov.not_covered_at(demo_result.units, threshold) == pytest.approx(
+            s["population_uncovered"] + s["population_no_road"], abs=1e-6), threshold
+    assert cov.not_covered_at(demo_result.units, 30.0) == 0.0
+    shorter, beyond = cov.shorter_threshold_beyond(demo_result.units, 30.0)
+    assert shorter == 25.0 and round(beyond) == 600
+    assert cov.shorter_threshold_beyond(demo_result.units, 5.0) is None  # none shorter than 5 min is tried
 
 
 def test_threshold_changes_only_classification(demo_study, demo_routing):
@@ -81,14 +101,17 @@ def test_demo_site_cells_are_close_and_every_site_serves_someone(demo_study, dem
     sites = demo_result.sites.to_crs(units.crs)
     inside = gpd.sjoin(sites[["site_id", "geometry"]], units[["population", "time_min", "geometry"]],
                        predicate="within")
-    assert len(inside) >= 30
+    # 27 of the 32 lie in a cell of the area; the other 5 (Le Mené, Plérin, Trémuson) beyond its communes,
+    # within the 2 km where a site across the border still serves residents.
+    assert len(inside) == 27
+    assert set(sites["commune"][~sites["site_id"].isin(inside["site_id"])]) == {"22046", "22187", "22372"}
     assert inside["time_min"].max() <= 2.0
     # Every site in a populated cell serves someone (co-located sites share; at least one of them serves).
     populated = inside[inside["population"] > 0]
     served = demo_result.sites.set_index("site_id")["catchment_population"]
     for _, group in populated.groupby("index_right"):
         assert served[group["site_id"]].max() > 0
-    assert (served > 0).sum() >= 32
+    assert (served > 0).sum() == len(served) == 32
 
 
 def test_population_by_class_matches_an_independent_binning(demo_result):

@@ -13,7 +13,7 @@ def test_a_site_joins_on_road_at_its_own_coordinates(demo_study):
     sites = demo_study.sites
     lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     joined = join_xy(demo_study, lon, lat)
-    assert len(joined) == len(sites) == 34
+    assert len(joined) == len(sites) == 32
     assert joined.on_road.all()
     assert (joined.metres <= demo_study.access.max_distance_m).all()
     x, y = to_projected(lon, lat, demo_study.network.crs)

@@ -24,7 +24,7 @@ def test_the_mapping_equals_the_attributes(demo_result):
     assert summary["share_covered"] == pytest.approx(summary.population_covered / summary.population_total)
     assert list(summary) == list(summary.to_dict()) and len(summary) == len(summary.to_dict())
     assert list(summary)[:3] == ["territory", "threshold_min", "travel_mode"]
-    assert round(summary["population_total"]) == 176_836
+    assert round(summary["population_total"]) == 154_995
 
 
 def test_network_counts_flattened_and_no_hours_key(demo_result):
@@ -53,5 +53,5 @@ def test_json_and_the_hours_lens(demo_study, demo_routing, demo_result):
     evening = coverage_at(demo_study, demo_routing, "mardi 18:00", 30.0).summary
     assert isinstance(evening.hours, HoursSummary)
     assert evening["hours_when"] == evening.hours.when == "le mardi à 18:00"
-    assert evening["sites_open"] == evening.hours.sites_open == 2
+    assert evening["sites_open"] == evening.hours.sites_open == 1
     assert evening.population_not_covered == pytest.approx(evening.population_uncovered + evening.population_no_road)

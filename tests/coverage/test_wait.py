@@ -156,7 +156,7 @@ def test_demo_france_services_and_town_halls_weekly(demo_study, demo_routing, de
     assert report.mean_wait_days == pytest.approx((units["mean_wait_days"] * w).sum() / w.sum(), rel=1e-12)
     assert units["mean_wait_days"].min() <= report.mean_wait_days <= units["mean_wait_days"].max()
     assert 0 < report.mean_wait_days < report.p90_wait_days < 2
-    assert round(report.mean_wait_days, 4) == 0.3405
+    assert round(report.mean_wait_days, 4) == 0.3362
     assert report.communes["population_in_reach"].sum() == pytest.approx(report.population_in_reach)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["share_weekly"] == 1.0 and len(data["communes"]) == len(report.communes)

@@ -76,7 +76,7 @@ def test_every_site_file_shape_gives_the_same_figures(capsys, folder, population
 def test_every_population_file_shape(capsys, folder, shape):
     make, column = F.POPULATIONS[shape]
     s = coverage(capsys, folder, make(folder), column, F.sites_csv_english(folder))
-    assert s["population_total"] == pytest.approx(176_836, rel=1e-7)  # grids are written to 1e-6 inhabitant
+    assert s["population_total"] == pytest.approx(154_995, rel=1e-7)  # grids are written to 1e-6 inhabitant
     assert s["population_covered"] + s["population_uncovered"] + s["population_no_road"] == pytest.approx(
         s["population_total"])
     assert 0.9 < s["share_covered"] <= 1.0
@@ -405,12 +405,12 @@ def test_outlines_not_covering_the_population(capsys, folder):
     F.demo_communes().head(5)[["code", "nom", "geometry"]].to_file(partial)
     code, out, err, _ = outlines_run(capsys, folder, partial, "contours_5")
     assert code == 0, err
-    assert "habitants sur 176 836" in out and "hors des contours des communes de « contours_5.gpkg »" in out
+    assert "habitants sur 154 995" in out and "hors des contours des communes de « contours_5.gpkg »" in out
     # The communes left out keep their name and EPCI (national list): no « nan », every EPCI named.
     import geopandas as gpd
 
     epci = gpd.read_file(folder / "contours_5_run.gpkg", layer="epci")
-    assert epci["population"].sum() == pytest.approx(176_836, rel=1e-6)
+    assert epci["population"].sum() == pytest.approx(154_995, rel=1e-6)
     assert (epci["epci_nom"].str.len() > 0).all() and "nan" not in out
     from access30.coverage.indicators import _commune_names
     from access30.inputs.assemble import StudyRequest, assemble_study

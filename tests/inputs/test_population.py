@@ -13,6 +13,7 @@ from access30.inputs.population import (
     read_xy_grid,
     spread_over_polygons,
 )
+from tests.paths import REPO
 
 
 def test_filosofi_martinique_cells_and_totals(shared_data):
@@ -60,20 +61,47 @@ def test_malformed_cell_id_names_row():
 
 
 def test_spread_preserves_each_commune_population(shared_data):
+    """Each commune keeps exactly its population: a cell on a border is one unit per commune (its piece),
+    not one unit given to the largest commune (which put « 1 062 non couverts » in Uzel, 1 046 inhabitants)."""
     import geopandas as gpd
 
     communes = gpd.read_file(shared_data / "cotes_darmor" / "communes_22.gpkg")
-    area = pd.read_csv(shared_data / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
+    area = pd.read_csv(REPO / "data" / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
     communes = communes[communes["code"].isin(area["code"])]
     demand = spread_over_polygons(communes, "population_municipale", "EPSG:2154")
     assert demand.modelled and demand.kind == "modelled_grid"
-    assert demand.total == pytest.approx(176_836, abs=1e-6)
-    # Border cells are assigned to one commune, so compare per-commune sums with a tolerance of a
-    # few border cells, and the exact total above.
-    per_commune = demand.units.groupby("commune")["population"].sum()
+    assert demand.total == pytest.approx(154_995, abs=1e-6)
+    units = demand.units
+    per_commune = units.groupby("commune")["population"].sum()
     expected = area.set_index("code")["population_municipale"]
-    assert np.allclose(per_commune.reindex(expected.index), expected, rtol=0.05)
-    assert demand.units["unit_id"].is_unique
+    np.testing.assert_allclose(per_commune.reindex(expected.index), expected, rtol=1e-12)
+    assert units["unit_id"].is_unique
+    # A piece is the cell within its commune: inside that commune's outline and its cell, its point inside it.
+    outlines = communes.to_crs("EPSG:2154").set_index("code").geometry
+    cell = units["unit_id"].str.rsplit("_", n=1).str[0]
+    assert (units["unit_id"].str.rsplit("_", n=1).str[1] == units["commune"]).all()
+    assert cell.nunique() < len(units)  # some cells are cut by a border
+    assert shapely.covers(units.geometry.to_numpy(), shapely.points(units["x"], units["y"])).all()
+    assert shapely.covers(outlines.buffer(1e-3)[units["commune"]].to_numpy(), units.geometry.to_numpy()).all()
+    pieces_area = units.geometry.area.groupby(cell).sum()
+    assert (pieces_area <= 200 * 200 * (1 + 1e-9)).all()
+    # A whole cell is routed from its centre, as before.
+    whole = np.isclose(units.geometry.area, 200 * 200)
+    assert np.allclose(units.loc[whole, "x"] % 200, 100) and np.allclose(units.loc[whole, "y"] % 200, 100)
+
+
+def test_spread_keeps_a_commune_given_in_two_rows_as_one_piece_per_cell():
+    """Two rows of one code (a commune in two parts) meeting in a cell give one piece of that code."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    parts = gpd.GeoDataFrame({"code": ["22001", "22001", "22002"], "pop": [30.0, 10.0, 60.0]},
+                             geometry=[box(0, 0, 100, 200), box(100, 0, 300, 200), box(300, 0, 400, 200)],
+                             crs="EPSG:2154")
+    units = spread_over_polygons(parts, "pop", "EPSG:2154").units
+    assert units["unit_id"].tolist() == ["2154_0_0_22001", "2154_200_0_22001", "2154_200_0_22002"]
+    assert units["population"].tolist() == pytest.approx([30.0 + 5.0, 5.0, 60.0])
+    assert units.geometry.iloc[0].equals(box(0, 0, 200, 200))
 
 
 def test_commune_layer_as_points(shared_data):
@@ -96,15 +124,16 @@ def test_commune_polygons_are_spread_over_a_modelled_grid(shared_data):
     assert len(per_commune) == 344 and per_commune.min() > 0
 
 
-def test_town_hall_demand_moves_the_four_misplaced_demo_halls():
+def test_town_hall_demand_moves_the_misplaced_demo_halls():
     from access30.inputs.population import town_hall_demand
     from access30.inputs.territory import get_territory, load_communes
 
     communes = load_communes(get_territory("st-brieuc-loudeac"))
     demand = town_hall_demand(communes)
-    assert demand.total == 176_836 and len(demand.units) == 46
-    # shared/data/SOURCES.md: 4 of the 46 town-hall points lie outside their commune.
-    assert {line.split()[0] for line in demand.notes} == {"22068", "22149", "22165", "22289"}
+    assert demand.total == 154_995 and len(demand.units) == 42
+    # shared/data/SOURCES.md: 4 town-hall points of the former 46-commune area lie outside their commune; two of
+    # those communes are in the area (Merléac and Saint-Fiacre are not: less than half of their land is in it).
+    assert {line.split()[0] for line in demand.notes} == {"22068", "22165"}
     outlines = communes.to_crs(demand.crs).set_index("code").geometry
     assert all(pt.within(outlines[c]) for pt, c in zip(demand.units.geometry, demand.units["commune"]))
 

@@ -16,7 +16,7 @@ from tests.paths import REPO
 
 @pytest.fixture(scope="module")
 def demo_town_halls(demo_study) -> gpd.GeoDataFrame:
-    """The town halls of the demo's 46 communes, from the project's copy of the national list."""
+    """The town halls of the demo's 42 communes, from the project's copy of the national list."""
     table = pd.read_csv(REPO / "data" / "cotes_darmor" / "mairies_22.csv", dtype={"code": str})
     table = table[table["code"].isin(demo_study.communes["code"].astype(str))]
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["mairie_lon"], table["mairie_lat"]),
@@ -25,18 +25,18 @@ def demo_town_halls(demo_study) -> gpd.GeoDataFrame:
 
 def test_with_sites(demo_study):
     france_services = demo_study.sites[demo_study.sites["type"] == "france_services"]
-    assert 0 < len(france_services) < len(demo_study.sites) == 34
+    assert 0 < len(france_services) < len(demo_study.sites) == 32
     other = demo_study.with_sites(france_services)
     assert isinstance(other, Study) and other is not demo_study
     assert len(other.sites) == len(france_services) and other.sites.index.tolist() == list(range(len(other.sites)))
     assert other.sites["name"].tolist() == france_services["name"].tolist()
     assert other.network is demo_study.network and other.demand is demo_study.demand
-    assert len(demo_study.sites) == 34  # the study itself is unchanged
+    assert len(demo_study.sites) == 32  # the study itself is unchanged
 
 
 def test_outlines(demo_study):
     outlines = demo_study.outlines
-    assert outlines is not None and len(outlines) == 46
+    assert outlines is not None and len(outlines) == 42
     assert outlines.geometry.geom_type.str.contains("Polygon").all()
     assert {"code", "nom"} <= set(outlines.columns)
     assert "Saint-Brieuc" in set(outlines["nom"])
@@ -52,7 +52,7 @@ def test_no_outlines_for_a_names_only_table(demo_study):
 
 
 def test_area_contains_the_demo_town_halls(demo_study, demo_town_halls):
-    assert len(demo_town_halls) == 46
+    assert len(demo_town_halls) == 42
     area = demo_study.area_wgs84()
     assert area.contains(demo_town_halls.geometry).all()
     # The outlines, not a box: 30 km north of the northernmost town hall is the sea, outside.
@@ -86,3 +86,29 @@ def test_the_demo_area_is_the_communes_whose_outlines_lie_in_the_extract():
     assert (kept["share_in_extract"] >= 0.5).all()
     assert not {"Mené", "Merléac", "Noyal", "Plérin", "Saint-Fiacre", "Trévé"} & set(kept["nom"])
     assert {"Fœil", "Saint-Thélo"} <= set(kept["nom"])
+
+
+def test_the_shipped_demo_area_is_the_rules_output():
+    """data/cotes_darmor/demo_area_communes.csv is exactly what the rule gives on the shipped files."""
+    from access30.base.io import read_vector
+    from access30.inputs.territory import communes_in_extract
+    from access30.network.roads import read_pbf
+
+    communes = read_vector(REPO / "data" / "cotes_darmor" / "communes_22.gpkg")
+    network = read_pbf(REPO / "data" / "osm" / "st_brieuc_loudeac.osm.pbf", mode="drive", partial=True)
+    shipped = pd.read_csv(REPO / "data" / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
+    pd.testing.assert_frame_equal(communes_in_extract(communes, network), shipped, check_dtype=False)
+
+
+def test_the_demo_label_counts_the_communes_of_its_area(tmp_path, monkeypatch):
+    """« 42 communes » is counted in the area's file, never written by hand: another list, another count."""
+    from access30.inputs.territory import get_territory
+
+    territory = get_territory("st-brieuc-loudeac")
+    shipped = pd.read_csv(REPO / "data" / "cotes_darmor" / "demo_area_communes.csv", dtype={"code": str})
+    assert territory.label == f"Saint-Brieuc – Loudéac (Côtes-d'Armor, {len(shipped)} communes)"
+    assert len(shipped) == 42
+    (tmp_path / "cotes_darmor").mkdir()
+    shipped.head(3).to_csv(tmp_path / "cotes_darmor" / "demo_area_communes.csv", index=False)
+    monkeypatch.setenv("ACCESS30_DATA", str(tmp_path))
+    assert territory.label == "Saint-Brieuc – Loudéac (Côtes-d'Armor, 3 communes)"

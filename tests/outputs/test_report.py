@@ -1,7 +1,9 @@
 """Convention-ready exports: every produced file is opened again and checked against the computation.
 
-Runs on the offline demo (Saint-Brieuc – Loudéac) with a real suggestion (maximum coverage, 2 new
-sites among the town halls), so that every layer, sheet and report section is exercised.
+Runs on the offline demo (Saint-Brieuc – Loudéac) at 20 min by car, where it has zones blanches, with a
+real suggestion (maximum coverage, 2 new sites among the town halls), so that every layer, sheet and
+report section is exercised; at 30 min by car the demo covers everyone, and the outputs say so
+(test_outputs_when_nobody_is_beyond_say_so).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from access30.base.errors import InputError
 from access30.base.record import read_record
 from access30.cli import main
 from access30.coverage.engine import evaluate, route
-from access30.coverage.options import RunOptions
+from access30.coverage.options import CoverageOptions, RunOptions
 from access30.coverage.rules import class_colours, class_labels, time_class
 from access30.coverage.run import begin_record
 from access30.inputs.assemble import StudyRequest, load_study
@@ -36,18 +38,21 @@ from access30.suggest.candidates import build_candidates
 from access30.suggest.suggestion import suggest_sites
 
 DAY = date(2025, 1, 15)
+#: The threshold of the module's demo outputs: 2,177 people beyond it, in several zones.
+T = 20.0
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     study = load_study("st-brieuc-loudeac")
     routing = route(study)
-    result = evaluate(study, routing, 30.0)
+    result = evaluate(study, routing, T)
     candidates, _ = build_candidates(study, ("mairies",))
-    suggestion = suggest_sites(study, routing, "maxcover", 2, 30.0, candidates=candidates)
+    suggestion = suggest_sites(study, routing, "maxcover", 2, T, candidates=candidates)
     out = tmp_path_factory.mktemp("report")
     zones = uncovered_zones(result, study.communes)
-    record = begin_record("report", RunOptions(StudyRequest(territory="st-brieuc-loudeac")),
+    record = begin_record("report", RunOptions(StudyRequest(territory="st-brieuc-loudeac"),
+                                               CoverageOptions(threshold_min=T)),
                           argv=["access30", "report", "--out-dir", str(out)]).add_study(study).finish()
     write_gpkg(result, out / "couverture.gpkg", study.communes, suggestion=suggestion, record=record)
     write_xlsx(result, out / "tableaux.xlsx", study, suggestion, zones, DAY, record)
@@ -110,6 +115,22 @@ def test_uncovered_zones_are_the_dissolved_uncovered_cells(demo):
     assert list(zones["population"]) == sorted(zones["population"], reverse=True)
 
 
+def test_cells_cut_at_borders_merge_like_the_general_union():
+    """A modelled grid's cells and pieces merge fast; pieces GEOS refuses as « incorrectly noded » (a vertex on
+    a neighbour's edge, as cutting at two outlines can leave) fall back to the general union, never an error."""
+    from shapely.geometry import Polygon, box
+
+    from access30.outputs.export import is_cell_grid, union_of_cells
+
+    whole, piece = box(0, 0, 200, 200), Polygon([(200, 0), (330, 0), (330, 200), (200, 200), (200, 90)])
+    parts = np.array([whole, piece, box(0, 200, 200, 400)])
+    assert is_cell_grid(parts)
+    merged = union_of_cells(parts)
+    assert merged.is_valid and merged.area == pytest.approx(200 * 200 * 2 + 130 * 200)
+    assert merged.symmetric_difference(parts[0].union(parts[1]).union(parts[2])).area < 1e-6
+    assert not is_cell_grid(np.array([box(0, 0, 200, 200), box(0, 0, 500, 10)]))  # wider than a cell
+
+
 # --- Workbook and CSV -------------------------------------------------------------------------
 
 def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
@@ -144,7 +165,7 @@ def test_xlsx_sheets_values_formats_and_frozen_headers(demo):
     assert rows[0][col["Part couverte"]] == pytest.approx(top["share_covered"])
     assert ws.cell(row=2, column=col["Part couverte"] + 1).number_format == "0.0%"
     assert ws.cell(row=2, column=col["Temps moyen (min)"] + 1).number_format == "0.0"
-    assert isinstance(rows[0][col["Carreaux"]], int)
+    assert isinstance(rows[0][col["Unités de population"]], int)
 
     zone_rows = list(wb["Zones non couvertes"].iter_rows(min_row=2, values_only=True))
     assert len(zone_rows) == len(zones)
@@ -228,6 +249,38 @@ def test_pdf_without_suggestion_says_none_was_computed(demo):
     assert "Aucune simulation de nouveaux lieux" in flat
 
 
+def test_outputs_when_nobody_is_beyond_say_so(demo, tmp_path):
+    """At 30 min by car the demo covers everyone: no zone layer, the workbook and the report say why."""
+    import io
+
+    study = demo[0]
+    routing = route(study)
+    result = evaluate(study, routing, 30.0)
+    assert not_covered(result) == 0 and result.summary["population_covered"] == pytest.approx(154_995)
+    zones = uncovered_zones(result, study.communes)
+    assert zones.empty
+    layers = write_gpkg(result, tmp_path / "c.gpkg", study.communes)
+    assert {"cells", "sites", "communes", "epci"} <= set(layers) and "zones_non_couvertes" not in layers
+    wb = load_workbook(io.BytesIO(xlsx_bytes(result, study, zones=zones)))
+    assert wb["Zones non couvertes"]["A2"].value == ("Aucune zone non couverte : toute la population est couverte "
+                                                     "(au seuil ou en deçà).")
+    small_map = png_bytes(result, study, 600, 800, width_in=7.5)
+    asked = suggest_sites(study, routing, "maxcover", 3, 30.0, candidates=build_candidates(study, ("mairies",))[0])
+    assert asked.suggested.empty
+    flat = " ".join(_pdf_text(pdf_bytes(result, study, asked, map_png=small_map, report_date=DAY,
+                                        zones=zones)).split())
+    assert ("Aucune zone non couverte : toute la population est à 30 min ou moins d'un lieu d'accueil (seuil "
+            "inclus).") in flat
+    # The figure « 0 » above its label « habitant au-delà de 30 min » (French: singular for 0).
+    assert "100,0 %" in flat and "d'un lieu d'accueil habitant au-delà de 30 min temps d'accès moyen" in flat
+    # Page 1 says where people remain far; section 5 says why the simulation asked for suggests nothing.
+    assert ("Aucun habitant n'est au-delà du seuil. À un seuil plus court, des habitants restent loin d'un lieu : "
+            "à 25 min, 600 habitants seraient au-delà.") in flat
+    assert ("Simulation de 3 nouveaux lieux (couverture maximale (k lieux)) : aucun lieu suggéré. Toute la "
+            "population est déjà à 30 min ou moins d'un lieu d'accueil") in flat
+    assert "Aucune simulation de nouveaux lieux" not in flat
+
+
 # --- Run record -------------------------------------------------------------------------------
 
 def test_run_record_in_every_output(demo):
@@ -239,7 +292,7 @@ def test_run_record_in_every_output(demo):
     assert table.iloc[-1]["element"] == "json" and made.command == "report"
     assert made.argv == ["access30", "report", "--out-dir", str(out)]
     rows = set(zip(table["rubrique"], table["element"], table["valeur"]))
-    assert ("Option", "coverage.threshold_min", "30") in rows and ("Option", "study.mode", "drive") in rows
+    assert ("Option", "coverage.threshold_min", "20") in rows and ("Option", "study.mode", "drive") in rows
     pbf = next(i for i in made.inputs if i["path"].endswith("st_brieuc_loudeac.osm.pbf"))
     assert pbf["sha256"] == hashlib.sha256(Path(pbf["path"]).read_bytes()).hexdigest()
     assert ("Fichier lu", f"données intégrées : {pbf['path']}",
@@ -266,10 +319,10 @@ def test_png_has_the_requested_size_and_the_class_colours(demo):
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 50
     assert (pixels != 255).any(axis=1).mean() > 0.2  # not blank
-    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
-    labels = class_labels(30.0)
+    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), T)
+    labels = class_labels(T)
     populated = np.bincount(classes, weights=result.units["population"].to_numpy(), minlength=len(labels)) > 0
-    colours = class_colours(30.0)
+    colours = class_colours(T)
     found = {tuple(p) for p in np.unique(pixels, axis=0)}
     for i, colour in enumerate(colours):
         rgb = tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
@@ -288,9 +341,9 @@ def test_time_classes_are_inclusive_and_match_coverage(demo):
     assert [labels[c] for c in classes] == ["0–10 min", "0–10 min", "20–30 min", "30–45 min", "> 45 min",
                                             "sans accès routier"]
     _, result, _, _, _ = demo
-    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), 30.0)
-    labels = class_labels(30.0)
-    covered = result.units["population"].to_numpy()[classes <= labels.index("20–30 min")].sum()
+    classes = time_class(result.units["time_min"].to_numpy(), result.units["status"].to_numpy(), T)
+    labels = class_labels(T)
+    covered = result.units["population"].to_numpy()[classes <= labels.index("10–20 min")].sum()
     assert covered == pytest.approx(result.summary["population_covered"], rel=1e-12)
 
 

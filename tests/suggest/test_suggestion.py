@@ -37,7 +37,9 @@ from access30.suggest.suggestion import suggest_sites
 from tests.paths import REPO
 
 SHARED = REPO.parent / "shared" / "data"
-THRESHOLD = 30.0
+#: The demo at 20 min by car: 2,177 people beyond, so that the models have someone to cover (at 30 min by car
+#: everyone is covered and a covering model has nothing to choose: see test_nobody_beyond_is_said_not_suggested).
+THRESHOLD = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -342,8 +344,8 @@ def test_bad_requests_raise_input_error(demo, public_candidates, kwargs):
 
 def test_cli_suggest_writes_outputs(tmp_path, capsys):
     out, summary = tmp_path / "suggestion.gpkg", tmp_path / "suggestion.json"
-    code = main(["suggest", "--model", "maxcover", "--k", "2", "--out", str(out), "--summary", str(summary),
-                 "--quiet"])
+    code = main(["suggest", "--model", "maxcover", "--k", "2", "--threshold", "20", "--out", str(out),
+                 "--summary", str(summary), "--quiet"])
     assert code == 0
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert data["optimal"] and len(data["suggested"]) >= 1
@@ -352,6 +354,20 @@ def test_cli_suggest_writes_outputs(tmp_path, capsys):
     code = main(["suggest", "--candidates", "mairies,absent.csv", "--k", "2", "--out", str(out), "--quiet"])
     assert code == 2
     assert "absent.csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model, k", [("maxcover", 2), ("cover", None)])
+def test_nobody_beyond_is_said_not_suggested(demo, public_candidates, model, k):
+    """At 30 min by car the demo covers everyone: a covering model suggests nothing and says why in French
+    (not « au-delà de 0 nouveau lieu »); at 20 min it suggests places."""
+    study, routing = demo
+    nothing = suggest_sites(study, routing, model, k, 30.0, candidates=public_candidates)
+    assert nothing.suggested.empty and nothing.population_covered_after == nothing.population_covered_before
+    assert [n.code for n in nothing.notices] == ["nothing_to_cover"]
+    assert nothing.notices[0].message.startswith("Toute la population est déjà à 30 min ou moins d'un lieu d'accueil")
+    assert "0 nouveau lieu" not in nothing.notices[0].message
+    some = suggest_sites(study, routing, model, k, 20.0, candidates=public_candidates)
+    assert len(some.suggested) >= 1 and "nothing_to_cover" not in [n.code for n in some.notices]
 
 
 def test_suggestion_figures_equal_a_rerun_on_foot_beyond_the_median_cap():
