@@ -410,11 +410,14 @@ def spread_over_polygons(polygons: gpd.GeoDataFrame, population_column: str, crs
         boxes = _square_cells(east, north, cell_size)
         shapely.prepare(geom)
         hits = shapely.intersects(geom, boxes)
-        inside = _polygonal(shapely.intersection(boxes[hits], geom))
+        inside = boxes[hits]
+        # A cell wholly inside keeps its square (exactly the cell); only the others are cut (most cells are
+        # inside: the intersections were most of the time).
+        cut = ~shapely.contains_properly(geom, inside)
+        inside[cut] = _polygonal(shapely.intersection(inside[cut], geom))
         area = shapely.area(inside)
         keep = area > 0
         area, inside = area[keep], inside[keep]
-        # A cell wholly inside keeps its square (exactly the cell, as before the pieces).
         whole = np.isclose(area, full_area, rtol=1e-9)
         inside[whole] = boxes[hits][keep][whole]
         pieces.append(pd.DataFrame({

@@ -175,16 +175,28 @@ def is_cell_grid(geoms: np.ndarray) -> bool:
     return bool((bounds[:, 2] - bounds[:, 0] <= side).all() and (bounds[:, 3] - bounds[:, 1] <= side).all())
 
 
+#: How far (relative) a merged area may differ from its parts' total and still be taken as their union.
+COVERAGE_AREA_TOLERANCE = 1e-5
+
+
 def union_of_cells(parts: np.ndarray):
     """The union of cells of a grid (:func:`is_cell_grid`): ``shapely.coverage_union_all``, linear in the
-    cells and exact there (20 times faster than ``union_all`` on the demo's grid), checked, with the
-    general union when the parts turn out not to be a coverage (overlaps, pieces whose cut edges differ: GEOS may
-    then refuse them as « incorrectly noded »)."""
+    cells and exact there (20 times faster than ``union_all`` on the demo's grid), checked.
+
+    Pieces of cells cut along commune outlines that do not quite share their vertices leave a
+    self-touching ring: the merged shape is repaired (``make_valid``) and kept when its area is the
+    parts' total within :data:`COVERAGE_AREA_TOLERANCE` (10 times faster than the general union on the
+    Côtes-d'Armor's 196,594 pieces, and off by about 1 m² in a million). Overlapping parts, or parts GEOS
+    refuses as « incorrectly noded », go through the general union.
+    """
+    total = float(shapely.area(parts).sum())
     try:
         shape = shapely.coverage_union_all(parts)
     except shapely.errors.GEOSException:
         return shapely.union_all(parts)
-    if not shapely.is_valid(shape) or abs(shape.area - shapely.area(parts).sum()) > 1e-6 * max(shape.area, 1e-9):
+    if not shapely.is_valid(shape):
+        shape = shapely.make_valid(shape, method="structure", keep_collapsed=False)
+    if abs(shape.area - total) > COVERAGE_AREA_TOLERANCE * max(total, 1e-9):
         shape = shapely.union_all(parts)
     return shape
 
