@@ -10,8 +10,9 @@ Inputs (real, from ../shared/data and data/):
 
 * ``liechtenstein``: ``osm/liechtenstein.osm.pbf`` (drive), the largest full extract here. Demand is a
   200 m grid over the extent of the road nodes; 20 sites are grid points moved off the grid (seed 0).
-* ``demo``: the offline demo study (Saint-Brieuc – Loudéac: bridged partial network, 30,674 modelled
-  cells, 34 real sites); this pipeline only (osmnx cannot build the bridged network).
+* ``demo``: the offline demo study (Saint-Brieuc – Loudéac: bridged partial network, 27,354 modelled
+  cells or pieces of cells, 32 real sites; before 2026-12-07: 30,674 cells, 34 sites); this pipeline only
+  (osmnx cannot build the bridged network).
 * ``scale`` (synthetic, labelled as such): a 700 × 700 two-way grid, 200 m edges, speeds 30–90 km/h
   (seed 0), 300 sites at random points (seed 1), routing stage only.
 

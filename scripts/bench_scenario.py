@@ -42,7 +42,7 @@ def main() -> None:
     r = args.repeat
     rows = []
     t_full, full0 = timed(lambda: run_coverage(study, 30.0), r)
-    rows.append(("Full run (route + evaluate), 34 sites", t_full))
+    rows.append((f"Full run (route + evaluate), {len(study.sites)} sites", t_full))
     t_eval, _ = timed(lambda: evaluate(study, routing, 30.0), r)
     rows.append(("evaluate only (indicators from routed times)", t_eval))
     lon, lat = -2.9616519, 48.33565  # Harmoye town hall

@@ -3,8 +3,9 @@
 Tens of thousands of 200 m cells cannot be drawn one by one in a browser and stay responsive, so
 grid cells are *dissolved* by commune and time class (the classes of :mod:`access30.coverage.rules`,
 shared with the PNG map; ``shapely.coverage_union_all``, which merges
-the edge-sharing squares of a grid in a fraction of a second) and lightly simplified: on the
-Saint-Brieuc – Loudéac demo, 30,674 cells become about 110 polygons (about 7,000 vertices). Point
+the edge-sharing squares of a grid, and their pieces cut at commune borders, in a fraction of a second)
+and lightly simplified: on the Saint-Brieuc – Loudéac demo at 30 min, 27,354 cells or pieces of cells
+become 72 polygons (about 3,200 vertices). Point
 units (town halls) are drawn as circles.
 
 Leaflet 1.9.4 (BSD-2-Clause) and jQuery 3.7.1 (MIT, used by folium's popups) are embedded from the
