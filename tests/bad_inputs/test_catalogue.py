@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 
 from access30.base.fmt import fmt_int
@@ -691,14 +692,14 @@ def test_output_existing_file_replaced(capsys, tmp_path, pop_csv, sites_csv):
 
 
 def _fail_during_write(monkeypatch, exc: OSError):
-    """Make the GeoPackage writer fail after it has started writing the temporary file."""
-    real = gpd.GeoDataFrame.to_file
+    """Make the GeoPackage writer (pyogrio, through Arrow) fail after it has started writing the temporary file."""
+    real = pyogrio.write_dataframe
 
-    def failing(self, filename, *args, **kwargs):
-        real(self, filename, *args, **kwargs)  # a half-written file exists now
+    def failing(frame, path, *args, **kwargs):
+        real(frame, path, *args, **kwargs)  # a half-written file exists now
         raise exc
 
-    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", failing)
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
 
 
 def test_output_disk_full_keeps_old_file(capsys, tmp_path, pop_csv, sites_csv, monkeypatch):
