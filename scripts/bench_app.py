@@ -521,9 +521,12 @@ def own_files(s: Session) -> None:
     s.timed("upload network (st_brieuc_loudeac.osm.pbf): study built", s.upload("Réseau routier",
                                                                                   OWN_FILES["network"]),
             kind="upload", timeout=600)
-    if not s.has_text("Population couverte"):
-        s.results.fail("own files: no figures after the uploads")
-        return
+    waited = time.perf_counter()
+    while not s.has_text("Population couverte"):  # the figures may come with the page's next run
+        if time.perf_counter() - waited > 120:
+            s.results.fail("own files: no figures after the uploads")
+            return
+        time.sleep(0.5)
     action_list(s)
 
 
