@@ -27,6 +27,7 @@ import streamlit as st
 from access30.app.jobs import WORK
 from access30.base.errors import InputError
 from access30.base.fmt import fmt_int
+from access30.base.names import national_names
 from access30.coverage import scenario as sc
 from access30.coverage.capacity import capacity_indicators, site_capacity
 from access30.coverage.engine import evaluate, route
@@ -276,6 +277,7 @@ def warm(source: Source, mode: str, threshold: float) -> None:
     areas one threshold step either side. Shared by every session: done once per territory.
     """
     def work(job) -> None:
+        national_names()  # what a suggestion's places outside the study are named from (read once, about 1 s)
         for other_mode in ROAD_MODES:
             if other_mode != mode:
                 study, routing, result = current(source, other_mode, threshold)

@@ -65,7 +65,14 @@ def with_full_names(frame: pd.DataFrame, code: str = "code", name: str = "nom") 
     return out
 
 
-def _national_names() -> dict[str, str]:
+def national_names() -> dict[str, str]:
+    """Code → full name of every commune of the national list (read once per process, about 1 s).
+
+    Examples
+    --------
+    >>> national_names()["22278"]
+    'Saint-Brieuc'
+    """
     return _read_national_names(str(data_path(NATIONAL_COMMUNES)))
 
 
@@ -80,7 +87,7 @@ def commune_name(code: str, known: dict[str, str] | None = None) -> str:
     code = str(code)
     if known and code in known:
         return known[code]
-    return _national_names().get(code, "")
+    return national_names().get(code, "")
 
 
 def known_names(*frames) -> dict[str, str]:
