@@ -866,6 +866,11 @@ def outreach_tab(source: Source, mode: str, study, routing, study_key: str, thre
     except InputError as exc:
         st.error(for_app(exc))
         return
+    if plan.stops.empty:  # nobody to bring within reach: the reason and where zones blanches show, no empty table
+        more = readings.other_readings(shared.baseline(study_key, threshold, study, routing), threshold, mode)
+        st.info(f"Aucun arrêt proposé : {html.escape(plan.status, quote=False)}. {more}".strip(),
+                icon=":material/check_circle:")
+        return
     cols = st.columns(3)
     cols[0].metric("Couverts sans la tournée", fmt_int(plan.population_covered_before))
     cols[1].metric("Couverts avec la tournée", fmt_int(plan.population_covered_after),

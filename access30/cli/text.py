@@ -158,12 +158,24 @@ def _label(group: str) -> str:
     return EQUITY_LABELS_FR.get(group, group)
 
 
+#: Notices that say why a suggestion holds no site (said on its « Aucun lieu suggéré » line).
+EMPTY_SUGGESTION_REASONS = ("nothing_to_cover", "fewer_sites", "unreachable_by_candidates")
+
+
 def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access30.suggest.suggestion.Suggestion`."""
     lines = [*headline_lines(suggestion.notices),
              f"Modèle : {MODEL_LABELS_FR[suggestion.model]}, seuil {fmt_num(suggestion.threshold_min)} min"]
     seconds = fmt_num(round(suggestion.seconds, 1))
     short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
+    if suggestion.suggested.empty:  # nothing to choose: the reason, not a solver line nor a flat curve
+        reasons = [n for n in suggestion.notices if n.code in EMPTY_SUGGESTION_REASONS]
+        lines += ["Aucun lieu suggéré" + (" : " + " ; ".join(n.message[:1].lower() + n.message[1:] for n in reasons)
+                                          if reasons else ""),
+                  f"Population couverte : {fmt_int(suggestion.population_covered_before)} sur "
+                  f"{fmt_int(suggestion.population_total)}"]
+        lines += [f"- {n.message}" for n in other_notices(suggestion.notices) if n.code not in EMPTY_SUGGESTION_REASONS]
+        return "\n".join(lines)
     if suggestion.optimal:
         lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"
                      + (" — optimale pour ces capacités, qui ne suffisent pas (voir « Capacités insuffisantes »)"

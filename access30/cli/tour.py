@@ -108,8 +108,11 @@ def format_tour(plan: TourPlan) -> str:
              f"({fmt_pct(plan.population_covered_after / total, sep=' ')}) avec la tournée, soit "
              f"+{fmt_int(plan.objective)}",
              f"Lieux candidats : {fmt_int(plan.candidates_used)}, dont {fmt_int(plan.candidates_reachable)} à moins de "
-             f"{fmt_num(o.max_drive_min)} min de la base en voiture (aller et retour)",
-             "Arrêts (+ nouveaux habitants à portée, en plus des arrêts précédents) :"]
-    lines += [f"  {line}" for line in describe(plan)]
+             f"{fmt_num(o.max_drive_min)} min de la base en voiture (aller et retour)"]
+    stops = describe(plan)
+    if stops:
+        lines += ["Arrêts (+ nouveaux habitants à portée, en plus des arrêts précédents) :", *(f"  {s}" for s in stops)]
+    else:  # the reason is the plan's status, among the notices below
+        lines.append("Arrêts : aucun proposé")
     lines += [f"- {notice.message}" for notice in plan.notices]
     return "\n".join(lines)

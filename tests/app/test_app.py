@@ -240,6 +240,19 @@ def test_compare_tab_when_nobody_is_beyond(demo_study, demo_routing):
     assert "**B par rapport à A** : 0 habitants couverts en plus" in text
 
 
+def test_outreach_round_when_nobody_is_beyond_says_so():
+    """« Hors les murs » at 30 min by car: nobody to bring within reach, said with the readings that show zones
+    blanches; no empty table of stops, no empty map, no scenario button."""
+    at = open_tab(run_app(), "Hors les murs")
+    at.button(key="tour_run").click().run()
+    assert not at.exception and not at.error
+    said = [i.value for i in at.info if i.value.startswith("Aucun arrêt proposé")]
+    assert len(said) == 1 and "tous les habitants sont déjà à portée d'un lieu existant" in said[0]
+    assert "à 25 min : 600 habitants au-delà" in said[0]
+    assert not [b for b in at.button if b.key == "tour_scenario"]
+    assert not [m for m in at.metric if m.label == "Couverts avec la tournée"]
+
+
 def test_load_per_site_and_capacitated_suggestion(demo_study, demo_routing, demo_result):
     """Capacity « heures d'ouverture »: the load table equals the core's; the capacitated option runs."""
     from access30.coverage.capacity import capacity_indicators, site_capacity

@@ -102,6 +102,17 @@ def test_the_workbook_and_the_pdf_read_as_a_planner_reads_them(walk_tour):
         assert stop["name"] in text
 
 
+def test_a_round_with_nobody_to_bring_within_reach_says_so(tmp_path, capsys):
+    """By car at 30 min the demo covers everyone: no stop, said, never an empty list of stops."""
+    summary = tmp_path / "t.json"
+    assert main(["tour", *DEMO, "--out", str(tmp_path / "t.gpkg"), "--summary", str(summary)]) == 0
+    printed = capsys.readouterr().out
+    assert "Arrêts : aucun proposé" in printed and "Arrêts (+" not in printed
+    assert "personne à couvrir : tous les habitants sont déjà à portée d'un lieu existant" in printed
+    tour = json.loads(summary.read_text(encoding="utf-8"))["tour"]
+    assert tour["stops"] == [] and tour["population_covered_after"] == tour["population_covered_before"]
+
+
 def test_walk_in_and_wait_on_coverage(tmp_path, capsys):
     out, summary = tmp_path / "w.gpkg", tmp_path / "w.json"
     assert main(["coverage", *DEMO, "--mode", "walk", "--walk-in", "--wait", "--out", str(out), "--summary",

@@ -370,6 +370,18 @@ def test_nobody_beyond_is_said_not_suggested(demo, public_candidates, model, k):
     assert len(some.suggested) >= 1 and "nothing_to_cover" not in [n.code for n in some.notices]
 
 
+def test_cli_suggest_with_nobody_beyond_says_why_nothing_is_suggested(tmp_path, capsys):
+    """``access30 suggest --k 2`` on the demo at 30 min: the reason first, no solver line, no flat curve."""
+    code = main(["suggest", "--k", "2", "--out", str(tmp_path / "s.gpkg")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert ("Aucun lieu suggéré : toute la population est déjà à 30 min ou moins d'un lieu d'accueil : aucun "
+            "nouveau lieu n'ajouterait d'habitant couvert") in out
+    assert "Population couverte : 154\u202f995 sur 154\u202f995" in out
+    assert "Solution optimale prouvée" not in out and "Courbe" not in out and "non recherchés" not in out
+    assert out.count("toute la population est déjà") + out.count("Toute la population est déjà") == 1  # said once
+
+
 def test_suggestion_figures_equal_a_rerun_on_foot_beyond_the_median_cap():
     """On foot, the demo's farthest units are hours from a site: the p-median searches up to 3 hours,
     but the figures after opening the chosen site (mean time, its catchment) are exact, as a rerun."""
