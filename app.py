@@ -753,7 +753,8 @@ def map_tab(study, routing, study_key, view_key, base, result, state, threshold,
                 (found[2], found[0].seconds) if found else None)
         with st.spinner("Préparation de la carte…"):
             out = mapview.draw(shared.map_bounds(study_key, study), what, layers)
-        st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
+        st.caption("Couleur : temps d'accès au lieu le plus proche (unités de population regroupées par commune et "
+                   "classe). "
                    f"Contour rouge : population au-delà de {fmt_num(threshold)} min. "
                    "Cliquez sur un lieu pour ses horaires et "
                    "sa population desservie ; le sélecteur de couches est en haut à droite.")
