@@ -67,6 +67,7 @@ from access30.network.modes import MODES, mode_words
 from access30.outputs import webmap
 from access30.outputs.tables import communes_table, csv_bytes, load_table
 from access30.suggest.capacitated import capacitated_lines
+from access30.suggest.suggestion import EMPTY_REASONS
 from access30.suggest.tour import TourOptions
 
 st.set_page_config(page_title="access30 — accès aux lieux d'accueil social", page_icon="🧭", layout="wide")
@@ -756,7 +757,8 @@ def map_tab(study, routing, study_key, view_key, base, result, state, threshold,
                 (found[2], found[0].seconds) if found else None)
         with st.spinner("Préparation de la carte…"):
             out = mapview.draw(shared.map_bounds(study_key, study), what, layers)
-        st.caption("Couleur : temps d'accès au lieu le plus proche (carreaux regroupés par commune et classe). "
+        st.caption("Couleur : temps d'accès au lieu le plus proche (unités de population regroupées par commune et "
+                   "classe). "
                    f"Contour rouge : population au-delà de {fmt_num(threshold)} min. "
                    "Cliquez sur un lieu pour ses horaires et "
                    "sa population desservie ; le sélecteur de couches est en haut à droite.")
@@ -1102,9 +1104,15 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     if suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True):
         gap += " pour ces capacités, qui ne suffisent pas (voir ci-dessous)"
     if table.empty:  # nobody to cover (said above), or no candidate adds anyone: the reason, not an empty table
-        st.markdown(f"**Aucun lieu suggéré** ({asked.label}, {fmt_num(threshold)} min) : "
-                    + " ; ".join(without_cache_root(n.message) for n in suggestion.notices)
-                    + f". Population couverte : {fmt_int(suggestion.population_covered_after)} habitants.")
+        reasons = [n.message[:1].lower() + n.message[1:] for n in suggestion.notices if n.code in EMPTY_REASONS]
+        st.markdown("**Aucun lieu suggéré**" + (" : " + " ; ".join(reasons) if reasons else "")
+                    + f". Population couverte : {fmt_int(suggestion.population_covered_after)} habitants à "
+                      f"{fmt_num(threshold)} min ou moins.")
+        st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "
+                   f"({fmt_num(asked.time_limit_s)} s au plus).")
+        for notice in list(suggestion.notices) + list(notices):
+            if notice.code not in EMPTY_REASONS:
+                st.caption(f"- {without_cache_root(notice.message)}")
         return
     st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
     st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "

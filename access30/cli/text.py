@@ -13,7 +13,7 @@ from access30.coverage.sectors import sector_lines
 from access30.coverage.wait import wait_lines
 from access30.network.modes import mode_words
 from access30.suggest.capacitated import capacitated_lines
-from access30.suggest.suggestion import tied_line
+from access30.suggest.suggestion import EMPTY_REASONS, tied_line
 
 
 class Steps:
@@ -158,10 +158,6 @@ def _label(group: str) -> str:
     return EQUITY_LABELS_FR.get(group, group)
 
 
-#: Notices that say why a suggestion holds no site (said on its « Aucun lieu suggéré » line).
-EMPTY_SUGGESTION_REASONS = ("nothing_to_cover", "fewer_sites", "unreachable_by_candidates")
-
-
 def format_suggestion(suggestion) -> str:
     """Plain-text French summary of a :class:`~access30.suggest.suggestion.Suggestion`."""
     lines = [*headline_lines(suggestion.notices),
@@ -169,12 +165,12 @@ def format_suggestion(suggestion) -> str:
     seconds = fmt_num(round(suggestion.seconds, 1))
     short = suggestion.capacitated is not None and not suggestion.capacitated.get("capacity_sufficient", True)
     if suggestion.suggested.empty:  # nothing to choose: the reason, not a solver line nor a flat curve
-        reasons = [n for n in suggestion.notices if n.code in EMPTY_SUGGESTION_REASONS]
+        reasons = [n for n in suggestion.notices if n.code in EMPTY_REASONS]
         lines += ["Aucun lieu suggéré" + (" : " + " ; ".join(n.message[:1].lower() + n.message[1:] for n in reasons)
                                           if reasons else ""),
                   f"Population couverte : {fmt_int(suggestion.population_covered_before)} sur "
                   f"{fmt_int(suggestion.population_total)}"]
-        lines += [f"- {n.message}" for n in other_notices(suggestion.notices) if n.code not in EMPTY_SUGGESTION_REASONS]
+        lines += [f"- {n.message}" for n in other_notices(suggestion.notices) if n.code not in EMPTY_REASONS]
         return "\n".join(lines)
     if suggestion.optimal:
         lines.append(f"Solution optimale prouvée ({suggestion.solver}, {seconds} s)"

@@ -666,7 +666,7 @@ def _method_section(page: _Page) -> list:
                      f"{fr_int(s['network_estimated_edges'])} liaisons estimées, et les petites routes qui "
                      "mènent aux habitations sont remplacées par un trajet d'approche estimé")
     method = [
-        f"<b>Ce qui est mesuré.</b> Pour chaque carreau habité, le temps de trajet {mode} jusqu'au lieu d'accueil le "
+        f"<b>Ce qui est mesuré.</b> Pour chaque {unit_noun(s)}, le temps de trajet {mode} jusqu'au lieu d'accueil le "
         "plus rapide à atteindre, quelle que soit la commune du lieu. Un habitant est « couvert » si ce temps est "
         f"inférieur ou égal à {t}\u00a0minutes (seuil inclus : {t}:00 est couvert).",
         net_text + ".",
@@ -691,10 +691,11 @@ def _method_section(page: _Page) -> list:
         story.append(_table(rows, [95 * mm, 25 * mm], st, {1}))
         story.append(Spacer(1, 2 * mm))
     access = _transit_walk_text(s) if s.transit is not None else [
-        f"<b>Trajets d'approche.</b> Entre le centre d'un carreau (ou un lieu d'accueil) et la route la plus proche, "
+        "<b>Trajets d'approche.</b> Entre le point d'une unité de population (centre d'un carreau ou d'un morceau "
+        "de carreau, ou point de population) ou un lieu d'accueil et la route la plus proche, "
         f"la distance à vol d'oiseau, allongée de {fr_pct(s.access_detour - 1, 0)} pour les détours, est "
         f"parcourue à {fr_num(s.access_speed_kmh)}\u00a0km/h. Au-delà de {fr_int(s.max_access_m)}\u00a0m "
-        "d'une route, un carreau est compté « sans accès routier », donc non couvert.",
+        "d'une route, une unité est comptée « sans accès routier », donc non couverte.",
         f"<b>Part estimée.</b> En moyenne, {fr_pct(s.estimated_time_share, 0)} du temps d'accès d'un habitant "
         "provient de ces estimations (trajets d'approche" + (", liaisons du réseau partiel" if s.network_partial
                                                                else "") + ") plutôt que du réseau cartographié.",

@@ -523,6 +523,10 @@ def _told(req: _Request, model: str, offset: float = 0.0, scale: float = 1.0):
     return told
 
 
+#: Notices that say why a suggestion holds no site (nobody to cover, no candidate adds anyone, out of reach).
+EMPTY_REASONS = ("nothing_to_cover", "fewer_sites", "unreachable_by_candidates")
+
+
 def _notices(req: _Request, model: str, k: int | None, res: SolveResult, n_chosen: int, covered1: np.ndarray,
              unreachable: float) -> list[Notice]:
     notices = []

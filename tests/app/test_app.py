@@ -221,7 +221,31 @@ def test_suggestions_section(demo_study, demo_routing):
         state = sc.add_site(demo_study, state, row["lon"], row["lat"], row["name"], "ccas")
     full = run_coverage(sc.scenario_study(demo_study, state), 20.0)
     assert full.summary["population_covered"] == pytest.approx(suggestion.population_covered_after, abs=1e-6)
+    assert suggestion.population_covered_after > suggestion.population_covered_before + 1_000
     assert any(fmt_int(suggestion.population_covered_after) in m.value for m in at.markdown)
+
+
+def test_suggestions_when_nobody_is_beyond_say_so():
+    """At 30 min by car the demo covers everyone: the tab says so in French before any button, and a run of
+    « couverture maximale » or « couverture totale » gives its reason, never an empty table or an error."""
+    pytest.importorskip("access30.locate")
+    at = open_tab(run_app(), "Suggestions")
+    said = [i.value for i in at.info if "Personne n'est au-delà de 30 min en voiture" in i.value]
+    assert len(said) == 1 and "aucun nouveau lieu ne couvrirait un habitant de plus" in said[0]
+    assert "à 25 min : 600 habitants au-delà" in said[0] and "à pied" in said[0]
+    for model in ("maxcover", "cover"):
+        at.selectbox(key="sugg_model").set_value(model).run()
+        at.button(key="sugg_run").click().run()
+        wait_for_suggestion(at)
+        assert not at.exception and not at.error
+        assert not [e for e in at.dataframe if TABLES["sugg_table"] in e.value.columns]  # no empty table
+        text = " ".join(m.value for m in at.markdown)
+        assert ("**Aucun lieu suggéré** : toute la population est déjà à 30 min ou moins d'un lieu d'accueil : aucun "
+                "nouveau lieu n'ajouterait d'habitant couvert") in text
+        assert "Population couverte : 154\u202f995 habitants à 30 min ou moins." in text
+        captions = [c.value for c in at.caption]
+        assert any(c.startswith("Objectif : ") and "calcul en" in c for c in captions)
+        assert not [c for c in captions if "toute la population est déjà" in c.lower()]  # said once, above
 
 
 def test_compare_tab_when_nobody_is_beyond(demo_study, demo_routing):
