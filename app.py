@@ -1068,6 +1068,12 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     nothing = readings.nothing_to_suggest(shared.baseline(study_key, threshold, study, routing), threshold, mode)
     if nothing:
         st.info(nothing, icon=":material/check_circle:")
+    if active_name() != BASELINE:
+        # The models read the shared current situation: say so beside a scenario (the CLI's --scenario path
+        # computes on the scenario itself).
+        st.warning(f"Suggestions calculées sur la **situation actuelle**, pas sur le scénario « "
+                   f"{html.escape(active_name())} » affiché : ses ouvertures et fermetures n'y sont pas prises en "
+                   "compte.", icon=":material/info:")
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
                       key="sugg_model")

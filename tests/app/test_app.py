@@ -448,3 +448,15 @@ def test_my_files_outlines_of_another_territory_refused_in_app_terms(tmp_path):
     message = at.error[0].value
     assert "communes_972_datafrance.gpkg" in message and "aucune unité de population" in message
     assert "« Contours des communes »" in message and "--" not in message
+
+
+def test_suggestions_say_they_read_the_current_situation_beside_a_scenario(demo_study, demo_routing):
+    """The app's models read the current situation: with a scenario shown, the tab says so (issue 27)."""
+    at = open_tab(run_app(), "Suggestions")
+    assert not any("pas sur le scénario" in w.value for w in at.warning)
+    busiest = demo_study.sites["site_id"].iloc[0]
+    open_tab(at, "Carte et scénarios")
+    at.selectbox(key="close_pick").set_value(busiest).run()
+    at.button(key="close_site").click().run()
+    open_tab(at, "Suggestions")
+    assert any("situation actuelle" in w.value and "Scénario 1" in w.value for w in at.warning)
