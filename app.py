@@ -691,9 +691,16 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
             st.caption("Cliquez sur la carte pour placer un lieu, ou choisissez une mairie candidate "
                        f"(gain : habitants nouvellement à {fmt_num(threshold)} min ou moins) :")
         cands = cache.ranking(study_key, active_changes(), threshold, study, routing)
+        ranked_for = (study_key, active_changes(), threshold)
+        if st.session_state.get("cand_ranked_for") != ranked_for:  # a new ranking: its best gain is shown first
+            st.session_state["cand_ranked_for"] = ranked_for
+            st.session_state.pop("cand", None)
         if len(cands):
             # Options are commune codes, labelled with the gains of the current threshold and scenario: a
-            # change of threshold re-ranks the list and the label always matches the list.
+            # change of threshold or scenario re-ranks the list, and the pick goes back to its top.
+            if cands["newly_covered"].iloc[0] < 0.5:
+                st.caption(f"Aucune mairie candidate ne couvrirait un habitant de plus à {fmt_num(threshold)} min "
+                           "(liste par ordre alphabétique).")
             pick = selectbox(st, "Mairie candidate (plus grand gain d'abord)", list(cands.index),
                                 format_func=lambda code: cands.loc[code, "label"], key="cand", placeholder="Choisir…")
             if lens is not None and not lens.plain:
@@ -1034,7 +1041,8 @@ def suggestion_progress() -> None:
     if not job.done():
         line = f" {job.progress}" if job.progress else ""
         waited = time.perf_counter() - job.queued  # the limit counts from the click, a wait for a thread included
-        st.info(f"Recherche des meilleurs emplacements ({asked.label}) en cours : {fmt_num(round(waited))} s "
+        on = f", sur {asked.situation_label}" if asked.changes else ""
+        st.info(f"Recherche des meilleurs emplacements ({asked.label}{on}) en cours : {fmt_num(round(waited))} s "
                 f"sur {fmt_num(asked.time_limit_s)} s au plus.{line} Les autres onglets restent utilisables.",
                 icon=":material/hourglass_top:")
         return
@@ -1065,15 +1073,14 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     show zones blanches."""
     rerun_app_if_asked()
     st.subheader("Où ouvrir les prochains lieux d'accueil ?")
-    nothing = readings.nothing_to_suggest(shared.baseline(study_key, threshold, study, routing), threshold, mode)
+    changes, name = active_changes(), active_name()
+    now = cache.result(study_key, changes, threshold, study, routing)  # the situation shown, scenario included
+    nothing = readings.nothing_to_suggest(now, threshold, mode)
     if nothing:
         st.info(nothing, icon=":material/check_circle:")
-    if active_name() != BASELINE:
-        # The models read the shared current situation: say so beside a scenario (the CLI's --scenario path
-        # computes on the scenario itself).
-        st.warning(f"Suggestions calculées sur la **situation actuelle**, pas sur le scénario « "
-                   f"{html.escape(active_name())} » affiché : ses ouvertures et fermetures n'y sont pas prises en "
-                   "compte.", icon=":material/info:")
+    if changes:
+        st.caption(f"Suggestions calculées sur le scénario affiché, « {html.escape(name)} » : ses lieux ajoutés et "
+                   "fermés sont pris en compte.")
     c1, c2, c3 = st.columns(3)
     model = selectbox(c1, "Objectif", ["maxcover", "cover", "median"], format_func=lambda m: MODEL_LABELS_FR.get(m, m),
                       key="sugg_model")
@@ -1092,7 +1099,8 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
                               "listés seulement, sans les carreaux", key="sugg_capacitated",
                               disabled=model == "cover")
     question = suggestions.Question(study_key, model, k, threshold, weight, sources,
-                                    capacitated=bool(capacitated and model != "cover"))
+                                    capacitated=bool(capacitated and model != "cover"), changes=changes,
+                                    scenario=name if changes else "")
     running = st.session_state.get("suggestion_job") is not None
     st.button("Calculer les suggestions", key="sugg_run", type="primary", on_click=ask_suggestion,
               args=(question, study, routing), disabled=running,
@@ -1104,6 +1112,10 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     if found is None:
         return
     suggestion, notices, asked = found
+    if asked.changes != changes:  # computed on another situation than the one shown: say which
+        st.warning(f"Suggestions ci-dessous calculées sur {html.escape(asked.situation_label)}, pas sur ce qui est "
+                   f"affiché ({html.escape(suggestions.situation_label(changes, name))}) : relancez le calcul pour "
+                   "les obtenir sur la situation affichée.", icon=":material/info:")
     table = suggestion.suggested
     gap = ("optimum prouvé par le solveur" if suggestion.optimal else
            f"solution non prouvée optimale : écart à l'optimum au plus {fmt_pct(suggestion.gap, 2)}")
@@ -1114,15 +1126,17 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
         st.markdown("**Aucun lieu suggéré**" + (" : " + " ; ".join(reasons) if reasons else "")
                     + f". Population couverte : {fmt_int(suggestion.population_covered_after)} habitants à "
                       f"{fmt_num(threshold)} min ou moins.")
-        st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "
-                   f"({fmt_num(asked.time_limit_s)} s au plus).")
+        st.caption(f"Objectif : {asked.label} ; calculé sur {asked.situation_label} ; calcul en "
+                   f"{fmt_num(round(suggestion.seconds, 1))} s ({fmt_num(asked.time_limit_s)} s au plus).")
         for notice in list(suggestion.notices) + list(notices):
             if notice.code not in EMPTY_REASONS:
                 st.caption(f"- {without_cache_root(notice.message)}")
         return
     st.markdown(f"**{plural(len(table), 'lieu suggéré', 'lieux suggérés')}** — {gap}.")
-    st.caption(f"Objectif : {asked.label} ; calcul en {fmt_num(round(suggestion.seconds, 1))} s "
-               f"({fmt_num(asked.time_limit_s)} s au plus).")
+    for notice in headline_notices(suggestion.notices):  # the situation computed on, first
+        st.info(notice.message, icon=":material/info:")
+    st.caption(f"Objectif : {asked.label} ; calculé sur {asked.situation_label} ; calcul en "
+               f"{fmt_num(round(suggestion.seconds, 1))} s ({fmt_num(asked.time_limit_s)} s au plus).")
     st.markdown(f"Population couverte : {fmt_int(suggestion.population_covered_before)} → "
                 f"**{fmt_int(suggestion.population_covered_after)}** habitants à {fmt_num(threshold)} min ou moins.  \n"
                 f"Temps moyen d'accès : {fmt_min(suggestion.mean_time_before_min)} → "
@@ -1149,7 +1163,8 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     if suggestion.capacitated is not None:
         st.markdown("  \n".join(capacitated_lines(suggestion)))
     for notice in list(suggestion.notices) + list(notices):
-        if notice.code != "capacity_insufficient":  # the first of the capacitated lines above
+        # capacity_insufficient is the first of the capacitated lines above; headline notices are at the top
+        if notice.code != "capacity_insufficient" and not notice.headline:
             st.caption(f"- {without_cache_root(notice.message)}")
     st.caption("Les lieux suggérés sont affichés sur la carte (carrés numérotés). Pour les essayer dans un scénario, "
                "cliquez à leur emplacement sur la carte puis « Ouvrir un lieu au point cliqué ».")
@@ -1206,6 +1221,8 @@ def export_tab(source: Source, mode: str, study, study_key: str, result, thresho
     if not lens.plain:
         stem += "_" + lens.kind
     found = stored_suggestion(study_key, threshold)
+    if found and found[2].changes != active_changes():  # files hold a suggestion of the situation they show only
+        found = None
     suggestion = found[0] if found else None
     context = (study_key, name, result.scenario.changes if result.scenario is not None else (), threshold,
                result.capacity is not None, found[2] if found else None)

@@ -5,6 +5,9 @@ candidates, travel times, model, description of the chosen sites). It runs as a 
 :data:`access30.app.jobs.SUGGESTIONS`, so that the page stays usable meanwhile; the job's progress
 line says where the search is (best solution so far and its proven gap), and two planners asking
 the same question share the job.
+
+A suggestion is computed on the situation shown: with a scenario displayed, on its sites added and
+closed (the command line's ``--scenario`` path, :func:`access30.suggest.run.situation`), and it says so.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from access30.base.labels import MODEL_LABELS_FR
 from access30.coverage.capacity import site_capacity
 from access30.coverage.options import HOURS
 from access30.coverage.result import Routing
+from access30.coverage.scenario import apply_changes
 from access30.inputs.study import Study
 from access30.locate.alternatives import TIE_SEARCH_S
 from access30.suggest.candidates import build_candidates
 from access30.suggest.capacitated import suggest_capacitated
+from access30.suggest.run import said_on_scenario, situation
 from access30.suggest.suggestion import reserve_s, suggest_sites
 
 #: The limit stated to the planner, for the whole request.
@@ -48,6 +53,11 @@ class Question:
     capacitated : bool
         Site capacities (weekly opening hours) respected.
     time_limit_s : float
+    changes : tuple
+        The changes of the scenario shown (``("add", lon, lat, name, type)``, ``("close", site_id)``); empty for
+        the current situation.
+    scenario : str
+        The scenario's name ("" for the current situation).
     """
 
     study_key: str
@@ -58,15 +68,34 @@ class Question:
     sources: tuple
     capacitated: bool = False
     time_limit_s: float = TIME_LIMIT_S
+    changes: tuple = ()
+    scenario: str = ""
 
     @property
     def label(self) -> str:
         """The model in French (« couverture maximale (k lieux) », with « avec capacités » when so)."""
         return MODEL_LABELS_FR.get(self.model, self.model) + (" avec capacités" if self.capacitated else "")
 
+    @property
+    def situation_label(self) -> str:
+        """The situation the suggestion reads, in French (:func:`situation_label`)."""
+        return situation_label(self.changes, self.scenario)
+
+
+def situation_label(changes: tuple, scenario: str) -> str:
+    """« la situation actuelle », or « le scénario « X » » when there are changes.
+
+    Examples
+    --------
+    >>> situation_label((), ""), situation_label((("close", "s1"),), "Sans Uzel")
+    ('la situation actuelle', 'le scénario « Sans Uzel »')
+    """
+    return f"le scénario « {scenario or 'sans nom'} »" if changes else "la situation actuelle"
+
 
 def answer(question: Question, study: Study, routing: Routing, progress=None, since: float | None = None):
-    """Candidates then the model: ``(Suggestion, notices)`` (the CLI's ``suggest`` on the app's choices).
+    """Candidates then the model: ``(Suggestion, notices)`` (the CLI's ``suggest`` on the app's choices), on the
+    situation the question was asked on (a scenario's changes replayed on ``study`` and ``routing``).
 
     The whole answer fits in ``question.time_limit_s`` counted from ``since`` (``time.perf_counter()``
     when the planner asked, so that a wait for a free thread counts too; now by default): the model
@@ -75,6 +104,9 @@ def answer(question: Question, study: Study, routing: Routing, progress=None, si
     """
     started = time.perf_counter() if since is None else since
     say = progress or (lambda line: None)
+    if question.changes:
+        say(f"Scénario « {question.scenario} » : lieux ajoutés et fermés…")
+        study, routing = situation(study, routing, apply_changes(study, routing, question.changes))
     sources = question.sources
     if question.capacitated:  # the capacitated model assigns every unit: listed places only, not cells
         sources = tuple(source for source in sources if source != "cells") or sources
@@ -84,13 +116,17 @@ def answer(question: Question, study: Study, routing: Routing, progress=None, si
     left = max(question.time_limit_s - margin - (time.perf_counter() - started), 1.0)
     if question.capacitated:
         say("Modèle avec capacités : recherche de la meilleure solution…")
-        return suggest_capacitated(study, routing, question.model, question.k, site_capacity(study.sites, HOURS),
-                                   question.threshold, candidates=candidates,
-                                   time_limit_s=left - reserve_s(question.time_limit_s),
-                                   tie_search_s=TIE_SEARCH_S), notices
-    return suggest_sites(study, routing, question.model, question.k, question.threshold, candidates=candidates,
-                         weight=question.weight, time_limit_s=left, progress=progress,
-                         tie_search_s=TIE_SEARCH_S), notices
+        suggestion = suggest_capacitated(study, routing, question.model, question.k,
+                                         site_capacity(study.sites, HOURS), question.threshold, candidates=candidates,
+                                         time_limit_s=left - reserve_s(question.time_limit_s),
+                                         tie_search_s=TIE_SEARCH_S)
+    else:
+        suggestion = suggest_sites(study, routing, question.model, question.k, question.threshold,
+                                   candidates=candidates, weight=question.weight, time_limit_s=left,
+                                   progress=progress, tie_search_s=TIE_SEARCH_S)
+    if question.changes:
+        said_on_scenario(suggestion, question.scenario)
+    return suggestion, notices
 
 
 def start(question: Question, study: Study, routing: Routing) -> Job:

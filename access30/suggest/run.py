@@ -83,8 +83,7 @@ def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: Sug
     """
     threshold = options.coverage.threshold_min
     capacity = options.coverage.capacity
-    if scenario is not None:
-        study, routing = scenario_study(study, scenario), scenario_routing(study, routing, scenario)
+    study, routing = situation(study, routing, scenario)
     candidates, found = build_candidates(study, ask.sources, path=ask.candidates_file, path_crs=ask.candidates_crs,
                                          files=dict(ask.files), max_cells=ask.max_cells, cells_method=ask.cells_method)
     if ask.capacitated:
@@ -104,10 +103,25 @@ def run_suggestion(study: Study, routing: Routing, options: RunOptions, ask: Sug
                                    weight=ask.weight, time_limit_s=ask.time_limit_s)
     suggestion.notices[:0] = [*study.notices, *found]
     if scenario is not None:
-        suggestion.scenario = scenario_name or "sans nom"
-        suggestion.notices.insert(0, Notice("suggestion_on_scenario", scenario_words(suggestion), headline=True))
+        said_on_scenario(suggestion, scenario_name)
     if capacity is not None and not ask.capacitated:
         suggestion.notices.append(Notice("capacity_unused", "Capacités des lieux lues (--capacity) mais non "
                                          "utilisées par ce modèle : ajoutez --capacitated pour que chaque lieu ne "
                                          "serve pas plus d'habitants que sa capacité."))
+    return suggestion
+
+
+def situation(study: Study, routing: Routing, scenario: ScenarioState | None = None) -> tuple[Study, Routing]:
+    """The study and routing a suggestion reads: the scenario's (its sites added and closed) when one is
+    given, the current situation's otherwise."""
+    if scenario is None:
+        return study, routing
+    return scenario_study(study, scenario), scenario_routing(study, routing, scenario)
+
+
+def said_on_scenario(suggestion: Suggestion, name: str) -> Suggestion:
+    """Mark ``suggestion`` as computed on the scenario ``name``: ``suggestion.scenario``, and a headline
+    notice first (« Suggestions calculées sur le scénario « X » … »)."""
+    suggestion.scenario = name or "sans nom"
+    suggestion.notices.insert(0, Notice("suggestion_on_scenario", scenario_words(suggestion), headline=True))
     return suggestion

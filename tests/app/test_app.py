@@ -150,7 +150,7 @@ def test_scenario_add_close_compare(demo_study, demo_routing):
     at.slider(key="threshold").set_value(20).run()
     candidate = at.selectbox(key="cand")
     assert candidate.options[0].startswith("Mairie d'Uzel — +1\u202f882")  # the largest gain first
-    candidate.select_index(0).run()  # the picker keeps the place shown at 30 min (all « aucun gain »): pick the best
+    assert candidate.index == 0  # a new threshold re-ranks the list: the pick goes back to the best gain
     at.button(key="add_candidate").click().run()
     assert not at.exception
     changes = at.session_state["scenarios"]["Scénario 1"]
@@ -252,6 +252,7 @@ def test_compare_tab_when_nobody_is_beyond(demo_study, demo_routing):
     """At 30 min by car (everyone covered) a scenario and the comparison are drawn, with true zeros."""
     at = run_app()
     assert at.selectbox(key="cand").options[0].endswith(" — aucun gain")
+    assert any("Aucune mairie candidate ne couvrirait un habitant de plus à 30 min" in c.value for c in at.caption)
     at.button(key="add_candidate").click().run()
     assert not at.exception and [e.icon for e in at.error] == [":material/science:"]  # the scenario's banner only
     shown = metrics(at)
@@ -450,13 +451,43 @@ def test_my_files_outlines_of_another_territory_refused_in_app_terms(tmp_path):
     assert "« Contours des communes »" in message and "--" not in message
 
 
-def test_suggestions_say_they_read_the_current_situation_beside_a_scenario(demo_study, demo_routing):
-    """The app's models read the current situation: with a scenario shown, the tab says so (issue 27)."""
-    at = open_tab(run_app(), "Suggestions")
-    assert not any("pas sur le scénario" in w.value for w in at.warning)
-    busiest = demo_study.sites["site_id"].iloc[0]
-    open_tab(at, "Carte et scénarios")
-    at.selectbox(key="close_pick").set_value(busiest).run()
+def test_suggestions_are_computed_on_the_scenario_shown(demo_study, demo_routing):
+    """With a scenario shown, the app's suggestion reads it (its closed site included), starts from its figures
+    and says so; shown again on the current situation, it says which situation it was computed on (issue 27)."""
+    pytest.importorskip("access30.locate")
+    at = run_app()
+    at.slider(key="threshold").set_value(20).run()
+    baseline = evaluate(demo_study, demo_routing, 20.0)
+    start = sc.start(demo_study, demo_routing)
+    # A site whose closure leaves people beyond 20 min (most of the demo's have a neighbour within reach).
+    losing = next(site for site in demo_study.sites["site_id"] if sc.evaluate_scenario(
+        demo_study, demo_routing, sc.close_site(demo_study, start, site), 20.0).summary.population_covered
+        < baseline.summary.population_covered - 100)
+    at.selectbox(key="close_pick").set_value(losing).run()
     at.button(key="close_site").click().run()
+    changes = at.session_state["scenarios"]["Scénario 1"]
     open_tab(at, "Suggestions")
-    assert any("situation actuelle" in w.value and "Scénario 1" in w.value for w in at.warning)
+    assert any("scénario affiché, « Scénario 1 »" in c.value for c in at.caption)
+    at.number_input(key="sugg_k").set_value(1).run()
+    at.button(key="sugg_run").click().run()
+    assert at.session_state["suggestion_job"].changes == changes
+    wait_for_suggestion(at)
+    assert not at.exception and [e.icon for e in at.error] == [":material/science:"]  # the scenario's banner only
+    suggestion = at.session_state["suggestion"][2]
+    state = sc.apply_changes(demo_study, demo_routing, changes)
+    scenario = sc.evaluate_scenario(demo_study, demo_routing, state, 20.0)
+    assert scenario.summary.population_covered < baseline.summary.population_covered - 100  # the closure counts
+    assert suggestion.scenario == "Scénario 1"
+    assert suggestion.population_covered_before == pytest.approx(scenario.summary.population_covered, abs=1e-6)
+    # The gain is the scenario's: its closed site stays closed, the suggested one opened.
+    row = suggestion.suggested.iloc[0]
+    after = sc.evaluate_scenario(demo_study, demo_routing,
+                                 sc.add_site(demo_study, state, row["lon"], row["lat"], row["name"], "ccas"), 20.0)
+    assert after.summary.population_covered == pytest.approx(suggestion.population_covered_after, abs=1e-6)
+    assert any("calculées sur le scénario « Scénario 1 »" in i.value for i in at.info)
+    assert any("calculé sur le scénario « Scénario 1 »" in c.value for c in at.caption)
+    assert not any("pas sur ce qui est affiché" in w.value for w in at.warning)
+    # Back on the current situation: the suggestion is still shown, with the situation it was computed on.
+    at.selectbox(key="active").set_value("Situation actuelle").run()
+    assert any("calculées sur le scénario « Scénario 1 », pas sur ce qui est affiché (la situation actuelle)"
+               in w.value for w in at.warning)
