@@ -186,7 +186,7 @@ def gain_note(newly: float, catchment: float, threshold_min: float, model: str,
     Examples
     --------
     >>> gain_note(133, 212, 30, "maxcover")
-    "133 habitants jusque-là au-delà de 30 min passent sous le seuil ; lieu le plus proche de 212 habitants"
+    '133 habitants jusque-là au-delà de 30 min passent sous le seuil ; lieu le plus proche de 212 habitants'
     >>> gain_note(0, 0, 30, "maxcover")[:46]
     'aucun habitant nouvellement couvert : ceux que'
     """
