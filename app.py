@@ -163,7 +163,8 @@ CAPACITY_CHOICES = {"": "aucune", "hours": "heures d'ouverture hebdomadaires (ap
 
 def with_load(result, study, routing, study_key: str, threshold: float):
     """The result with its load per site when a capacity is chosen (current situation only)."""
-    if not st.session_state.get("capacity") or result.scenario is not None:
+    if not st.session_state.get("capacity") or result.scenario is not None \
+            or not shared.sites_with_hours(study_key, study):  # the section says why there is no load
         return result
     try:
         return with_capacity(result, shared.capacity_report(study_key, threshold, study, routing))
@@ -534,7 +535,7 @@ def area_table(frame: pd.DataFrame, key: str, key_label: str, name_col: str, thr
     return out
 
 
-def indicators_tab(result, threshold: float, mode: str) -> None:
+def indicators_tab(result, threshold: float, mode: str, hours_known: int) -> None:
     s = result.summary
     left, right = st.columns([1, 1])
     with left:
@@ -601,14 +602,25 @@ def indicators_tab(result, threshold: float, mode: str) -> None:
     frame = frame.sort_values(frame.columns[3], ascending=False)
     st.dataframe(french(frame, {frame.columns[3]: "int", frame.columns[4]: "int"}), hide_index=True,
                  width="stretch", key="sites_table")
-    load_section(result)
+    load_section(result, hours_known)
 
 
-def load_section(result) -> None:
+def no_hours_line(sites: int) -> str:
+    """Why the capacity cannot be read: no site has opening hours (the app's capacity is the weekly hours)."""
+    return (f"Aucun des {plural(sites, 'lieu', 'lieux')} d'accueil n'a d'horaires d'ouverture lisibles (colonne "
+            "« horaires » du fichier des lieux, par ex. « lundi-vendredi 9h-12h ») : la capacité des lieux, "
+            "approchée par leurs heures d'ouverture hebdomadaires, ne peut pas être prise en compte.")
+
+
+def load_section(result, hours_known: int) -> None:
     """« Charge des lieux d'accueil »: the capacity choice, then the load table and the 2SFCA summary."""
     st.subheader("Charge des lieux d'accueil")
-    selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity")
+    selectbox(st, "Capacité des lieux", list(CAPACITY_CHOICES), format_func=CAPACITY_CHOICES.get, key="capacity",
+              disabled=not hours_known)
     report = result.capacity
+    if not hours_known:
+        st.caption(no_hours_line(len(result.sites)))
+        return
     if report is None:
         if st.session_state.get("capacity") and result.scenario is not None:
             st.caption("La charge des lieux se calcule sur la situation actuelle : affichez « Situation actuelle » "
@@ -1094,10 +1106,13 @@ def suggestions_tab(study, routing, study_key, threshold, mode) -> None:
     captions = [inventory.candidates.caption for inventory in inventories]
     st.caption("Emplacements candidats : " + ", ".join([*captions, "des carreaux habités répartis sur le territoire"])
                + ". Les lieux existants sont conservés.")
+    hours_known = shared.sites_with_hours(study_key, study)
     capacitated = st.checkbox("Tenir compte de la capacité des lieux (heures d'ouverture hebdomadaires, "
                               "approximation) : chaque lieu reçoit au plus sa capacité ; candidats : les lieux "
                               "listés seulement, sans les carreaux", key="sugg_capacitated",
-                              disabled=model == "cover")
+                              disabled=model == "cover" or not hours_known) and hours_known
+    if not hours_known:
+        st.caption(no_hours_line(len(study.sites)))
     question = suggestions.Question(study_key, model, k, threshold, weight, sources,
                                     capacitated=bool(capacitated and model != "cover"), changes=changes,
                                     scenario=name if changes else "")
@@ -1458,7 +1473,7 @@ def main() -> None:
             map_tab(study, routing, study_key, view_key, base, result, state, threshold, lens)
     if tabs[1].open:
         with tabs[1]:
-            indicators_tab(result, threshold, mode)
+            indicators_tab(result, threshold, mode, shared.sites_with_hours(study_key, study))
             if result.sectors is not None:
                 sectors_section(result, threshold)
             if result.summary.transit is not None:

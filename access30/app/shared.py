@@ -31,6 +31,7 @@ from access30.base.names import national_names
 from access30.coverage import scenario as sc
 from access30.coverage.capacity import capacity_indicators, site_capacity
 from access30.coverage.engine import evaluate, route
+from access30.coverage.fca import opening_hours_capacity
 from access30.coverage.options import HOURS
 from access30.coverage.result import CapacityReport, CoverageResult, Routing
 from access30.inputs.assemble import StudyRequest, assemble_study, load_study
@@ -253,6 +254,13 @@ def baseline_ranking(study_key: str, threshold: float, _study: Study, _routing: 
     state = scenario_start(study_key, _study, _routing)
     points = candidate_points(study_key, _study)
     return ranked(sc.rank_candidates(_study, _routing, state, points, threshold, tie_break="nom"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=STUDIES)
+def sites_with_hours(study_key: str, _study: Study) -> int:
+    """How many of the study's sites have opening hours that can be read: the capacity the app offers (weekly
+    opening hours) needs at least one."""
+    return int(pd.notna(opening_hours_capacity(_study.sites).values).sum())
 
 
 @st.cache_resource(show_spinner=False, max_entries=THRESHOLDS)

@@ -42,8 +42,24 @@ OPTION_CONTROLS: dict[str, str] = {
     "--out-dir": "« Export »",
     "--summary": "« Export »",
     "--cache-dir": "« Réseau routier (.osm.pbf) »",
+    "--capacity": "« Capacité des lieux »",
+    "--capacitated": "« Tenir compte de la capacité des lieux »",
+    "--gtfs": "« Flux d'horaires GTFS (.zip) »",
+    "--date": "« Date (AAAA-MM-JJ, facultatif) »",
+    "--service-date": "« Date (AAAA-MM-JJ, facultatif) »",
+    "--window": "« Fenêtre de départs (minutes) »",
+    "--sectors": "« Sectorisation (code_insee, site_id), facultatif »",
+    "--walk-in": "« Lecture des lieux »",
+    "--half-days": "« Demi-journées par semaine »",
+    "--stop-hours": "« Durée d'un arrêt (h) »",
+    "--max-drive-min": "« Route depuis la base (min, au plus) »",
+    "--weeks": "« Rythme »",
 }
-_OPTION = re.compile(r"--[a-z][a-z-]*(?:\s+(?=[A-Z0-9])[A-Za-z0-9_.:,]+)?")
+#: An option's value in a message → what the app's control shows for it.
+OPTION_VALUES: dict[tuple[str, str], str] = {("--capacity", "hours"): "heures d'ouverture hebdomadaires"}
+_OPTION = re.compile(r"--[a-z][a-z-]*(?:\s+(?:(?=[A-Z0-9])[A-Za-z0-9_.:,]+|hours\b))?")
+#: « du fichier --sites »: the file a control loads (« du fichier « Lieux d'accueil » »), not a field.
+_FILE_OF = re.compile(r"fichier (--[a-z][a-z-]*)(?:\s+FICHIER\b)?")
 #: « FICHIER:couche » picks a layer or sheet on the command line; an upload cannot carry it.
 _LAYER_SUFFIX = re.compile(r"(?:écrivez le nom exact de la|indiquez la) (feuille|couche)(?: à lire)? après le nom du "
                            r"fichier et deux-points, par ex\. [^\s;)]+")
@@ -61,13 +77,17 @@ def for_app(message) -> str:
                              "seule depuis votre tableur ou votre SIG)", text)
     text = _OTHER_SHEET.sub("pour en lire une autre, chargez un classeur qui ne contient qu'elle", text)
     text = re.sub(r"option « (--[a-z-]+) »", lambda m: "champ " + OPTION_CONTROLS.get(m.group(1), "concerné"), text)
+    text = _FILE_OF.sub(lambda m: "fichier " + OPTION_CONTROLS.get(m.group(1), "chargé"), text)
 
     def control(match: re.Match) -> str:
         flag, _, value = match.group(0).partition(" ")
-        label = OPTION_CONTROLS.get(flag.strip())
+        flag, value = flag.strip(), value.strip()
+        label = OPTION_CONTROLS.get(flag)
         if label is None:
             return "le champ correspondant"
-        return f"le champ {label}" + (f" : {value.strip()}" if value.strip() and value.strip() != "FICHIER" else "")
+        value = OPTION_VALUES.get((flag, value), value)
+        placeholder = value.isalpha() and value.isupper()  # FICHIER, COLONNE, CODE: the command line's syntax
+        return f"le champ {label}" + (f" : {value}" if value and not placeholder else "")
 
     return _OPTION.sub(control, text)
 

@@ -120,10 +120,11 @@ def check_capacity(capacity: Capacity, spec: str, path=None) -> Capacity:
     n = plural(values.size, "lieu", "lieux")
     if not known.any():
         if hours:
-            raise InputError(f"--capacity hours : aucun des {n} n'a d'horaires d'ouverture lisibles ; la capacité "
-                             "serait inconnue partout, et charges et indices 2SFCA nuls", "ajoutez les horaires "
-                             "des lieux (colonne « horaires » du fichier --sites, par ex. « lundi-vendredi "
-                             "9h-12h »), ou donnez --capacity COLONNE (colonne de capacité du fichier --sites)",
+            raise InputError(f"aucun des {n} n'a d'horaires d'ouverture lisibles ; la capacité par les heures "
+                             "d'ouverture serait inconnue partout, et charges et indices 2SFCA nuls",
+                             "ajoutez les horaires des lieux (colonne « horaires » du fichier --sites, par ex. "
+                             "« lundi-vendredi 9h-12h »), ou donnez --capacity COLONNE (colonne de capacité du "
+                             "fichier --sites)",
                              path=path, column=column)
         raise InputError(f"colonne de capacité « {spec} » vide pour les {n} de l'étude : la capacité serait "
                          "inconnue partout, et charges et indices 2SFCA nuls", "renseignez la capacité (agents, "

@@ -491,3 +491,23 @@ def test_suggestions_are_computed_on_the_scenario_shown(demo_study, demo_routing
     at.selectbox(key="active").set_value("Situation actuelle").run()
     assert any("calculées sur le scénario « Scénario 1 », pas sur ce qui est affiché (la situation actuelle)"
                in w.value for w in at.warning)
+
+
+def test_my_files_without_opening_hours_say_why_there_is_no_capacity(tmp_path):
+    """Sites with no readable opening hours: the capacity (weekly opening hours) is not offered, and the page
+    says why, in the Indicateurs and Suggestions tabs; a capacity chosen on another study raises nothing."""
+    from tests import input_files as F
+
+    population, sites = F.population_grid(tmp_path), F.sites_csv_english(tmp_path)
+    at = run_app()
+    at.session_state["capacity"] = "hours"  # as left by the demo, where the town halls have hours
+    upload_my_files(at, population, sites)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.warning or not [w for w in at.warning if "horaires" in w.value]
+    open_tab(at, "Indicateurs")
+    assert at.selectbox(key="capacity").disabled
+    why = [c.value for c in at.caption if "n'a d'horaires d'ouverture lisibles" in c.value]
+    assert why and why[0].startswith("Aucun des ") and "--" not in why[0]
+    open_tab(at, "Suggestions")
+    assert at.checkbox(key="sugg_capacitated").disabled
+    assert any("n'a d'horaires d'ouverture lisibles" in c.value for c in at.caption)
