@@ -142,17 +142,35 @@ def units_layer(result: CoverageResult) -> gpd.GeoDataFrame:
     return units
 
 
-def communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Commune indicators with outlines (from ``communes`` when given, else the union of their units)."""
+def communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None,
+                   shapes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Commune indicators with outlines (from ``communes`` when given, else the union of their units: ``shapes``
+    when already made by :func:`commune_shapes`)."""
     table = result.communes
     outlines = commune_outlines(communes)
     if outlines is not None:
         outlines = outlines[["code", "geometry"]].to_crs(result.units.crs)
         layer = outlines.merge(table, left_on="code", right_on="commune", how="inner").drop(columns="code")
     else:
-        dissolved = dissolve_units(result.units, "commune")
+        dissolved = shapes if shapes is not None else dissolve_units(result.units, "commune")
         layer = dissolved.merge(table, on="commune", how="inner")
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=result.units.crs)
+
+
+def commune_shapes(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The union of each commune's units (``commune``, ``geometry``, ``units``: how many), when the units are
+    cells of a grid (:func:`is_cell_grid`); None otherwise.
+
+    Made once per GeoPackage, it gives the communes layer without outlines, the EPCI (unions of communes)
+    and the zones blanches of whole communes (:func:`uncovered_zones`): each a union of a few shapes instead
+    of thousands of cells.
+    """
+    if "commune" not in units.columns or not len(units) or not is_cell_grid(units.geometry.to_numpy()):
+        return None
+    shapes = dissolve_units(units, "commune")
+    counts = units["commune"].value_counts()
+    shapes["units"] = counts.reindex(shapes["commune"]).to_numpy(dtype=np.int64)
+    return shapes
 
 
 ZONE_POINT_BUFFER_M = 100.0
@@ -231,7 +249,28 @@ def dissolve_units(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({by: keys}, geometry=merged, crs=frame.crs)
 
 
-def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def zones_by_commune(out: gpd.GeoDataFrame, whole: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The uncovered cells ``out`` (a grid, :func:`is_cell_grid`) merged by status, commune by commune, then the
+    communes' parts together: many small unions and one of few parts, faster than one of every cell.
+
+    A commune whose cells all share one status is taken as its shape in ``whole`` (:func:`commune_shapes`)
+    when given: the same union, already made.
+    """
+    shape_of = dict(zip(whole["commune"], whole.geometry.to_numpy())) if whole is not None else {}
+    size = dict(zip(whole["commune"], whole["units"])) if whole is not None else {}
+    geoms = out.geometry.to_numpy()
+    groups = pd.Series(np.arange(len(out))).groupby([out["status"].to_numpy(), out["commune"].to_numpy()]).indices
+    parts: dict[str, list] = {}
+    for (status, commune), rows in sorted(groups.items()):
+        whole_commune = size.get(commune) == len(rows)
+        parts.setdefault(status, []).append(shape_of[commune] if whole_commune else union_of_cells(geoms[rows]))
+    statuses = sorted(parts)
+    merged = [union_of_cells(np.array(parts[status], dtype=object)) for status in statuses]
+    return gpd.GeoDataFrame({"status": statuses}, geometry=merged, crs=out.crs)
+
+
+def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
+                    whole: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Uncovered demand units dissolved into contiguous polygons (the *zones blanches*).
 
     Units not covered are merged by status (not covered, without road access: ``status`` gives
@@ -243,6 +282,9 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     result : CoverageResult
     communes : GeoDataFrame, optional
         Commune outlines (``code``, ``nom``), to name each zone's main commune.
+    whole : GeoDataFrame, optional
+        The union of each commune's units (:func:`commune_shapes`), when made: a commune uncovered as a whole
+        is merged as one shape.
 
     Returns
     -------
@@ -258,11 +300,16 @@ def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = 
     out = units[units["status"] != STATUS_COVERED]
     if out.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=units.crs), crs=units.crs)
-    shapes = out.geometry
-    if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        shapes = shapes.where(shapes.geom_type.isin(["Polygon", "MultiPolygon"]), shapes.buffer(ZONE_POINT_BUFFER_M))
-    shaped = gpd.GeoDataFrame({"status": out["status"].to_numpy()}, geometry=shapes.to_numpy(), crs=units.crs)
-    merged = dissolve_units(shaped, "status").explode(index_parts=False).reset_index(drop=True)
+    if "commune" in out.columns and is_cell_grid(out.geometry.to_numpy()):
+        merged = zones_by_commune(out, whole)
+    else:
+        shapes = out.geometry
+        if not shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+            shapes = shapes.where(shapes.geom_type.isin(["Polygon", "MultiPolygon"]),
+                                  shapes.buffer(ZONE_POINT_BUFFER_M))
+        shaped = gpd.GeoDataFrame({"status": out["status"].to_numpy()}, geometry=shapes.to_numpy(), crs=units.crs)
+        merged = dissolve_units(shaped, "status")
+    merged = merged.explode(index_parts=False).reset_index(drop=True)
     merged = merged[merged.geom_type == "Polygon"].reset_index(drop=True)
     points = gpd.GeoDataFrame({"status": out["status"].to_numpy(), "row": np.arange(len(out))},
                               geometry=out.geometry.representative_point().to_numpy(), crs=units.crs)
@@ -336,16 +383,16 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     result was made, :func:`run_table`) when ``record`` is given, and the table ``scenario``
     (:func:`scenario_layer`) when the result is a scenario's. Columns: docs/outputs.md.
     """
+    shapes = commune_shapes(result.units)  # once: communes, EPCI and whole uncovered communes are unions of it
     layers: dict[str, gpd.GeoDataFrame] = {
         "cells": units_layer(result),
         "sites": result.sites,
-        "communes": communes_layer(result, communes),
+        "communes": communes_layer(result, communes, shapes),
     }
     if not result.epci.empty and "epci" in result.units.columns:
-        dissolved = dissolve_units(result.units, "epci")
-        layers["epci"] = gpd.GeoDataFrame(dissolved.merge(result.epci, on="epci"), geometry="geometry",
-                                          crs=result.units.crs)
-    zones = uncovered_zones(result, communes)
+        layers["epci"] = gpd.GeoDataFrame(epci_shapes(result.units, shapes).merge(result.epci, on="epci"),
+                                          geometry="geometry", crs=result.units.crs)
+    zones = uncovered_zones(result, communes, shapes)
     if len(zones):
         layers["zones_non_couvertes"] = zones
     if suggestion is not None and len(suggestion.suggested):
@@ -355,6 +402,20 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     layers.update(extra_layers or {})
     tables = {"scenario": scenario_layer(result)} if result.scenario is not None else None
     return write_layers(layers, path, record, tables)
+
+
+def epci_shapes(units: gpd.GeoDataFrame, shapes: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The union of each EPCI's units (``epci``, ``geometry``): of its communes' shapes when made
+    (:func:`commune_shapes`) and each commune lies in one EPCI, else of its units."""
+    if shapes is not None:
+        of = units[["commune", "epci"]].drop_duplicates()
+        if not of["commune"].duplicated().any():
+            groups = shapes.merge(of, on="commune")
+            geoms = groups.geometry.to_numpy()
+            keys = sorted(groups.groupby("epci").indices.items())
+            return gpd.GeoDataFrame({"epci": [k for k, _ in keys]},
+                                    geometry=[union_of_cells(geoms[i]) for _, i in keys], crs=units.crs)
+    return dissolve_units(units, "epci")
 
 
 def wait_communes_layer(result: CoverageResult, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

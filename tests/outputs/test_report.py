@@ -115,6 +115,29 @@ def test_uncovered_zones_are_the_dissolved_uncovered_cells(demo):
     assert list(zones["population"]) == sorted(zones["population"], reverse=True)
 
 
+@pytest.mark.parametrize("threshold", [5.0, 10.0])
+def test_zones_of_whole_communes_are_those_of_their_cells(demo, threshold):
+    """Communes uncovered as a whole merge as their shape (:func:`commune_shapes`): the same zones, figures and
+    outlines as the cells merged one by one; the EPCI made of commune shapes are those of their cells."""
+    from access30.outputs.export import commune_shapes, dissolve_units, epci_shapes
+
+    study = demo[0]
+    result = evaluate(study, route(study), threshold)
+    shapes = commune_shapes(result.units)
+    out = result.units[result.units["status"] != "covered"]
+    counts = out["commune"].value_counts()
+    whole = [c for c, n in counts.items() if n == int(shapes.set_index("commune").loc[c, "units"])]
+    assert whole, "no commune uncovered as a whole: the case is not exercised"
+    fast, slow = uncovered_zones(result, study.communes, shapes), uncovered_zones(result, study.communes)
+    assert len(fast) == len(slow)
+    columns = ["status", "population", "units", "commune"]
+    pd.testing.assert_frame_equal(fast[columns], slow[columns])
+    assert fast.union_all().symmetric_difference(slow.union_all()).area < 1.0
+    epci = epci_shapes(result.units, shapes).set_index("epci")
+    for code, shape in dissolve_units(result.units, "epci").set_index("epci").geometry.items():
+        assert epci.geometry[code].symmetric_difference(shape).area < 1.0
+
+
 def test_cells_cut_at_borders_merge_like_the_general_union():
     """A modelled grid's cells and pieces merge fast; pieces GEOS refuses as « incorrectly noded » (a vertex on
     a neighbour's edge, as cutting at two outlines can leave) fall back to the general union, never an error."""
