@@ -39,6 +39,7 @@ from access30.inputs.study import Study
 from access30.inputs.territory import TERRITORIES
 from access30.network.modes import MODES
 from access30.outputs import webmap
+from access30.outputs.export import is_cell_grid
 from access30.suggest.candidates import commune_points
 
 #: Studies kept (each with its routing and scenario start): a few territories × modes.
@@ -213,9 +214,15 @@ def map_pieces(study_key: str) -> Bounded:
     return Bounded(PIECES)
 
 
+@st.cache_resource(show_spinner=False, max_entries=STUDIES)
+def units_grid(study_key: str, _result: CoverageResult) -> bool:
+    """Whether the study's units are the cells of a grid (the same units at every threshold and scenario)."""
+    return is_cell_grid(_result.units.geometry.to_numpy())
+
+
 def class_areas(study_key: str, result: CoverageResult) -> gpd.GeoDataFrame:
     """Units of ``result`` dissolved by commune and time class, for the map (pieces shared by the study)."""
-    return webmap.class_areas(result, pieces=map_pieces(study_key))
+    return webmap.class_areas(result, pieces=map_pieces(study_key), grid=units_grid(study_key, result))
 
 
 @st.cache_resource(show_spinner=False, max_entries=THRESHOLDS)

@@ -62,7 +62,7 @@ SIMPLIFY_M = 15.0
 
 
 def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
-                pieces: MutableMapping | None = None) -> gpd.GeoDataFrame:
+                pieces: MutableMapping | None = None, grid: bool | None = None) -> gpd.GeoDataFrame:
     """Units dissolved by commune and time class, in WGS84.
 
     Columns: ``commune``, ``klass`` (index into :func:`access30.coverage.rules.class_labels` of the result's
@@ -79,6 +79,9 @@ def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
         Merged areas already drawn, by the units they merge: a commune's class that holds the same
         units as in an earlier call (another threshold, another scenario of the same study) is taken
         from there instead of being merged again. The caller bounds it.
+    grid : bool, optional
+        Whether the units are the cells of a grid (:func:`~access30.outputs.export.is_cell_grid`), when the
+        caller knows it (a study's units are the same at every threshold): checked here otherwise.
     """
     units = result.units
     threshold = result.threshold_min
@@ -91,7 +94,7 @@ def class_areas(result: CoverageResult, simplify_m: float = SIMPLIFY_M,
     rows, shapes, todo = [], [], []
     if polygons.any():
         # A regular grid (cells whole or cut at commune borders) is a polygon coverage: merged fast and exactly.
-        grid = polygons.all() and is_cell_grid(geoms)
+        grid = polygons.all() and (is_cell_grid(geoms) if grid is None else grid)
         poly = np.flatnonzero(polygons)
         groups = pd.DataFrame({"commune": communes[poly], "klass": klass[poly]}).groupby(["commune", "klass"]).indices
         salt = f"{simplify_m}|{units.crs}|{grid}".encode()
