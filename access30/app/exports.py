@@ -74,32 +74,36 @@ def run_record(options: RunOptions, study: Study, settings: dict, question=None)
     return app_record(options, study, settings, suggest=suggest_options(question))
 
 
-def gpkg_bytes(result: CoverageResult, communes, suggestion=None, record: RunRecord | None = None) -> bytes:
+def gpkg_bytes(result: CoverageResult, communes, suggestion=None, record: RunRecord | None = None,
+               zones: export.Zones | None = None) -> bytes:
     """The coverage GeoPackage (:func:`access30.outputs.export.write_gpkg`) as bytes."""
     folder = Path(tempfile.mkdtemp(prefix="access30_"))
     try:
         path = folder / "access30.gpkg"
-        export.write_gpkg(result, path, communes, suggestion=suggestion, record=record)
+        export.write_gpkg(result, path, communes, suggestion=suggestion, record=record, zones=zones)
         return path.read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def make(kind: str, result: CoverageResult, study: Study, suggestion=None, png: bytes | None = None,
-         record: RunRecord | None = None) -> bytes:
+         record: RunRecord | None = None, zones: export.Zones | None = None) -> bytes:
     """One file of ``result`` (``kind`` in :data:`KINDS`); the report uses ``png`` when given.
 
     The GeoPackage (its ``run`` table), the workbook (« Paramètres du calcul ») and the report (its
-    method section) hold ``record``.
+    method section) hold ``record``; they draw the zones blanches ``zones`` when given
+    (:func:`access30.outputs.export.zones_of`, made once for the three).
     """
     if kind == "gpkg":
-        return gpkg_bytes(result, study.communes, suggestion, record)
+        return gpkg_bytes(result, study.communes, suggestion, record, zones)
     if kind == "xlsx":
-        return xlsx_bytes(result, study, suggestion=suggestion, record=record)
+        return xlsx_bytes(result, study, suggestion=suggestion, record=record,
+                          zones=zones.zones if zones is not None else None)
     if kind == "png":
         return png_bytes(result, study, suggestion=suggestion)
     if kind == "pdf":
         return pdf_bytes(result, study, suggestion=suggestion, record=record,
+                         zones=zones.zones if zones is not None else None,
                          map_png=png if png is not None else png_bytes(result, study, suggestion=suggestion))
     raise ValueError(f"unknown export {kind!r}")
 
@@ -110,14 +114,22 @@ def record_job(context: Hashable, options: RunOptions, study: Study, settings: d
                        lambda this: run_record(options, study, settings, question))
 
 
+def zones_job(context: Hashable, result: CoverageResult, study: Study) -> Job:
+    """The background job making the zones blanches of ``context`` (once, for the GeoPackage, the workbook and
+    the report)."""
+    return WORK.submit(("zones", context), "zones blanches", lambda this: export.zones_of(result, study.communes))
+
+
 def job(kind: str, context: Hashable, result: CoverageResult, study: Study, suggestion=None,
-        record: Job | None = None) -> Job:
+        record: Job | None = None, zones: Job | None = None) -> Job:
     """The background job writing ``kind`` for ``context`` (started if it is not running or done).
 
-    ``record`` is the job of the run record (:func:`record_job`) the files wait for.
+    ``record`` is the job of the run record (:func:`record_job`) and ``zones`` that of the zones blanches
+    (:func:`zones_job`) the files wait for.
     """
     def work(this: Job) -> bytes:
         made = record.result() if record is not None and kind != "png" else None
+        blank = zones.result() if zones is not None and kind != "png" else None
         png = None
         if kind == "pdf":
             image = WORK.get(("export", "png", context))
@@ -126,7 +138,7 @@ def job(kind: str, context: Hashable, result: CoverageResult, study: Study, sugg
                     png = image.result()
                 except Exception:  # noqa: BLE001 - the report then draws its own map
                     png = None
-        return make(kind, result, study, suggestion, png, made)
+        return make(kind, result, study, suggestion, png, made, blank)
 
     return WORK.submit(("export", kind, context), f"fichier {LABELS[kind]}", work)
 
@@ -135,4 +147,5 @@ def start_all(context: Hashable, result: CoverageResult, study: Study, suggestio
               options: RunOptions | None = None, settings: dict | None = None, question=None) -> dict[str, Job]:
     """Start (or find) the jobs of every file for ``context``, with its run record when ``options`` are given."""
     record = None if options is None else record_job(context, options, study, settings or {}, question)
-    return {kind: job(kind, context, result, study, suggestion, record) for kind in KINDS}
+    zones = zones_job(context, result, study)
+    return {kind: job(kind, context, result, study, suggestion, record, zones) for kind in KINDS}

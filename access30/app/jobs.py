@@ -157,7 +157,9 @@ def _size(job: Job) -> int:
     if job.error() is not None:
         return 0
     result = job.future.result()
-    return len(result) if isinstance(result, (bytes, bytearray)) else 0
+    if isinstance(result, (bytes, bytearray)):
+        return len(result)
+    return int(getattr(result, "nbytes", 0))  # a result that says its size (the zones blanches' shapes)
 
 
 #: Location models: long, one per core.

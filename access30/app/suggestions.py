@@ -7,7 +7,8 @@ line says where the search is (best solution so far and its proven gap), and two
 the same question share the job.
 
 A suggestion is computed on the situation shown: with a scenario displayed, on its sites added and
-closed (the command line's ``--scenario`` path, :func:`access30.suggest.run.situation`), and it says so.
+closed (as :func:`access30.suggest.run.run_suggestion` with a scenario: :func:`access30.suggest.run.situation`),
+and it says so.
 """
 
 from __future__ import annotations

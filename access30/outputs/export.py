@@ -7,6 +7,7 @@ of at most 30 characters, no NumPy objects in attributes.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -269,6 +270,27 @@ def zones_by_commune(out: gpd.GeoDataFrame, whole: gpd.GeoDataFrame | None = Non
     return gpd.GeoDataFrame({"status": statuses}, geometry=merged, crs=out.crs)
 
 
+@dataclass(frozen=True)
+class Zones:
+    """The zones blanches of a result (:func:`uncovered_zones`) and the commune shapes they were made with
+    (:func:`commune_shapes`, None when the units are not a grid): made once for every file of a result."""
+
+    zones: gpd.GeoDataFrame
+    shapes: gpd.GeoDataFrame | None
+
+    @property
+    def nbytes(self) -> int:
+        """About the memory the shapes hold (16 bytes a coordinate): what a cache of them counts."""
+        frames = [self.zones] + ([self.shapes] if self.shapes is not None else [])
+        return int(sum(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum() for frame in frames) * 16)
+
+
+def zones_of(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> Zones:
+    """The commune shapes of ``result``'s units, then its zones blanches with them (:class:`Zones`)."""
+    shapes = commune_shapes(result.units)
+    return Zones(uncovered_zones(result, communes, shapes), shapes)
+
+
 def uncovered_zones(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
                     whole: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Uncovered demand units dissolved into contiguous polygons (the *zones blanches*).
@@ -371,7 +393,8 @@ def suggestions_layer(suggestion) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFrame | None = None,
-               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None, record=None) -> list[str]:
+               extra_layers: dict[str, gpd.GeoDataFrame] | None = None, suggestion=None, record=None,
+               zones: Zones | None = None) -> list[str]:
     """Write the coverage GeoPackage atomically and return its layer names.
 
     Layers: ``cells`` (one row per demand unit: times to nearest and second-nearest site, access leg,
@@ -382,8 +405,11 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     then carry each unit's wait), plus ``extra_layers``; the table ``run`` (no geometry: how the
     result was made, :func:`run_table`) when ``record`` is given, and the table ``scenario``
     (:func:`scenario_layer`) when the result is a scenario's. Columns: docs/outputs.md.
+
+    ``zones`` (:func:`zones_of`) when already made for the result's other files.
     """
-    shapes = commune_shapes(result.units)  # once: communes, EPCI and whole uncovered communes are unions of it
+    zones = zones if zones is not None else zones_of(result, communes)
+    shapes = zones.shapes
     layers: dict[str, gpd.GeoDataFrame] = {
         "cells": units_layer(result),
         "sites": result.sites,
@@ -392,9 +418,8 @@ def write_gpkg(result: CoverageResult, path: str | Path, communes: gpd.GeoDataFr
     if not result.epci.empty and "epci" in result.units.columns:
         layers["epci"] = gpd.GeoDataFrame(epci_shapes(result.units, shapes).merge(result.epci, on="epci"),
                                           geometry="geometry", crs=result.units.crs)
-    zones = uncovered_zones(result, communes, shapes)
-    if len(zones):
-        layers["zones_non_couvertes"] = zones
+    if len(zones.zones):
+        layers["zones_non_couvertes"] = zones.zones
     if suggestion is not None and len(suggestion.suggested):
         layers["suggestions"] = suggestions_layer(suggestion)
     if result.wait is not None and not result.wait.communes.empty:

@@ -12,7 +12,7 @@ from pathlib import Path
 from access30.base.writes import writing_together
 from access30.coverage.result import CoverageResult
 from access30.inputs.study import Study
-from access30.outputs.export import uncovered_zones, write_gpkg, write_summary
+from access30.outputs.export import write_gpkg, write_summary, zones_of
 from access30.outputs.maps import write_png
 from access30.outputs.report import write_pdf
 from access30.outputs.tables import CSV_NAMES, write_csv_tables, write_xlsx
@@ -67,11 +67,12 @@ def write_report(result: CoverageResult, study: Study, out_dir: str | Path, sugg
     out_dir = Path(out_dir)
     day = day or date.today()
     width, height = map_size
-    zones = uncovered_zones(result, study.communes)
+    made = zones_of(result, study.communes)  # once for the GeoPackage, the workbook, the tables and the report
+    zones = made.zones
     with writing_together([out_dir / name for name in pack_names()]) as pack:
         folder = pack.folder(out_dir)
         gpkg, xlsx, png, pdf, summary = (folder / name for name in REPORT_FILES)
-        write_gpkg(result, gpkg, study.communes, suggestion=suggestion, record=record)
+        write_gpkg(result, gpkg, study.communes, suggestion=suggestion, record=record, zones=made)
         write_xlsx(result, xlsx, study, suggestion, zones, day, record)
         tables = write_csv_tables(result, folder, study, suggestion, zones, day, record)
         write_png(result, png, study, width, height, suggestion)

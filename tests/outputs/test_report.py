@@ -138,6 +138,24 @@ def test_zones_of_whole_communes_are_those_of_their_cells(demo, threshold):
         assert epci.geometry[code].symmetric_difference(shape).area < 1.0
 
 
+def test_zones_made_once_give_the_same_files(demo, tmp_path):
+    """The zones blanches made once (:func:`zones_of`, as the app and ``report`` do for their files) give the
+    GeoPackage the same layers as made inside it; their size is counted for the app's bounded job memory."""
+    from access30.outputs.export import zones_of
+
+    study, result, _, zones, _ = demo
+    made = zones_of(result, study.communes)
+    pd.testing.assert_frame_equal(made.zones.drop(columns="geometry"), zones.drop(columns="geometry"))
+    assert made.nbytes > 16 * len(zones)
+    write_gpkg(result, tmp_path / "once.gpkg", study.communes, zones=made)
+    write_gpkg(result, tmp_path / "inside.gpkg", study.communes)
+    for layer in ("communes", "epci", "zones_non_couvertes"):
+        once = gpd.read_file(tmp_path / "once.gpkg", layer=layer, engine="pyogrio")
+        inside = gpd.read_file(tmp_path / "inside.gpkg", layer=layer, engine="pyogrio")
+        pd.testing.assert_frame_equal(once.drop(columns="geometry"), inside.drop(columns="geometry"))
+        assert once.geometry.geom_equals(inside.geometry).all(), layer
+
+
 def test_cells_cut_at_borders_merge_like_the_general_union():
     """A modelled grid's cells and pieces merge fast; pieces GEOS refuses as « incorrectly noded » (a vertex on
     a neighbour's edge, as cutting at two outlines can leave) fall back to the general union, never an error."""
