@@ -440,6 +440,10 @@ class Session:
         self.shot(label.replace(" ", "_"))
 
 
+#: What the page says when the sites have no opening hours (no capacity offered).
+NO_HOURS = "n'a d'horaires d'ouverture lisibles"
+
+
 def action_list(s: Session, quick: bool = False, suggestions: bool = True, exports: bool = True) -> None:
     """The planner's actions, each timed (the scenario made is deleted at the end: every round alike)."""
     from selenium.webdriver.common.keys import Keys
@@ -465,8 +469,12 @@ def action_list(s: Session, quick: bool = False, suggestions: bool = True, expor
         s.timed("dropdown: site type", s.pick("Type de lieu", "CCAS / CIAS", exact=True))
         s.tab("Indicateurs")
         s.timed("dropdown: EPCI table", s.radio("EPCI"))
-        s.timed("dropdown: capacity", s.pick("Capacité des lieux", "heures d'ouverture"))
-        s.timed("dropdown: no capacity", s.pick("Capacité des lieux", "aucune", exact=True))
+        if not s.has_text(NO_HOURS):  # sites without opening hours: no capacity offered (the page says why)
+            s.timed("dropdown: capacity", s.pick("Capacité des lieux", "heures d'ouverture"))
+            s.timed("dropdown: no capacity", s.pick("Capacité des lieux", "aucune", exact=True))
+        else:
+            print(f"{s.name} {s.study}: the sites have no opening hours, the capacity is not offered (the page says "
+                  "why): its dropdown and the capacitated model are skipped", flush=True)
         s.timed("dropdown: communes table", s.radio("Communes"))
         s.tab("Comparer les scénarios")
         s.timed("compare scenarios (A = Scénario 1)", s.pick("Scénario A", "Scénario 1", exact=True))
@@ -485,7 +493,10 @@ def action_list(s: Session, quick: bool = False, suggestions: bool = True, expor
                   ("cover", "couverture totale (nombre minimal de lieux)", False),
                   ("p-median", "temps moyen minimal (p-médian, k lieux)", False),
                   ("capacitated maxcover", "couverture maximale (k lieux)", True)]
+        hours = not s.has_text(NO_HOURS)
         for name, option, capacitated in models[:1] if quick else models:
+            if capacitated and not hours:
+                continue  # the capacity is not offered without opening hours (said on the page)
             s.timed(f"objective: {name}", s.pick("Objectif", option))
             box = s.find('[data-testid="stCheckbox"]', "Tenir compte de la capacité", exact=False)
             ticked = box.find_element("css selector", "input").is_selected()
@@ -497,7 +508,7 @@ def action_list(s: Session, quick: bool = False, suggestions: bool = True, expor
                                     or s.refused()) and not s.has_text("en cours :")))
             if s.refused():  # the model refused the request (said in French on the page): not a timing
                 s.results.fail(f"{s.name} {s.study} suggest {name} refused: {s.refused()[:200]}")
-        if not quick:
+        if not quick and hours:
             s.timed("capacity checkbox", s.checkbox("Tenir compte de la capacité"))
     if not quick:
         s.tab("Comparer les scénarios")

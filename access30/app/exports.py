@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from access30.app.jobs import WORK, Job
 from access30.app.lenses import Lens
@@ -114,10 +115,11 @@ def record_job(context: Hashable, options: RunOptions, study: Study, settings: d
                        lambda this: run_record(options, study, settings, question))
 
 
-def zones_job(context: Hashable, result: CoverageResult, study: Study) -> Job:
+def zones_job(context: Hashable, result: CoverageResult, study: Study, shapes: Callable[[], Any] | None = None) -> Job:
     """The background job making the zones blanches of ``context`` (once, for the GeoPackage, the workbook and
-    the report)."""
-    return WORK.submit(("zones", context), "zones blanches", lambda this: export.zones_of(result, study.communes))
+    the report); ``shapes`` gives the study's commune shapes (shared by its thresholds and scenarios)."""
+    return WORK.submit(("zones", context), "zones blanches",
+                       lambda this: export.zones_of(result, study.communes, shapes() if shapes else None))
 
 
 def job(kind: str, context: Hashable, result: CoverageResult, study: Study, suggestion=None,
@@ -144,8 +146,10 @@ def job(kind: str, context: Hashable, result: CoverageResult, study: Study, sugg
 
 
 def start_all(context: Hashable, result: CoverageResult, study: Study, suggestion=None, *,
-              options: RunOptions | None = None, settings: dict | None = None, question=None) -> dict[str, Job]:
-    """Start (or find) the jobs of every file for ``context``, with its run record when ``options`` are given."""
+              options: RunOptions | None = None, settings: dict | None = None, question=None,
+              shapes: Callable[[], Any] | None = None) -> dict[str, Job]:
+    """Start (or find) the jobs of every file for ``context``, with its run record when ``options`` are given;
+    ``shapes`` gives the study's commune shapes (:func:`access30.app.shared.commune_shapes`)."""
     record = None if options is None else record_job(context, options, study, settings or {}, question)
-    zones = zones_job(context, result, study)
+    zones = zones_job(context, result, study, shapes)
     return {kind: job(kind, context, result, study, suggestion, record, zones) for kind in KINDS}

@@ -39,6 +39,7 @@ from access30.inputs.study import Study
 from access30.inputs.territory import TERRITORIES
 from access30.network.modes import MODES
 from access30.outputs import webmap
+from access30.outputs.export import commune_shapes as export_shapes
 from access30.outputs.export import is_cell_grid
 from access30.suggest.candidates import commune_points
 
@@ -218,6 +219,13 @@ def map_pieces(study_key: str) -> Bounded:
 def units_grid(study_key: str, _result: CoverageResult) -> bool:
     """Whether the study's units are the cells of a grid (the same units at every threshold and scenario)."""
     return is_cell_grid(_result.units.geometry.to_numpy())
+
+
+@st.cache_resource(show_spinner=False, max_entries=STUDIES)
+def commune_shapes(study_key: str, _result: CoverageResult) -> gpd.GeoDataFrame | None:
+    """The union of each commune's units (:func:`access30.outputs.export.commune_shapes`), the same for every
+    threshold, scenario and lens of the study: made once for all their files."""
+    return export_shapes(_result.units)
 
 
 def class_areas(study_key: str, result: CoverageResult) -> gpd.GeoDataFrame:

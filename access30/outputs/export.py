@@ -285,9 +285,11 @@ class Zones:
         return int(sum(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum() for frame in frames) * 16)
 
 
-def zones_of(result: CoverageResult, communes: gpd.GeoDataFrame | None = None) -> Zones:
-    """The commune shapes of ``result``'s units, then its zones blanches with them (:class:`Zones`)."""
-    shapes = commune_shapes(result.units)
+def zones_of(result: CoverageResult, communes: gpd.GeoDataFrame | None = None,
+             shapes: gpd.GeoDataFrame | None = None) -> Zones:
+    """The commune shapes of ``result``'s units (``shapes`` when already made: they are the same at every
+    threshold, scenario and lens of a study), then its zones blanches with them (:class:`Zones`)."""
+    shapes = shapes if shapes is not None else commune_shapes(result.units)
     return Zones(uncovered_zones(result, communes, shapes), shapes)
 
 
