@@ -6,7 +6,7 @@ import pytest
 
 from access30.app import suggestions
 from access30.app.suggestions import Question
-from access30.suggest.candidates import build_candidates
+from access30.suggest.candidates import build_candidates, commune_points
 from access30.suggest.suggestion import suggest_sites
 
 
@@ -39,3 +39,33 @@ def test_the_limit_counts_from_the_click(demo_study, demo_routing):
     suggestion, _ = suggestions.answer(question, demo_study, demo_routing, since=asked)
     assert time.perf_counter() - asked <= question.time_limit_s + 1.0
     assert suggestion.population_covered_after >= suggestion.population_covered_before
+
+
+@pytest.mark.parametrize("capacitated", [False, True])
+def test_answer_on_a_scenario_with_a_site_added_and_one_closed(demo_study, demo_routing, capacitated):
+    """A question asked on a scenario (a site added, another closed) is answered on it, with every model kind:
+    its « before » is the scenario's, the added site counts (and, capacitated, says it has no capacity)."""
+    from access30.coverage import scenario as sc
+    from access30.coverage.engine import evaluate
+
+    place = commune_points(demo_study.communes).iloc[0]  # a town hall of the demo
+    closed = str(demo_study.sites["site_id"].iloc[-1])
+    changes = (("add", float(place["lon"]), float(place["lat"]), "Lieu du scénario", "ccas"), ("close", closed))
+    state = sc.apply_changes(demo_study, demo_routing, changes)
+    scenario = sc.evaluate_scenario(demo_study, demo_routing, state, 20.0)
+    assert scenario.summary.population_covered != evaluate(demo_study, demo_routing, 20.0).summary.population_covered
+    question = Question("demo", "maxcover", 1, 20.0, "population", ("mairies",) if capacitated else ("cells",),
+                        capacitated=capacitated, time_limit_s=30.0, changes=changes, scenario="Essai")
+    lines = []
+    suggestion, _ = suggestions.answer(question, demo_study, demo_routing, progress=lines.append)
+    assert lines[0] == "Scénario « Essai » : lieux ajoutés et fermés…"
+    assert suggestion.scenario == "Essai" and suggestion.notices[0].code == "suggestion_on_scenario"
+    assert suggestion.population_covered_before == pytest.approx(scenario.summary.population_covered, abs=1e-6)
+    assert question.situation_label == "le scénario « Essai »"
+    if capacitated:
+        assert any(n.code == "capacity_unknown_model" for n in suggestion.notices)  # the added site: no hours
+    else:
+        row = suggestion.suggested.iloc[0]
+        after = sc.evaluate_scenario(demo_study, demo_routing,
+                                     sc.add_site(demo_study, state, row["lon"], row["lat"], row["name"], "ccas"), 20.0)
+        assert after.summary.population_covered == pytest.approx(suggestion.population_covered_after, abs=1e-6)
