@@ -1245,7 +1245,7 @@ def export_tab(source: Source, mode: str, study, study_key: str, result, thresho
     jobs = exports.start_all(context, result, study, suggestion,
                              options=exports.run_options(source, mode, threshold, result.capacity is not None, lens),
                              settings=app_settings(source, mode, threshold, result, question, lens),
-                             question=question, shapes=lambda: shared.commune_shapes(study_key, result))
+                             question=question, shapes=lambda: shared.commune_shapes(source.key(mode), result))
 
     c1, c2, c3 = st.columns(3)
     with c1:

@@ -297,7 +297,8 @@ def warm(source: Source, mode: str, threshold: float) -> None:
 
     The other road mode's study, routing and current situation at this threshold first (the longest
     to build when asked for: a new network and its routing), then the current situation and its map
-    areas one threshold step either side. Shared by every session: done once per territory.
+    areas one threshold step either side, and the commune shapes the files draw from. Shared by every session:
+    done once per territory.
     """
     def work(job) -> None:
         national_names()  # what a suggestion's places outside the study are named from (read once, about 1 s)
@@ -313,6 +314,8 @@ def warm(source: Source, mode: str, threshold: float) -> None:
                 baseline_areas(source.key(mode), other, result)
                 if not MODES[mode].timetable:  # no scenario nor candidate by timetable
                     baseline_ranking(source.key(mode), other, study, routing)
+        study, routing, result = current(source, mode, threshold)
+        commune_shapes(source.key(mode), result)  # what every file of the study draws its communes from
         return None
 
     WORK.submit(("warm", source.scope, mode, float(threshold)), "préparation", work)

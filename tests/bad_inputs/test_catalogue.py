@@ -1012,7 +1012,8 @@ def test_capacity_hours_without_readable_hours_refused(capsys, tmp_path, pop_csv
     """The France Services list without opening hours: « --capacity hours » has nothing to count."""
     args = BASE + ["--population", pop_csv, "--population-column", "population_municipale", "--sites", sites_csv,
                    "--capacity", "hours", "--out", tmp_path / "o.gpkg"]
-    expect_error(capsys, args, "sites_france_services.csv", "--capacity hours", "horaires", "6 lieux")
+    expect_error(capsys, args, "sites_france_services.csv", "option « --capacity »", "horaires", "heures d'ouverture",
+                 "6 lieux")
 
 
 def test_capacity_negative_refused(capsys, tmp_path, sites_table):
