@@ -642,12 +642,13 @@ def load_section(result, hours_known: int) -> None:
 
 
 def _change(shown: bool, text: str, inverse: bool = False) -> dict:
-    """``st.metric`` delta arguments: a change that rounds to zero is grey and unsigned (never « ↑ 0,0 min » in
-    red); otherwise green when it improves things (``inverse`` when a rise is worse)."""
+    """``st.metric`` delta arguments: a change that rounds to zero is grey, unsigned and without an arrow (never
+    « ↑ 0,0 min » in red, nor « ↑ 0 hab. »); otherwise green when it improves things (``inverse`` when a rise is
+    worse)."""
     if not shown:
         return {"delta": None}
     if not any(c in "123456789" for c in text):
-        return {"delta": text.lstrip("+-−"), "delta_color": "off"}
+        return {"delta": text.lstrip("+-−"), "delta_color": "off", "delta_arrow": "off"}
     # A true minus sign « − », never a hyphen: Streamlit reads only a hyphen as negative, so the arrow and the
     # colour are given here.
     negative = text.startswith(("-", "−"))

@@ -257,6 +257,9 @@ def test_compare_tab_when_nobody_is_beyond(demo_study, demo_routing):
     assert not at.exception and [e.icon for e in at.error] == [":material/science:"]  # the scenario's banner only
     shown = metrics(at)
     assert shown["Population couverte"].value == fmt_int(154_995) and shown["Au-delà de 30 min"].value == "0"
+    unchanged = shown["Population couverte"].proto  # nobody gained: « 0 hab. », grey, and no arrow
+    assert unchanged.delta == "0 hab." and unchanged.color == unchanged.GRAY
+    assert unchanged.direction == unchanged.NONE
     open_tab(at, "Comparer les scénarios")
     assert not at.exception and [e.icon for e in at.error] == [":material/science:"]
     table = frame(at, "scenarios_table")
