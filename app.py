@@ -704,10 +704,9 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
             st.caption("Cliquez sur la carte pour placer un lieu, ou choisissez une mairie candidate "
                        f"(gain : habitants nouvellement à {fmt_num(threshold)} min ou moins) :")
         cands = cache.ranking(study_key, active_changes(), threshold, study, routing)
-        ranked_for = (study_key, active_changes(), threshold)
-        if st.session_state.get("cand_ranked_for") != ranked_for:  # a new ranking: its best gain is shown first
-            st.session_state["cand_ranked_for"] = ranked_for
-            st.session_state.pop("cand", None)
+        # A widget of its own per ranking (threshold, scenario): a new ranking shows its best gain first. Clearing
+        # one widget's value is not enough, the browser sends back the place it showed.
+        ranked_for = hashlib.blake2b(repr((study_key, active_changes(), threshold)).encode(), digest_size=8)
         if len(cands):
             # Options are commune codes, labelled with the gains of the current threshold and scenario: a
             # change of threshold or scenario re-ranks the list, and the pick goes back to its top.
@@ -715,7 +714,8 @@ def scenario_panel(study, routing, study_key: str, base, result, state, threshol
                 st.caption(f"Aucune mairie candidate ne couvrirait un habitant de plus à {fmt_num(threshold)} min "
                            "(liste par ordre alphabétique).")
             pick = selectbox(st, "Mairie candidate (plus grand gain d'abord)", list(cands.index),
-                                format_func=lambda code: cands.loc[code, "label"], key="cand", placeholder="Choisir…")
+                                format_func=lambda code: cands.loc[code, "label"], key=f"cand_{ranked_for.hexdigest()}",
+                                placeholder="Choisir…")
             if lens is not None and not lens.plain:
                 # The ranking is the nearest site's at any hour: say so beside figures read through a lens.
                 st.caption(CANDIDATE_GAINS_ANY_HOUR)
