@@ -260,7 +260,8 @@ def zones_by_commune(out: gpd.GeoDataFrame, whole: gpd.GeoDataFrame | None = Non
     shape_of = dict(zip(whole["commune"], whole.geometry.to_numpy())) if whole is not None else {}
     size = dict(zip(whole["commune"], whole["units"])) if whole is not None else {}
     geoms = out.geometry.to_numpy()
-    groups = pd.Series(np.arange(len(out))).groupby([out["status"].to_numpy(), out["commune"].to_numpy()]).indices
+    communes = out["commune"].fillna("").astype(str).to_numpy()  # a unit of no known commune is merged too
+    groups = pd.Series(np.arange(len(out))).groupby([out["status"].to_numpy(), communes]).indices
     parts: dict[str, list] = {}
     for (status, commune), rows in sorted(groups.items()):
         whole_commune = size.get(commune) == len(rows)

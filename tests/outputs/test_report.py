@@ -138,6 +138,22 @@ def test_zones_of_whole_communes_are_those_of_their_cells(demo, threshold):
         assert epci.geometry[code].symmetric_difference(shape).area < 1.0
 
 
+def test_zones_keep_the_units_of_no_known_commune(demo):
+    """Units whose commune is unknown (NaN) are merged into the zones like the others: the zones still hold every
+    uncovered inhabitant."""
+    from dataclasses import replace
+
+    from access30.outputs.export import zones_of
+
+    study, result, _, _, _ = demo
+    units = result.units.copy()
+    out = np.flatnonzero((units["status"] != "covered").to_numpy())[:40]
+    units["commune"] = units["commune"].astype(object)
+    units.iloc[out, units.columns.get_loc("commune")] = np.nan
+    zones = zones_of(replace(result, units=units), study.communes).zones
+    assert zones["population"].sum() == pytest.approx(not_covered(result), rel=1e-9)
+
+
 def test_zones_made_once_give_the_same_files(demo, tmp_path):
     """The zones blanches made once (:func:`zones_of`, as the app and ``report`` do for their files) give the
     GeoPackage the same layers as made inside it; their size is counted for the app's bounded job memory."""
