@@ -35,8 +35,9 @@ from access30.outputs.report import pdf_bytes
 from access30.outputs.tables import xlsx_bytes
 from access30.suggest.run import SuggestOptions
 
-#: The files, in the order they are started (the map image first: the report reuses it).
-KINDS = ("png", "xlsx", "gpkg", "pdf")
+#: The files, in the order they are started: the GeoPackage first (the longest on one's own files: it gets a
+#: thread as soon as the run record is made), the map image before the report (which reuses it).
+KINDS = ("gpkg", "png", "xlsx", "pdf")
 LABELS = {"png": "carte", "xlsx": "classeur", "gpkg": "GeoPackage", "pdf": "rapport"}
 
 
