@@ -58,6 +58,8 @@ OPTION_CONTROLS: dict[str, str] = {
 #: An option's value in a message → what the app's control shows for it.
 OPTION_VALUES: dict[tuple[str, str], str] = {("--capacity", "hours"): "heures d'ouverture hebdomadaires"}
 _OPTION = re.compile(r"--[a-z][a-z-]*(?:\s+(?:(?=[A-Z0-9])[A-Za-z0-9_.:,]+|hours\b))?")
+#: What stands for a value in the command line's syntax (« --sites FICHIER »): not a value to show.
+PLACEHOLDERS = frozenset({"FICHIER", "COLONNE", "COLUMN", "CODE", "IDENTIFIANT", "EPSG", "LON", "LAT", "MIN", "N"})
 #: « du fichier --sites »: the file a control loads (« du fichier « Lieux d'accueil » »), not a field.
 _FILE_OF = re.compile(r"fichier (--[a-z][a-z-]*)(?:\s+FICHIER\b)?")
 #: « FICHIER:couche » picks a layer or sheet on the command line; an upload cannot carry it.
@@ -86,8 +88,7 @@ def for_app(message) -> str:
         if label is None:
             return "le champ correspondant"
         value = OPTION_VALUES.get((flag, value), value)
-        placeholder = value.isalpha() and value.isupper()  # FICHIER, COLONNE, CODE: the command line's syntax
-        return f"le champ {label}" + (f" : {value}" if value and not placeholder else "")
+        return f"le champ {label}" + (f" : {value}" if value and value not in PLACEHOLDERS else "")
 
     return _OPTION.sub(control, text)
 

@@ -56,3 +56,11 @@ def test_sites_without_hours_in_app_terms():
     assert "--" not in shown and "correspondant" not in shown and "hours" not in shown, shown
     assert "du fichier « Lieux d'accueil »" in shown
     assert for_app("--capacity hours") == "le champ « Capacité des lieux » : heures d'ouverture hebdomadaires"
+
+
+def test_a_real_value_is_kept_and_a_placeholder_dropped():
+    """« --sites-crs EPSG:2154 » and « --sites-builtin CCAS » keep their value; « --sites FICHIER » does not."""
+    crs = "indiquez le champ « Coordonnées des lieux d'accueil » : EPSG:2154"
+    assert for_app("indiquez --sites-crs EPSG:2154") == crs
+    assert for_app("indiquez --sites-builtin CCAS") == "indiquez le champ « Listes nationales de lieux » : CCAS"
+    assert for_app("indiquez --sites FICHIER") == "indiquez le champ « Lieux d'accueil »"
