@@ -305,6 +305,7 @@ def test_a_planner_walks_through_every_tab(app_url, driver, demo_study, demo_rou
     text = page.body()
     assert re.search(r"\d lieux suggérés", text) and "Population couverte :" in text and "weight_covered" not in text
     assert "à 20 min ou moins" in text
+    assert "Suggestions calculées sur le scénario « Scénario 1 »" in text  # the situation shown, said
     assert not re.search(r"Carreau habité \d", text)
     assert not page.english_leftovers(), page.english_leftovers()
     page.shot("screenshot_suggestions")
