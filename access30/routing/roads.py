@@ -376,9 +376,11 @@ def colocated_twin(sites: Join, active: np.ndarray | None = None) -> np.ndarray:
     idx = np.flatnonzero(active & sites.on_road)
     if idx.size < 2:
         return twin
-    order = idx[np.lexsort((idx, sites.leg_s[idx], sites.frac[idx], sites.segment[idx]))]
-    same = ((sites.segment[order][1:] == sites.segment[order][:-1]) & (sites.frac[order][1:] == sites.frac[order][:-1])
-            & (sites.leg_s[order][1:] == sites.leg_s[order][:-1]))
+    # The same join: segment, position on it, its ends (a join made at a node names the node, not a segment)
+    # and access leg.
+    keys = (sites.segment, sites.a, sites.b, sites.frac, sites.leg_s)
+    order = idx[np.lexsort((idx, *(key[idx] for key in reversed(keys))))]
+    same = np.logical_and.reduce([key[order][1:] == key[order][:-1] for key in keys])
     twin[order[:-1][same]] = order[1:][same]
     return twin
 
